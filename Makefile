@@ -1,0 +1,68 @@
+# ipcscope — see README.md. GNU make.
+VERSION := 0.1.0
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+DESTDIR ?=
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS ?= -O2 -g
+WARNFLAGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wno-format-nonliteral
+ifeq ($(WERROR),1)
+WARNFLAGS += -Werror
+endif
+DEPS := libproc2 jansson
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(DEPS) 2>/dev/null)
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DIPCSCOPE_VERSION='"$(VERSION)"' \
+	$(WARNFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS)
+ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
+
+SRCS := $(wildcard src/*.c)
+OBJDIR := build$(if $(SANFLAGS),-san)
+OBJS := $(patsubst src/%.c,$(OBJDIR)/%.o,$(SRCS))
+
+HELPER := tests/helpers/mkipc
+
+.PHONY: all check test install uninstall clean bench deps-check
+
+all: ipcscope
+
+deps-check:
+	@$(PKG_CONFIG) --exists $(DEPS) || { \
+	  echo "missing build dependencies: $(DEPS) (Debian: apt-get install libproc2-dev libjansson-dev pkg-config)" >&2; \
+	  exit 1; }
+
+ipcscope: deps-check $(OBJS)
+	$(CC) -o $@ $(OBJS) $(ALL_LDFLAGS) $(PKG_LIBS)
+
+$(OBJDIR)/%.o: src/%.c | $(OBJDIR)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(OBJDIR):
+	mkdir -p $@
+
+-include $(OBJS:.o=.d)
+
+$(HELPER): tests/helpers/mkipc.c
+	$(CC) -std=gnu11 -O1 -g -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) $(SANFLAGS) \
+		-o $@ $< -lrt -lpthread
+
+check test: ipcscope $(HELPER)
+	bats --print-output-on-failure tests/
+
+install: ipcscope
+	install -D -m 0755 ipcscope $(DESTDIR)$(BINDIR)/ipcscope
+	install -D -m 0644 man/ipcscope.1 $(DESTDIR)$(MANDIR)/man1/ipcscope.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ipcscope $(DESTDIR)$(MANDIR)/man1/ipcscope.1
+
+clean:
+	rm -rf build build-san ipcscope $(HELPER) tests/bench/workload tests/bench/floor

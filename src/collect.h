@@ -1,0 +1,87 @@
+/* Shared state of one scan and the entry points of the collectors. Each
+ * collector fills the model; none of them prints anything. */
+#ifndef IPCSCOPE_COLLECT_H
+#define IPCSCOPE_COLLECT_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "model.h"
+#include "util.h"
+
+struct scan_ctx {
+	unsigned types;		/* IPC_TYPE_BIT mask of what is wanted */
+	bool rooted;		/* fixture tree: classify fds by link text */
+
+	/* Identities of the pseudo filesystems, learnt once per run. */
+	dev_t pipefs_dev, sockfs_dev, memfd_dev, devshm_dev;
+	bool have_pipefs, have_sockfs, have_memfd, have_devshm;
+	uint64_t self_netns;
+
+	/* reusable buffers, so the hot loops do not allocate */
+	struct buf file;
+	struct buf text;
+};
+
+struct scan_opts {
+	unsigned types;
+};
+
+/* The whole pipeline's collect and link stages. 0 or -errno (fatal). */
+int scan_run(struct model *m, const struct scan_opts *opts);
+
+/* fd.c */
+void fd_probe(struct scan_ctx *c);
+int fd_scan(struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir);
+int fd_parse_fdinfo(const char *buf, size_t len, int *mode, uint64_t *ino);
+/* Names an object first seen through a process: text is the fd link or the
+ * decoded maps path; deletion is decided by identity, not by the suffix. */
+void fd_name_object(struct ipc_obj *o, struct scan_ctx *c, int piddir,
+		    const char *text, size_t len);
+
+/* maps.c */
+struct maps_line {
+	const char *range;	/* "start-end", for map_files */
+	size_t rangelen;
+	bool read, write, shared;
+	dev_t dev;
+	uint64_t ino;
+	const char *path;	/* decoded into the caller's buffer */
+	size_t pathlen;
+};
+int maps_parse_line(const char *line, size_t len, struct maps_line *ml,
+		    struct buf *pathbuf);
+int maps_scan(struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir);
+
+/* shm.c */
+int shm_scan_dir(struct model *m, struct scan_ctx *c);
+enum ipc_type shm_type_of(const char *name, size_t len);
+
+/* unix.c */
+struct unix_entry {
+	uint64_t ino;
+	uint8_t stype;
+	uint8_t state;
+	const char *name;	/* "@..." for abstract; may hold NUL */
+	size_t namelen;
+	bool has_peer;
+	uint64_t peer;
+	bool has_uid;
+	uid_t uid;
+	bool has_rq;
+	uint32_t rqueue, wqueue;
+	bool has_vfs;
+	dev_t vfs_dev;
+	uint64_t vfs_ino;
+	const void *icons;	/* npending unaligned u32 inodes */
+	size_t nicons;
+};
+typedef void (*unix_entry_fn)(void *arg, const struct unix_entry *e);
+/* Parsers, exposed for the fixture tests and the fuzzers. They return the
+ * number of entries, or -1 when the input is not of that format. */
+int unix_parse_procnet(const char *buf, size_t len, unix_entry_fn fn, void *arg);
+int unix_parse_diag(const void *buf, size_t len, unix_entry_fn fn, void *arg,
+		    bool *done);
+int unix_collect(struct model *m, struct scan_ctx *c);
+
+#endif

@@ -1,0 +1,240 @@
+/* The column table: the single source for -o, --list-columns, --help, the
+ * completions and the man page's OUTPUT COLUMNS. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+
+#include "escape.h"
+#include "proc.h"
+#include "render.h"
+
+static void esc_path(struct buf *out, const struct ipc_obj *o)
+{
+	if (o->path)
+		esc_table(out, o->path, o->pathlen);
+}
+
+static void fill_type(struct buf *out, const struct model *m, const struct ipc_obj *o,
+		      const struct render_opts *ro)
+{
+	(void)m, (void)ro;
+	buf_adds(out, ipc_type_name(o->type));
+}
+
+static void fill_inode(struct buf *out, const struct model *m, const struct ipc_obj *o,
+		       const struct render_opts *ro)
+{
+	(void)m, (void)ro;
+	buf_printf(out, "%llu", (unsigned long long)o->ino);
+}
+
+static void fill_dev(struct buf *out, const struct model *m, const struct ipc_obj *o,
+		     const struct render_opts *ro)
+{
+	(void)m, (void)ro;
+	buf_printf(out, "%u:%u", major(o->dev), minor(o->dev));
+}
+
+static void fill_path(struct buf *out, const struct model *m, const struct ipc_obj *o,
+		      const struct render_opts *ro)
+{
+	(void)m, (void)ro;
+	esc_path(out, o);
+	if (o->deleted)
+		buf_adds(out, " (deleted)");
+}
+
+static void fill_deleted(struct buf *out, const struct model *m, const struct ipc_obj *o,
+			 const struct render_opts *ro)
+{
+	(void)m, (void)ro;
+	buf_adds(out, o->deleted ? "yes" : "no");
+}
+
+static void fill_size(struct buf *out, const struct model *m, const struct ipc_obj *o,
+		      const struct render_opts *ro)
+{
+	char tmp[32];
+
+	(void)m;
+	if (!o->has_size)
+		return;
+	if (ro->bytes)
+		buf_printf(out, "%llu", (unsigned long long)o->size);
+	else {
+		format_size(tmp, sizeof(tmp), o->size);
+		buf_adds(out, tmp);
+	}
+}
+
+static void fill_owner(struct buf *out, const struct model *m, const struct ipc_obj *o,
+		       const struct render_opts *ro)
+{
+	(void)m, (void)ro;
+	if (o->has_owner) {
+		const char *u = proc_user_name(o->owner);
+
+		esc_table(out, u, strlen(u));
+	}
+}
+
+static void fill_socktype(struct buf *out, const struct model *m, const struct ipc_obj *o,
+			  const struct render_opts *ro)
+{
+	const char *s;
+
+	(void)m, (void)ro;
+	if (o->type == IPC_UNIX && (s = unix_stype_name(o->un.stype)))
+		buf_adds(out, s);
+}
+
+static void fill_state(struct buf *out, const struct model *m, const struct ipc_obj *o,
+		       const struct render_opts *ro)
+{
+	const char *s;
+
+	(void)m, (void)ro;
+	if (o->type == IPC_UNIX && (s = unix_state_name(o->un.state)))
+		buf_adds(out, s);
+}
+
+static void fill_peerino(struct buf *out, const struct model *m, const struct ipc_obj *o,
+			 const struct render_opts *ro)
+{
+	(void)m, (void)ro;
+	if (o->type == IPC_UNIX && o->un.has_peer)
+		buf_printf(out, "%llu", (unsigned long long)o->un.peer);
+}
+
+static void fill_holders(struct buf *out, const struct model *m, const struct ipc_obj *o,
+			 const struct render_opts *ro)
+{
+	(void)m, (void)ro;
+	/* One entry per process: 1234/nginx[3r,5w,mem] */
+	for (size_t i = 0; i < o->nholders;) {
+		const struct ipc_proc *p = o->holders[i].proc;
+
+		if (i)
+			buf_addc(out, ' ');
+		buf_printf(out, "%d/", (int)p->pid);
+		esc_table(out, p->comm, strlen(p->comm));
+		buf_addc(out, '[');
+		for (size_t j = i; i < o->nholders && o->holders[i].proc == p; i++) {
+			const struct ipc_holder *h = &o->holders[i];
+
+			if (i != j)
+				buf_addc(out, ',');
+			if (h->mapped)
+				buf_adds(out, "mem");
+			else
+				buf_printf(out, "%d", h->fd);
+			if (h->mode & MODE_R)
+				buf_addc(out, 'r');
+			if (h->mode & MODE_W)
+				buf_addc(out, 'w');
+		}
+		buf_addc(out, ']');
+	}
+}
+
+static void fill_nholders(struct buf *out, const struct model *m, const struct ipc_obj *o,
+			  const struct render_opts *ro)
+{
+	(void)m, (void)ro;
+	buf_printf(out, "%zu", o->nholders);
+}
+
+static void fill_pids(struct buf *out, const struct model *m, const struct ipc_obj *o,
+		      const struct render_opts *ro)
+{
+	(void)m, (void)ro;
+	for (size_t i = 0; i < o->nholders; i++) {
+		if (i && o->holders[i].proc == o->holders[i - 1].proc)
+			continue;
+		if (out->len)
+			buf_addc(out, ',');
+		buf_printf(out, "%d", (int)o->holders[i].proc->pid);
+	}
+}
+
+const struct column columns[] = {
+	{ "TYPE", "string", "object type: fifo, pipe, unix, shm, memfd, sem",
+	  COL_DEFAULT, fill_type },
+	{ "INODE", "number", "inode number, the object's identity with DEV",
+	  COL_RIGHT | COL_DEFAULT, fill_inode },
+	{ "DEV", "string", "device of the object's filesystem, as major:minor",
+	  0, fill_dev },
+	{ "PATH", "string", "path, @abstract socket name or memfd:NAME",
+	  COL_TRUNC | COL_DEFAULT, fill_path },
+	{ "DELETED", "boolean", "unlinked while still held",
+	  0, fill_deleted },
+	{ "SIZE", "number", "size in bytes of shm, memfd and sem objects",
+	  COL_RIGHT | COL_DEFAULT, fill_size },
+	{ "OWNER", "string", "user owning the file or the bound socket",
+	  0, fill_owner },
+	{ "SOCKTYPE", "string", "UNIX socket type: stream, dgram, seqpacket",
+	  0, fill_socktype },
+	{ "STATE", "string", "UNIX socket state: listen, connected, unconnected, ...",
+	  0, fill_state },
+	{ "PEERINO", "number", "inode of the connected peer socket",
+	  COL_RIGHT, fill_peerino },
+	{ "HOLDERS", "string", "holding processes: PID/COMM[FD and mode, mem for mappings]",
+	  COL_TRUNC | COL_DEFAULT, fill_holders },
+	{ "NHOLDERS", "number", "number of holder entries (fds and mappings)",
+	  COL_RIGHT, fill_nholders },
+	{ "PIDS", "string", "comma-separated pids of the holding processes",
+	  0, fill_pids },
+};
+const size_t ncolumns = sizeof(columns) / sizeof(columns[0]);
+
+int column_lookup(const char *name)
+{
+	for (size_t i = 0; i < ncolumns; i++)
+		if (strcasecmp(columns[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+void columns_default(struct render_opts *ro)
+{
+	ro->ncols = 0;
+	for (size_t i = 0; i < ncolumns && ro->ncols < MAX_COLUMNS; i++)
+		if (columns[i].flags & COL_DEFAULT)
+			ro->cols[ro->ncols++] = (int)i;
+}
+
+int columns_parse(const char *spec, struct render_opts *ro, char **bad)
+{
+	char *copy, *save = NULL, *tok;
+	int rc = 0;
+
+	if (*spec == '+')
+		spec++;
+	else
+		ro->ncols = 0;
+	copy = xstrdup(spec);
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int id = column_lookup(tok);
+
+		if (id < 0 || ro->ncols >= MAX_COLUMNS) {
+			*bad = xstrdup(tok);
+			rc = -1;
+			break;
+		}
+		ro->cols[ro->ncols++] = id;
+	}
+	if (rc == 0 && ro->ncols == 0) {
+		*bad = xstrdup(spec);
+		rc = -1;
+	}
+	free(copy);
+	return rc;
+}
+
+void columns_print_list(FILE *out)
+{
+	for (size_t i = 0; i < ncolumns; i++)
+		fprintf(out, "%-10s %-8s %s\n", columns[i].name, columns[i].json_type,
+			columns[i].help);
+}

@@ -1,0 +1,352 @@
+/* Walks /proc/PID/fd. On a live system one fstatat() per fd tells the
+ * kind and identity of what it refers to; only IPC objects cost more. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "collect.h"
+#include "pathio.h"
+#include "proc.h"
+
+#define DELETED_SUFFIX " (deleted)"
+#define DELETED_SUFFIX_LEN (sizeof(DELETED_SUFFIX) - 1)
+
+void fd_probe(struct scan_ctx *c)
+{
+	struct stat st;
+	int p[2], fd;
+
+	/* Our own pipe, socket and memfd share their pseudo filesystems with
+	 * everyone else's; creating them touches nothing outside this process. */
+	if (pipe2(p, O_CLOEXEC) == 0) {
+		if (fstat(p[0], &st) == 0) {
+			c->pipefs_dev = st.st_dev;
+			c->have_pipefs = true;
+		}
+		close(p[0]);
+		close(p[1]);
+	}
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		if (fstat(fd, &st) == 0) {
+			c->sockfs_dev = st.st_dev;
+			c->have_sockfs = true;
+		}
+		close(fd);
+	}
+	fd = memfd_create("ipcscope-probe", MFD_CLOEXEC);
+	if (fd >= 0) {
+		if (fstat(fd, &st) == 0) {
+			c->memfd_dev = st.st_dev;
+			c->have_memfd = true;
+		}
+		close(fd);
+	}
+	if (fstatat(AT_FDCWD, "/proc/self/ns/net", &st, 0) == 0)
+		c->self_netns = st.st_ino;
+}
+
+int fd_parse_fdinfo(const char *buf, size_t len, int *mode, uint64_t *ino)
+{
+	const char *p = buf, *end = buf + len;
+	bool have_flags = false;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *q;
+		uint64_t v;
+
+		if (!eol)
+			eol = end;
+		if ((size_t)(eol - p) > 6 && memcmp(p, "flags:", 6) == 0) {
+			unsigned long long fl = 0;
+			bool any = false;
+
+			/* octal, possibly with leading zeros */
+			for (q = p + 6; q < eol && (*q == ' ' || *q == '\t'); q++)
+				;
+			for (; q < eol && *q >= '0' && *q <= '7'; q++) {
+				if (fl >> 60)
+					return -1;
+				fl = fl * 8 + (unsigned)(*q - '0');
+				any = true;
+			}
+			if (!any)
+				return -1;
+			switch (fl & O_ACCMODE) {
+			case O_RDONLY: *mode = MODE_R; break;
+			case O_WRONLY: *mode = MODE_W; break;
+			case O_RDWR: *mode = MODE_R | MODE_W; break;
+			default: *mode = 0; break;
+			}
+			if (fl & O_PATH)
+				*mode = 0;
+			have_flags = true;
+		} else if (ino && (size_t)(eol - p) > 4 && memcmp(p, "ino:", 4) == 0) {
+			for (q = p + 4; q < eol && (*q == ' ' || *q == '\t'); q++)
+				;
+			if (scan_u64(&q, eol, &v))
+				*ino = v;
+		}
+		p = eol + 1;
+	}
+	return have_flags ? 0 : -1;
+}
+
+/* Is the file at text (as seen from the process's root) still the object? */
+static bool path_is_object(struct scan_ctx *c, int piddir, const char *text,
+			   size_t len, const struct ipc_obj *o)
+{
+	char path[PATH_MAX + 8];
+	struct stat st;
+	int rc;
+
+	if (len == 0 || text[0] != '/' || len >= PATH_MAX || memchr(text, '\0', len))
+		return false;
+	if (c->rooted) {
+		memcpy(path, text, len);
+		path[len] = '\0';
+		rc = pio_lstat(path, &st);
+	} else {
+		/* through the process's root, so a container's path resolves there */
+		memcpy(path, "root", 4);
+		memcpy(path + 4, text, len);
+		path[len + 4] = '\0';
+		rc = fstatat(piddir, path, &st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	}
+	return rc == 0 && st.st_dev == o->dev && st.st_ino == o->ino;
+}
+
+static bool has_suffix(const char *s, size_t len, const char *suf, size_t suflen)
+{
+	return len >= suflen && memcmp(s + len - suflen, suf, suflen) == 0;
+}
+
+void fd_name_object(struct ipc_obj *o, struct scan_ctx *c, int piddir,
+		    const char *text, size_t len)
+{
+	if (o->type == IPC_MEMFD) {
+		/* "/memfd:NAME (deleted)": never linked, so not "deleted" */
+		if (len > 7 && memcmp(text, "/memfd:", 7) == 0) {
+			text++;
+			len--;
+		}
+		if (has_suffix(text, len, DELETED_SUFFIX, DELETED_SUFFIX_LEN))
+			len -= DELETED_SUFFIX_LEN;
+		model_set_path(o, text, len);
+		return;
+	}
+	if (path_is_object(c, piddir, text, len, o)) {
+		o->deleted = false;
+	} else if (has_suffix(text, len, DELETED_SUFFIX, DELETED_SUFFIX_LEN)) {
+		len -= DELETED_SUFFIX_LEN;
+		o->deleted = true;
+	}
+	/* otherwise it lives outside our view (another mount namespace, a
+	 * rename after open): keep the name as the kernel gave it */
+	model_set_path(o, text, len);
+	if (o->type == IPC_SHM || o->type == IPC_SEM)
+		o->type = shm_type_of(o->path, o->pathlen);
+}
+
+static int fd_readlink(int fdd, const char *name, struct buf *b)
+{
+	ssize_t n;
+
+	buf_reset(b);
+	buf_reserve(b, PATH_MAX);
+	n = readlinkat(fdd, name, b->data, b->cap - 1);
+	if (n < 0)
+		return -errno;
+	b->len = (size_t)n;
+	b->data[n] = '\0';
+	return 0;
+}
+
+static uint8_t link_mode(mode_t m)
+{
+	/* the fd link's own permission bits mirror the file's access mode */
+	return (uint8_t)(((m & S_IRUSR) ? MODE_R : 0) | ((m & S_IWUSR) ? MODE_W : 0));
+}
+
+static bool parse_anon(const char *s, size_t len, const char *prefix, uint64_t *ino)
+{
+	size_t pl = strlen(prefix);
+	const char *p = s + pl;
+
+	if (len < pl + 2 || memcmp(s, prefix, pl) != 0 || s[len - 1] != ']')
+		return false;
+	return scan_u64(&p, s + len - 1, ino) && p == s + len - 1;
+}
+
+static void note_socket_holder(struct scan_ctx *c, struct ipc_proc *p, int piddir)
+{
+	(void)c;
+	if (!p->netns)
+		p->netns = proc_netns(piddir);
+}
+
+/* Fixture trees hold fd links as plain text: classify by that text, and
+ * take the mode and inode from fdinfo. */
+static void fd_one_rooted(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
+			  int piddir, int fdd, const char *name, int fdnum)
+{
+	enum ipc_type type;
+	struct ipc_obj *o;
+	struct stat st;
+	uint64_t ino = 0;
+	int mode = 0;
+	dev_t dev;
+	bool created;
+	char info[300];
+
+	if (fd_readlink(fdd, name, &c->text) < 0)
+		return;
+	snprintf(info, sizeof(info), "fdinfo/%s", name);
+	if (pio_read_at(piddir, info, &c->file) == 0)
+		fd_parse_fdinfo(c->file.data, c->file.len, &mode, &ino);
+	if (parse_anon(c->text.data, c->text.len, "pipe:[", &ino)) {
+		type = IPC_PIPE;
+		dev = c->pipefs_dev;
+	} else if (parse_anon(c->text.data, c->text.len, "socket:[", &ino)) {
+		type = IPC_UNIX;
+		dev = c->sockfs_dev;
+		mode = MODE_R | MODE_W;
+	} else if (c->text.len > 7 && memcmp(c->text.data, "/memfd:", 7) == 0) {
+		if (!ino)
+			return;
+		type = IPC_MEMFD;
+		dev = c->memfd_dev;
+	} else if (c->text.data[0] == '/' && pio_lstat(c->text.data, &st) == 0 &&
+		   (S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode))) {
+		if (S_ISFIFO(st.st_mode))
+			type = IPC_FIFO;
+		else if (c->have_devshm && st.st_dev == c->devshm_dev)
+			type = IPC_SHM;
+		else
+			return;
+		dev = st.st_dev;
+		ino = st.st_ino;
+	} else {
+		return;
+	}
+	if (!(c->types & IPC_TYPE_BIT(type)) && !(type == IPC_SHM && (c->types & IPC_TYPE_BIT(IPC_SEM))))
+		return;
+	o = model_get(m, type, dev, ino, &created);
+	if (created && type != IPC_PIPE && type != IPC_UNIX)
+		fd_name_object(o, c, piddir, c->text.data, c->text.len);
+	if (type == IPC_UNIX)
+		note_socket_holder(c, p, piddir);
+	model_add_holder(o, p, fdnum, (uint8_t)mode, false);
+}
+
+/* Returns -EACCES when the fd could not be looked at, else 0. */
+static int fd_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
+		  int piddir, int fdd, const char *name, int fdnum)
+{
+	enum ipc_type type;
+	struct ipc_obj *o;
+	struct stat st, lst;
+	uint8_t mode;
+	bool created, need_name = false;
+
+	if (fstatat(fdd, name, &st, 0) < 0)
+		return errno == EACCES || errno == EPERM ? -EACCES : 0;
+
+	switch (st.st_mode & S_IFMT) {
+	case S_IFSOCK:
+		/* an O_PATH fd on a socket file is not a socket */
+		if (!(c->types & IPC_TYPE_BIT(IPC_UNIX)) ||
+		    (c->have_sockfs && st.st_dev != c->sockfs_dev))
+			return 0;
+		o = model_get(m, IPC_UNIX, st.st_dev, st.st_ino, NULL);
+		note_socket_holder(c, p, piddir);
+		/* sockets are always opened read-write */
+		model_add_holder(o, p, fdnum, MODE_R | MODE_W, false);
+		return 0;
+	case S_IFIFO:
+		type = (c->have_pipefs && st.st_dev == c->pipefs_dev) ? IPC_PIPE : IPC_FIFO;
+		need_name = type == IPC_FIFO;
+		break;
+	case S_IFREG:
+		if (c->have_devshm && st.st_dev == c->devshm_dev) {
+			type = IPC_SHM;	/* refined to sem by name */
+			need_name = true;
+		} else if (c->have_memfd && st.st_dev == c->memfd_dev && st.st_nlink == 0) {
+			type = IPC_MEMFD;
+			need_name = true;
+		} else {
+			return 0;
+		}
+		break;
+	default:
+		return 0;
+	}
+	if (!(c->types & IPC_TYPE_BIT(type)) &&
+	    !(type == IPC_SHM && (c->types & IPC_TYPE_BIT(IPC_SEM))))
+		return 0;
+	if (fstatat(fdd, name, &lst, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	mode = link_mode(lst.st_mode);
+
+	o = model_get(m, type, st.st_dev, st.st_ino, &created);
+	if (created && need_name) {
+		if (fd_readlink(fdd, name, &c->text) < 0) {
+			/* the fd went away between the two calls */
+			if (!o->nholders && !o->in_dir)
+				o->drop = true;
+			return 0;
+		}
+		if (type == IPC_MEMFD && (c->text.len < 7 ||
+					  memcmp(c->text.data, "/memfd:", 7) != 0)) {
+			o->drop = true;	/* an unlinked file on the memfd fs */
+			return 0;
+		}
+		fd_name_object(o, c, piddir, c->text.data, c->text.len);
+	}
+	if (created && S_ISREG(st.st_mode)) {
+		o->has_size = true;
+		o->size = (uint64_t)st.st_size;
+	}
+	if (created && type != IPC_PIPE) {
+		o->has_owner = true;
+		o->owner = st.st_uid;
+	}
+	model_add_holder(o, p, fdnum, mode, false);
+	return 0;
+}
+
+int fd_scan(struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir)
+{
+	struct dirent *de;
+	bool denied = false;
+	DIR *dir;
+	int fdd;
+
+	fdd = openat(piddir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fdd < 0)
+		return -errno;
+	dir = fdopendir(fdd);
+	if (!dir) {
+		close(fdd);
+		return -errno;
+	}
+	while ((de = readdir(dir))) {
+		uint64_t n;
+
+		if (!parse_u64(de->d_name, &n) || n > INT32_MAX)
+			continue;
+		if (c->rooted)
+			fd_one_rooted(m, c, p, piddir, dirfd(dir), de->d_name, (int)n);
+		else if (fd_one(m, c, p, piddir, dirfd(dir), de->d_name, (int)n) < 0)
+			denied = true;
+	}
+	closedir(dir);
+	return denied ? -EACCES : 0;
+}

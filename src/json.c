@@ -1,0 +1,134 @@
+/* JSON for programs: schema version 1, documented in ipcscope(1). The
+ * document is streamed one object per line, so memory stays flat. */
+#include <errno.h>
+#include <jansson.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+
+#include "escape.h"
+#include "proc.h"
+#include "render.h"
+
+#define JSON_VERSION 1
+
+/* Strings are UTF-8 always. Bytes that are not valid UTF-8 become U+FFFD
+ * in KEY, and KEY_base64 then carries the exact original bytes. */
+static void set_bytes(json_t *obj, const char *key, const char *s, size_t len)
+{
+	struct buf b = { 0 };
+	char k64[64];
+
+	if (utf8_valid(s, len)) {
+		json_object_set_new(obj, key, json_stringn(s, len));
+		return;
+	}
+	utf8_sanitize(&b, s, len);
+	json_object_set_new(obj, key, json_stringn(b.data, b.len));
+	buf_reset(&b);
+	base64_encode(&b, (const unsigned char *)s, len);
+	snprintf(k64, sizeof(k64), "%s_base64", key);
+	json_object_set_new(obj, k64, json_stringn(b.data ? b.data : "", b.len));
+	buf_free(&b);
+}
+
+static json_t *json_u64(uint64_t v)
+{
+	return json_integer((json_int_t)v);
+}
+
+static json_t *holder_json(const struct ipc_holder *h)
+{
+	json_t *j = json_object();
+	const char *mode = NULL;
+
+	json_object_set_new(j, "pid", json_integer(h->proc->pid));
+	set_bytes(j, "comm", h->proc->comm, strlen(h->proc->comm));
+	set_bytes(j, "user", h->proc->user, strlen(h->proc->user));
+	json_object_set_new(j, "fd", h->mapped ? json_null() : json_integer(h->fd));
+	switch (h->mode) {
+	case MODE_R: mode = "r"; break;
+	case MODE_W: mode = "w"; break;
+	case MODE_R | MODE_W: mode = "rw"; break;
+	}
+	json_object_set_new(j, "mode", mode ? json_string(mode) : json_null());
+	json_object_set_new(j, "mapped", json_boolean(h->mapped));
+	return j;
+}
+
+static json_t *unix_json(const struct ipc_obj *o)
+{
+	json_t *j = json_object();
+	const char *s;
+
+	s = unix_stype_name(o->un.stype);
+	json_object_set_new(j, "type", s ? json_string(s) : json_null());
+	s = unix_state_name(o->un.state);
+	json_object_set_new(j, "state", s ? json_string(s) : json_null());
+	json_object_set_new(j, "peer", o->un.has_peer ? json_u64(o->un.peer) : json_null());
+	json_object_set_new(j, "netns", o->un.netns ? json_u64(o->un.netns) : json_null());
+	return j;
+}
+
+static json_t *object_json(const struct ipc_obj *o)
+{
+	json_t *j = json_object(), *holders = json_array();
+	char dev[32];
+
+	json_object_set_new(j, "type", json_string(ipc_type_name(o->type)));
+	json_object_set_new(j, "inode", json_u64(o->ino));
+	snprintf(dev, sizeof(dev), "%u:%u", major(o->dev), minor(o->dev));
+	json_object_set_new(j, "dev", json_string(dev));
+	if (o->path)
+		set_bytes(j, "path", o->path, o->pathlen);
+	else
+		json_object_set_new(j, "path", json_null());
+	json_object_set_new(j, "deleted", json_boolean(o->deleted));
+	json_object_set_new(j, "size", o->has_size ? json_u64(o->size) : json_null());
+	if (o->has_owner) {
+		const char *u = proc_user_name(o->owner);
+
+		set_bytes(j, "owner", u, strlen(u));
+	} else {
+		json_object_set_new(j, "owner", json_null());
+	}
+	if (o->type == IPC_UNIX)
+		json_object_set_new(j, "unix", unix_json(o));
+	for (size_t i = 0; i < o->nholders; i++)
+		json_array_append_new(holders, holder_json(&o->holders[i]));
+	json_object_set_new(j, "holders", holders);
+	return j;
+}
+
+static int dump(json_t *j, FILE *out)
+{
+	int rc = json_dumpf(j, out, JSON_COMPACT | JSON_ENSURE_ASCII);
+
+	json_decref(j);
+	return rc;
+}
+
+int json_render(FILE *out, const struct model *m)
+{
+	bool first = true;
+	json_t *w;
+
+	fprintf(out, "{\"version\":%d,\"objects\":[", JSON_VERSION);
+	for (size_t i = 0; i < m->nobjs; i++) {
+		const struct ipc_obj *o = m->objs[i];
+
+		if (o->hidden)
+			continue;
+		fputs(first ? "\n" : ",\n", out);
+		first = false;
+		if (dump(object_json(o), out) < 0 || ferror(out))
+			return -1;
+	}
+	fputs("\n],\"warnings\":", out);
+	w = json_array();
+	for (size_t i = 0; i < m->nwarnings; i++)
+		json_array_append_new(w, json_string(m->warnings[i]));
+	if (dump(w, out) < 0)
+		return -1;
+	fputs("}\n", out);
+	return ferror(out) ? -1 : 0;
+}

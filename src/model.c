@@ -1,0 +1,305 @@
+#include "model.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/sysmacros.h>
+
+#include "util.h"
+
+static const char *const type_names[IPC_NTYPES] = {
+	[IPC_FIFO] = "fifo",
+	[IPC_PIPE] = "pipe",
+	[IPC_UNIX] = "unix",
+	[IPC_SHM] = "shm",
+	[IPC_MEMFD] = "memfd",
+	[IPC_SEM] = "sem",
+};
+
+const char *ipc_type_name(enum ipc_type t)
+{
+	return (unsigned)t < IPC_NTYPES ? type_names[t] : "?";
+}
+
+int ipc_type_parse(const char *s)
+{
+	for (int t = 0; t < IPC_NTYPES; t++)
+		if (strcmp(s, type_names[t]) == 0)
+			return t;
+	if (strcmp(s, "uds") == 0 || strcmp(s, "socket") == 0)
+		return IPC_UNIX;
+	return -1;
+}
+
+const char *unix_state_name(uint8_t st)
+{
+	switch (st) {
+	case US_UNCONNECTED: return "unconnected";
+	case US_CONNECTING: return "connecting";
+	case US_CONNECTED: return "connected";
+	case US_DISCONNECTING: return "disconnecting";
+	case US_LISTEN: return "listen";
+	}
+	return NULL;
+}
+
+const char *unix_stype_name(uint8_t stype)
+{
+	switch (stype) {
+	case SOCK_STREAM: return "stream";
+	case SOCK_DGRAM: return "dgram";
+	case SOCK_SEQPACKET: return "seqpacket";
+	}
+	return NULL;
+}
+
+void model_init(struct model *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+static void obj_free(struct ipc_obj *o)
+{
+	free(o->path);
+	free(o->holders);
+	free(o->un.pending);
+	free(o);
+}
+
+void model_free(struct model *m)
+{
+	for (size_t i = 0; i < m->nobjs; i++)
+		obj_free(m->objs[i]);
+	for (size_t i = 0; i < m->nprocs; i++) {
+		free(m->procs[i]->comm);
+		free(m->procs[i]->user);
+		free(m->procs[i]);
+	}
+	for (size_t i = 0; i < m->nwarnings; i++)
+		free(m->warnings[i]);
+	free(m->warnings);
+	free(m->objs);
+	free(m->procs);
+	free(m->index);
+	memset(m, 0, sizeof(*m));
+}
+
+struct ipc_proc *model_add_proc(struct model *m)
+{
+	struct ipc_proc *p = xcalloc(1, sizeof(*p));
+
+	if (m->nprocs == m->capprocs) {
+		m->capprocs = m->capprocs ? m->capprocs * 2 : 256;
+		m->procs = xreallocarray(m->procs, m->capprocs, sizeof(*m->procs));
+	}
+	m->procs[m->nprocs++] = p;
+	return p;
+}
+
+void model_drop_last_proc(struct model *m)
+{
+	struct ipc_proc *p;
+
+	if (!m->nprocs)
+		return;
+	p = m->procs[--m->nprocs];
+	free(p->comm);
+	free(p->user);
+	free(p);
+}
+
+static size_t key_hash(dev_t dev, uint64_t ino)
+{
+	uint64_t h = ino * 0x9E3779B97F4A7C15ull ^ ((uint64_t)dev + 0x632BE59BD9B4E019ull);
+
+	h ^= h >> 29;
+	h *= 0xBF58476D1CE4E5B9ull;
+	h ^= h >> 32;
+	return (size_t)h;
+}
+
+static void index_insert(struct model *m, size_t objidx)
+{
+	const struct ipc_obj *o = m->objs[objidx];
+	size_t mask = m->indexcap - 1;
+	size_t i = key_hash(o->dev, o->ino) & mask;
+
+	while (m->index[i])
+		i = (i + 1) & mask;
+	m->index[i] = (uint32_t)(objidx + 1);
+}
+
+static void index_rebuild(struct model *m, size_t cap)
+{
+	free(m->index);
+	m->indexcap = cap;
+	m->index = xcalloc(cap, sizeof(*m->index));
+	for (size_t i = 0; i < m->nobjs; i++)
+		index_insert(m, i);
+}
+
+struct ipc_obj *model_find(const struct model *m, dev_t dev, uint64_t ino)
+{
+	size_t mask, i;
+
+	if (!m->indexcap)
+		return NULL;
+	mask = m->indexcap - 1;
+	for (i = key_hash(dev, ino) & mask; m->index[i]; i = (i + 1) & mask) {
+		struct ipc_obj *o = m->objs[m->index[i] - 1];
+
+		if (o->ino == ino && o->dev == dev)
+			return o;
+	}
+	return NULL;
+}
+
+struct ipc_obj *model_get(struct model *m, enum ipc_type type, dev_t dev,
+			  uint64_t ino, bool *created)
+{
+	struct ipc_obj *o = model_find(m, dev, ino);
+
+	if (created)
+		*created = !o;
+	if (o)
+		return o;
+	if (m->nobjs >= UINT32_MAX - 1)
+		abort();
+	o = xcalloc(1, sizeof(*o));
+	o->type = type;
+	o->dev = dev;
+	o->ino = ino;
+	if (m->nobjs == m->capobjs) {
+		m->capobjs = m->capobjs ? m->capobjs * 2 : 1024;
+		m->objs = xreallocarray(m->objs, m->capobjs, sizeof(*m->objs));
+	}
+	m->objs[m->nobjs++] = o;
+	/* keep the load factor under one half */
+	if (m->nobjs * 2 > m->indexcap)
+		index_rebuild(m, m->indexcap ? m->indexcap * 2 : 4096);
+	else
+		index_insert(m, m->nobjs - 1);
+	return o;
+}
+
+void model_set_path(struct ipc_obj *o, const char *p, size_t n)
+{
+	free(o->path);
+	o->path = xmemdup(p, n);
+	o->pathlen = n;
+}
+
+void model_add_holder(struct ipc_obj *o, struct ipc_proc *p, int fd,
+		      uint8_t mode, bool mapped)
+{
+	struct ipc_holder *h;
+
+	/* A process's holders are appended together, so its earlier entry for
+	 * the same fd or for its mappings is at the tail. */
+	for (size_t i = o->nholders; i-- > 0 && o->holders[i].proc == p;) {
+		h = &o->holders[i];
+		if (h->mapped == mapped && h->fd == fd) {
+			h->mode |= mode;
+			return;
+		}
+	}
+	if (o->nholders == o->capholders) {
+		o->capholders = o->capholders ? o->capholders * 2 : 2;
+		o->holders = xreallocarray(o->holders, o->capholders, sizeof(*o->holders));
+	}
+	h = &o->holders[o->nholders++];
+	h->proc = p;
+	h->fd = fd;
+	h->mode = mode;
+	h->mapped = mapped;
+	p->holds = true;
+}
+
+void model_prune(struct model *m, bool (*keep)(const struct ipc_obj *))
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < m->nobjs; i++) {
+		if (keep(m->objs[i]))
+			m->objs[j++] = m->objs[i];
+		else
+			obj_free(m->objs[i]);
+	}
+	if (j == m->nobjs)
+		return;
+	m->nobjs = j;
+	index_rebuild(m, m->indexcap);
+}
+
+void model_warn(struct model *m, const char *fmt, ...)
+{
+	struct buf b = { 0 };
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	buf_reserve(&b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b.data, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b.len = (size_t)n;
+	m->warnings = xreallocarray(m->warnings, m->nwarnings + 1, sizeof(*m->warnings));
+	m->warnings[m->nwarnings++] = buf_steal(&b);
+}
+
+static int cmp_bytes(const char *a, size_t an, const char *b, size_t bn)
+{
+	int c = memcmp(a, b, an < bn ? an : bn);
+
+	if (c)
+		return c;
+	return an < bn ? -1 : an > bn;
+}
+
+static int obj_cmp(const void *pa, const void *pb)
+{
+	const struct ipc_obj *a = *(const struct ipc_obj *const *)pa;
+	const struct ipc_obj *b = *(const struct ipc_obj *const *)pb;
+	int c;
+
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	/* named objects first, in byte order */
+	if (!a->path != !b->path)
+		return a->path ? -1 : 1;
+	if (a->path && (c = cmp_bytes(a->path, a->pathlen, b->path, b->pathlen)))
+		return c;
+	if (a->ino != b->ino)
+		return a->ino < b->ino ? -1 : 1;
+	return a->dev < b->dev ? -1 : a->dev > b->dev;
+}
+
+static int holder_cmp(const void *pa, const void *pb)
+{
+	const struct ipc_holder *a = pa, *b = pb;
+
+	if (a->proc->pid != b->proc->pid)
+		return a->proc->pid < b->proc->pid ? -1 : 1;
+	/* fds in order, the mapping entry last */
+	if (a->mapped != b->mapped)
+		return a->mapped ? 1 : -1;
+	return (a->fd > b->fd) - (a->fd < b->fd);
+}
+
+void model_sort(struct model *m)
+{
+	qsort(m->objs, m->nobjs, sizeof(*m->objs), obj_cmp);
+	for (size_t i = 0; i < m->nobjs; i++) {
+		struct ipc_obj *o = m->objs[i];
+
+		if (o->nholders > 1)
+			qsort(o->holders, o->nholders, sizeof(*o->holders), holder_cmp);
+	}
+	index_rebuild(m, m->indexcap ? m->indexcap : 4096);
+}

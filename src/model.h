@@ -1,0 +1,152 @@
+/* The one model every collector fills and every renderer reads: IPC
+ * objects keyed by identity (device, inode), each with its holders. */
+#ifndef IPCSCOPE_MODEL_H
+#define IPCSCOPE_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum ipc_type {
+	IPC_FIFO,
+	IPC_PIPE,
+	IPC_UNIX,
+	IPC_SHM,
+	IPC_MEMFD,
+	IPC_SEM,
+	IPC_NTYPES
+};
+
+#define IPC_TYPE_BIT(t) (1u << (t))
+#define IPC_ALL_TYPES ((1u << IPC_NTYPES) - 1)
+
+enum ipc_mode {
+	MODE_R = 1,
+	MODE_W = 2,
+};
+
+/* Socket states, in /proc/net/unix's SS_* order where it has them. */
+enum unix_state {
+	US_UNKNOWN,
+	US_UNCONNECTED,
+	US_CONNECTING,
+	US_CONNECTED,
+	US_DISCONNECTING,
+	US_LISTEN,
+};
+
+struct ipc_proc {
+	pid_t pid;
+	uid_t euid;
+	char *comm;
+	char *user;
+	unsigned long long start;	/* clock ticks after boot */
+	uint64_t netns;			/* 0 when unknown */
+	bool kthread;
+	bool denied;			/* fds or maps could not be read */
+	bool holds;			/* holds at least one IPC object */
+};
+
+struct ipc_holder {
+	struct ipc_proc *proc;
+	int fd;			/* -1 for the mapping holder */
+	uint8_t mode;		/* MODE_R | MODE_W; 0 = unknown */
+	bool mapped;
+};
+
+struct ipc_unix {
+	bool known;		/* AF_UNIX confirmed by sock_diag or net/unix */
+	uint8_t stype;		/* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	uint8_t state;		/* enum unix_state */
+	bool has_peer;
+	uint64_t peer;
+	bool has_uid;
+	uid_t uid;
+	bool has_rq;
+	uint32_t rqueue;	/* for a listener: its current backlog */
+	uint32_t wqueue;	/* for a listener: its backlog limit */
+	bool has_vfs;		/* the socket file a path socket is bound to */
+	dev_t vfs_dev;
+	uint64_t vfs_ino;
+	uint64_t *pending;	/* listener: connections not yet accepted */
+	size_t npending;
+	uint64_t netns;
+	bool from_procfs;	/* learnt from net/unix, which has no peers */
+};
+
+struct ipc_obj {
+	enum ipc_type type;
+	dev_t dev;
+	uint64_t ino;
+	/* Name bytes exactly as the object is known: "/dev/shm/x", "@abstract"
+	 * (may contain NUL), "memfd:NAME"; NULL when it has none. */
+	char *path;
+	size_t pathlen;
+	bool deleted;
+	bool in_dir;		/* seen by the /dev/shm directory scan */
+	bool has_size;
+	uint64_t size;
+	bool has_owner;
+	uid_t owner;
+	struct ipc_unix un;
+	struct ipc_holder *holders;
+	size_t nholders;
+	size_t capholders;
+	bool hidden;		/* filtered out */
+	bool drop;		/* turned out not to be an IPC object */
+};
+
+struct model_stats {
+	size_t procs;		/* user-space processes considered */
+	size_t denied;		/* processes whose fds/maps were not readable */
+	size_t vanished;	/* exited or replaced while being read */
+	size_t foreign_netns;	/* network namespaces read from net/unix */
+};
+
+struct model {
+	struct ipc_proc **procs;
+	size_t nprocs;
+	size_t capprocs;
+
+	struct ipc_obj **objs;
+	size_t nobjs;
+	size_t capobjs;
+
+	/* open-addressing index over objs, keyed by (dev, ino) */
+	uint32_t *index;
+	size_t indexcap;
+
+	char **warnings;
+	size_t nwarnings;
+
+	struct model_stats stats;
+};
+
+void model_init(struct model *m);
+void model_free(struct model *m);
+
+struct ipc_proc *model_add_proc(struct model *m);
+void model_drop_last_proc(struct model *m);
+
+struct ipc_obj *model_find(const struct model *m, dev_t dev, uint64_t ino);
+/* Find or create; *created tells which (may be NULL). */
+struct ipc_obj *model_get(struct model *m, enum ipc_type type, dev_t dev,
+			  uint64_t ino, bool *created);
+void model_set_path(struct ipc_obj *o, const char *p, size_t n);
+void model_add_holder(struct ipc_obj *o, struct ipc_proc *p, int fd,
+		      uint8_t mode, bool mapped);
+/* Remove objects for which keep() is false, e.g. non-AF_UNIX sockets. */
+void model_prune(struct model *m, bool (*keep)(const struct ipc_obj *));
+void model_warn(struct model *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Stable, reproducible order: type, then path, then inode. */
+void model_sort(struct model *m);
+
+const char *ipc_type_name(enum ipc_type t);
+/* Accepts names and aliases ("uds", "socket"); -1 if unknown. */
+int ipc_type_parse(const char *s);
+const char *unix_state_name(uint8_t st);
+const char *unix_stype_name(uint8_t stype);
+
+#endif

@@ -1,0 +1,98 @@
+#include "pathio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+static int pio_rootfd = AT_FDCWD;
+static const char *pio_rootname = "/";
+
+int pio_init(const char *root)
+{
+	int fd;
+
+	if (!root || !*root || strcmp(root, "/") == 0)
+		return 0;
+	fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	pio_rootfd = fd;
+	pio_rootname = root;
+	return 0;
+}
+
+void pio_fini(void)
+{
+	if (pio_rootfd >= 0)
+		close(pio_rootfd);
+	pio_rootfd = AT_FDCWD;
+	pio_rootname = "/";
+}
+
+bool pio_rerooted(void)
+{
+	return pio_rootfd != AT_FDCWD;
+}
+
+const char *pio_root(void)
+{
+	return pio_rootname;
+}
+
+/* Below a fixture root, absolute paths become relative to its dirfd. */
+static const char *pio_rel(const char *abspath)
+{
+	if (pio_rootfd == AT_FDCWD)
+		return abspath;
+	while (*abspath == '/')
+		abspath++;
+	return *abspath ? abspath : ".";
+}
+
+int pio_open(const char *abspath, int flags)
+{
+	int fd = openat(pio_rootfd, pio_rel(abspath), flags | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int pio_lstat(const char *abspath, struct stat *st)
+{
+	if (fstatat(pio_rootfd, pio_rel(abspath), st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return 0;
+}
+
+int pio_read_at(int dirfd, const char *name, struct buf *b)
+{
+	int fd, rc = 0;
+
+	buf_reset(b);
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n;
+
+		buf_reserve(b, 4096);
+		n = read(fd, b->data + b->len, b->cap - b->len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		b->len += (size_t)n;
+	}
+	b->data[b->len] = '\0';
+	close(fd);
+	return rc;
+}
+
+int pio_read(const char *abspath, struct buf *b)
+{
+	return pio_read_at(pio_rootfd, pio_rel(abspath), b);
+}

@@ -1,0 +1,208 @@
+#include "proc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libproc2/pids.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pathio.h"
+#include "util.h"
+
+#define PF_KTHREAD 0x00200000
+
+/* Keep in step with the enum below: PIDS_VAL indexes by position. */
+static enum pids_item proc_items[] = {
+	PIDS_ID_PID, PIDS_CMD, PIDS_ID_EUID, PIDS_ID_EUSER,
+	PIDS_TICS_BEGAN, PIDS_FLAGS,
+};
+enum { I_PID, I_CMD, I_EUID, I_EUSER, I_BEGAN, I_FLAGS };
+
+struct uid_name {
+	uid_t uid;
+	char *name;
+};
+
+static struct uid_name *uid_cache;
+static size_t uid_cache_len;
+
+const char *proc_user_name(uid_t uid)
+{
+	struct passwd *pw;
+	char num[24];
+
+	for (size_t i = 0; i < uid_cache_len; i++)
+		if (uid_cache[i].uid == uid)
+			return uid_cache[i].name;
+	pw = getpwuid(uid);
+	if (!pw)
+		snprintf(num, sizeof(num), "%u", (unsigned)uid);
+	uid_cache = xreallocarray(uid_cache, uid_cache_len + 1, sizeof(*uid_cache));
+	uid_cache[uid_cache_len].uid = uid;
+	uid_cache[uid_cache_len].name = xstrdup(pw ? pw->pw_name : num);
+	return uid_cache[uid_cache_len++].name;
+}
+
+void proc_fini(void)
+{
+	for (size_t i = 0; i < uid_cache_len; i++)
+		free(uid_cache[i].name);
+	free(uid_cache);
+	uid_cache = NULL;
+	uid_cache_len = 0;
+}
+
+int proc_parse_stat_start(const char *buf, size_t len, unsigned long long *start)
+{
+	const char *end = buf + len, *p;
+	uint64_t v;
+	int field;
+
+	/* comm may contain ')' and spaces: the last ')' ends it */
+	p = memrchr(buf, ')', len);
+	if (!p)
+		return -EINVAL;
+	p++;
+	/* now before field 3; advance to field 22 */
+	for (field = 2; field < 22; field++) {
+		while (p < end && *p == ' ')
+			p++;
+		if (field == 21)
+			break;
+		while (p < end && *p != ' ')
+			p++;
+	}
+	if (!scan_u64(&p, end, &v))
+		return -EINVAL;
+	*start = v;
+	return 0;
+}
+
+/* Below a fixture root libproc2 cannot help: it always reads the live
+ * /proc. Read the same facts from the fixture's stat and status files. */
+static int proc_collect_rooted(struct model *m)
+{
+	struct buf b = { 0 };
+	struct dirent *de;
+	DIR *dir;
+	int fd;
+
+	fd = pio_open("/proc", O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(dir))) {
+		struct ipc_proc *p;
+		uint64_t pid;
+		const char *l, *r, *uidl;
+		char path[64];
+
+		if (!parse_u64(de->d_name, &pid) || pid == 0 || pid > INT32_MAX)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%llu/stat", (unsigned long long)pid);
+		if (pio_read(path, &b) < 0)
+			continue;
+		l = memchr(b.data, '(', b.len);
+		r = memrchr(b.data, ')', b.len);
+		if (!l || !r || r < l)
+			continue;
+		p = model_add_proc(m);
+		p->pid = (pid_t)pid;
+		p->comm = xmemdup(l + 1, (size_t)(r - l - 1));
+		proc_parse_stat_start(b.data, b.len, &p->start);
+		snprintf(path, sizeof(path), "/proc/%llu/status", (unsigned long long)pid);
+		if (pio_read(path, &b) == 0 && (uidl = strstr(b.data, "\nUid:"))) {
+			unsigned long ruid, euid;
+
+			if (sscanf(uidl + 5, "%lu %lu", &ruid, &euid) == 2)
+				p->euid = (uid_t)euid;
+		}
+		p->user = xstrdup(proc_user_name(p->euid));
+	}
+	closedir(dir);
+	buf_free(&b);
+	return 0;
+}
+
+int proc_collect(struct model *m)
+{
+	struct pids_info *info = NULL;
+	struct pids_fetch *f;
+	int rc;
+
+	if (pio_rerooted())
+		return proc_collect_rooted(m);
+	rc = procps_pids_new(&info, proc_items, (int)ARRAY_SIZE(proc_items));
+	if (rc < 0)
+		return rc;
+	f = procps_pids_reap(info, PIDS_FETCH_TASKS_ONLY);
+	if (!f) {
+		rc = errno ? -errno : -EIO;
+		goto out;
+	}
+	for (int i = 0; i < f->counts->total; i++) {
+		struct pids_stack *s = f->stacks[i];
+		struct ipc_proc *p;
+		const char *user;
+
+		/* kernel threads hold no IPC and their fd dirs are root-only */
+		if (PIDS_VAL(I_FLAGS, ul_int, s, info) & PF_KTHREAD)
+			continue;
+		p = model_add_proc(m);
+		p->pid = PIDS_VAL(I_PID, s_int, s, info);
+		p->comm = xstrdup(PIDS_VAL(I_CMD, str, s, info));
+		p->euid = PIDS_VAL(I_EUID, u_int, s, info);
+		user = PIDS_VAL(I_EUSER, str, s, info);
+		p->user = xstrdup(user && *user ? user : proc_user_name(p->euid));
+		p->start = PIDS_VAL(I_BEGAN, ull_int, s, info);
+	}
+	rc = 0;
+out:
+	procps_pids_unref(&info);
+	return rc;
+}
+
+int proc_open(const struct ipc_proc *p)
+{
+	unsigned long long start;
+	char path[32], sbuf[1024];
+	ssize_t n;
+	int dfd, sfd;
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)p->pid);
+	dfd = pio_open(path, O_PATH | O_DIRECTORY);
+	if (dfd < 0)
+		return dfd == -ENOENT ? -ESRCH : dfd;
+	/* Reading stat through the dirfd pins the answer to the process the
+	 * dirfd refers to; a different start time means the pid was reused. */
+	sfd = openat(dfd, "stat", O_RDONLY | O_CLOEXEC);
+	if (sfd < 0)
+		goto gone;
+	n = read(sfd, sbuf, sizeof(sbuf) - 1);
+	close(sfd);
+	if (n <= 0 || proc_parse_stat_start(sbuf, (size_t)n, &start) < 0 ||
+	    start != p->start)
+		goto gone;
+	return dfd;
+gone:
+	close(dfd);
+	return -ESRCH;
+}
+
+uint64_t proc_netns(int piddir)
+{
+	struct stat st;
+
+	if (fstatat(piddir, "ns/net", &st, 0) < 0)
+		return 0;
+	return (uint64_t)st.st_ino;
+}

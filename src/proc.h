@@ -1,0 +1,28 @@
+/* Process facts: pid, comm, user, start time. The only user of libproc2. */
+#ifndef IPCSCOPE_PROC_H
+#define IPCSCOPE_PROC_H
+
+#include <stdint.h>
+
+#include "model.h"
+
+/* Adds every user-space process to the model. 0, or -errno when /proc
+ * itself cannot be read. */
+int proc_collect(struct model *m);
+
+/* Opens /proc/PID as a directory and checks, by start time, that it is
+ * still the process proc_collect() saw. A dirfd, or -errno: -ESRCH when the
+ * process exited or its pid now belongs to another one. */
+int proc_open(const struct ipc_proc *p);
+
+/* The network namespace inode of the process behind piddir; 0 if unknown. */
+uint64_t proc_netns(int piddir);
+
+/* Parses the start time (field 22) out of a /proc/PID/stat line. */
+int proc_parse_stat_start(const char *buf, size_t len, unsigned long long *start);
+
+/* user name for a uid, cached; "#UID" style fallback is the number. */
+const char *proc_user_name(uid_t uid);
+void proc_fini(void);
+
+#endif

@@ -1,0 +1,52 @@
+/* The output side: one column table shared by the table renderer, -o,
+ * --list-columns and --help; and the table and JSON renderers. */
+#ifndef IPCSCOPE_RENDER_H
+#define IPCSCOPE_RENDER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "model.h"
+#include "util.h"
+
+#define MAX_COLUMNS 32
+
+enum col_flags {
+	COL_RIGHT = 1,		/* numbers: right-aligned */
+	COL_TRUNC = 2,		/* may be cut to fit a terminal */
+	COL_DEFAULT = 4,	/* in the default set */
+};
+
+struct render_opts {
+	bool bytes;		/* exact sizes instead of 64K, 1.0M */
+	bool noheadings;
+	size_t width;		/* 0: never truncate */
+	int cols[MAX_COLUMNS];
+	size_t ncols;
+};
+
+struct column {
+	const char *name;
+	const char *json_type;
+	const char *help;
+	unsigned flags;
+	/* Appends the cell as terminal-safe text. */
+	void (*fill)(struct buf *out, const struct model *m, const struct ipc_obj *o,
+		     const struct render_opts *ro);
+};
+
+extern const struct column columns[];
+extern const size_t ncolumns;
+
+int column_lookup(const char *name);
+/* "A,B" replaces the default set, "+A,B" appends to it. On error returns -1
+ * and points *bad at the offending name (caller frees). */
+int columns_parse(const char *spec, struct render_opts *ro, char **bad);
+void columns_default(struct render_opts *ro);
+void columns_print_list(FILE *out);
+
+/* 0, or -1 after a write error (errno set). */
+int table_render(FILE *out, const struct model *m, const struct render_opts *ro);
+int json_render(FILE *out, const struct model *m);
+
+#endif

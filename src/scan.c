@@ -1,0 +1,84 @@
+/* collect → link: runs the collectors in order and leaves a consistent
+ * model behind. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collect.h"
+#include "pathio.h"
+#include "proc.h"
+
+#define MAPS_TYPES (IPC_TYPE_BIT(IPC_SHM) | IPC_TYPE_BIT(IPC_SEM) | IPC_TYPE_BIT(IPC_MEMFD))
+
+static bool keep_object(const struct ipc_obj *o)
+{
+	if (o->drop)
+		return false;
+	/* Sockets learnt only from an fd are AF_INET, netlink and the like,
+	 * or live in a namespace whose table could not be read. */
+	if (o->type == IPC_UNIX && !o->un.known)
+		return false;
+	return true;
+}
+
+static void scan_procs(struct model *m, struct scan_ctx *c)
+{
+	for (size_t i = 0; i < m->nprocs; i++) {
+		struct ipc_proc *p = m->procs[i];
+		int piddir, rc;
+
+		piddir = proc_open(p);
+		if (piddir < 0) {
+			if (piddir == -EACCES) {
+				p->denied = true;
+				m->stats.denied++;
+			} else {
+				m->stats.vanished++;
+			}
+			continue;
+		}
+		rc = fd_scan(m, c, p, piddir);
+		if (rc == -EACCES || rc == -EPERM) {
+			p->denied = true;
+			m->stats.denied++;
+		} else if (rc == 0 && (c->types & MAPS_TYPES)) {
+			rc = maps_scan(m, c, p, piddir);
+			if ((rc == -EACCES || rc == -EPERM) && !p->denied) {
+				p->denied = true;
+				m->stats.denied++;
+			}
+		}
+		close(piddir);
+	}
+}
+
+int scan_run(struct model *m, const struct scan_opts *opts)
+{
+	struct scan_ctx c = { .types = opts->types };
+	int rc;
+
+	c.rooted = pio_rerooted();
+	fd_probe(&c);
+	if (c.types & (IPC_TYPE_BIT(IPC_SHM) | IPC_TYPE_BIT(IPC_SEM) | IPC_TYPE_BIT(IPC_MEMFD))) {
+		rc = shm_scan_dir(m, &c);
+		if (rc < 0 && rc != -ENOENT)
+			model_warn(m, "cannot read /dev/shm: %s", strerror(-rc));
+	}
+	rc = proc_collect(m);
+	if (rc < 0)
+		goto out;
+	m->stats.procs = m->nprocs;
+	scan_procs(m, &c);
+	if (c.types & IPC_TYPE_BIT(IPC_UNIX))
+		unix_collect(m, &c);
+	model_prune(m, keep_object);
+	if (m->stats.denied)
+		model_warn(m, "%zu of %zu processes not readable: the objects they hold "
+			   "are not shown as theirs; run as root to see them",
+			   m->stats.denied, m->stats.procs);
+	rc = 0;
+out:
+	buf_free(&c.file);
+	buf_free(&c.text);
+	return rc;
+}

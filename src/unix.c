@@ -1,0 +1,445 @@
+/* UNIX domain sockets: sock_diag netlink for our own network namespace,
+ * /proc/PID/net/unix for the others and as the fallback. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "collect.h"
+#include "pathio.h"
+
+#define SO_ACCEPTCON_FLAG 0x10000	/* __SO_ACCEPTCON in net/unix Flags */
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+static bool hex_field(const char **pp, const char *end, uint64_t *out)
+{
+	const char *p = *pp;
+	uint64_t v = 0;
+	int d;
+
+	if (p >= end || hexval(*p) < 0)
+		return false;
+	for (; p < end && (d = hexval(*p)) >= 0; p++) {
+		if (v >> 60)
+			return false;
+		v = v * 16 + (unsigned)d;
+	}
+	*out = v;
+	*pp = p;
+	return true;
+}
+
+static void skip_spaces(const char **pp, const char *end)
+{
+	while (*pp < end && **pp == ' ')
+		(*pp)++;
+}
+
+static int procnet_line(const char *p, const char *end, struct unix_entry *e)
+{
+	uint64_t num, refcnt, proto, flags, type, st;
+
+	memset(e, 0, sizeof(*e));
+	if (!hex_field(&p, end, &num) || p >= end || *p++ != ':')
+		return -1;
+	skip_spaces(&p, end);
+	if (!hex_field(&p, end, &refcnt))
+		return -1;
+	skip_spaces(&p, end);
+	if (!hex_field(&p, end, &proto))
+		return -1;
+	skip_spaces(&p, end);
+	if (!hex_field(&p, end, &flags))
+		return -1;
+	skip_spaces(&p, end);
+	if (!hex_field(&p, end, &type) || type > 255)
+		return -1;
+	skip_spaces(&p, end);
+	if (!hex_field(&p, end, &st))
+		return -1;
+	skip_spaces(&p, end);
+	if (!scan_u64(&p, end, &e->ino))
+		return -1;
+	e->stype = (uint8_t)type;
+	if (flags & SO_ACCEPTCON_FLAG)
+		e->state = US_LISTEN;
+	else if (st >= 1 && st <= 4)
+		e->state = (uint8_t)(US_UNCONNECTED + (st - 1));
+	else
+		e->state = US_UNKNOWN;
+	if (p < end && *p == ' ') {
+		p++;
+		e->name = p;
+		e->namelen = (size_t)(end - p);
+	} else if (p != end) {
+		return -1;
+	}
+	return 0;
+}
+
+int unix_parse_procnet(const char *buf, size_t len, unix_entry_fn fn, void *arg)
+{
+	const char *p = buf, *end = buf + len;
+	int n = 0;
+
+	if (len < 4 || memcmp(buf, "Num ", 4) != 0)
+		return -1;
+	p = memchr(p, '\n', len);
+	if (!p)
+		return 0;
+	for (p++; p < end;) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		struct unix_entry e;
+
+		if (!eol)
+			eol = end;
+		/* A newline inside a path splits its line; the tail fails to
+		 * parse and is dropped, and sock_diag is what gets it right. */
+		if (procnet_line(p, eol, &e) == 0) {
+			fn(arg, &e);
+			n++;
+		}
+		p = eol + 1;
+	}
+	return n;
+}
+
+static uint8_t diag_state(uint8_t st)
+{
+	switch (st) {
+	case TCP_ESTABLISHED: return US_CONNECTED;
+	case TCP_SYN_SENT: return US_CONNECTING;
+	case TCP_CLOSE: return US_UNCONNECTED;
+	case TCP_LISTEN: return US_LISTEN;
+	case TCP_CLOSE_WAIT:
+	case TCP_LAST_ACK:
+	case TCP_FIN_WAIT1:
+	case TCP_FIN_WAIT2:
+	case TCP_CLOSING: return US_DISCONNECTING;
+	}
+	return US_UNKNOWN;
+}
+
+static uint32_t get_u32(const void *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static int diag_msg(const struct nlmsghdr *h, struct unix_entry *e, struct buf *name)
+{
+	struct unix_diag_msg msg;
+	const char *attrs, *aend;
+	size_t len = h->nlmsg_len;
+
+	if (len < NLMSG_LENGTH(sizeof(msg)))
+		return -1;
+	memcpy(&msg, NLMSG_DATA(h), sizeof(msg));
+	memset(e, 0, sizeof(*e));
+	e->ino = msg.udiag_ino;
+	e->stype = msg.udiag_type;
+	e->state = diag_state(msg.udiag_state);
+	attrs = (const char *)h + NLMSG_LENGTH(NLMSG_ALIGN(sizeof(msg)));
+	aend = (const char *)h + len;
+	while (aend - attrs >= (ptrdiff_t)sizeof(struct rtattr)) {
+		struct rtattr rta;
+		const char *data;
+		size_t dlen;
+
+		memcpy(&rta, attrs, sizeof(rta));
+		if (rta.rta_len < sizeof(rta) || rta.rta_len > (size_t)(aend - attrs))
+			return -1;
+		data = attrs + RTA_LENGTH(0);
+		dlen = rta.rta_len - RTA_LENGTH(0);
+		switch (rta.rta_type) {
+		case UNIX_DIAG_NAME:
+			/* abstract names start with NUL; show them as "@..." */
+			buf_reset(name);
+			if (dlen && data[0] == '\0') {
+				buf_addc(name, '@');
+				buf_add(name, data + 1, dlen - 1);
+			} else {
+				/* a path is NUL-terminated only if the binder said so */
+				size_t n = strnlen(data, dlen);
+
+				buf_add(name, data, n);
+			}
+			e->name = name->data;
+			e->namelen = name->len;
+			break;
+		case UNIX_DIAG_PEER:
+			if (dlen >= 4) {
+				e->has_peer = true;
+				e->peer = get_u32(data);
+			}
+			break;
+		case UNIX_DIAG_UID:
+			if (dlen >= 4) {
+				e->has_uid = true;
+				e->uid = get_u32(data);
+			}
+			break;
+		case UNIX_DIAG_RQLEN:
+			if (dlen >= 8) {
+				e->has_rq = true;
+				e->rqueue = get_u32(data);
+				e->wqueue = get_u32(data + 4);
+			}
+			break;
+		case UNIX_DIAG_VFS:
+			if (dlen >= 8) {
+				uint32_t kdev = get_u32(data + 4);
+
+				e->has_vfs = true;
+				e->vfs_ino = get_u32(data);
+				/* the kernel's own dev_t: 12 bits major, 20 minor */
+				e->vfs_dev = makedev(kdev >> 20, kdev & 0xfffff);
+			}
+			break;
+		case UNIX_DIAG_ICONS:
+			e->icons = data;
+			e->nicons = dlen / 4;
+			break;
+		}
+		attrs += RTA_ALIGN(rta.rta_len);
+	}
+	return 0;
+}
+
+int unix_parse_diag(const void *buf, size_t len, unix_entry_fn fn, void *arg,
+		    bool *done)
+{
+	const char *p = buf, *end = p + len;
+	struct buf name = { 0 };
+	int n = 0;
+
+	*done = false;
+	while (end - p >= (ptrdiff_t)sizeof(struct nlmsghdr)) {
+		struct nlmsghdr h;
+		struct unix_entry e;
+
+		memcpy(&h, p, sizeof(h));
+		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > (size_t)(end - p)) {
+			n = -EBADMSG;
+			break;
+		}
+		if (h.nlmsg_type == NLMSG_DONE) {
+			*done = true;
+			break;
+		}
+		if (h.nlmsg_type == NLMSG_ERROR) {
+			struct nlmsgerr ne;
+
+			n = -EBADMSG;
+			if (h.nlmsg_len >= NLMSG_LENGTH(sizeof(ne))) {
+				memcpy(&ne, p + NLMSG_HDRLEN, sizeof(ne));
+				n = ne.error < 0 ? ne.error : -EBADMSG;
+			}
+			*done = true;
+			break;
+		}
+		if (h.nlmsg_type == SOCK_DIAG_BY_FAMILY) {
+			struct nlmsghdr *copy = xmalloc(h.nlmsg_len);
+
+			/* work on an aligned copy: the buffer may come from a fuzzer */
+			memcpy(copy, p, h.nlmsg_len);
+			if (diag_msg(copy, &e, &name) == 0) {
+				fn(arg, &e);
+				n++;
+			}
+			free(copy);
+		}
+		p += NLMSG_ALIGN(h.nlmsg_len);
+	}
+	buf_free(&name);
+	return n;
+}
+
+static int diag_dump(unix_entry_fn fn, void *arg)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct unix_diag_req req;
+	} rq;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	size_t bufsz = 64 * 1024;
+	char *buf = NULL;
+	bool done = false;
+	int fd, rc = 0;
+
+	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd < 0)
+		return -errno;
+	memset(&rq, 0, sizeof(rq));
+	rq.nlh.nlmsg_len = sizeof(rq);
+	rq.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	rq.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	rq.nlh.nlmsg_seq = 1;
+	rq.req.sdiag_family = AF_UNIX;
+	rq.req.udiag_states = ~0u;
+	rq.req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER |
+			    UDIAG_SHOW_ICONS | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
+	if (sendto(fd, &rq, sizeof(rq), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	buf = xmalloc(bufsz);
+	while (!done) {
+		ssize_t n = recv(fd, buf, bufsz, 0);
+		int got;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		got = unix_parse_diag(buf, (size_t)n, fn, arg, &done);
+		if (got < 0) {
+			rc = got;
+			break;
+		}
+		rc += got;
+	}
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+struct unix_sink {
+	struct model *m;
+	struct scan_ctx *c;
+	uint64_t netns;
+	bool procfs;
+};
+
+static void unix_apply(void *arg, const struct unix_entry *e)
+{
+	struct unix_sink *s = arg;
+	struct ipc_obj *o;
+
+	if (!(s->c->types & IPC_TYPE_BIT(IPC_UNIX)))
+		return;
+	o = model_get(s->m, IPC_UNIX, s->c->sockfs_dev, e->ino, NULL);
+	if (o->un.known)
+		return;		/* the same namespace read twice */
+	o->type = IPC_UNIX;
+	o->un.known = true;
+	o->un.stype = e->stype;
+	o->un.state = e->state;
+	o->un.netns = s->netns;
+	o->un.from_procfs = s->procfs;
+	o->un.has_peer = e->has_peer;
+	o->un.peer = e->peer;
+	o->un.has_uid = e->has_uid;
+	o->un.uid = e->uid;
+	o->un.has_rq = e->has_rq;
+	o->un.rqueue = e->rqueue;
+	o->un.wqueue = e->wqueue;
+	o->un.has_vfs = e->has_vfs;
+	o->un.vfs_dev = e->vfs_dev;
+	o->un.vfs_ino = e->vfs_ino;
+	if (e->nicons) {
+		o->un.pending = xreallocarray(NULL, e->nicons, sizeof(*o->un.pending));
+		for (size_t i = 0; i < e->nicons; i++)
+			o->un.pending[i] = get_u32((const char *)e->icons + 4 * i);
+		o->un.npending = e->nicons;
+	}
+	if (e->namelen)
+		model_set_path(o, e->name, e->namelen);
+	if (e->has_uid && e->namelen && e->name[0] != '@') {
+		o->has_owner = true;
+		o->owner = e->uid;
+	}
+}
+
+static int read_procnet(struct model *m, struct scan_ctx *c, const char *path,
+			uint64_t netns)
+{
+	struct unix_sink s = { m, c, netns, true };
+	int rc;
+
+	rc = pio_read(path, &c->file);
+	if (rc < 0)
+		return rc;
+	rc = unix_parse_procnet(c->file.data, c->file.len, unix_apply, &s);
+	return rc < 0 ? -EBADMSG : rc;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int unix_collect(struct model *m, struct scan_ctx *c)
+{
+	struct unix_sink self = { m, c, c->self_netns, false };
+	uint64_t *seen = NULL;
+	size_t nseen = 0;
+	int rc;
+
+	if (c->rooted) {
+		rc = read_procnet(m, c, "/proc/net/unix", c->self_netns);
+		if (rc < 0)
+			model_warn(m, "cannot read /proc/net/unix: %s", strerror(-rc));
+		return 0;
+	}
+	rc = diag_dump(unix_apply, &self);
+	if (rc < 0) {
+		int rc2 = read_procnet(m, c, "/proc/net/unix", c->self_netns);
+
+		if (rc2 < 0)
+			model_warn(m, "cannot list UNIX sockets: sock_diag: %s, /proc/net/unix: %s",
+				   strerror(-rc), strerror(-rc2));
+		else
+			model_warn(m, "sock_diag is unavailable (%s); UNIX sockets come from "
+				   "/proc/net/unix, without peers", strerror(-rc));
+	}
+
+	/* Other network namespaces: each one's table, read once through one of
+	 * its processes. */
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct ipc_proc *p = m->procs[i];
+		char path[64];
+
+		if (!p->netns || p->netns == c->self_netns ||
+		    bsearch(&p->netns, seen, nseen, sizeof(*seen), cmp_u64))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/net/unix", (int)p->pid);
+		/* if this process just exited, the next one of the namespace is tried */
+		if (read_procnet(m, c, path, p->netns) < 0)
+			continue;
+		seen = xreallocarray(seen, nseen + 1, sizeof(*seen));
+		seen[nseen++] = p->netns;
+		qsort(seen, nseen, sizeof(*seen), cmp_u64);
+		m->stats.foreign_netns++;
+	}
+	free(seen);
+	return 0;
+}

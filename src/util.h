@@ -1,0 +1,46 @@
+/* Small shared helpers: allocation that never returns NULL, a growable
+ * byte buffer, strict number parsing. */
+#ifndef IPCSCOPE_UTIL_H
+#define IPCSCOPE_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+void *xmemdup(const void *p, size_t n);
+
+/* Growable byte buffer; data is always NUL-terminated for convenience,
+ * but len is authoritative because names may hold NUL bytes. */
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+void buf_reserve(struct buf *b, size_t extra);
+void buf_add(struct buf *b, const void *p, size_t n);
+void buf_addc(struct buf *b, char c);
+void buf_adds(struct buf *b, const char *s);
+void buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void buf_reset(struct buf *b);
+void buf_free(struct buf *b);
+char *buf_steal(struct buf *b);
+
+/* Strict unsigned parse of a whole string: no sign, no junk, no overflow. */
+bool parse_u64(const char *s, uint64_t *out);
+/* Parse decimal digits at *p, advancing it; false if none. */
+bool scan_u64(const char **p, const char *end, uint64_t *out);
+
+/* Format a byte count as 512B, 9.5K, 64K, 1.0M ... */
+void format_size(char *out, size_t outsz, uint64_t bytes);
+
+#endif
