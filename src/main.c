@@ -7,7 +7,6 @@
 #include <limits.h>
 #include <locale.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,16 +55,18 @@ static void __attribute__((noreturn, format(printf, 1, 2))) usage_error(const ch
 }
 
 /* A closed pipe (| head) ends the run quietly; any other failure to write
- * is an error. */
-static int finish_stdout(void)
+ * is an error. werr is the errno of a failed write seen earlier, or 0. */
+static int finish_stdout(int werr)
 {
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		if (errno == EPIPE)
-			return 0;
-		warn("write error");
-		return 1;
-	}
-	return 0;
+	if (fflush(stdout) != 0)
+		werr = errno;
+	else if (!werr && ferror(stdout))
+		werr = EIO;
+	if (!werr || werr == EPIPE)
+		return 0;
+	errno = werr;
+	warn("write error");
+	return 1;
 }
 
 static unsigned parse_types(const char *arg)
@@ -145,7 +146,7 @@ static int run_list(struct ctl *ctl)
 {
 	struct scan_opts so = { .types = ctl->filter.types };
 	struct model m;
-	int rc, status = 0;
+	int rc, werr, status = 0;
 
 	model_init(&m);
 	rc = scan_run(&m, &so);
@@ -161,9 +162,9 @@ static int run_list(struct ctl *ctl)
 		rc = json_render(stdout, &m);
 	else
 		rc = table_render(stdout, &m, &ctl->ro);
+	werr = rc < 0 ? errno : 0;
 	print_warnings(&m);
-	status = finish_stdout();
-	(void)rc;
+	status = finish_stdout(werr);
 out:
 	model_free(&m);
 	return status;
@@ -218,7 +219,7 @@ static int cmd_list(int argc, char **argv)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+t:p:u:P:Jo:nbh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:t:p:u:P:Jo:nbh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			ctl.filter.types |= parse_types(optarg);
@@ -248,12 +249,13 @@ static int cmd_list(int argc, char **argv)
 			break;
 		case OPT_LIST_COLUMNS:
 			columns_print_list(stdout);
-			return finish_stdout();
+			return finish_stdout(0);
 		case 'h':
 			list_usage();
-			return finish_stdout();
+			return finish_stdout(0);
 		case ':':
 			usage_error("option '%s' needs an argument", argv[optind - 1]);
+		case '?':
 		default:
 			if (optopt && optopt < CHAR_MAX)
 				usage_error("unknown option '-%c'", optopt);
@@ -304,7 +306,6 @@ int main(int argc, char **argv)
 
 	setlocale(LC_ALL, "");
 	esc_init();
-	signal(SIGPIPE, SIG_DFL);
 
 	root = getenv("IPCSCOPE_ROOT");
 	if (root && *root && (rc = pio_init(root)) < 0)
@@ -319,12 +320,12 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		main_usage();
-		status = finish_stdout();
+		status = finish_stdout(0);
 		goto out;
 	}
 	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("%s %s\n", prog, IPCSCOPE_VERSION);
-		status = finish_stdout();
+		status = finish_stdout(0);
 		goto out;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {

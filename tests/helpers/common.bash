@@ -1,0 +1,108 @@
+# Shared setup for the bats suite: the binary under test, the mkipc object
+# factory, and cleanup that runs even when a test fails.
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+IPCSCOPE=${IPCSCOPE:-$TOP/ipcscope}
+MKIPC=${MKIPC:-$TOP/tests/helpers/mkipc}
+# Unique per test file run, so parallel or leftover runs never collide.
+SHM_PREFIX="ipcscope-test-$$-${BATS_TEST_NUMBER:-0}"
+MK_PIDS=()
+
+common_setup() {
+	[ -x "$IPCSCOPE" ] || fail "ipcscope is not built ($IPCSCOPE)"
+	[ -x "$MKIPC" ] || fail "the mkipc helper is not built ($MKIPC)"
+	T="$BATS_TEST_TMPDIR"
+}
+
+common_teardown() {
+	local p
+	for p in "${MK_PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	for p in "${MK_PIDS[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	MK_PIDS=()
+	rm -f /dev/shm/"$SHM_PREFIX"* /dev/shm/sem."$SHM_PREFIX"* 2>/dev/null || true
+}
+
+# mk NAME FACTORY [key=value ...]
+# Starts mkipc in the background and waits for READY. Every fact it prints,
+# key=value, becomes the shell variable NAME_key. Exit status 3 from mkipc
+# means "not supported here" and skips the test with its reason.
+mk() {
+	local name=$1
+	shift
+	local out="$BATS_TEST_TMPDIR/mk.$name.out" err="$BATS_TEST_TMPDIR/mk.$name.err"
+	"$MKIPC" "$@" >"$out" 2>"$err" </dev/null 3>&- &
+	local bg=$!
+	MK_PIDS+=("$bg")
+	local i
+	for ((i = 0; i < 200; i++)); do
+		grep -qx READY "$out" 2>/dev/null && break
+		if ! kill -0 "$bg" 2>/dev/null; then
+			local rc=0
+			wait "$bg" || rc=$?
+			if [ "$rc" -eq 3 ]; then
+				skip "mkipc $1: not supported here: $(cat "$err")"
+			fi
+			fail "mkipc $* failed (status $rc): $(cat "$err")"
+		fi
+		sleep 0.05
+	done
+	grep -qx READY "$out" || fail "mkipc $* did not become ready: $(cat "$err")"
+	local line key value
+	while IFS= read -r line; do
+		[ "$line" = READY ] && break
+		key=${line%%=*}
+		value=${line#*=}
+		[[ $key =~ ^[a-z_]+$ && $value =~ ^[-0-9A-Za-z:,._]*$ ]] ||
+			fail "mkipc printed an unexpected line: $line"
+		printf -v "${name}_${key}" '%s' "$value"
+	done <"$out"
+}
+
+# Stops the mkipc instance NAME early (its cleanup runs), e.g. to see an
+# object disappear.
+mk_stop() {
+	local pidvar="${1}_pid"
+	kill -TERM "${!pidvar}" 2>/dev/null || true
+	wait "${!pidvar}" 2>/dev/null || true
+}
+
+# ipcscope list --json, filtered with jq; fails the test if the output is
+# not valid JSON.
+ipc_json() {
+	"$IPCSCOPE" list --json "$@" 2>"$BATS_TEST_TMPDIR/ipc.err" >"$BATS_TEST_TMPDIR/ipc.json" ||
+		fail "ipcscope list --json $* failed: $(cat "$BATS_TEST_TMPDIR/ipc.err")"
+	jq -e . "$BATS_TEST_TMPDIR/ipc.json" >/dev/null || fail "ipcscope printed invalid JSON"
+}
+
+# jq over the last ipc_json output.
+jqr() {
+	jq -r "$@" "$BATS_TEST_TMPDIR/ipc.json"
+}
+
+# The object with inode INO (and, optionally, type TYPE) from the last ipc_json.
+obj() {
+	if [ $# -gt 1 ]; then
+		jq -c --argjson i "$1" --arg t "$2" '.objects[] | select(.inode == $i and .type == $t)' "$BATS_TEST_TMPDIR/ipc.json"
+	else
+		jq -c --argjson i "$1" '.objects[] | select(.inode == $i)' "$BATS_TEST_TMPDIR/ipc.json"
+	fi
+}
+
+# holders of inode INO as "pid:fd:mode:mapped" words, in output order: by
+# pid, then by fd, the mapping entry last
+holders_of() {
+	jq -r --argjson i "$1" '.objects[] | select(.inode == $i) | .holders[] |
+		"\(.pid):\(.fd // "-"):\(.mode // "-"):\(.mapped)"' "$BATS_TEST_TMPDIR/ipc.json" | tr '\n' ' ' | sed 's/ $//'
+}
+
+requires_root() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root: $*"
+}
