@@ -11,6 +11,8 @@ MKIPC=${MKIPC:-$TOP/tests/helpers/mkipc}
 # Unique per test file run, so parallel or leftover runs never collide.
 SHM_PREFIX="ipcscope-test-$$-${BATS_TEST_NUMBER:-0}"
 MK_PIDS=()
+# A command to run mkipc under, e.g. (setpriv --reuid=65534 ...).
+MK_PREFIX=()
 
 common_setup() {
 	[ -x "$IPCSCOPE" ] || fail "ipcscope is not built ($IPCSCOPE)"
@@ -27,6 +29,8 @@ common_teardown() {
 		wait "$p" 2>/dev/null || true
 	done
 	MK_PIDS=()
+# A command to run mkipc under, e.g. (setpriv --reuid=65534 ...).
+MK_PREFIX=()
 	rm -f /dev/shm/"$SHM_PREFIX"* /dev/shm/sem."$SHM_PREFIX"* 2>/dev/null || true
 }
 
@@ -38,7 +42,7 @@ mk() {
 	local name=$1
 	shift
 	local out="$BATS_TEST_TMPDIR/mk.$name.out" err="$BATS_TEST_TMPDIR/mk.$name.err"
-	"$MKIPC" "$@" >"$out" 2>"$err" </dev/null 3>&- &
+	"${MK_PREFIX[@]}" "$MKIPC" "$@" >"$out" 2>"$err" </dev/null 3>&- &
 	local bg=$!
 	MK_PIDS+=("$bg")
 	local i
