@@ -151,7 +151,8 @@ int maps_scan(struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddi
 		if (!line_interesting(s, (size_t)(eol - s)) ||
 		    maps_parse_line(s, (size_t)(eol - s), &ml, &c->text) < 0 || ml.ino == 0)
 			goto next;
-		if (c->have_memfd && ml.dev == c->memfd_dev && starts(ml.path, ml.pathlen, "/memfd:"))
+		if (((c->have_memfd && ml.dev == c->memfd_dev) || c->rooted) &&
+		    starts(ml.path, ml.pathlen, "/memfd:"))
 			type = IPC_MEMFD;
 		else if ((c->have_devshm && ml.dev == c->devshm_dev) ||
 			 starts(ml.path, ml.pathlen, "/dev/shm/"))
