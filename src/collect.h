@@ -18,6 +18,11 @@ struct scan_ctx {
 	bool have_pipefs, have_sockfs, have_memfd, have_devshm;
 	uint64_t self_netns;
 
+	/* pidfd of the process being scanned, opened on first need */
+	int pidfd;
+	pid_t pidfd_pid;
+	int pidfd_err;
+
 	/* reusable buffers, so the hot loops do not allocate */
 	struct buf file;
 	struct buf text;

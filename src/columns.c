@@ -107,24 +107,33 @@ static void fill_peerino(struct buf *out, const struct model *m, const struct ip
 		buf_printf(out, "%llu", (unsigned long long)o->un.peer);
 }
 
-static void fill_holders(struct buf *out, const struct model *m, const struct ipc_obj *o,
-			 const struct render_opts *ro)
+typedef bool (*holder_pick)(const struct ipc_holder *h, const void *arg);
+
+/* One entry per process: 1234/nginx[3r,5w,mem] */
+static void format_holders(struct buf *out, const struct ipc_obj *o, holder_pick pick,
+			   const void *arg)
 {
-	(void)m, (void)ro;
-	/* One entry per process: 1234/nginx[3r,5w,mem] */
+	bool first = true;
+
 	for (size_t i = 0; i < o->nholders;) {
 		const struct ipc_proc *p = o->holders[i].proc;
+		size_t n = 0;
 
-		if (i)
-			buf_addc(out, ' ');
-		buf_printf(out, "%d/", (int)p->pid);
-		esc_table(out, p->comm, strlen(p->comm));
-		buf_addc(out, '[');
-		for (size_t j = i; i < o->nholders && o->holders[i].proc == p; i++) {
+		for (; i < o->nholders && o->holders[i].proc == p; i++) {
 			const struct ipc_holder *h = &o->holders[i];
 
-			if (i != j)
+			if (pick && !pick(h, arg))
+				continue;
+			if (n++ == 0) {
+				if (!first)
+					buf_addc(out, ' ');
+				first = false;
+				buf_printf(out, "%d/", (int)p->pid);
+				esc_table(out, p->comm, strlen(p->comm));
+				buf_addc(out, '[');
+			} else {
 				buf_addc(out, ',');
+			}
 			if (h->mapped)
 				buf_adds(out, "mem");
 			else
@@ -134,8 +143,105 @@ static void fill_holders(struct buf *out, const struct model *m, const struct ip
 			if (h->mode & MODE_W)
 				buf_addc(out, 'w');
 		}
-		buf_addc(out, ']');
+		if (n)
+			buf_addc(out, ']');
 	}
+}
+
+static void fill_holders(struct buf *out, const struct model *m, const struct ipc_obj *o,
+			 const struct render_opts *ro)
+{
+	(void)m, (void)ro;
+	format_holders(out, o, NULL, NULL);
+}
+
+static bool is_self(const struct render_opts *ro, pid_t pid)
+{
+	for (size_t i = 0; i < ro->nself; i++)
+		if (ro->self[i] == pid)
+			return true;
+	return false;
+}
+
+struct end_pick {
+	const struct render_opts *ro;
+	uint8_t mode;
+};
+
+static bool pick_end(const struct ipc_holder *h, const void *arg)
+{
+	const struct end_pick *e = arg;
+
+	return (h->mode & e->mode) && !is_self(e->ro, h->proc->pid);
+}
+
+static void fill_peer(struct buf *out, const struct model *m, const struct ipc_obj *o,
+		      const struct render_opts *ro)
+{
+	const struct ipc_obj *peer;
+	struct end_pick e = { ro, MODE_W };
+	uint8_t mine = 0;
+
+	if (o->type == IPC_UNIX) {
+		if (o->un.has_listener) {
+			const struct ipc_obj *l = model_find_socket(m, o->un.listener);
+
+			/* connected, but not accepted yet: the listener's process
+			 * is the one that will take it */
+			if (l && l->nholders)
+				format_holders(out, l, NULL, NULL);
+			buf_adds(out, out->len ? " (backlog)" : "(backlog)");
+		} else if (o->un.has_peer && (peer = model_find_socket(m, o->un.peer))) {
+			format_holders(out, peer, NULL, NULL);
+		}
+		return;
+	}
+	/* For a pipe, "the other end" only means something relative to the
+	 * processes asked about with --pid: HOLDERS shows both ends anyway. */
+	if ((o->type != IPC_PIPE && o->type != IPC_FIFO) || !ro->nself)
+		return;
+	for (size_t i = 0; i < o->nholders; i++)
+		if (is_self(ro, o->holders[i].proc->pid))
+			mine |= o->holders[i].mode;
+	e.mode = mine == MODE_R ? MODE_W : mine == MODE_W ? MODE_R : MODE_R | MODE_W;
+	format_holders(out, o, pick_end, &e);
+}
+
+static void fill_queued(struct buf *out, const struct model *m, const struct ipc_obj *o,
+			const struct render_opts *ro)
+{
+	char tmp[32];
+	uint64_t v;
+
+	(void)m;
+	if ((o->type == IPC_PIPE || o->type == IPC_FIFO) && o->pipe.has_fill)
+		v = o->pipe.queued;
+	else if (o->type == IPC_UNIX && o->un.has_rq && o->un.state != US_LISTEN)
+		v = o->un.rqueue;
+	else
+		return;
+	if (ro->bytes) {
+		buf_printf(out, "%llu", (unsigned long long)v);
+	} else {
+		format_size(tmp, sizeof(tmp), v);
+		buf_adds(out, tmp);
+	}
+}
+
+static void fill_backlog(struct buf *out, const struct model *m, const struct ipc_obj *o,
+			 const struct render_opts *ro)
+{
+	(void)m, (void)ro;
+	if (o->type == IPC_UNIX && o->un.state == US_LISTEN && o->un.has_rq)
+		buf_printf(out, "%u/%u", o->un.rqueue, o->un.wqueue);
+}
+
+static void fill_netns(struct buf *out, const struct model *m, const struct ipc_obj *o,
+		       const struct render_opts *ro)
+{
+	(void)m, (void)ro;
+	if (o->type == IPC_UNIX && o->un.netns)
+		buf_printf(out, "%llu", (unsigned long long)o->un.netns);
 }
 
 static void fill_nholders(struct buf *out, const struct model *m, const struct ipc_obj *o,
@@ -181,6 +287,14 @@ const struct column columns[] = {
 	  COL_RIGHT, fill_peerino },
 	{ "HOLDERS", "string", "holding processes: PID/COMM[FD and mode, mem for mappings]",
 	  COL_TRUNC | COL_DEFAULT, fill_holders },
+	{ "PEER", "string", "the other end: a socket peer's holders; with --pid, a pipe's other end",
+	  COL_TRUNC | COL_DEFAULT, fill_peer },
+	{ "QUEUED", "number", "unread bytes in a pipe, FIFO or socket receive queue",
+	  COL_RIGHT, fill_queued },
+	{ "BACKLOG", "string", "listening socket: connections waiting to be accepted/limit",
+	  COL_RIGHT, fill_backlog },
+	{ "NETNS", "number", "network namespace inode of a UNIX socket",
+	  COL_RIGHT, fill_netns },
 	{ "NHOLDERS", "number", "number of holder entries (fds and mappings)",
 	  COL_RIGHT, fill_nholders },
 	{ "PIDS", "string", "comma-separated pids of the holding processes",

@@ -7,7 +7,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "collect.h"
@@ -185,6 +187,61 @@ static bool parse_anon(const char *s, size_t len, const char *prefix, uint64_t *
 	return scan_u64(&p, s + len - 1, ino) && p == s + len - 1;
 }
 
+static int pidfd_for(struct scan_ctx *c, const struct ipc_proc *p, int piddir)
+{
+	struct stat st;
+
+	if (c->pidfd_pid == p->pid)
+		return c->pidfd;
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	c->pidfd_pid = p->pid;
+	c->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+	if (c->pidfd < 0) {
+		c->pidfd_err = errno;
+		return -1;
+	}
+	/* piddir still resolving means the process we scanned was alive when
+	 * the pidfd was made, so the pid had not been reused */
+	if (fstatat(piddir, "stat", &st, 0) < 0) {
+		close(c->pidfd);
+		c->pidfd = -1;
+		c->pidfd_err = ESRCH;
+	}
+	return c->pidfd;
+}
+
+/* Reads how full a pipe or FIFO is through a duplicate of a holder's fd:
+ * unlike reopening /proc/PID/fd/N, that adds no reader or writer. Needs
+ * ptrace rights over the holder, so failures are only recorded. */
+static void pipe_probe(struct scan_ctx *c, struct ipc_obj *o, const struct ipc_proc *p,
+		       int piddir, int fdnum)
+{
+	int pidfd, fd, queued, cap;
+
+	if (o->pipe.has_fill || c->rooted)
+		return;
+	pidfd = pidfd_for(c, p, piddir);
+	if (pidfd < 0) {
+		o->pipe.err = c->pidfd_err;
+		return;
+	}
+	fd = (int)syscall(SYS_pidfd_getfd, pidfd, fdnum, 0);
+	if (fd < 0) {
+		o->pipe.err = errno;
+		return;
+	}
+	if (ioctl(fd, FIONREAD, &queued) == 0 && (cap = fcntl(fd, F_GETPIPE_SZ)) >= 0) {
+		o->pipe.has_fill = true;
+		o->pipe.queued = (uint32_t)queued;
+		o->pipe.capacity = (uint32_t)cap;
+		o->pipe.err = 0;
+	} else {
+		o->pipe.err = errno;
+	}
+	close(fd);
+}
+
 static void note_socket_holder(struct scan_ctx *c, struct ipc_proc *p, int piddir)
 {
 	(void)c;
@@ -319,6 +376,8 @@ static int fd_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 		o->owner = st.st_uid;
 	}
 	model_add_holder(o, p, fdnum, mode, false);
+	if (type == IPC_PIPE || type == IPC_FIFO)
+		pipe_probe(c, o, p, piddir, fdnum);
 	return 0;
 }
 
@@ -348,5 +407,9 @@ int fd_scan(struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir)
 			denied = true;
 	}
 	closedir(dir);
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	c->pidfd = -1;
+	c->pidfd_pid = 0;
 	return denied ? -EACCES : 0;
 }

@@ -3,8 +3,10 @@
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "escape.h"
+#include "pathio.h"
 #include "util.h"
 
 bool filter_path_match(const char *glob, const struct ipc_obj *o)
@@ -79,4 +81,97 @@ void filter_free(struct filter *f)
 	f->pids = NULL;
 	f->globs = NULL;
 	f->npids = f->nglobs = 0;
+}
+
+/* Exact name match, on the raw bytes or on the escaped form the table shows. */
+static bool name_is(const struct ipc_obj *o, const char *name)
+{
+	struct buf b = { 0 };
+	size_t n = strlen(name);
+	bool hit;
+
+	if (!o->path)
+		return false;
+	if (o->pathlen == n && memcmp(o->path, name, n) == 0)
+		return true;
+	esc_table(&b, o->path, o->pathlen);
+	hit = b.len == n && memcmp(b.data, name, n) == 0;
+	buf_free(&b);
+	return hit;
+}
+
+static bool parse_bracket(const char *spec, const char *prefix, uint64_t *ino)
+{
+	size_t pl = strlen(prefix), n = strlen(spec);
+	char num[32];
+
+	if (n <= pl + 1 || n - pl - 1 >= sizeof(num) || strncmp(spec, prefix, pl) != 0 ||
+	    spec[n - 1] != ']')
+		return false;
+	memcpy(num, spec + pl, n - pl - 1);
+	num[n - pl - 1] = '\0';
+	return parse_u64(num, ino);
+}
+
+size_t filter_select(struct model *m, const char *spec)
+{
+	enum { BY_INODE, BY_NAME, BY_ID, BY_SOCKFILE } how = BY_NAME;
+	int want_type = -1;
+	struct stat st;
+	uint64_t ino = 0;
+	size_t hits = 0;
+
+	if (parse_bracket(spec, "pipe:[", &ino)) {
+		how = BY_INODE;
+		want_type = IPC_PIPE;
+	} else if (parse_bracket(spec, "socket:[", &ino)) {
+		how = BY_INODE;
+		want_type = IPC_UNIX;
+	} else if (parse_u64(spec, &ino)) {
+		how = BY_INODE;
+	} else if (spec[0] != '@' &&
+		   (pio_rerooted() ? pio_lstat(spec, &st) : lstat(spec, &st)) == 0) {
+		/* lstat only: a FIFO or a socket file is never opened */
+		how = S_ISSOCK(st.st_mode) ? BY_SOCKFILE : BY_ID;
+	}
+	bool *sel = xcalloc(m->nobjs, sizeof(*sel));
+
+	for (int pass = 0; pass < 2 && !hits; pass++) {
+		for (size_t i = 0; i < m->nobjs; i++) {
+			const struct ipc_obj *o = m->objs[i];
+			bool hit = false;
+
+			if (o->hidden)
+				continue;
+			switch (how) {
+			case BY_INODE:
+				hit = o->ino == ino && (want_type < 0 || (int)o->type == want_type);
+				break;
+			case BY_ID:
+				hit = o->dev == st.st_dev && o->ino == st.st_ino;
+				break;
+			case BY_SOCKFILE:
+				/* the socket bound to this file, by identity; by name
+				 * only when the kernel gave no identity (net/unix) */
+				hit = pass == 0 ? o->type == IPC_UNIX && o->un.has_vfs &&
+							  o->un.vfs_dev == st.st_dev &&
+							  o->un.vfs_ino == st.st_ino
+						: o->type == IPC_UNIX && !o->un.has_vfs &&
+							  name_is(o, spec);
+				break;
+			case BY_NAME:
+				hit = name_is(o, spec);
+				break;
+			}
+			sel[i] = hit;
+			hits += hit;
+		}
+		if (how != BY_SOCKFILE)
+			break;
+	}
+	for (size_t i = 0; i < m->nobjs; i++)
+		if (!sel[i])
+			m->objs[i]->hidden = true;
+	free(sel);
+	return hits;
 }

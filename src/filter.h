@@ -20,5 +20,8 @@ struct filter {
 void filter_apply(struct model *m, const struct filter *f);
 bool filter_path_match(const char *glob, const struct ipc_obj *o);
 void filter_free(struct filter *f);
+/* Keeps only the objects OBJECT names: a path, @abstract, pipe:[INO],
+ * socket:[INO] or a bare inode. Returns how many matched. */
+size_t filter_select(struct model *m, const char *spec);
 
 #endif

@@ -55,21 +55,79 @@ static json_t *holder_json(const struct ipc_holder *h)
 	return j;
 }
 
-static json_t *unix_json(const struct ipc_obj *o)
+static json_t *peer_holders_json(const struct model *m, const struct ipc_obj *o)
 {
-	json_t *j = json_object();
+	const struct ipc_obj *peer;
+	json_t *a = json_array();
+
+	if (!o->un.has_peer || !(peer = model_find_socket(m, o->un.peer)))
+		return a;
+	for (size_t i = 0; i < peer->nholders; i++) {
+		const struct ipc_holder *h = &peer->holders[i];
+		json_t *j = json_object();
+
+		json_object_set_new(j, "pid", json_integer(h->proc->pid));
+		set_bytes(j, "comm", h->proc->comm, strlen(h->proc->comm));
+		json_object_set_new(j, "fd", h->mapped ? json_null() : json_integer(h->fd));
+		json_array_append_new(a, j);
+	}
+	return a;
+}
+
+static json_t *unix_json(const struct model *m, const struct ipc_obj *o)
+{
+	const struct ipc_unix *u = &o->un;
+	bool listen = u->state == US_LISTEN;
+	json_t *j = json_object(), *pending;
 	const char *s;
 
-	s = unix_stype_name(o->un.stype);
+	s = unix_stype_name(u->stype);
 	json_object_set_new(j, "type", s ? json_string(s) : json_null());
-	s = unix_state_name(o->un.state);
+	s = unix_state_name(u->state);
 	json_object_set_new(j, "state", s ? json_string(s) : json_null());
-	json_object_set_new(j, "peer", o->un.has_peer ? json_u64(o->un.peer) : json_null());
-	json_object_set_new(j, "netns", o->un.netns ? json_u64(o->un.netns) : json_null());
+	json_object_set_new(j, "peer", u->has_peer ? json_u64(u->peer) : json_null());
+	json_object_set_new(j, "netns", u->netns ? json_u64(u->netns) : json_null());
+	json_object_set_new(j, "source", json_string(u->from_procfs ? "procfs" : "sock_diag"));
+	json_object_set_new(j, "peer_holders", peer_holders_json(m, o));
+	if (listen && !u->from_procfs) {
+		pending = json_array();
+		for (size_t i = 0; i < u->npending; i++)
+			json_array_append_new(pending, json_u64(u->pending[i]));
+	} else {
+		pending = json_null();
+	}
+	json_object_set_new(j, "pending", pending);
+	json_object_set_new(j, "backlog", listen && u->has_rq ? json_u64(u->rqueue) : json_null());
+	json_object_set_new(j, "backlog_max", listen && u->has_rq ? json_u64(u->wqueue) : json_null());
+	json_object_set_new(j, "rqueue", !listen && u->has_rq ? json_u64(u->rqueue) : json_null());
+	json_object_set_new(j, "wqueue", !listen && u->has_rq ? json_u64(u->wqueue) : json_null());
+	json_object_set_new(j, "listener", u->has_listener ? json_u64(u->listener) : json_null());
 	return j;
 }
 
-static json_t *object_json(const struct ipc_obj *o)
+static json_t *pipe_json(const struct ipc_obj *o)
+{
+	json_t *j = json_object();
+	size_t readers = 0, writers = 0;
+
+	for (size_t i = 0; i < o->nholders; i++) {
+		readers += (o->holders[i].mode & MODE_R) != 0;
+		writers += (o->holders[i].mode & MODE_W) != 0;
+	}
+	json_object_set_new(j, "readers", json_integer((json_int_t)readers));
+	json_object_set_new(j, "writers", json_integer((json_int_t)writers));
+	json_object_set_new(j, "queued", o->pipe.has_fill ? json_u64(o->pipe.queued) : json_null());
+	json_object_set_new(j, "capacity", o->pipe.has_fill ? json_u64(o->pipe.capacity) : json_null());
+	if (o->pipe.has_fill)
+		json_object_set_new(j, "error", json_null());
+	else if (o->pipe.err)
+		json_object_set_new(j, "error", json_string(strerror(o->pipe.err)));
+	else
+		json_object_set_new(j, "error", json_string("no holder could be read"));
+	return j;
+}
+
+static json_t *object_json(const struct model *m, const struct ipc_obj *o)
 {
 	json_t *j = json_object(), *holders = json_array();
 	char dev[32];
@@ -92,7 +150,9 @@ static json_t *object_json(const struct ipc_obj *o)
 		json_object_set_new(j, "owner", json_null());
 	}
 	if (o->type == IPC_UNIX)
-		json_object_set_new(j, "unix", unix_json(o));
+		json_object_set_new(j, "unix", unix_json(m, o));
+	if (o->type == IPC_PIPE || o->type == IPC_FIFO)
+		json_object_set_new(j, "pipe", pipe_json(o));
 	for (size_t i = 0; i < o->nholders; i++)
 		json_array_append_new(holders, holder_json(&o->holders[i]));
 	json_object_set_new(j, "holders", holders);
@@ -120,7 +180,7 @@ int json_render(FILE *out, const struct model *m)
 			continue;
 		fputs(first ? "\n" : ",\n", out);
 		first = false;
-		if (dump(object_json(o), out) < 0 || ferror(out))
+		if (dump(object_json(m, o), out) < 0 || ferror(out))
 			return -1;
 	}
 	fputs("\n],\"warnings\":", out);

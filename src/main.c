@@ -31,6 +31,8 @@ struct ctl {
 	struct filter filter;
 	struct render_opts ro;
 	bool json;
+	bool custom_cols;	/* -o given */
+	const char *object;	/* show: the OBJECT argument */
 };
 
 struct cmd_entry {
@@ -142,7 +144,8 @@ static void print_warnings(const struct model *m)
 		fprintf(stderr, "%s: %s\n", prog, m->warnings[i]);
 }
 
-static int run_list(struct ctl *ctl)
+/* collect → link → filter → render, for list and show. */
+static int run_scan(struct ctl *ctl, bool show)
 {
 	struct scan_opts so = { .types = ctl->filter.types };
 	struct model m;
@@ -157,9 +160,21 @@ static int run_list(struct ctl *ctl)
 		goto out;
 	}
 	filter_apply(&m, &ctl->filter);
+	if (show && filter_select(&m, ctl->object) == 0) {
+		struct buf b = { 0 };
+
+		esc_table(&b, ctl->object, strlen(ctl->object));
+		print_warnings(&m);
+		fprintf(stderr, "%s: no IPC object matches %s\n", prog, b.data);
+		buf_free(&b);
+		status = 1;
+		goto out;
+	}
 	model_sort(&m);
 	if (ctl->json)
 		rc = json_render(stdout, &m);
+	else if (show && !ctl->custom_cols)
+		rc = detail_render(stdout, &m, &ctl->ro);
 	else
 		rc = table_render(stdout, &m, &ctl->ro);
 	werr = rc < 0 ? errno : 0;
@@ -170,14 +185,9 @@ out:
 	return status;
 }
 
-static void list_usage(void)
+static void usage_common_options(void)
 {
-	printf("Usage:\n"
-	       " %s list [options]\n\n"
-	       "List IPC objects (FIFOs, pipes, UNIX sockets, POSIX shm, memfds,\n"
-	       "semaphores) with the processes that hold them.\n\n"
-	       "Options:\n"
-	       " -t, --type LIST       only these types: fifo, pipe, unix (uds, socket),\n"
+	printf(" -t, --type LIST       only these types: fifo, pipe, unix (uds, socket),\n"
 	       "                       shm, memfd, sem, all (comma-separated)\n"
 	       " -p, --pid PID[,PID]   only objects these processes hold\n"
 	       " -u, --user USER       only objects held or owned by USER (name or uid)\n"
@@ -188,17 +198,40 @@ static void list_usage(void)
 	       " -b, --bytes           exact sizes in bytes\n"
 	       "     --list-columns    list the available columns and exit\n"
 	       " -h, --help            show this help and exit\n\n"
-	       "Available output columns:\n", prog);
+	       "Available output columns:\n");
 	for (size_t i = 0; i < ncolumns; i++)
 		printf(" %10s  %s\n", columns[i].name, columns[i].help);
 	printf("\nSee ipcscope(1) for the JSON schema and more.\n");
+}
+
+static void list_usage(void)
+{
+	printf("Usage:\n"
+	       " %s list [options]\n\n"
+	       "List IPC objects (FIFOs, pipes, UNIX sockets, POSIX shm, memfds,\n"
+	       "semaphores) with the processes that hold them.\n\n"
+	       "Options:\n", prog);
+	usage_common_options();
+}
+
+static void show_usage(void)
+{
+	printf("Usage:\n"
+	       " %s show [options] OBJECT\n\n"
+	       "Show one IPC object in full: its holders, its peer and the peer's\n"
+	       "holders, queues and fill level. OBJECT is a path (/tmp/app.sock,\n"
+	       "/dev/shm/seg), an @abstract socket name, pipe:[INO], socket:[INO]\n"
+	       "or an inode number.\n\n"
+	       "Options:\n", prog);
+	usage_common_options();
 }
 
 enum {
 	OPT_LIST_COLUMNS = CHAR_MAX + 1,
 };
 
-static int cmd_list(int argc, char **argv)
+/* Options shared by list and show; returns the index of the first operand. */
+static int parse_options(int argc, char **argv, struct ctl *ctl, void (*usage)(void))
 {
 	static const struct option longopts[] = {
 		{ "type", required_argument, NULL, 't' },
@@ -213,46 +246,45 @@ static int cmd_list(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ctl ctl = { .filter.types = 0 };
 	const char *outspec = NULL;
-	int c, status;
+	int c;
 
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+:t:p:u:P:Jo:nbh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			ctl.filter.types |= parse_types(optarg);
+			ctl->filter.types |= parse_types(optarg);
 			break;
 		case 'p':
-			parse_pids(&ctl.filter, optarg);
+			parse_pids(&ctl->filter, optarg);
 			break;
 		case 'u':
-			parse_user(&ctl.filter, optarg);
+			parse_user(&ctl->filter, optarg);
 			break;
 		case 'P':
-			ctl.filter.globs = xreallocarray(ctl.filter.globs, ctl.filter.nglobs + 1,
-							 sizeof(*ctl.filter.globs));
-			ctl.filter.globs[ctl.filter.nglobs++] = optarg;
+			ctl->filter.globs = xreallocarray(ctl->filter.globs, ctl->filter.nglobs + 1,
+							  sizeof(*ctl->filter.globs));
+			ctl->filter.globs[ctl->filter.nglobs++] = optarg;
 			break;
 		case 'J':
-			ctl.json = true;
+			ctl->json = true;
 			break;
 		case 'o':
 			outspec = optarg;
 			break;
 		case 'n':
-			ctl.ro.noheadings = true;
+			ctl->ro.noheadings = true;
 			break;
 		case 'b':
-			ctl.ro.bytes = true;
+			ctl->ro.bytes = true;
 			break;
 		case OPT_LIST_COLUMNS:
 			columns_print_list(stdout);
-			return finish_stdout(0);
+			exit(finish_stdout(0));
 		case 'h':
-			list_usage();
-			return finish_stdout(0);
+			usage();
+			exit(finish_stdout(0));
 		case ':':
 			usage_error("option '%s' needs an argument", argv[optind - 1]);
 		case '?':
@@ -262,28 +294,56 @@ static int cmd_list(int argc, char **argv)
 			usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	if (!ctl.filter.types)
-		ctl.filter.types = IPC_ALL_TYPES;
-	columns_default(&ctl.ro);
+	if (!ctl->filter.types)
+		ctl->filter.types = IPC_ALL_TYPES;
+	columns_default(&ctl->ro);
 	if (outspec) {
 		char *bad = NULL;
 
-		if (columns_parse(outspec, &ctl.ro, &bad) < 0) {
-			fprintf(stderr, "%s: unknown column '%s' (see --list-columns)\n", prog, bad);
-			free(bad);
-			exit(EXIT_USAGE);
-		}
+		if (columns_parse(outspec, &ctl->ro, &bad) < 0)
+			usage_error("unknown column '%s' (see --list-columns)", bad);
+		ctl->custom_cols = true;
 	}
-	ctl.ro.width = terminal_width();
-	status = run_list(&ctl);
+	ctl->ro.width = terminal_width();
+	ctl->ro.self = ctl->filter.pids;
+	ctl->ro.nself = ctl->filter.npids;
+	return optind;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	struct ctl ctl = { .filter.types = 0 };
+	int first, status;
+
+	first = parse_options(argc, argv, &ctl, list_usage);
+	if (first < argc)
+		usage_error("unexpected argument '%s'", argv[first]);
+	status = run_scan(&ctl, false);
+	filter_free(&ctl.filter);
+	return status;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	struct ctl ctl = { .filter.types = 0 };
+	int first, status;
+
+	first = parse_options(argc, argv, &ctl, show_usage);
+	if (first >= argc)
+		usage_error("show needs an OBJECT: a path, @name, pipe:[INO], socket:[INO] or an inode");
+	if (first + 1 < argc)
+		usage_error("unexpected argument '%s'", argv[first + 1]);
+	if (!*argv[first])
+		usage_error("empty OBJECT");
+	ctl.object = argv[first];
+	status = run_scan(&ctl, true);
 	filter_free(&ctl.filter);
 	return status;
 }
 
 static const struct cmd_entry commands[] = {
 	{ "list", "[options]", "list IPC objects and their holders (the default)", cmd_list },
+	{ "show", "[options] OBJECT", "show one object in full: holders, peer, queues", cmd_show },
 };
 
 static void main_usage(void)

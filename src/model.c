@@ -156,6 +156,13 @@ struct ipc_obj *model_find(const struct model *m, dev_t dev, uint64_t ino)
 	return NULL;
 }
 
+struct ipc_obj *model_find_socket(const struct model *m, uint64_t ino)
+{
+	struct ipc_obj *o = model_find(m, m->sockfs_dev, ino);
+
+	return o && o->type == IPC_UNIX ? o : NULL;
+}
+
 struct ipc_obj *model_get(struct model *m, enum ipc_type type, dev_t dev,
 			  uint64_t ino, bool *created)
 {

@@ -69,10 +69,20 @@ struct ipc_unix {
 	bool has_vfs;		/* the socket file a path socket is bound to */
 	dev_t vfs_dev;
 	uint64_t vfs_ino;
-	uint64_t *pending;	/* listener: connections not yet accepted */
+	uint64_t *pending;	/* listener: clients not yet accepted */
 	size_t npending;
 	uint64_t netns;
 	bool from_procfs;	/* learnt from net/unix, which has no peers */
+	bool has_listener;	/* a client not yet accepted: the listener */
+	uint64_t listener;
+};
+
+/* Fill level of a pipe or FIFO, read through a duplicate of a holder's fd. */
+struct ipc_pipe {
+	bool has_fill;
+	uint32_t queued;
+	uint32_t capacity;
+	int err;		/* why has_fill is false: errno of the last try */
 };
 
 struct ipc_obj {
@@ -90,6 +100,7 @@ struct ipc_obj {
 	bool has_owner;
 	uid_t owner;
 	struct ipc_unix un;
+	struct ipc_pipe pipe;
 	struct ipc_holder *holders;
 	size_t nholders;
 	size_t capholders;
@@ -101,7 +112,7 @@ struct model_stats {
 	size_t procs;		/* user-space processes considered */
 	size_t denied;		/* processes whose fds/maps were not readable */
 	size_t vanished;	/* exited or replaced while being read */
-	size_t foreign_netns;	/* network namespaces read from net/unix */
+	size_t foreign_netns;	/* other network namespaces seen */
 };
 
 struct model {
@@ -120,6 +131,8 @@ struct model {
 	char **warnings;
 	size_t nwarnings;
 
+	dev_t sockfs_dev;	/* every socket lives there */
+
 	struct model_stats stats;
 };
 
@@ -130,6 +143,8 @@ struct ipc_proc *model_add_proc(struct model *m);
 void model_drop_last_proc(struct model *m);
 
 struct ipc_obj *model_find(const struct model *m, dev_t dev, uint64_t ino);
+/* The UNIX socket object with this inode, if it is in the model. */
+struct ipc_obj *model_find_socket(const struct model *m, uint64_t ino);
 /* Find or create; *created tells which (may be NULL). */
 struct ipc_obj *model_get(struct model *m, enum ipc_type type, dev_t dev,
 			  uint64_t ino, bool *created);

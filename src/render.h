@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "model.h"
 #include "util.h"
@@ -23,6 +24,9 @@ struct render_opts {
 	size_t width;		/* 0: never truncate */
 	int cols[MAX_COLUMNS];
 	size_t ncols;
+	/* --pid: the processes the user asked about, for "the other side" */
+	const pid_t *self;
+	size_t nself;
 };
 
 struct column {
@@ -48,5 +52,7 @@ void columns_print_list(FILE *out);
 /* 0, or -1 after a write error (errno set). */
 int table_render(FILE *out, const struct model *m, const struct render_opts *ro);
 int json_render(FILE *out, const struct model *m);
+/* ipcscope show: every visible object in full, one field per line. */
+int detail_render(FILE *out, const struct model *m, const struct render_opts *ro);
 
 #endif

@@ -21,6 +21,26 @@ static bool keep_object(const struct ipc_obj *o)
 	return true;
 }
 
+/* A client whose connection waits in a listener's backlog has no peer
+ * socket yet: point it at the listener, whose process will accept it. */
+static void link_listeners(struct model *m)
+{
+	for (size_t i = 0; i < m->nobjs; i++) {
+		const struct ipc_obj *l = m->objs[i];
+
+		if (l->type != IPC_UNIX)
+			continue;
+		for (size_t k = 0; k < l->un.npending; k++) {
+			struct ipc_obj *e = model_find_socket(m, l->un.pending[k]);
+
+			if (e) {
+				e->un.has_listener = true;
+				e->un.listener = l->ino;
+			}
+		}
+	}
+}
+
 static void scan_procs(struct model *m, struct scan_ctx *c)
 {
 	for (size_t i = 0; i < m->nprocs; i++) {
@@ -54,11 +74,12 @@ static void scan_procs(struct model *m, struct scan_ctx *c)
 
 int scan_run(struct model *m, const struct scan_opts *opts)
 {
-	struct scan_ctx c = { .types = opts->types };
+	struct scan_ctx c = { .types = opts->types, .pidfd = -1 };
 	int rc;
 
 	c.rooted = pio_rerooted();
 	fd_probe(&c);
+	m->sockfs_dev = c.sockfs_dev;
 	if (c.types & (IPC_TYPE_BIT(IPC_SHM) | IPC_TYPE_BIT(IPC_SEM) | IPC_TYPE_BIT(IPC_MEMFD))) {
 		rc = shm_scan_dir(m, &c);
 		if (rc < 0 && rc != -ENOENT)
@@ -72,6 +93,7 @@ int scan_run(struct model *m, const struct scan_opts *opts)
 	if (c.types & IPC_TYPE_BIT(IPC_UNIX))
 		unix_collect(m, &c);
 	model_prune(m, keep_object);
+	link_listeners(m);
 	if (m->stats.denied)
 		model_warn(m, "%zu of %zu processes not readable: the objects they hold "
 			   "are not shown as theirs; run as root to see them",

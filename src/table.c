@@ -41,11 +41,19 @@ static void fit_widths(size_t *w, const struct render_opts *ro)
 	}
 }
 
-static void put_cell(FILE *out, const char *s, size_t len, size_t width,
-		     size_t colw, unsigned flags, bool last)
+/* Writes one cell. Padding is not written out but returned, and the caller
+ * emits it only before a later non-empty cell, so lines end without blanks. */
+static size_t put_cell(FILE *out, const char *s, size_t len, size_t width,
+		       size_t colw, unsigned flags, size_t *pending)
 {
-	size_t pad;
-
+	if (len == 0)
+		return *pending + colw;
+	if (width < colw && (flags & COL_RIGHT)) {
+		*pending += colw - width;
+		width = colw;
+	}
+	fprintf(out, "%*s", (int)*pending, "");
+	*pending = 0;
 	if (width > colw) {
 		/* keep one column for the ellipsis */
 		size_t keep = esc_fit(s, len, colw ? colw - 1 : 0);
@@ -54,17 +62,10 @@ static void put_cell(FILE *out, const char *s, size_t len, size_t width,
 		if (colw)
 			fputs(esc_utf8() ? "\u2026" : "~", out);
 		width = esc_width(s, keep) + (colw ? 1 : 0);
-	} else if (flags & COL_RIGHT) {
-		for (pad = colw - width; pad; pad--)
-			fputc(' ', out);
-		fwrite(s, 1, len, out);
-		width = colw;
 	} else {
 		fwrite(s, 1, len, out);
 	}
-	if (!last)
-		for (pad = colw - width; pad; pad--)
-			fputc(' ', out);
+	return colw > width ? colw - width : 0;
 }
 
 int table_render(FILE *out, const struct model *m, const struct render_opts *ro)
@@ -104,24 +105,24 @@ int table_render(FILE *out, const struct model *m, const struct render_opts *ro)
 		fit_widths(w, ro);
 
 	if (!ro->noheadings) {
+		size_t pending = 0;
+
 		for (k = 0; k < ro->ncols; k++) {
 			const struct column *col = &columns[ro->cols[k]];
 
-			put_cell(out, col->name, strlen(col->name), strlen(col->name), w[k],
-				 col->flags & COL_RIGHT, k + 1 == ro->ncols);
-			if (k + 1 < ro->ncols)
-				fprintf(out, "%*s", COL_GAP, "");
+			pending = put_cell(out, col->name, strlen(col->name), strlen(col->name),
+					   w[k], col->flags & COL_RIGHT, &pending) + COL_GAP;
 		}
 		fputc('\n', out);
 	}
 	for (size_t r = 0; r < nrows; r++) {
+		size_t pending = 0;
+
 		for (k = 0; k < ro->ncols; k++) {
 			const struct cell *c = &cells[r * ro->ncols + k];
 
-			put_cell(out, arena.data + c->off, c->len, c->width, w[k],
-				 columns[ro->cols[k]].flags, k + 1 == ro->ncols);
-			if (k + 1 < ro->ncols)
-				fprintf(out, "%*s", COL_GAP, "");
+			pending = put_cell(out, arena.data + c->off, c->len, c->width, w[k],
+					   columns[ro->cols[k]].flags, &pending) + COL_GAP;
 		}
 		if (fputc('\n', out) == EOF) {
 			rc = -1;
@@ -132,4 +133,111 @@ int table_render(FILE *out, const struct model *m, const struct render_opts *ro)
 	buf_free(&arena);
 	buf_free(&tmp);
 	return rc;
+}
+
+static void detail_field(FILE *out, const struct model *m, const struct ipc_obj *o,
+			 const struct render_opts *ro, const char *label, const char *col,
+			 struct buf *tmp)
+{
+	int id = column_lookup(col);
+
+	buf_reset(tmp);
+	if (id >= 0)
+		columns[id].fill(tmp, m, o, ro);
+	if (tmp->len)
+		fprintf(out, "  %-9s %s\n", label, tmp->data);
+}
+
+static void detail_holder(FILE *out, const struct ipc_holder *h, struct buf *tmp)
+{
+	static const char *const modes[] = { "-", "r", "w", "rw" };
+
+	buf_reset(tmp);
+	esc_table(tmp, h->proc->comm, strlen(h->proc->comm));
+	fprintf(out, "    %d/%s  ", (int)h->proc->pid, tmp->data);
+	if (h->mapped)
+		fprintf(out, "mapped");
+	else
+		fprintf(out, "fd %d", h->fd);
+	buf_reset(tmp);
+	esc_table(tmp, h->proc->user, strlen(h->proc->user));
+	fprintf(out, "  %s  user %s\n", modes[h->mode & 3], tmp->data);
+}
+
+int detail_render(FILE *out, const struct model *m, const struct render_opts *ro)
+{
+	struct buf tmp = { 0 };
+	bool first = true;
+
+	for (size_t i = 0; i < m->nobjs; i++) {
+		const struct ipc_obj *o = m->objs[i];
+		const struct ipc_obj *peer = NULL;
+
+		if (o->hidden)
+			continue;
+		if (!first)
+			fputc('\n', out);
+		first = false;
+		fprintf(out, "%s %llu\n", ipc_type_name(o->type), (unsigned long long)o->ino);
+		detail_field(out, m, o, ro, "path", "PATH", &tmp);
+		detail_field(out, m, o, ro, "dev", "DEV", &tmp);
+		detail_field(out, m, o, ro, "size", "SIZE", &tmp);
+		detail_field(out, m, o, ro, "owner", "OWNER", &tmp);
+		if (o->type == IPC_UNIX) {
+			const struct ipc_unix *u = &o->un;
+
+			detail_field(out, m, o, ro, "socket", "SOCKTYPE", &tmp);
+			detail_field(out, m, o, ro, "state", "STATE", &tmp);
+			if (u->netns)
+				fprintf(out, "  %-9s %llu (%s)\n", "netns", (unsigned long long)u->netns,
+					u->from_procfs ? "from /proc/PID/net/unix, no peers" : "sock_diag");
+			detail_field(out, m, o, ro, "backlog", "BACKLOG", &tmp);
+			if (u->npending) {
+				fprintf(out, "  %-9s", "pending");
+				for (size_t k = 0; k < u->npending; k++)
+					fprintf(out, " %llu", (unsigned long long)u->pending[k]);
+				fputc('\n', out);
+			}
+			if (u->has_rq && u->state != US_LISTEN)
+				fprintf(out, "  %-9s %u bytes received, %u bytes sent unread\n",
+					"queues", u->rqueue, u->wqueue);
+			if (u->has_listener) {
+				const struct ipc_obj *l = model_find_socket(m, u->listener);
+
+				fprintf(out, "  %-9s in the backlog of listener %llu, not accepted yet\n",
+					"waiting", (unsigned long long)u->listener);
+				for (size_t k = 0; l && k < l->nholders; k++)
+					detail_holder(out, &l->holders[k], &tmp);
+			}
+		} else if (o->type == IPC_PIPE || o->type == IPC_FIFO) {
+			if (o->pipe.has_fill)
+				fprintf(out, "  %-9s %u of %u bytes\n", "queued", o->pipe.queued,
+					o->pipe.capacity);
+			else
+				fprintf(out, "  %-9s unknown (%s)\n", "queued",
+					o->pipe.err ? strerror(o->pipe.err) : "no holder could be read");
+		}
+		fprintf(out, "  %-9s %zu\n", "holders", o->nholders);
+		for (size_t k = 0; k < o->nholders; k++)
+			detail_holder(out, &o->holders[k], &tmp);
+		if (o->type == IPC_UNIX && o->un.has_peer) {
+			peer = model_find_socket(m, o->un.peer);
+			fprintf(out, "  %-9s socket %llu", "peer", (unsigned long long)o->un.peer);
+			if (peer && peer->path) {
+				buf_reset(&tmp);
+				esc_table(&tmp, peer->path, peer->pathlen);
+				fprintf(out, " %s", tmp.data);
+			}
+			fprintf(out, "\n");
+			if (peer)
+				for (size_t k = 0; k < peer->nholders; k++)
+					detail_holder(out, &peer->holders[k], &tmp);
+		} else if (o->type == IPC_PIPE || o->type == IPC_FIFO) {
+			detail_field(out, m, o, ro, "peer", "PEER", &tmp);
+		}
+		if (ferror(out))
+			break;
+	}
+	buf_free(&tmp);
+	return ferror(out) ? -1 : 0;
 }

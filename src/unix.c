@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -189,7 +191,9 @@ static int diag_msg(const struct nlmsghdr *h, struct unix_entry *e, struct buf *
 			e->namelen = name->len;
 			break;
 		case UNIX_DIAG_PEER:
-			if (dlen >= 4) {
+			/* 0: the peer is a connection still in a listener's
+			 * backlog, which has no inode yet */
+			if (dlen >= 4 && get_u32(data)) {
 				e->has_peer = true;
 				e->peer = get_u32(data);
 			}
@@ -218,6 +222,7 @@ static int diag_msg(const struct nlmsghdr *h, struct unix_entry *e, struct buf *
 			}
 			break;
 		case UNIX_DIAG_ICONS:
+			/* the clients whose connections wait to be accepted */
 			e->icons = data;
 			e->nicons = dlen / 4;
 			break;
@@ -390,6 +395,44 @@ static int read_procnet(struct model *m, struct scan_ctx *c, const char *path,
 	return rc < 0 ? -EBADMSG : rc;
 }
 
+/* Runs the sock_diag dump inside another network namespace: the netlink
+ * socket answers for the namespace it was created in. Needs CAP_SYS_ADMIN.
+ * Returns the dump's result, or -errno if the namespace could not be
+ * entered. *stuck is set if we could not get back, which ends all tries. */
+static int diag_dump_in(pid_t pid, uint64_t netns, struct unix_sink *sink, bool *stuck)
+{
+	char path[64];
+	struct stat st;
+	int self, target, rc;
+
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	target = open(path, O_RDONLY | O_CLOEXEC);
+	if (target < 0) {
+		rc = -errno;
+		goto out_self;
+	}
+	/* the pid may have been reused since its namespace was noted */
+	if (fstat(target, &st) < 0 || (uint64_t)st.st_ino != netns) {
+		rc = -ESRCH;
+		goto out;
+	}
+	if (setns(target, CLONE_NEWNET) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	rc = diag_dump(unix_apply, sink);
+	if (setns(self, CLONE_NEWNET) < 0)
+		*stuck = true;
+out:
+	close(target);
+out_self:
+	close(self);
+	return rc;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -400,9 +443,11 @@ static int cmp_u64(const void *a, const void *b)
 int unix_collect(struct model *m, struct scan_ctx *c)
 {
 	struct unix_sink self = { m, c, c->self_netns, false };
+	size_t nprocfs = 0;
 	uint64_t *seen = NULL;
 	size_t nseen = 0;
-	int rc;
+	bool stuck = false;
+	int rc, denied = 0;
 
 	if (c->rooted) {
 		rc = read_procnet(m, c, "/proc/net/unix", c->self_netns);
@@ -419,27 +464,41 @@ int unix_collect(struct model *m, struct scan_ctx *c)
 				   strerror(-rc), strerror(-rc2));
 		else
 			model_warn(m, "sock_diag is unavailable (%s); UNIX sockets come from "
-				   "/proc/net/unix, without peers", strerror(-rc));
+				   "/proc/net/unix, without peers or queues", strerror(-rc));
 	}
 
-	/* Other network namespaces: each one's table, read once through one of
-	 * its processes. */
+	/* Other network namespaces, each read once through one of its
+	 * processes: sock_diag from inside it when we may enter it, its
+	 * /proc/PID/net/unix otherwise. */
 	for (size_t i = 0; i < m->nprocs; i++) {
 		const struct ipc_proc *p = m->procs[i];
+		struct unix_sink other = { m, c, p->netns, false };
 		char path[64];
 
 		if (!p->netns || p->netns == c->self_netns ||
 		    bsearch(&p->netns, seen, nseen, sizeof(*seen), cmp_u64))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/net/unix", (int)p->pid);
-		/* if this process just exited, the next one of the namespace is tried */
-		if (read_procnet(m, c, path, p->netns) < 0)
-			continue;
+		rc = stuck ? -EPERM : diag_dump_in(p->pid, p->netns, &other, &stuck);
+		if (stuck)
+			model_warn(m, "could not return to our own network namespace");
+		if (rc < 0) {
+			if (rc == -EPERM)
+				denied = 1;
+			snprintf(path, sizeof(path), "/proc/%d/net/unix", (int)p->pid);
+			/* if this process just exited, the next one of the namespace is tried */
+			if (read_procnet(m, c, path, p->netns) < 0)
+				continue;
+			nprocfs++;
+		}
 		seen = xreallocarray(seen, nseen + 1, sizeof(*seen));
 		seen[nseen++] = p->netns;
 		qsort(seen, nseen, sizeof(*seen), cmp_u64);
 		m->stats.foreign_netns++;
 	}
+	if (nprocfs)
+		model_warn(m, "%zu other network namespace%s read from /proc/PID/net/unix, "
+			   "without peers or queues%s", nprocfs, nprocfs == 1 ? "" : "s",
+			   denied ? " (entering a namespace needs root)" : "");
 	free(seen);
 	return 0;
 }

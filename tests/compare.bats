@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # ipcscope agrees with util-linux lsfd on every (pid, fd, inode) of pipes,
 # FIFOs, UNIX sockets and /dev/shm files and on every /dev/shm mapping, and
-# lists every UNIX socket that ss -xa lists.
+# lists every UNIX socket that ss -xa lists, with the same peers.
 
 load helpers/common
 
@@ -30,4 +30,7 @@ teardown() { common_teardown; }
 	grep -qx "$m_pid $m_ino" "$T/cmp/stable.maps"
 	grep -qx "$x_child_pid $x_ino" "$T/cmp/stable.maps"
 	grep -qx "$a_ino" "$T/cmp/ss.stable"
+	grep -qx "$l_client_ino $l_accepted_ino" "$T/cmp/ss.peers"
+	grep -qx "$s_ino $s_peer_ino" "$T/cmp/ss.peers"
+	grep -qx "$d_client_ino $d_ino" "$T/cmp/ss.peers"
 }

@@ -18,7 +18,7 @@ teardown() { common_teardown; }
 	assert_equal "$(jqr --argjson i "$u_ino" '.objects[] | select(.inode==$i) | keys_unsorted | join(",")')" \
 		"type,inode,dev,path,deleted,size,owner,unix,holders"
 	assert_equal "$(jqr --argjson i "$u_ino" '.objects[] | select(.inode==$i) | .unix | keys_unsorted | join(",")')" \
-		"type,state,peer,netns"
+		"type,state,peer,netns,source,peer_holders,pending,backlog,backlog_max,rqueue,wqueue,listener"
 	assert_equal "$(jqr --argjson i "$s_ino" '.objects[] | select(.inode==$i) | .holders[0] | keys_unsorted | join(",")')" \
 		"pid,comm,user,fd,mode,mapped"
 	assert_equal "$(jqr --argjson i "$s_ino" '.objects[] | select(.inode==$i) | .holders[0] | "\(.comm) \(.user)"')" "mkipc $(id -un)"
@@ -34,7 +34,7 @@ teardown() { common_teardown; }
 	mk p many count=5
 	run --separate-stderr "$IPCSCOPE" list --type pipe --pid "$p_pid"
 	assert_success
-	assert_line --index 0 --regexp '^TYPE +INODE +PATH +SIZE +HOLDERS$'
+	assert_line --index 0 --regexp '^TYPE +INODE +PATH +SIZE +HOLDERS +PEER$'
 	assert_equal "${#lines[@]}" 6
 	assert_line --index 5 --regexp "^pipe +[0-9]+ +$p_pid/mkipc\[[0-9]+r,[0-9]+w\]\$"
 }
@@ -105,7 +105,7 @@ teardown() { common_teardown; }
 	assert_line --index 0 --regexp '^ *INODE +PIDS$'
 	assert_line --regexp "^ *$p_ino +$p_pid,$p_child_pid\$"
 	run --separate-stderr "$IPCSCOPE" list --type pipe -o +DEV
-	assert_line --index 0 --regexp '^TYPE +INODE +PATH +SIZE +HOLDERS +DEV$'
+	assert_line --index 0 --regexp '^TYPE +INODE +PATH +SIZE +HOLDERS +PEER +DEV$'
 	run --separate-stderr "$IPCSCOPE" list --list-columns
 	assert_success
 	assert_line --regexp '^INODE +number +inode number'

@@ -10,7 +10,8 @@
 #    triple ipcscope reports for a process alive throughout must be in one of
 #    the lsfd runs;
 #  - every (pid, inode) /dev/shm mapping of a name that still exists, likewise;
-#  - every UNIX socket inode that both `ss -xa` runs list must appear.
+#  - every UNIX socket inode that both `ss -xa` runs list must appear, and
+#    every peer inode they agree on must be ipcscope's unix.peer.
 # Prints counts and any difference; exits 1 on a difference.
 set -euo pipefail
 ipc=$1
@@ -32,12 +33,18 @@ ss_inodes() {
 	# the local inode is the third field from the end, whatever the path holds
 	ss -xaH | awk '{ print $(NF-2) }' | sort -u
 }
+ss_peers() {
+	# "inode peer" for every socket with a peer inode
+	ss -xaH | awk '$(NF) ~ /^[1-9][0-9]*$/ { print $(NF-2), $(NF) }' | sort -u
+}
 
 lsfd -J -o "$lsfd_cols" >"$w/lsfd1.json"
 ss_inodes >"$w/ss1"
+ss_peers >"$w/sp1"
 "$ipc" list --json >"$w/ipc.json" 2>"$w/ipc.err"
 lsfd -J -o "$lsfd_cols" >"$w/lsfd2.json"
 ss_inodes >"$w/ss2"
+ss_peers >"$w/sp2"
 
 alive() {
 	local pid
@@ -70,6 +77,9 @@ jq -r '.objects[] | select(.type == "shm" and (.deleted | not)) |
 	"$w/ipc.json" | alive | sort -u >"$w/ipc.maps.nosem"
 
 comm -12 "$w/ss1" "$w/ss2" >"$w/ss.stable"
+comm -12 "$w/sp1" "$w/sp2" >"$w/ss.peers"
+jq -r '.objects[] | select(.type == "unix" and .unix.peer != null) | "\(.inode) \(.unix.peer)"' \
+	"$w/ipc.json" | sort -u >"$w/ipc.peers"
 jq -r '.objects[] | select(.type == "unix") | .inode' "$w/ipc.json" | sort -u >"$w/ipc.unix"
 
 bad=0
@@ -86,10 +96,12 @@ comm -23 "$w/ipc.fds" "$w/either.fds" >"$w/extra.fds"
 comm -23 "$w/stable.maps" "$w/ipc.maps" >"$w/missing.maps"
 comm -23 "$w/ipc.maps.nosem" "$w/either.maps" >"$w/extra.maps"
 comm -23 "$w/ss.stable" "$w/ipc.unix" >"$w/missing.unix"
+comm -23 "$w/ss.peers" "$w/ipc.peers" >"$w/missing.peers"
 report "(pid fd inode) in lsfd, not in ipcscope" "$w/missing.fds"
 report "(pid fd inode) in ipcscope, not in lsfd" "$w/extra.fds"
 report "(pid inode) /dev/shm mappings in lsfd, not in ipcscope" "$w/missing.maps"
 report "(pid inode) /dev/shm mappings in ipcscope, not in lsfd" "$w/extra.maps"
 report "UNIX socket inodes in ss -xa, not in ipcscope" "$w/missing.unix"
-echo "compared: $(wc -l <"$w/stable.fds") fd triples, $(wc -l <"$w/stable.maps") shm mappings, $(wc -l <"$w/ss.stable") ss sockets"
+report "(inode peer) in ss -xa, not in ipcscope" "$w/missing.peers"
+echo "compared: $(wc -l <"$w/stable.fds") fd triples, $(wc -l <"$w/stable.maps") shm mappings, $(wc -l <"$w/ss.stable") ss sockets, $(wc -l <"$w/ss.peers") ss peers"
 exit $bad
