@@ -476,7 +476,7 @@ int unix_collect(struct model *m, struct scan_ctx *c)
 		char path[64];
 
 		if (!p->netns || p->netns == c->self_netns ||
-		    bsearch(&p->netns, seen, nseen, sizeof(*seen), cmp_u64))
+		    (nseen && bsearch(&p->netns, seen, nseen, sizeof(*seen), cmp_u64)))
 			continue;
 		rc = stuck ? -EPERM : diag_dump_in(p->pid, p->netns, &other, &stuck);
 		if (stuck)
