@@ -14,9 +14,10 @@ struct scan_ctx {
 	bool rooted;		/* fixture tree: classify fds by link text */
 
 	/* Identities of the pseudo filesystems, learnt once per run. */
-	dev_t pipefs_dev, sockfs_dev, memfd_dev, devshm_dev;
-	bool have_pipefs, have_sockfs, have_memfd, have_devshm;
-	uint64_t self_netns;
+	dev_t pipefs_dev, sockfs_dev, memfd_dev, devshm_dev, mqueue_dev;
+	bool have_pipefs, have_sockfs, have_memfd, have_devshm, have_mqueue;
+	uint64_t self_netns, self_ipcns;
+	const char *mqueue_dir;	/* where the mqueue fs is mounted, if it is */
 
 	/* pidfd of the process being scanned, opened on first need */
 	int pidfd;
@@ -30,6 +31,11 @@ struct scan_ctx {
 
 struct scan_opts {
 	unsigned types;
+	const char *mqueue_dir;	/* --mqueue-dir, else found in mountinfo */
+	bool mqueue_asked;	/* --type named mqueue: a missing fs is worth saying */
+	bool search;		/* leaks: look for socket files and FIFOs on disk */
+	const char *const *search_roots;
+	size_t nsearch_roots;
 };
 
 /* The whole pipeline's collect and link stages. 0 or -errno (fatal). */
@@ -61,6 +67,29 @@ int maps_scan(struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddi
 /* shm.c */
 int shm_scan_dir(struct model *m, struct scan_ctx *c);
 enum ipc_type shm_type_of(const char *name, size_t len);
+
+struct sysv_entry {
+	int32_t key, shmid;
+	uint32_t perms;
+	uint64_t size, nattch, rss, swap;
+	uint32_t cpid, lpid, uid, gid, cuid, cgid;
+	int64_t atime, dtime, ctime;
+};
+typedef void (*sysv_entry_fn)(void *arg, const struct sysv_entry *e);
+/* /proc/sysvipc/shm; the number of entries, or -1 if it is not that file. */
+int shm_parse_sysvipc(const char *buf, size_t len, sysv_entry_fn fn, void *arg);
+int shm_scan_sysv(struct model *m, struct scan_ctx *c);
+
+/* A queue file's "QSIZE:... NOTIFY:... SIGNO:... NOTIFY_PID:..." */
+int mq_parse_info(const char *buf, size_t len, struct ipc_mq *mq);
+/* The mount point of the mqueue filesystem in /proc/self/mountinfo text,
+ * unescaped into out; 0, or -1 if there is none. */
+int mq_find_mount(const char *buf, size_t len, struct buf *out);
+int mq_scan_dir(struct model *m, struct scan_ctx *c);
+
+/* search.c: socket files and FIFOs on disk, for leaks */
+int search_files(struct model *m, struct scan_ctx *c, const char *const *roots,
+		 size_t nroots);
 
 /* unix.c */
 struct unix_entry {

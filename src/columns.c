@@ -6,6 +6,7 @@
 #include <sys/sysmacros.h>
 
 #include "escape.h"
+#include "leaks.h"
 #include "proc.h"
 #include "render.h"
 
@@ -40,6 +41,12 @@ static void fill_path(struct buf *out, const struct model *m, const struct ipc_o
 		      const struct render_opts *ro)
 {
 	(void)m, (void)ro;
+	if (o->type == IPC_SYSVSHM) {
+		buf_printf(out, "key 0x%08x", (unsigned)o->sysv.key);
+		if (o->sysv.removed)
+			buf_adds(out, " (removed)");
+		return;
+	}
 	esc_path(out, o);
 	if (o->deleted)
 		buf_adds(out, " (deleted)");
@@ -236,6 +243,53 @@ static void fill_backlog(struct buf *out, const struct model *m, const struct ip
 		buf_printf(out, "%u/%u", o->un.rqueue, o->un.wqueue);
 }
 
+static void fill_reason(struct buf *out, const struct model *m, const struct ipc_obj *o,
+			const struct render_opts *ro)
+{
+	const char *r = leak_reason_name(o->leak);
+
+	(void)m, (void)ro;
+	if (r)
+		buf_adds(out, r);
+}
+
+static void fill_age(struct buf *out, const struct model *m, const struct ipc_obj *o,
+		     const struct render_opts *ro)
+{
+	char tmp[32];
+	int64_t age = leak_age(o, ro->now);
+
+	(void)m;
+	if (age < 0)
+		return;
+	format_age(tmp, sizeof(tmp), age);
+	buf_adds(out, tmp);
+}
+
+static void fill_resident(struct buf *out, const struct model *m, const struct ipc_obj *o,
+			  const struct render_opts *ro)
+{
+	char tmp[32];
+
+	(void)m;
+	if (!o->has_resident)
+		return;
+	if (ro->bytes) {
+		buf_printf(out, "%llu", (unsigned long long)o->resident);
+	} else {
+		format_size(tmp, sizeof(tmp), o->resident);
+		buf_adds(out, tmp);
+	}
+}
+
+static void fill_nattch(struct buf *out, const struct model *m, const struct ipc_obj *o,
+			const struct render_opts *ro)
+{
+	(void)m, (void)ro;
+	if (o->type == IPC_SYSVSHM && o->sysv.known)
+		buf_printf(out, "%llu", (unsigned long long)o->sysv.nattch);
+}
+
 static void fill_netns(struct buf *out, const struct model *m, const struct ipc_obj *o,
 		       const struct render_opts *ro)
 {
@@ -265,20 +319,22 @@ static void fill_pids(struct buf *out, const struct model *m, const struct ipc_o
 }
 
 const struct column columns[] = {
-	{ "TYPE", "string", "object type: fifo, pipe, unix, shm, memfd, sem",
-	  COL_DEFAULT, fill_type },
-	{ "INODE", "number", "inode number, the object's identity with DEV",
-	  COL_RIGHT | COL_DEFAULT, fill_inode },
+	{ "TYPE", "string", "object type: fifo, pipe, unix, shm, memfd, sem, sysvshm, mqueue",
+	  COL_DEFAULT | COL_LEAKS, fill_type },
+	{ "INODE", "number", "inode number, the object's identity with DEV; shmid for sysvshm",
+	  COL_RIGHT | COL_DEFAULT | COL_LEAKS, fill_inode },
 	{ "DEV", "string", "device of the object's filesystem, as major:minor",
 	  0, fill_dev },
-	{ "PATH", "string", "path, @abstract socket name or memfd:NAME",
-	  COL_TRUNC | COL_DEFAULT, fill_path },
+	{ "PATH", "string", "path, @abstract socket name, memfd:NAME, or a SysV key",
+	  COL_TRUNC | COL_DEFAULT | COL_LEAKS, fill_path },
 	{ "DELETED", "boolean", "unlinked while still held",
 	  0, fill_deleted },
-	{ "SIZE", "number", "size in bytes of shm, memfd and sem objects",
-	  COL_RIGHT | COL_DEFAULT, fill_size },
-	{ "OWNER", "string", "user owning the file or the bound socket",
-	  0, fill_owner },
+	{ "SIZE", "number", "size in bytes of shm, memfd, sem and sysvshm; queued bytes of mqueue",
+	  COL_RIGHT | COL_DEFAULT | COL_LEAKS, fill_size },
+	{ "RESIDENT", "number", "memory really used: tmpfs blocks, SysV rss and swap",
+	  COL_RIGHT | COL_LEAKS, fill_resident },
+	{ "OWNER", "string", "user owning the file, the segment or the bound socket",
+	  COL_LEAKS, fill_owner },
 	{ "SOCKTYPE", "string", "UNIX socket type: stream, dgram, seqpacket",
 	  0, fill_socktype },
 	{ "STATE", "string", "UNIX socket state: listen, connected, unconnected, ...",
@@ -295,6 +351,12 @@ const struct column columns[] = {
 	  COL_RIGHT, fill_backlog },
 	{ "NETNS", "number", "network namespace inode of a UNIX socket",
 	  COL_RIGHT, fill_netns },
+	{ "NATTCH", "number", "attach count of a SysV segment",
+	  COL_RIGHT, fill_nattch },
+	{ "AGE", "string", "time since last modified or used",
+	  COL_RIGHT | COL_LEAKS, fill_age },
+	{ "REASON", "string", "why it is listed by leaks: orphaned-shm, stale-socket, ...",
+	  COL_LEAKS, fill_reason },
 	{ "NHOLDERS", "number", "number of holder entries (fds and mappings)",
 	  COL_RIGHT, fill_nholders },
 	{ "PIDS", "string", "comma-separated pids of the holding processes",
@@ -310,11 +372,11 @@ int column_lookup(const char *name)
 	return -1;
 }
 
-void columns_default(struct render_opts *ro)
+void columns_default(struct render_opts *ro, unsigned which)
 {
 	ro->ncols = 0;
 	for (size_t i = 0; i < ncolumns && ro->ncols < MAX_COLUMNS; i++)
-		if (columns[i].flags & COL_DEFAULT)
+		if (columns[i].flags & which)
 			ro->cols[ro->ncols++] = (int)i;
 }
 

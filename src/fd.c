@@ -52,6 +52,8 @@ void fd_probe(struct scan_ctx *c)
 	}
 	if (fstatat(AT_FDCWD, "/proc/self/ns/net", &st, 0) == 0)
 		c->self_netns = st.st_ino;
+	if (fstatat(AT_FDCWD, "/proc/self/ns/ipc", &st, 0) == 0)
+		c->self_ipcns = st.st_ino;
 }
 
 int fd_parse_fdinfo(const char *buf, size_t len, int *mode, uint64_t *ino)
@@ -133,6 +135,21 @@ static bool has_suffix(const char *s, size_t len, const char *suf, size_t suflen
 void fd_name_object(struct ipc_obj *o, struct scan_ctx *c, int piddir,
 		    const char *text, size_t len)
 {
+	if (o->type == IPC_MQUEUE) {
+		/* "/NAME" is relative to the mqueue filesystem; it is not in the
+		 * directory we listed, so it was unlinked or lives elsewhere */
+		bool del = has_suffix(text, len, DELETED_SUFFIX, DELETED_SUFFIX_LEN);
+
+		if (del)
+			len -= DELETED_SUFFIX_LEN;
+		buf_reset(&c->file);
+		if (c->mqueue_dir && strcmp(c->mqueue_dir, "/") != 0)
+			buf_adds(&c->file, c->mqueue_dir);
+		buf_add(&c->file, text, len);
+		model_set_path(o, c->file.data, c->file.len);
+		o->deleted = del;
+		return;
+	}
 	if (o->type == IPC_MEMFD) {
 		/* "/memfd:NAME (deleted)": never linked, so not "deleted" */
 		if (len > 7 && memcmp(text, "/memfd:", 7) == 0) {
@@ -338,6 +355,9 @@ static int fd_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 		} else if (c->have_memfd && st.st_dev == c->memfd_dev && st.st_nlink == 0) {
 			type = IPC_MEMFD;
 			need_name = true;
+		} else if (c->have_mqueue && st.st_dev == c->mqueue_dev) {
+			type = IPC_MQUEUE;
+			need_name = true;
 		} else {
 			return 0;
 		}
@@ -367,7 +387,7 @@ static int fd_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 		}
 		fd_name_object(o, c, piddir, c->text.data, c->text.len);
 	}
-	if (created && S_ISREG(st.st_mode)) {
+	if (created && S_ISREG(st.st_mode) && type != IPC_MQUEUE) {
 		o->has_size = true;
 		o->size = (uint64_t)st.st_size;
 	}

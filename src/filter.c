@@ -9,6 +9,17 @@
 #include "pathio.h"
 #include "util.h"
 
+/* "/run/app" also selects what lies below the directory /run/app. */
+static bool below(const char *dir, const char *path)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return n > 0 && dir[0] == '/' && strncmp(path, dir, n) == 0 &&
+	       (path[n] == '/' || (n == 1 && path[0] == '/'));
+}
+
 bool filter_path_match(const char *glob, const struct ipc_obj *o)
 {
 	struct buf b = { 0 };
@@ -19,7 +30,8 @@ bool filter_path_match(const char *glob, const struct ipc_obj *o)
 	/* Match the raw bytes, and also the escaped form the table shows, so
 	 * a name with a newline or a NUL can still be selected. */
 	buf_add(&b, o->path, o->pathlen);
-	hit = !memchr(b.data, '\0', b.len) && fnmatch(glob, b.data, 0) == 0;
+	hit = !memchr(b.data, '\0', b.len) &&
+	      (fnmatch(glob, b.data, 0) == 0 || below(glob, b.data));
 	if (!hit) {
 		buf_reset(&b);
 		esc_table(&b, o->path, o->pathlen);

@@ -6,6 +6,7 @@
 #include <sys/sysmacros.h>
 
 #include "escape.h"
+#include "leaks.h"
 #include "proc.h"
 #include "render.h"
 
@@ -127,7 +128,68 @@ static json_t *pipe_json(const struct ipc_obj *o)
 	return j;
 }
 
-static json_t *object_json(const struct model *m, const struct ipc_obj *o)
+static json_t *time_or_null(int64_t t)
+{
+	return t > 0 ? json_integer(t) : json_null();
+}
+
+static json_t *user_json(uid_t uid)
+{
+	const char *u = proc_user_name(uid);
+
+	return utf8_valid(u, strlen(u)) ? json_string(u) : json_null();
+}
+
+static json_t *sysv_json(const struct ipc_obj *o)
+{
+	const struct ipc_sysv *v = &o->sysv;
+	json_t *j = json_object();
+	char perms[8];
+
+	json_object_set_new(j, "key", json_integer(v->key));
+	json_object_set_new(j, "shmid", json_integer(v->shmid));
+	if (!v->known) {
+		/* attached in another IPC namespace: only maps told us of it */
+		static const char *const unknown[] = { "perms", "size", "nattch", "cpid", "lpid",
+			"creator", "owner", "atime", "dtime", "ctime", "rss", "swap" };
+
+		for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
+			json_object_set_new(j, unknown[i], json_null());
+		json_object_set_new(j, "removed", json_boolean(v->removed));
+		return j;
+	}
+	snprintf(perms, sizeof(perms), "%04o", v->perms & 0777);
+	json_object_set_new(j, "perms", json_string(perms));
+	json_object_set_new(j, "size", json_u64(o->size));
+	json_object_set_new(j, "nattch", json_u64(v->nattch));
+	json_object_set_new(j, "cpid", json_integer(v->cpid));
+	json_object_set_new(j, "lpid", v->lpid ? json_integer(v->lpid) : json_null());
+	json_object_set_new(j, "creator", user_json(v->cuid));
+	json_object_set_new(j, "owner", user_json(v->uid));
+	json_object_set_new(j, "atime", time_or_null(v->atime));
+	json_object_set_new(j, "dtime", time_or_null(v->dtime));
+	json_object_set_new(j, "ctime", time_or_null(v->ctime));
+	json_object_set_new(j, "rss", json_u64(v->rss));
+	json_object_set_new(j, "swap", json_u64(v->swap));
+	json_object_set_new(j, "removed", json_boolean(v->removed));
+	return j;
+}
+
+static json_t *mq_json(const struct ipc_obj *o)
+{
+	json_t *j = json_object();
+	const struct ipc_mq *q = &o->mq;
+
+	json_object_set_new(j, "qsize", q->known ? json_u64(q->qsize) : json_null());
+	json_object_set_new(j, "notify_pid", q->known && q->notify_pid ? json_integer(q->notify_pid)
+								       : json_null());
+	json_object_set_new(j, "notify", q->known ? json_integer(q->notify) : json_null());
+	json_object_set_new(j, "signo", q->known ? json_integer(q->signo) : json_null());
+	return j;
+}
+
+static json_t *object_json(const struct model *m, const struct ipc_obj *o,
+			   const struct render_opts *ro)
 {
 	json_t *j = json_object(), *holders = json_array();
 	char dev[32];
@@ -150,12 +212,25 @@ static json_t *object_json(const struct model *m, const struct ipc_obj *o)
 		json_object_set_new(j, "owner", json_null());
 	}
 	if (o->type == IPC_UNIX)
-		json_object_set_new(j, "unix", unix_json(m, o));
+		json_object_set_new(j, "unix", o->sockfile ? json_null() : unix_json(m, o));
+	if (o->type == IPC_SYSVSHM)
+		json_object_set_new(j, "sysv", sysv_json(o));
+	if (o->type == IPC_MQUEUE)
+		json_object_set_new(j, "mqueue", mq_json(o));
 	if (o->type == IPC_PIPE || o->type == IPC_FIFO)
 		json_object_set_new(j, "pipe", pipe_json(o));
 	for (size_t i = 0; i < o->nholders; i++)
 		json_array_append_new(holders, holder_json(&o->holders[i]));
 	json_object_set_new(j, "holders", holders);
+	if (ro->leaks) {
+		const char *r = leak_reason_name(o->leak);
+		int64_t age = leak_age(o, ro->now);
+
+		json_object_set_new(j, "reason", r ? json_string(r) : json_null());
+		json_object_set_new(j, "age", age >= 0 ? json_integer(age) : json_null());
+		json_object_set_new(j, "resident", o->has_resident ? json_u64(o->resident)
+								   : json_null());
+	}
 	return j;
 }
 
@@ -167,7 +242,7 @@ static int dump(json_t *j, FILE *out)
 	return rc;
 }
 
-int json_render(FILE *out, const struct model *m)
+int json_render(FILE *out, const struct model *m, const struct render_opts *ro)
 {
 	bool first = true;
 	json_t *w;
@@ -180,7 +255,7 @@ int json_render(FILE *out, const struct model *m)
 			continue;
 		fputs(first ? "\n" : ",\n", out);
 		first = false;
-		if (dump(object_json(m, o), out) < 0 || ferror(out))
+		if (dump(object_json(m, o, ro), out) < 0 || ferror(out))
 			return -1;
 	}
 	fputs("\n],\"warnings\":", out);
@@ -189,6 +264,18 @@ int json_render(FILE *out, const struct model *m)
 		json_array_append_new(w, json_string(m->warnings[i]));
 	if (dump(w, out) < 0)
 		return -1;
+	if (ro->leaks) {
+		struct leak_totals t;
+		json_t *sum = json_object();
+
+		leaks_totals(m, &t);
+		json_object_set_new(sum, "objects", json_integer((json_int_t)t.objects));
+		json_object_set_new(sum, "size", json_u64(t.size));
+		json_object_set_new(sum, "resident", json_u64(t.resident));
+		fputs(",\"summary\":", out);
+		if (dump(sum, out) < 0)
+			return -1;
+	}
 	fputs("}\n", out);
 	return ferror(out) ? -1 : 0;
 }

@@ -7,13 +7,18 @@
 #include <limits.h>
 #include <locale.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "clean.h"
 #include "collect.h"
+#include "leaks.h"
 #include "escape.h"
 #include "filter.h"
 #include "pathio.h"
@@ -25,21 +30,36 @@
 #endif
 
 #define EXIT_USAGE 2
+#define EXIT_LEAKS 3
 #define PID_LIMIT 4194304	/* PID_MAX_LIMIT on 64-bit kernels */
 
+enum cmd_kind {
+	CMD_LIST = 1,
+	CMD_SHOW = 2,
+	CMD_LEAKS = 4,
+	CMD_CLEAN = 8,
+	CMD_ALL = 15,
+};
+
 struct ctl {
+	enum cmd_kind cmd;
 	struct filter filter;
 	struct render_opts ro;
 	bool json;
 	bool custom_cols;	/* -o given */
 	const char *object;	/* show: the OBJECT argument */
+	const char *mqueue_dir;
+	int64_t older_than;	/* seconds; 0 = any age */
+	bool exit_code;		/* leaks: exit 3 when there are leaks */
+	bool force;		/* clean: really remove */
 };
 
 struct cmd_entry {
 	const char *name;
+	enum cmd_kind kind;
 	const char *args;
 	const char *summary;
-	int (*exec)(int argc, char **argv);
+	const char *description;
 };
 
 static const char *prog = "ipcscope";
@@ -85,8 +105,7 @@ static unsigned parse_types(const char *arg)
 		}
 		t = ipc_type_parse(tok);
 		if (t < 0)
-			usage_error("unknown type '%s' (choose from fifo, pipe, unix, shm, "
-				    "memfd, sem, all)", tok);
+			usage_error("unknown type '%s' (choose from %s)", tok, ipc_type_list());
 		mask |= IPC_TYPE_BIT(t);
 	}
 	free(copy);
@@ -141,26 +160,129 @@ static size_t terminal_width(void)
 static void print_warnings(const struct model *m)
 {
 	for (size_t i = 0; i < m->nwarnings; i++)
-		fprintf(stderr, "%s: %s\n", prog, m->warnings[i]);
+		if (!m->warn_quiet[i])
+			fprintf(stderr, "%s: %s\n", prog, m->warnings[i]);
 }
 
-/* collect → link → filter → render, for list and show. */
-static int run_scan(struct ctl *ctl, bool show)
-{
-	struct scan_opts so = { .types = ctl->filter.types };
-	struct model m;
-	int rc, werr, status = 0;
+static const char *const default_search_roots[] = {
+	"/tmp", "/run", "/var/run", "/var/tmp", "/dev/shm",
+};
 
-	model_init(&m);
-	rc = scan_run(&m, &so);
+/* leaks and clean search these for socket files and FIFOs: the usual
+ * places, $XDG_RUNTIME_DIR, and every --path that names a directory. */
+static size_t search_roots(const struct ctl *ctl, const char ***out)
+{
+	size_t n = 0, cap = ARRAY_SIZE(default_search_roots) + 1 + ctl->filter.nglobs;
+	const char **r = xcalloc(cap, sizeof(*r));
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	for (size_t i = 0; i < ARRAY_SIZE(default_search_roots); i++)
+		r[n++] = default_search_roots[i];
+	if (xdg && xdg[0] == '/')
+		r[n++] = xdg;
+	for (size_t i = 0; i < ctl->filter.nglobs; i++) {
+		struct stat st;
+		const char *g = ctl->filter.globs[i];
+
+		if (g[0] == '/' && lstat(g, &st) == 0 && S_ISDIR(st.st_mode))
+			r[n++] = g;
+	}
+	*out = r;
+	return n;
+}
+
+static int scan(struct ctl *ctl, struct model *m)
+{
+	const char **roots = NULL;
+	struct scan_opts so = {
+		.types = ctl->filter.types,
+		.mqueue_dir = ctl->mqueue_dir,
+		.mqueue_asked = ctl->filter.types != IPC_ALL_TYPES &&
+				(ctl->filter.types & IPC_TYPE_BIT(IPC_MQUEUE)),
+		.search = ctl->cmd & (CMD_LEAKS | CMD_CLEAN),
+	};
+	int rc;
+
+	if (so.search)
+		so.nsearch_roots = search_roots(ctl, &roots);
+	so.search_roots = roots;
+	model_init(m);
+	rc = scan_run(m, &so);
+	free(roots);
 	if (rc < 0) {
 		warnx("cannot read processes from %s/proc: %s",
 		      pio_rerooted() ? pio_root() : "", strerror(-rc));
+		return -1;
+	}
+	if (ctl->cmd & (CMD_LEAKS | CMD_CLEAN)) {
+		leaks_classify(m);
+		if (m->stats.denied)
+			model_warn(m, "objects held only by processes that could not be read are "
+				   "listed as leaked");
+		if (!m->diag_ok)
+			model_warn(m, "sock_diag is unavailable: stale socket files cannot be told "
+				   "from live ones and are not listed");
+	}
+	filter_apply(m, &ctl->filter);
+	if (ctl->cmd & (CMD_LEAKS | CMD_CLEAN))
+		leaks_filter(m, ctl->older_than, ctl->ro.now);
+	model_sort(m);
+	return 0;
+}
+
+static int render(struct ctl *ctl, const struct model *m)
+{
+	int rc;
+
+	if (ctl->json)
+		rc = json_render(stdout, m, &ctl->ro);
+	else if (ctl->cmd == CMD_SHOW && !ctl->custom_cols)
+		rc = detail_render(stdout, m, &ctl->ro);
+	else
+		rc = table_render(stdout, m, &ctl->ro);
+	if (rc == 0 && ctl->cmd == CMD_LEAKS && !ctl->json) {
+		struct leak_totals t;
+		char sz[32], res[32];
+
+		leaks_totals(m, &t);
+		format_size(sz, sizeof(sz), t.size);
+		format_size(res, sizeof(res), t.resident);
+		if (ctl->ro.bytes)
+			printf("%zu leaked, %llu bytes, %llu bytes resident\n", t.objects,
+			       (unsigned long long)t.size, (unsigned long long)t.resident);
+		else
+			printf("%zu leaked, %s, %s resident\n", t.objects, sz, res);
+	}
+	return rc < 0 ? errno : 0;
+}
+
+static int run_list(struct ctl *ctl)
+{
+	struct model m;
+	int werr, status;
+
+	if (scan(ctl, &m) < 0) {
 		status = 1;
 		goto out;
 	}
-	filter_apply(&m, &ctl->filter);
-	if (show && filter_select(&m, ctl->object) == 0) {
+	werr = render(ctl, &m);
+	print_warnings(&m);
+	status = finish_stdout(werr);
+out:
+	model_free(&m);
+	return status;
+}
+
+static int run_show(struct ctl *ctl)
+{
+	struct model m;
+	int werr, status;
+
+	if (scan(ctl, &m) < 0) {
+		status = 1;
+		goto out;
+	}
+	if (filter_select(&m, ctl->object) == 0) {
 		struct buf b = { 0 };
 
 		esc_table(&b, ctl->object, strlen(ctl->object));
@@ -170,14 +292,7 @@ static int run_scan(struct ctl *ctl, bool show)
 		status = 1;
 		goto out;
 	}
-	model_sort(&m);
-	if (ctl->json)
-		rc = json_render(stdout, &m);
-	else if (show && !ctl->custom_cols)
-		rc = detail_render(stdout, &m, &ctl->ro);
-	else
-		rc = table_render(stdout, &m, &ctl->ro);
-	werr = rc < 0 ? errno : 0;
+	werr = render(ctl, &m);
 	print_warnings(&m);
 	status = finish_stdout(werr);
 out:
@@ -185,73 +300,197 @@ out:
 	return status;
 }
 
-static void usage_common_options(void)
+static int run_leaks(struct ctl *ctl)
 {
-	printf(" -t, --type LIST       only these types: fifo, pipe, unix (uds, socket),\n"
-	       "                       shm, memfd, sem, all (comma-separated)\n"
-	       " -p, --pid PID[,PID]   only objects these processes hold\n"
-	       " -u, --user USER       only objects held or owned by USER (name or uid)\n"
-	       " -P, --path GLOB       only objects whose path or name matches GLOB\n"
-	       " -J, --json            JSON output (schema version 1, see ipcscope(1))\n"
-	       " -o, --output COLS     columns to show; +COLS appends to the default\n"
-	       " -n, --no-headings     do not print the header line\n"
-	       " -b, --bytes           exact sizes in bytes\n"
-	       "     --list-columns    list the available columns and exit\n"
-	       " -h, --help            show this help and exit\n\n"
-	       "Available output columns:\n");
-	for (size_t i = 0; i < ncolumns; i++)
-		printf(" %10s  %s\n", columns[i].name, columns[i].help);
-	printf("\nSee ipcscope(1) for the JSON schema and more.\n");
+	struct leak_totals t;
+	struct model m;
+	int werr, status;
+
+	if (scan(ctl, &m) < 0) {
+		status = 1;
+		goto out;
+	}
+	werr = render(ctl, &m);
+	print_warnings(&m);
+	status = finish_stdout(werr);
+	leaks_totals(&m, &t);
+	if (status == 0 && ctl->exit_code && t.objects)
+		status = EXIT_LEAKS;
+out:
+	model_free(&m);
+	return status;
 }
 
-static void list_usage(void)
+/* A test's way into the race between the scan and the removal. */
+static void clean_test_pause(void)
 {
-	printf("Usage:\n"
-	       " %s list [options]\n\n"
-	       "List IPC objects (FIFOs, pipes, UNIX sockets, POSIX shm, memfds,\n"
-	       "semaphores) with the processes that hold them.\n\n"
-	       "Options:\n", prog);
-	usage_common_options();
+	if (getenv("IPCSCOPE_TEST_PAUSE_BEFORE_RECHECK"))
+		raise(SIGSTOP);
 }
 
-static void show_usage(void)
+static int run_clean(struct ctl *ctl)
 {
-	printf("Usage:\n"
-	       " %s show [options] OBJECT\n\n"
-	       "Show one IPC object in full: its holders, its peer and the peer's\n"
-	       "holders, queues and fill level. OBJECT is a path (/tmp/app.sock,\n"
-	       "/dev/shm/seg), an @abstract socket name, pipe:[INO], socket:[INO]\n"
-	       "or an inode number.\n\n"
-	       "Options:\n", prog);
-	usage_common_options();
+	struct clean_counts n;
+	struct model planned, fresh;
+	bool have_fresh = false;
+	int status;
+
+	if (scan(ctl, &planned) < 0) {
+		model_free(&planned);
+		return 1;
+	}
+	print_warnings(&planned);
+	if (ctl->force) {
+		clean_test_pause();
+		/* everything is checked again, just before it is removed */
+		if (scan(ctl, &fresh) < 0) {
+			model_free(&planned);
+			return 1;
+		}
+		have_fresh = true;
+	}
+	clean_run(stdout, &planned, have_fresh ? &fresh : NULL, &n);
+	if (!ctl->force && n.planned > n.skipped)
+		printf("dry run: nothing was removed; run with --force to remove %zu object%s\n",
+		       n.planned - n.skipped, n.planned - n.skipped == 1 ? "" : "s");
+	else if (!n.planned)
+		printf("no leaks to remove\n");
+	status = finish_stdout(0);
+	if (!status && n.failed)
+		status = 1;
+	model_free(&planned);
+	if (have_fresh)
+		model_free(&fresh);
+	return status;
 }
 
 enum {
 	OPT_LIST_COLUMNS = CHAR_MAX + 1,
+	OPT_MQUEUE_DIR,
+	OPT_OLDER_THAN,
+	OPT_EXIT_CODE,
+	OPT_FORCE,
 };
 
-/* Options shared by list and show; returns the index of the first operand. */
-static int parse_options(int argc, char **argv, struct ctl *ctl, void (*usage)(void))
+/* One table drives getopt and the options part of --help. */
+struct opt_def {
+	struct option lo;
+	int shortopt;
+	const char *arg;
+	const char *help;
+	unsigned cmds;
+};
+
+static const struct opt_def opt_defs[] = {
+	{ { "type", required_argument, NULL, 't' }, 't', "LIST",
+	  "only these types (comma-separated): fifo, pipe, unix (uds, socket),\n"
+	  "shm, memfd, sem, sysvshm, mqueue, all", CMD_ALL },
+	{ { "pid", required_argument, NULL, 'p' }, 'p', "PID[,PID]",
+	  "only objects these processes hold", CMD_LIST | CMD_SHOW },
+	{ { "user", required_argument, NULL, 'u' }, 'u', "USER",
+	  "only objects held or owned by USER (name or uid)", CMD_ALL },
+	{ { "path", required_argument, NULL, 'P' }, 'P', "GLOB",
+	  "only objects whose path matches GLOB, or lies below it", CMD_LIST | CMD_SHOW },
+	{ { "path", required_argument, NULL, 'P' }, 'P', "GLOB|DIR",
+	  "only objects whose path matches GLOB or lies below it;\n"
+	  "a directory is also searched for socket files and FIFOs", CMD_LEAKS | CMD_CLEAN },
+	{ { "older-than", required_argument, NULL, OPT_OLDER_THAN }, 0, "DURATION",
+	  "only what was last modified or used that long ago (30s, 10m, 2h, 1d)",
+	  CMD_LEAKS | CMD_CLEAN },
+	{ { "mqueue-dir", required_argument, NULL, OPT_MQUEUE_DIR }, 0, "DIR",
+	  "where the mqueue filesystem is mounted (default: from mountinfo)", CMD_ALL },
+	{ { "exit-code", no_argument, NULL, OPT_EXIT_CODE }, 0, NULL,
+	  "exit with status 3 when leaks were found", CMD_LEAKS },
+	{ { "force", no_argument, NULL, OPT_FORCE }, 0, NULL,
+	  "really remove; without it clean only says what it would do", CMD_CLEAN },
+	{ { "json", no_argument, NULL, 'J' }, 'J', NULL,
+	  "JSON output (schema version 1, see ipcscope(1))", CMD_LIST | CMD_SHOW | CMD_LEAKS },
+	{ { "output", required_argument, NULL, 'o' }, 'o', "COLS",
+	  "columns to show; +COLS appends to the default", CMD_LIST | CMD_SHOW | CMD_LEAKS },
+	{ { "no-headings", no_argument, NULL, 'n' }, 'n', NULL,
+	  "do not print the header line", CMD_LIST | CMD_SHOW | CMD_LEAKS },
+	{ { "bytes", no_argument, NULL, 'b' }, 'b', NULL,
+	  "exact sizes in bytes", CMD_LIST | CMD_SHOW | CMD_LEAKS },
+	{ { "list-columns", no_argument, NULL, OPT_LIST_COLUMNS }, 0, NULL,
+	  "list the available columns and exit", CMD_LIST | CMD_SHOW | CMD_LEAKS },
+	{ { "help", no_argument, NULL, 'h' }, 'h', NULL,
+	  "show this help and exit", CMD_ALL },
+};
+
+static const struct cmd_entry commands[] = {
+	{ "list", CMD_LIST, "[options]", "list IPC objects and their holders (the default)",
+	  "List IPC objects (FIFOs, pipes, UNIX sockets, POSIX shm, memfds, semaphores,\n"
+	  "SysV shm, message queues) with the processes that hold them." },
+	{ "show", CMD_SHOW, "[options] OBJECT", "show one object in full: holders, peer, queues",
+	  "Show one IPC object in full: its holders, its peer and the peer's holders,\n"
+	  "queues and fill level. OBJECT is a path (/tmp/app.sock, /dev/shm/seg), an\n"
+	  "@abstract socket name, pipe:[INO], socket:[INO] or an inode number." },
+	{ "leaks", CMD_LEAKS, "[options]", "list what nobody holds: leaked shm, stale sockets",
+	  "List what nobody holds: shm and semaphores with no fd and no mapping, SysV\n"
+	  "segments attached nowhere, socket files no socket is bound to, FIFOs and\n"
+	  "message queues nobody has open. Socket files and FIFOs are searched for in\n"
+	  "/tmp, /run, /var/run, /var/tmp, /dev/shm, $XDG_RUNTIME_DIR and --path DIRs." },
+	{ "clean", CMD_CLEAN, "[options]", "remove leaked objects (a dry run without --force)",
+	  "Remove the objects that leaks lists. Without --force, only say what would be\n"
+	  "removed. Each object is checked again just before it is removed, and skipped\n"
+	  "if it gained a holder or changed. Objects of other users need root." },
+};
+
+static void usage_for(const struct cmd_entry *ce)
 {
-	static const struct option longopts[] = {
-		{ "type", required_argument, NULL, 't' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "path", required_argument, NULL, 'P' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "no-headings", no_argument, NULL, 'n' },
-		{ "bytes", no_argument, NULL, 'b' },
-		{ "list-columns", no_argument, NULL, OPT_LIST_COLUMNS },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	printf("Usage:\n %s %s %s\n\n%s\n\nOptions:\n", prog, ce->name, ce->args, ce->description);
+	for (size_t i = 0; i < ARRAY_SIZE(opt_defs); i++) {
+		const struct opt_def *d = &opt_defs[i];
+		char head[64];
+		const char *h = d->help, *nl;
+
+		if (!(d->cmds & ce->kind))
+			continue;
+		snprintf(head, sizeof(head), "%c%c%s --%s%s%s", d->shortopt ? '-' : ' ',
+			 d->shortopt ? d->shortopt : ' ', d->shortopt ? "," : " ", d->lo.name,
+			 d->arg ? " " : "", d->arg ? d->arg : "");
+		/* continuation lines of a help text line up under its first */
+		while ((nl = strchr(h, '\n'))) {
+			printf(" %-26s %.*s\n", head, (int)(nl - h), h);
+			head[0] = '\0';
+			h = nl + 1;
+		}
+		printf(" %-26s %s\n", head, h);
+	}
+	if (ce->kind & (CMD_LIST | CMD_SHOW | CMD_LEAKS)) {
+		printf("\nAvailable output columns:\n");
+		for (size_t i = 0; i < ncolumns; i++)
+			printf(" %10s  %s\n", columns[i].name, columns[i].help);
+	}
+	printf("\nSee ipcscope(1) for the JSON schema and more.\n");
+}
+
+/* Parses the options a command takes; returns the index of the first operand. */
+static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cmd_entry *ce)
+{
+	struct option longopts[ARRAY_SIZE(opt_defs) + 1];
+	char shortopts[64] = "+:";
+	size_t nl = 0, ns = 2;
 	const char *outspec = NULL;
 	int c;
 
+	memset(longopts, 0, sizeof(longopts));
+	for (size_t i = 0; i < ARRAY_SIZE(opt_defs); i++) {
+		const struct opt_def *d = &opt_defs[i];
+
+		if (!(d->cmds & ce->kind))
+			continue;
+		longopts[nl++] = d->lo;
+		if (d->shortopt) {
+			shortopts[ns++] = (char)d->shortopt;
+			if (d->lo.has_arg == required_argument)
+				shortopts[ns++] = ':';
+		}
+	}
+	shortopts[ns] = '\0';
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:t:p:u:P:Jo:nbh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			ctl->filter.types |= parse_types(optarg);
@@ -266,6 +505,22 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, void (*usage)(v
 			ctl->filter.globs = xreallocarray(ctl->filter.globs, ctl->filter.nglobs + 1,
 							  sizeof(*ctl->filter.globs));
 			ctl->filter.globs[ctl->filter.nglobs++] = optarg;
+			break;
+		case OPT_MQUEUE_DIR:
+			if (!*optarg)
+				usage_error("empty --mqueue-dir");
+			ctl->mqueue_dir = optarg;
+			break;
+		case OPT_OLDER_THAN:
+			ctl->older_than = parse_duration(optarg);
+			if (ctl->older_than < 0)
+				usage_error("invalid duration '%s' (like 30s, 10m, 2h, 1d)", optarg);
+			break;
+		case OPT_EXIT_CODE:
+			ctl->exit_code = true;
+			break;
+		case OPT_FORCE:
+			ctl->force = true;
 			break;
 		case 'J':
 			ctl->json = true;
@@ -283,7 +538,7 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, void (*usage)(v
 			columns_print_list(stdout);
 			exit(finish_stdout(0));
 		case 'h':
-			usage();
+			usage_for(ce);
 			exit(finish_stdout(0));
 		case ':':
 			usage_error("option '%s' needs an argument", argv[optind - 1]);
@@ -296,7 +551,8 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, void (*usage)(v
 	}
 	if (!ctl->filter.types)
 		ctl->filter.types = IPC_ALL_TYPES;
-	columns_default(&ctl->ro);
+	ctl->ro.leaks = ce->kind & (CMD_LEAKS | CMD_CLEAN);
+	columns_default(&ctl->ro, ctl->ro.leaks ? COL_LEAKS : COL_DEFAULT);
 	if (outspec) {
 		char *bad = NULL;
 
@@ -307,44 +563,43 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, void (*usage)(v
 	ctl->ro.width = terminal_width();
 	ctl->ro.self = ctl->filter.pids;
 	ctl->ro.nself = ctl->filter.npids;
+	ctl->ro.now = time(NULL);
 	return optind;
 }
 
-static int cmd_list(int argc, char **argv)
+static int run_command(const struct cmd_entry *ce, int argc, char **argv)
 {
-	struct ctl ctl = { .filter.types = 0 };
+	struct ctl ctl = { .cmd = ce->kind };
 	int first, status;
 
-	first = parse_options(argc, argv, &ctl, list_usage);
+	first = parse_options(argc, argv, &ctl, ce);
+	if (ce->kind == CMD_SHOW) {
+		if (first >= argc)
+			usage_error("show needs an OBJECT: a path, @name, pipe:[INO], socket:[INO] "
+				    "or an inode");
+		if (!*argv[first])
+			usage_error("empty OBJECT");
+		ctl.object = argv[first++];
+	}
 	if (first < argc)
 		usage_error("unexpected argument '%s'", argv[first]);
-	status = run_scan(&ctl, false);
+	switch (ce->kind) {
+	case CMD_SHOW:
+		status = run_show(&ctl);
+		break;
+	case CMD_LEAKS:
+		status = run_leaks(&ctl);
+		break;
+	case CMD_CLEAN:
+		status = run_clean(&ctl);
+		break;
+	default:
+		status = run_list(&ctl);
+		break;
+	}
 	filter_free(&ctl.filter);
 	return status;
 }
-
-static int cmd_show(int argc, char **argv)
-{
-	struct ctl ctl = { .filter.types = 0 };
-	int first, status;
-
-	first = parse_options(argc, argv, &ctl, show_usage);
-	if (first >= argc)
-		usage_error("show needs an OBJECT: a path, @name, pipe:[INO], socket:[INO] or an inode");
-	if (first + 1 < argc)
-		usage_error("unexpected argument '%s'", argv[first + 1]);
-	if (!*argv[first])
-		usage_error("empty OBJECT");
-	ctl.object = argv[first];
-	status = run_scan(&ctl, true);
-	filter_free(&ctl.filter);
-	return status;
-}
-
-static const struct cmd_entry commands[] = {
-	{ "list", "[options]", "list IPC objects and their holders (the default)", cmd_list },
-	{ "show", "[options] OBJECT", "show one object in full: holders, peer, queues", cmd_show },
-};
 
 static void main_usage(void)
 {
@@ -375,7 +630,7 @@ int main(int argc, char **argv)
 			 strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-V") != 0 &&
 			 strcmp(argv[1], "--version") != 0)) {
 		/* no command: list */
-		status = cmd_list(argc, argv);
+		status = run_command(&commands[0], argc, argv);
 		goto out;
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
@@ -390,7 +645,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(argv[1], commands[i].name) == 0) {
-			status = commands[i].exec(argc - 1, argv + 1);
+			status = run_command(&commands[i], argc - 1, argv + 1);
 			goto out;
 		}
 	}

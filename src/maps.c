@@ -9,6 +9,7 @@
 
 #include "collect.h"
 #include "pathio.h"
+#include "proc.h"
 
 static bool scan_hex(const char **pp, const char *end, uint64_t *out)
 {
@@ -105,7 +106,55 @@ static bool line_interesting(const char *line, size_t len)
 	if (!slash)
 		return false;
 	len -= (size_t)(slash - line);
-	return starts(slash, len, "/dev/shm/") || starts(slash, len, "/memfd:");
+	return starts(slash, len, "/dev/shm/") || starts(slash, len, "/memfd:") ||
+	       starts(slash, len, "/SYSV");
+}
+
+/* "/SYSV%08x (deleted)": the segment's key, as it was at shmget() */
+static bool sysv_name(const char *path, size_t len, int32_t *key)
+{
+	uint32_t v = 0;
+
+	if (len != 13 + 10 || memcmp(path, "/SYSV", 5) != 0 ||
+	    memcmp(path + 13, " (deleted)", 10) != 0)
+		return false;
+	for (int i = 5; i < 13; i++) {
+		char ch = path[i];
+		unsigned d;
+
+		if (ch >= '0' && ch <= '9')
+			d = (unsigned)(ch - '0');
+		else if (ch >= 'a' && ch <= 'f')
+			d = (unsigned)(ch - 'a' + 10);
+		else
+			return false;
+		v = v * 16 + d;
+	}
+	*key = (int32_t)v;
+	return true;
+}
+
+/* An attached SysV segment: its maps inode is the shmid, unique only
+ * within the process's IPC namespace. */
+static void maps_sysv(struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir,
+		      const struct maps_line *ml, int32_t key)
+{
+	struct ipc_obj *o;
+	bool created;
+
+	if (!(c->types & IPC_TYPE_BIT(IPC_SYSVSHM)) || ml->ino > INT32_MAX)
+		return;
+	if (!p->ipcns)
+		p->ipcns = c->rooted ? c->self_ipcns : proc_ipcns(piddir);
+	o = model_get_ns(m, IPC_SYSVSHM, c->memfd_dev, ml->ino,
+			 p->ipcns ? p->ipcns : c->self_ipcns, &created);
+	if (created) {
+		/* not in our /proc/sysvipc/shm: another IPC namespace */
+		o->sysv.shmid = (int32_t)ml->ino;
+		o->sysv.key = key;
+	}
+	model_add_holder(o, p, -1, (uint8_t)((ml->read ? MODE_R : 0) | (ml->write ? MODE_W : 0)),
+			 true);
 }
 
 static void maps_size(struct ipc_obj *o, struct scan_ctx *c, int piddir,
@@ -143,6 +192,7 @@ int maps_scan(struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddi
 		const char *eol = memchr(s, '\n', (size_t)(end - s));
 		struct maps_line ml;
 		enum ipc_type type;
+		int32_t key;
 		struct ipc_obj *o;
 		bool created;
 
@@ -150,6 +200,12 @@ int maps_scan(struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddi
 			eol = end;
 		if (!line_interesting(s, (size_t)(eol - s)) ||
 		    maps_parse_line(s, (size_t)(eol - s), &ml, &c->text) < 0 || ml.ino == 0)
+			goto next;
+		if (sysv_name(ml.path, ml.pathlen, &key)) {
+			maps_sysv(m, c, p, piddir, &ml, key);
+			goto next;
+		}
+		if (!(c->types & (IPC_TYPE_BIT(IPC_SHM) | IPC_TYPE_BIT(IPC_SEM) | IPC_TYPE_BIT(IPC_MEMFD))))
 			goto next;
 		if (((c->have_memfd && ml.dev == c->memfd_dev) || c->rooted) &&
 		    starts(ml.path, ml.pathlen, "/memfd:"))

@@ -16,7 +16,27 @@ static const char *const type_names[IPC_NTYPES] = {
 	[IPC_SHM] = "shm",
 	[IPC_MEMFD] = "memfd",
 	[IPC_SEM] = "sem",
+	[IPC_SYSVSHM] = "sysvshm",
+	[IPC_MQUEUE] = "mqueue",
 };
+
+const char *ipc_type_list(void)
+{
+	return "fifo, pipe, unix, shm, memfd, sem, sysvshm, mqueue, all";
+}
+
+const char *leak_reason_name(enum leak_reason r)
+{
+	switch (r) {
+	case LEAK_SHM: return "orphaned-shm";
+	case LEAK_SYSV: return "orphaned-sysvshm";
+	case LEAK_STALE_SOCKET: return "stale-socket";
+	case LEAK_FIFO: return "orphaned-fifo";
+	case LEAK_MQUEUE: return "orphaned-mqueue";
+	case LEAK_NONE: break;
+	}
+	return NULL;
+}
 
 const char *ipc_type_name(enum ipc_type t)
 {
@@ -80,6 +100,7 @@ void model_free(struct model *m)
 	for (size_t i = 0; i < m->nwarnings; i++)
 		free(m->warnings[i]);
 	free(m->warnings);
+	free(m->warn_quiet);
 	free(m->objs);
 	free(m->procs);
 	free(m->index);
@@ -110,9 +131,10 @@ void model_drop_last_proc(struct model *m)
 	free(p);
 }
 
-static size_t key_hash(dev_t dev, uint64_t ino)
+static size_t key_hash(dev_t dev, uint64_t ino, uint64_t ns)
 {
-	uint64_t h = ino * 0x9E3779B97F4A7C15ull ^ ((uint64_t)dev + 0x632BE59BD9B4E019ull);
+	uint64_t h = ino * 0x9E3779B97F4A7C15ull ^ ((uint64_t)dev + 0x632BE59BD9B4E019ull) ^
+		     (ns * 0xD6E8FEB86659FD93ull);
 
 	h ^= h >> 29;
 	h *= 0xBF58476D1CE4E5B9ull;
@@ -124,7 +146,7 @@ static void index_insert(struct model *m, size_t objidx)
 {
 	const struct ipc_obj *o = m->objs[objidx];
 	size_t mask = m->indexcap - 1;
-	size_t i = key_hash(o->dev, o->ino) & mask;
+	size_t i = key_hash(o->dev, o->ino, o->ns) & mask;
 
 	while (m->index[i])
 		i = (i + 1) & mask;
@@ -140,20 +162,25 @@ static void index_rebuild(struct model *m, size_t cap)
 		index_insert(m, i);
 }
 
-struct ipc_obj *model_find(const struct model *m, dev_t dev, uint64_t ino)
+struct ipc_obj *model_find_ns(const struct model *m, dev_t dev, uint64_t ino, uint64_t ns)
 {
 	size_t mask, i;
 
 	if (!m->indexcap)
 		return NULL;
 	mask = m->indexcap - 1;
-	for (i = key_hash(dev, ino) & mask; m->index[i]; i = (i + 1) & mask) {
+	for (i = key_hash(dev, ino, ns) & mask; m->index[i]; i = (i + 1) & mask) {
 		struct ipc_obj *o = m->objs[m->index[i] - 1];
 
-		if (o->ino == ino && o->dev == dev)
+		if (o->ino == ino && o->dev == dev && o->ns == ns)
 			return o;
 	}
 	return NULL;
+}
+
+struct ipc_obj *model_find(const struct model *m, dev_t dev, uint64_t ino)
+{
+	return model_find_ns(m, dev, ino, 0);
 }
 
 struct ipc_obj *model_find_socket(const struct model *m, uint64_t ino)
@@ -163,10 +190,10 @@ struct ipc_obj *model_find_socket(const struct model *m, uint64_t ino)
 	return o && o->type == IPC_UNIX ? o : NULL;
 }
 
-struct ipc_obj *model_get(struct model *m, enum ipc_type type, dev_t dev,
-			  uint64_t ino, bool *created)
+struct ipc_obj *model_get_ns(struct model *m, enum ipc_type type, dev_t dev,
+			     uint64_t ino, uint64_t ns, bool *created)
 {
-	struct ipc_obj *o = model_find(m, dev, ino);
+	struct ipc_obj *o = model_find_ns(m, dev, ino, ns);
 
 	if (created)
 		*created = !o;
@@ -178,6 +205,7 @@ struct ipc_obj *model_get(struct model *m, enum ipc_type type, dev_t dev,
 	o->type = type;
 	o->dev = dev;
 	o->ino = ino;
+	o->ns = ns;
 	if (m->nobjs == m->capobjs) {
 		m->capobjs = m->capobjs ? m->capobjs * 2 : 1024;
 		m->objs = xreallocarray(m->objs, m->capobjs, sizeof(*m->objs));
@@ -189,6 +217,12 @@ struct ipc_obj *model_get(struct model *m, enum ipc_type type, dev_t dev,
 	else
 		index_insert(m, m->nobjs - 1);
 	return o;
+}
+
+struct ipc_obj *model_get(struct model *m, enum ipc_type type, dev_t dev,
+			  uint64_t ino, bool *created)
+{
+	return model_get_ns(m, type, dev, ino, 0, created);
 }
 
 void model_set_path(struct ipc_obj *o, const char *p, size_t n)
@@ -240,24 +274,42 @@ void model_prune(struct model *m, bool (*keep)(const struct ipc_obj *))
 	index_rebuild(m, m->indexcap);
 }
 
-void model_warn(struct model *m, const char *fmt, ...)
+static void model_vwarn(struct model *m, bool quiet, const char *fmt, va_list ap)
 {
 	struct buf b = { 0 };
-	va_list ap;
+	va_list ap2;
 	int n;
 
-	va_start(ap, fmt);
+	va_copy(ap2, ap);
 	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	buf_reserve(&b, (size_t)n);
+	if (n >= 0) {
+		buf_reserve(&b, (size_t)n);
+		vsnprintf(b.data, (size_t)n + 1, fmt, ap2);
+		b.len = (size_t)n;
+		m->warnings = xreallocarray(m->warnings, m->nwarnings + 1, sizeof(*m->warnings));
+		m->warn_quiet = xreallocarray(m->warn_quiet, m->nwarnings + 1, sizeof(*m->warn_quiet));
+		m->warn_quiet[m->nwarnings] = quiet;
+		m->warnings[m->nwarnings++] = buf_steal(&b);
+	}
+	va_end(ap2);
+}
+
+void model_warn(struct model *m, const char *fmt, ...)
+{
+	va_list ap;
+
 	va_start(ap, fmt);
-	vsnprintf(b.data, (size_t)n + 1, fmt, ap);
+	model_vwarn(m, false, fmt, ap);
 	va_end(ap);
-	b.len = (size_t)n;
-	m->warnings = xreallocarray(m->warnings, m->nwarnings + 1, sizeof(*m->warnings));
-	m->warnings[m->nwarnings++] = buf_steal(&b);
+}
+
+void model_note(struct model *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	model_vwarn(m, true, fmt, ap);
+	va_end(ap);
 }
 
 static int cmp_bytes(const char *a, size_t an, const char *b, size_t bn)
@@ -284,7 +336,9 @@ static int obj_cmp(const void *pa, const void *pb)
 		return c;
 	if (a->ino != b->ino)
 		return a->ino < b->ino ? -1 : 1;
-	return a->dev < b->dev ? -1 : a->dev > b->dev;
+	if (a->dev != b->dev)
+		return a->dev < b->dev ? -1 : 1;
+	return (a->ns > b->ns) - (a->ns < b->ns);
 }
 
 static int holder_cmp(const void *pa, const void *pb)

@@ -15,6 +15,8 @@ enum ipc_type {
 	IPC_SHM,
 	IPC_MEMFD,
 	IPC_SEM,
+	IPC_SYSVSHM,
+	IPC_MQUEUE,
 	IPC_NTYPES
 };
 
@@ -43,6 +45,7 @@ struct ipc_proc {
 	char *user;
 	unsigned long long start;	/* clock ticks after boot */
 	uint64_t netns;			/* 0 when unknown */
+	uint64_t ipcns;			/* 0 until needed */
 	bool kthread;
 	bool denied;			/* fds or maps could not be read */
 	bool holds;			/* holds at least one IPC object */
@@ -77,6 +80,38 @@ struct ipc_unix {
 	uint64_t listener;
 };
 
+/* A SysV shared memory segment, from /proc/sysvipc/shm. */
+struct ipc_sysv {
+	bool known;		/* listed in /proc/sysvipc/shm */
+	int32_t key;
+	int32_t shmid;
+	uint32_t perms;		/* mode bits, with SHM_DEST and SHM_LOCKED */
+	uint64_t nattch;
+	pid_t cpid, lpid;
+	uid_t uid, cuid;
+	int64_t atime, dtime, ctime;
+	uint64_t rss, swap;
+	bool removed;		/* IPC_RMID pending until the last detach */
+};
+
+/* A POSIX message queue, from its file on the mqueue filesystem. */
+struct ipc_mq {
+	bool known;
+	uint64_t qsize;
+	int32_t notify;
+	int32_t signo;
+	pid_t notify_pid;
+};
+
+enum leak_reason {
+	LEAK_NONE,
+	LEAK_SHM,		/* orphaned-shm */
+	LEAK_SYSV,		/* orphaned-sysvshm */
+	LEAK_STALE_SOCKET,	/* stale-socket */
+	LEAK_FIFO,		/* orphaned-fifo */
+	LEAK_MQUEUE,		/* orphaned-mqueue */
+};
+
 /* Fill level of a pipe or FIFO, read through a duplicate of a holder's fd. */
 struct ipc_pipe {
 	bool has_fill;
@@ -89,6 +124,9 @@ struct ipc_obj {
 	enum ipc_type type;
 	dev_t dev;
 	uint64_t ino;
+	/* The third part of the identity: the IPC namespace of a SysV segment,
+	 * whose "inode" is only its shmid; 0 for everything else. */
+	uint64_t ns;
 	/* Name bytes exactly as the object is known: "/dev/shm/x", "@abstract"
 	 * (may contain NUL), "memfd:NAME"; NULL when it has none. */
 	char *path;
@@ -101,6 +139,17 @@ struct ipc_obj {
 	uid_t owner;
 	struct ipc_unix un;
 	struct ipc_pipe pipe;
+	struct ipc_sysv sysv;
+	struct ipc_mq mq;
+	/* times and real memory use, for leak hunting */
+	bool has_times;
+	int64_t mtime, atime;
+	bool has_resident;
+	uint64_t resident;	/* bytes of memory really used */
+	bool sockfile;		/* a socket FILE found on disk, not a socket */
+	bool sockfile_live;	/* some socket is bound to it */
+	bool on_disk;		/* found by the leak search of directories */
+	enum leak_reason leak;
 	struct ipc_holder *holders;
 	size_t nholders;
 	size_t capholders;
@@ -129,9 +178,11 @@ struct model {
 	size_t indexcap;
 
 	char **warnings;
+	bool *warn_quiet;	/* JSON only, not repeated on stderr */
 	size_t nwarnings;
 
 	dev_t sockfs_dev;	/* every socket lives there */
+	bool diag_ok;		/* sock_diag answered for our own namespace */
 
 	struct model_stats stats;
 };
@@ -143,17 +194,22 @@ struct ipc_proc *model_add_proc(struct model *m);
 void model_drop_last_proc(struct model *m);
 
 struct ipc_obj *model_find(const struct model *m, dev_t dev, uint64_t ino);
+struct ipc_obj *model_find_ns(const struct model *m, dev_t dev, uint64_t ino, uint64_t ns);
 /* The UNIX socket object with this inode, if it is in the model. */
 struct ipc_obj *model_find_socket(const struct model *m, uint64_t ino);
 /* Find or create; *created tells which (may be NULL). */
 struct ipc_obj *model_get(struct model *m, enum ipc_type type, dev_t dev,
 			  uint64_t ino, bool *created);
+struct ipc_obj *model_get_ns(struct model *m, enum ipc_type type, dev_t dev,
+			     uint64_t ino, uint64_t ns, bool *created);
 void model_set_path(struct ipc_obj *o, const char *p, size_t n);
 void model_add_holder(struct ipc_obj *o, struct ipc_proc *p, int fd,
 		      uint8_t mode, bool mapped);
 /* Remove objects for which keep() is false, e.g. non-AF_UNIX sockets. */
 void model_prune(struct model *m, bool (*keep)(const struct ipc_obj *));
 void model_warn(struct model *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void model_note(struct model *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Stable, reproducible order: type, then path, then inode. */
 void model_sort(struct model *m);
@@ -163,5 +219,8 @@ const char *ipc_type_name(enum ipc_type t);
 int ipc_type_parse(const char *s);
 const char *unix_state_name(uint8_t st);
 const char *unix_stype_name(uint8_t stype);
+const char *leak_reason_name(enum leak_reason r);
+/* The list of type names, for messages: "fifo, pipe, ..." */
+const char *ipc_type_list(void);
 
 #endif

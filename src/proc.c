@@ -206,3 +206,12 @@ uint64_t proc_netns(int piddir)
 		return 0;
 	return (uint64_t)st.st_ino;
 }
+
+uint64_t proc_ipcns(int piddir)
+{
+	struct stat st;
+
+	if (fstatat(piddir, "ns/ipc", &st, 0) < 0)
+		return 0;
+	return (uint64_t)st.st_ino;
+}

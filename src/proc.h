@@ -17,6 +17,7 @@ int proc_open(const struct ipc_proc *p);
 
 /* The network namespace inode of the process behind piddir; 0 if unknown. */
 uint64_t proc_netns(int piddir);
+uint64_t proc_ipcns(int piddir);
 
 /* Parses the start time (field 22) out of a /proc/PID/stat line. */
 int proc_parse_stat_start(const char *buf, size_t len, unsigned long long *start);

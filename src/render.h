@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "model.h"
 #include "util.h"
@@ -16,6 +17,7 @@ enum col_flags {
 	COL_RIGHT = 1,		/* numbers: right-aligned */
 	COL_TRUNC = 2,		/* may be cut to fit a terminal */
 	COL_DEFAULT = 4,	/* in the default set */
+	COL_LEAKS = 8,		/* in the default set of leaks and clean */
 };
 
 struct render_opts {
@@ -27,6 +29,8 @@ struct render_opts {
 	/* --pid: the processes the user asked about, for "the other side" */
 	const pid_t *self;
 	size_t nself;
+	time_t now;		/* for ages */
+	bool leaks;		/* leaks and clean: add reason, age, resident */
 };
 
 struct column {
@@ -46,12 +50,13 @@ int column_lookup(const char *name);
 /* "A,B" replaces the default set, "+A,B" appends to it. On error returns -1
  * and points *bad at the offending name (caller frees). */
 int columns_parse(const char *spec, struct render_opts *ro, char **bad);
-void columns_default(struct render_opts *ro);
+/* The default set for list (COL_DEFAULT) or leaks (COL_LEAKS). */
+void columns_default(struct render_opts *ro, unsigned which);
 void columns_print_list(FILE *out);
 
 /* 0, or -1 after a write error (errno set). */
 int table_render(FILE *out, const struct model *m, const struct render_opts *ro);
-int json_render(FILE *out, const struct model *m);
+int json_render(FILE *out, const struct model *m, const struct render_opts *ro);
 /* ipcscope show: every visible object in full, one field per line. */
 int detail_render(FILE *out, const struct model *m, const struct render_opts *ro);
 

@@ -1,6 +1,7 @@
 /* collect → link: runs the collectors in order and leaves a consistent
  * model behind. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,6 +15,8 @@ static bool keep_object(const struct ipc_obj *o)
 {
 	if (o->drop)
 		return false;
+	if (o->sockfile)
+		return true;
 	/* Sockets learnt only from an fd are AF_INET, netlink and the like,
 	 * or live in a namespace whose table could not be read. */
 	if (o->type == IPC_UNIX && !o->un.known)
@@ -39,6 +42,30 @@ static void link_listeners(struct model *m)
 			}
 		}
 	}
+}
+
+static char *mqdir;
+
+/* POSIX message queues are visible only where an mqueue filesystem is
+ * mounted: --mqueue-dir, else the first one in our mountinfo. */
+static void scan_mqueue(struct model *m, struct scan_ctx *c, const char *dir, bool asked)
+{
+	struct buf b = { 0 };
+	int rc;
+
+	if (!dir && pio_read("/proc/self/mountinfo", &c->file) == 0 &&
+	    mq_find_mount(c->file.data, c->file.len, &b) == 0)
+		dir = mqdir = buf_steal(&b);
+	buf_free(&b);
+	if (!dir) {
+		(asked ? model_warn : model_note)(m, "no mqueue filesystem is mounted, so POSIX "
+			"message queues are not listed (mount -t mqueue none /dev/mqueue)");
+		return;
+	}
+	c->mqueue_dir = dir;
+	rc = mq_scan_dir(m, c);
+	if (rc < 0)
+		model_warn(m, "cannot read the message queues in %s: %s", dir, strerror(-rc));
 }
 
 static void scan_procs(struct model *m, struct scan_ctx *c)
@@ -85,6 +112,13 @@ int scan_run(struct model *m, const struct scan_opts *opts)
 		if (rc < 0 && rc != -ENOENT)
 			model_warn(m, "cannot read /dev/shm: %s", strerror(-rc));
 	}
+	if (c.types & IPC_TYPE_BIT(IPC_MQUEUE))
+		scan_mqueue(m, &c, opts->mqueue_dir, opts->mqueue_asked);
+	if (c.types & IPC_TYPE_BIT(IPC_SYSVSHM)) {
+		rc = shm_scan_sysv(m, &c);
+		if (rc < 0 && rc != -ENOENT)
+			model_warn(m, "cannot read /proc/sysvipc/shm: %s", strerror(-rc));
+	}
 	rc = proc_collect(m);
 	if (rc < 0)
 		goto out;
@@ -94,12 +128,16 @@ int scan_run(struct model *m, const struct scan_opts *opts)
 		unix_collect(m, &c);
 	model_prune(m, keep_object);
 	link_listeners(m);
+	if (opts->search)
+		search_files(m, &c, opts->search_roots, opts->nsearch_roots);
 	if (m->stats.denied)
 		model_warn(m, "%zu of %zu processes not readable: the objects they hold "
 			   "are not shown as theirs; run as root to see them",
 			   m->stats.denied, m->stats.procs);
 	rc = 0;
 out:
+	free(mqdir);
+	mqdir = NULL;
 	buf_free(&c.file);
 	buf_free(&c.text);
 	return rc;

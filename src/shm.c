@@ -3,7 +3,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +24,16 @@ enum ipc_type shm_type_of(const char *path, size_t len)
 	len -= (size_t)(base - path);
 	/* glibc's sem_open() names its file sem.NAME */
 	return len > 4 && memcmp(base, "sem.", 4) == 0 ? IPC_SEM : IPC_SHM;
+}
+
+static void set_file_times(struct ipc_obj *o, const struct stat *st)
+{
+	o->has_times = true;
+	o->mtime = st->st_mtim.tv_sec;
+	o->atime = st->st_atim.tv_sec;
+	/* tmpfs files are sparse: blocks are the memory really used */
+	o->has_resident = true;
+	o->resident = (uint64_t)st->st_blocks * 512;
 }
 
 int shm_scan_dir(struct model *m, struct scan_ctx *c)
@@ -67,6 +79,312 @@ int shm_scan_dir(struct model *m, struct scan_ctx *c)
 		o->size = (uint64_t)st.st_size;
 		o->has_owner = true;
 		o->owner = st.st_uid;
+		set_file_times(o, &st);
+	}
+	closedir(dir);
+	return 0;
+}
+
+static bool next_field(const char **pp, const char *end, const char **f, size_t *flen)
+{
+	const char *p = *pp;
+
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p >= end)
+		return false;
+	*f = p;
+	while (p < end && *p != ' ' && *p != '\t')
+		p++;
+	*flen = (size_t)(p - *f);
+	*pp = p;
+	return true;
+}
+
+static bool field_i64(const char *f, size_t n, int64_t *out)
+{
+	const char *p = f;
+	bool neg = false;
+	uint64_t v;
+
+	if (n && *p == '-') {
+		neg = true;
+		p++;
+	}
+	if (!scan_u64(&p, f + n, &v) || p != f + n || v > (uint64_t)INT64_MAX)
+		return false;
+	*out = neg ? -(int64_t)v : (int64_t)v;
+	return true;
+}
+
+static bool field_u64(const char *f, size_t n, uint64_t *out)
+{
+	const char *p = f;
+
+	return scan_u64(&p, f + n, out) && p == f + n;
+}
+
+static bool field_octal(const char *f, size_t n, uint32_t *out)
+{
+	uint32_t v = 0;
+
+	if (!n || n > 11)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (f[i] < '0' || f[i] > '7')
+			return false;
+		v = v * 8 + (uint32_t)(f[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+static int sysv_line(const char *p, const char *end, struct sysv_entry *e)
+{
+	const char *f[16];
+	size_t n[16];
+	int64_t key, shmid, t;
+	uint64_t v;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		if (!next_field(&p, end, &f[i], &n[i]))
+			return -1;
+	if (next_field(&p, end, &f[0], &n[0]))
+		return -1;	/* trailing junk */
+	if (!field_i64(f[0], n[0], &key) || key < INT32_MIN || key > INT32_MAX ||
+	    !field_i64(f[1], n[1], &shmid) || shmid < 0 || shmid > INT32_MAX ||
+	    !field_octal(f[2], n[2], &e->perms) || !field_u64(f[3], n[3], &e->size) ||
+	    !field_u64(f[6], n[6], &e->nattch) || !field_u64(f[14], n[14], &e->rss) ||
+	    !field_u64(f[15], n[15], &e->swap))
+		return -1;
+	e->key = (int32_t)key;
+	e->shmid = (int32_t)shmid;
+	{
+		uint32_t *ids[] = { &e->cpid, &e->lpid, NULL, &e->uid, &e->gid, &e->cuid, &e->cgid };
+
+		for (i = 0; i < 7; i++) {
+			if (!ids[i])
+				continue;
+			if (!field_u64(f[4 + i], n[4 + i], &v) || v > UINT32_MAX)
+				return -1;
+			*ids[i] = (uint32_t)v;
+		}
+	}
+	{
+		int64_t *times[] = { &e->atime, &e->dtime, &e->ctime };
+
+		for (i = 0; i < 3; i++) {
+			if (!field_i64(f[11 + i], n[11 + i], &t))
+				return -1;
+			*times[i] = t;
+		}
+	}
+	return 0;
+}
+
+int shm_parse_sysvipc(const char *buf, size_t len, sysv_entry_fn fn, void *arg)
+{
+	const char *p = buf, *end = buf + len, *eol;
+	int count = 0;
+
+	/* the header names the columns */
+	eol = memchr(p, '\n', len);
+	if (!eol || !memmem(p, (size_t)(eol - p), "shmid", 5))
+		return -1;
+	for (p = eol + 1; p < end; p = eol + 1) {
+		struct sysv_entry e;
+
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			eol = end;
+		if (sysv_line(p, eol, &e) == 0) {
+			fn(arg, &e);
+			count++;
+		}
+	}
+	return count;
+}
+
+struct sysv_sink {
+	struct model *m;
+	struct scan_ctx *c;
+};
+
+static void sysv_apply(void *arg, const struct sysv_entry *e)
+{
+	struct sysv_sink *s = arg;
+	struct ipc_obj *o;
+
+	o = model_get_ns(s->m, IPC_SYSVSHM, s->c->memfd_dev, (uint64_t)e->shmid,
+			 s->c->self_ipcns, NULL);
+	o->sysv.known = true;
+	o->sysv.key = e->key;
+	o->sysv.shmid = e->shmid;
+	o->sysv.perms = e->perms;
+	o->sysv.nattch = e->nattch;
+	o->sysv.cpid = (pid_t)e->cpid;
+	o->sysv.lpid = (pid_t)e->lpid;
+	o->sysv.uid = e->uid;
+	o->sysv.cuid = e->cuid;
+	o->sysv.atime = e->atime;
+	o->sysv.dtime = e->dtime;
+	o->sysv.ctime = e->ctime;
+	o->sysv.rss = e->rss;
+	o->sysv.swap = e->swap;
+	o->sysv.removed = (e->perms & SHM_DEST) != 0;
+	o->deleted = o->sysv.removed;
+	o->has_size = true;
+	o->size = e->size;
+	o->has_owner = true;
+	o->owner = e->uid;
+	o->has_resident = true;
+	o->resident = e->rss + e->swap;
+	o->has_times = true;
+	/* last use: the latest attach, detach or change */
+	o->mtime = e->ctime;
+	o->atime = e->atime > e->dtime ? e->atime : e->dtime;
+}
+
+int shm_scan_sysv(struct model *m, struct scan_ctx *c)
+{
+	struct sysv_sink s = { m, c };
+	int rc;
+
+	rc = pio_read("/proc/sysvipc/shm", &c->file);
+	if (rc < 0)
+		return rc;
+	rc = shm_parse_sysvipc(c->file.data, c->file.len, sysv_apply, &s);
+	return rc < 0 ? -EBADMSG : 0;
+}
+
+int mq_parse_info(const char *buf, size_t len, struct ipc_mq *mq)
+{
+	static const char *const keys[] = { "QSIZE:", "NOTIFY:", "SIGNO:", "NOTIFY_PID:" };
+	const char *p = buf, *end = buf + len;
+	uint64_t vals[4];
+
+	for (int i = 0; i < 4; i++) {
+		size_t kl = strlen(keys[i]);
+
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if ((size_t)(end - p) < kl || memcmp(p, keys[i], kl) != 0)
+			return -1;
+		p += kl;
+		if (!scan_u64(&p, end, &vals[i]))
+			return -1;
+	}
+	if (vals[1] > INT32_MAX || vals[2] > INT32_MAX || vals[3] > INT32_MAX)
+		return -1;
+	mq->known = true;
+	mq->qsize = vals[0];
+	mq->notify = (int32_t)vals[1];
+	mq->signo = (int32_t)vals[2];
+	mq->notify_pid = (pid_t)vals[3];
+	return 0;
+}
+
+/* mountinfo writes space, tab, newline and backslash in paths as \ooo. */
+static void unescape_octal(struct buf *out, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
+		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+			buf_addc(out, (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
+			i += 3;
+		} else {
+			buf_addc(out, s[i]);
+		}
+	}
+}
+
+int mq_find_mount(const char *buf, size_t len, struct buf *out)
+{
+	const char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *f[5], *sep;
+		size_t n[5];
+		const char *q = p;
+		bool ok = true;
+
+		if (!eol)
+			eol = end;
+		for (int i = 0; i < 5 && ok; i++)
+			ok = next_field(&q, eol, &f[i], &n[i]);
+		/* optional fields end at " - ", then the filesystem type */
+		sep = ok ? memmem(q, (size_t)(eol - q), " - ", 3) : NULL;
+		if (sep) {
+			const char *t = sep + 3, *fs;
+			size_t fsn;
+
+			if (next_field(&t, eol, &fs, &fsn) && fsn == 6 && memcmp(fs, "mqueue", 6) == 0) {
+				buf_reset(out);
+				unescape_octal(out, f[4], n[4]);
+				return 0;
+			}
+		}
+		p = eol + 1;
+	}
+	return -1;
+}
+
+int mq_scan_dir(struct model *m, struct scan_ctx *c)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *dir;
+	int dfd;
+
+	dfd = pio_open(c->mqueue_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+	if (dfd < 0)
+		return dfd;
+	if (fstat(dfd, &st) == 0) {
+		c->mqueue_dev = st.st_dev;
+		c->have_mqueue = true;
+	}
+	dir = fdopendir(dfd);
+	if (!dir) {
+		close(dfd);
+		return -errno;
+	}
+	while ((de = readdir(dir))) {
+		struct ipc_obj *o;
+		int fd;
+
+		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
+			continue;
+		if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		o = model_get(m, IPC_MQUEUE, st.st_dev, st.st_ino, NULL);
+		buf_reset(&c->text);
+		buf_adds(&c->text, c->mqueue_dir);
+		if (c->text.len && c->text.data[c->text.len - 1] != '/')
+			buf_addc(&c->text, '/');
+		buf_adds(&c->text, de->d_name);
+		model_set_path(o, c->text.data, c->text.len);
+		o->in_dir = true;
+		o->has_owner = true;
+		o->owner = st.st_uid;
+		set_file_times(o, &st);
+		o->has_resident = false;
+		/* reading a queue's file reports its state and changes nothing */
+		fd = openat(dirfd(dir), de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0) {
+			char info[256];
+			ssize_t n = read(fd, info, sizeof(info) - 1);
+
+			if (n > 0)
+				mq_parse_info(info, (size_t)n, &o->mq);
+			close(fd);
+		}
+		if (o->mq.known) {
+			o->has_size = true;
+			o->size = o->mq.qsize;
+		}
 	}
 	closedir(dir);
 	return 0;

@@ -456,6 +456,7 @@ int unix_collect(struct model *m, struct scan_ctx *c)
 		return 0;
 	}
 	rc = diag_dump(unix_apply, &self);
+	m->diag_ok = rc >= 0;
 	if (rc < 0) {
 		int rc2 = read_procnet(m, c, "/proc/net/unix", c->self_netns);
 

@@ -1,0 +1,146 @@
+#include "leaks.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+/* A socket file is live when some socket is bound to it. sock_diag names
+ * the bound file by (dev, inode), which is exact; /proc/PID/net/unix only by
+ * path, which is used for the namespaces we could not enter. */
+static void mark_live_sockfiles(struct model *m)
+{
+	for (size_t i = 0; i < m->nobjs; i++) {
+		const struct ipc_obj *s = m->objs[i];
+		struct ipc_obj *f;
+
+		if (s->type != IPC_UNIX || s->sockfile)
+			continue;
+		if (s->un.has_vfs) {
+			f = model_find(m, s->un.vfs_dev, s->un.vfs_ino);
+			if (f && f->sockfile)
+				f->sockfile_live = true;
+		} else if (s->un.from_procfs && s->path && s->path[0] == '/') {
+			for (size_t k = 0; k < m->nobjs; k++) {
+				f = m->objs[k];
+				if (f->sockfile && f->pathlen == s->pathlen &&
+				    memcmp(f->path, s->path, s->pathlen) == 0)
+					f->sockfile_live = true;
+			}
+		}
+	}
+}
+
+void leaks_classify(struct model *m)
+{
+	mark_live_sockfiles(m);
+	for (size_t i = 0; i < m->nobjs; i++) {
+		struct ipc_obj *o = m->objs[i];
+
+		o->leak = LEAK_NONE;
+		if (o->nholders)
+			continue;
+		switch (o->type) {
+		case IPC_SHM:
+		case IPC_SEM:
+			if (o->in_dir)
+				o->leak = LEAK_SHM;
+			break;
+		case IPC_SYSVSHM:
+			if (o->sysv.known && o->sysv.nattch == 0 && !o->sysv.removed)
+				o->leak = LEAK_SYSV;
+			break;
+		case IPC_UNIX:
+			/* without sock_diag, no socket can be told apart from none */
+			if (o->sockfile && !o->sockfile_live && m->diag_ok)
+				o->leak = LEAK_STALE_SOCKET;
+			break;
+		case IPC_FIFO:
+			if (o->on_disk)
+				o->leak = LEAK_FIFO;
+			break;
+		case IPC_MQUEUE:
+			if (o->in_dir)
+				o->leak = LEAK_MQUEUE;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+int64_t leak_age(const struct ipc_obj *o, time_t now)
+{
+	int64_t last;
+
+	if (!o->has_times)
+		return -1;
+	last = o->mtime > o->atime ? o->mtime : o->atime;
+	return now > last ? (int64_t)now - last : 0;
+}
+
+void leaks_filter(struct model *m, int64_t older_than, time_t now)
+{
+	for (size_t i = 0; i < m->nobjs; i++) {
+		struct ipc_obj *o = m->objs[i];
+
+		if (o->leak == LEAK_NONE)
+			o->hidden = true;
+		else if (older_than > 0 && leak_age(o, now) < older_than)
+			o->hidden = true;
+	}
+}
+
+void leaks_totals(const struct model *m, struct leak_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; i < m->nobjs; i++) {
+		const struct ipc_obj *o = m->objs[i];
+
+		if (o->hidden || o->leak == LEAK_NONE)
+			continue;
+		t->objects++;
+		if (o->has_size)
+			t->size += o->size;
+		if (o->has_resident)
+			t->resident += o->resident;
+	}
+}
+
+int64_t parse_duration(const char *s)
+{
+	const char *p = s, *end = s + strlen(s);
+	uint64_t v, mult = 1;
+
+	if (!scan_u64(&p, end, &v))
+		return -1;
+	if (p < end) {
+		if (end - p != 1)
+			return -1;
+		switch (*p) {
+		case 's': mult = 1; break;
+		case 'm': mult = 60; break;
+		case 'h': mult = 3600; break;
+		case 'd': mult = 86400; break;
+		case 'w': mult = 7 * 86400; break;
+		default: return -1;
+		}
+	}
+	if (v > (uint64_t)INT64_MAX / mult)
+		return -1;
+	return (int64_t)(v * mult);
+}
+
+void format_age(char *out, size_t outsz, int64_t secs)
+{
+	if (secs < 0)
+		snprintf(out, outsz, "?");
+	else if (secs < 120)
+		snprintf(out, outsz, "%llds", (long long)secs);
+	else if (secs < 2 * 3600)
+		snprintf(out, outsz, "%lldm", (long long)(secs / 60));
+	else if (secs < 2 * 86400)
+		snprintf(out, outsz, "%lldh", (long long)(secs / 3600));
+	else
+		snprintf(out, outsz, "%lldd", (long long)(secs / 86400));
+}
