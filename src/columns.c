@@ -318,49 +318,171 @@ static void fill_pids(struct buf *out, const struct model *m, const struct ipc_o
 	}
 }
 
+static bool num_inode(const struct model *m, const struct ipc_obj *o,
+		      const struct render_opts *ro, int64_t *v)
+{
+	(void)m, (void)ro;
+	*v = (int64_t)o->ino;
+	return true;
+}
+
+static bool num_size(const struct model *m, const struct ipc_obj *o,
+		     const struct render_opts *ro, int64_t *v)
+{
+	(void)m, (void)ro;
+	*v = (int64_t)o->size;
+	return o->has_size;
+}
+
+static bool num_resident(const struct model *m, const struct ipc_obj *o,
+			 const struct render_opts *ro, int64_t *v)
+{
+	(void)m, (void)ro;
+	*v = (int64_t)o->resident;
+	return o->has_resident;
+}
+
+static bool num_nholders(const struct model *m, const struct ipc_obj *o,
+			 const struct render_opts *ro, int64_t *v)
+{
+	(void)m, (void)ro;
+	*v = (int64_t)o->nholders;
+	return true;
+}
+
+static bool num_queued(const struct model *m, const struct ipc_obj *o,
+		       const struct render_opts *ro, int64_t *v)
+{
+	(void)m, (void)ro;
+	if ((o->type == IPC_PIPE || o->type == IPC_FIFO) && o->pipe.has_fill)
+		*v = o->pipe.queued;
+	else if (o->type == IPC_UNIX && o->un.has_rq && o->un.state != US_LISTEN)
+		*v = o->un.rqueue;
+	else
+		return false;
+	return true;
+}
+
+static bool num_backlog(const struct model *m, const struct ipc_obj *o,
+			const struct render_opts *ro, int64_t *v)
+{
+	(void)m, (void)ro;
+	*v = o->un.rqueue;
+	return o->type == IPC_UNIX && o->un.state == US_LISTEN && o->un.has_rq;
+}
+
+static bool num_peerino(const struct model *m, const struct ipc_obj *o,
+			const struct render_opts *ro, int64_t *v)
+{
+	(void)m, (void)ro;
+	*v = (int64_t)o->un.peer;
+	return o->type == IPC_UNIX && o->un.has_peer;
+}
+
+static bool num_netns(const struct model *m, const struct ipc_obj *o,
+		      const struct render_opts *ro, int64_t *v)
+{
+	(void)m, (void)ro;
+	*v = (int64_t)o->un.netns;
+	return o->type == IPC_UNIX && o->un.netns;
+}
+
+static bool num_nattch(const struct model *m, const struct ipc_obj *o,
+		       const struct render_opts *ro, int64_t *v)
+{
+	(void)m, (void)ro;
+	*v = (int64_t)o->sysv.nattch;
+	return o->type == IPC_SYSVSHM && o->sysv.known;
+}
+
+static bool num_age(const struct model *m, const struct ipc_obj *o,
+		    const struct render_opts *ro, int64_t *v)
+{
+	(void)m;
+	*v = leak_age(o, ro->now);
+	return *v >= 0;
+}
+
+static const char *color_type(const struct ipc_obj *o)
+{
+	static const char *const c[IPC_NTYPES] = {
+		[IPC_FIFO] = "\033[33m", [IPC_PIPE] = "\033[36m", [IPC_UNIX] = "\033[35m",
+		[IPC_SHM] = "\033[32m", [IPC_MEMFD] = "\033[34m", [IPC_SEM] = "\033[32m",
+		[IPC_SYSVSHM] = "\033[1;32m", [IPC_MQUEUE] = "\033[1;36m",
+	};
+
+	return c[o->type];
+}
+
+static const char *color_reason(const struct ipc_obj *o)
+{
+	return o->leak != LEAK_NONE ? "\033[31m" : NULL;
+}
+
 const struct column columns[] = {
-	{ "TYPE", "string", "object type: fifo, pipe, unix, shm, memfd, sem, sysvshm, mqueue",
-	  COL_DEFAULT | COL_LEAKS, fill_type },
-	{ "INODE", "number", "inode number, the object's identity with DEV; shmid for sysvshm",
-	  COL_RIGHT | COL_DEFAULT | COL_LEAKS, fill_inode },
-	{ "DEV", "string", "device of the object's filesystem, as major:minor",
-	  0, fill_dev },
-	{ "PATH", "string", "path, @abstract socket name, memfd:NAME, or a SysV key",
-	  COL_TRUNC | COL_DEFAULT | COL_LEAKS, fill_path },
-	{ "DELETED", "boolean", "unlinked while still held",
-	  0, fill_deleted },
-	{ "SIZE", "number", "size in bytes of shm, memfd, sem and sysvshm; queued bytes of mqueue",
-	  COL_RIGHT | COL_DEFAULT | COL_LEAKS, fill_size },
-	{ "RESIDENT", "number", "memory really used: tmpfs blocks, SysV rss and swap",
-	  COL_RIGHT | COL_LEAKS, fill_resident },
-	{ "OWNER", "string", "user owning the file, the segment or the bound socket",
-	  COL_LEAKS, fill_owner },
-	{ "SOCKTYPE", "string", "UNIX socket type: stream, dgram, seqpacket",
-	  0, fill_socktype },
-	{ "STATE", "string", "UNIX socket state: listen, connected, unconnected, ...",
-	  0, fill_state },
-	{ "PEERINO", "number", "inode of the connected peer socket",
-	  COL_RIGHT, fill_peerino },
-	{ "HOLDERS", "string", "holding processes: PID/COMM[FD and mode, mem for mappings]",
-	  COL_TRUNC | COL_DEFAULT, fill_holders },
-	{ "PEER", "string", "the other end: a socket peer's holders; with --pid, a pipe's other end",
-	  COL_TRUNC | COL_DEFAULT, fill_peer },
-	{ "QUEUED", "number", "unread bytes in a pipe, FIFO or socket receive queue",
-	  COL_RIGHT, fill_queued },
-	{ "BACKLOG", "string", "listening socket: connections waiting to be accepted/limit",
-	  COL_RIGHT, fill_backlog },
-	{ "NETNS", "number", "network namespace inode of a UNIX socket",
-	  COL_RIGHT, fill_netns },
-	{ "NATTCH", "number", "attach count of a SysV segment",
-	  COL_RIGHT, fill_nattch },
-	{ "AGE", "string", "time since last modified or used",
-	  COL_RIGHT | COL_LEAKS, fill_age },
-	{ "REASON", "string", "why it is listed by leaks: orphaned-shm, stale-socket, ...",
-	  COL_LEAKS, fill_reason },
-	{ "NHOLDERS", "number", "number of holder entries (fds and mappings)",
-	  COL_RIGHT, fill_nholders },
-	{ "PIDS", "string", "comma-separated pids of the holding processes",
-	  0, fill_pids },
+	{ .name = "TYPE", .json_type = "string",
+	  .help = "object type: fifo, pipe, unix, shm, memfd, sem, sysvshm, mqueue",
+	  .flags = COL_DEFAULT | COL_LEAKS, .fill = fill_type, .color = color_type },
+	{ .name = "INODE", .json_type = "number",
+	  .help = "inode number, the object's identity with DEV; shmid for sysvshm",
+	  .flags = COL_RIGHT | COL_DEFAULT | COL_LEAKS, .fill = fill_inode, .num = num_inode },
+	{ .name = "DEV", .json_type = "string",
+	  .help = "device of the object's filesystem, as major:minor",
+	  .flags = 0, .fill = fill_dev },
+	{ .name = "PATH", .json_type = "string",
+	  .help = "path, @abstract socket name, memfd:NAME, or a SysV key",
+	  .flags = COL_TRUNC | COL_DEFAULT | COL_LEAKS, .fill = fill_path },
+	{ .name = "DELETED", .json_type = "boolean",
+	  .help = "unlinked while still held",
+	  .flags = 0, .fill = fill_deleted },
+	{ .name = "SIZE", .json_type = "number",
+	  .help = "size in bytes of shm, memfd, sem and sysvshm; queued bytes of mqueue",
+	  .flags = COL_RIGHT | COL_DEFAULT | COL_LEAKS, .fill = fill_size, .num = num_size },
+	{ .name = "RESIDENT", .json_type = "number",
+	  .help = "memory really used: tmpfs blocks, SysV rss and swap",
+	  .flags = COL_RIGHT | COL_LEAKS, .fill = fill_resident, .num = num_resident },
+	{ .name = "OWNER", .json_type = "string",
+	  .help = "user owning the file, the segment or the bound socket",
+	  .flags = COL_LEAKS, .fill = fill_owner },
+	{ .name = "SOCKTYPE", .json_type = "string",
+	  .help = "UNIX socket type: stream, dgram, seqpacket",
+	  .flags = 0, .fill = fill_socktype },
+	{ .name = "STATE", .json_type = "string",
+	  .help = "UNIX socket state: listen, connected, unconnected, ...",
+	  .flags = 0, .fill = fill_state },
+	{ .name = "PEERINO", .json_type = "number",
+	  .help = "inode of the connected peer socket",
+	  .flags = COL_RIGHT, .fill = fill_peerino, .num = num_peerino },
+	{ .name = "HOLDERS", .json_type = "string",
+	  .help = "holding processes: PID/COMM[FD and mode, mem for mappings]",
+	  .flags = COL_TRUNC | COL_DEFAULT, .fill = fill_holders },
+	{ .name = "PEER", .json_type = "string",
+	  .help = "the other end: a socket peer's holders; with --pid, a pipe's other end",
+	  .flags = COL_TRUNC | COL_DEFAULT, .fill = fill_peer },
+	{ .name = "QUEUED", .json_type = "number",
+	  .help = "unread bytes in a pipe, FIFO or socket receive queue",
+	  .flags = COL_RIGHT, .fill = fill_queued, .num = num_queued },
+	{ .name = "BACKLOG", .json_type = "string",
+	  .help = "listening socket: connections waiting to be accepted/limit",
+	  .flags = COL_RIGHT, .fill = fill_backlog, .num = num_backlog },
+	{ .name = "NETNS", .json_type = "number",
+	  .help = "network namespace inode of a UNIX socket",
+	  .flags = COL_RIGHT, .fill = fill_netns, .num = num_netns },
+	{ .name = "NATTCH", .json_type = "number",
+	  .help = "attach count of a SysV segment",
+	  .flags = COL_RIGHT, .fill = fill_nattch, .num = num_nattch },
+	{ .name = "AGE", .json_type = "string",
+	  .help = "time since last modified or used",
+	  .flags = COL_RIGHT | COL_LEAKS, .fill = fill_age, .num = num_age },
+	{ .name = "REASON", .json_type = "string",
+	  .help = "why it is listed by leaks: orphaned-shm, stale-socket, ...",
+	  .flags = COL_LEAKS, .fill = fill_reason, .color = color_reason },
+	{ .name = "NHOLDERS", .json_type = "number",
+	  .help = "number of holder entries (fds and mappings)",
+	  .flags = COL_RIGHT, .fill = fill_nholders, .num = num_nholders },
+	{ .name = "PIDS", .json_type = "string",
+	  .help = "comma-separated pids of the holding processes",
+	  .flags = 0, .fill = fill_pids },
 };
 const size_t ncolumns = sizeof(columns) / sizeof(columns[0]);
 
@@ -413,4 +535,63 @@ void columns_print_list(FILE *out)
 	for (size_t i = 0; i < ncolumns; i++)
 		fprintf(out, "%-10s %-8s %s\n", columns[i].name, columns[i].json_type,
 			columns[i].help);
+}
+
+struct sort_key {
+	struct ipc_obj *o;
+	size_t pos;
+	bool has;
+	int64_t num;
+	char *text;
+};
+
+static bool sort_desc;
+
+static int sort_cmp(const void *pa, const void *pb)
+{
+	const struct sort_key *a = pa, *b = pb;
+	int c = 0;
+
+	/* empty cells last, whatever the direction */
+	if (a->has != b->has)
+		return a->has ? -1 : 1;
+	if (a->has) {
+		if (a->text)
+			c = strcmp(a->text, b->text);
+		else
+			c = (a->num > b->num) - (a->num < b->num);
+		if (sort_desc)
+			c = -c;
+	}
+	if (!c)
+		c = (a->pos > b->pos) - (a->pos < b->pos);
+	return c;
+}
+
+void columns_sort(struct model *m, int col, bool descending, const struct render_opts *ro)
+{
+	const struct column *c = &columns[col];
+	struct sort_key *k = xcalloc(m->nobjs ? m->nobjs : 1, sizeof(*k));
+	struct buf b = { 0 };
+
+	for (size_t i = 0; i < m->nobjs; i++) {
+		k[i].o = m->objs[i];
+		k[i].pos = i;
+		if (c->num) {
+			k[i].has = c->num(m, m->objs[i], ro, &k[i].num);
+		} else {
+			buf_reset(&b);
+			c->fill(&b, m, m->objs[i], ro);
+			k[i].has = b.len > 0;
+			k[i].text = xstrdup(b.data ? b.data : "");
+		}
+	}
+	sort_desc = descending;
+	qsort(k, m->nobjs, sizeof(*k), sort_cmp);
+	for (size_t i = 0; i < m->nobjs; i++) {
+		m->objs[i] = k[i].o;
+		free(k[i].text);
+	}
+	free(k);
+	buf_free(&b);
 }

@@ -8,6 +8,7 @@
 #include "escape.h"
 #include "leaks.h"
 #include "proc.h"
+#include "summary.h"
 #include "render.h"
 
 #define JSON_VERSION 1
@@ -247,17 +248,23 @@ int json_render(FILE *out, const struct model *m, const struct render_opts *ro)
 	bool first = true;
 	json_t *w;
 
-	fprintf(out, "{\"version\":%d,\"objects\":[", JSON_VERSION);
+	if (!ro->json_lines)
+		fprintf(out, "{\"version\":%d,\"objects\":[", JSON_VERSION);
 	for (size_t i = 0; i < m->nobjs; i++) {
 		const struct ipc_obj *o = m->objs[i];
 
 		if (o->hidden)
 			continue;
-		fputs(first ? "\n" : ",\n", out);
+		if (!ro->json_lines)
+			fputs(first ? "\n" : ",\n", out);
 		first = false;
 		if (dump(object_json(m, o, ro), out) < 0 || ferror(out))
 			return -1;
+		if (ro->json_lines && fputc('\n', out) == EOF)
+			return -1;
 	}
+	if (ro->json_lines)
+		return ferror(out) ? -1 : 0;
 	fputs("\n],\"warnings\":", out);
 	w = json_array();
 	for (size_t i = 0; i < m->nwarnings; i++)
@@ -277,5 +284,132 @@ int json_render(FILE *out, const struct model *m, const struct render_opts *ro)
 			return -1;
 	}
 	fputs("}\n", out);
+	return ferror(out) ? -1 : 0;
+}
+
+static int dump_document(FILE *out, json_t *doc, const struct model *m)
+{
+	json_t *w = json_array();
+
+	for (size_t i = 0; i < m->nwarnings; i++)
+		json_array_append_new(w, json_string(m->warnings[i]));
+	json_object_set_new(doc, "warnings", w);
+	if (dump(doc, out) < 0 || fputc('\n', out) == EOF)
+		return -1;
+	return ferror(out) ? -1 : 0;
+}
+
+int summary_render_json(FILE *out, const struct model *m, const struct summary *s)
+{
+	json_t *doc = json_object(), *types = json_array(), *top = json_array(), *leaks = json_array();
+	json_t *procs = json_object();
+
+	json_object_set_new(doc, "version", json_integer(JSON_VERSION));
+	for (int i = 0; i < IPC_NTYPES; i++) {
+		json_t *t = json_object();
+
+		json_object_set_new(t, "type", json_string(ipc_type_name((enum ipc_type)i)));
+		json_object_set_new(t, "objects", json_integer((json_int_t)s->types[i].objects));
+		json_object_set_new(t, "holders", json_integer((json_int_t)s->types[i].holders));
+		json_object_set_new(t, "size", json_u64(s->types[i].size));
+		json_object_set_new(t, "resident", json_u64(s->types[i].resident));
+		json_array_append_new(types, t);
+	}
+	json_object_set_new(doc, "types", types);
+	for (size_t i = 0; i < s->ntop; i++) {
+		const struct ipc_proc *p = s->top[i].proc;
+		json_t *t = json_object();
+
+		json_object_set_new(t, "pid", json_integer(p->pid));
+		set_bytes(t, "comm", p->comm, strlen(p->comm));
+		set_bytes(t, "user", p->user, strlen(p->user));
+		json_object_set_new(t, "objects", json_integer((json_int_t)s->top[i].objects));
+		json_array_append_new(top, t);
+	}
+	json_object_set_new(doc, "top_processes", top);
+	for (int r = LEAK_SHM; r <= LEAK_MQUEUE; r++) {
+		json_t *t = json_object();
+
+		json_object_set_new(t, "reason", json_string(leak_reason_name((enum leak_reason)r)));
+		json_object_set_new(t, "objects", json_integer((json_int_t)s->leaks[r].objects));
+		json_object_set_new(t, "size", json_u64(s->leaks[r].size));
+		json_object_set_new(t, "resident", json_u64(s->leaks[r].resident));
+		json_array_append_new(leaks, t);
+	}
+	json_object_set_new(doc, "leaks", leaks);
+	json_object_set_new(procs, "total", json_integer((json_int_t)s->procs));
+	json_object_set_new(procs, "unreadable", json_integer((json_int_t)s->unreadable));
+	json_object_set_new(doc, "processes", procs);
+	return dump_document(out, doc, m);
+}
+
+static json_t *graph_node_id(const struct graph *g, size_t i)
+{
+	char id[32];
+
+	if (g->nodes[i].is_proc)
+		snprintf(id, sizeof(id), "p%d", (int)g->nodes[i].proc->pid);
+	else
+		snprintf(id, sizeof(id), "o%zu", i);
+	return json_string(id);
+}
+
+static void graph_object_fields(json_t *j, const struct ipc_obj *o)
+{
+	struct buf l = { 0 };
+
+	json_object_set_new(j, "type", json_string(ipc_type_name(o->type)));
+	json_object_set_new(j, "inode", json_u64(o->ino));
+	if (o->path)
+		set_bytes(j, "path", o->path, o->pathlen);
+	else
+		json_object_set_new(j, "path", json_null());
+	graph_label(&l, o);
+	json_object_set_new(j, "label", json_stringn(l.data, l.len));
+	buf_free(&l);
+}
+
+int graph_render_json(FILE *out, const struct graph *g)
+{
+	json_t *doc = json_object(), *nodes = json_array(), *edges = json_array();
+	int rc;
+
+	json_object_set_new(doc, "version", json_integer(JSON_VERSION));
+	for (size_t i = 0; i < g->nnodes; i++) {
+		const struct graph_node *n = &g->nodes[i];
+		json_t *j;
+
+		if (!n->keep)
+			continue;
+		j = json_object();
+		json_object_set_new(j, "id", graph_node_id(g, i));
+		json_object_set_new(j, "kind", json_string(n->is_proc ? "process" : "object"));
+		if (n->is_proc) {
+			json_object_set_new(j, "pid", json_integer(n->proc->pid));
+			set_bytes(j, "comm", n->proc->comm, strlen(n->proc->comm));
+			set_bytes(j, "user", n->proc->user, strlen(n->proc->user));
+		} else {
+			graph_object_fields(j, n->obj);
+		}
+		json_array_append_new(nodes, j);
+	}
+	for (size_t e = 0; e < g->nedges; e++) {
+		const struct graph_edge *ed = &g->edges[e];
+		json_t *j;
+
+		if (!g->nodes[ed->from].keep || !g->nodes[ed->to].keep)
+			continue;
+		j = json_object();
+		json_object_set_new(j, "from", graph_node_id(g, ed->from));
+		json_object_set_new(j, "to", graph_node_id(g, ed->to));
+		graph_object_fields(j, ed->obj);
+		json_object_set_new(j, "directed", json_boolean(ed->directed));
+		json_array_append_new(edges, j);
+	}
+	json_object_set_new(doc, "nodes", nodes);
+	json_object_set_new(doc, "edges", edges);
+	rc = dump(doc, out);
+	if (rc < 0 || fputc('\n', out) == EOF)
+		return -1;
 	return ferror(out) ? -1 : 0;
 }

@@ -24,6 +24,7 @@
 #include "pathio.h"
 #include "proc.h"
 #include "render.h"
+#include "summary.h"
 
 #ifndef IPCSCOPE_VERSION
 #define IPCSCOPE_VERSION "unknown"
@@ -38,7 +39,9 @@ enum cmd_kind {
 	CMD_SHOW = 2,
 	CMD_LEAKS = 4,
 	CMD_CLEAN = 8,
-	CMD_ALL = 15,
+	CMD_SUMMARY = 16,
+	CMD_GRAPH = 32,
+	CMD_ALL = 63,
 };
 
 struct ctl {
@@ -50,8 +53,14 @@ struct ctl {
 	const char *object;	/* show: the OBJECT argument */
 	const char *mqueue_dir;
 	int64_t older_than;	/* seconds; 0 = any age */
+	int sort_col;		/* -1: the natural order */
+	bool sort_desc;
+	const char *color_when;	/* auto, always, never */
+	long width;		/* --width; -1 = the terminal's */
 	bool exit_code;		/* leaks: exit 3 when there are leaks */
 	bool force;		/* clean: really remove */
+	enum graph_format format;
+	unsigned depth;		/* graph --pid: hops */
 };
 
 struct cmd_entry {
@@ -157,6 +166,18 @@ static size_t terminal_width(void)
 	return 80;
 }
 
+/* auto: only on a terminal, and not when NO_COLOR asks for none. */
+static bool want_color(const char *when)
+{
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (when && strcmp(when, "always") == 0)
+		return true;
+	if (when && strcmp(when, "never") == 0)
+		return false;
+	return isatty(STDOUT_FILENO) && !(no && *no) && !(term && strcmp(term, "dumb") == 0);
+}
+
 static void print_warnings(const struct model *m)
 {
 	for (size_t i = 0; i < m->nwarnings; i++)
@@ -199,7 +220,7 @@ static int scan(struct ctl *ctl, struct model *m)
 		.mqueue_dir = ctl->mqueue_dir,
 		.mqueue_asked = ctl->filter.types != IPC_ALL_TYPES &&
 				(ctl->filter.types & IPC_TYPE_BIT(IPC_MQUEUE)),
-		.search = ctl->cmd & (CMD_LEAKS | CMD_CLEAN),
+		.search = ctl->cmd & (CMD_LEAKS | CMD_CLEAN | CMD_SUMMARY),
 	};
 	int rc;
 
@@ -214,7 +235,7 @@ static int scan(struct ctl *ctl, struct model *m)
 		      pio_rerooted() ? pio_root() : "", strerror(-rc));
 		return -1;
 	}
-	if (ctl->cmd & (CMD_LEAKS | CMD_CLEAN)) {
+	if (ctl->cmd & (CMD_LEAKS | CMD_CLEAN | CMD_SUMMARY)) {
 		leaks_classify(m);
 		if (m->stats.denied)
 			model_warn(m, "objects held only by processes that could not be read are "
@@ -227,6 +248,8 @@ static int scan(struct ctl *ctl, struct model *m)
 	if (ctl->cmd & (CMD_LEAKS | CMD_CLEAN))
 		leaks_filter(m, ctl->older_than, ctl->ro.now);
 	model_sort(m);
+	if (ctl->sort_col >= 0)
+		columns_sort(m, ctl->sort_col, ctl->sort_desc, &ctl->ro);
 	return 0;
 }
 
@@ -321,6 +344,58 @@ out:
 	return status;
 }
 
+static int run_summary(struct ctl *ctl)
+{
+	struct summary sum;
+	struct model m;
+	int rc, status;
+
+	if (scan(ctl, &m) < 0) {
+		model_free(&m);
+		return 1;
+	}
+	summary_compute(&m, &sum);
+	if (ctl->json)
+		rc = summary_render_json(stdout, &m, &sum);
+	else
+		rc = summary_render_text(stdout, &sum, ctl->ro.bytes);
+	status = rc < 0 ? errno : 0;
+	print_warnings(&m);
+	status = finish_stdout(status);
+	model_free(&m);
+	return status;
+}
+
+static int run_graph(struct ctl *ctl)
+{
+	struct model m;
+	struct graph g;
+	int rc, status;
+
+	/* the filters choose the objects; --pid chooses the neighbourhood */
+	const pid_t *pids = ctl->filter.pids;
+	size_t npids = ctl->filter.npids;
+
+	ctl->filter.npids = 0;
+	if (scan(ctl, &m) < 0) {
+		model_free(&m);
+		ctl->filter.npids = npids;
+		return 1;
+	}
+	ctl->filter.npids = npids;
+	graph_build(&m, &g, pids, npids, ctl->depth);
+	if (ctl->format == GRAPH_JSON)
+		rc = graph_render_json(stdout, &g);
+	else
+		rc = graph_render_text(stdout, &g, ctl->format);
+	status = rc < 0 ? errno : 0;
+	print_warnings(&m);
+	status = finish_stdout(status);
+	graph_free(&g);
+	model_free(&m);
+	return status;
+}
+
 /* A test's way into the race between the scan and the removal. */
 static void clean_test_pause(void)
 {
@@ -370,6 +445,12 @@ enum {
 	OPT_OLDER_THAN,
 	OPT_EXIT_CODE,
 	OPT_FORCE,
+	OPT_SORT,
+	OPT_JSON_LINES,
+	OPT_WIDTH,
+	OPT_COLOR,
+	OPT_FORMAT,
+	OPT_DEPTH,
 };
 
 /* One table drives getopt and the options part of --help. */
@@ -382,18 +463,26 @@ struct opt_def {
 };
 
 static const struct opt_def opt_defs[] = {
+	{ { "format", required_argument, NULL, OPT_FORMAT }, 0, "FORMAT",
+	  "dot (Graphviz, the default), json or mermaid", CMD_GRAPH },
+	{ { "depth", required_argument, NULL, OPT_DEPTH }, 0, "N",
+	  "with --pid, processes up to N hops away (default 1)", CMD_GRAPH },
 	{ { "type", required_argument, NULL, 't' }, 't', "LIST",
 	  "only these types (comma-separated): fifo, pipe, unix (uds, socket),\n"
 	  "shm, memfd, sem, sysvshm, mqueue, all", CMD_ALL },
 	{ { "pid", required_argument, NULL, 'p' }, 'p', "PID[,PID]",
 	  "only objects these processes hold", CMD_LIST | CMD_SHOW },
+	{ { "pid", required_argument, NULL, 'p' }, 'p', "PID[,PID]",
+	  "only these processes and their neighbourhood", CMD_GRAPH },
 	{ { "user", required_argument, NULL, 'u' }, 'u', "USER",
 	  "only objects held or owned by USER (name or uid)", CMD_ALL },
 	{ { "path", required_argument, NULL, 'P' }, 'P', "GLOB",
-	  "only objects whose path matches GLOB, or lies below it", CMD_LIST | CMD_SHOW },
+	  "only objects whose path matches GLOB, or lies below it",
+	  CMD_LIST | CMD_SHOW | CMD_GRAPH },
 	{ { "path", required_argument, NULL, 'P' }, 'P', "GLOB|DIR",
 	  "only objects whose path matches GLOB or lies below it;\n"
-	  "a directory is also searched for socket files and FIFOs", CMD_LEAKS | CMD_CLEAN },
+	  "a directory is also searched for socket files and FIFOs",
+	  CMD_LEAKS | CMD_CLEAN | CMD_SUMMARY },
 	{ { "older-than", required_argument, NULL, OPT_OLDER_THAN }, 0, "DURATION",
 	  "only what was last modified or used that long ago (30s, 10m, 2h, 1d)",
 	  CMD_LEAKS | CMD_CLEAN },
@@ -404,13 +493,28 @@ static const struct opt_def opt_defs[] = {
 	{ { "force", no_argument, NULL, OPT_FORCE }, 0, NULL,
 	  "really remove; without it clean only says what it would do", CMD_CLEAN },
 	{ { "json", no_argument, NULL, 'J' }, 'J', NULL,
-	  "JSON output (schema version 1, see ipcscope(1))", CMD_LIST | CMD_SHOW | CMD_LEAKS },
+	  "JSON output (schema version 1, see ipcscope(1))",
+	  CMD_LIST | CMD_SHOW | CMD_LEAKS | CMD_SUMMARY },
+	{ { "json-lines", no_argument, NULL, OPT_JSON_LINES }, 0, NULL,
+	  "one JSON object per line, without the envelope", CMD_LIST | CMD_SHOW | CMD_LEAKS },
 	{ { "output", required_argument, NULL, 'o' }, 'o', "COLS",
 	  "columns to show; +COLS appends to the default", CMD_LIST | CMD_SHOW | CMD_LEAKS },
+	{ { "sort", required_argument, NULL, OPT_SORT }, 0, "[-]COL",
+	  "sort by a column, numerically where it is a number;\n"
+	  "-COL sorts in descending order", CMD_LIST | CMD_SHOW | CMD_LEAKS },
+	{ { "raw", no_argument, NULL, 'r' }, 'r', NULL,
+	  "one space between cells, no alignment; spaces in cells as \\x20",
+	  CMD_LIST | CMD_SHOW | CMD_LEAKS },
+	{ { "width", required_argument, NULL, OPT_WIDTH }, 0, "N",
+	  "fit the table to N columns (default: the terminal's, if any)",
+	  CMD_LIST | CMD_SHOW | CMD_LEAKS },
+	{ { "color", optional_argument, NULL, OPT_COLOR }, 0, "[=WHEN]",
+	  "color types and leak reasons: auto (the default), always, never",
+	  CMD_LIST | CMD_SHOW | CMD_LEAKS },
 	{ { "no-headings", no_argument, NULL, 'n' }, 'n', NULL,
 	  "do not print the header line", CMD_LIST | CMD_SHOW | CMD_LEAKS },
 	{ { "bytes", no_argument, NULL, 'b' }, 'b', NULL,
-	  "exact sizes in bytes", CMD_LIST | CMD_SHOW | CMD_LEAKS },
+	  "exact sizes in bytes", CMD_LIST | CMD_SHOW | CMD_LEAKS | CMD_SUMMARY },
 	{ { "list-columns", no_argument, NULL, OPT_LIST_COLUMNS }, 0, NULL,
 	  "list the available columns and exit", CMD_LIST | CMD_SHOW | CMD_LEAKS },
 	{ { "help", no_argument, NULL, 'h' }, 'h', NULL,
@@ -430,6 +534,16 @@ static const struct cmd_entry commands[] = {
 	  "segments attached nowhere, socket files no socket is bound to, FIFOs and\n"
 	  "message queues nobody has open. Socket files and FIFOs are searched for in\n"
 	  "/tmp, /run, /var/run, /var/tmp, /dev/shm, $XDG_RUNTIME_DIR and --path DIRs." },
+	{ "summary", CMD_SUMMARY, "[options]", "counts and bytes per type, top holders, leaks",
+	  "Count the objects, holders and bytes of each type, the processes that hold\n"
+	  "the most objects, the leaks by reason, and the processes that could not be\n"
+	  "read." },
+	{ "graph", CMD_GRAPH, "[options]", "who talks to whom, for Graphviz, Mermaid or JSON",
+	  "Draw the processes that communicate through pipes, FIFOs, UNIX sockets and\n"
+	  "shared memory: processes are nodes, objects are edges, and an object shared\n"
+	  "by several processes is a node joined to each. With --pid, only the\n"
+	  "neighbourhood of those processes, --depth hops deep.\n"
+	  "Render with: ipcscope graph | dot -Tsvg > ipc.svg" },
 	{ "clean", CMD_CLEAN, "[options]", "remove leaked objects (a dry run without --force)",
 	  "Remove the objects that leaks lists. Without --force, only say what would be\n"
 	  "removed. Each object is checked again just before it is removed, and skipped\n"
@@ -448,7 +562,8 @@ static void usage_for(const struct cmd_entry *ce)
 			continue;
 		snprintf(head, sizeof(head), "%c%c%s --%s%s%s", d->shortopt ? '-' : ' ',
 			 d->shortopt ? d->shortopt : ' ', d->shortopt ? "," : " ", d->lo.name,
-			 d->arg ? " " : "", d->arg ? d->arg : "");
+			 d->arg && d->lo.has_arg != optional_argument ? " " : "",
+			 d->arg ? d->arg : "");
 		/* continuation lines of a help text line up under its first */
 		while ((nl = strchr(h, '\n'))) {
 			printf(" %-26s %.*s\n", head, (int)(nl - h), h);
@@ -471,17 +586,20 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 	struct option longopts[ARRAY_SIZE(opt_defs) + 1];
 	char shortopts[64] = "+:";
 	size_t nl = 0, ns = 2;
-	const char *outspec = NULL;
+	const char *outspec = NULL, *sortspec = NULL;
 	int c;
 
 	memset(longopts, 0, sizeof(longopts));
+	ctl->sort_col = -1;
+	ctl->width = -1;
+	ctl->depth = 1;
 	for (size_t i = 0; i < ARRAY_SIZE(opt_defs); i++) {
 		const struct opt_def *d = &opt_defs[i];
 
 		if (!(d->cmds & ce->kind))
 			continue;
 		longopts[nl++] = d->lo;
-		if (d->shortopt) {
+		if (d->shortopt && !memchr(shortopts, d->shortopt, ns)) {
 			shortopts[ns++] = (char)d->shortopt;
 			if (d->lo.has_arg == required_argument)
 				shortopts[ns++] = ':';
@@ -525,6 +643,49 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 		case 'J':
 			ctl->json = true;
 			break;
+		case OPT_JSON_LINES:
+			ctl->json = true;
+			ctl->ro.json_lines = true;
+			break;
+		case OPT_SORT:
+			sortspec = optarg;
+			break;
+		case 'r':
+			ctl->ro.raw = true;
+			break;
+		case OPT_WIDTH: {
+			uint64_t v;
+
+			if (!parse_u64(optarg, &v) || v < 10 || v > 100000)
+				usage_error("invalid width '%s' (10 to 100000)", optarg);
+			ctl->width = (long)v;
+			break;
+		}
+		case OPT_FORMAT:
+			if (strcmp(optarg, "dot") == 0)
+				ctl->format = GRAPH_DOT;
+			else if (strcmp(optarg, "json") == 0)
+				ctl->format = GRAPH_JSON;
+			else if (strcmp(optarg, "mermaid") == 0)
+				ctl->format = GRAPH_MERMAID;
+			else
+				usage_error("invalid format '%s' (dot, json or mermaid)", optarg);
+			break;
+		case OPT_DEPTH: {
+			uint64_t v;
+
+			if (!parse_u64(optarg, &v) || v > 64)
+				usage_error("invalid depth '%s' (0 to 64)", optarg);
+			ctl->depth = (unsigned)v;
+			break;
+		}
+		case OPT_COLOR:
+			if (!optarg)
+				optarg = "always";
+			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never"))
+				usage_error("invalid --color '%s' (auto, always or never)", optarg);
+			ctl->color_when = optarg;
+			break;
 		case 'o':
 			outspec = optarg;
 			break;
@@ -560,7 +721,16 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 			usage_error("unknown column '%s' (see --list-columns)", bad);
 		ctl->custom_cols = true;
 	}
-	ctl->ro.width = terminal_width();
+	if (sortspec) {
+		const char *name = sortspec[0] == '-' ? sortspec + 1 : sortspec;
+
+		ctl->sort_col = column_lookup(name);
+		if (ctl->sort_col < 0)
+			usage_error("unknown column '%s' (see --list-columns)", name);
+		ctl->sort_desc = sortspec[0] == '-';
+	}
+	ctl->ro.width = ctl->width >= 0 ? (size_t)ctl->width : terminal_width();
+	ctl->ro.color = want_color(ctl->color_when);
 	ctl->ro.self = ctl->filter.pids;
 	ctl->ro.nself = ctl->filter.npids;
 	ctl->ro.now = time(NULL);
@@ -592,6 +762,12 @@ static int run_command(const struct cmd_entry *ce, int argc, char **argv)
 		break;
 	case CMD_CLEAN:
 		status = run_clean(&ctl);
+		break;
+	case CMD_SUMMARY:
+		status = run_summary(&ctl);
+		break;
+	case CMD_GRAPH:
+		status = run_graph(&ctl);
 		break;
 	default:
 		status = run_list(&ctl);

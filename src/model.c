@@ -115,6 +115,7 @@ struct ipc_proc *model_add_proc(struct model *m)
 		m->capprocs = m->capprocs ? m->capprocs * 2 : 256;
 		m->procs = xreallocarray(m->procs, m->capprocs, sizeof(*m->procs));
 	}
+	p->idx = m->nprocs;
 	m->procs[m->nprocs++] = p;
 	return p;
 }

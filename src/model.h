@@ -39,6 +39,7 @@ enum unix_state {
 };
 
 struct ipc_proc {
+	size_t idx;			/* position in model.procs */
 	pid_t pid;
 	uid_t euid;
 	char *comm;

@@ -31,6 +31,9 @@ struct render_opts {
 	size_t nself;
 	time_t now;		/* for ages */
 	bool leaks;		/* leaks and clean: add reason, age, resident */
+	bool raw;		/* one space between cells, spaces escaped */
+	bool color;
+	bool json_lines;	/* one object per line, no envelope */
 };
 
 struct column {
@@ -41,6 +44,11 @@ struct column {
 	/* Appends the cell as terminal-safe text. */
 	void (*fill)(struct buf *out, const struct model *m, const struct ipc_obj *o,
 		     const struct render_opts *ro);
+	/* Numeric columns sort by this value; false when the cell is empty. */
+	bool (*num)(const struct model *m, const struct ipc_obj *o,
+		    const struct render_opts *ro, int64_t *v);
+	/* ANSI color for the cell, or NULL */
+	const char *(*color)(const struct ipc_obj *o);
 };
 
 extern const struct column columns[];
@@ -53,6 +61,9 @@ int columns_parse(const char *spec, struct render_opts *ro, char **bad);
 /* The default set for list (COL_DEFAULT) or leaks (COL_LEAKS). */
 void columns_default(struct render_opts *ro, unsigned which);
 void columns_print_list(FILE *out);
+/* Orders the model's objects by a column: numerically where the column is a
+ * number, by text otherwise; empty cells last. */
+void columns_sort(struct model *m, int col, bool descending, const struct render_opts *ro);
 
 /* 0, or -1 after a write error (errno set). */
 int table_render(FILE *out, const struct model *m, const struct render_opts *ro);

@@ -9,7 +9,8 @@
 #include "pathio.h"
 #include "proc.h"
 
-#define MAPS_TYPES (IPC_TYPE_BIT(IPC_SHM) | IPC_TYPE_BIT(IPC_SEM) | IPC_TYPE_BIT(IPC_MEMFD))
+#define MAPS_TYPES (IPC_TYPE_BIT(IPC_SHM) | IPC_TYPE_BIT(IPC_SEM) | IPC_TYPE_BIT(IPC_MEMFD) | \
+		    IPC_TYPE_BIT(IPC_SYSVSHM))
 
 static bool keep_object(const struct ipc_obj *o)
 {

@@ -44,7 +44,7 @@ static void fit_widths(size_t *w, const struct render_opts *ro)
 /* Writes one cell. Padding is not written out but returned, and the caller
  * emits it only before a later non-empty cell, so lines end without blanks. */
 static size_t put_cell(FILE *out, const char *s, size_t len, size_t width,
-		       size_t colw, unsigned flags, size_t *pending)
+		       size_t colw, unsigned flags, const char *color, size_t *pending)
 {
 	if (len == 0)
 		return *pending + colw;
@@ -54,6 +54,8 @@ static size_t put_cell(FILE *out, const char *s, size_t len, size_t width,
 	}
 	fprintf(out, "%*s", (int)*pending, "");
 	*pending = 0;
+	if (color)
+		fputs(color, out);
 	if (width > colw) {
 		/* keep one column for the ellipsis */
 		size_t keep = esc_fit(s, len, colw ? colw - 1 : 0);
@@ -65,7 +67,22 @@ static size_t put_cell(FILE *out, const char *s, size_t len, size_t width,
 	} else {
 		fwrite(s, 1, len, out);
 	}
+	if (color)
+		fputs("\033[0m", out);
 	return colw > width ? colw - width : 0;
+}
+
+/* --raw: cells separated by one space, so a space inside one is escaped. */
+static void put_raw(FILE *out, const char *s, size_t len, bool first)
+{
+	if (!first)
+		fputc(' ', out);
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == ' ')
+			fputs("\\x20", out);
+		else
+			fputc(s[i], out);
+	}
 }
 
 int table_render(FILE *out, const struct model *m, const struct render_opts *ro)
@@ -101,7 +118,7 @@ int table_render(FILE *out, const struct model *m, const struct render_opts *ro)
 		}
 		nrows++;
 	}
-	if (ro->width)
+	if (ro->width && !ro->raw)
 		fit_widths(w, ro);
 
 	if (!ro->noheadings) {
@@ -110,20 +127,33 @@ int table_render(FILE *out, const struct model *m, const struct render_opts *ro)
 		for (k = 0; k < ro->ncols; k++) {
 			const struct column *col = &columns[ro->cols[k]];
 
-			pending = put_cell(out, col->name, strlen(col->name), strlen(col->name),
-					   w[k], col->flags & COL_RIGHT, &pending) + COL_GAP;
+			if (ro->raw)
+				put_raw(out, col->name, strlen(col->name), k == 0);
+			else
+				pending = put_cell(out, col->name, strlen(col->name), strlen(col->name),
+						   w[k], col->flags & COL_RIGHT, NULL, &pending) + COL_GAP;
 		}
 		fputc('\n', out);
 	}
-	for (size_t r = 0; r < nrows; r++) {
+	nrows = 0;
+	for (size_t i = 0; i < m->nobjs; i++) {
+		const struct ipc_obj *o = m->objs[i];
 		size_t pending = 0;
 
+		if (o->hidden)
+			continue;
 		for (k = 0; k < ro->ncols; k++) {
-			const struct cell *c = &cells[r * ro->ncols + k];
+			const struct cell *c = &cells[nrows * ro->ncols + k];
+			const struct column *col = &columns[ro->cols[k]];
+			const char *color = ro->color && col->color ? col->color(o) : NULL;
 
-			pending = put_cell(out, arena.data + c->off, c->len, c->width, w[k],
-					   columns[ro->cols[k]].flags, &pending) + COL_GAP;
+			if (ro->raw)
+				put_raw(out, arena.data + c->off, c->len, k == 0);
+			else
+				pending = put_cell(out, arena.data + c->off, c->len, c->width, w[k],
+						   col->flags, color, &pending) + COL_GAP;
 		}
+		nrows++;
 		if (fputc('\n', out) == EOF) {
 			rc = -1;
 			break;
