@@ -30,7 +30,7 @@ OBJS := $(patsubst src/%.c,$(OBJDIR)/%.o,$(SRCS))
 
 HELPER := tests/helpers/mkipc
 
-.PHONY: all check test install uninstall clean bench deps-check
+.PHONY: all check test install uninstall clean bench deps deps-check
 
 all: ipcscope
 
@@ -57,12 +57,29 @@ $(HELPER): tests/helpers/mkipc.c
 check test: ipcscope $(HELPER)
 	bats --print-output-on-failure tests/
 
+deps:
+	sh tests/install-deps.sh
+
 install: ipcscope
 	install -D -m 0755 ipcscope $(DESTDIR)$(BINDIR)/ipcscope
 	install -D -m 0644 man/ipcscope.1 $(DESTDIR)$(MANDIR)/man1/ipcscope.1
+	install -D -m 0644 completions/ipcscope.bash $(DESTDIR)$(BASHCOMPDIR)/ipcscope
+	install -D -m 0644 completions/_ipcscope $(DESTDIR)$(ZSHCOMPDIR)/_ipcscope
+	install -D -m 0644 completions/ipcscope.fish $(DESTDIR)$(FISHCOMPDIR)/ipcscope.fish
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/ipcscope $(DESTDIR)$(MANDIR)/man1/ipcscope.1
+	rm -f $(DESTDIR)$(BINDIR)/ipcscope $(DESTDIR)$(MANDIR)/man1/ipcscope.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/ipcscope $(DESTDIR)$(ZSHCOMPDIR)/_ipcscope \
+		$(DESTDIR)$(FISHCOMPDIR)/ipcscope.fish
+
+BENCH_BINS := tests/bench/workload tests/bench/floor
+
+tests/bench/%: tests/bench/%.c
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $< -lrt
+
+# Timings live here, never in `make check`.
+bench: ipcscope $(BENCH_BINS)
+	bash tests/bench/run-bench.sh ./ipcscope
 
 clean:
 	rm -rf build build-san ipcscope $(HELPER) tests/bench/workload tests/bench/floor

@@ -35,17 +35,34 @@ teardown() { common_teardown; }
 	[ "$n" -ge 2 ]
 }
 
+# every key of a JSON document, once
+json_keys() {
+	jq -r '[paths | map(select(type == "string")) | last // empty] | unique | .[]' "$1"
+}
+
 @test "every JSON key the code emits is documented in the man page" {
 	mk p pipe
 	mk s socketpair
 	mk l pending path="$T/sock"
 	mk m shm-mapped name="$SHM_PREFIX-doc"
-	"$IPCSCOPE" list --json >"$T/out.json" 2>/dev/null
-	local schema key n=0
+	mk o shm-orphan name="$SHM_PREFIX-leak"
+	mk v sysvshm attach=2
+	"$IPCSCOPE" list --json >"$T/list.json" 2>/dev/null
+	"$IPCSCOPE" leaks --json >"$T/leaks.json" 2>/dev/null
+	"$IPCSCOPE" summary --json >"$T/summary.json" 2>/dev/null
+	"$IPCSCOPE" graph --format json >"$T/graph.json" 2>/dev/null
+	local doc key n=0 schema
 	schema=$(sed -n '/^\.Sh JSON OUTPUT/,/^\.Sh /p' "$MAN")
-	for key in $(jq -r '[paths | map(select(type == "string")) | last // empty] | unique | .[]' "$T/out.json"); do
+	for key in $(json_keys "$T/list.json") $(json_keys "$T/leaks.json"); do
 		grep -q "\"$key\"" <<<"$schema" || fail "JSON key '$key' is not in the man page's JSON OUTPUT"
 		n=$((n + 1))
 	done
-	[ "$n" -ge 30 ]
+	[ "$n" -ge 40 ]
+	# summary and graph document theirs with the command
+	for doc in summary graph; do
+		schema=$(sed -n "/^\.It Cm $doc\$/,/^\.It Cm /p" "$MAN")
+		for key in $(json_keys "$T/$doc.json"); do
+			grep -q "\"$key\"" <<<"$schema" || fail "$doc JSON key '$key' is not in the man page"
+		done
+	done
 }

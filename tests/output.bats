@@ -26,7 +26,7 @@ teardown() { common_teardown; }
 
 @test "json: every object has a known type and an integer inode" {
 	ipc_json
-	run jqr '.objects[] | select((.type | IN("fifo","pipe","unix","shm","memfd","sem") | not) or (.inode | type) != "number")'
+	run jqr '.objects[] | select((.type | IN("fifo","pipe","unix","shm","memfd","sem","sysvshm","mqueue") | not) or (.inode | type) != "number")'
 	assert_output ""
 }
 

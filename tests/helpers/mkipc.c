@@ -1,0 +1,2349 @@
+/*
+ * mkipc - IPC test object factory for the ipcscope test suite.
+ *
+ * Usage: mkipc FACTORY [key=value ...]
+ *
+ * Creates exactly one scenario ("factory"), prints facts about it on stdout
+ * as key=value lines followed by READY, then waits for SIGTERM/SIGINT/SIGHUP
+ * (or EOF on stdin when stdin is a pipe, FIFO, socket or tty), cleans up
+ * everything it created and exits 0.
+ *
+ * Exit status: 0 ok, 1 failure, 2 usage error, 3 not supported here.
+ *
+ * See README.md next to this file for the list of factories.
+ */
+#define _GNU_SOURCE
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <mqueue.h>
+#include <poll.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/shm.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+#define EXIT_UNSUPPORTED 3
+
+#define MAX_KEYS 8        /* keys per factory */
+#define MAX_FD 999        /* highest fd number a test may ask for */
+#define MAX_SIZE (1LL << 30)
+#define MAX_FILL 65536
+#define MAX_ATTACH 64
+#define MAX_MANY 100000
+#define MAX_RES 256       /* cleanup registry entries */
+#define MAX_KEEP 4        /* fds a child keeps from its parent */
+
+/* ------------------------------------------------------------------ */
+/* global state                                                        */
+
+static bool g_is_child;
+static int g_fdbase = 10;               /* scratch fds live at >= this */
+static volatile sig_atomic_t g_signal;  /* set by the signal handler */
+
+/* ------------------------------------------------------------------ */
+/* error reporting                                                     */
+
+static int code_for_errno(int e)
+{
+	switch (e) {
+	case EPERM:
+	case EACCES:
+	case EAFNOSUPPORT:
+	case EPROTONOSUPPORT:
+	case ENOSYS:
+	case EOPNOTSUPP:
+		return EXIT_UNSUPPORTED;
+	default:
+		return EXIT_FAIL;
+	}
+}
+
+static void vmsg(const char *fmt, va_list ap, int err)
+{
+	char buf[1024];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (err)
+		fprintf(stderr, "mkipc%s: %s: %s\n",
+			g_is_child ? " (child)" : "", buf, strerror(err));
+	else
+		fprintf(stderr, "mkipc%s: %s\n",
+			g_is_child ? " (child)" : "", buf);
+}
+
+/* Print "mkipc: WHAT: strerror(errno)"; return the exit code for errno. */
+__attribute__((format(printf, 1, 2)))
+static int sysfail(const char *fmt, ...)
+{
+	int e = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap, e);
+	va_end(ap);
+	return code_for_errno(e);
+}
+
+/* Print "mkipc: MESSAGE"; return code. */
+__attribute__((format(printf, 2, 3)))
+static int fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap, 0);
+	va_end(ap);
+	return code;
+}
+
+__attribute__((format(printf, 1, 2)))
+static void warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap, 0);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 1, 2)))
+static void warnerr(const char *fmt, ...)
+{
+	int e = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap, e);
+	va_end(ap);
+}
+
+static int oom(void)
+{
+	return fail(EXIT_FAIL, "out of memory");
+}
+
+/* ------------------------------------------------------------------ */
+/* facts (stdout protocol), buffered until READY                       */
+
+static char g_out[16384];
+static size_t g_outlen;
+static bool g_out_overflow;
+
+__attribute__((format(printf, 2, 3)))
+static void fact(const char *key, const char *fmt, ...)
+{
+	char val[4096];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	n = snprintf(g_out + g_outlen, sizeof(g_out) - g_outlen,
+		     "%s=%s\n", key, val);
+	if (n < 0 || (size_t)n >= sizeof(g_out) - g_outlen) {
+		g_out_overflow = true;
+		return;
+	}
+	g_outlen += (size_t)n;
+}
+
+static void fact_dev(const char *key, dev_t dev)
+{
+	fact(key, "%u:%u", major(dev), minor(dev));
+}
+
+static void fact_stat(const struct stat *st, const char *inokey,
+		      const char *devkey)
+{
+	if (inokey)
+		fact(inokey, "%llu", (unsigned long long)st->st_ino);
+	if (devkey)
+		fact_dev(devkey, st->st_dev);
+}
+
+static int fact_fstat(int fd, const char *inokey, const char *devkey)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return sysfail("fstat fd %d", fd);
+	fact_stat(&st, inokey, devkey);
+	return 0;
+}
+
+static int emit_ready(void)
+{
+	if (g_out_overflow)
+		return fail(EXIT_FAIL, "internal error: output buffer overflow");
+	fwrite(g_out, 1, g_outlen, stdout);
+	fputs("READY\n", stdout);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return sysfail("write to stdout");
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* cleanup registry                                                    */
+
+enum rkind {
+	R_NONE,
+	R_CHILD,	/* pid: SIGTERM + waitpid */
+	R_PATH,		/* name: unlink */
+	R_SHM,		/* name: shm_unlink */
+	R_SEM,		/* name: sem_unlink */
+	R_SEMH,		/* sem: sem_close */
+	R_MQ,		/* name: mq_unlink */
+	R_SYSV,		/* id: shmctl IPC_RMID */
+	R_SHMAT,	/* addr: shmdt */
+	R_MAP,		/* addr, len: munmap */
+};
+
+struct res {
+	enum rkind kind;
+	pid_t pid;
+	char *name;	/* owned */
+	int id;
+	void *addr;
+	size_t len;
+	sem_t *sem;
+};
+
+static struct res g_res[MAX_RES];
+static size_t g_nres;
+
+static struct res *reg(enum rkind kind)
+{
+	struct res *r = NULL;
+
+	if (g_nres >= MAX_RES) {
+		fprintf(stderr, "mkipc: internal error: too many resources\n");
+		abort();
+	}
+	r = &g_res[g_nres++];
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	return r;
+}
+
+/* Takes ownership of name (malloc'd). */
+static struct res *reg_name(enum rkind kind, char *name)
+{
+	struct res *r = reg(kind);
+
+	r->name = name;
+	return r;
+}
+
+static void unreg(struct res *r)
+{
+	free(r->name);
+	r->name = NULL;
+	r->kind = R_NONE;
+}
+
+static void reap_children(void)
+{
+	size_t i;
+
+	for (i = 0; i < g_nres; i++) {
+		if (g_res[i].kind != R_CHILD)
+			continue;
+		kill(g_res[i].pid, SIGTERM);
+		kill(g_res[i].pid, SIGCONT);
+	}
+	for (i = 0; i < g_nres; i++) {
+		pid_t pid = g_res[i].pid;
+		bool done = false;
+		int st, n;
+
+		if (g_res[i].kind != R_CHILD)
+			continue;
+		/* up to ~5 seconds, then SIGKILL */
+		for (n = 0; n < 500 && !done; n++) {
+			pid_t r = waitpid(pid, &st, WNOHANG);
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+			if (r == pid || (r < 0 && errno != EINTR)) {
+				done = true;
+				break;
+			}
+			nanosleep(&ts, NULL);
+		}
+		if (!done) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+		}
+		g_res[i].kind = R_NONE;
+	}
+}
+
+static void cleanup(void)
+{
+	size_t i;
+
+	reap_children();
+	for (i = g_nres; i-- > 0;) {
+		struct res *r = &g_res[i];
+
+		switch (r->kind) {
+		case R_NONE:
+		case R_CHILD:
+			break;
+		case R_MAP:
+			if (munmap(r->addr, r->len) < 0)
+				warnerr("munmap");
+			break;
+		case R_SHMAT:
+			if (shmdt(r->addr) < 0)
+				warnerr("shmdt");
+			break;
+		case R_SEMH:
+			if (sem_close(r->sem) < 0)
+				warnerr("sem_close");
+			break;
+		case R_PATH:
+			if (unlink(r->name) < 0 && errno != ENOENT)
+				warnerr("cleanup: unlink");
+			break;
+		case R_SHM:
+			if (shm_unlink(r->name) < 0 && errno != ENOENT)
+				warnerr("cleanup: shm_unlink");
+			break;
+		case R_SEM:
+			if (sem_unlink(r->name) < 0 && errno != ENOENT)
+				warnerr("cleanup: sem_unlink");
+			break;
+		case R_MQ:
+			if (mq_unlink(r->name) < 0 && errno != ENOENT)
+				warnerr("cleanup: mq_unlink");
+			break;
+		case R_SYSV:
+			if (shmctl(r->id, IPC_RMID, NULL) < 0 &&
+			    errno != EINVAL && errno != EIDRM)
+				warnerr("cleanup: shmctl(%d, IPC_RMID)", r->id);
+			break;
+		}
+		free(r->name);
+		r->name = NULL;
+		r->kind = R_NONE;
+	}
+	g_nres = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* fd helpers                                                          */
+
+/*
+ * Move a freshly created fd to a scratch number >= g_fdbase (above every
+ * requested target fd) so that creating several objects can never clobber
+ * a target.  Passes -1 through.  Preserves FD_CLOEXEC.  On failure closes
+ * fd and returns -1 with errno set.
+ */
+static int hold(int fd)
+{
+	int fl, nfd, e;
+
+	if (fd < 0 || fd >= g_fdbase)
+		return fd;
+	fl = fcntl(fd, F_GETFD);
+	nfd = fcntl(fd, (fl > 0 && (fl & FD_CLOEXEC)) ? F_DUPFD_CLOEXEC
+						     : F_DUPFD, g_fdbase);
+	/* EINVAL here means g_fdbase >= RLIMIT_NOFILE: out of fds */
+	e = (nfd < 0 && errno == EINVAL) ? EMFILE : errno;
+	close(fd);
+	errno = e;
+	return nfd;
+}
+
+/*
+ * dup fd onto target (preserving FD_CLOEXEC) and close fd.  fd is closed
+ * in all cases.  Returns 0, or -1 with errno set.
+ */
+static int place(int fd, int target)
+{
+	int fl, e;
+
+	if (fd == target)
+		return 0;
+	fl = fcntl(fd, F_GETFD);
+	if (dup3(fd, target, (fl > 0 && (fl & FD_CLOEXEC)) ? O_CLOEXEC : 0) < 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int place_or_fail(int fd, int target)
+{
+	if (place(fd, target) < 0)
+		return sysfail("dup to fd %d", target);
+	return 0;
+}
+
+static int set_nonblock(int fd, bool on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -1;
+	fl = on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
+	return fcntl(fd, F_SETFL, fl);
+}
+
+static void close_range_compat(unsigned int lo, unsigned int hi)
+{
+	DIR *d;
+	struct dirent *de;
+
+	if (lo > hi)
+		return;
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, lo, hi, 0) == 0)
+		return;
+#endif
+	d = opendir("/proc/self/fd");
+	if (!d) {
+		long max = sysconf(_SC_OPEN_MAX);
+		unsigned int fd;
+
+		if (max < 0 || max > 65536)
+			max = 65536;
+		for (fd = lo; fd <= hi && fd < (unsigned int)max; fd++)
+			close((int)fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		unsigned long fd;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		fd = strtoul(de->d_name, &end, 10);
+		if (*end || (int)fd == dirfd(d))
+			continue;
+		if (fd >= lo && fd <= hi)
+			close((int)fd);
+	}
+	closedir(d);
+}
+
+/* Close every fd >= 3 except those in keep[]. */
+static void close_fds_except(const int *keep, int nkeep)
+{
+	int k[MAX_KEEP + 2];
+	int i, j, n = 0;
+	unsigned int lo = 3;
+
+	for (i = 0; i < nkeep && n < (int)(sizeof(k) / sizeof(k[0])); i++)
+		k[n++] = keep[i];
+	/* insertion sort */
+	for (i = 1; i < n; i++) {
+		int v = k[i];
+
+		for (j = i; j > 0 && k[j - 1] > v; j--)
+			k[j] = k[j - 1];
+		k[j] = v;
+	}
+	for (i = 0; i < n; i++) {
+		if (k[i] < 0 || (unsigned int)k[i] < lo)
+			continue;
+		if ((unsigned int)k[i] > lo)
+			close_range_compat(lo, (unsigned int)k[i] - 1);
+		lo = (unsigned int)k[i] + 1;
+	}
+	close_range_compat(lo, ~0U);
+}
+
+static size_t read_full(int fd, void *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = read(fd, (char *)buf + got, n - got);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return got;
+}
+
+static void write_full(int fd, const void *buf, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t w = write(fd, (const char *)buf + done, n - done);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		done += (size_t)w;
+	}
+}
+
+/*
+ * Write exactly n bytes to fd without ever blocking.  For streams loop;
+ * for message sockets send a single message of n bytes.
+ */
+static int fill_fd(int fd, long long n, bool stream)
+{
+	char *buf;
+	size_t done = 0, len = (size_t)n;
+	int rc = 0;
+
+	if (n <= 0)
+		return 0;
+	buf = malloc(len);
+	if (!buf)
+		return oom();
+	memset(buf, 'x', len);
+	if (set_nonblock(fd, true) < 0) {
+		free(buf);
+		return sysfail("fcntl O_NONBLOCK");
+	}
+	if (!stream) {
+		ssize_t w = send(fd, buf, len, MSG_DONTWAIT);
+
+		if (w < 0)
+			rc = sysfail("fill: send %zu bytes", len);
+		else if ((size_t)w != len)
+			rc = fail(EXIT_FAIL, "fill: short send (%zd of %zu)",
+				  w, len);
+	} else {
+		while (done < len) {
+			ssize_t w = write(fd, buf + done, len - done);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0 && errno == EAGAIN) {
+				rc = fail(EXIT_FAIL,
+					  "fill: buffer full after %zu of %zu bytes",
+					  done, len);
+				break;
+			}
+			if (w < 0) {
+				rc = sysfail("fill: write");
+				break;
+			}
+			done += (size_t)w;
+		}
+	}
+	free(buf);
+	if (rc == 0 && set_nonblock(fd, false) < 0)
+		rc = sysfail("fcntl ~O_NONBLOCK");
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* string helpers                                                      */
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode C-style escapes.  Returns malloc'd buffer (NUL-terminated too). */
+static int decode(const char *in, char **out, size_t *outlen,
+		  const char **err)
+{
+	size_t n = strlen(in), i, o = 0;
+	char *buf = malloc(n + 1);
+
+	*err = NULL;
+	if (!buf) {
+		*err = "out of memory";
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		int hi, lo;
+
+		if (in[i] != '\\') {
+			buf[o++] = in[i];
+			continue;
+		}
+		if (++i >= n) {
+			*err = "trailing backslash";
+			goto bad;
+		}
+		switch (in[i]) {
+		case 'n': buf[o++] = '\n'; break;
+		case 't': buf[o++] = '\t'; break;
+		case 'r': buf[o++] = '\r'; break;
+		case 'e': buf[o++] = '\x1b'; break;
+		case '\\': buf[o++] = '\\'; break;
+		case 'x':
+			if (i + 2 >= n) {	/* need in[i+1] and in[i+2] */
+				*err = "\\x needs two hex digits";
+				goto bad;
+			}
+			hi = hexval((unsigned char)in[i + 1]);
+			lo = hexval((unsigned char)in[i + 2]);
+			if (hi < 0 || lo < 0) {
+				*err = "\\x needs two hex digits";
+				goto bad;
+			}
+			buf[o++] = (char)(hi * 16 + lo);
+			i += 2;
+			break;
+		default:
+			*err = "unknown escape (use \\n \\t \\r \\e \\\\ \\xHH)";
+			goto bad;
+		}
+	}
+	buf[o] = '\0';
+	*out = buf;
+	*outlen = o;
+	return 0;
+bad:
+	free(buf);
+	return -1;
+}
+
+/* Render bytes printable for diagnostics (\\ and \xHH).  malloc'd. */
+static char *escape_bytes(const char *s, size_t len)
+{
+	char *out = malloc(len * 4 + 1), *p = out;
+	size_t i;
+
+	if (!out)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\\') {
+			*p++ = '\\';
+			*p++ = '\\';
+		} else if (c >= 0x20 && c < 0x7f) {
+			*p++ = (char)c;
+		} else {
+			static const char hex[] = "0123456789abcdef";
+
+			*p++ = '\\';
+			*p++ = 'x';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
+		}
+	}
+	*p = '\0';
+	return out;
+}
+
+/* malloc'd a + b[0..blen) */
+static char *concat(const char *a, const char *b, size_t blen)
+{
+	size_t alen = strlen(a);
+	char *s = malloc(alen + blen + 1);
+
+	if (!s)
+		return NULL;
+	memcpy(s, a, alen);
+	memcpy(s + alen, b, blen);
+	s[alen + blen] = '\0';
+	return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* parameters                                                          */
+
+enum ptype { PT_STR, PT_INT, PT_FD, PT_TYPE };
+enum { ROLE_PARENT = 1, ROLE_CHILD = 2 };
+
+/* PT_STR flags */
+#define KF_NUL_OK	1	/* may contain \x00 (abstract names) */
+#define KF_NONEMPTY	2
+#define KF_POSIX	4	/* POSIX IPC name: nonempty, no '/' */
+
+/* socket type bits for PT_TYPE */
+#define T_STREAM	1
+#define T_DGRAM		2
+#define T_SEQPACKET	4
+#define T_ALL		7
+
+struct keyspec {
+	const char *key;
+	enum ptype type;
+	const char *def;	/* NULL: required */
+	long long min, max;	/* PT_INT/PT_FD range; PT_TYPE: allowed mask */
+	int role;		/* PT_FD: which process holds it */
+	int base;		/* PT_INT: strtoll base */
+	int flags;		/* PT_STR: KF_* */
+};
+
+#define K_STR(k, f) { .key = (k), .type = PT_STR, .flags = (f) }
+#define K_INT(k, d, lo, hi) \
+	{ .key = (k), .type = PT_INT, .def = (d), .min = (lo), .max = (hi), .base = 10 }
+#define K_FD(k, d, r) \
+	{ .key = (k), .type = PT_FD, .def = (d), .min = 3, .max = MAX_FD, .role = (r), .base = 10 }
+#define K_TYPE(d, mask) { .key = "type", .type = PT_TYPE, .def = (d), .max = (mask) }
+
+struct param {
+	const struct keyspec *spec;
+	const char *text;	/* argv text or default */
+	bool given;
+	char *str;		/* PT_STR: decoded bytes (NUL-terminated) */
+	size_t len;		/* PT_STR: decoded length */
+	char *shown;		/* PT_STR: escaped for diagnostics */
+	long long num;		/* PT_INT/PT_FD value, PT_TYPE: SOCK_* */
+};
+
+static struct param g_params[MAX_KEYS];
+static int g_nparams;
+
+static struct param *param(const char *key)
+{
+	int i;
+
+	for (i = 0; i < g_nparams; i++)
+		if (strcmp(g_params[i].spec->key, key) == 0)
+			return &g_params[i];
+	fprintf(stderr, "mkipc: internal error: no parameter '%s'\n", key);
+	abort();
+}
+
+static long long pnum(const char *key) { return param(key)->num; }
+static int pfd(const char *key) { return (int)param(key)->num; }
+static int ptypev(void) { return (int)param("type")->num; }
+static const char *pstr(const char *key) { return param(key)->str; }
+static size_t plen(const char *key) { return param(key)->len; }
+static const char *pshown(const char *key) { return param(key)->shown; }
+
+static void free_params(void)
+{
+	int i;
+
+	for (i = 0; i < g_nparams; i++) {
+		free(g_params[i].str);
+		free(g_params[i].shown);
+		g_params[i].str = g_params[i].shown = NULL;
+	}
+	g_nparams = 0;
+}
+
+static const struct {
+	const char *name;
+	int type;
+	int bit;
+} socktypes[] = {
+	{ "stream", SOCK_STREAM, T_STREAM },
+	{ "dgram", SOCK_DGRAM, T_DGRAM },
+	{ "seqpacket", SOCK_SEQPACKET, T_SEQPACKET },
+};
+
+static const char *socktype_name(int type)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(socktypes) / sizeof(socktypes[0]); i++)
+		if (socktypes[i].type == type)
+			return socktypes[i].name;
+	return "?";
+}
+
+/* Convert p->text according to its spec.  Returns 0 or prints and -1. */
+static int convert_param(const char *factory, struct param *p)
+{
+	const struct keyspec *s = p->spec;
+	const char *err;
+	char *end;
+	size_t i;
+
+	switch (s->type) {
+	case PT_STR:
+		if (decode(p->text, &p->str, &p->len, &err) < 0) {
+			char *t = escape_bytes(p->text, strlen(p->text));
+
+			warnx("%s: bad value for %s='%s': %s", factory, s->key,
+			      t ? t : "?", err);
+			free(t);
+			return -1;
+		}
+		p->shown = escape_bytes(p->str, p->len);
+		if (!p->shown) {
+			oom();
+			return -1;
+		}
+		if (!(s->flags & KF_NUL_OK) && strlen(p->str) != p->len) {
+			warnx("%s: %s='%s' must not contain \\x00", factory,
+			      s->key, p->shown);
+			return -1;
+		}
+		if ((s->flags & (KF_NONEMPTY | KF_POSIX)) && p->len == 0) {
+			warnx("%s: %s= must not be empty", factory, s->key);
+			return -1;
+		}
+		if ((s->flags & KF_POSIX) && memchr(p->str, '/', p->len)) {
+			warnx("%s: %s='%s' must not contain '/'", factory,
+			      s->key, p->shown);
+			return -1;
+		}
+		return 0;
+	case PT_INT:
+	case PT_FD:
+		errno = 0;
+		p->num = strtoll(p->text, &end, s->base);
+		if (errno || end == p->text || *end || p->num < s->min ||
+		    p->num > s->max) {
+			char *t = escape_bytes(p->text, strlen(p->text));
+
+			warnx("%s: bad value for %s='%s' (want integer %lld..%lld)",
+			      factory, s->key, t ? t : "?", s->min, s->max);
+			free(t);
+			return -1;
+		}
+		return 0;
+	case PT_TYPE:
+		for (i = 0; i < sizeof(socktypes) / sizeof(socktypes[0]); i++) {
+			if (strcmp(p->text, socktypes[i].name) == 0 &&
+			    (s->max & socktypes[i].bit)) {
+				p->num = socktypes[i].type;
+				return 0;
+			}
+		}
+		{
+			char *t = escape_bytes(p->text, strlen(p->text));
+			char allowed[64] = "";
+
+			for (i = 0; i < sizeof(socktypes) / sizeof(socktypes[0]); i++) {
+				if (!(s->max & socktypes[i].bit))
+					continue;
+				if (allowed[0])
+					strcat(allowed, "|");
+				strcat(allowed, socktypes[i].name);
+			}
+			warnx("%s: bad value for type='%s' (want %s)", factory,
+			      t ? t : "?", allowed);
+			free(t);
+		}
+		return -1;
+	}
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* child processes                                                     */
+
+struct child_msg {
+	int status;
+	unsigned long long v[4];
+};
+
+typedef int (*child_fn)(void *arg, unsigned long long v[4]);
+
+static void on_signal(int sig)
+{
+	g_signal = sig;
+}
+
+static const int end_signals[] = { SIGTERM, SIGINT, SIGHUP };
+
+static void setup_signals(void)
+{
+	struct sigaction sa;
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < sizeof(end_signals) / sizeof(end_signals[0]); i++)
+		sigaddset(&set, end_signals[i]);
+	/* blocked during setup; unblocked atomically while waiting */
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigfillset(&sa.sa_mask);
+	for (i = 0; i < sizeof(end_signals) / sizeof(end_signals[0]); i++)
+		sigaction(end_signals[i], &sa, NULL);
+
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGTTIN, &sa, NULL);
+}
+
+static void child_reset_signals(void)
+{
+	struct sigaction sa;
+	sigset_t set;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(end_signals) / sizeof(end_signals[0]); i++)
+		sigaction(end_signals[i], &sa, NULL);
+	sigaction(SIGTTIN, &sa, NULL);
+	sigemptyset(&set);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+}
+
+/*
+ * Child side: make the fd table deterministic (0,1 -> /dev/null, nothing
+ * but keep[] and the sync pipe above 2), run fn, report to the parent,
+ * point stderr at /dev/null, close the sync pipe and sleep until killed.
+ */
+__attribute__((noreturn))
+static void child_main(child_fn fn, void *arg, const int *keep, int nkeep,
+		       int syncfd, pid_t parent)
+{
+	struct child_msg m;
+	int k[MAX_KEEP + 2], nk = 0, i, nul;
+
+	g_is_child = true;
+	memset(&m, 0, sizeof(m));
+	child_reset_signals();
+
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0) {
+		m.status = sysfail("prctl(PR_SET_PDEATHSIG)");
+		goto report;
+	}
+	if (getppid() != parent)
+		_exit(EXIT_FAIL);	/* parent already gone */
+
+	nul = hold(open("/dev/null", O_RDWR | O_CLOEXEC));
+	if (nul < 0) {
+		m.status = sysfail("open /dev/null");
+		goto report;
+	}
+	dup2(nul, STDIN_FILENO);
+	dup2(nul, STDOUT_FILENO);
+
+	for (i = 0; i < nkeep && i < MAX_KEEP; i++)
+		k[nk++] = keep[i];
+	k[nk++] = syncfd;
+	k[nk++] = nul;
+	close_fds_except(k, nk);
+
+	m.status = fn(arg, m.v);
+	if (m.status == 0) {
+		write_full(syncfd, &m, sizeof(m));
+		dup2(nul, STDERR_FILENO);
+		close(nul);
+		close(syncfd);	/* parent waits for this EOF before READY */
+		for (;;)
+			pause();
+	}
+report:
+	write_full(syncfd, &m, sizeof(m));
+	_exit(m.status ? m.status : EXIT_FAIL);
+}
+
+/*
+ * Fork a child running fn(arg).  keep[] lists parent fds the child keeps.
+ * Returns only after the child finished its setup and closed the sync
+ * pipe.  Returns 0 or an exit code.
+ */
+static int spawn(child_fn fn, void *arg, const int *keep, int nkeep,
+		 pid_t *pidp, unsigned long long v[4])
+{
+	struct child_msg m;
+	struct res *r = NULL;
+	pid_t pid, parent = getpid();
+	int sp[2], rc;
+	size_t got;
+	char c;
+
+	if (pipe2(sp, O_CLOEXEC) < 0)
+		return sysfail("pipe (sync)");
+	sp[0] = hold(sp[0]);
+	sp[1] = hold(sp[1]);
+	if (sp[0] < 0 || sp[1] < 0) {
+		rc = sysfail("fcntl(F_DUPFD) (sync pipe)");
+		if (sp[0] >= 0)
+			close(sp[0]);
+		if (sp[1] >= 0)
+			close(sp[1]);
+		return rc;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		rc = sysfail("fork");
+		close(sp[0]);
+		close(sp[1]);
+		return rc;
+	}
+	if (pid == 0) {
+		close(sp[0]);
+		child_main(fn, arg, keep, nkeep, sp[1], parent);
+	}
+	r = reg(R_CHILD);
+	r->pid = pid;
+	close(sp[1]);
+
+	memset(&m, 0, sizeof(m));
+	got = read_full(sp[0], &m, sizeof(m));
+	/* wait for EOF: the child has closed its end of the sync pipe */
+	for (;;) {
+		ssize_t n = read(sp[0], &c, 1);
+
+		if (n > 0 || (n < 0 && errno == EINTR))
+			continue;
+		break;
+	}
+	close(sp[0]);
+	if (got != sizeof(m))
+		return fail(EXIT_FAIL, "child %d exited during setup", (int)pid);
+	if (m.status != 0)
+		return m.status;	/* the child printed the reason */
+	if (pidp)
+		*pidp = pid;
+	if (v)
+		memcpy(v, m.v, sizeof(m.v));
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* common object helpers                                               */
+
+static int make_sockaddr(struct sockaddr_un *sa, socklen_t *salen,
+			 const char *path, size_t len, bool abstract,
+			 const char *shown)
+{
+	size_t off = abstract ? 1 : 0;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (len + off + (abstract ? 0 : 1) > sizeof(sa->sun_path))
+		return fail(EXIT_USAGE, "socket address '%s' too long (%zu bytes)",
+			    shown, len);
+	memcpy(sa->sun_path + off, path, len);
+	if (abstract)
+		*salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len);
+	else
+		*salen = (socklen_t)sizeof(*sa);
+	return 0;
+}
+
+/* socket(AF_UNIX, type) + bind(path); registers the path for unlink. */
+static int bound_socket(int type, const char *path, size_t len,
+			const char *shown, int *fdp)
+{
+	struct sockaddr_un sa;
+	socklen_t salen = 0;
+	char *copy;
+	int fd = -1, rc;
+
+	rc = make_sockaddr(&sa, &salen, path, len, false, shown);
+	if (rc)
+		return rc;
+	copy = strdup(path);
+	if (!copy)
+		return oom();
+	fd = hold(socket(AF_UNIX, type, 0));
+	if (fd < 0) {
+		free(copy);
+		return sysfail("socket(AF_UNIX, %s)", socktype_name(type));
+	}
+	if (bind(fd, (struct sockaddr *)&sa, salen) < 0) {
+		rc = sysfail("bind %s", shown);
+		close(fd);
+		free(copy);
+		return rc;
+	}
+	reg_name(R_PATH, copy);
+	*fdp = fd;
+	return 0;
+}
+
+static int do_listen(int fd, const char *shown)
+{
+	if (listen(fd, 16) < 0)
+		return sysfail("listen %s", shown);
+	return 0;
+}
+
+/* Child: keep end (inherited fd) at target, optionally fill it. */
+struct end_arg {
+	int end;
+	int target;
+	long long fill;
+	bool stream;
+};
+
+static int end_child(void *arg, unsigned long long v[4])
+{
+	const struct end_arg *a = arg;
+	int rc;
+
+	(void)v;
+	rc = place_or_fail(a->end, a->target);
+	if (rc)
+		return rc;
+	return fill_fd(a->target, a->fill, a->stream);
+}
+
+/* Child: socket + connect(path) at target; v[0] = inode. */
+struct connect_arg {
+	int type;
+	const char *path;
+	size_t len;
+	const char *shown;
+	int target;
+};
+
+static int connect_child(void *arg, unsigned long long v[4])
+{
+	const struct connect_arg *a = arg;
+	struct sockaddr_un sa;
+	socklen_t salen = 0;
+	struct stat st;
+	int fd = -1, rc;
+
+	rc = make_sockaddr(&sa, &salen, a->path, a->len, false, a->shown);
+	if (rc)
+		return rc;
+	fd = hold(socket(AF_UNIX, a->type, 0));
+	if (fd < 0)
+		return sysfail("socket(AF_UNIX, %s)", socktype_name(a->type));
+	if (connect(fd, (struct sockaddr *)&sa, salen) < 0) {
+		rc = sysfail("connect %s", a->shown);
+		close(fd);
+		return rc;
+	}
+	if (fstat(fd, &st) < 0) {
+		rc = sysfail("fstat socket");
+		close(fd);
+		return rc;
+	}
+	v[0] = (unsigned long long)st.st_ino;
+	return place_or_fail(fd, a->target);
+}
+
+static long page_size(void)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+
+	return ps > 0 ? ps : 4096;
+}
+
+/* mmap shared RW, write one byte per page; optionally register munmap. */
+static int map_touch(int fd, size_t size, bool do_reg, const char *what)
+{
+	volatile char *p;
+	size_t off, ps = (size_t)page_size();
+	void *addr;
+
+	addr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (addr == MAP_FAILED)
+		return sysfail("mmap %s", what);
+	if (do_reg) {
+		struct res *r = reg(R_MAP);
+
+		r->addr = addr;
+		r->len = size;
+	}
+	p = addr;
+	for (off = 0; off < size; off += ps)
+		p[off] = 1;
+	return 0;
+}
+
+/* shm_open("/"+name, O_CREAT|O_EXCL|O_RDWR, 0600); registers shm_unlink. */
+static int shm_create(const char *name, const char *shown, int *fdp,
+		      struct res **resp)
+{
+	char *full = concat("/", name, strlen(name));
+	struct res *r = NULL;
+	int fd;
+
+	if (!full)
+		return oom();
+	fd = shm_open(full, O_CREAT | O_EXCL | O_RDWR, 0600);
+	if (fd < 0) {
+		free(full);
+		return sysfail("shm_open /%s", shown);
+	}
+	r = reg_name(R_SHM, full);	/* before anything else can fail */
+	if (resp)
+		*resp = r;
+	fd = hold(fd);
+	if (fd < 0)
+		return sysfail("shm_open /%s", shown);
+	*fdp = fd;
+	return 0;
+}
+
+static int do_truncate(int fd, long long size, const char *what)
+{
+	if (ftruncate(fd, (off_t)size) < 0)
+		return sysfail("ftruncate %s to %lld", what, size);
+	return 0;
+}
+
+/* shm_create + ftruncate */
+static int shm_create_sized(int *fdp, struct res **resp)
+{
+	const char *shown = pshown("name");
+	int rc, fd = -1;
+
+	rc = shm_create(pstr("name"), shown, &fd, resp);
+	if (rc)
+		return rc;
+	rc = do_truncate(fd, pnum("size"), shown);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* factories                                                           */
+
+/* 1. fifo */
+struct fifo_arg {
+	const char *path;
+	const char *shown;
+	int target;
+};
+
+static int fifo_child(void *arg, unsigned long long v[4])
+{
+	const struct fifo_arg *a = arg;
+	int fd = -1, rc;
+
+	(void)v;
+	fd = hold(open(a->path, O_WRONLY | O_NONBLOCK));
+	if (fd < 0)
+		return sysfail("open %s for writing", a->shown);
+	if (set_nonblock(fd, false) < 0) {
+		rc = sysfail("fcntl %s", a->shown);
+		close(fd);
+		return rc;
+	}
+	return place_or_fail(fd, a->target);
+}
+
+static int make_fifo(const char *path, const char *shown)
+{
+	char *copy = strdup(path);
+	int rc;
+
+	if (!copy)
+		return oom();
+	if (mkfifo(path, 0600) < 0) {
+		rc = sysfail("mkfifo %s", shown);
+		free(copy);
+		return rc;
+	}
+	reg_name(R_PATH, copy);
+	return 0;
+}
+
+static int run_fifo(void)
+{
+	const char *path = pstr("path"), *shown = pshown("path");
+	struct fifo_arg a = { path, shown, pfd("wfd") };
+	pid_t child;
+	int fd = -1, rc;
+
+	rc = make_fifo(path, shown);
+	if (rc)
+		return rc;
+	fd = hold(open(path, O_RDONLY | O_NONBLOCK));
+	if (fd < 0)
+		return sysfail("open %s for reading", shown);
+	if (set_nonblock(fd, false) < 0) {
+		rc = sysfail("fcntl %s", shown);
+		close(fd);
+		return rc;
+	}
+	rc = place_or_fail(fd, pfd("rfd"));
+	if (rc)
+		return rc;
+	rc = spawn(fifo_child, &a, NULL, 0, &child, NULL);
+	if (rc)
+		return rc;
+	fact("child_pid", "%d", (int)child);
+	fact("rfd", "%d", pfd("rfd"));
+	fact("wfd", "%d", pfd("wfd"));
+	return fact_fstat(pfd("rfd"), "ino", "dev");
+}
+
+/* 2. fifo-unopened */
+static int run_fifo_unopened(void)
+{
+	const char *path = pstr("path"), *shown = pshown("path");
+	struct stat st;
+	int rc;
+
+	rc = make_fifo(path, shown);
+	if (rc)
+		return rc;
+	if (lstat(path, &st) < 0)
+		return sysfail("lstat %s", shown);
+	fact_stat(&st, "ino", "dev");
+	return 0;
+}
+
+/* 3. pipe, 23. comm: parent read end at rfd, child write end at wfd */
+static int pipe_pair(int rfd, int wfd, long long fill, pid_t *childp)
+{
+	struct end_arg a;
+	int p[2], rc, keep[1];
+
+	if (pipe(p) < 0)
+		return sysfail("pipe");
+	p[0] = hold(p[0]);
+	p[1] = hold(p[1]);
+	if (p[0] < 0 || p[1] < 0) {
+		rc = sysfail("fcntl(F_DUPFD) (pipe)");
+		if (p[0] >= 0)
+			close(p[0]);
+		if (p[1] >= 0)
+			close(p[1]);
+		return rc;
+	}
+	a.end = p[1];
+	a.target = wfd;
+	a.fill = fill;
+	a.stream = true;
+	keep[0] = p[1];
+	rc = spawn(end_child, &a, keep, 1, childp, NULL);
+	close(p[1]);
+	if (rc) {
+		close(p[0]);
+		return rc;
+	}
+	return place_or_fail(p[0], rfd);
+}
+
+static int run_pipe(void)
+{
+	pid_t child;
+	int rc;
+
+	rc = pipe_pair(pfd("rfd"), pfd("wfd"), pnum("fill"), &child);
+	if (rc)
+		return rc;
+	fact("child_pid", "%d", (int)child);
+	fact("rfd", "%d", pfd("rfd"));
+	fact("wfd", "%d", pfd("wfd"));
+	rc = fact_fstat(pfd("rfd"), "ino", "dev");
+	fact("fill", "%lld", pnum("fill"));
+	return rc;
+}
+
+/* 4. socketpair */
+static int run_socketpair(void)
+{
+	int type = ptypev(), sv[2], rc, keep[1];
+	struct stat st0, st1;
+	struct end_arg a;
+	pid_t child;
+
+	if (socketpair(AF_UNIX, type, 0, sv) < 0)
+		return sysfail("socketpair(AF_UNIX, %s)", socktype_name(type));
+	sv[0] = hold(sv[0]);
+	sv[1] = hold(sv[1]);
+	if (sv[0] < 0 || sv[1] < 0) {
+		rc = sysfail("fcntl(F_DUPFD) (socketpair)");
+		if (sv[0] >= 0)
+			close(sv[0]);
+		if (sv[1] >= 0)
+			close(sv[1]);
+		return rc;
+	}
+	if (fstat(sv[0], &st0) < 0 || fstat(sv[1], &st1) < 0) {
+		rc = sysfail("fstat socketpair");
+		close(sv[0]);
+		close(sv[1]);
+		return rc;
+	}
+	a.end = sv[1];
+	a.target = pfd("peerfd");
+	a.fill = pnum("fill");
+	a.stream = (type == SOCK_STREAM);
+	keep[0] = sv[1];
+	rc = spawn(end_child, &a, keep, 1, &child, NULL);
+	close(sv[1]);
+	if (rc) {
+		close(sv[0]);
+		return rc;
+	}
+	rc = place_or_fail(sv[0], pfd("fd"));
+	if (rc)
+		return rc;
+	fact("child_pid", "%d", (int)child);
+	fact("type", "%s", socktype_name(type));
+	fact("fd", "%d", pfd("fd"));
+	fact("peerfd", "%d", pfd("peerfd"));
+	fact_stat(&st0, "ino", NULL);
+	fact_stat(&st1, "peer_ino", NULL);
+	fact("fill", "%lld", pnum("fill"));
+	return 0;
+}
+
+/* 5. listener, 6. pending */
+static int listener_common(bool do_accept)
+{
+	const char *path = pstr("path"), *shown = pshown("path");
+	struct connect_arg a;
+	unsigned long long v[4];
+	struct stat lst, pst;
+	int type = ptypev(), fd = -1, rc;
+	pid_t child;
+
+	rc = bound_socket(type, path, plen("path"), shown, &fd);
+	if (rc)
+		return rc;
+	rc = do_listen(fd, shown);
+	if (rc == 0 && fstat(fd, &lst) < 0)
+		rc = sysfail("fstat listening socket");
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	rc = place_or_fail(fd, pfd("lfd"));
+	if (rc)
+		return rc;
+	if (lstat(path, &pst) < 0)
+		return sysfail("lstat %s", shown);
+
+	a.type = type;
+	a.path = path;
+	a.len = plen("path");
+	a.shown = shown;
+	a.target = pfd("cfd");
+	rc = spawn(connect_child, &a, NULL, 0, &child, v);
+	if (rc)
+		return rc;
+
+	fact("child_pid", "%d", (int)child);
+	fact("type", "%s", socktype_name(type));
+	fact("lfd", "%d", pfd("lfd"));
+	fact("cfd", "%d", pfd("cfd"));
+	if (do_accept) {
+		int afd = hold(accept4(pfd("lfd"), NULL, NULL, 0));
+
+		if (afd < 0)
+			return sysfail("accept %s", shown);
+		rc = place_or_fail(afd, pfd("afd"));
+		if (rc)
+			return rc;
+		fact("afd", "%d", pfd("afd"));
+	}
+	fact_stat(&lst, "listen_ino", NULL);
+	fact("client_ino", "%llu", v[0]);
+	if (do_accept) {
+		rc = fact_fstat(pfd("afd"), "accepted_ino", NULL);
+		if (rc)
+			return rc;
+		fact_stat(&pst, "path_ino", "path_dev");
+	}
+	return 0;
+}
+
+static int run_listener(void) { return listener_common(true); }
+static int run_pending(void) { return listener_common(false); }
+
+/* 7. abstract */
+static int run_abstract(void)
+{
+	const char *shown = pshown("name");
+	struct sockaddr_un sa;
+	socklen_t salen = 0;
+	int type = ptypev(), fd = -1, rc;
+
+	rc = make_sockaddr(&sa, &salen, pstr("name"), plen("name"), true, shown);
+	if (rc)
+		return rc;
+	fd = hold(socket(AF_UNIX, type, 0));
+	if (fd < 0)
+		return sysfail("socket(AF_UNIX, %s)", socktype_name(type));
+	if (bind(fd, (struct sockaddr *)&sa, salen) < 0) {
+		rc = sysfail("bind @%s", shown);
+		close(fd);
+		return rc;
+	}
+	if (type != SOCK_DGRAM) {
+		rc = do_listen(fd, shown);
+		if (rc) {
+			close(fd);
+			return rc;
+		}
+	}
+	rc = place_or_fail(fd, pfd("fd"));
+	if (rc)
+		return rc;
+	fact("type", "%s", socktype_name(type));
+	fact("fd", "%d", pfd("fd"));
+	fact("name_len", "%zu", plen("name"));
+	return fact_fstat(pfd("fd"), "ino", NULL);
+}
+
+/* 8. dgram */
+static int run_dgram(void)
+{
+	const char *path = pstr("path"), *shown = pshown("path");
+	struct connect_arg a;
+	unsigned long long v[4];
+	pid_t child;
+	int fd = -1, rc;
+
+	rc = bound_socket(SOCK_DGRAM, path, plen("path"), shown, &fd);
+	if (rc)
+		return rc;
+	rc = place_or_fail(fd, pfd("fd"));
+	if (rc)
+		return rc;
+	a.type = SOCK_DGRAM;
+	a.path = path;
+	a.len = plen("path");
+	a.shown = shown;
+	a.target = pfd("cfd");
+	rc = spawn(connect_child, &a, NULL, 0, &child, v);
+	if (rc)
+		return rc;
+	fact("child_pid", "%d", (int)child);
+	fact("fd", "%d", pfd("fd"));
+	fact("cfd", "%d", pfd("cfd"));
+	rc = fact_fstat(pfd("fd"), "ino", NULL);
+	fact("client_ino", "%llu", v[0]);
+	return rc;
+}
+
+/* 9. unnamed */
+static int run_unnamed(void)
+{
+	int type = ptypev(), fd = -1, rc;
+
+	fd = hold(socket(AF_UNIX, type, 0));
+	if (fd < 0)
+		return sysfail("socket(AF_UNIX, %s)", socktype_name(type));
+	rc = place_or_fail(fd, pfd("fd"));
+	if (rc)
+		return rc;
+	fact("type", "%s", socktype_name(type));
+	fact("fd", "%d", pfd("fd"));
+	return fact_fstat(pfd("fd"), "ino", NULL);
+}
+
+/* stale-socket: bound, then closed: the file outlives its socket */
+static int run_stale_socket(void)
+{
+	struct stat st;
+	int fd = -1, rc;
+
+	rc = bound_socket(SOCK_STREAM, pstr("path"), plen("path"), pshown("path"), &fd);
+	if (rc)
+		return rc;
+	close(fd);
+	if (lstat(pstr("path"), &st) < 0)
+		return sysfail("lstat %s", pshown("path"));
+	fact_stat(&st, "ino", "dev");
+	return 0;
+}
+
+/* shm-open: hold an existing segment that someone else made; it is not
+ * ours to unlink */
+static int run_shm_open(void)
+{
+	char *name = concat("/", pstr("name"), plen("name"));
+	int fd, rc;
+
+	if (!name)
+		return oom();
+	fd = hold(shm_open(name, O_RDWR, 0));
+	free(name);
+	if (fd < 0)
+		return sysfail("shm_open /%s", pshown("name"));
+	rc = place_or_fail(fd, pfd("fd"));
+	if (rc)
+		return rc;
+	fact("fd", "%d", pfd("fd"));
+	return fact_fstat(pfd("fd"), "ino", "dev");
+}
+
+/* 10. shm-fd */
+static int run_shm_fd(void)
+{
+	int fd = -1, rc;
+
+	rc = shm_create_sized(&fd, NULL);
+	if (rc)
+		return rc;
+	rc = place_or_fail(fd, pfd("fd"));
+	if (rc)
+		return rc;
+	fact("fd", "%d", pfd("fd"));
+	rc = fact_fstat(pfd("fd"), "ino", "dev");
+	fact("size", "%lld", pnum("size"));
+	return rc;
+}
+
+/* 11. shm-mapped, 13. shm-deleted */
+static int shm_mapped_common(bool delete)
+{
+	struct res *r = NULL;
+	struct stat st;
+	int fd = -1, rc;
+
+	rc = shm_create_sized(&fd, &r);
+	if (rc)
+		return rc;
+	if (fstat(fd, &st) < 0)
+		rc = sysfail("fstat shm");
+	if (rc == 0)
+		rc = map_touch(fd, (size_t)pnum("size"), true, pshown("name"));
+	if (rc == 0 && delete) {
+		if (shm_unlink(r->name) < 0)
+			rc = sysfail("shm_unlink /%s", pshown("name"));
+		else
+			unreg(r);
+	}
+	close(fd);
+	if (rc)
+		return rc;
+	fact_stat(&st, "ino", "dev");
+	fact("size", "%lld", pnum("size"));
+	return 0;
+}
+
+static int run_shm_mapped(void) { return shm_mapped_common(false); }
+static int run_shm_deleted(void) { return shm_mapped_common(true); }
+
+/* 12. shm-orphan */
+static int run_shm_orphan(void)
+{
+	struct stat st;
+	int fd = -1, rc;
+
+	rc = shm_create_sized(&fd, NULL);
+	if (rc)
+		return rc;
+	if (fstat(fd, &st) < 0)
+		rc = sysfail("fstat shm");
+	close(fd);
+	if (rc)
+		return rc;
+	fact_stat(&st, "ino", "dev");
+	fact("size", "%lld", pnum("size"));
+	return 0;
+}
+
+/* 14. shm-ro */
+static int run_shm_ro(void)
+{
+	struct res *r = NULL;
+	int cfd = -1, fd, rc;
+
+	rc = shm_create_sized(&cfd, &r);
+	if (rc)
+		return rc;
+	fd = hold(shm_open(r->name, O_RDONLY, 0));
+	if (fd < 0) {
+		rc = sysfail("shm_open /%s O_RDONLY", pshown("name"));
+		close(cfd);
+		return rc;
+	}
+	close(cfd);
+	rc = place_or_fail(fd, pfd("fd"));
+	if (rc)
+		return rc;
+	fact("fd", "%d", pfd("fd"));
+	rc = fact_fstat(pfd("fd"), "ino", "dev");
+	fact("size", "%lld", pnum("size"));
+	return rc;
+}
+
+/* 15. shm-shared */
+struct shmmap_arg {
+	int fd;
+	size_t size;
+	const char *shown;
+};
+
+static int shmmap_child(void *arg, unsigned long long v[4])
+{
+	const struct shmmap_arg *a = arg;
+	int rc;
+
+	(void)v;
+	rc = map_touch(a->fd, a->size, false, a->shown);
+	close(a->fd);
+	return rc;
+}
+
+static int run_shm_shared(void)
+{
+	struct shmmap_arg a;
+	pid_t child;
+	int fd = -1, rc, keep[1];
+
+	rc = shm_create_sized(&fd, NULL);
+	if (rc)
+		return rc;
+	rc = place_or_fail(fd, pfd("fd"));
+	if (rc)
+		return rc;
+	a.fd = pfd("fd");
+	a.size = (size_t)pnum("size");
+	a.shown = pshown("name");
+	keep[0] = a.fd;
+	rc = spawn(shmmap_child, &a, keep, 1, &child, NULL);
+	if (rc)
+		return rc;
+	fact("child_pid", "%d", (int)child);
+	fact("fd", "%d", pfd("fd"));
+	rc = fact_fstat(pfd("fd"), "ino", "dev");
+	fact("size", "%lld", pnum("size"));
+	return rc;
+}
+
+/* 16. memfd, 17. memfd-mapped */
+static int memfd_sized(int *fdp)
+{
+	const char *shown = pshown("name");
+	int fd = -1, rc;
+
+	fd = hold(memfd_create(pstr("name"), MFD_CLOEXEC));
+	if (fd < 0)
+		return sysfail("memfd_create %s", shown);
+	rc = do_truncate(fd, pnum("size"), shown);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+static int run_memfd(void)
+{
+	bool map = pnum("map") != 0;
+	int fd = -1, rc;
+
+	if (map && pnum("size") == 0)
+		return fail(EXIT_USAGE, "memfd: map=1 needs size>0");
+	rc = memfd_sized(&fd);
+	if (rc)
+		return rc;
+	rc = place_or_fail(fd, pfd("fd"));
+	if (rc)
+		return rc;
+	if (map) {
+		rc = map_touch(pfd("fd"), (size_t)pnum("size"), true,
+			       pshown("name"));
+		if (rc)
+			return rc;
+	}
+	fact("fd", "%d", pfd("fd"));
+	rc = fact_fstat(pfd("fd"), "ino", "dev");
+	fact("size", "%lld", pnum("size"));
+	fact("map", "%d", map ? 1 : 0);
+	return rc;
+}
+
+static int run_memfd_mapped(void)
+{
+	struct stat st;
+	int fd = -1, rc;
+
+	rc = memfd_sized(&fd);
+	if (rc)
+		return rc;
+	if (fstat(fd, &st) < 0)
+		rc = sysfail("fstat memfd");
+	if (rc == 0)
+		rc = map_touch(fd, (size_t)pnum("size"), true, pshown("name"));
+	close(fd);
+	if (rc)
+		return rc;
+	fact_stat(&st, "ino", "dev");
+	fact("size", "%lld", pnum("size"));
+	return 0;
+}
+
+/* 18. sem */
+static int run_sem(void)
+{
+	const char *name = pstr("name"), *shown = pshown("name");
+	char *full, *file;
+	struct stat st;
+	struct res *r = NULL;
+	sem_t *s;
+	int rc = 0;
+
+	full = concat("/", name, strlen(name));
+	file = concat("/dev/shm/sem.", name, strlen(name));
+	if (!full || !file) {
+		free(full);
+		free(file);
+		return oom();
+	}
+	s = sem_open(full, O_CREAT | O_EXCL, (mode_t)0600, 1U);
+	if (s == SEM_FAILED) {
+		rc = sysfail("sem_open /%s", shown);
+		free(full);
+		free(file);
+		return rc;
+	}
+	reg_name(R_SEM, full);
+	r = reg(R_SEMH);
+	r->sem = s;
+	if (fstatat(AT_FDCWD, file, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		rc = sysfail("stat /dev/shm/sem.%s", shown);
+	free(file);
+	if (rc)
+		return rc;
+	fact_stat(&st, "ino", "dev");
+	return 0;
+}
+
+/* 19. sysvshm, 20. sysvshm-orphan, 21. sysvshm-removed */
+static int sysv_create(key_t key, int *idp, struct res **resp)
+{
+	int flags = IPC_CREAT | 0600;
+	struct res *r = NULL;
+	int id;
+
+	if (key != IPC_PRIVATE)
+		flags |= IPC_EXCL;
+	id = shmget(key, (size_t)pnum("size"), flags);
+	if (id < 0)
+		return sysfail("shmget(key=%d, size=%lld)", (int)key, pnum("size"));
+	r = reg(R_SYSV);
+	r->id = id;
+	if (resp)
+		*resp = r;
+	*idp = id;
+	return 0;
+}
+
+static int sysv_attach(int id, bool do_reg)
+{
+	void *addr = shmat(id, NULL, 0);
+
+	if (addr == (void *)-1)
+		return sysfail("shmat(%d)", id);
+	if (do_reg) {
+		struct res *r = reg(R_SHMAT);
+
+		r->addr = addr;
+	}
+	return 0;
+}
+
+static int sysv_child(void *arg, unsigned long long v[4])
+{
+	(void)v;
+	return sysv_attach(*(const int *)arg, false);
+}
+
+static int run_sysvshm(void)
+{
+	char pids[MAX_ATTACH * 12 + 1] = "";
+	size_t plen_ = 0;
+	struct shmid_ds ds;
+	long long i, attach = pnum("attach");
+	int id = -1, rc;
+
+	rc = sysv_create(IPC_PRIVATE, &id, NULL);
+	if (rc)
+		return rc;
+	/* children first: a fork after our shmat would inherit it */
+	for (i = 1; i < attach; i++) {
+		pid_t child;
+		int n;
+
+		rc = spawn(sysv_child, &id, NULL, 0, &child, NULL);
+		if (rc)
+			return rc;
+		n = snprintf(pids + plen_, sizeof(pids) - plen_, "%s%d",
+			     plen_ ? "," : "", (int)child);
+		if (n > 0 && (size_t)n < sizeof(pids) - plen_)
+			plen_ += (size_t)n;
+	}
+	rc = sysv_attach(id, true);
+	if (rc)
+		return rc;
+	if (shmctl(id, IPC_STAT, &ds) < 0)
+		return sysfail("shmctl(%d, IPC_STAT)", id);
+	fact("child_pids", "%s", pids);
+	fact("shmid", "%d", id);
+	fact("key", "%d", (int)ds.shm_perm.__key);
+	fact("nattch", "%lu", (unsigned long)ds.shm_nattch);
+	fact("size", "%lld", pnum("size"));
+	return 0;
+}
+
+static int run_sysvshm_orphan(void)
+{
+	long long k = pnum("key");
+	key_t key;
+	int id = -1, rc;
+
+	/* accept 0..0xffffffff too; key_t is a 32-bit int */
+	key = (key_t)(int32_t)(uint32_t)(k & 0xffffffffLL);
+	rc = sysv_create(key, &id, NULL);
+	if (rc)
+		return rc;
+	fact("shmid", "%d", id);
+	fact("key", "%d", (int)key);
+	fact("size", "%lld", pnum("size"));
+	return 0;
+}
+
+static int run_sysvshm_removed(void)
+{
+	struct res *r = NULL;
+	int id = -1, rc;
+
+	rc = sysv_create(IPC_PRIVATE, &id, &r);
+	if (rc)
+		return rc;
+	rc = sysv_attach(id, true);
+	if (rc)
+		return rc;
+	if (shmctl(id, IPC_RMID, NULL) < 0)
+		return sysfail("shmctl(%d, IPC_RMID)", id);
+	unreg(r);
+	fact("shmid", "%d", id);
+	fact("size", "%lld", pnum("size"));
+	return 0;
+}
+
+/* 22. mqueue */
+static int run_mqueue(void)
+{
+	const char *name = pstr("name"), *shown = pshown("name");
+	char *full = concat("/", name, strlen(name));
+	mqd_t q;
+	int fd, rc, e;
+
+	if (!full)
+		return oom();
+	q = mq_open(full, O_CREAT | O_EXCL | O_RDWR, (mode_t)0600, NULL);
+	if (q == (mqd_t)-1) {
+		e = errno;
+		rc = sysfail("mq_open /%s", shown);
+		free(full);
+		if (e == ENOSYS || e == EACCES || e == EPERM)
+			return EXIT_UNSUPPORTED;
+		return rc;
+	}
+	reg_name(R_MQ, full);
+	fd = hold((int)q);
+	if (fd < 0)
+		return sysfail("fcntl(F_DUPFD) (mqueue)");
+	rc = place_or_fail(fd, pfd("fd"));
+	if (rc)
+		return rc;
+	if (mq_send((mqd_t)pfd("fd"), "hello", 5, 0) < 0)
+		return sysfail("mq_send /%s", shown);
+	fact("fd", "%d", pfd("fd"));
+	return fact_fstat(pfd("fd"), "ino", "dev");
+}
+
+/* 23. comm */
+static int run_comm(void)
+{
+	char name[17];
+	pid_t child;
+	size_t i;
+	char hex[40] = "";
+	int rc;
+
+	if (prctl(PR_SET_NAME, (unsigned long)(uintptr_t)pstr("value"),
+		  0UL, 0UL, 0UL) < 0)
+		return sysfail("prctl(PR_SET_NAME)");
+	memset(name, 0, sizeof(name));
+	if (prctl(PR_GET_NAME, (unsigned long)(uintptr_t)name, 0UL, 0UL, 0UL) < 0)
+		return sysfail("prctl(PR_GET_NAME)");
+	for (i = 0; i < 16 && name[i]; i++)
+		snprintf(hex + 2 * i, sizeof(hex) - 2 * i, "%02x",
+			 (unsigned char)name[i]);
+	rc = pipe_pair(pfd("fd"), pfd("wfd"), 0, &child);
+	if (rc)
+		return rc;
+	fact("child_pid", "%d", (int)child);
+	fact("fd", "%d", pfd("fd"));
+	fact("wfd", "%d", pfd("wfd"));
+	rc = fact_fstat(pfd("fd"), "ino", NULL);
+	fact("comm_len", "%zu", strlen(name));
+	fact("comm_hex", "%s", hex[0] ? hex : "-");
+	return rc;
+}
+
+/* 24. many */
+static int run_many(void)
+{
+	long long i, count = pnum("count");
+	rlim_t need = (rlim_t)(2 * count + 64);
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need) {
+		rl.rlim_cur = (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need)
+			      ? need : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);	/* best effort */
+	}
+	for (i = 0; i < count; i++) {
+		int p[2];
+
+		if (pipe(p) < 0)
+			return sysfail("pipe #%lld of %lld", i + 1, count);
+	}
+	fact("count", "%lld", count);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* factory table                                                       */
+
+struct factory {
+	const char *name;
+	int (*run)(void);
+	const char *facts;
+	struct keyspec keys[MAX_KEYS];
+};
+
+#define SIZE_KEY(d, lo) K_INT("size", d, lo, MAX_SIZE)
+#define P ROLE_PARENT
+#define C ROLE_CHILD
+
+static const struct factory factories[] = {
+	{ .name = "fifo", .run = run_fifo,
+	  .facts = "pid child_pid rfd wfd ino dev",
+	  .keys = { K_STR("path", KF_NONEMPTY), K_FD("rfd", "3", P),
+		    K_FD("wfd", "4", C) } },
+	{ .name = "fifo-unopened", .run = run_fifo_unopened,
+	  .facts = "pid ino dev",
+	  .keys = { K_STR("path", KF_NONEMPTY) } },
+	{ .name = "pipe", .run = run_pipe,
+	  .facts = "pid child_pid rfd wfd ino dev fill",
+	  .keys = { K_FD("rfd", "3", P), K_FD("wfd", "4", C),
+		    K_INT("fill", "0", 0, MAX_FILL) } },
+	{ .name = "socketpair", .run = run_socketpair,
+	  .facts = "pid child_pid type fd peerfd ino peer_ino fill",
+	  .keys = { K_TYPE("stream", T_ALL), K_FD("fd", "3", P),
+		    K_FD("peerfd", "4", C), K_INT("fill", "0", 0, MAX_FILL) } },
+	{ .name = "listener", .run = run_listener,
+	  .facts = "pid child_pid type lfd cfd afd listen_ino client_ino accepted_ino path_ino path_dev",
+	  .keys = { K_STR("path", KF_NONEMPTY),
+		    K_TYPE("stream", T_STREAM | T_SEQPACKET),
+		    K_FD("lfd", "3", P), K_FD("cfd", "4", C),
+		    K_FD("afd", "5", P) } },
+	{ .name = "pending", .run = run_pending,
+	  .facts = "pid child_pid type lfd cfd listen_ino client_ino",
+	  .keys = { K_STR("path", KF_NONEMPTY),
+		    K_TYPE("stream", T_STREAM | T_SEQPACKET),
+		    K_FD("lfd", "3", P), K_FD("cfd", "4", C) } },
+	{ .name = "abstract", .run = run_abstract,
+	  .facts = "pid type fd name_len ino",
+	  .keys = { K_STR("name", KF_NUL_OK), K_TYPE("stream", T_ALL),
+		    K_FD("fd", "3", P) } },
+	{ .name = "dgram", .run = run_dgram,
+	  .facts = "pid child_pid fd cfd ino client_ino",
+	  .keys = { K_STR("path", KF_NONEMPTY), K_FD("fd", "3", P),
+		    K_FD("cfd", "4", C) } },
+	{ .name = "unnamed", .run = run_unnamed,
+	  .facts = "pid type fd ino",
+	  .keys = { K_TYPE("stream", T_ALL), K_FD("fd", "3", P) } },
+	{ .name = "shm-fd", .run = run_shm_fd,
+	  .facts = "pid fd ino dev size",
+	  .keys = { K_STR("name", KF_POSIX), SIZE_KEY("8192", 0),
+		    K_FD("fd", "3", P) } },
+	{ .name = "shm-mapped", .run = run_shm_mapped,
+	  .facts = "pid ino dev size",
+	  .keys = { K_STR("name", KF_POSIX), SIZE_KEY("8192", 1) } },
+	{ .name = "shm-orphan", .run = run_shm_orphan,
+	  .facts = "pid ino dev size",
+	  .keys = { K_STR("name", KF_POSIX), SIZE_KEY("8192", 0) } },
+	{ .name = "shm-deleted", .run = run_shm_deleted,
+	  .facts = "pid ino dev size",
+	  .keys = { K_STR("name", KF_POSIX), SIZE_KEY("8192", 1) } },
+	{ .name = "stale-socket", .run = run_stale_socket,
+	  .facts = "pid ino dev",
+	  .keys = { K_STR("path", KF_NONEMPTY) } },
+	{ .name = "shm-open", .run = run_shm_open,
+	  .facts = "pid fd ino dev",
+	  .keys = { K_STR("name", KF_POSIX), K_FD("fd", "3", P) } },
+	{ .name = "shm-ro", .run = run_shm_ro,
+	  .facts = "pid fd ino dev size",
+	  .keys = { K_STR("name", KF_POSIX), SIZE_KEY("8192", 0),
+		    K_FD("fd", "3", P) } },
+	{ .name = "shm-shared", .run = run_shm_shared,
+	  .facts = "pid child_pid fd ino dev size",
+	  .keys = { K_STR("name", KF_POSIX), SIZE_KEY("8192", 1),
+		    K_FD("fd", "3", P) } },
+	{ .name = "memfd", .run = run_memfd,
+	  .facts = "pid fd ino dev size map",
+	  .keys = { K_STR("name", 0), SIZE_KEY("4096", 0),
+		    K_FD("fd", "3", P), K_INT("map", "0", 0, 1) } },
+	{ .name = "memfd-mapped", .run = run_memfd_mapped,
+	  .facts = "pid ino dev size",
+	  .keys = { K_STR("name", 0), SIZE_KEY("4096", 1) } },
+	{ .name = "sem", .run = run_sem,
+	  .facts = "pid ino dev",
+	  .keys = { K_STR("name", KF_POSIX) } },
+	{ .name = "sysvshm", .run = run_sysvshm,
+	  .facts = "pid child_pids shmid key nattch size",
+	  .keys = { SIZE_KEY("8192", 1),
+		    K_INT("attach", "1", 1, MAX_ATTACH) } },
+	{ .name = "sysvshm-orphan", .run = run_sysvshm_orphan,
+	  .facts = "pid shmid key size",
+	  .keys = { SIZE_KEY("8192", 1),
+		    { .key = "key", .type = PT_INT, .def = "0",
+		      .min = INT32_MIN, .max = UINT32_MAX, .base = 0 } } },
+	{ .name = "sysvshm-removed", .run = run_sysvshm_removed,
+	  .facts = "pid shmid size",
+	  .keys = { SIZE_KEY("8192", 1) } },
+	{ .name = "mqueue", .run = run_mqueue,
+	  .facts = "pid fd ino dev",
+	  .keys = { K_STR("name", KF_POSIX), K_FD("fd", "3", P) } },
+	{ .name = "comm", .run = run_comm,
+	  .facts = "pid child_pid fd wfd ino comm_len comm_hex",
+	  .keys = { K_STR("value", 0), K_FD("fd", "3", P),
+		    K_FD("wfd", "4", C) } },
+	{ .name = "many", .run = run_many,
+	  .facts = "pid count",
+	  .keys = { K_INT("count", NULL, 1, MAX_MANY) } },
+};
+
+#undef P
+#undef C
+
+#define NFACTORIES (sizeof(factories) / sizeof(factories[0]))
+
+static void usage(FILE *out)
+{
+	size_t i;
+	int k;
+
+	fprintf(out, "usage: mkipc FACTORY [key=value ...]\n\n"
+		"String values accept \\n \\t \\r \\e \\\\ \\xHH escapes.\n"
+		"Exit: 0 ok, 1 failure, 2 usage, 3 not supported here.\n\n"
+		"factories:\n");
+	for (i = 0; i < NFACTORIES; i++) {
+		const struct factory *f = &factories[i];
+
+		fprintf(out, "  %s", f->name);
+		for (k = 0; k < MAX_KEYS && f->keys[k].key; k++) {
+			const struct keyspec *s = &f->keys[k];
+
+			if (s->def)
+				fprintf(out, " [%s=%s]", s->key, s->def);
+			else
+				fprintf(out, " %s=%s", s->key,
+					s->type == PT_STR ? "STR" : "N");
+		}
+		fprintf(out, "\n      prints: %s\n", f->facts);
+	}
+}
+
+static const struct factory *parse_args(int argc, char **argv)
+{
+	const struct factory *f = NULL;
+	size_t i;
+	int a, k, j;
+
+	for (i = 0; i < NFACTORIES; i++)
+		if (strcmp(argv[1], factories[i].name) == 0)
+			f = &factories[i];
+	if (!f) {
+		char *t = escape_bytes(argv[1], strlen(argv[1]));
+
+		warnx("unknown factory '%s' (try --help)", t ? t : "?");
+		free(t);
+		return NULL;
+	}
+	g_nparams = 0;
+	for (k = 0; k < MAX_KEYS && f->keys[k].key; k++) {
+		struct param *p = &g_params[g_nparams++];
+
+		memset(p, 0, sizeof(*p));
+		p->spec = &f->keys[k];
+		p->text = f->keys[k].def;
+	}
+	for (a = 2; a < argc; a++) {
+		const char *eq = strchr(argv[a], '=');
+		struct param *p = NULL;
+
+		if (!eq || eq == argv[a]) {
+			char *t = escape_bytes(argv[a], strlen(argv[a]));
+
+			warnx("%s: expected key=value, got '%s'", f->name,
+			      t ? t : "?");
+			free(t);
+			return NULL;
+		}
+		for (k = 0; k < g_nparams; k++) {
+			const char *key = g_params[k].spec->key;
+
+			if (strlen(key) == (size_t)(eq - argv[a]) &&
+			    strncmp(key, argv[a], (size_t)(eq - argv[a])) == 0)
+				p = &g_params[k];
+		}
+		if (!p) {
+			char *t = escape_bytes(argv[a], (size_t)(eq - argv[a]));
+
+			warnx("%s: unknown key '%s'", f->name, t ? t : "?");
+			free(t);
+			return NULL;
+		}
+		if (p->given) {
+			warnx("%s: key '%s' given twice", f->name, p->spec->key);
+			return NULL;
+		}
+		p->given = true;
+		p->text = eq + 1;
+	}
+	for (k = 0; k < g_nparams; k++) {
+		struct param *p = &g_params[k];
+
+		if (!p->text) {
+			warnx("%s: missing required key '%s='", f->name,
+			      p->spec->key);
+			return NULL;
+		}
+		if (convert_param(f->name, p) < 0)
+			return NULL;
+	}
+	/* fds held by the same process must be distinct */
+	for (k = 0; k < g_nparams; k++) {
+		struct param *p = &g_params[k];
+
+		if (p->spec->type != PT_FD)
+			continue;
+		if (p->num >= g_fdbase)
+			g_fdbase = (int)p->num + 1;
+		for (j = 0; j < k; j++) {
+			struct param *q = &g_params[j];
+
+			if (q->spec->type == PT_FD && q->spec->role == p->spec->role &&
+			    q->num == p->num) {
+				warnx("%s: %s= and %s= must differ", f->name,
+				      q->spec->key, p->spec->key);
+				return NULL;
+			}
+		}
+	}
+	return f;
+}
+
+/* ------------------------------------------------------------------ */
+/* waiting                                                             */
+
+static void wait_for_end(void)
+{
+	struct stat st;
+	sigset_t empty;
+	bool watch = false;
+
+	if (fstat(STDIN_FILENO, &st) == 0 &&
+	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
+	     (S_ISCHR(st.st_mode) && isatty(STDIN_FILENO))))
+		watch = true;
+	sigemptyset(&empty);
+
+	while (!g_signal) {
+		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+		char buf[4096];
+		ssize_t r;
+		int n;
+
+		if (!watch) {
+			sigsuspend(&empty);
+			continue;
+		}
+		n = ppoll(&pfd, 1, NULL, &empty);
+		if (n < 0) {
+			if (errno != EINTR)
+				watch = false;
+			continue;
+		}
+		if (n == 0)
+			continue;
+		if (pfd.revents & POLLNVAL) {
+			watch = false;
+			continue;
+		}
+		r = read(STDIN_FILENO, buf, sizeof(buf));
+		if (r == 0)
+			return;		/* EOF */
+		if (r < 0 && errno != EINTR && errno != EAGAIN)
+			watch = false;	/* e.g. EIO: background tty */
+	}
+}
+
+/* ------------------------------------------------------------------ */
+
+int main(int argc, char **argv)
+{
+	const struct factory *f;
+	int rc;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	f = parse_args(argc, argv);
+	if (!f) {
+		free_params();
+		return EXIT_USAGE;
+	}
+
+	/* deterministic fd table: nothing but 0,1,2 and our objects */
+	close_fds_except(NULL, 0);
+	setup_signals();
+
+	fact("pid", "%d", (int)getpid());
+	rc = f->run();
+	if (rc == 0)
+		rc = emit_ready();
+	if (rc == 0)
+		wait_for_end();
+	cleanup();
+	free_params();
+	return rc;
+}
