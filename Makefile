@@ -20,9 +20,9 @@ endif
 DEPS := libproc2 jansson
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(DEPS) 2>/dev/null)
-ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DIPCSCOPE_VERSION='"$(VERSION)"' \
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -pthread -DIPCSCOPE_VERSION='"$(VERSION)"' \
 	$(WARNFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS)
-ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
+ALL_LDFLAGS := -pthread $(LDFLAGS) $(SANFLAGS)
 
 SRCS := $(wildcard src/*.c)
 OBJDIR := build$(if $(SANFLAGS),-san)

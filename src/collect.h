@@ -3,6 +3,7 @@
 #ifndef IPCSCOPE_COLLECT_H
 #define IPCSCOPE_COLLECT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -19,6 +20,11 @@ struct scan_ctx {
 	uint64_t self_netns, self_ipcns;
 	const char *mqueue_dir;	/* where the mqueue fs is mounted, if it is */
 
+	/* Set while several threads walk processes: it guards every change
+	 * to the model. System calls are made outside it. */
+	pthread_mutex_t *lock;
+	bool want_fill;		/* read pipe fill levels (they cost syscalls) */
+
 	/* pidfd of the process being scanned, opened on first need */
 	int pidfd;
 	pid_t pidfd_pid;
@@ -31,6 +37,8 @@ struct scan_ctx {
 
 struct scan_opts {
 	unsigned types;
+	bool want_fill;		/* JSON, show, or a QUEUED column */
+	int threads;		/* 0: one per CPU */
 	const char *mqueue_dir;	/* --mqueue-dir, else found in mountinfo */
 	bool mqueue_asked;	/* --type named mqueue: a missing fs is worth saying */
 	bool search;		/* leaks: look for socket files and FIFOs on disk */
@@ -40,6 +48,18 @@ struct scan_opts {
 
 /* The whole pipeline's collect and link stages. 0 or -errno (fatal). */
 int scan_run(struct model *m, const struct scan_opts *opts);
+
+static inline void scan_lock(struct scan_ctx *c)
+{
+	if (c->lock)
+		pthread_mutex_lock(c->lock);
+}
+
+static inline void scan_unlock(struct scan_ctx *c)
+{
+	if (c->lock)
+		pthread_mutex_unlock(c->lock);
+}
 
 /* fd.c */
 void fd_probe(struct scan_ctx *c);

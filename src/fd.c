@@ -234,29 +234,40 @@ static int pidfd_for(struct scan_ctx *c, const struct ipc_proc *p, int piddir)
 static void pipe_probe(struct scan_ctx *c, struct ipc_obj *o, const struct ipc_proc *p,
 		       int piddir, int fdnum)
 {
-	int pidfd, fd, queued, cap;
+	int pidfd, fd, queued = 0, cap = -1, err = 0;
 
-	if (o->pipe.has_fill || c->rooted)
+	if (c->rooted || !c->want_fill)
 		return;
+	scan_lock(c);
+	if (o->pipe.has_fill || o->pipe.probing) {
+		scan_unlock(c);
+		return;
+	}
+	o->pipe.probing = true;
+	scan_unlock(c);
+
 	pidfd = pidfd_for(c, p, piddir);
 	if (pidfd < 0) {
-		o->pipe.err = c->pidfd_err;
-		return;
+		err = c->pidfd_err;
+	} else if ((fd = (int)syscall(SYS_pidfd_getfd, pidfd, fdnum, 0)) < 0) {
+		err = errno;
+	} else {
+		if (ioctl(fd, FIONREAD, &queued) < 0 || (cap = fcntl(fd, F_GETPIPE_SZ)) < 0)
+			err = errno;
+		close(fd);
 	}
-	fd = (int)syscall(SYS_pidfd_getfd, pidfd, fdnum, 0);
-	if (fd < 0) {
-		o->pipe.err = errno;
-		return;
-	}
-	if (ioctl(fd, FIONREAD, &queued) == 0 && (cap = fcntl(fd, F_GETPIPE_SZ)) >= 0) {
+
+	scan_lock(c);
+	o->pipe.probing = false;
+	if (!err) {
 		o->pipe.has_fill = true;
 		o->pipe.queued = (uint32_t)queued;
 		o->pipe.capacity = (uint32_t)cap;
 		o->pipe.err = 0;
 	} else {
-		o->pipe.err = errno;
+		o->pipe.err = err;
 	}
-	close(fd);
+	scan_unlock(c);
 }
 
 static void note_socket_holder(struct scan_ctx *c, struct ipc_proc *p, int piddir)
@@ -312,12 +323,16 @@ static void fd_one_rooted(struct model *m, struct scan_ctx *c, struct ipc_proc *
 	}
 	if (!(c->types & IPC_TYPE_BIT(type)) && !(type == IPC_SHM && (c->types & IPC_TYPE_BIT(IPC_SEM))))
 		return;
+	scan_lock(c);
 	o = model_get(m, type, dev, ino, &created);
+	scan_unlock(c);
 	if (created && type != IPC_PIPE && type != IPC_UNIX)
 		fd_name_object(o, c, piddir, c->text.data, c->text.len);
 	if (type == IPC_UNIX)
 		note_socket_holder(c, p, piddir);
+	scan_lock(c);
 	model_add_holder(o, p, fdnum, (uint8_t)mode, false);
+	scan_unlock(c);
 }
 
 /* Returns -EACCES when the fd could not be looked at, else 0. */
@@ -339,10 +354,12 @@ static int fd_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 		if (!(c->types & IPC_TYPE_BIT(IPC_UNIX)) ||
 		    (c->have_sockfs && st.st_dev != c->sockfs_dev))
 			return 0;
-		o = model_get(m, IPC_UNIX, st.st_dev, st.st_ino, NULL);
 		note_socket_holder(c, p, piddir);
+		scan_lock(c);
+		o = model_get(m, IPC_UNIX, st.st_dev, st.st_ino, NULL);
 		/* sockets are always opened read-write */
 		model_add_holder(o, p, fdnum, MODE_R | MODE_W, false);
+		scan_unlock(c);
 		return 0;
 	case S_IFIFO:
 		type = (c->have_pipefs && st.st_dev == c->pipefs_dev) ? IPC_PIPE : IPC_FIFO;
@@ -372,21 +389,10 @@ static int fd_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 		return 0;
 	mode = link_mode(lst.st_mode);
 
+	/* The thread that creates an object names it, outside the lock: no
+	 * other thread reads a name before the scan is over. */
+	scan_lock(c);
 	o = model_get(m, type, st.st_dev, st.st_ino, &created);
-	if (created && need_name) {
-		if (fd_readlink(fdd, name, &c->text) < 0) {
-			/* the fd went away between the two calls */
-			if (!o->nholders && !o->in_dir)
-				o->drop = true;
-			return 0;
-		}
-		if (type == IPC_MEMFD && (c->text.len < 7 ||
-					  memcmp(c->text.data, "/memfd:", 7) != 0)) {
-			o->drop = true;	/* an unlinked file on the memfd fs */
-			return 0;
-		}
-		fd_name_object(o, c, piddir, c->text.data, c->text.len);
-	}
 	if (created && S_ISREG(st.st_mode) && type != IPC_MQUEUE) {
 		o->has_size = true;
 		o->size = (uint64_t)st.st_size;
@@ -395,7 +401,28 @@ static int fd_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 		o->has_owner = true;
 		o->owner = st.st_uid;
 	}
+	scan_unlock(c);
+	if (created && need_name) {
+		bool drop = false;
+
+		if (fd_readlink(fdd, name, &c->text) < 0)
+			drop = true;	/* the fd went away between the two calls */
+		else if (type == IPC_MEMFD && (c->text.len < 7 ||
+					       memcmp(c->text.data, "/memfd:", 7) != 0))
+			drop = true;	/* an unlinked file on the memfd fs */
+		else
+			fd_name_object(o, c, piddir, c->text.data, c->text.len);
+		if (drop) {
+			scan_lock(c);
+			if (!o->nholders && !o->in_dir)
+				o->drop = true;
+			scan_unlock(c);
+			return 0;
+		}
+	}
+	scan_lock(c);
 	model_add_holder(o, p, fdnum, mode, false);
+	scan_unlock(c);
 	if (type == IPC_PIPE || type == IPC_FIFO)
 		pipe_probe(c, o, p, piddir, fdnum);
 	return 0;

@@ -2,6 +2,9 @@
  * document is streamed one object per line, so memory stays flat. */
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/sysmacros.h>
 
@@ -12,6 +15,12 @@
 #include "render.h"
 
 #define JSON_VERSION 1
+
+void json_prepare(void)
+{
+	/* Jansson seeds its hash function lazily, which is not thread-safe */
+	json_object_seed(0);
+}
 
 /* Strings are UTF-8 always. Bytes that are not valid UTF-8 become U+FFFD
  * in KEY, and KEY_base64 then carries the exact original bytes. */
@@ -235,42 +244,154 @@ static json_t *object_json(const struct model *m, const struct ipc_obj *o,
 	return j;
 }
 
+/* Jansson writes many small pieces; collecting them here and writing in
+ * large blocks keeps stdio out of the profile. */
+struct jout {
+	FILE *out;
+	struct buf b;
+	bool failed;
+};
+
+static int jout_cb(const char *buffer, size_t size, void *data)
+{
+	struct jout *o = data;
+
+	buf_add(&o->b, buffer, size);
+	return 0;
+}
+
+static void jout_flush(struct jout *o, bool all)
+{
+	if (o->b.len && (all || o->b.len >= 1 << 16)) {
+		if (fwrite(o->b.data, 1, o->b.len, o->out) != o->b.len)
+			o->failed = true;
+		buf_reset(&o->b);
+	}
+}
+
+static void jout_puts(struct jout *o, const char *s)
+{
+	buf_adds(&o->b, s);
+}
+
+static void jout_dump(struct jout *o, json_t *j)
+{
+	if (json_dump_callback(j, jout_cb, o, JSON_COMPACT | JSON_ENSURE_ASCII) < 0)
+		o->failed = true;
+	json_decref(j);
+	jout_flush(o, false);
+}
+
+static int jout_end(struct jout *o)
+{
+	jout_flush(o, true);
+	buf_free(&o->b);
+	return o->failed || ferror(o->out) ? -1 : 0;
+}
+
 static int dump(json_t *j, FILE *out)
 {
-	int rc = json_dumpf(j, out, JSON_COMPACT | JSON_ENSURE_ASCII);
+	struct jout o = { .out = out };
 
-	json_decref(j);
-	return rc;
+	jout_dump(&o, j);
+	return jout_end(&o);
+}
+
+/* Building Jansson objects is most of the cost of a large JSON document,
+ * and each object is independent: slices of the list are rendered by
+ * threads into buffers of their own, then written in order. */
+struct jslice {
+	pthread_t tid;
+	const struct model *m;
+	const struct render_opts *ro;
+	size_t from, to;
+	struct jout o;
+	bool first;		/* the slice holds the document's first object */
+};
+
+static void *jslice_render(void *arg)
+{
+	struct jslice *sl = arg;
+	bool first = sl->first;
+
+	for (size_t i = sl->from; i < sl->to && !sl->o.failed; i++) {
+		const struct ipc_obj *obj = sl->m->objs[i];
+		json_t *j;
+
+		if (obj->hidden)
+			continue;
+		if (!sl->ro->json_lines)
+			jout_puts(&sl->o, first ? "\n" : ",\n");
+		first = false;
+		j = object_json(sl->m, obj, sl->ro);
+		if (json_dump_callback(j, jout_cb, &sl->o, JSON_COMPACT | JSON_ENSURE_ASCII) < 0)
+			sl->o.failed = true;
+		json_decref(j);
+		if (sl->ro->json_lines)
+			jout_puts(&sl->o, "\n");
+	}
+	return NULL;
+}
+
+#define JSON_SLICE_MIN 4096
+
+static int render_objects(struct jout *o, const struct model *m, const struct render_opts *ro)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = ncpu > 1 ? (size_t)(ncpu > 8 ? 8 : ncpu) : 1;
+	size_t first_visible = m->nobjs;
+	struct jslice *sl;
+
+	for (size_t i = 0; i < m->nobjs; i++)
+		if (!m->objs[i]->hidden) {
+			first_visible = i;
+			break;
+		}
+	if (m->nobjs < 2 * JSON_SLICE_MIN)
+		n = 1;
+	sl = xcalloc(n, sizeof(*sl));
+	for (size_t k = 0; k < n; k++) {
+		sl[k].m = m;
+		sl[k].ro = ro;
+		sl[k].from = m->nobjs * k / n;
+		sl[k].to = m->nobjs * (k + 1) / n;
+		sl[k].first = first_visible >= sl[k].from && first_visible < sl[k].to;
+		sl[k].o.out = o->out;
+		if (k == 0 || pthread_create(&sl[k].tid, NULL, jslice_render, &sl[k]) != 0) {
+			sl[k].tid = 0;
+			jslice_render(&sl[k]);
+		}
+	}
+	for (size_t k = 0; k < n; k++) {
+		if (sl[k].tid)
+			pthread_join(sl[k].tid, NULL);
+		if (sl[k].o.failed)
+			o->failed = true;
+		/* hand over in order */
+		jout_flush(o, true);
+		if (!o->failed && sl[k].o.b.len &&
+		    fwrite(sl[k].o.b.data, 1, sl[k].o.b.len, o->out) != sl[k].o.b.len)
+			o->failed = true;
+		buf_free(&sl[k].o.b);
+	}
+	free(sl);
+	return o->failed ? -1 : 0;
 }
 
 int json_render(FILE *out, const struct model *m, const struct render_opts *ro)
 {
-	bool first = true;
+	struct jout o = { .out = out };
 	json_t *w;
 
 	if (!ro->json_lines)
-		fprintf(out, "{\"version\":%d,\"objects\":[", JSON_VERSION);
-	for (size_t i = 0; i < m->nobjs; i++) {
-		const struct ipc_obj *o = m->objs[i];
-
-		if (o->hidden)
-			continue;
-		if (!ro->json_lines)
-			fputs(first ? "\n" : ",\n", out);
-		first = false;
-		if (dump(object_json(m, o, ro), out) < 0 || ferror(out))
-			return -1;
-		if (ro->json_lines && fputc('\n', out) == EOF)
-			return -1;
-	}
-	if (ro->json_lines)
-		return ferror(out) ? -1 : 0;
-	fputs("\n],\"warnings\":", out);
+		buf_printf(&o.b, "{\"version\":%d,\"objects\":[", JSON_VERSION);
+	if (render_objects(&o, m, ro) < 0 || ro->json_lines)
+		return jout_end(&o);
+	jout_puts(&o, "\n],\"warnings\":");
 	w = json_array();
 	for (size_t i = 0; i < m->nwarnings; i++)
 		json_array_append_new(w, json_string(m->warnings[i]));
-	if (dump(w, out) < 0)
-		return -1;
+	jout_dump(&o, w);
 	if (ro->leaks) {
 		struct leak_totals t;
 		json_t *sum = json_object();
@@ -279,12 +400,11 @@ int json_render(FILE *out, const struct model *m, const struct render_opts *ro)
 		json_object_set_new(sum, "objects", json_integer((json_int_t)t.objects));
 		json_object_set_new(sum, "size", json_u64(t.size));
 		json_object_set_new(sum, "resident", json_u64(t.resident));
-		fputs(",\"summary\":", out);
-		if (dump(sum, out) < 0)
-			return -1;
+		jout_puts(&o, ",\"summary\":");
+		jout_dump(&o, sum);
 	}
-	fputs("}\n", out);
-	return ferror(out) ? -1 : 0;
+	jout_puts(&o, "}\n");
+	return jout_end(&o);
 }
 
 static int dump_document(FILE *out, json_t *doc, const struct model *m)

@@ -212,6 +212,31 @@ static size_t search_roots(const struct ctl *ctl, const char ***out)
 	return n;
 }
 
+/* IPCSCOPE_THREADS: how many threads walk /proc (default: one per CPU). */
+static int scan_threads(void)
+{
+	const char *s = getenv("IPCSCOPE_THREADS");
+	uint64_t v;
+
+	return s && parse_u64(s, &v) && v >= 1 && v <= 64 ? (int)v : 0;
+}
+
+/* Pipe fill levels cost four system calls a pipe: read them only when
+ * something will show them. */
+static bool wants_fill(const struct ctl *ctl)
+{
+	int q = column_lookup("QUEUED");
+
+	if (ctl->json || ctl->cmd == CMD_SHOW)
+		return true;
+	if (ctl->sort_col == q)
+		return true;
+	for (size_t i = 0; i < ctl->ro.ncols; i++)
+		if (ctl->ro.cols[i] == q)
+			return true;
+	return false;
+}
+
 static int scan(struct ctl *ctl, struct model *m)
 {
 	const char **roots = NULL;
@@ -221,6 +246,8 @@ static int scan(struct ctl *ctl, struct model *m)
 		.mqueue_asked = ctl->filter.types != IPC_ALL_TYPES &&
 				(ctl->filter.types & IPC_TYPE_BIT(IPC_MQUEUE)),
 		.search = ctl->cmd & (CMD_LEAKS | CMD_CLEAN | CMD_SUMMARY),
+		.want_fill = wants_fill(ctl),
+		.threads = scan_threads(),
 	};
 	int rc;
 
@@ -797,6 +824,7 @@ int main(int argc, char **argv)
 
 	setlocale(LC_ALL, "");
 	esc_init();
+	json_prepare();
 
 	root = getenv("IPCSCOPE_ROOT");
 	if (root && *root && (rc = pio_init(root)) < 0)

@@ -2,6 +2,7 @@
  * after the process closed its fd. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -136,8 +137,53 @@ static bool sysv_name(const char *path, size_t len, int32_t *key)
 
 /* An attached SysV segment: its maps inode is the shmid, unique only
  * within the process's IPC namespace. */
+/* The objects this process maps, so each gets one mapping holder however
+ * many ranges it spans: with threads, another process's holders may have
+ * been appended in between. */
+struct mapped_set {
+	const struct ipc_obj **v;
+	size_t n, cap;
+};
+
+static bool mapped_once(struct mapped_set *ms, const struct ipc_obj *o)
+{
+	for (size_t i = ms->n; i-- > 0;)
+		if (ms->v[i] == o)
+			return false;
+	if (ms->n == ms->cap) {
+		ms->cap = ms->cap ? ms->cap * 2 : 16;
+		ms->v = xreallocarray(ms->v, ms->cap, sizeof(*ms->v));
+	}
+	ms->v[ms->n++] = o;
+	return true;
+}
+
+static uint8_t maps_mode(const struct maps_line *ml)
+{
+	return (uint8_t)((ml->read ? MODE_R : 0) | (ml->write ? MODE_W : 0));
+}
+
+static void add_mapping(struct scan_ctx *c, struct ipc_obj *o, struct ipc_proc *p,
+			const struct maps_line *ml, struct mapped_set *ms)
+{
+	scan_lock(c);
+	if (mapped_once(ms, o)) {
+		model_add_holder(o, p, -1, maps_mode(ml), true);
+	} else {
+		/* another range of the same object: widen the mode */
+		for (size_t i = o->nholders; i-- > 0;)
+			if (o->holders[i].proc == p && o->holders[i].mapped) {
+				o->holders[i].mode |= maps_mode(ml);
+				break;
+			}
+	}
+	scan_unlock(c);
+}
+
+/* An attached SysV segment: its maps inode is the shmid, unique only
+ * within the process's IPC namespace. */
 static void maps_sysv(struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir,
-		      const struct maps_line *ml, int32_t key)
+		      const struct maps_line *ml, int32_t key, struct mapped_set *ms)
 {
 	struct ipc_obj *o;
 	bool created;
@@ -146,6 +192,7 @@ static void maps_sysv(struct model *m, struct scan_ctx *c, struct ipc_proc *p, i
 		return;
 	if (!p->ipcns)
 		p->ipcns = c->rooted ? c->self_ipcns : proc_ipcns(piddir);
+	scan_lock(c);
 	o = model_get_ns(m, IPC_SYSVSHM, c->memfd_dev, ml->ino,
 			 p->ipcns ? p->ipcns : c->self_ipcns, &created);
 	if (created) {
@@ -153,8 +200,8 @@ static void maps_sysv(struct model *m, struct scan_ctx *c, struct ipc_proc *p, i
 		o->sysv.shmid = (int32_t)ml->ino;
 		o->sysv.key = key;
 	}
-	model_add_holder(o, p, -1, (uint8_t)((ml->read ? MODE_R : 0) | (ml->write ? MODE_W : 0)),
-			 true);
+	scan_unlock(c);
+	add_mapping(c, o, p, ml, ms);
 }
 
 static void maps_size(struct ipc_obj *o, struct scan_ctx *c, int piddir,
@@ -180,6 +227,7 @@ static void maps_size(struct ipc_obj *o, struct scan_ctx *c, int piddir,
 
 int maps_scan(struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir)
 {
+	struct mapped_set ms = { 0 };
 	const char *s, *end;
 	int rc;
 
@@ -202,7 +250,7 @@ int maps_scan(struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddi
 		    maps_parse_line(s, (size_t)(eol - s), &ml, &c->text) < 0 || ml.ino == 0)
 			goto next;
 		if (sysv_name(ml.path, ml.pathlen, &key)) {
-			maps_sysv(m, c, p, piddir, &ml, key);
+			maps_sysv(m, c, p, piddir, &ml, key, &ms);
 			goto next;
 		}
 		if (!(c->types & (IPC_TYPE_BIT(IPC_SHM) | IPC_TYPE_BIT(IPC_SEM) | IPC_TYPE_BIT(IPC_MEMFD))))
@@ -216,15 +264,18 @@ int maps_scan(struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddi
 		else
 			goto next;
 
+		scan_lock(c);
 		o = model_get(m, type, ml.dev, ml.ino, &created);
+		scan_unlock(c);
 		if (created) {
+			/* only this thread has it: name it outside the lock */
 			fd_name_object(o, c, piddir, ml.path, ml.pathlen);
 			maps_size(o, c, piddir, &ml);
 		}
-		model_add_holder(o, p, -1,
-				 (uint8_t)((ml.read ? MODE_R : 0) | (ml.write ? MODE_W : 0)), true);
+		add_mapping(c, o, p, &ml, &ms);
 next:
 		s = eol + 1;
 	}
+	free(ms.v);
 	return 0;
 }

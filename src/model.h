@@ -115,6 +115,7 @@ enum leak_reason {
 
 /* Fill level of a pipe or FIFO, read through a duplicate of a holder's fd. */
 struct ipc_pipe {
+	bool probing;		/* a thread is reading it */
 	bool has_fill;
 	uint32_t queued;
 	uint32_t capacity;

@@ -68,6 +68,8 @@ void columns_sort(struct model *m, int col, bool descending, const struct render
 /* 0, or -1 after a write error (errno set). */
 int table_render(FILE *out, const struct model *m, const struct render_opts *ro);
 int json_render(FILE *out, const struct model *m, const struct render_opts *ro);
+/* Call before any thread renders JSON. */
+void json_prepare(void);
 /* ipcscope show: every visible object in full, one field per line. */
 int detail_render(FILE *out, const struct model *m, const struct render_opts *ro);
 

@@ -69,40 +69,102 @@ static void scan_mqueue(struct model *m, struct scan_ctx *c, const char *dir, bo
 		model_warn(m, "cannot read the message queues in %s: %s", dir, strerror(-rc));
 }
 
-static void scan_procs(struct model *m, struct scan_ctx *c)
+static void scan_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
+		     struct model_stats *st)
 {
-	for (size_t i = 0; i < m->nprocs; i++) {
-		struct ipc_proc *p = m->procs[i];
-		int piddir, rc;
+	int piddir, rc;
 
-		piddir = proc_open(p);
-		if (piddir < 0) {
-			if (piddir == -EACCES) {
-				p->denied = true;
-				m->stats.denied++;
-			} else {
-				m->stats.vanished++;
-			}
-			continue;
-		}
-		rc = fd_scan(m, c, p, piddir);
-		if (rc == -EACCES || rc == -EPERM) {
+	piddir = proc_open(p);
+	if (piddir < 0) {
+		if (piddir == -EACCES) {
 			p->denied = true;
-			m->stats.denied++;
-		} else if (rc == 0 && (c->types & MAPS_TYPES)) {
-			rc = maps_scan(m, c, p, piddir);
-			if ((rc == -EACCES || rc == -EPERM) && !p->denied) {
-				p->denied = true;
-				m->stats.denied++;
-			}
+			st->denied++;
+		} else {
+			st->vanished++;
 		}
-		close(piddir);
+		return;
 	}
+	rc = fd_scan(m, c, p, piddir);
+	if (rc == -EACCES || rc == -EPERM) {
+		p->denied = true;
+		st->denied++;
+	} else if (rc == 0 && (c->types & MAPS_TYPES)) {
+		rc = maps_scan(m, c, p, piddir);
+		if ((rc == -EACCES || rc == -EPERM) && !p->denied) {
+			p->denied = true;
+			st->denied++;
+		}
+	}
+	close(piddir);
+}
+
+struct walker {
+	pthread_t tid;
+	struct model *m;
+	struct scan_ctx c;	/* a copy: buffers and pidfd are per thread */
+	struct model_stats st;
+	size_t *next;		/* shared: the next process to take */
+};
+
+static void *walker_main(void *arg)
+{
+	struct walker *w = arg;
+
+	for (;;) {
+		size_t i = __atomic_fetch_add(w->next, 1, __ATOMIC_RELAXED);
+
+		if (i >= w->m->nprocs)
+			break;
+		scan_one(w->m, &w->c, w->m->procs[i], &w->st);
+	}
+	buf_free(&w->c.file);
+	buf_free(&w->c.text);
+	return NULL;
+}
+
+/* The walk of /proc/PID is nearly all system calls, which run in parallel
+ * well: one walker per CPU, each taking the next process when it is done. */
+static void scan_procs(struct model *m, struct scan_ctx *c, int threads)
+{
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	struct walker *w;
+	size_t next = 0;
+	int n = threads > 0 ? threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n > 8)
+		n = 8;
+	if (n <= 1 || c->rooted || m->nprocs < 64) {
+		for (size_t i = 0; i < m->nprocs; i++)
+			scan_one(m, c, m->procs[i], &m->stats);
+		return;
+	}
+	w = xcalloc((size_t)n, sizeof(*w));
+	c->lock = &lock;
+	for (int i = 0; i < n; i++) {
+		w[i].m = m;
+		w[i].c = *c;
+		memset(&w[i].c.file, 0, sizeof(w[i].c.file));
+		memset(&w[i].c.text, 0, sizeof(w[i].c.text));
+		w[i].next = &next;
+		if (pthread_create(&w[i].tid, NULL, walker_main, &w[i]) != 0) {
+			/* no thread: this one walks what is left */
+			w[i].tid = 0;
+			walker_main(&w[i]);
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		if (w[i].tid)
+			pthread_join(w[i].tid, NULL);
+		m->stats.denied += w[i].st.denied;
+		m->stats.vanished += w[i].st.vanished;
+	}
+	c->lock = NULL;
+	free(w);
 }
 
 int scan_run(struct model *m, const struct scan_opts *opts)
 {
-	struct scan_ctx c = { .types = opts->types, .pidfd = -1 };
+	struct scan_ctx c = { .types = opts->types, .pidfd = -1, .want_fill = opts->want_fill };
 	int rc;
 
 	c.rooted = pio_rerooted();
@@ -124,7 +186,7 @@ int scan_run(struct model *m, const struct scan_opts *opts)
 	if (rc < 0)
 		goto out;
 	m->stats.procs = m->nprocs;
-	scan_procs(m, &c);
+	scan_procs(m, &c, opts->threads);
 	if (c.types & IPC_TYPE_BIT(IPC_UNIX))
 		unix_collect(m, &c);
 	model_prune(m, keep_object);

@@ -87,16 +87,19 @@ teardown() { common_teardown; }
 }
 
 @test "summary: counts per type, top processes, leaks, unreadable processes" {
-	mk m many count=30
+	# more objects than any other process is likely to hold, to be on top
+	mk m many count=300
 	mk o shm-orphan name="$SHM_PREFIX-sum" size=16384
 	run --separate-stderr "$IPCSCOPE" summary --json
 	assert_success
 	local j=$output
-	[ "$(jq '[.types[] | select(.type == "pipe")][0].objects' <<<"$j")" -ge 30 ]
-	[ "$(jq '[.types[] | select(.type == "pipe")][0].holders' <<<"$j")" -ge 60 ]
+	[ "$(jq '[.types[] | select(.type == "pipe")][0].objects' <<<"$j")" -ge 300 ]
+	[ "$(jq '[.types[] | select(.type == "pipe")][0].holders' <<<"$j")" -ge 600 ]
 	assert_equal "$(jq -r '[.types[].type] | join(",")' <<<"$j")" "fifo,pipe,unix,shm,memfd,sem,sysvshm,mqueue"
-	# the helper with 30 pipes (60 fds) holds 30 objects
-	assert_equal "$(jq --argjson p "$m_pid" '[.top_processes[] | select(.pid == $p)][0].objects' <<<"$j")" 30
+	# the helper with 300 pipes (600 fds) holds 300 objects, and the list
+	# is in descending order
+	assert_equal "$(jq --argjson p "$m_pid" '[.top_processes[] | select(.pid == $p)][0].objects' <<<"$j")" 300
+	jq -e '[.top_processes[].objects] | . == (sort | reverse)' <<<"$j"
 	[ "$(jq '[.leaks[] | select(.reason == "orphaned-shm")][0].objects' <<<"$j")" -ge 1 ]
 	[ "$(jq '[.leaks[] | select(.reason == "orphaned-shm")][0].size' <<<"$j")" -ge 16384 ]
 	[ "$(jq '.processes.total' <<<"$j")" -gt 2 ]
@@ -104,7 +107,7 @@ teardown() { common_teardown; }
 	run --separate-stderr "$IPCSCOPE" summary
 	assert_success
 	assert_line --index 0 --regexp '^TYPE +OBJECTS +HOLDERS +SIZE +RESIDENT$'
-	assert_line --regexp "^$m_pid/mkipc \\($(id -un)\\) +30\$"
+	assert_line --regexp "^$m_pid/mkipc \\($(id -un)\\) +300\$"
 	assert_line --regexp '^processes: [0-9]+, not readable: [0-9]+$'
 }
 
