@@ -30,7 +30,7 @@ OBJS := $(patsubst src/%.c,$(OBJDIR)/%.o,$(SRCS))
 
 HELPER := tests/helpers/mkipc
 
-.PHONY: all check test install uninstall clean bench deps deps-check
+.PHONY: all check test install uninstall clean bench deps deps-check fuzz fuzz-build fuzz-regress
 
 all: ipcscope
 
@@ -77,9 +77,18 @@ BENCH_BINS := tests/bench/workload tests/bench/floor
 tests/bench/%: tests/bench/%.c
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $< -lrt
 
+# libFuzzer targets for every parser of kernel text (clang).
+FUZZ_SECONDS ?= 60
+fuzz-build:
+	bash tests/fuzz/run-fuzz.sh build
+fuzz:
+	bash tests/fuzz/run-fuzz.sh run $(FUZZ_SECONDS)
+fuzz-regress:
+	bash tests/fuzz/run-fuzz.sh regress
+
 # Timings live here, never in `make check`.
 bench: ipcscope $(BENCH_BINS)
 	bash tests/bench/run-bench.sh ./ipcscope
 
 clean:
-	rm -rf build build-san ipcscope $(HELPER) tests/bench/workload tests/bench/floor
+	rm -rf build build-san ipcscope $(HELPER) tests/bench/workload tests/bench/floor tests/fuzz/out

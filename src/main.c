@@ -180,6 +180,8 @@ static bool want_color(const char *when)
 
 static void print_warnings(const struct model *m)
 {
+	/* what went to stdout comes first, should both reach one place */
+	fflush(stdout);
 	for (size_t i = 0; i < m->nwarnings; i++)
 		if (!m->warn_quiet[i])
 			fprintf(stderr, "%s: %s\n", prog, m->warnings[i]);

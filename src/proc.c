@@ -184,10 +184,11 @@ out:
 	return rc;
 }
 
-int proc_open(const struct ipc_proc *p)
+int proc_open(struct ipc_proc *p)
 {
 	unsigned long long start;
 	char path[32], sbuf[1024];
+	const char *l, *r;
 	ssize_t n;
 	int dfd, sfd;
 
@@ -205,6 +206,14 @@ int proc_open(const struct ipc_proc *p)
 	if (n <= 0 || proc_parse_stat_start(sbuf, (size_t)n, &start) < 0 ||
 	    start != p->start)
 		goto gone;
+	/* libproc2 hands comm over with odd bytes replaced by '?'; stat has
+	 * the exact bytes, which the JSON keeps losslessly */
+	l = memchr(sbuf, '(', (size_t)n);
+	r = memrchr(sbuf, ')', (size_t)n);
+	if (l && r && r > l) {
+		free(p->comm);
+		p->comm = xmemdup(l + 1, (size_t)(r - l - 1));
+	}
 	return dfd;
 gone:
 	close(dfd);

@@ -12,8 +12,9 @@ int proc_collect(struct model *m);
 
 /* Opens /proc/PID as a directory and checks, by start time, that it is
  * still the process proc_collect() saw. A dirfd, or -errno: -ESRCH when the
- * process exited or its pid now belongs to another one. */
-int proc_open(const struct ipc_proc *p);
+ * process exited or its pid now belongs to another one. Also takes the
+ * exact comm bytes from stat. */
+int proc_open(struct ipc_proc *p);
 
 /* The network namespace inode of the process behind piddir; 0 if unknown. */
 uint64_t proc_netns(int piddir);

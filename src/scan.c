@@ -1,6 +1,7 @@
 /* collect → link: runs the collectors in order and leaves a consistent
  * model behind. */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -186,6 +187,9 @@ int scan_run(struct model *m, const struct scan_opts *opts)
 	if (rc < 0)
 		goto out;
 	m->stats.procs = m->nprocs;
+	/* for the pid-reuse test: a window between the process list and the walk */
+	if (getenv("IPCSCOPE_TEST_PAUSE_AFTER_PROCS"))
+		raise(SIGSTOP);
 	scan_procs(m, &c, opts->threads);
 	if (c.types & IPC_TYPE_BIT(IPC_UNIX))
 		unix_collect(m, &c);

@@ -1,0 +1,22 @@
+/* libFuzzer target: fd_parse_fdinfo(), the text of /proc/PID/fdinfo/N. */
+#include "fuzz_common.h"
+
+#include "collect.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *buf = fuzz_dup(data, size);
+	uint64_t ino = 0;
+	int mode = -1, mode2 = -1, rc, rc2;
+
+	rc = fd_parse_fdinfo(buf, size, &mode, &ino);
+	if (rc == 0)
+		FUZZ_CHECK(mode >= 0 && mode <= (MODE_R | MODE_W));
+	fuzz_touch_val(ino ^ (uint64_t)mode);
+	/* ino is optional; without it the verdict must not change */
+	rc2 = fd_parse_fdinfo(buf, size, &mode2, NULL);
+	FUZZ_CHECK(rc2 == rc);
+	FUZZ_CHECK(rc != 0 || mode2 == mode);
+	free(buf);
+	return 0;
+}
