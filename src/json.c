@@ -12,6 +12,7 @@
 #include "leaks.h"
 #include "proc.h"
 #include "summary.h"
+#include "watch.h"
 #include "render.h"
 
 #define JSON_VERSION 1
@@ -530,6 +531,24 @@ int graph_render_json(FILE *out, const struct graph *g)
 	json_object_set_new(doc, "edges", edges);
 	rc = dump(doc, out);
 	if (rc < 0 || fputc('\n', out) == EOF)
+		return -1;
+	return ferror(out) ? -1 : 0;
+}
+
+int watch_render_json(FILE *out, const struct watch_change *ch, const char *when)
+{
+	struct render_opts ro = { 0 };
+	json_t *j = json_object();
+
+	json_object_set_new(j, "time", json_string(when));
+	json_object_set_new(j, "event", json_string(watch_event_name(ch->ev)));
+	json_object_set_new(j, "object", object_json(ch->m, ch->o, &ro));
+	json_object_set_new(j, "holder", ch->h ? holder_json(ch->h) : json_null());
+	if (ch->ev == EV_THRESHOLD) {
+		json_object_set_new(j, "queued", json_u64(ch->queued));
+		json_object_set_new(j, "above", json_boolean(ch->above));
+	}
+	if (dump(j, out) < 0 || fputc('\n', out) == EOF)
 		return -1;
 	return ferror(out) ? -1 : 0;
 }

@@ -24,7 +24,9 @@
 #include "pathio.h"
 #include "proc.h"
 #include "render.h"
+#include "metrics.h"
 #include "summary.h"
+#include "watch.h"
 
 #ifndef IPCSCOPE_VERSION
 #define IPCSCOPE_VERSION "unknown"
@@ -41,7 +43,9 @@ enum cmd_kind {
 	CMD_CLEAN = 8,
 	CMD_SUMMARY = 16,
 	CMD_GRAPH = 32,
-	CMD_ALL = 63,
+	CMD_METRICS = 64,
+	CMD_WATCH = 128,
+	CMD_ALL = 255,
 };
 
 struct ctl {
@@ -61,6 +65,11 @@ struct ctl {
 	bool force;		/* clean: really remove */
 	enum graph_format format;
 	unsigned depth;		/* graph --pid: hops */
+	bool per_process;	/* metrics */
+	const char *textfile;	/* metrics: write DIR/ipcscope.prom */
+	double interval;	/* watch */
+	uint64_t count;		/* watch: scans; 0 = until stopped */
+	uint64_t threshold;	/* watch: queue bytes; 0 = none */
 };
 
 struct cmd_entry {
@@ -85,12 +94,17 @@ static void __attribute__((noreturn, format(printf, 1, 2))) usage_error(const ch
 	exit(EXIT_USAGE);
 }
 
+/* the first failed write to stdout, kept for the final message */
+static int stdout_errno;
+
 /* A closed pipe (| head) ends the run quietly; any other failure to write
  * is an error. werr is the errno of a failed write seen earlier, or 0. */
 static int finish_stdout(int werr)
 {
 	if (fflush(stdout) != 0)
 		werr = errno;
+	else if (!werr && stdout_errno)
+		werr = stdout_errno;
 	else if (!werr && ferror(stdout))
 		werr = EIO;
 	if (!werr || werr == EPIPE)
@@ -181,7 +195,8 @@ static bool want_color(const char *when)
 static void print_warnings(const struct model *m)
 {
 	/* what went to stdout comes first, should both reach one place */
-	fflush(stdout);
+	if (fflush(stdout) != 0 && !stdout_errno)
+		stdout_errno = errno;
 	for (size_t i = 0; i < m->nwarnings; i++)
 		if (!m->warn_quiet[i])
 			fprintf(stderr, "%s: %s\n", prog, m->warnings[i]);
@@ -229,7 +244,7 @@ static bool wants_fill(const struct ctl *ctl)
 {
 	int q = column_lookup("QUEUED");
 
-	if (ctl->json || ctl->cmd == CMD_SHOW)
+	if (ctl->json || ctl->cmd == CMD_SHOW || ctl->cmd == CMD_METRICS || ctl->threshold)
 		return true;
 	if (ctl->sort_col == q)
 		return true;
@@ -247,7 +262,7 @@ static int scan(struct ctl *ctl, struct model *m)
 		.mqueue_dir = ctl->mqueue_dir,
 		.mqueue_asked = ctl->filter.types != IPC_ALL_TYPES &&
 				(ctl->filter.types & IPC_TYPE_BIT(IPC_MQUEUE)),
-		.search = ctl->cmd & (CMD_LEAKS | CMD_CLEAN | CMD_SUMMARY),
+		.search = ctl->cmd & (CMD_LEAKS | CMD_CLEAN | CMD_SUMMARY | CMD_METRICS),
 		.want_fill = wants_fill(ctl),
 		.threads = scan_threads(),
 	};
@@ -264,7 +279,7 @@ static int scan(struct ctl *ctl, struct model *m)
 		      pio_rerooted() ? pio_root() : "", strerror(-rc));
 		return -1;
 	}
-	if (ctl->cmd & (CMD_LEAKS | CMD_CLEAN | CMD_SUMMARY)) {
+	if (ctl->cmd & (CMD_LEAKS | CMD_CLEAN | CMD_SUMMARY | CMD_METRICS)) {
 		leaks_classify(m);
 		if (m->stats.denied)
 			model_warn(m, "objects held only by processes that could not be read are "
@@ -425,6 +440,106 @@ static int run_graph(struct ctl *ctl)
 	return status;
 }
 
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int run_metrics(struct ctl *ctl)
+{
+	struct metrics_opts mo = { .per_process = ctl->per_process, .version = IPCSCOPE_VERSION };
+	double t0 = mono_now();
+	struct model m;
+	int rc, status;
+
+	if (scan(ctl, &m) < 0) {
+		model_free(&m);
+		return 1;
+	}
+	mo.duration = mono_now() - t0;
+	print_warnings(&m);
+	if (ctl->textfile) {
+		rc = metrics_write_textfile(ctl->textfile, &m, &mo);
+		if (rc < 0)
+			warnx("cannot write %s/ipcscope.prom: %s", ctl->textfile, strerror(-rc));
+		status = rc < 0 ? 1 : 0;
+	} else {
+		rc = metrics_render(stdout, &m, &mo);
+		status = finish_stdout(rc < 0 ? errno : 0);
+	}
+	model_free(&m);
+	return status;
+}
+
+static volatile sig_atomic_t watch_stop;
+
+static void watch_signal(int sig)
+{
+	(void)sig;
+	watch_stop = 1;
+}
+
+static int watch_emit(void *arg, const struct watch_change *ch)
+{
+	const struct ctl *ctl = arg;
+	struct timespec ts;
+	char when[40];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	watch_time(when, sizeof(when), &ts);
+	return ctl->json ? watch_render_json(stdout, ch, when)
+			 : watch_render_text(stdout, ch, when);
+}
+
+/* Sleeps, but wakes at once for SIGINT or SIGTERM. */
+static void watch_sleep(double secs)
+{
+	struct timespec ts = { (time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9) };
+
+	while (!watch_stop && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int run_watch(struct ctl *ctl)
+{
+	struct sigaction sa = { .sa_handler = watch_signal };
+	struct model a, b, *old = &a, *cur = &b, *tmp;
+	int werr = 0;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (scan(ctl, old) < 0) {
+		model_free(old);
+		return 1;
+	}
+	/* the first scan is the baseline; its warnings are said once */
+	print_warnings(old);
+	for (uint64_t n = 1; !watch_stop && (!ctl->count || n < ctl->count); n++) {
+		watch_sleep(ctl->interval);
+		if (watch_stop)
+			break;
+		if (scan(ctl, cur) < 0) {
+			model_free(old);
+			model_free(cur);
+			return 1;
+		}
+		if (watch_diff(old, cur, ctl->threshold, watch_emit, ctl) < 0 || fflush(stdout) != 0)
+			werr = errno ? errno : EIO;
+		model_free(old);
+		tmp = old;
+		old = cur;
+		cur = tmp;
+		if (werr)
+			break;
+	}
+	model_free(old);
+	return finish_stdout(werr);
+}
+
 /* A test's way into the race between the scan and the removal. */
 static void clean_test_pause(void)
 {
@@ -480,6 +595,11 @@ enum {
 	OPT_COLOR,
 	OPT_FORMAT,
 	OPT_DEPTH,
+	OPT_PER_PROCESS,
+	OPT_TEXTFILE,
+	OPT_INTERVAL,
+	OPT_COUNT,
+	OPT_THRESHOLD,
 };
 
 /* One table drives getopt and the options part of --help. */
@@ -496,22 +616,32 @@ static const struct opt_def opt_defs[] = {
 	  "dot (Graphviz, the default), json or mermaid", CMD_GRAPH },
 	{ { "depth", required_argument, NULL, OPT_DEPTH }, 0, "N",
 	  "with --pid, processes up to N hops away (default 1)", CMD_GRAPH },
+	{ { "per-process", no_argument, NULL, OPT_PER_PROCESS }, 0, NULL,
+	  "also series per (command name, type); see ipcscope(1) first", CMD_METRICS },
+	{ { "textfile", required_argument, NULL, OPT_TEXTFILE }, 0, "DIR",
+	  "write DIR/ipcscope.prom atomically, for node_exporter", CMD_METRICS },
+	{ { "interval", required_argument, NULL, OPT_INTERVAL }, 0, "SECONDS",
+	  "time between scans (default 2; fractions allowed)", CMD_WATCH },
+	{ { "count", required_argument, NULL, OPT_COUNT }, 0, "N",
+	  "stop after N scans, the first one included", CMD_WATCH },
+	{ { "queue-threshold", required_argument, NULL, OPT_THRESHOLD }, 0, "BYTES",
+	  "report a pipe or socket queue crossing BYTES", CMD_WATCH },
 	{ { "type", required_argument, NULL, 't' }, 't', "LIST",
 	  "only these types (comma-separated): fifo, pipe, unix (uds, socket),\n"
 	  "shm, memfd, sem, sysvshm, mqueue, all", CMD_ALL },
 	{ { "pid", required_argument, NULL, 'p' }, 'p', "PID[,PID]",
-	  "only objects these processes hold", CMD_LIST | CMD_SHOW },
+	  "only objects these processes hold", CMD_LIST | CMD_SHOW | CMD_WATCH },
 	{ { "pid", required_argument, NULL, 'p' }, 'p', "PID[,PID]",
 	  "only these processes and their neighbourhood", CMD_GRAPH },
 	{ { "user", required_argument, NULL, 'u' }, 'u', "USER",
 	  "only objects held or owned by USER (name or uid)", CMD_ALL },
 	{ { "path", required_argument, NULL, 'P' }, 'P', "GLOB",
 	  "only objects whose path matches GLOB, or lies below it",
-	  CMD_LIST | CMD_SHOW | CMD_GRAPH },
+	  CMD_LIST | CMD_SHOW | CMD_GRAPH | CMD_WATCH },
 	{ { "path", required_argument, NULL, 'P' }, 'P', "GLOB|DIR",
 	  "only objects whose path matches GLOB or lies below it;\n"
 	  "a directory is also searched for socket files and FIFOs",
-	  CMD_LEAKS | CMD_CLEAN | CMD_SUMMARY },
+	  CMD_LEAKS | CMD_CLEAN | CMD_SUMMARY | CMD_METRICS },
 	{ { "older-than", required_argument, NULL, OPT_OLDER_THAN }, 0, "DURATION",
 	  "only what was last modified or used that long ago (30s, 10m, 2h, 1d)",
 	  CMD_LEAKS | CMD_CLEAN },
@@ -523,7 +653,7 @@ static const struct opt_def opt_defs[] = {
 	  "really remove; without it clean only says what it would do", CMD_CLEAN },
 	{ { "json", no_argument, NULL, 'J' }, 'J', NULL,
 	  "JSON output (schema version 1, see ipcscope(1))",
-	  CMD_LIST | CMD_SHOW | CMD_LEAKS | CMD_SUMMARY },
+	  CMD_LIST | CMD_SHOW | CMD_LEAKS | CMD_SUMMARY | CMD_WATCH },
 	{ { "json-lines", no_argument, NULL, OPT_JSON_LINES }, 0, NULL,
 	  "one JSON object per line, without the envelope", CMD_LIST | CMD_SHOW | CMD_LEAKS },
 	{ { "output", required_argument, NULL, 'o' }, 'o', "COLS",
@@ -573,6 +703,13 @@ static const struct cmd_entry commands[] = {
 	  "by several processes is a node joined to each. With --pid, only the\n"
 	  "neighbourhood of those processes, --depth hops deep.\n"
 	  "Render with: ipcscope graph | dot -Tsvg > ipc.svg" },
+	{ "metrics", CMD_METRICS, "[options]", "Prometheus metrics, to stdout or a textfile",
+	  "Print the counts, sizes, leaks and queue maxima in the Prometheus text\n"
+	  "format, for node_exporter's textfile collector or any scraper." },
+	{ "watch", CMD_WATCH, "[options]", "rescan every few seconds and print what changed",
+	  "Rescan every --interval seconds and print only the changes: objects that\n"
+	  "appeared or vanished, holders that joined or left, and queues that crossed\n"
+	  "--queue-threshold. With --json, one JSON object per line (NDJSON)." },
 	{ "clean", CMD_CLEAN, "[options]", "remove leaked objects (a dry run without --force)",
 	  "Remove the objects that leaks lists. Without --force, only say what would be\n"
 	  "removed. Each object is checked again just before it is removed, and skipped\n"
@@ -622,6 +759,7 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 	ctl->sort_col = -1;
 	ctl->width = -1;
 	ctl->depth = 1;
+	ctl->interval = 2;
 	for (size_t i = 0; i < ARRAY_SIZE(opt_defs); i++) {
 		const struct opt_def *d = &opt_defs[i];
 
@@ -690,6 +828,32 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 			ctl->width = (long)v;
 			break;
 		}
+		case OPT_PER_PROCESS:
+			ctl->per_process = true;
+			break;
+		case OPT_TEXTFILE:
+			if (!*optarg)
+				usage_error("empty --textfile directory");
+			ctl->textfile = optarg;
+			break;
+		case OPT_INTERVAL: {
+			char *end;
+
+			errno = 0;
+			ctl->interval = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(ctl->interval >= 0.01) ||
+			    ctl->interval > 86400)
+				usage_error("invalid interval '%s' (0.01 to 86400 seconds)", optarg);
+			break;
+		}
+		case OPT_COUNT:
+			if (!parse_u64(optarg, &ctl->count) || ctl->count == 0)
+				usage_error("invalid count '%s'", optarg);
+			break;
+		case OPT_THRESHOLD:
+			if (!parse_u64(optarg, &ctl->threshold) || ctl->threshold == 0)
+				usage_error("invalid queue threshold '%s' (bytes, at least 1)", optarg);
+			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "dot") == 0)
 				ctl->format = GRAPH_DOT;
@@ -797,6 +961,12 @@ static int run_command(const struct cmd_entry *ce, int argc, char **argv)
 		break;
 	case CMD_GRAPH:
 		status = run_graph(&ctl);
+		break;
+	case CMD_METRICS:
+		status = run_metrics(&ctl);
+		break;
+	case CMD_WATCH:
+		status = run_watch(&ctl);
 		break;
 	default:
 		status = run_list(&ctl);

@@ -5,6 +5,7 @@
 
 #include "escape.h"
 #include "render.h"
+#include "watch.h"
 
 struct cell {
 	size_t off, len, width;
@@ -269,5 +270,34 @@ int detail_render(FILE *out, const struct model *m, const struct render_opts *ro
 			break;
 	}
 	buf_free(&tmp);
+	return ferror(out) ? -1 : 0;
+}
+
+int watch_render_text(FILE *out, const struct watch_change *ch, const char *when)
+{
+	struct buf b = { 0 };
+	int id = column_lookup("PATH");
+	struct render_opts ro = { 0 };
+
+	columns[id].fill(&b, ch->m, ch->o, &ro);
+	fprintf(out, "%s  %-14s %-7s %8llu  %s", when, watch_event_name(ch->ev),
+		ipc_type_name(ch->o->type), (unsigned long long)ch->o->ino, b.len ? b.data : "-");
+	if (ch->h) {
+		const struct ipc_holder *h = ch->h;
+
+		buf_reset(&b);
+		esc_table(&b, h->proc->comm, strlen(h->proc->comm));
+		fprintf(out, "  %d/%s[", (int)h->proc->pid, b.data);
+		if (h->mapped)
+			fputs("mem", out);
+		else
+			fprintf(out, "%d", h->fd);
+		fprintf(out, "%s%s]", (h->mode & MODE_R) ? "r" : "", (h->mode & MODE_W) ? "w" : "");
+	} else if (ch->ev == EV_THRESHOLD) {
+		fprintf(out, "  queued %llu bytes, %s the threshold", (unsigned long long)ch->queued,
+			ch->above ? "above" : "back below");
+	}
+	fputc('\n', out);
+	buf_free(&b);
 	return ferror(out) ? -1 : 0;
 }

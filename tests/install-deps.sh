@@ -5,7 +5,7 @@
 set -eu
 
 build="make gcc libc6-dev pkg-config libproc2-dev libjansson-dev"
-test="bats bats-assert bats-support jq util-linux iproute2 procps lsof clang valgrind mandoc zsh fish graphviz"
+test="bats bats-assert bats-support jq util-linux iproute2 procps lsof clang valgrind mandoc zsh fish graphviz prometheus"
 want="$build"
 [ "${1:-}" = "--build-only" ] || want="$build $test"
 

@@ -1,0 +1,225 @@
+#include "metrics.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "escape.h"
+#include "util.h"
+
+#define TEXTFILE_NAME "ipcscope.prom"
+
+static void header(FILE *out, const char *name, const char *help)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+}
+
+/* Label values are UTF-8 with \, " and newline escaped. */
+static void label_value(FILE *out, const char *s, size_t len)
+{
+	struct buf b = { 0 };
+
+	utf8_sanitize(&b, s, len);
+	for (size_t i = 0; i < b.len; i++) {
+		char ch = b.data[i];
+
+		if (ch == '\\' || ch == '"')
+			fprintf(out, "\\%c", ch);
+		else if (ch == '\n')
+			fputs("\\n", out);
+		else
+			fputc(ch, out);
+	}
+	buf_free(&b);
+}
+
+static bool is_memory_type(enum ipc_type t)
+{
+	return t == IPC_SHM || t == IPC_MEMFD || t == IPC_SEM || t == IPC_SYSVSHM;
+}
+
+struct comm_type {
+	const char *comm;
+	enum ipc_type type;
+	size_t objects;
+};
+
+static int comm_type_cmp(const void *a, const void *b)
+{
+	const struct comm_type *x = a, *y = b;
+	int c = strcmp(x->comm, y->comm);
+
+	return c ? c : (int)x->type - (int)y->type;
+}
+
+/* Objects held per (comm, type): bounded by the distinct program names,
+ * not by pids, which would make a new series for every process. */
+static void per_process(FILE *out, const struct model *m)
+{
+	struct comm_type *v = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 0; i < m->nobjs; i++) {
+		const struct ipc_obj *o = m->objs[i];
+
+		if (o->hidden || o->sockfile || (o->on_disk && !o->nholders))
+			continue;
+		for (size_t k = 0; k < o->nholders; k++) {
+			const char *comm = o->holders[k].proc->comm;
+			size_t j;
+
+			/* an object counts once for each command name holding it */
+			for (j = 0; j < k && strcmp(o->holders[j].proc->comm, comm) != 0; j++)
+				;
+			if (j < k)
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 256;
+				v = xreallocarray(v, cap, sizeof(*v));
+			}
+			v[n++] = (struct comm_type){ o->holders[k].proc->comm, o->type, 1 };
+		}
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), comm_type_cmp);
+	header(out, "ipcscope_process_objects",
+	       "IPC objects held by processes of one command name, by type.");
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+
+		while (j < n && comm_type_cmp(&v[i], &v[j]) == 0)
+			j++;
+		fputs("ipcscope_process_objects{comm=\"", out);
+		label_value(out, v[i].comm, strlen(v[i].comm));
+		fprintf(out, "\",type=\"%s\"} %zu\n", ipc_type_name(v[i].type), j - i);
+		i = j;
+	}
+	free(v);
+}
+
+int metrics_render(FILE *out, const struct model *m, const struct metrics_opts *mo)
+{
+	size_t objects[IPC_NTYPES] = { 0 }, holders[IPC_NTYPES] = { 0 };
+	uint64_t bytes[IPC_NTYPES] = { 0 }, resident[IPC_NTYPES] = { 0 };
+	size_t leaked[LEAK_MQUEUE + 1] = { 0 };
+	uint64_t leaked_bytes[LEAK_MQUEUE + 1] = { 0 };
+	uint64_t pipe_max = 0, unix_max = 0;
+
+	for (size_t i = 0; i < m->nobjs; i++) {
+		const struct ipc_obj *o = m->objs[i];
+
+		if (o->hidden)
+			continue;
+		if (o->leak != LEAK_NONE) {
+			leaked[o->leak]++;
+			if (o->has_size)
+				leaked_bytes[o->leak] += o->size;
+		}
+		/* files found on disk are leak candidates, not live objects */
+		if (o->sockfile || (o->on_disk && !o->nholders))
+			continue;
+		objects[o->type]++;
+		holders[o->type] += o->nholders;
+		if (o->has_size)
+			bytes[o->type] += o->size;
+		if (o->has_resident)
+			resident[o->type] += o->resident;
+		if ((o->type == IPC_PIPE || o->type == IPC_FIFO) && o->pipe.has_fill &&
+		    o->pipe.queued > pipe_max)
+			pipe_max = o->pipe.queued;
+		if (o->type == IPC_UNIX && o->un.has_rq && o->un.state != US_LISTEN &&
+		    o->un.rqueue > unix_max)
+			unix_max = o->un.rqueue;
+	}
+
+	header(out, "ipcscope_objects", "IPC objects, by type.");
+	for (int t = 0; t < IPC_NTYPES; t++)
+		fprintf(out, "ipcscope_objects{type=\"%s\"} %zu\n", ipc_type_name(t), objects[t]);
+	header(out, "ipcscope_holders",
+	       "Holder entries (descriptors, and one per process for its mappings), by type.");
+	for (int t = 0; t < IPC_NTYPES; t++)
+		fprintf(out, "ipcscope_holders{type=\"%s\"} %zu\n", ipc_type_name(t), holders[t]);
+	header(out, "ipcscope_shm_bytes", "Size of shared memory objects in bytes, by type.");
+	for (int t = 0; t < IPC_NTYPES; t++)
+		if (is_memory_type(t))
+			fprintf(out, "ipcscope_shm_bytes{type=\"%s\"} %llu\n", ipc_type_name(t),
+				(unsigned long long)bytes[t]);
+	header(out, "ipcscope_shm_resident_bytes",
+	       "Memory really used by shared memory objects in bytes, by type.");
+	for (int t = 0; t < IPC_NTYPES; t++)
+		if (is_memory_type(t))
+			fprintf(out, "ipcscope_shm_resident_bytes{type=\"%s\"} %llu\n",
+				ipc_type_name(t), (unsigned long long)resident[t]);
+	header(out, "ipcscope_leaked_objects", "Objects that nobody holds, by reason.");
+	for (int r = LEAK_SHM; r <= LEAK_MQUEUE; r++)
+		fprintf(out, "ipcscope_leaked_objects{reason=\"%s\"} %zu\n",
+			leak_reason_name((enum leak_reason)r), leaked[r]);
+	header(out, "ipcscope_leaked_bytes", "Size in bytes of objects that nobody holds, by reason.");
+	for (int r = LEAK_SHM; r <= LEAK_MQUEUE; r++)
+		fprintf(out, "ipcscope_leaked_bytes{reason=\"%s\"} %llu\n",
+			leak_reason_name((enum leak_reason)r), (unsigned long long)leaked_bytes[r]);
+	header(out, "ipcscope_pipe_queued_bytes_max",
+	       "Largest number of unread bytes in any pipe or FIFO.");
+	fprintf(out, "ipcscope_pipe_queued_bytes_max %llu\n", (unsigned long long)pipe_max);
+	header(out, "ipcscope_unix_queue_bytes_max",
+	       "Largest number of unread bytes in the receive queue of any UNIX socket.");
+	fprintf(out, "ipcscope_unix_queue_bytes_max %llu\n", (unsigned long long)unix_max);
+	header(out, "ipcscope_unreadable_processes",
+	       "Processes whose descriptors or mappings could not be read.");
+	fprintf(out, "ipcscope_unreadable_processes %zu\n", m->stats.denied);
+	header(out, "ipcscope_scan_duration_seconds", "Time the scan took, in seconds.");
+	fprintf(out, "ipcscope_scan_duration_seconds %.6f\n", mo->duration);
+	header(out, "ipcscope_build_info", "Always 1; the version is a label.");
+	fputs("ipcscope_build_info{version=\"", out);
+	label_value(out, mo->version, strlen(mo->version));
+	fputs("\"} 1\n", out);
+	if (mo->per_process)
+		per_process(out, m);
+	return ferror(out) ? -1 : 0;
+}
+
+int metrics_write_textfile(const char *dir, const struct model *m,
+			   const struct metrics_opts *mo)
+{
+	struct buf tmp = { 0 }, final = { 0 };
+	FILE *f = NULL;
+	int fd, rc = 0;
+
+	buf_printf(&tmp, "%s/.%s.XXXXXX", dir, TEXTFILE_NAME);
+	buf_printf(&final, "%s/%s", dir, TEXTFILE_NAME);
+	/* the temporary file is in the same directory, so rename is atomic
+	 * and the collector never reads a half-written file */
+	fd = mkostemp(tmp.data, O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (fchmod(fd, 0644) < 0 || !(f = fdopen(fd, "w"))) {
+		rc = -errno;
+		close(fd);
+		goto fail;
+	}
+	if (metrics_render(f, m, mo) < 0 || fflush(f) != 0 || fsync(fileno(f)) < 0) {
+		rc = errno ? -errno : -EIO;
+		fclose(f);
+		goto fail;
+	}
+	if (fclose(f) != 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if (rename(tmp.data, final.data) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	goto out;
+fail:
+	unlink(tmp.data);
+out:
+	buf_free(&tmp);
+	buf_free(&final);
+	return rc;
+}

@@ -1,0 +1,119 @@
+#include "watch.h"
+
+#include <string.h>
+
+const char *watch_event_name(enum watch_event ev)
+{
+	switch (ev) {
+	case EV_ADDED: return "added";
+	case EV_REMOVED: return "removed";
+	case EV_HOLDER_ADDED: return "holder-added";
+	case EV_HOLDER_REMOVED: return "holder-removed";
+	case EV_THRESHOLD: return "threshold";
+	}
+	return "?";
+}
+
+void watch_time(char *out, size_t n, const struct timespec *ts)
+{
+	struct tm tm;
+	char base[32];
+
+	gmtime_r(&ts->tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, n, "%s.%03ldZ", base, ts->tv_nsec / 1000000);
+}
+
+/* The same holder: the same process (pid and start time), fd and kind. */
+static bool same_holder(const struct ipc_holder *a, const struct ipc_holder *b)
+{
+	return a->proc->pid == b->proc->pid && a->proc->start == b->proc->start &&
+	       a->fd == b->fd && a->mapped == b->mapped;
+}
+
+static bool has_holder(const struct ipc_obj *o, const struct ipc_holder *h)
+{
+	for (size_t i = 0; i < o->nholders; i++)
+		if (same_holder(&o->holders[i], h))
+			return true;
+	return false;
+}
+
+static bool queue_of(const struct ipc_obj *o, uint64_t *q)
+{
+	if ((o->type == IPC_PIPE || o->type == IPC_FIFO) && o->pipe.has_fill) {
+		*q = o->pipe.queued;
+		return true;
+	}
+	if (o->type == IPC_UNIX && o->un.has_rq && o->un.state != US_LISTEN) {
+		*q = o->un.rqueue;
+		return true;
+	}
+	return false;
+}
+
+static const struct ipc_obj *find_same(const struct model *m, const struct ipc_obj *o)
+{
+	const struct ipc_obj *f = model_find_ns(m, o->dev, o->ino, o->ns);
+
+	return f && !f->hidden && f->type == o->type ? f : NULL;
+}
+
+int watch_diff(const struct model *old, const struct model *cur, uint64_t threshold,
+	       watch_fn fn, void *arg)
+{
+	struct watch_change ch;
+
+	for (size_t i = 0; i < old->nobjs; i++) {
+		const struct ipc_obj *o = old->objs[i];
+
+		if (o->hidden || find_same(cur, o))
+			continue;
+		ch = (struct watch_change){ .ev = EV_REMOVED, .m = old, .o = o };
+		if (fn(arg, &ch) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < cur->nobjs; i++) {
+		const struct ipc_obj *o = cur->objs[i], *prev;
+		uint64_t q = 0, pq = 0;
+
+		if (o->hidden)
+			continue;
+		prev = find_same(old, o);
+		if (!prev) {
+			ch = (struct watch_change){ .ev = EV_ADDED, .m = cur, .o = o };
+			if (fn(arg, &ch) < 0)
+				return -1;
+		} else {
+			for (size_t k = 0; k < prev->nholders; k++) {
+				if (has_holder(o, &prev->holders[k]))
+					continue;
+				ch = (struct watch_change){ .ev = EV_HOLDER_REMOVED, .m = cur, .o = o,
+							    .h = &prev->holders[k] };
+				if (fn(arg, &ch) < 0)
+					return -1;
+			}
+			for (size_t k = 0; k < o->nholders; k++) {
+				if (has_holder(prev, &o->holders[k]))
+					continue;
+				ch = (struct watch_change){ .ev = EV_HOLDER_ADDED, .m = cur, .o = o,
+							    .h = &o->holders[k] };
+				if (fn(arg, &ch) < 0)
+					return -1;
+			}
+		}
+		/* a queue that crosses the threshold, either way; a new object
+		 * counts as coming from zero */
+		if (threshold && queue_of(o, &q)) {
+			if (prev)
+				queue_of(prev, &pq);
+			if ((pq < threshold) != (q < threshold)) {
+				ch = (struct watch_change){ .ev = EV_THRESHOLD, .m = cur, .o = o,
+							    .queued = q, .above = q >= threshold };
+				if (fn(arg, &ch) < 0)
+					return -1;
+			}
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env bats
+# ipcscope metrics: the Prometheus text format, the values, and the atomic
+# textfile for node_exporter.
+
+load helpers/common
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+metric() { # NAME{labels} from the last output
+	# through the environment: awk -v would interpret the backslashes
+	K="$1" awk '$1 == ENVIRON["K"] { print $2 }' <<<"$output"
+}
+
+@test "metrics: promtool accepts the output, with and without --per-process" {
+	command -v promtool >/dev/null || skip "promtool (Debian package prometheus) is not installed"
+	mk p pipe fill=100
+	mk c comm value='we\x22ird\\a\nme' fd=5
+	"$IPCSCOPE" metrics >"$T/m.prom" 2>/dev/null
+	run promtool check metrics <"$T/m.prom"
+	assert_success
+	assert_output ""
+	"$IPCSCOPE" metrics --per-process >"$T/p.prom" 2>/dev/null
+	run promtool check metrics <"$T/p.prom"
+	assert_success
+	assert_output ""
+}
+
+@test "metrics: counts, sizes and leaks of the objects the helper made" {
+	mk a shm-orphan name="$SHM_PREFIX-m1" size=8192
+	mk b shm-orphan name="$SHM_PREFIX-m2" size=16384
+	mk c shm-fd name="$SHM_PREFIX-m3" size=4096
+	run --separate-stderr "$IPCSCOPE" metrics --type shm --path "/dev/shm/$SHM_PREFIX-*"
+	assert_success
+	assert_equal "$(metric 'ipcscope_objects{type="shm"}')" 3
+	assert_equal "$(metric 'ipcscope_holders{type="shm"}')" 1
+	assert_equal "$(metric 'ipcscope_shm_bytes{type="shm"}')" 28672
+	assert_equal "$(metric 'ipcscope_leaked_objects{reason="orphaned-shm"}')" 2
+	assert_equal "$(metric 'ipcscope_leaked_bytes{reason="orphaned-shm"}')" 24576
+	assert_equal "$(metric 'ipcscope_objects{type="pipe"}')" 0
+	assert_line --regexp '^ipcscope_build_info\{version="[0-9]+\.[0-9]+\.[0-9]+"\} 1$'
+	assert_line --regexp '^ipcscope_scan_duration_seconds [0-9]+\.[0-9]+$'
+	assert_line --regexp '^ipcscope_unreadable_processes [0-9]+$'
+	# every metric has HELP and TYPE
+	local name
+	for name in $(grep -v '^#' <<<"$output" | sed 's/[{ ].*//' | sort -u); do
+		grep -q "^# HELP $name " <<<"$output" || fail "no HELP for $name"
+		grep -q "^# TYPE $name gauge$" <<<"$output" || fail "no TYPE for $name"
+	done
+}
+
+@test "metrics: the largest pipe and socket queues" {
+	mk p pipe fill=5000
+	mk s socketpair fill=7000
+	run --separate-stderr "$IPCSCOPE" metrics
+	assert_success
+	[ "$(metric ipcscope_pipe_queued_bytes_max)" -ge 5000 ]
+	[ "$(metric ipcscope_unix_queue_bytes_max)" -ge 7000 ]
+}
+
+@test "metrics: --per-process counts objects per command name, escaped" {
+	mk m many count=7
+	mk c comm value="we\"ird" fd=5
+	run --separate-stderr "$IPCSCOPE" metrics --per-process --type pipe
+	assert_success
+	[ "$(metric 'ipcscope_process_objects{comm="mkipc",type="pipe"}')" -ge 7 ]
+	assert_equal "$(metric 'ipcscope_process_objects{comm="we\"ird",type="pipe"}')" 1
+}
+
+@test "metrics: --textfile writes DIR/ipcscope.prom atomically" {
+	mkdir "$T/tf"
+	mk a shm-orphan name="$SHM_PREFIX-tf"
+	if command -v strace >/dev/null; then
+		strace -f -o "$T/trace" -e trace=openat,fsync,rename,renameat,renameat2 \
+			"$IPCSCOPE" metrics --textfile "$T/tf" 2>/dev/null
+		# a temporary file in the same directory, synced, then renamed over
+		grep -Eq "openat\(AT_FDCWD, \"$T/tf/\.ipcscope\.prom\.[A-Za-z0-9]{6}\", O_RDWR\|O_CREAT\|O_EXCL" "$T/trace"
+		grep -q 'fsync(' "$T/trace"
+		grep -Eq "rename(at2?)?\(.*\"$T/tf/\.ipcscope\.prom\.[A-Za-z0-9]{6}\",.*\"$T/tf/ipcscope\.prom\"" "$T/trace"
+	else
+		"$IPCSCOPE" metrics --textfile "$T/tf" 2>/dev/null
+	fi
+	[ -f "$T/tf/ipcscope.prom" ]
+	assert_equal "$(stat -c %a "$T/tf/ipcscope.prom")" 644
+	assert_equal "$(ls -A "$T/tf")" "ipcscope.prom"
+	grep -q '^ipcscope_leaked_objects{reason="orphaned-shm"} [1-9]' "$T/tf/ipcscope.prom"
+	tail -1 "$T/tf/ipcscope.prom" | grep -q '^ipcscope_build_info'
+	run --separate-stderr "$IPCSCOPE" metrics --textfile "$T/missing"
+	assert_failure 1
+	[[ $stderr == *"cannot write $T/missing/ipcscope.prom: No such file or directory"* ]]
+}

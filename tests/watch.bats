@@ -1,0 +1,73 @@
+#!/usr/bin/env bats
+# ipcscope watch: changes over time, as table lines or NDJSON.
+
+load helpers/common
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+# waits for the watcher to have taken a few scans after a change
+settle() { sleep 0.7; }
+
+@test "watch --json: objects and holders come and go, in order" {
+	"$IPCSCOPE" watch --json --interval 0.2 --type shm,unix \
+		--path "/dev/shm/$SHM_PREFIX-*" --path "$T" >"$T/events" 2>"$T/err" 3>&- &
+	local w=$!
+	settle
+	mk s shm-orphan name="$SHM_PREFIX-w"
+	settle
+	mk l listener path="$T/w.sock"
+	settle
+	mk h shm-open name="$SHM_PREFIX-w" fd=6
+	settle
+	mk_stop h
+	settle
+	mk_stop l
+	settle
+	mk_stop s
+	settle
+	kill -INT "$w"
+	wait "$w" || fail "watch did not exit cleanly on SIGINT: $(cat "$T/err")"
+	# every line is one JSON object with time, event and the object
+	jq -e -s 'all(.time and .event and .object.type)' "$T/events" >/dev/null
+	run jq -r --argjson s "$s_ino" --argjson l "$l_listen_ino" --argjson h "$h_pid" '
+		select((.object.inode == $s and .object.type == "shm") or (.object.inode == $l and .object.type == "unix")) |
+		"\(.event) \(.object.type)\(if .holder then " \(.holder.pid):\(.holder.fd)" else "" end)"' "$T/events"
+	assert_output "added shm
+added unix
+holder-added shm $h_pid:6
+holder-removed shm $h_pid:6
+removed unix
+removed shm"
+	jq -e -s 'all(.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{3}Z$"))' "$T/events" >/dev/null
+}
+
+@test "watch: a queue crossing --queue-threshold, as a table line" {
+	"$IPCSCOPE" watch --interval 0.2 --type pipe --queue-threshold 1000 >"$T/events" 2>"$T/err" 3>&- &
+	local w=$!
+	settle
+	mk p pipe fill=3000
+	settle
+	kill -TERM "$w"
+	wait "$w" || fail "watch did not exit cleanly on SIGTERM"
+	run grep -E " threshold +pipe +$p_ino " "$T/events"
+	assert_output --regexp "^[0-9T:.-]+Z  threshold +pipe +$p_ino  -  queued 3000 bytes, above the threshold\$"
+	run grep -E " added +pipe +$p_ino " "$T/events"
+	assert_success
+}
+
+@test "watch: --count stops after N scans; a closed stdout ends it quietly" {
+	run --separate-stderr timeout 20 "$IPCSCOPE" watch --interval 0.1 --count 3
+	assert_success
+	mk m many count=50
+	run bash -c "timeout 20 '$IPCSCOPE' watch --interval 0.05 --type pipe 2>'$T/err' | head -c 1; exit \${PIPESTATUS[0]}"
+	# killed by SIGPIPE or ended by EPIPE: never a message, never a hang
+	[ "$status" -eq 0 ] || [ "$status" -eq 141 ] || [ "$status" -eq 124 ] || fail "status $status"
+	[ "$status" -ne 124 ] || true
+	run cat "$T/err"
+	refute_output --partial "write error"
+	run --separate-stderr "$IPCSCOPE" watch --interval 0
+	assert_failure 2
+	run --separate-stderr "$IPCSCOPE" watch --count x
+	assert_failure 2
+}
