@@ -78,6 +78,7 @@ struct cmd_entry {
 	const char *args;
 	const char *summary;
 	const char *description;
+	int (*run)(struct ctl *ctl);
 };
 
 static const char *prog = "ipcscope";
@@ -683,37 +684,45 @@ static const struct opt_def opt_defs[] = {
 static const struct cmd_entry commands[] = {
 	{ "list", CMD_LIST, "[options]", "list IPC objects and their holders (the default)",
 	  "List IPC objects (FIFOs, pipes, UNIX sockets, POSIX shm, memfds, semaphores,\n"
-	  "SysV shm, message queues) with the processes that hold them." },
+	  "SysV shm, message queues) with the processes that hold them.",
+	  run_list },
 	{ "show", CMD_SHOW, "[options] OBJECT", "show one object in full: holders, peer, queues",
 	  "Show one IPC object in full: its holders, its peer and the peer's holders,\n"
 	  "queues and fill level. OBJECT is a path (/tmp/app.sock, /dev/shm/seg), an\n"
-	  "@abstract socket name, pipe:[INO], socket:[INO] or an inode number." },
+	  "@abstract socket name, pipe:[INO], socket:[INO] or an inode number.",
+	  run_show },
 	{ "leaks", CMD_LEAKS, "[options]", "list what nobody holds: leaked shm, stale sockets",
 	  "List what nobody holds: shm and semaphores with no fd and no mapping, SysV\n"
 	  "segments attached nowhere, socket files no socket is bound to, FIFOs and\n"
 	  "message queues nobody has open. Socket files and FIFOs are searched for in\n"
-	  "/tmp, /run, /var/run, /var/tmp, /dev/shm, $XDG_RUNTIME_DIR and --path DIRs." },
+	  "/tmp, /run, /var/run, /var/tmp, /dev/shm, $XDG_RUNTIME_DIR and --path DIRs.",
+	  run_leaks },
 	{ "summary", CMD_SUMMARY, "[options]", "counts and bytes per type, top holders, leaks",
 	  "Count the objects, holders and bytes of each type, the processes that hold\n"
 	  "the most objects, the leaks by reason, and the processes that could not be\n"
-	  "read." },
+	  "read.",
+	  run_summary },
 	{ "graph", CMD_GRAPH, "[options]", "who talks to whom, for Graphviz, Mermaid or JSON",
 	  "Draw the processes that communicate through pipes, FIFOs, UNIX sockets and\n"
 	  "shared memory: processes are nodes, objects are edges, and an object shared\n"
 	  "by several processes is a node joined to each. With --pid, only the\n"
 	  "neighbourhood of those processes, --depth hops deep.\n"
-	  "Render with: ipcscope graph | dot -Tsvg > ipc.svg" },
+	  "Render with: ipcscope graph | dot -Tsvg > ipc.svg",
+	  run_graph },
 	{ "metrics", CMD_METRICS, "[options]", "Prometheus metrics, to stdout or a textfile",
 	  "Print the counts, sizes, leaks and queue maxima in the Prometheus text\n"
-	  "format, for node_exporter's textfile collector or any scraper." },
+	  "format, for node_exporter's textfile collector or any scraper.",
+	  run_metrics },
 	{ "watch", CMD_WATCH, "[options]", "rescan every few seconds and print what changed",
 	  "Rescan every --interval seconds and print only the changes: objects that\n"
 	  "appeared or vanished, holders that joined or left, and queues that crossed\n"
-	  "--queue-threshold. With --json, one JSON object per line (NDJSON)." },
+	  "--queue-threshold. With --json, one JSON object per line (NDJSON).",
+	  run_watch },
 	{ "clean", CMD_CLEAN, "[options]", "remove leaked objects (a dry run without --force)",
 	  "Remove the objects that leaks lists. Without --force, only say what would be\n"
 	  "removed. Each object is checked again just before it is removed, and skipped\n"
-	  "if it gained a holder or changed. Objects of other users need root." },
+	  "if it gained a holder or changed. Objects of other users need root.",
+	  run_clean },
 };
 
 static void usage_for(const struct cmd_entry *ce)
@@ -946,32 +955,7 @@ static int run_command(const struct cmd_entry *ce, int argc, char **argv)
 	}
 	if (first < argc)
 		usage_error("unexpected argument '%s'", argv[first]);
-	switch (ce->kind) {
-	case CMD_SHOW:
-		status = run_show(&ctl);
-		break;
-	case CMD_LEAKS:
-		status = run_leaks(&ctl);
-		break;
-	case CMD_CLEAN:
-		status = run_clean(&ctl);
-		break;
-	case CMD_SUMMARY:
-		status = run_summary(&ctl);
-		break;
-	case CMD_GRAPH:
-		status = run_graph(&ctl);
-		break;
-	case CMD_METRICS:
-		status = run_metrics(&ctl);
-		break;
-	case CMD_WATCH:
-		status = run_watch(&ctl);
-		break;
-	default:
-		status = run_list(&ctl);
-		break;
-	}
+	status = ce->run(&ctl);
 	filter_free(&ctl.filter);
 	return status;
 }

@@ -36,25 +36,41 @@ static void set_file_times(struct ipc_obj *o, const struct stat *st)
 	o->resident = (uint64_t)st->st_blocks * 512;
 }
 
+/* Opens a directory of IPC files, itself never through a symlink, and
+ * learns the device its objects live on. */
+static DIR *open_ipc_dir(const char *path, dev_t *dev, bool *have_dev, int *err)
+{
+	struct stat st;
+	DIR *dir;
+	int dfd;
+
+	dfd = pio_open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+	if (dfd < 0) {
+		*err = dfd;
+		return NULL;
+	}
+	if (fstat(dfd, &st) == 0) {
+		*dev = st.st_dev;
+		*have_dev = true;
+	}
+	dir = fdopendir(dfd);
+	if (!dir) {
+		*err = -errno;
+		close(dfd);
+	}
+	return dir;
+}
+
 int shm_scan_dir(struct model *m, struct scan_ctx *c)
 {
 	struct dirent *de;
 	struct stat st;
 	DIR *dir;
-	int dfd;
+	int err = 0;
 
-	dfd = pio_open(SHM_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-	if (dfd < 0)
-		return dfd;
-	if (fstat(dfd, &st) == 0) {
-		c->devshm_dev = st.st_dev;
-		c->have_devshm = true;
-	}
-	dir = fdopendir(dfd);
-	if (!dir) {
-		close(dfd);
-		return -errno;
-	}
+	dir = open_ipc_dir(SHM_DIR, &c->devshm_dev, &c->have_devshm, &err);
+	if (!dir)
+		return err;
 	while ((de = readdir(dir))) {
 		struct ipc_obj *o;
 		size_t namelen = strlen(de->d_name);
@@ -336,20 +352,11 @@ int mq_scan_dir(struct model *m, struct scan_ctx *c)
 	struct dirent *de;
 	struct stat st;
 	DIR *dir;
-	int dfd;
+	int err = 0;
 
-	dfd = pio_open(c->mqueue_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-	if (dfd < 0)
-		return dfd;
-	if (fstat(dfd, &st) == 0) {
-		c->mqueue_dev = st.st_dev;
-		c->have_mqueue = true;
-	}
-	dir = fdopendir(dfd);
-	if (!dir) {
-		close(dfd);
-		return -errno;
-	}
+	dir = open_ipc_dir(c->mqueue_dir, &c->mqueue_dev, &c->have_mqueue, &err);
+	if (!dir)
+		return err;
 	while ((de = readdir(dir))) {
 		struct ipc_obj *o;
 		int fd;

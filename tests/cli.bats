@@ -162,3 +162,21 @@ teardown() { common_teardown; }
 	run --separate-stderr "$IPCSCOPE" graph --format png
 	assert_failure 2
 }
+
+@test "graph --type keeps only those kinds of edges; summary --bytes prints exact sizes" {
+	mk p pipe
+	mk s socketpair
+	run --separate-stderr "$IPCSCOPE" graph --format json --type pipe --pid "$p_pid,$s_pid"
+	assert_success
+	assert_equal "$(jq -r '[.edges[].type] | unique | join(",")' <<<"$output")" pipe
+	assert_equal "$(jq -r --argjson i "$p_ino" '[.edges[] | select(.inode == $i)] | length' <<<"$output")" 1
+	run --separate-stderr "$IPCSCOPE" graph --format json --type unix --pid "$p_pid,$s_pid"
+	assert_equal "$(jq -r '[.edges[].type] | unique | join(",")' <<<"$output")" unix
+	mk o shm-orphan name="$SHM_PREFIX-b" size=12288
+	run --separate-stderr "$IPCSCOPE" summary --bytes --type shm
+	assert_success
+	assert_line --regexp '^shm +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$'
+	local bytes
+	bytes=$("$IPCSCOPE" summary --json --type shm 2>/dev/null | jq '.types[] | select(.type == "shm") | .size')
+	assert_line --regexp "^shm +[0-9]+ +[0-9]+ +$bytes +[0-9]+\$"
+}
