@@ -18,6 +18,10 @@ _ipcscope_options() {
 			--no-headings --bytes --list-columns --help' ;;
 	summary) REPLY='--type --user --path --mqueue-dir --json --bytes --help' ;;
 	graph) REPLY='--format --depth --type --pid --user --path --mqueue-dir --help' ;;
+	metrics) REPLY='--per-process --textfile --type --user --path --mqueue-dir --help' ;;
+	watch)
+		REPLY='--interval --count --queue-threshold --type --pid --user --path
+			--mqueue-dir --json --help' ;;
 	clean) REPLY='--type --user --path --older-than --mqueue-dir --force --help' ;;
 	*) REPLY= ;;
 	esac
@@ -26,7 +30,8 @@ _ipcscope_options() {
 _ipcscope_takes_arg() {
 	case $1 in
 	--type | --pid | --user | --path | --mqueue-dir | --older-than | --output | \
-		--sort | --width | --format | --depth) return 0 ;;
+		--sort | --width | --format | --depth | --textfile | --interval | --count | \
+		--queue-threshold) return 0 ;;
 	esac
 	return 1
 }
@@ -158,7 +163,7 @@ _ipcscope_values() {
 		_ipcscope_list "$cur" "${pids[@]}" ;;
 	--user) mapfile -t COMPREPLY < <(compgen -u -- "$cur") ;;
 	--path) _ipcscope_files -f "$cur" ;;
-	--mqueue-dir) _ipcscope_files -d "$cur" ;;
+	--mqueue-dir | --textfile) _ipcscope_files -d "$cur" ;;
 	--format) _ipcscope_match "$cur" dot json mermaid ;;
 	--color) _ipcscope_match "$cur" auto always never ;;
 	esac
@@ -213,14 +218,14 @@ _ipcscope() {
 	cur=${words[cword]}
 
 	if ((cword == 1)) && [[ $cur != -* ]]; then
-		_ipcscope_match "$cur" list show leaks summary graph clean
+		_ipcscope_match "$cur" list show leaks summary graph metrics watch clean
 		return 0
 	fi
 	# the command must come first; without one, it is list
 	case ${words[1]} in
 	-h | --help | -V | --version) ((cword > 1)) && return 0 ;;&
 	-*) cmd=list start=1 ;;
-	list | show | leaks | summary | graph | clean) cmd=${words[1]} start=2 ;;
+	list | show | leaks | summary | graph | metrics | watch | clean) cmd=${words[1]} start=2 ;;
 	*) return 0 ;;
 	esac
 

@@ -9,7 +9,7 @@ function __ipcscope_command
     set -l tokens (commandline -opc)
     if not set -q tokens[2]; or string match -q -- '-*' $tokens[2]
         echo list
-    else if contains -- $tokens[2] list show leaks summary graph clean
+    else if contains -- $tokens[2] list show leaks summary graph metrics watch clean
         echo $tokens[2]
     end
 end
@@ -74,23 +74,25 @@ complete -c ipcscope -n __ipcscope_needs_command -a show -d 'show one object in 
 complete -c ipcscope -n __ipcscope_needs_command -a leaks -d 'list what nobody holds: leaked shm, stale sockets'
 complete -c ipcscope -n __ipcscope_needs_command -a summary -d 'counts and bytes per type, top holders, leaks'
 complete -c ipcscope -n __ipcscope_needs_command -a graph -d 'who talks to whom, for Graphviz, Mermaid or JSON'
+complete -c ipcscope -n __ipcscope_needs_command -a metrics -d 'Prometheus metrics, to stdout or a textfile'
+complete -c ipcscope -n __ipcscope_needs_command -a watch -d 'rescan every few seconds and print what changed'
 complete -c ipcscope -n __ipcscope_needs_command -a clean -d 'remove leaked objects (a dry run without --force)'
 complete -c ipcscope -n __ipcscope_needs_command -s V -l version -d 'show the version and exit'
 complete -c ipcscope -s h -l help -d 'show help and exit'
 
 # options of every command
-complete -c ipcscope -n '__ipcscope_using list show leaks summary graph clean' -s t -l type -x \
+complete -c ipcscope -n '__ipcscope_using list show leaks summary graph metrics watch clean' -s t -l type -x \
     -a '(__ipcscope_list (__ipcscope_types))' -d 'only these types (comma-separated)'
-complete -c ipcscope -n '__ipcscope_using list show leaks summary graph clean' -s u -l user -x \
+complete -c ipcscope -n '__ipcscope_using list show leaks summary graph metrics watch clean' -s u -l user -x \
     -a '(__fish_complete_users)' -d 'only objects held or owned by USER'
-complete -c ipcscope -n '__ipcscope_using list show leaks summary graph clean' -s P -l path -r -F \
+complete -c ipcscope -n '__ipcscope_using list show leaks summary graph metrics watch clean' -s P -l path -r -F \
     -d 'only objects whose path matches GLOB or lies below it'
-complete -c ipcscope -n '__ipcscope_using list show leaks summary graph clean' -l mqueue-dir -x \
+complete -c ipcscope -n '__ipcscope_using list show leaks summary graph metrics watch clean' -l mqueue-dir -x \
     -a '(__fish_complete_directories)' -d 'where the mqueue filesystem is mounted'
 
-complete -c ipcscope -n '__ipcscope_using list show graph' -s p -l pid -x \
+complete -c ipcscope -n '__ipcscope_using list show graph watch' -s p -l pid -x \
     -a '(__ipcscope_list (__ipcscope_pids))' -d 'only objects these processes hold'
-complete -c ipcscope -n '__ipcscope_using list show leaks summary' -s J -l json -d 'JSON output'
+complete -c ipcscope -n '__ipcscope_using list show leaks summary watch' -s J -l json -d 'JSON output'
 complete -c ipcscope -n '__ipcscope_using list show leaks summary' -s b -l bytes -d 'exact sizes in bytes'
 complete -c ipcscope -n '__ipcscope_using leaks clean' -l older-than -x \
     -d 'only what was last modified or used that long ago (30s, 10m, 2h, 1d)'
@@ -115,6 +117,12 @@ complete -c ipcscope -n '__ipcscope_using list show leaks' -l list-columns -d 'l
 complete -c ipcscope -n '__ipcscope_using leaks' -l exit-code -d 'exit with status 3 when leaks were found'
 complete -c ipcscope -n '__ipcscope_using graph' -l format -x -a 'dot json mermaid' -d 'output format'
 complete -c ipcscope -n '__ipcscope_using graph' -l depth -x -d 'with --pid, processes up to N hops away'
+complete -c ipcscope -n '__ipcscope_using metrics' -l per-process -d 'also series per (command name, type)'
+complete -c ipcscope -n '__ipcscope_using metrics' -l textfile -x -a '(__fish_complete_directories)' \
+    -d 'write DIR/ipcscope.prom atomically, for node_exporter'
+complete -c ipcscope -n '__ipcscope_using watch' -l interval -x -d 'time between scans (default 2; fractions allowed)'
+complete -c ipcscope -n '__ipcscope_using watch' -l count -x -d 'stop after N scans, the first one included'
+complete -c ipcscope -n '__ipcscope_using watch' -l queue-threshold -x -d 'report a pipe or socket queue crossing BYTES'
 complete -c ipcscope -n '__ipcscope_using clean' -l force -d 'really remove; without it clean only says what it would do'
 
 # show OBJECT: a path (@abstract names and inodes are not completed)

@@ -24,6 +24,9 @@ struct scan_ctx {
 	 * to the model. System calls are made outside it. */
 	pthread_mutex_t *lock;
 	bool want_fill;		/* read pipe fill levels (they cost syscalls) */
+	/* --pid, second pass: only add holders to objects marked wanted */
+	bool only_wanted;
+	bool skip_maps;		/* --pid, second pass: nothing wanted is mappable */
 
 	/* pidfd of the process being scanned, opened on first need */
 	int pidfd;
@@ -39,6 +42,9 @@ struct scan_opts {
 	unsigned types;
 	bool want_fill;		/* JSON, show, or a QUEUED column */
 	int threads;		/* 0: one per CPU */
+	/* --pid: only these processes' objects, and their other holders */
+	const pid_t *focus;
+	size_t nfocus;
 	const char *mqueue_dir;	/* --mqueue-dir, else found in mountinfo */
 	bool mqueue_asked;	/* --type named mqueue: a missing fs is worth saying */
 	bool search;		/* leaks: look for socket files and FIFOs on disk */

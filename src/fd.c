@@ -204,6 +204,19 @@ static bool parse_anon(const char *s, size_t len, const char *prefix, uint64_t *
 	return scan_u64(&p, s + len - 1, ino) && p == s + len - 1;
 }
 
+/* --pid, second pass: is this an object the first pass marked? */
+static bool is_wanted(struct model *m, struct scan_ctx *c, dev_t dev, uint64_t ino)
+{
+	const struct ipc_obj *o;
+	bool w;
+
+	scan_lock(c);
+	o = model_find(m, dev, ino);
+	w = o && o->wanted;
+	scan_unlock(c);
+	return w;
+}
+
 static int pidfd_for(struct scan_ctx *c, const struct ipc_proc *p, int piddir)
 {
 	struct stat st;
@@ -323,6 +336,8 @@ static void fd_one_rooted(struct model *m, struct scan_ctx *c, struct ipc_proc *
 	}
 	if (!(c->types & IPC_TYPE_BIT(type)) && !(type == IPC_SHM && (c->types & IPC_TYPE_BIT(IPC_SEM))))
 		return;
+	if (c->only_wanted && !is_wanted(m, c, dev, ino))
+		return;
 	scan_lock(c);
 	o = model_get(m, type, dev, ino, &created);
 	scan_unlock(c);
@@ -354,6 +369,8 @@ static int fd_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 		if (!(c->types & IPC_TYPE_BIT(IPC_UNIX)) ||
 		    (c->have_sockfs && st.st_dev != c->sockfs_dev))
 			return 0;
+		if (c->only_wanted && !is_wanted(m, c, st.st_dev, st.st_ino))
+			return 0;
 		note_socket_holder(c, p, piddir);
 		scan_lock(c);
 		o = model_get(m, IPC_UNIX, st.st_dev, st.st_ino, NULL);
@@ -384,6 +401,8 @@ static int fd_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 	}
 	if (!(c->types & IPC_TYPE_BIT(type)) &&
 	    !(type == IPC_SHM && (c->types & IPC_TYPE_BIT(IPC_SEM))))
+		return 0;
+	if (c->only_wanted && !is_wanted(m, c, st.st_dev, st.st_ino))
 		return 0;
 	if (fstatat(fdd, name, &lst, AT_SYMLINK_NOFOLLOW) < 0)
 		return 0;

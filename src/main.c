@@ -267,6 +267,12 @@ static int scan(struct ctl *ctl, struct model *m)
 		.want_fill = wants_fill(ctl),
 		.threads = scan_threads(),
 	};
+
+	/* --pid narrows the walk itself; graph uses --pid differently */
+	if (ctl->cmd & (CMD_LIST | CMD_SHOW | CMD_WATCH)) {
+		so.focus = ctl->filter.pids;
+		so.nfocus = ctl->filter.npids;
+	}
 	int rc;
 
 	if (so.search)

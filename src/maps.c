@@ -193,6 +193,13 @@ static void maps_sysv(struct model *m, struct scan_ctx *c, struct ipc_proc *p, i
 	if (!p->ipcns)
 		p->ipcns = c->rooted ? c->self_ipcns : proc_ipcns(piddir);
 	scan_lock(c);
+	if (c->only_wanted) {
+		o = model_find_ns(m, c->memfd_dev, ml->ino, p->ipcns ? p->ipcns : c->self_ipcns);
+		if (!o || !o->wanted) {
+			scan_unlock(c);
+			return;
+		}
+	}
 	o = model_get_ns(m, IPC_SYSVSHM, c->memfd_dev, ml->ino,
 			 p->ipcns ? p->ipcns : c->self_ipcns, &created);
 	if (created) {
@@ -265,6 +272,13 @@ int maps_scan(struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddi
 			goto next;
 
 		scan_lock(c);
+		if (c->only_wanted) {
+			o = model_find(m, ml.dev, ml.ino);
+			if (!o || !o->wanted) {
+				scan_unlock(c);
+				goto next;
+			}
+		}
 		o = model_get(m, type, ml.dev, ml.ino, &created);
 		scan_unlock(c);
 		if (created) {

@@ -157,6 +157,7 @@ struct ipc_obj {
 	size_t capholders;
 	bool hidden;		/* filtered out */
 	bool drop;		/* turned out not to be an IPC object */
+	bool wanted;		/* --pid: held by, or the peer of, those processes */
 };
 
 struct model_stats {

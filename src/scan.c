@@ -46,6 +46,51 @@ static void link_listeners(struct model *m)
 	}
 }
 
+static bool in_focus(const struct scan_opts *o, pid_t pid)
+{
+	for (size_t i = 0; i < o->nfocus; i++)
+		if (o->focus[i] == pid)
+			return true;
+	return false;
+}
+
+static void want_socket(struct model *m, uint64_t ino)
+{
+	struct ipc_obj *o = model_find_socket(m, ino);
+
+	if (o)
+		o->wanted = true;
+}
+
+/* Marks what the --pid processes hold, and the sockets at the other ends.
+ * Returns whether any of it can be mapped, which is when the others' maps
+ * are worth reading. */
+static bool mark_wanted(struct model *m, const struct scan_opts *opts)
+{
+	bool mappable = false;
+
+	for (size_t i = 0; i < m->nobjs; i++) {
+		struct ipc_obj *o = m->objs[i];
+
+		for (size_t k = 0; k < o->nholders && !o->wanted; k++)
+			o->wanted = in_focus(opts, o->holders[k].proc->pid);
+		if (!o->wanted)
+			continue;
+		if (o->type == IPC_UNIX) {
+			if (o->un.has_peer)
+				want_socket(m, o->un.peer);
+			if (o->un.has_listener)
+				want_socket(m, o->un.listener);
+			for (size_t k = 0; k < o->un.npending; k++)
+				want_socket(m, o->un.pending[k]);
+		}
+		if (o->type == IPC_SHM || o->type == IPC_SEM || o->type == IPC_MEMFD ||
+		    o->type == IPC_SYSVSHM)
+			mappable = true;
+	}
+	return mappable;
+}
+
 static char *mqdir;
 
 /* POSIX message queues are visible only where an mqueue filesystem is
@@ -70,6 +115,14 @@ static void scan_mqueue(struct model *m, struct scan_ctx *c, const char *dir, bo
 		model_warn(m, "cannot read the message queues in %s: %s", dir, strerror(-rc));
 }
 
+/* Which processes a walk takes: all, only the --pid ones, or the others. */
+enum walk_set { WALK_ALL, WALK_FOCUS, WALK_OTHERS };
+
+static bool takes(const struct scan_opts *o, enum walk_set set, pid_t pid)
+{
+	return set == WALK_ALL || (set == WALK_FOCUS) == in_focus(o, pid);
+}
+
 static void scan_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 		     struct model_stats *st)
 {
@@ -89,7 +142,7 @@ static void scan_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 	if (rc == -EACCES || rc == -EPERM) {
 		p->denied = true;
 		st->denied++;
-	} else if (rc == 0 && (c->types & MAPS_TYPES)) {
+	} else if (rc == 0 && (c->types & MAPS_TYPES) && !c->skip_maps) {
 		rc = maps_scan(m, c, p, piddir);
 		if ((rc == -EACCES || rc == -EPERM) && !p->denied) {
 			p->denied = true;
@@ -101,6 +154,8 @@ static void scan_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 
 struct walker {
 	pthread_t tid;
+	const struct scan_opts *opts;
+	enum walk_set set;
 	struct model *m;
 	struct scan_ctx c;	/* a copy: buffers and pidfd are per thread */
 	struct model_stats st;
@@ -116,7 +171,8 @@ static void *walker_main(void *arg)
 
 		if (i >= w->m->nprocs)
 			break;
-		scan_one(w->m, &w->c, w->m->procs[i], &w->st);
+		if (takes(w->opts, w->set, w->m->procs[i]->pid))
+			scan_one(w->m, &w->c, w->m->procs[i], &w->st);
 	}
 	buf_free(&w->c.file);
 	buf_free(&w->c.text);
@@ -125,24 +181,28 @@ static void *walker_main(void *arg)
 
 /* The walk of /proc/PID is nearly all system calls, which run in parallel
  * well: one walker per CPU, each taking the next process when it is done. */
-static void scan_procs(struct model *m, struct scan_ctx *c, int threads)
+static void scan_procs(struct model *m, struct scan_ctx *c, const struct scan_opts *opts,
+		       enum walk_set set)
 {
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	struct walker *w;
 	size_t next = 0;
-	int n = threads > 0 ? threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	int n = opts->threads > 0 ? opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 
 	if (n > 8)
 		n = 8;
-	if (n <= 1 || c->rooted || m->nprocs < 64) {
+	if (n <= 1 || c->rooted || m->nprocs < 64 || set == WALK_FOCUS) {
 		for (size_t i = 0; i < m->nprocs; i++)
-			scan_one(m, c, m->procs[i], &m->stats);
+			if (takes(opts, set, m->procs[i]->pid))
+				scan_one(m, c, m->procs[i], &m->stats);
 		return;
 	}
 	w = xcalloc((size_t)n, sizeof(*w));
 	c->lock = &lock;
 	for (int i = 0; i < n; i++) {
 		w[i].m = m;
+		w[i].opts = opts;
+		w[i].set = set;
 		w[i].c = *c;
 		memset(&w[i].c.file, 0, sizeof(w[i].c.file));
 		memset(&w[i].c.text, 0, sizeof(w[i].c.text));
@@ -190,11 +250,25 @@ int scan_run(struct model *m, const struct scan_opts *opts)
 	/* for the pid-reuse test: a window between the process list and the walk */
 	if (getenv("IPCSCOPE_TEST_PAUSE_AFTER_PROCS"))
 		raise(SIGSTOP);
-	scan_procs(m, &c, opts->threads);
-	if (c.types & IPC_TYPE_BIT(IPC_UNIX))
-		unix_collect(m, &c);
+	if (opts->nfocus) {
+		/* --pid: those processes first; then the others only for the
+		 * other holders of what they hold, and of its peers */
+		scan_procs(m, &c, opts, WALK_FOCUS);
+		if (c.types & IPC_TYPE_BIT(IPC_UNIX))
+			unix_collect(m, &c);
+		link_listeners(m);
+		c.skip_maps = !mark_wanted(m, opts);
+		c.only_wanted = true;
+		scan_procs(m, &c, opts, WALK_OTHERS);
+		c.only_wanted = false;
+		c.skip_maps = false;
+	} else {
+		scan_procs(m, &c, opts, WALK_ALL);
+		if (c.types & IPC_TYPE_BIT(IPC_UNIX))
+			unix_collect(m, &c);
+		link_listeners(m);
+	}
 	model_prune(m, keep_object);
-	link_listeners(m);
 	if (opts->search)
 		search_files(m, &c, opts->search_roots, opts->nsearch_roots);
 	if (m->stats.denied)

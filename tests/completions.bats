@@ -7,7 +7,10 @@ teardown() { common_teardown; }
 # 'complete -C'. Options and columns are checked against --help and
 # --list-columns, so the completions cannot drift from the CLI.
 
-COMMANDS="list show leaks summary graph clean"
+# the commands, as --help lists them
+COMMANDS=$("$IPCSCOPE" --help 2>/dev/null |
+	awk '/^Commands:/ { on = 1; next } on && NF == 0 { on = 0 } on { printf "%s ", $1 }')
+COMMANDS=${COMMANDS% }
 
 # complete_bash LINE: the bash completions for LINE with the cursor at its
 # end, sorted, one a line. The inner bash gets $COMP_PATH as PATH if set.
@@ -324,13 +327,16 @@ zsh_section() {
 	sleep 1000 &
 	local pid=$!
 	MK_PIDS+=("$pid")
+	local each=() c
+	for c in $COMMANDS; do
+		each+=("ipcscope $c --")
+	done
 	complete_zsh "ipcscope l" "ipcscope " "ipcscope leaks --ol" "ipcscope list --for" \
 		"ipcscope graph --for" "ipcscope list --type pipe,sh" "ipcscope list -t pipe,shm," \
 		"ipcscope list -o " "ipcscope list -o TYPE,IN" "ipcscope list -o +PE" \
 		"ipcscope list --sort=-PE" "ipcscope graph -p $pid" "ipcscope list --pid=1,$pid" \
 		"ipcscope list --user ro" "ipcscope graph --format " "ipcscope list --color=" \
-		"ipcscope -" "ipcscope list --" "ipcscope show --" "ipcscope leaks --" \
-		"ipcscope summary --" "ipcscope graph --" "ipcscope clean --"
+		"ipcscope -" "${each[@]}"
 	assert_equal "$(zsh_section "ipcscope l")" $'leaks\nlist'
 	assert_equal "$(zsh_section "ipcscope ")" "$(tr ' ' '\n' <<<"$COMMANDS" | LC_ALL=C sort)"
 	assert_equal "$(zsh_section "ipcscope leaks --ol")" "--older-than"
