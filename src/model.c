@@ -356,7 +356,8 @@ static int holder_cmp(const void *pa, const void *pb)
 
 void model_sort(struct model *m)
 {
-	qsort(m->objs, m->nobjs, sizeof(*m->objs), obj_cmp);
+	if (m->nobjs > 1)
+		qsort(m->objs, m->nobjs, sizeof(*m->objs), obj_cmp);
 	for (size_t i = 0; i < m->nobjs; i++) {
 		struct ipc_obj *o = m->objs[i];
 

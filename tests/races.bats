@@ -28,8 +28,10 @@ churn() {
 
 @test "races: 25 scans while processes with pipes and sockets come and go" {
 	churn 'while :; do sleep 0.01 | cat >/dev/null; done'
-	churn "while :; do timeout 0.2 '$MKIPC' socketpair fill=10; done"
-	churn "while :; do timeout 0.3 '$MKIPC' listener path='$T/churn.sock' </dev/null; rm -f '$T/churn.sock'; done"
+	# -k: timeout runs its command in a process group of its own, which the
+	# teardown does not reach; a helper slow to die is killed all the same
+	churn "while :; do timeout -k 1 0.2 '$MKIPC' socketpair fill=10; done"
+	churn "while :; do timeout -k 1 0.3 '$MKIPC' listener path='$T/churn.sock' </dev/null; rm -f '$T/churn.sock'; done"
 	churn "while :; do (exec 7<>/dev/null; sleep 0.02) & sleep 0.005; done"
 	sleep 0.5
 	local i
