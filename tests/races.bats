@@ -18,6 +18,8 @@ teardown() {
 	for g in "${CHURN[@]}"; do
 		wait "$g" 2>/dev/null || true
 	done
+	# a helper still under timeout's own process group ends within its -k
+	((${#CHURN[@]} == 0)) || sleep 1.5
 	common_teardown
 }
 
