@@ -330,66 +330,32 @@ static int render(struct ctl *ctl, const struct model *m)
 	return rc < 0 ? errno : 0;
 }
 
-static int run_list(struct ctl *ctl)
+/* list, show and leaks: the objects, rendered. */
+static int run_objects(struct ctl *ctl)
 {
+	struct leak_totals t;
 	struct model m;
-	int werr, status;
+	int werr, status = 1;
 
-	if (scan(ctl, &m) < 0) {
-		status = 1;
+	if (scan(ctl, &m) < 0)
 		goto out;
-	}
-	werr = render(ctl, &m);
-	print_warnings(&m);
-	status = finish_stdout(werr);
-out:
-	model_free(&m);
-	return status;
-}
-
-static int run_show(struct ctl *ctl)
-{
-	struct model m;
-	int werr, status;
-
-	if (scan(ctl, &m) < 0) {
-		status = 1;
-		goto out;
-	}
-	if (filter_select(&m, ctl->object) == 0) {
+	if (ctl->cmd == CMD_SHOW && filter_select(&m, ctl->object) == 0) {
 		struct buf b = { 0 };
 
 		esc_table(&b, ctl->object, strlen(ctl->object));
 		print_warnings(&m);
 		fprintf(stderr, "%s: no IPC object matches %s\n", prog, b.data);
 		buf_free(&b);
-		status = 1;
 		goto out;
 	}
 	werr = render(ctl, &m);
 	print_warnings(&m);
 	status = finish_stdout(werr);
-out:
-	model_free(&m);
-	return status;
-}
-
-static int run_leaks(struct ctl *ctl)
-{
-	struct leak_totals t;
-	struct model m;
-	int werr, status;
-
-	if (scan(ctl, &m) < 0) {
-		status = 1;
-		goto out;
+	if (ctl->cmd == CMD_LEAKS && status == 0 && ctl->exit_code) {
+		leaks_totals(&m, &t);
+		if (t.objects)
+			status = EXIT_LEAKS;
 	}
-	werr = render(ctl, &m);
-	print_warnings(&m);
-	status = finish_stdout(werr);
-	leaks_totals(&m, &t);
-	if (status == 0 && ctl->exit_code && t.objects)
-		status = EXIT_LEAKS;
 out:
 	model_free(&m);
 	return status;
@@ -691,18 +657,18 @@ static const struct cmd_entry commands[] = {
 	{ "list", CMD_LIST, "[options]", "list IPC objects and their holders (the default)",
 	  "List IPC objects (FIFOs, pipes, UNIX sockets, POSIX shm, memfds, semaphores,\n"
 	  "SysV shm, message queues) with the processes that hold them.",
-	  run_list },
+	  run_objects },
 	{ "show", CMD_SHOW, "[options] OBJECT", "show one object in full: holders, peer, queues",
 	  "Show one IPC object in full: its holders, its peer and the peer's holders,\n"
 	  "queues and fill level. OBJECT is a path (/tmp/app.sock, /dev/shm/seg), an\n"
 	  "@abstract socket name, pipe:[INO], socket:[INO] or an inode number.",
-	  run_show },
+	  run_objects },
 	{ "leaks", CMD_LEAKS, "[options]", "list what nobody holds: leaked shm, stale sockets",
 	  "List what nobody holds: shm and semaphores with no fd and no mapping, SysV\n"
 	  "segments attached nowhere, socket files no socket is bound to, FIFOs and\n"
 	  "message queues nobody has open. Socket files and FIFOs are searched for in\n"
 	  "/tmp, /run, /var/run, /var/tmp, /dev/shm, $XDG_RUNTIME_DIR and --path DIRs.",
-	  run_leaks },
+	  run_objects },
 	{ "summary", CMD_SUMMARY, "[options]", "counts and bytes per type, top holders, leaks",
 	  "Count the objects, holders and bytes of each type, the processes that hold\n"
 	  "the most objects, the leaks by reason, and the processes that could not be\n"
