@@ -19,6 +19,7 @@ struct scan_ctx {
 	bool have_pipefs, have_sockfs, have_memfd, have_devshm, have_mqueue;
 	uint64_t self_netns, self_ipcns;
 	const char *mqueue_dir;	/* where the mqueue fs is mounted, if it is */
+	char *mqueue_found;	/* that place, when found in mountinfo */
 
 	/* Set while several threads walk processes: it guards every change
 	 * to the model. System calls are made outside it. */

@@ -91,8 +91,6 @@ static bool mark_wanted(struct model *m, const struct scan_opts *opts)
 	return mappable;
 }
 
-static char *mqdir;
-
 /* POSIX message queues are visible only where an mqueue filesystem is
  * mounted: --mqueue-dir, else the first one in our mountinfo. */
 static void scan_mqueue(struct model *m, struct scan_ctx *c, const char *dir, bool asked)
@@ -102,7 +100,7 @@ static void scan_mqueue(struct model *m, struct scan_ctx *c, const char *dir, bo
 
 	if (!dir && pio_read("/proc/self/mountinfo", &c->file) == 0 &&
 	    mq_find_mount(c->file.data, c->file.len, &b) == 0)
-		dir = mqdir = buf_steal(&b);
+		dir = c->mqueue_found = buf_steal(&b);
 	buf_free(&b);
 	if (!dir) {
 		(asked ? model_warn : model_note)(m, "no mqueue filesystem is mounted, so POSIX "
@@ -277,8 +275,7 @@ int scan_run(struct model *m, const struct scan_opts *opts)
 			   m->stats.denied, m->stats.procs);
 	rc = 0;
 out:
-	free(mqdir);
-	mqdir = NULL;
+	free(c.mqueue_found);
 	buf_free(&c.file);
 	buf_free(&c.text);
 	return rc;

@@ -193,12 +193,8 @@ sysv() { jqr --argjson i "$1" ".objects[] | select(.inode == \$i and .type == \"
 	mk o shm-orphan name="$SHM_PREFIX-race"
 	IPCSCOPE_TEST_PAUSE_BEFORE_RECHECK=1 "$IPCSCOPE" clean --force --type shm \
 		--path "/dev/shm/$SHM_PREFIX-race" >"$T/clean.out" 2>"$T/clean.err" 3>&- &
-	local cp=$! i
-	for ((i = 0; i < 200; i++)); do
-		[ "$(awk '{print $3}' "/proc/$cp/stat" 2>/dev/null)" = T ] && break
-		sleep 0.05
-	done
-	[ "$(awk '{print $3}' "/proc/$cp/stat")" = T ] || fail "clean did not pause"
+	local cp=$!
+	wait_stopped "$cp" clean
 	# between the scan and the re-check, someone opens the segment
 	mk h shm-open name="$SHM_PREFIX-race" fd=5
 	kill -CONT "$cp"

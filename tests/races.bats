@@ -60,11 +60,7 @@ churn() {
 	IPCSCOPE_TEST_PAUSE_AFTER_PROCS=1 "$IPCSCOPE" list --json --type pipe,fifo \
 		>"$T/out.json" 2>"$T/err" 3>&- &
 	local scan=$! i
-	for ((i = 0; i < 200; i++)); do
-		[ "$(awk '{print $3}' "/proc/$scan/stat" 2>/dev/null)" = T ] && break
-		sleep 0.05
-	done
-	[ "$(awk '{print $3}' "/proc/$scan/stat")" = T ] || fail "ipcscope did not pause"
+	wait_stopped "$scan" ipcscope
 	# the victim dies; a new process holding a pipe of its own takes its pid
 	kill -KILL "$victim"
 	wait "$victim" 2>/dev/null || true

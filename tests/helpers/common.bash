@@ -107,6 +107,20 @@ holders_of() {
 		"\(.pid):\(.fd // "-"):\(.mode // "-"):\(.mapped)"' "$BATS_TEST_TMPDIR/ipc.json" | tr '\n' ' ' | sed 's/ $//'
 }
 
+# wait_stopped PID WHAT: waits until PID has stopped itself (SIGSTOP, as the
+# IPCSCOPE_TEST_PAUSE_* hooks do), or fails naming WHAT.
+wait_stopped() {
+	local i st rest
+	for ((i = 0; i < 200; i++)); do
+		st=$(cat "/proc/$1/stat" 2>/dev/null) || break
+		# the state is the field after the last ')', which ends the comm
+		rest=${st##*) }
+		[ "${rest%% *}" = T ] && return 0
+		sleep 0.05
+	done
+	fail "$2 did not pause"
+}
+
 requires_root() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root: $*"
 }
