@@ -21,9 +21,9 @@ struct scan_ctx {
 	const char *mqueue_dir;	/* where the mqueue fs is mounted, if it is */
 	char *mqueue_found;	/* that place, when found in mountinfo */
 
-	/* Set while several threads walk processes: it guards every change
-	 * to the model. System calls are made outside it. */
-	pthread_mutex_t *lock;
+	/* Where the walk of processes puts what it finds; each walker has its
+	 * own, and the model is only read until they are merged. */
+	struct scan_batch *batch;
 	bool want_fill;		/* read pipe fill levels (they cost syscalls) */
 	/* --pid, second pass: only add holders to objects marked wanted */
 	bool only_wanted;
@@ -56,26 +56,67 @@ struct scan_opts {
 /* The whole pipeline's collect and link stages. 0 or -errno (fatal). */
 int scan_run(struct model *m, const struct scan_opts *opts);
 
-static inline void scan_lock(struct scan_ctx *c)
-{
-	if (c->lock)
-		pthread_mutex_lock(c->lock);
-}
+/* One fd or mapping found by a walker. The walkers never write to the
+ * model: they fill batches, merged into it once the walk is over, so they
+ * share no lock. */
+struct scan_rec {
+	dev_t dev;
+	uint64_t ino;
+	uint32_t proc;		/* index in model.procs */
+	int32_t fd;		/* -1: a mapping */
+	uint32_t extra;		/* index in the batch's extras, or SCAN_NO_EXTRA */
+	uint8_t type;
+	uint8_t mode;
+};
 
-static inline void scan_unlock(struct scan_ctx *c)
-{
-	if (c->lock)
-		pthread_mutex_unlock(c->lock);
-}
+#define SCAN_NO_EXTRA UINT32_MAX
+
+/* What a walker learnt of an object the first time it met it, used when
+ * the merge creates the object. */
+struct scan_extra {
+	uint64_t ns;		/* third part of the key (SysV) */
+	uint64_t size;
+	uint32_t name_off, name_len;	/* in the batch's names */
+	uid_t owner;
+	int32_t sysv_key;
+	uint32_t queued, capacity;
+	int fill_err;
+	bool has_name, deleted, has_size, has_owner, sysv, fill_tried, has_fill;
+};
+
+struct scan_key {
+	dev_t dev;
+	uint64_t ino, ns;
+};
+
+struct scan_batch {
+	struct scan_rec *recs;
+	size_t nrecs, caprecs;
+	struct scan_extra *extras;
+	size_t nextras, capextras;
+	struct buf names;
+	/* objects this walker has already described in an extra */
+	struct scan_key *seen;
+	size_t nseen, capseen;
+};
+
+/* Has this walker described the object already? */
+bool batch_seen(const struct scan_batch *b, dev_t dev, uint64_t ino, uint64_t ns);
+void batch_mark(struct scan_batch *b, dev_t dev, uint64_t ino, uint64_t ns);
+/* A new, zeroed extra; *idx is its index for scan_rec.extra. */
+struct scan_extra *batch_extra(struct scan_batch *b, uint32_t *idx);
+void batch_add(struct scan_batch *b, enum ipc_type type, dev_t dev, uint64_t ino,
+	       const struct ipc_proc *p, int fd, uint8_t mode, uint32_t extra);
 
 /* fd.c */
 void fd_probe(struct scan_ctx *c);
-int fd_scan(struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir);
+int fd_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir);
 int fd_parse_fdinfo(const char *buf, size_t len, int *mode, uint64_t *ino);
-/* Names an object first seen through a process: text is the fd link or the
- * decoded maps path; deletion is decided by identity, not by the suffix. */
-void fd_name_object(struct ipc_obj *o, struct scan_ctx *c, int piddir,
-		    const char *text, size_t len);
+/* Names an object (dev, ino) first seen through a process into e: text is
+ * the fd link or the decoded maps path; deletion is decided by identity,
+ * not by the suffix. May refine *type (shm to sem). */
+void fd_name(struct scan_ctx *c, int piddir, enum ipc_type *type, dev_t dev,
+	     uint64_t ino, const char *text, size_t len, struct scan_extra *e);
 
 /* maps.c */
 struct maps_line {
@@ -89,7 +130,7 @@ struct maps_line {
 };
 int maps_parse_line(const char *line, size_t len, struct maps_line *ml,
 		    struct buf *pathbuf);
-int maps_scan(struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir);
+int maps_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir);
 
 /* shm.c */
 int shm_scan_dir(struct model *m, struct scan_ctx *c);

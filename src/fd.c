@@ -105,7 +105,7 @@ int fd_parse_fdinfo(const char *buf, size_t len, int *mode, uint64_t *ino)
 
 /* Is the file at text (as seen from the process's root) still the object? */
 static bool path_is_object(struct scan_ctx *c, int piddir, const char *text,
-			   size_t len, const struct ipc_obj *o)
+			   size_t len, dev_t dev, uint64_t ino)
 {
 	char path[PATH_MAX + 8];
 	struct stat st;
@@ -124,7 +124,7 @@ static bool path_is_object(struct scan_ctx *c, int piddir, const char *text,
 		path[len + 4] = '\0';
 		rc = fstatat(piddir, path, &st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 	}
-	return rc == 0 && st.st_dev == o->dev && st.st_ino == o->ino;
+	return rc == 0 && st.st_dev == dev && st.st_ino == ino;
 }
 
 static bool has_suffix(const char *s, size_t len, const char *suf, size_t suflen)
@@ -132,25 +132,35 @@ static bool has_suffix(const char *s, size_t len, const char *suf, size_t suflen
 	return len >= suflen && memcmp(s + len - suflen, suf, suflen) == 0;
 }
 
-void fd_name_object(struct ipc_obj *o, struct scan_ctx *c, int piddir,
-		    const char *text, size_t len)
+static void extra_name(struct scan_batch *b, struct scan_extra *e, const char *s,
+		       size_t len, bool deleted)
 {
-	if (o->type == IPC_MQUEUE) {
+	e->has_name = true;
+	e->deleted = deleted;
+	e->name_off = (uint32_t)b->names.len;
+	e->name_len = (uint32_t)len;
+	buf_add(&b->names, s, len);
+}
+
+void fd_name(struct scan_ctx *c, int piddir, enum ipc_type *type, dev_t dev,
+	     uint64_t ino, const char *text, size_t len, struct scan_extra *e)
+{
+	bool del = false;
+
+	if (*type == IPC_MQUEUE) {
 		/* "/NAME" is relative to the mqueue filesystem; it is not in the
 		 * directory we listed, so it was unlinked or lives elsewhere */
-		bool del = has_suffix(text, len, DELETED_SUFFIX, DELETED_SUFFIX_LEN);
-
+		del = has_suffix(text, len, DELETED_SUFFIX, DELETED_SUFFIX_LEN);
 		if (del)
 			len -= DELETED_SUFFIX_LEN;
 		buf_reset(&c->file);
 		if (c->mqueue_dir && strcmp(c->mqueue_dir, "/") != 0)
 			buf_adds(&c->file, c->mqueue_dir);
 		buf_add(&c->file, text, len);
-		model_set_path(o, c->file.data, c->file.len);
-		o->deleted = del;
+		extra_name(c->batch, e, c->file.data, c->file.len, del);
 		return;
 	}
-	if (o->type == IPC_MEMFD) {
+	if (*type == IPC_MEMFD) {
 		/* "/memfd:NAME (deleted)": never linked, so not "deleted" */
 		if (len > 7 && memcmp(text, "/memfd:", 7) == 0) {
 			text++;
@@ -158,20 +168,22 @@ void fd_name_object(struct ipc_obj *o, struct scan_ctx *c, int piddir,
 		}
 		if (has_suffix(text, len, DELETED_SUFFIX, DELETED_SUFFIX_LEN))
 			len -= DELETED_SUFFIX_LEN;
-		model_set_path(o, text, len);
+		extra_name(c->batch, e, text, len, false);
 		return;
 	}
-	if (path_is_object(c, piddir, text, len, o)) {
-		o->deleted = false;
-	} else if (has_suffix(text, len, DELETED_SUFFIX, DELETED_SUFFIX_LEN)) {
+	/* The kernel appends the suffix to unlinked files; a live file whose
+	 * name really ends so is told apart by its identity. Without the
+	 * suffix there is nothing to check. */
+	if (has_suffix(text, len, DELETED_SUFFIX, DELETED_SUFFIX_LEN) &&
+	    !path_is_object(c, piddir, text, len, dev, ino)) {
 		len -= DELETED_SUFFIX_LEN;
-		o->deleted = true;
+		del = true;
 	}
 	/* otherwise it lives outside our view (another mount namespace, a
 	 * rename after open): keep the name as the kernel gave it */
-	model_set_path(o, text, len);
-	if (o->type == IPC_SHM || o->type == IPC_SEM)
-		o->type = shm_type_of(o->path, o->pathlen);
+	extra_name(c->batch, e, text, len, del);
+	if (*type == IPC_SHM || *type == IPC_SEM)
+		*type = shm_type_of(text, len);
 }
 
 static int fd_readlink(int fdd, const char *name, struct buf *b)
@@ -204,17 +216,13 @@ static bool parse_anon(const char *s, size_t len, const char *prefix, uint64_t *
 	return scan_u64(&p, s + len - 1, ino) && p == s + len - 1;
 }
 
-/* --pid, second pass: is this an object the first pass marked? */
-static bool is_wanted(struct model *m, struct scan_ctx *c, dev_t dev, uint64_t ino)
+/* --pid, second pass: is this an object the first pass marked? The model
+ * is not written while processes are walked, so no lock is needed. */
+static bool is_wanted(const struct model *m, dev_t dev, uint64_t ino)
 {
-	const struct ipc_obj *o;
-	bool w;
+	const struct ipc_obj *o = model_find(m, dev, ino);
 
-	scan_lock(c);
-	o = model_find(m, dev, ino);
-	w = o && o->wanted;
-	scan_unlock(c);
-	return w;
+	return o && o->wanted;
 }
 
 static int pidfd_for(struct scan_ctx *c, const struct ipc_proc *p, int piddir)
@@ -244,21 +252,13 @@ static int pidfd_for(struct scan_ctx *c, const struct ipc_proc *p, int piddir)
 /* Reads how full a pipe or FIFO is through a duplicate of a holder's fd:
  * unlike reopening /proc/PID/fd/N, that adds no reader or writer. Needs
  * ptrace rights over the holder, so failures are only recorded. */
-static void pipe_probe(struct scan_ctx *c, struct ipc_obj *o, const struct ipc_proc *p,
+static void pipe_probe(struct scan_ctx *c, struct scan_extra *e, const struct ipc_proc *p,
 		       int piddir, int fdnum)
 {
 	int pidfd, fd, queued = 0, cap = -1, err = 0;
 
 	if (c->rooted || !c->want_fill)
 		return;
-	scan_lock(c);
-	if (o->pipe.has_fill || o->pipe.probing) {
-		scan_unlock(c);
-		return;
-	}
-	o->pipe.probing = true;
-	scan_unlock(c);
-
 	pidfd = pidfd_for(c, p, piddir);
 	if (pidfd < 0) {
 		err = c->pidfd_err;
@@ -269,18 +269,13 @@ static void pipe_probe(struct scan_ctx *c, struct ipc_obj *o, const struct ipc_p
 			err = errno;
 		close(fd);
 	}
-
-	scan_lock(c);
-	o->pipe.probing = false;
+	e->fill_tried = true;
+	e->fill_err = err;
 	if (!err) {
-		o->pipe.has_fill = true;
-		o->pipe.queued = (uint32_t)queued;
-		o->pipe.capacity = (uint32_t)cap;
-		o->pipe.err = 0;
-	} else {
-		o->pipe.err = err;
+		e->has_fill = true;
+		e->queued = (uint32_t)queued;
+		e->capacity = (uint32_t)cap;
 	}
-	scan_unlock(c);
 }
 
 static void note_socket_holder(struct scan_ctx *c, struct ipc_proc *p, int piddir)
@@ -290,18 +285,24 @@ static void note_socket_holder(struct scan_ctx *c, struct ipc_proc *p, int piddi
 		p->netns = proc_netns(piddir);
 }
 
+static bool type_wanted(const struct scan_ctx *c, enum ipc_type type)
+{
+	return (c->types & IPC_TYPE_BIT(type)) ||
+	       (type == IPC_SHM && (c->types & IPC_TYPE_BIT(IPC_SEM)));
+}
+
 /* Fixture trees hold fd links as plain text: classify by that text, and
  * take the mode and inode from fdinfo. */
-static void fd_one_rooted(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
+static void fd_one_rooted(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 			  int piddir, int fdd, const char *name, int fdnum)
 {
+	struct scan_batch *b = c->batch;
+	uint32_t xi = SCAN_NO_EXTRA;
 	enum ipc_type type;
-	struct ipc_obj *o;
 	struct stat st;
 	uint64_t ino = 0;
 	int mode = 0;
 	dev_t dev;
-	bool created;
 	char info[300];
 
 	if (fd_readlink(fdd, name, &c->text) < 0)
@@ -334,31 +335,32 @@ static void fd_one_rooted(struct model *m, struct scan_ctx *c, struct ipc_proc *
 	} else {
 		return;
 	}
-	if (!(c->types & IPC_TYPE_BIT(type)) && !(type == IPC_SHM && (c->types & IPC_TYPE_BIT(IPC_SEM))))
+	if (!type_wanted(c, type))
 		return;
-	if (c->only_wanted && !is_wanted(m, c, dev, ino))
+	if (c->only_wanted && !is_wanted(m, dev, ino))
 		return;
-	scan_lock(c);
-	o = model_get(m, type, dev, ino, &created);
-	scan_unlock(c);
-	if (created && type != IPC_PIPE && type != IPC_UNIX)
-		fd_name_object(o, c, piddir, c->text.data, c->text.len);
 	if (type == IPC_UNIX)
 		note_socket_holder(c, p, piddir);
-	scan_lock(c);
-	model_add_holder(o, p, fdnum, (uint8_t)mode, false);
-	scan_unlock(c);
+	if (type != IPC_PIPE && type != IPC_UNIX && !model_find(m, dev, ino) &&
+	    !batch_seen(b, dev, ino, 0)) {
+		struct scan_extra *e = batch_extra(b, &xi);
+
+		fd_name(c, piddir, &type, dev, ino, c->text.data, c->text.len, e);
+		batch_mark(b, dev, ino, 0);
+	}
+	batch_add(b, type, dev, ino, p, fdnum, (uint8_t)mode, xi);
 }
 
 /* Returns -EACCES when the fd could not be looked at, else 0. */
-static int fd_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
+static int fd_one(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 		  int piddir, int fdd, const char *name, int fdnum)
 {
+	struct scan_batch *b = c->batch;
+	uint32_t xi = SCAN_NO_EXTRA;
+	const struct ipc_obj *o;
 	enum ipc_type type;
-	struct ipc_obj *o;
 	struct stat st, lst;
-	uint8_t mode;
-	bool created, need_name = false;
+	bool need_name = false;
 
 	if (fstatat(fdd, name, &st, 0) < 0)
 		return errno == EACCES || errno == EPERM ? -EACCES : 0;
@@ -369,14 +371,11 @@ static int fd_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 		if (!(c->types & IPC_TYPE_BIT(IPC_UNIX)) ||
 		    (c->have_sockfs && st.st_dev != c->sockfs_dev))
 			return 0;
-		if (c->only_wanted && !is_wanted(m, c, st.st_dev, st.st_ino))
+		if (c->only_wanted && !is_wanted(m, st.st_dev, st.st_ino))
 			return 0;
 		note_socket_holder(c, p, piddir);
-		scan_lock(c);
-		o = model_get(m, IPC_UNIX, st.st_dev, st.st_ino, NULL);
 		/* sockets are always opened read-write */
-		model_add_holder(o, p, fdnum, MODE_R | MODE_W, false);
-		scan_unlock(c);
+		batch_add(b, IPC_UNIX, st.st_dev, st.st_ino, p, fdnum, MODE_R | MODE_W, xi);
 		return 0;
 	case S_IFIFO:
 		type = (c->have_pipefs && st.st_dev == c->pipefs_dev) ? IPC_PIPE : IPC_FIFO;
@@ -399,55 +398,52 @@ static int fd_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 	default:
 		return 0;
 	}
-	if (!(c->types & IPC_TYPE_BIT(type)) &&
-	    !(type == IPC_SHM && (c->types & IPC_TYPE_BIT(IPC_SEM))))
+	if (!type_wanted(c, type))
 		return 0;
-	if (c->only_wanted && !is_wanted(m, c, st.st_dev, st.st_ino))
+	o = model_find(m, st.st_dev, st.st_ino);
+	if (c->only_wanted && !(o && o->wanted))
 		return 0;
 	if (fstatat(fdd, name, &lst, AT_SYMLINK_NOFOLLOW) < 0)
 		return 0;
-	mode = link_mode(lst.st_mode);
 
-	/* The thread that creates an object names it, outside the lock: no
-	 * other thread reads a name before the scan is over. */
-	scan_lock(c);
-	o = model_get(m, type, st.st_dev, st.st_ino, &created);
-	if (created && S_ISREG(st.st_mode) && type != IPC_MQUEUE) {
-		o->has_size = true;
-		o->size = (uint64_t)st.st_size;
-	}
-	if (created && type != IPC_PIPE) {
-		o->has_owner = true;
-		o->owner = st.st_uid;
-	}
-	scan_unlock(c);
-	if (created && need_name) {
-		bool drop = false;
+	/* What the model does not know yet is described once per walker: a
+	 * /dev/shm file the directory scan saw needs no name, and a pipe
+	 * whose fill level is known needs no probe. */
+	if ((!o || ((o->type == IPC_PIPE || o->type == IPC_FIFO) && !o->pipe.has_fill)) &&
+	    !batch_seen(b, st.st_dev, st.st_ino, 0)) {
+		struct scan_extra *e = batch_extra(b, &xi);
 
-		if (fd_readlink(fdd, name, &c->text) < 0)
-			drop = true;	/* the fd went away between the two calls */
-		else if (type == IPC_MEMFD && (c->text.len < 7 ||
-					       memcmp(c->text.data, "/memfd:", 7) != 0))
-			drop = true;	/* an unlinked file on the memfd fs */
-		else
-			fd_name_object(o, c, piddir, c->text.data, c->text.len);
-		if (drop) {
-			scan_lock(c);
-			if (!o->nholders && !o->in_dir)
-				o->drop = true;
-			scan_unlock(c);
-			return 0;
+		if (!o) {
+			if (S_ISREG(st.st_mode) && type != IPC_MQUEUE) {
+				e->has_size = true;
+				e->size = (uint64_t)st.st_size;
+			}
+			if (type != IPC_PIPE) {
+				e->has_owner = true;
+				e->owner = st.st_uid;
+			}
 		}
+		if (!o && need_name) {
+			/* the fd went away between the calls, or an unlinked
+			 * file on the memfd fs that is no memfd */
+			if (fd_readlink(fdd, name, &c->text) < 0 ||
+			    (type == IPC_MEMFD && (c->text.len < 7 ||
+						   memcmp(c->text.data, "/memfd:", 7) != 0))) {
+				b->nextras--;
+				return 0;
+			}
+			fd_name(c, piddir, &type, st.st_dev, st.st_ino, c->text.data,
+				c->text.len, e);
+		}
+		if (type == IPC_PIPE || type == IPC_FIFO)
+			pipe_probe(c, e, p, piddir, fdnum);
+		batch_mark(b, st.st_dev, st.st_ino, 0);
 	}
-	scan_lock(c);
-	model_add_holder(o, p, fdnum, mode, false);
-	scan_unlock(c);
-	if (type == IPC_PIPE || type == IPC_FIFO)
-		pipe_probe(c, o, p, piddir, fdnum);
+	batch_add(b, type, st.st_dev, st.st_ino, p, fdnum, link_mode(lst.st_mode), xi);
 	return 0;
 }
 
-int fd_scan(struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir)
+int fd_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir)
 {
 	struct dirent *de;
 	bool denied = false;

@@ -135,83 +135,39 @@ static bool sysv_name(const char *path, size_t len, int32_t *key)
 	return true;
 }
 
-/* An attached SysV segment: its maps inode is the shmid, unique only
- * within the process's IPC namespace. */
-/* The objects this process maps, so each gets one mapping holder however
- * many ranges it spans: with threads, another process's holders may have
- * been appended in between. */
-struct mapped_set {
-	const struct ipc_obj **v;
-	size_t n, cap;
-};
-
-static bool mapped_once(struct mapped_set *ms, const struct ipc_obj *o)
-{
-	for (size_t i = ms->n; i-- > 0;)
-		if (ms->v[i] == o)
-			return false;
-	if (ms->n == ms->cap) {
-		ms->cap = ms->cap ? ms->cap * 2 : 16;
-		ms->v = xreallocarray(ms->v, ms->cap, sizeof(*ms->v));
-	}
-	ms->v[ms->n++] = o;
-	return true;
-}
-
 static uint8_t maps_mode(const struct maps_line *ml)
 {
 	return (uint8_t)((ml->read ? MODE_R : 0) | (ml->write ? MODE_W : 0));
 }
 
-static void add_mapping(struct scan_ctx *c, struct ipc_obj *o, struct ipc_proc *p,
-			const struct maps_line *ml, struct mapped_set *ms)
-{
-	scan_lock(c);
-	if (mapped_once(ms, o)) {
-		model_add_holder(o, p, -1, maps_mode(ml), true);
-	} else {
-		/* another range of the same object: widen the mode */
-		for (size_t i = o->nholders; i-- > 0;)
-			if (o->holders[i].proc == p && o->holders[i].mapped) {
-				o->holders[i].mode |= maps_mode(ml);
-				break;
-			}
-	}
-	scan_unlock(c);
-}
-
 /* An attached SysV segment: its maps inode is the shmid, unique only
  * within the process's IPC namespace. */
-static void maps_sysv(struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir,
-		      const struct maps_line *ml, int32_t key, struct mapped_set *ms)
+static void maps_sysv(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
+		      int piddir, const struct maps_line *ml, int32_t key)
 {
-	struct ipc_obj *o;
-	bool created;
+	const struct ipc_obj *o;
+	struct scan_extra *e;
+	uint32_t xi;
+	uint64_t ns;
 
 	if (!(c->types & IPC_TYPE_BIT(IPC_SYSVSHM)) || ml->ino > INT32_MAX)
 		return;
 	if (!p->ipcns)
 		p->ipcns = c->rooted ? c->self_ipcns : proc_ipcns(piddir);
-	scan_lock(c);
-	if (c->only_wanted) {
-		o = model_find_ns(m, c->memfd_dev, ml->ino, p->ipcns ? p->ipcns : c->self_ipcns);
-		if (!o || !o->wanted) {
-			scan_unlock(c);
-			return;
-		}
-	}
-	o = model_get_ns(m, IPC_SYSVSHM, c->memfd_dev, ml->ino,
-			 p->ipcns ? p->ipcns : c->self_ipcns, &created);
-	if (created) {
-		/* not in our /proc/sysvipc/shm: another IPC namespace */
-		o->sysv.shmid = (int32_t)ml->ino;
-		o->sysv.key = key;
-	}
-	scan_unlock(c);
-	add_mapping(c, o, p, ml, ms);
+	ns = p->ipcns ? p->ipcns : c->self_ipcns;
+	o = model_find_ns(m, c->memfd_dev, ml->ino, ns);
+	if (c->only_wanted && !(o && o->wanted))
+		return;
+	/* the namespace is part of the key, so every record carries it; a
+	 * segment not in our /proc/sysvipc/shm lives in another namespace */
+	e = batch_extra(c->batch, &xi);
+	e->ns = ns;
+	e->sysv = true;
+	e->sysv_key = key;
+	batch_add(c->batch, IPC_SYSVSHM, c->memfd_dev, ml->ino, p, -1, maps_mode(ml), xi);
 }
 
-static void maps_size(struct ipc_obj *o, struct scan_ctx *c, int piddir,
+static void maps_size(struct scan_extra *e, struct scan_ctx *c, int piddir,
 		      const struct maps_line *ml)
 {
 	char name[96];
@@ -223,18 +179,18 @@ static void maps_size(struct ipc_obj *o, struct scan_ctx *c, int piddir,
 	memcpy(name + 10, ml->range, ml->rangelen);
 	name[10 + ml->rangelen] = '\0';
 	/* needs CAP_SYS_ADMIN; without it the size stays unknown */
-	if (fstatat(piddir, name, &st, 0) == 0 && st.st_dev == o->dev &&
-	    st.st_ino == o->ino) {
-		o->has_size = true;
-		o->size = (uint64_t)st.st_size;
-		o->has_owner = true;
-		o->owner = st.st_uid;
+	if (fstatat(piddir, name, &st, 0) == 0 && st.st_dev == ml->dev &&
+	    st.st_ino == ml->ino) {
+		e->has_size = true;
+		e->size = (uint64_t)st.st_size;
+		e->has_owner = true;
+		e->owner = st.st_uid;
 	}
 }
 
-int maps_scan(struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir)
+int maps_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir)
 {
-	struct mapped_set ms = { 0 };
+	struct scan_batch *b = c->batch;
 	const char *s, *end;
 	int rc;
 
@@ -245,11 +201,11 @@ int maps_scan(struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddi
 	end = s + c->file.len;
 	while (s < end) {
 		const char *eol = memchr(s, '\n', (size_t)(end - s));
+		uint32_t xi = SCAN_NO_EXTRA;
+		const struct ipc_obj *o;
 		struct maps_line ml;
 		enum ipc_type type;
 		int32_t key;
-		struct ipc_obj *o;
-		bool created;
 
 		if (!eol)
 			eol = end;
@@ -257,7 +213,7 @@ int maps_scan(struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddi
 		    maps_parse_line(s, (size_t)(eol - s), &ml, &c->text) < 0 || ml.ino == 0)
 			goto next;
 		if (sysv_name(ml.path, ml.pathlen, &key)) {
-			maps_sysv(m, c, p, piddir, &ml, key, &ms);
+			maps_sysv(m, c, p, piddir, &ml, key);
 			goto next;
 		}
 		if (!(c->types & (IPC_TYPE_BIT(IPC_SHM) | IPC_TYPE_BIT(IPC_SEM) | IPC_TYPE_BIT(IPC_MEMFD))))
@@ -271,25 +227,21 @@ int maps_scan(struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddi
 		else
 			goto next;
 
-		scan_lock(c);
-		if (c->only_wanted) {
-			o = model_find(m, ml.dev, ml.ino);
-			if (!o || !o->wanted) {
-				scan_unlock(c);
-				goto next;
-			}
+		o = model_find(m, ml.dev, ml.ino);
+		if (c->only_wanted && !(o && o->wanted))
+			goto next;
+		if (!o && !batch_seen(b, ml.dev, ml.ino, 0)) {
+			struct scan_extra *e = batch_extra(b, &xi);
+
+			fd_name(c, piddir, &type, ml.dev, ml.ino, ml.path, ml.pathlen, e);
+			maps_size(e, c, piddir, &ml);
+			batch_mark(b, ml.dev, ml.ino, 0);
 		}
-		o = model_get(m, type, ml.dev, ml.ino, &created);
-		scan_unlock(c);
-		if (created) {
-			/* only this thread has it: name it outside the lock */
-			fd_name_object(o, c, piddir, ml.path, ml.pathlen);
-			maps_size(o, c, piddir, &ml);
-		}
-		add_mapping(c, o, p, &ml, &ms);
+		/* each range is a record; the merge makes one mapping holder
+		 * per process of them, with the modes of all */
+		batch_add(b, type, ml.dev, ml.ino, p, -1, maps_mode(&ml), xi);
 next:
 		s = eol + 1;
 	}
-	free(ms.v);
 	return 0;
 }

@@ -84,7 +84,8 @@ static void obj_free(struct ipc_obj *o)
 {
 	free(o->path);
 	free(o->holders);
-	free(o->un.pending);
+	if (o->type == IPC_UNIX)
+		free(o->un.pending);
 	free(o);
 }
 

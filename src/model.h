@@ -139,10 +139,14 @@ struct ipc_obj {
 	uint64_t size;
 	bool has_owner;
 	uid_t owner;
-	struct ipc_unix un;
-	struct ipc_pipe pipe;
-	struct ipc_sysv sysv;
-	struct ipc_mq mq;
+	/* What only one type has; read only after checking the type. A socket
+	 * file found on disk is IPC_UNIX with un all zero. */
+	union {
+		struct ipc_unix un;	/* IPC_UNIX */
+		struct ipc_pipe pipe;	/* IPC_PIPE, IPC_FIFO */
+		struct ipc_sysv sysv;	/* IPC_SYSVSHM */
+		struct ipc_mq mq;	/* IPC_MQUEUE */
+	};
 	/* times and real memory use, for leak hunting */
 	bool has_times;
 	int64_t mtime, atime;
