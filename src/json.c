@@ -199,6 +199,8 @@ static json_t *mq_json(const struct ipc_obj *o)
 	return j;
 }
 
+/* The list renders most objects through the reused trees further down
+ * (jtpl_object), which must give the same bytes: change both together. */
 static json_t *object_json(const struct model *m, const struct ipc_obj *o,
 			   const struct render_opts *ro)
 {
@@ -253,11 +255,21 @@ struct jout {
 	bool failed;
 };
 
+/* Called for every quote, key, colon, comma and value: kept to a bounds
+ * check and a copy. Most pieces are one byte, for which a call to memcpy
+ * costs more than the copy. */
 static int jout_cb(const char *buffer, size_t size, void *data)
 {
-	struct jout *o = data;
+	struct buf *b = data;
 
-	buf_add(&o->b, buffer, size);
+	if (b->cap - b->len <= size)
+		buf_reserve(b, size);
+	if (size == 1)
+		b->data[b->len] = *buffer;
+	else
+		memcpy(b->data + b->len, buffer, size);
+	b->len += size;
+	b->data[b->len] = '\0';
 	return 0;
 }
 
@@ -275,9 +287,14 @@ static void jout_puts(struct jout *o, const char *s)
 	buf_adds(&o->b, s);
 }
 
+static int jdump(json_t *j, struct buf *b)
+{
+	return json_dump_callback(j, jout_cb, b, JSON_COMPACT | JSON_ENSURE_ASCII);
+}
+
 static void jout_dump(struct jout *o, json_t *j)
 {
-	if (json_dump_callback(j, jout_cb, o, JSON_COMPACT | JSON_ENSURE_ASCII) < 0)
+	if (jdump(j, &o->b) < 0)
 		o->failed = true;
 	json_decref(j);
 	jout_flush(o, false);
@@ -298,84 +315,741 @@ static int dump(json_t *j, FILE *out)
 	return jout_end(&o);
 }
 
-/* Building Jansson objects is most of the cost of a large JSON document,
- * and each object is independent: slices of the list are rendered by
- * threads into buffers of their own, then written in order. */
-struct jslice {
-	pthread_t tid;
-	const struct model *m;
-	const struct render_opts *ro;
-	size_t from, to;
-	struct jout o;
-	bool first;		/* the slice holds the document's first object */
+/* The list's objects all have a few shapes, so each rendering thread
+ * builds one Jansson tree per shape once and, per object, only replaces
+ * its leaves: integers are changed in place, strings that repeat (names,
+ * users, devices) are shared nodes, holders come from a pool. The output
+ * is exactly object_json()'s; an object that needs a *_base64 key, or
+ * anything else out of the ordinary, is still rendered by object_json(). */
+
+/* A key of a reused object: its place, so that setting it neither hashes
+ * nor allocates, and the node it owns for numbers or strings. */
+struct jslot {
+	json_t *obj;
+	void *iter;
+	json_t *cur;		/* borrowed: the object holds it */
+	json_t *own;
 };
 
-static void *jslice_render(void *arg)
-{
-	struct jslice *sl = arg;
-	bool first = sl->first;
+struct jtree {
+	json_t *obj;
+	struct jslot *slot;
+	size_t n;
+};
 
-	for (size_t i = sl->from; i < sl->to && !sl->o.failed; i++) {
-		const struct ipc_obj *obj = sl->m->objs[i];
+/* Keys in output order; a NULL key is left out of the object. */
+static void jtree_init(struct jtree *t, const char *const *keys, size_t n)
+{
+	t->obj = json_object();
+	t->slot = xcalloc(n, sizeof(*t->slot));
+	t->n = n;
+	for (size_t i = 0; i < n; i++) {
+		if (!keys[i])
+			continue;
+		json_object_set_new_nocheck(t->obj, keys[i], json_null());
+		t->slot[i].obj = t->obj;
+		t->slot[i].iter = json_object_iter_at(t->obj, keys[i]);
+		t->slot[i].cur = json_null();
+	}
+}
+
+static void jtree_free(struct jtree *t)
+{
+	json_decref(t->obj);
+	for (size_t i = 0; i < t->n; i++)
+		json_decref(t->slot[i].own);
+	free(t->slot);
+	memset(t, 0, sizeof(*t));
+}
+
+static void slot_set(struct jslot *s, json_t *v)
+{
+	if (s->cur != v) {
+		json_object_iter_set(s->obj, s->iter, v);
+		s->cur = v;
+	}
+}
+
+static void slot_int(struct jslot *s, json_int_t v)
+{
+	if (s->own)
+		json_integer_set(s->own, v);
+	else
+		s->own = json_integer(v);
+	slot_set(s, s->own);
+}
+
+/* p must be valid UTF-8 */
+static void slot_strn(struct jslot *s, const char *p, size_t len)
+{
+	if (s->own)
+		json_string_setn_nocheck(s->own, p, len);
+	else
+		s->own = json_stringn_nocheck(p, len);
+	slot_set(s, s->own);
+}
+
+static void slot_int_if(struct jslot *s, bool has, json_int_t v)
+{
+	if (has)
+		slot_int(s, v);
+	else
+		slot_set(s, json_null());
+}
+
+static void slot_u64_if(struct jslot *s, bool has, uint64_t v)
+{
+	if (has)
+		slot_int(s, (json_int_t)v);
+	else
+		slot_set(s, json_null());
+}
+
+enum { H_PID, H_COMM, H_USER, H_FD, H_MODE, H_MAPPED, H_NKEYS };
+static const char *const holder_keys[H_NKEYS] = {
+	"pid", "comm", "user", "fd", "mode", "mapped",
+};
+
+enum { PH_PID, PH_COMM, PH_FD, PH_NKEYS };
+static const char *const peer_keys[PH_NKEYS] = { "pid", "comm", "fd" };
+
+enum {
+	U_TYPE, U_STATE, U_PEER, U_NETNS, U_SOURCE, U_PEER_HOLDERS, U_PENDING,
+	U_BACKLOG, U_BACKLOG_MAX, U_RQUEUE, U_WQUEUE, U_LISTENER, U_NKEYS
+};
+static const char *const unix_keys[U_NKEYS] = {
+	"type", "state", "peer", "netns", "source", "peer_holders", "pending",
+	"backlog", "backlog_max", "rqueue", "wqueue", "listener",
+};
+
+enum { P_READERS, P_WRITERS, P_QUEUED, P_CAPACITY, P_ERROR, P_NKEYS };
+static const char *const pipe_keys[P_NKEYS] = {
+	"readers", "writers", "queued", "capacity", "error",
+};
+
+enum {
+	S_KEY, S_SHMID, S_PERMS, S_SIZE, S_NATTCH, S_CPID, S_LPID, S_CREATOR, S_OWNER,
+	S_ATIME, S_DTIME, S_CTIME, S_RSS, S_SWAP, S_REMOVED, S_NKEYS
+};
+static const char *const sysv_keys[S_NKEYS] = {
+	"key", "shmid", "perms", "size", "nattch", "cpid", "lpid", "creator", "owner",
+	"atime", "dtime", "ctime", "rss", "swap", "removed",
+};
+
+enum { Q_QSIZE, Q_NOTIFY_PID, Q_NOTIFY, Q_SIGNO, Q_NKEYS };
+static const char *const mq_keys[Q_NKEYS] = { "qsize", "notify_pid", "notify", "signo" };
+
+enum {
+	O_TYPE, O_INODE, O_DEV, O_PATH, O_DELETED, O_SIZE, O_OWNER, O_SUB, O_HOLDERS,
+	O_REASON, O_AGE, O_RESIDENT, O_NKEYS
+};
+
+/* A string node a thread reuses, found by the address of a static name
+ * (key) or by a uid or dev_t (id). */
+struct jname {
+	const void *key;
+	uint64_t id;
+	json_t *v;		/* json_null() when the bytes are not UTF-8 */
+};
+
+struct jnames {
+	struct jname *e;
+	size_t n, cap;
+};
+
+/* One thread's trees and the string nodes they share. */
+struct jtpl {
+	const struct model *m;
+	const struct render_opts *ro;
+	struct jtree obj[IPC_NTYPES];	/* built on first use */
+	struct jtree un, pipe, sysv, mq;
+	json_t *holders, *peer_holders, *pending;
+	struct jtree *hpool, *ppool;
+	size_t nhpool, nppool;
+	json_t **ints;
+	size_t nints;
+	json_t *mode[4];
+	struct jnames consts, users, devs;
+	json_t **comm, **user;	/* by ipc_proc.idx */
+};
+
+static json_t *jnames_find(struct jnames *t, const void *key, uint64_t id)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->e[i].key == key && t->e[i].id == id)
+			return t->e[i].v;
+	return NULL;
+}
+
+static json_t *jnames_add(struct jnames *t, const void *key, uint64_t id, json_t *v)
+{
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 16;
+		t->e = xreallocarray(t->e, t->cap, sizeof(*t->e));
+	}
+	t->e[t->n++] = (struct jname){ .key = key, .id = id, .v = v };
+	return v;
+}
+
+static void jnames_free(struct jnames *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		json_decref(t->e[i].v);
+	free(t->e);
+}
+
+/* s is a static name (type, state, reason ...), interned by address */
+static json_t *jtpl_const(struct jtpl *t, const char *s)
+{
+	json_t *v;
+
+	if (!s)
+		return json_null();
+	if ((v = jnames_find(&t->consts, s, 0)))
+		return v;
+	return jnames_add(&t->consts, s, 0, json_string(s));
+}
+
+/* NULL when the name is not UTF-8 */
+static json_t *jtpl_user(struct jtpl *t, uid_t uid)
+{
+	json_t *v = jnames_find(&t->users, NULL, uid);
+
+	if (!v) {
+		const char *u = proc_user_name(uid);
+		size_t len = strlen(u);
+
+		v = jnames_add(&t->users, NULL, uid,
+			       utf8_valid(u, len) ? json_stringn_nocheck(u, len) : json_null());
+	}
+	return json_is_null(v) ? NULL : v;
+}
+
+static json_t *jtpl_dev(struct jtpl *t, dev_t dev)
+{
+	json_t *v = jnames_find(&t->devs, NULL, dev);
+	char s[32];
+
+	if (!v) {
+		snprintf(s, sizeof(s), "%u:%u", major(dev), minor(dev));
+		v = jnames_add(&t->devs, NULL, dev, json_string(s));
+	}
+	return v;
+}
+
+/* comm or user of p; NULL when not UTF-8 */
+static json_t *jtpl_proc(struct jtpl *t, const struct ipc_proc *p, bool user)
+{
+	json_t **v;
+
+	if (p->idx >= t->m->nprocs || t->m->procs[p->idx] != p)
+		return NULL;
+	v = user ? &t->user[p->idx] : &t->comm[p->idx];
+	if (!*v) {
+		const char *s = user ? p->user : p->comm;
+		size_t len = strlen(s);
+
+		*v = utf8_valid(s, len) ? json_stringn_nocheck(s, len) : json_null();
+	}
+	return json_is_null(*v) ? NULL : *v;
+}
+
+static void jtpl_init(struct jtpl *t, const struct model *m, const struct render_opts *ro)
+{
+	memset(t, 0, sizeof(*t));
+	t->m = m;
+	t->ro = ro;
+	t->comm = xcalloc(m->nprocs, sizeof(*t->comm));
+	t->user = xcalloc(m->nprocs, sizeof(*t->user));
+	t->mode[0] = json_null();
+	t->mode[MODE_R] = json_string("r");
+	t->mode[MODE_W] = json_string("w");
+	t->mode[MODE_R | MODE_W] = json_string("rw");
+	t->holders = json_array();
+}
+
+static void jtpl_free(struct jtpl *t)
+{
+	for (int i = 0; i < IPC_NTYPES; i++)
+		jtree_free(&t->obj[i]);
+	jtree_free(&t->un);
+	jtree_free(&t->pipe);
+	jtree_free(&t->sysv);
+	jtree_free(&t->mq);
+	json_decref(t->holders);
+	json_decref(t->peer_holders);
+	json_decref(t->pending);
+	for (size_t i = 0; i < t->nhpool; i++)
+		jtree_free(&t->hpool[i]);
+	free(t->hpool);
+	for (size_t i = 0; i < t->nppool; i++)
+		jtree_free(&t->ppool[i]);
+	free(t->ppool);
+	for (size_t i = 0; i < t->nints; i++)
+		json_decref(t->ints[i]);
+	free(t->ints);
+	for (int i = 0; i < 4; i++)
+		json_decref(t->mode[i]);
+	jnames_free(&t->consts);
+	jnames_free(&t->users);
+	jnames_free(&t->devs);
+	for (size_t i = 0; i < t->m->nprocs; i++) {
+		json_decref(t->comm[i]);
+		json_decref(t->user[i]);
+	}
+	free(t->comm);
+	free(t->user);
+}
+
+/* The i-th tree of a pool, made when first needed */
+static struct jtree *jpool_get(struct jtree **pool, size_t *n, size_t i,
+			       const char *const *keys, size_t nkeys)
+{
+	if (i >= *n) {
+		*pool = xreallocarray(*pool, i + 1, sizeof(**pool));
+		for (; *n <= i; (*n)++)
+			jtree_init(&(*pool)[*n], keys, nkeys);
+	}
+	return &(*pool)[i];
+}
+
+static bool jtpl_holder(struct jtpl *t, struct jtree *j, const struct ipc_holder *h)
+{
+	json_t *comm = jtpl_proc(t, h->proc, false), *user = jtpl_proc(t, h->proc, true);
+
+	if (!comm || !user)
+		return false;
+	slot_int(&j->slot[H_PID], h->proc->pid);
+	slot_set(&j->slot[H_COMM], comm);
+	slot_set(&j->slot[H_USER], user);
+	slot_int_if(&j->slot[H_FD], !h->mapped, h->fd);
+	slot_set(&j->slot[H_MODE], h->mode < 4 ? t->mode[h->mode] : json_null());
+	slot_set(&j->slot[H_MAPPED], json_boolean(h->mapped));
+	return true;
+}
+
+static bool jtpl_peer_holders(struct jtpl *t, const struct ipc_obj *o)
+{
+	const struct ipc_obj *peer;
+
+	json_array_clear(t->peer_holders);
+	if (!o->un.has_peer || !(peer = model_find_socket(t->m, o->un.peer)))
+		return true;
+	for (size_t i = 0; i < peer->nholders; i++) {
+		const struct ipc_holder *h = &peer->holders[i];
+		struct jtree *j = jpool_get(&t->ppool, &t->nppool, i, peer_keys, PH_NKEYS);
+		json_t *comm = jtpl_proc(t, h->proc, false);
+
+		if (!comm)
+			return false;
+		slot_int(&j->slot[PH_PID], h->proc->pid);
+		slot_set(&j->slot[PH_COMM], comm);
+		slot_int_if(&j->slot[PH_FD], !h->mapped, h->fd);
+		json_array_append(t->peer_holders, j->obj);
+	}
+	return true;
+}
+
+static bool jtpl_unix(struct jtpl *t, const struct ipc_obj *o)
+{
+	const struct ipc_unix *u = &o->un;
+	bool listen = u->state == US_LISTEN;
+	struct jslot *s = t->un.slot;
+
+	slot_set(&s[U_TYPE], jtpl_const(t, unix_stype_name(u->stype)));
+	slot_set(&s[U_STATE], jtpl_const(t, unix_state_name(u->state)));
+	slot_u64_if(&s[U_PEER], u->has_peer, u->peer);
+	slot_u64_if(&s[U_NETNS], u->netns, u->netns);
+	slot_set(&s[U_SOURCE], jtpl_const(t, u->from_procfs ? "procfs" : "sock_diag"));
+	if (!jtpl_peer_holders(t, o))
+		return false;
+	if (listen && !u->from_procfs) {
+		json_array_clear(t->pending);
+		if (u->npending > t->nints) {
+			t->ints = xreallocarray(t->ints, u->npending, sizeof(*t->ints));
+			for (; t->nints < u->npending; t->nints++)
+				t->ints[t->nints] = json_integer(0);
+		}
+		for (size_t i = 0; i < u->npending; i++) {
+			json_integer_set(t->ints[i], (json_int_t)u->pending[i]);
+			json_array_append(t->pending, t->ints[i]);
+		}
+		slot_set(&s[U_PENDING], t->pending);
+	} else {
+		slot_set(&s[U_PENDING], json_null());
+	}
+	slot_u64_if(&s[U_BACKLOG], listen && u->has_rq, u->rqueue);
+	slot_u64_if(&s[U_BACKLOG_MAX], listen && u->has_rq, u->wqueue);
+	slot_u64_if(&s[U_RQUEUE], !listen && u->has_rq, u->rqueue);
+	slot_u64_if(&s[U_WQUEUE], !listen && u->has_rq, u->wqueue);
+	slot_u64_if(&s[U_LISTENER], u->has_listener, u->listener);
+	return true;
+}
+
+static bool jtpl_pipe(struct jtpl *t, const struct ipc_obj *o)
+{
+	struct jslot *s = t->pipe.slot;
+	size_t readers = 0, writers = 0;
+
+	for (size_t i = 0; i < o->nholders; i++) {
+		readers += (o->holders[i].mode & MODE_R) != 0;
+		writers += (o->holders[i].mode & MODE_W) != 0;
+	}
+	slot_int(&s[P_READERS], (json_int_t)readers);
+	slot_int(&s[P_WRITERS], (json_int_t)writers);
+	slot_u64_if(&s[P_QUEUED], o->pipe.has_fill, o->pipe.queued);
+	slot_u64_if(&s[P_CAPACITY], o->pipe.has_fill, o->pipe.capacity);
+	if (o->pipe.has_fill) {
+		slot_set(&s[P_ERROR], json_null());
+	} else if (o->pipe.err) {
+		/* strerror()'s text may change from call to call: not interned */
+		json_t *e = json_string(strerror(o->pipe.err));
+
+		if (!e)
+			return false;
+		slot_set(&s[P_ERROR], e);
+		json_decref(e);
+	} else {
+		slot_set(&s[P_ERROR], jtpl_const(t, "no holder could be read"));
+	}
+	return true;
+}
+
+static json_t *jtpl_user_or_null(struct jtpl *t, uid_t uid)
+{
+	json_t *v = jtpl_user(t, uid);
+
+	return v ? v : json_null();
+}
+
+static void jtpl_sysv(struct jtpl *t, const struct ipc_obj *o)
+{
+	const struct ipc_sysv *v = &o->sysv;
+	struct jslot *s = t->sysv.slot;
+	char perms[8];
+
+	slot_int(&s[S_KEY], v->key);
+	slot_int(&s[S_SHMID], v->shmid);
+	slot_set(&s[S_REMOVED], json_boolean(v->removed));
+	if (!v->known) {
+		for (int i = S_PERMS; i <= S_SWAP; i++)
+			slot_set(&s[i], json_null());
+		return;
+	}
+	snprintf(perms, sizeof(perms), "%04o", v->perms & 0777);
+	slot_strn(&s[S_PERMS], perms, strlen(perms));
+	slot_int(&s[S_SIZE], (json_int_t)o->size);
+	slot_int(&s[S_NATTCH], (json_int_t)v->nattch);
+	slot_int(&s[S_CPID], v->cpid);
+	slot_int_if(&s[S_LPID], v->lpid, v->lpid);
+	slot_set(&s[S_CREATOR], jtpl_user_or_null(t, v->cuid));
+	slot_set(&s[S_OWNER], jtpl_user_or_null(t, v->uid));
+	slot_int_if(&s[S_ATIME], v->atime > 0, v->atime);
+	slot_int_if(&s[S_DTIME], v->dtime > 0, v->dtime);
+	slot_int_if(&s[S_CTIME], v->ctime > 0, v->ctime);
+	slot_int(&s[S_RSS], (json_int_t)v->rss);
+	slot_int(&s[S_SWAP], (json_int_t)v->swap);
+}
+
+static void jtpl_mq(struct jtpl *t, const struct ipc_obj *o)
+{
+	const struct ipc_mq *q = &o->mq;
+	struct jslot *s = t->mq.slot;
+
+	slot_u64_if(&s[Q_QSIZE], q->known, q->qsize);
+	slot_int_if(&s[Q_NOTIFY_PID], q->known && q->notify_pid, q->notify_pid);
+	slot_int_if(&s[Q_NOTIFY], q->known, q->notify);
+	slot_int_if(&s[Q_SIGNO], q->known, q->signo);
+}
+
+/* The sub-object key of a type, and its tree */
+static const char *jtpl_sub(struct jtpl *t, enum ipc_type type, struct jtree **sub,
+			    const char *const **keys, size_t *nkeys)
+{
+	switch (type) {
+	case IPC_UNIX:
+		*sub = &t->un, *keys = unix_keys, *nkeys = U_NKEYS;
+		return "unix";
+	case IPC_SYSVSHM:
+		*sub = &t->sysv, *keys = sysv_keys, *nkeys = S_NKEYS;
+		return "sysv";
+	case IPC_MQUEUE:
+		*sub = &t->mq, *keys = mq_keys, *nkeys = Q_NKEYS;
+		return "mqueue";
+	case IPC_PIPE:
+	case IPC_FIFO:
+		*sub = &t->pipe, *keys = pipe_keys, *nkeys = P_NKEYS;
+		return "pipe";
+	default:
+		*sub = NULL;
+		return NULL;
+	}
+}
+
+static struct jtree *jtpl_shape(struct jtpl *t, enum ipc_type type)
+{
+	struct jtree *j = &t->obj[type], *sub;
+	const char *keys[O_NKEYS] = {
+		"type", "inode", "dev", "path", "deleted", "size", "owner", NULL, "holders",
+	};
+	const char *const *subkeys;
+	size_t nsubkeys;
+
+	if (j->obj)
+		return j;
+	keys[O_SUB] = jtpl_sub(t, type, &sub, &subkeys, &nsubkeys);
+	if (t->ro->leaks) {
+		keys[O_REASON] = "reason";
+		keys[O_AGE] = "age";
+		keys[O_RESIDENT] = "resident";
+	}
+	jtree_init(j, keys, O_NKEYS);
+	if (sub && !sub->obj) {
+		jtree_init(sub, subkeys, nsubkeys);
+		if (type == IPC_UNIX) {
+			t->peer_holders = json_array();
+			t->pending = json_array();
+			slot_set(&sub->slot[U_PEER_HOLDERS], t->peer_holders);
+		}
+	}
+	slot_set(&j->slot[O_HOLDERS], t->holders);
+	return j;
+}
+
+/* The object's tree, filled; NULL when object_json() must render it */
+static json_t *jtpl_object(struct jtpl *t, const struct ipc_obj *o)
+{
+	struct jtree *j;
+	struct jslot *s;
+
+	if ((unsigned)o->type >= IPC_NTYPES)
+		return NULL;
+	j = jtpl_shape(t, o->type);
+	s = j->slot;
+	slot_set(&s[O_TYPE], jtpl_const(t, ipc_type_name(o->type)));
+	slot_int(&s[O_INODE], (json_int_t)o->ino);
+	slot_set(&s[O_DEV], jtpl_dev(t, o->dev));
+	if (!o->path) {
+		slot_set(&s[O_PATH], json_null());
+	} else if (utf8_valid(o->path, o->pathlen)) {
+		slot_strn(&s[O_PATH], o->path, o->pathlen);
+	} else {
+		return NULL;
+	}
+	slot_set(&s[O_DELETED], json_boolean(o->deleted));
+	slot_u64_if(&s[O_SIZE], o->has_size, o->size);
+	if (o->has_owner) {
+		json_t *u = jtpl_user(t, o->owner);
+
+		if (!u)
+			return NULL;
+		slot_set(&s[O_OWNER], u);
+	} else {
+		slot_set(&s[O_OWNER], json_null());
+	}
+	switch (o->type) {
+	case IPC_UNIX:
+		if (o->sockfile)
+			slot_set(&s[O_SUB], json_null());
+		else if (jtpl_unix(t, o))
+			slot_set(&s[O_SUB], t->un.obj);
+		else
+			return NULL;
+		break;
+	case IPC_SYSVSHM:
+		jtpl_sysv(t, o);
+		slot_set(&s[O_SUB], t->sysv.obj);
+		break;
+	case IPC_MQUEUE:
+		jtpl_mq(t, o);
+		slot_set(&s[O_SUB], t->mq.obj);
+		break;
+	case IPC_PIPE:
+	case IPC_FIFO:
+		if (!jtpl_pipe(t, o))
+			return NULL;
+		slot_set(&s[O_SUB], t->pipe.obj);
+		break;
+	default:
+		break;
+	}
+	json_array_clear(t->holders);
+	for (size_t i = 0; i < o->nholders; i++) {
+		struct jtree *h = jpool_get(&t->hpool, &t->nhpool, i, holder_keys, H_NKEYS);
+
+		if (!jtpl_holder(t, h, &o->holders[i]))
+			return NULL;
+		json_array_append(t->holders, h->obj);
+	}
+	if (t->ro->leaks) {
+		int64_t age = leak_age(o, t->ro->now);
+
+		slot_set(&s[O_REASON], jtpl_const(t, leak_reason_name(o->leak)));
+		slot_int_if(&s[O_AGE], age >= 0, age);
+		slot_u64_if(&s[O_RESIDENT], o->has_resident, o->resident);
+	}
+	return j->obj;
+}
+
+/* Rendering threads take chunks of the list in turn, each into a buffer
+ * of a ring; the calling thread writes the buffers out in order (and
+ * renders too when it has nothing to write), so memory stays flat and the
+ * threads stay busy whatever the mix of objects. */
+#define JSON_SLICE_MIN 4096	/* fewer objects per thread are not worth one */
+#define JSON_CHUNK 512		/* objects */
+#define JSON_RING 16		/* chunks rendered ahead of the writer, at most */
+
+struct jchunk {
+	struct buf b;
+	bool ready;
+	bool failed;
+};
+
+struct jwork {
+	const struct model *m;
+	const struct render_opts *ro;
+	size_t first_visible;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	size_t nchunks;
+	size_t next;		/* the next chunk to render */
+	size_t written;		/* chunks handed to the output */
+	bool stop;
+	struct jchunk ring[JSON_RING];
+};
+
+static void jchunk_render(struct jwork *w, struct jtpl *t, size_t c)
+{
+	struct jchunk *ch = &w->ring[c % JSON_RING];
+	size_t from = c * JSON_CHUNK, to = from + JSON_CHUNK;
+
+	if (to > w->m->nobjs)
+		to = w->m->nobjs;
+	buf_reset(&ch->b);
+	ch->failed = false;
+	for (size_t i = from; i < to && !ch->failed; i++) {
+		const struct ipc_obj *obj = w->m->objs[i];
 		json_t *j;
 
 		if (obj->hidden)
 			continue;
-		if (!sl->ro->json_lines)
-			jout_puts(&sl->o, first ? "\n" : ",\n");
-		first = false;
-		j = object_json(sl->m, obj, sl->ro);
-		if (json_dump_callback(j, jout_cb, &sl->o, JSON_COMPACT | JSON_ENSURE_ASCII) < 0)
-			sl->o.failed = true;
-		json_decref(j);
-		if (sl->ro->json_lines)
-			jout_puts(&sl->o, "\n");
+		if (!w->ro->json_lines)
+			buf_adds(&ch->b, i == w->first_visible ? "\n" : ",\n");
+		if ((j = jtpl_object(t, obj))) {
+			if (jdump(j, &ch->b) < 0)
+				ch->failed = true;
+		} else {
+			j = object_json(w->m, obj, w->ro);
+			if (jdump(j, &ch->b) < 0)
+				ch->failed = true;
+			json_decref(j);
+		}
+		if (w->ro->json_lines)
+			buf_addc(&ch->b, '\n');
 	}
-	return NULL;
 }
 
-#define JSON_SLICE_MIN 4096
+/* With the lock held: a chunk to render, unless none is left or the ring
+ * is full. */
+static bool jwork_take(struct jwork *w, size_t *c)
+{
+	if (w->stop || w->next >= w->nchunks || w->next >= w->written + JSON_RING)
+		return false;
+	*c = w->next++;
+	return true;
+}
+
+static void jwork_render(struct jwork *w, struct jtpl *t, size_t c)
+{
+	pthread_mutex_unlock(&w->lock);
+	jchunk_render(w, t, c);
+	pthread_mutex_lock(&w->lock);
+	w->ring[c % JSON_RING].ready = true;
+	pthread_cond_broadcast(&w->cond);
+}
+
+static void *jwork_thread(void *arg)
+{
+	struct jwork *w = arg;
+	struct jtpl t;
+	size_t c;
+
+	jtpl_init(&t, w->m, w->ro);
+	pthread_mutex_lock(&w->lock);
+	while (!w->stop && w->next < w->nchunks) {
+		if (jwork_take(w, &c))
+			jwork_render(w, &t, c);
+		else
+			pthread_cond_wait(&w->cond, &w->lock);
+	}
+	pthread_mutex_unlock(&w->lock);
+	jtpl_free(&t);
+	return NULL;
+}
 
 static int render_objects(struct jout *o, const struct model *m, const struct render_opts *ro)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t n = ncpu > 1 ? (size_t)(ncpu > 8 ? 8 : ncpu) : 1;
-	size_t first_visible = m->nobjs;
-	struct jslice *sl;
+	size_t n = ncpu > 1 ? (size_t)(ncpu > 8 ? 8 : ncpu) : 1, nthreads = 0;
+	struct jwork *w = xcalloc(1, sizeof(*w));
+	pthread_t tid[8];
+	struct jtpl t;
+	int err = 0;
+	size_t c;
 
+	w->m = m;
+	w->ro = ro;
+	w->first_visible = m->nobjs;
 	for (size_t i = 0; i < m->nobjs; i++)
 		if (!m->objs[i]->hidden) {
-			first_visible = i;
+			w->first_visible = i;
 			break;
 		}
+	w->nchunks = (m->nobjs + JSON_CHUNK - 1) / JSON_CHUNK;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
 	if (m->nobjs < 2 * JSON_SLICE_MIN)
 		n = 1;
-	sl = xcalloc(n, sizeof(*sl));
-	for (size_t k = 0; k < n; k++) {
-		sl[k].m = m;
-		sl[k].ro = ro;
-		sl[k].from = m->nobjs * k / n;
-		sl[k].to = m->nobjs * (k + 1) / n;
-		sl[k].first = first_visible >= sl[k].from && first_visible < sl[k].to;
-		sl[k].o.out = o->out;
-		if (k == 0 || pthread_create(&sl[k].tid, NULL, jslice_render, &sl[k]) != 0) {
-			sl[k].tid = 0;
-			jslice_render(&sl[k]);
+	for (size_t k = 1; k < n; k++)
+		if (pthread_create(&tid[nthreads], NULL, jwork_thread, w) == 0)
+			nthreads++;
+	jtpl_init(&t, m, ro);
+	jout_flush(o, true);
+	pthread_mutex_lock(&w->lock);
+	while (w->written < w->nchunks && !o->failed) {
+		struct jchunk *ch = &w->ring[w->written % JSON_RING];
+
+		if (ch->ready) {
+			pthread_mutex_unlock(&w->lock);
+			if (ch->failed) {
+				o->failed = true;
+			} else if (ch->b.len && fwrite(ch->b.data, 1, ch->b.len, o->out) != ch->b.len) {
+				err = errno;
+				o->failed = true;
+			}
+			pthread_mutex_lock(&w->lock);
+			ch->ready = false;
+			w->written++;
+			pthread_cond_broadcast(&w->cond);
+		} else if (jwork_take(w, &c)) {
+			jwork_render(w, &t, c);
+		} else {
+			pthread_cond_wait(&w->cond, &w->lock);
 		}
 	}
-	for (size_t k = 0; k < n; k++) {
-		if (sl[k].tid)
-			pthread_join(sl[k].tid, NULL);
-		if (sl[k].o.failed)
-			o->failed = true;
-		/* hand over in order */
-		jout_flush(o, true);
-		if (!o->failed && sl[k].o.b.len &&
-		    fwrite(sl[k].o.b.data, 1, sl[k].o.b.len, o->out) != sl[k].o.b.len)
-			o->failed = true;
-		buf_free(&sl[k].o.b);
-	}
-	free(sl);
+	w->stop = true;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	for (size_t k = 0; k < nthreads; k++)
+		pthread_join(tid[k], NULL);
+	jtpl_free(&t);
+	for (size_t k = 0; k < JSON_RING; k++)
+		buf_free(&w->ring[k].b);
+	pthread_cond_destroy(&w->cond);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+	if (err)
+		errno = err;
 	return o->failed ? -1 : 0;
 }
 
