@@ -143,3 +143,49 @@ teardown() { common_teardown; }
 	assert_failure 1
 	[[ $stderr == *"write error: No space left on device"* ]]
 }
+
+@test "json: the reused trees print the same bytes as objects built afresh" {
+	mk f fifo path="$T/f\xff-fifo"
+	mk p pipe fill=100
+	mk u socketpair type=seqpacket fill=7
+	mk l listener path="$T/l.sock"
+	mk w pending path="$T/w.sock"
+	mk a abstract name="ipcscope-test-$$-tree"
+	mk s shm-fd name="$SHM_PREFIX-tree"
+	mk m shm-mapped name="$SHM_PREFIX-treemap"
+	mk d memfd name=tree map=1
+	mk e sem name="$SHM_PREFIX-treesem"
+	mk v sysvshm
+	mk c comm value='we\x01\xffrd'
+	local pids="$f_pid,$p_pid,$u_pid,$l_pid,$w_pid,$a_pid,$s_pid,$m_pid,$d_pid,$e_pid,$v_pid,$c_pid"
+	mk o shm-orphan name="$SHM_PREFIX-treeorphan"
+	local args
+	# an age, and the count of processes, may change between the two runs
+	for args in "list --json --pid $pids" "list --json-lines --pid $pids" \
+		"list --json --type all -u $(id -u) --pid $pids" "leaks --json --path /dev/shm/$SHM_PREFIX-treeorphan"; do
+		# shellcheck disable=SC2086
+		"$IPCSCOPE" $args >"$T/raw.json" 2>/dev/null
+		[ "$(jq -s '[.[] | .objects // [.] | .[]] | length' "$T/raw.json")" -gt 0 ] ||
+			fail "$args listed nothing"
+		sed -E 's/"age":[0-9]+/"age":N/g; s/[0-9]+ of [0-9]+ processes/N of M processes/' "$T/raw.json" >"$T/tree.json"
+		# shellcheck disable=SC2086
+		IPCSCOPE_TEST_JSON_PLAIN=1 "$IPCSCOPE" $args 2>/dev/null |
+			sed -E 's/"age":[0-9]+/"age":N/g; s/[0-9]+ of [0-9]+ processes/N of M processes/' >"$T/plain.json"
+		cmp "$T/tree.json" "$T/plain.json" || fail "$args: the two renderings differ: $(diff "$T/tree.json" "$T/plain.json")"
+	done
+	# the comparison covered objects of every shape, and a *_base64 key
+	run jq -r '[.objects[].type] | unique | join(",")' <("$IPCSCOPE" list --json --pid "$pids" 2>/dev/null)
+	assert_output "fifo,memfd,pipe,sem,shm,sysvshm,unix"
+	run jq -r '[.objects[] | select(.path_base64)] | length' <("$IPCSCOPE" list --json --pid "$pids" 2>/dev/null)
+	assert_output 1
+	for args in "list --json" "list --json-lines" "leaks --json"; do
+		# shellcheck disable=SC2086
+		IPCSCOPE_ROOT="$BATS_TEST_DIRNAME/fixtures/basic" "$IPCSCOPE" $args 2>/dev/null |
+			sed -E 's/"age":[0-9]+/"age":N/g; s/[0-9]+ of [0-9]+ processes/N of M processes/' >"$T/tree.json"
+		# shellcheck disable=SC2086
+		IPCSCOPE_ROOT="$BATS_TEST_DIRNAME/fixtures/basic" IPCSCOPE_TEST_JSON_PLAIN=1 "$IPCSCOPE" $args \
+			2>/dev/null | sed -E 's/"age":[0-9]+/"age":N/g; s/[0-9]+ of [0-9]+ processes/N of M processes/' >"$T/plain.json"
+		[ -s "$T/tree.json" ] || fail "fixture $args printed nothing"
+		cmp "$T/tree.json" "$T/plain.json" || fail "fixture $args: the two renderings differ"
+	done
+}
