@@ -64,6 +64,9 @@ churn() {
 	# the victim dies; a new process holding a pipe of its own takes its pid
 	kill -KILL "$victim"
 	wait "$victim" 2>/dev/null || true
+	# start times count clock ticks (10 ms): a pid reused within the tick
+	# its first owner started in cannot be told apart, by us or by ps
+	sleep 0.05
 	echo $((victim - 1)) >/proc/sys/kernel/ns_last_pid
 	"$MKIPC" pipe >"$T/imp.out" 2>&1 </dev/null 3>&- &
 	local impostor=$!
