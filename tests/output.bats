@@ -144,6 +144,9 @@ teardown() { common_teardown; }
 	[[ $stderr == *"write error: No space left on device"* ]]
 }
 
+# an age, and the count of processes, may change between two runs
+norm() { sed -E 's/"age":[0-9]+/"age":N/g; s/[0-9]+ of [0-9]+ processes/N of M processes/' "$@"; }
+
 @test "json: the reused trees print the same bytes as objects built afresh" {
 	mk f fifo path="$T/f\xff-fifo"
 	mk p pipe fill=100
@@ -160,17 +163,16 @@ teardown() { common_teardown; }
 	local pids="$f_pid,$p_pid,$u_pid,$l_pid,$w_pid,$a_pid,$s_pid,$m_pid,$d_pid,$e_pid,$v_pid,$c_pid"
 	mk o shm-orphan name="$SHM_PREFIX-treeorphan"
 	local args
-	# an age, and the count of processes, may change between the two runs
 	for args in "list --json --pid $pids" "list --json-lines --pid $pids" \
 		"list --json --type all -u $(id -u) --pid $pids" "leaks --json --path /dev/shm/$SHM_PREFIX-treeorphan"; do
 		# shellcheck disable=SC2086
 		"$IPCSCOPE" $args >"$T/raw.json" 2>/dev/null
 		[ "$(jq -s '[.[] | .objects // [.] | .[]] | length' "$T/raw.json")" -gt 0 ] ||
 			fail "$args listed nothing"
-		sed -E 's/"age":[0-9]+/"age":N/g; s/[0-9]+ of [0-9]+ processes/N of M processes/' "$T/raw.json" >"$T/tree.json"
+		norm "$T/raw.json" >"$T/tree.json"
 		# shellcheck disable=SC2086
 		IPCSCOPE_TEST_JSON_PLAIN=1 "$IPCSCOPE" $args 2>/dev/null |
-			sed -E 's/"age":[0-9]+/"age":N/g; s/[0-9]+ of [0-9]+ processes/N of M processes/' >"$T/plain.json"
+			norm >"$T/plain.json"
 		cmp "$T/tree.json" "$T/plain.json" || fail "$args: the two renderings differ: $(diff "$T/tree.json" "$T/plain.json")"
 	done
 	# the comparison covered objects of every shape, and a *_base64 key
@@ -181,10 +183,10 @@ teardown() { common_teardown; }
 	for args in "list --json" "list --json-lines" "leaks --json"; do
 		# shellcheck disable=SC2086
 		IPCSCOPE_ROOT="$BATS_TEST_DIRNAME/fixtures/basic" "$IPCSCOPE" $args 2>/dev/null |
-			sed -E 's/"age":[0-9]+/"age":N/g; s/[0-9]+ of [0-9]+ processes/N of M processes/' >"$T/tree.json"
+			norm >"$T/tree.json"
 		# shellcheck disable=SC2086
 		IPCSCOPE_ROOT="$BATS_TEST_DIRNAME/fixtures/basic" IPCSCOPE_TEST_JSON_PLAIN=1 "$IPCSCOPE" $args \
-			2>/dev/null | sed -E 's/"age":[0-9]+/"age":N/g; s/[0-9]+ of [0-9]+ processes/N of M processes/' >"$T/plain.json"
+			2>/dev/null | norm >"$T/plain.json"
 		[ -s "$T/tree.json" ] || fail "fixture $args printed nothing"
 		cmp "$T/tree.json" "$T/plain.json" || fail "fixture $args: the two renderings differ"
 	done
