@@ -18,6 +18,7 @@
 #include "proc.h"
 #include "util.h"
 
+
 /* Opens the directory part of path without following any symlink on the
  * way, so a swapped directory cannot redirect the unlink. */
 static int open_parent(const char *path, size_t len, const char **base)
@@ -41,6 +42,13 @@ static int open_parent(const char *path, size_t len, const char **base)
 	return fd;
 }
 
+/* A queue lives on an mqueue filesystem: a directory swapped for another
+ * since the scan holds no queue. */
+static bool parent_fits(int dfd, const struct ipc_obj *o)
+{
+	return o->type != IPC_MQUEUE || fd_on_mqueue_fs(dfd);
+}
+
 static int unlink_checked(const struct ipc_obj *o, mode_t type)
 {
 	const char *base;
@@ -50,7 +58,9 @@ static int unlink_checked(const struct ipc_obj *o, mode_t type)
 	dfd = open_parent(o->path, o->pathlen, &base);
 	if (dfd < 0)
 		return dfd;
-	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (!parent_fits(dfd, o))
+		rc = -ESTALE;
+	else if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		rc = -errno;
 	else if ((st.st_mode & S_IFMT) != type || st.st_dev != o->dev || st.st_ino != o->ino)
 		rc = -ESTALE;	/* another file has taken the name */
@@ -60,6 +70,14 @@ static int unlink_checked(const struct ipc_obj *o, mode_t type)
 	return rc;
 }
 
+/* Any attach or detach since the scan moves one of these: it is in use. */
+static bool sysv_used(const struct ipc_sysv *a, int64_t atime, int64_t dtime,
+		      int64_t ctime, uint64_t nattch, pid_t lpid)
+{
+	return a->atime != atime || a->dtime != dtime || a->ctime != ctime ||
+	       a->nattch != nattch || a->lpid != lpid;
+}
+
 static int rmid_checked(const struct ipc_obj *o)
 {
 	struct shmid_ds ds;
@@ -67,7 +85,9 @@ static int rmid_checked(const struct ipc_obj *o)
 	if (shmctl(o->sysv.shmid, IPC_STAT, &ds) < 0)
 		return -errno;
 	if (ds.shm_nattch != 0 || (ds.shm_perm.mode & SHM_DEST) ||
-	    ds.shm_ctime != o->sysv.ctime || ds.shm_perm.__key != o->sysv.key)
+	    ds.shm_perm.__key != o->sysv.key ||
+	    sysv_used(&o->sysv, ds.shm_atime, ds.shm_dtime, ds.shm_ctime, ds.shm_nattch,
+		      ds.shm_lpid))
 		return -ESTALE;
 	if (shmctl(o->sysv.shmid, IPC_RMID, NULL) < 0)
 		return -errno;
@@ -107,6 +127,12 @@ static const char *recheck(const struct ipc_obj *o, const struct model *fresh)
 		return "it is in use now";
 	if (f->has_times && (f->mtime != o->mtime))
 		return "it was modified";
+	if (f->type == IPC_SYSVSHM &&
+	    sysv_used(&o->sysv, f->sysv.atime, f->sysv.dtime, f->sysv.ctime, f->sysv.nattch,
+		      f->sysv.lpid))
+		return "it was attached or detached since the scan";
+	if (f->uncertain)
+		return f->uncertain;
 	return NULL;
 }
 
@@ -130,6 +156,11 @@ void clean_run(FILE *out, const struct model *planned, const struct model *fresh
 		if (me != 0 && (!o->has_owner || o->owner != me)) {
 			fprintf(out, "skipped %s: owned by %s; only root may remove it\n", d.data,
 				o->has_owner ? proc_user_name(o->owner) : "another user");
+			n->skipped++;
+			continue;
+		}
+		if (o->uncertain) {
+			fprintf(out, "skipped %s: uncertain: %s\n", d.data, o->uncertain);
 			n->skipped++;
 			continue;
 		}

@@ -159,6 +159,15 @@ int mq_scan_dir(struct model *m, struct scan_ctx *c);
 int search_files(struct model *m, struct scan_ctx *c, const char *const *roots,
 		 size_t nroots);
 
+/* view.c: what the scan could not see */
+void view_probe(struct model *m, struct scan_ctx *c);
+void view_check_unix(struct model *m, const struct scan_ctx *c);
+void view_finish(struct model *m, bool sockets);
+/* Why processes could not be read, for a user who may already be root. */
+const char *view_denied_advice(void);
+/* The super options of the proc mount on /proc, from mountinfo text. */
+int view_proc_options(const char *buf, size_t len, const char **opts, size_t *optlen);
+
 /* unix.c */
 struct unix_entry {
 	uint64_t ino;

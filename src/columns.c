@@ -42,9 +42,7 @@ static void fill_path(struct buf *out, const struct model *m, const struct ipc_o
 {
 	(void)m, (void)ro;
 	if (o->type == IPC_SYSVSHM) {
-		buf_printf(out, "key 0x%08x", (unsigned)o->sysv.key);
-		if (o->sysv.removed)
-			buf_adds(out, " (removed)");
+		model_sysv_label(out, o);
 		return;
 	}
 	esc_path(out, o);
@@ -251,6 +249,15 @@ static void fill_reason(struct buf *out, const struct model *m, const struct ipc
 	(void)m, (void)ro;
 	if (r)
 		buf_adds(out, r);
+}
+
+/* "no" when something the scan could not see might hold it */
+static void fill_certain(struct buf *out, const struct model *m, const struct ipc_obj *o,
+			 const struct render_opts *ro)
+{
+	(void)m, (void)ro;
+	if (o->leak != LEAK_NONE)
+		buf_adds(out, o->uncertain ? "no" : "yes");
 }
 
 static void fill_age(struct buf *out, const struct model *m, const struct ipc_obj *o,
@@ -477,6 +484,9 @@ const struct column columns[] = {
 	{ .name = "REASON", .json_type = "string",
 	  .help = "why it is listed by leaks: orphaned-shm, stale-socket, ...",
 	  .flags = COL_LEAKS, .fill = fill_reason, .color = color_reason },
+	{ .name = "CERTAIN", .json_type = "boolean",
+	  .help = "leaks: no when a process or namespace the scan could not see may hold it",
+	  .flags = COL_LEAKS, .fill = fill_certain },
 	{ .name = "NHOLDERS", .json_type = "number",
 	  .help = "number of holder entries (fds and mappings)",
 	  .flags = COL_RIGHT, .fill = fill_nholders, .num = num_nholders },

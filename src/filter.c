@@ -25,6 +25,13 @@ bool filter_path_match(const char *glob, const struct ipc_obj *o)
 	struct buf b = { 0 };
 	bool hit;
 
+	if (o->type == IPC_SYSVSHM) {
+		/* no path: the key, as the PATH column shows it */
+		model_sysv_label(&b, o);
+		hit = fnmatch(glob, b.data, 0) == 0;
+		buf_free(&b);
+		return hit;
+	}
 	if (!o->path)
 		return false;
 	/* Match the raw bytes, and also the escaped form the table shows, so

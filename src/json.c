@@ -243,6 +243,9 @@ static json_t *object_json(const struct model *m, const struct ipc_obj *o,
 		json_object_set_new(j, "age", age >= 0 ? json_integer(age) : json_null());
 		json_object_set_new(j, "resident", o->has_resident ? json_u64(o->resident)
 								   : json_null());
+		json_object_set_new(j, "certain", json_boolean(!o->uncertain));
+		json_object_set_new(j, "uncertain", o->uncertain ? json_string(o->uncertain)
+								 : json_null());
 	}
 	return j;
 }
@@ -441,7 +444,7 @@ static const char *const mq_keys[Q_NKEYS] = { "qsize", "notify_pid", "notify", "
 
 enum {
 	O_TYPE, O_INODE, O_DEV, O_PATH, O_DELETED, O_SIZE, O_OWNER, O_SUB, O_HOLDERS,
-	O_REASON, O_AGE, O_RESIDENT, O_NKEYS
+	O_REASON, O_AGE, O_RESIDENT, O_CERTAIN, O_UNCERTAIN, O_NKEYS
 };
 
 /* A string node a thread reuses, found by the address of a static name
@@ -802,6 +805,8 @@ static struct jtree *jtpl_shape(struct jtpl *t, enum ipc_type type)
 		keys[O_REASON] = "reason";
 		keys[O_AGE] = "age";
 		keys[O_RESIDENT] = "resident";
+		keys[O_CERTAIN] = "certain";
+		keys[O_UNCERTAIN] = "uncertain";
 	}
 	jtree_init(j, keys, O_NKEYS);
 	if (sub && !sub->obj) {
@@ -887,6 +892,11 @@ static json_t *jtpl_object(struct jtpl *t, const struct ipc_obj *o)
 		slot_set(&s[O_REASON], jtpl_const(t, leak_reason_name(o->leak)));
 		slot_int_if(&s[O_AGE], age >= 0, age);
 		slot_u64_if(&s[O_RESIDENT], o->has_resident, o->resident);
+		slot_set(&s[O_CERTAIN], json_boolean(!o->uncertain));
+		if (o->uncertain)
+			slot_strn(&s[O_UNCERTAIN], o->uncertain, strlen(o->uncertain));
+		else
+			slot_set(&s[O_UNCERTAIN], json_null());
 	}
 	return j->obj;
 }
@@ -1078,6 +1088,7 @@ int json_render(FILE *out, const struct model *m, const struct render_opts *ro)
 		json_object_set_new(sum, "objects", json_integer((json_int_t)t.objects));
 		json_object_set_new(sum, "size", json_u64(t.size));
 		json_object_set_new(sum, "resident", json_u64(t.resident));
+		json_object_set_new(sum, "uncertain", json_integer((json_int_t)t.uncertain));
 		jout_puts(&o, ",\"summary\":");
 		jout_dump(&o, sum);
 	}
@@ -1132,11 +1143,16 @@ int summary_render_json(FILE *out, const struct model *m, const struct summary *
 		json_object_set_new(t, "objects", json_integer((json_int_t)s->leaks[r].objects));
 		json_object_set_new(t, "size", json_u64(s->leaks[r].size));
 		json_object_set_new(t, "resident", json_u64(s->leaks[r].resident));
+		json_object_set_new(t, "uncertain",
+				    json_integer((json_int_t)s->leaks[r].uncertain));
 		json_array_append_new(leaks, t);
 	}
 	json_object_set_new(doc, "leaks", leaks);
 	json_object_set_new(procs, "total", json_integer((json_int_t)s->procs));
 	json_object_set_new(procs, "unreadable", json_integer((json_int_t)s->unreadable));
+	json_object_set_new(procs, "hidden", json_boolean(s->hidden));
+	json_object_set_new(procs, "not_seen", s->incomplete ? json_string(s->incomplete)
+							     : json_null());
 	json_object_set_new(doc, "processes", procs);
 	return dump_document(out, doc, m);
 }

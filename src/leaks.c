@@ -38,6 +38,7 @@ void leaks_classify(struct model *m)
 		struct ipc_obj *o = m->objs[i];
 
 		o->leak = LEAK_NONE;
+		o->uncertain = NULL;
 		if (o->nholders)
 			continue;
 		switch (o->type) {
@@ -47,14 +48,16 @@ void leaks_classify(struct model *m)
 				o->leak = LEAK_SHM;
 			break;
 		case IPC_SYSVSHM:
+			/* the kernel's own attach count: no process can hide it */
 			if (o->sysv.known && o->sysv.nattch == 0 && !o->sysv.removed)
 				o->leak = LEAK_SYSV;
-			break;
+			continue;
 		case IPC_UNIX:
 			/* without sock_diag, no socket can be told apart from none */
 			if (o->sockfile && !o->sockfile_live && m->diag_ok)
 				o->leak = LEAK_STALE_SOCKET;
-			break;
+			o->uncertain = o->leak ? m->view.sockets : NULL;
+			continue;
 		case IPC_FIFO:
 			if (o->on_disk)
 				o->leak = LEAK_FIFO;
@@ -66,7 +69,34 @@ void leaks_classify(struct model *m)
 		default:
 			break;
 		}
+		/* held through an fd or a mapping of a process we did not see? */
+		o->uncertain = o->leak ? m->view.procs : NULL;
 	}
+}
+
+void leaks_warn(struct model *m)
+{
+	bool procs = false, sockets = false;
+
+	for (size_t i = 0; i < m->nobjs; i++) {
+		const struct ipc_obj *o = m->objs[i];
+
+		if (o->hidden)
+			continue;
+		if (o->uncertain == m->view.procs && o->uncertain)
+			procs = true;
+		else if (o->uncertain)
+			sockets = true;
+	}
+	if (procs)
+		model_warn(m, "leak verdicts are uncertain, and clean removes none of them: %s",
+			   m->view.procs);
+	if (sockets)
+		model_warn(m, "stale-socket verdicts are uncertain, and clean removes none of "
+			   "them: %s", m->view.sockets);
+	if (!m->diag_ok && m->diag_tried)
+		model_warn(m, "sock_diag is unavailable: stale socket files cannot be told "
+			   "from live ones and are not listed");
 }
 
 int64_t leak_age(const struct ipc_obj *o, time_t now)
@@ -100,6 +130,8 @@ void leaks_totals(const struct model *m, struct leak_totals *t)
 		if (o->hidden || o->leak == LEAK_NONE)
 			continue;
 		t->objects++;
+		if (o->uncertain)
+			t->uncertain++;
 		if (o->has_size)
 			t->size += o->size;
 		if (o->has_resident)

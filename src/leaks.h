@@ -9,12 +9,15 @@
 
 struct leak_totals {
 	size_t objects;
+	size_t uncertain;	/* of objects: what the scan could not rule out */
 	uint64_t size;
 	uint64_t resident;
 };
 
 /* Sets o->leak on every object that nobody holds. */
 void leaks_classify(struct model *m);
+/* Says which verdicts are uncertain, and why. */
+void leaks_warn(struct model *m);
 /* Hides what is not a leak, or was used less than older_than seconds ago
  * (0: no age limit). */
 void leaks_filter(struct model *m, int64_t older_than, time_t now);

@@ -3,6 +3,7 @@
  * command line and runs it. */
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <locale.h>
@@ -31,6 +32,7 @@
 #ifndef IPCSCOPE_VERSION
 #define IPCSCOPE_VERSION "unknown"
 #endif
+
 
 #define EXIT_USAGE 2
 #define EXIT_LEAKS 3
@@ -170,6 +172,23 @@ static void parse_user(struct filter *f, const char *arg)
 	f->has_uid = true;
 }
 
+/* Anything else there would be listed, and cleaned, as message queues. */
+static void check_mqueue_dir(const char *dir)
+{
+	int fd;
+	bool ok;
+
+	if (pio_rerooted())
+		return;		/* a fixture tree stands in for the filesystem */
+	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		usage_error("cannot use --mqueue-dir '%s': %s", dir, strerror(errno));
+	ok = fd_on_mqueue_fs(fd);
+	close(fd);
+	if (!ok)
+		usage_error("--mqueue-dir '%s' is not an mqueue filesystem", dir);
+}
+
 static size_t terminal_width(void)
 {
 	struct winsize ws;
@@ -288,16 +307,12 @@ static int scan(struct ctl *ctl, struct model *m)
 	}
 	if (ctl->cmd & (CMD_LEAKS | CMD_CLEAN | CMD_SUMMARY | CMD_METRICS)) {
 		leaks_classify(m);
-		if (m->stats.denied)
-			model_warn(m, "objects held only by processes that could not be read are "
-				   "listed as leaked");
-		if (!m->diag_ok)
-			model_warn(m, "sock_diag is unavailable: stale socket files cannot be told "
-				   "from live ones and are not listed");
 	}
 	filter_apply(m, &ctl->filter);
 	if (ctl->cmd & (CMD_LEAKS | CMD_CLEAN))
 		leaks_filter(m, ctl->older_than, ctl->ro.now);
+	if (ctl->cmd & (CMD_LEAKS | CMD_CLEAN | CMD_SUMMARY | CMD_METRICS))
+		leaks_warn(m);
 	model_sort(m);
 	if (ctl->sort_col >= 0)
 		columns_sort(m, ctl->sort_col, ctl->sort_desc, &ctl->ro);
@@ -322,10 +337,13 @@ static int render(struct ctl *ctl, const struct model *m)
 		format_size(sz, sizeof(sz), t.size);
 		format_size(res, sizeof(res), t.resident);
 		if (ctl->ro.bytes)
-			printf("%zu leaked, %llu bytes, %llu bytes resident\n", t.objects,
+			printf("%zu leaked, %llu bytes, %llu bytes resident", t.objects,
 			       (unsigned long long)t.size, (unsigned long long)t.resident);
 		else
-			printf("%zu leaked, %s, %s resident\n", t.objects, sz, res);
+			printf("%zu leaked, %s, %s resident", t.objects, sz, res);
+		if (t.uncertain)
+			printf("; %zu of them uncertain (CERTAIN no)", t.uncertain);
+		putchar('\n');
 	}
 	return rc < 0 ? errno : 0;
 }
@@ -353,7 +371,8 @@ static int run_objects(struct ctl *ctl)
 	status = finish_stdout(werr);
 	if (ctl->cmd == CMD_LEAKS && status == 0 && ctl->exit_code) {
 		leaks_totals(&m, &t);
-		if (t.objects)
+		/* an uncertain leak is no finding to act on */
+		if (t.objects > t.uncertain)
 			status = EXIT_LEAKS;
 	}
 out:
@@ -527,6 +546,10 @@ static int run_clean(struct ctl *ctl)
 	bool have_fresh = false;
 	int status;
 
+	if (ctl->force && pio_rerooted()) {
+		warnx("clean --force removes only from the live system, not below IPCSCOPE_ROOT");
+		return 1;
+	}
 	if (scan(ctl, &planned) < 0) {
 		model_free(&planned);
 		return 1;
@@ -886,6 +909,8 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 	}
 	if (!ctl->filter.types)
 		ctl->filter.types = IPC_ALL_TYPES;
+	if (ctl->mqueue_dir)
+		check_mqueue_dir(ctl->mqueue_dir);
 	ctl->ro.leaks = ce->kind & (CMD_LEAKS | CMD_CLEAN);
 	columns_default(&ctl->ro, ctl->ro.leaks ? COL_LEAKS : COL_DEFAULT);
 	if (outspec) {

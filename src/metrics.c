@@ -104,7 +104,7 @@ int metrics_render(FILE *out, const struct model *m, const struct metrics_opts *
 {
 	size_t objects[IPC_NTYPES] = { 0 }, holders[IPC_NTYPES] = { 0 };
 	uint64_t bytes[IPC_NTYPES] = { 0 }, resident[IPC_NTYPES] = { 0 };
-	size_t leaked[LEAK_MQUEUE + 1] = { 0 };
+	size_t leaked[LEAK_MQUEUE + 1] = { 0 }, uncertain[LEAK_MQUEUE + 1] = { 0 };
 	uint64_t leaked_bytes[LEAK_MQUEUE + 1] = { 0 };
 	uint64_t pipe_max = 0, unix_max = 0;
 
@@ -115,6 +115,7 @@ int metrics_render(FILE *out, const struct model *m, const struct metrics_opts *
 			continue;
 		if (o->leak != LEAK_NONE) {
 			leaked[o->leak]++;
+			uncertain[o->leak] += o->uncertain != NULL;
 			if (o->has_size)
 				leaked_bytes[o->leak] += o->size;
 		}
@@ -157,6 +158,12 @@ int metrics_render(FILE *out, const struct model *m, const struct metrics_opts *
 	for (int r = LEAK_SHM; r <= LEAK_MQUEUE; r++)
 		fprintf(out, "ipcscope_leaked_objects{reason=\"%s\"} %zu\n",
 			leak_reason_name((enum leak_reason)r), leaked[r]);
+	header(out, "ipcscope_leaked_uncertain_objects",
+	       "Of the leaked objects, those a process or namespace the scan could not see "
+	       "may hold, by reason.");
+	for (int r = LEAK_SHM; r <= LEAK_MQUEUE; r++)
+		fprintf(out, "ipcscope_leaked_uncertain_objects{reason=\"%s\"} %zu\n",
+			leak_reason_name((enum leak_reason)r), uncertain[r]);
 	header(out, "ipcscope_leaked_bytes", "Size in bytes of objects that nobody holds, by reason.");
 	for (int r = LEAK_SHM; r <= LEAK_MQUEUE; r++)
 		fprintf(out, "ipcscope_leaked_bytes{reason=\"%s\"} %llu\n",
@@ -170,6 +177,15 @@ int metrics_render(FILE *out, const struct model *m, const struct metrics_opts *
 	header(out, "ipcscope_unreadable_processes",
 	       "Processes whose descriptors or mappings could not be read.");
 	fprintf(out, "ipcscope_unreadable_processes %zu\n", m->stats.denied);
+	header(out, "ipcscope_hidden_processes",
+	       "1 when some processes are hidden from the scan (hidepid, or a pid namespace "
+	       "below the host's); how many is unknown.");
+	fprintf(out, "ipcscope_hidden_processes %d\n",
+		m->stats.hidden || m->stats.foreign_pidns);
+	header(out, "ipcscope_view_complete",
+	       "1 when every process and network namespace was read, so leak verdicts are "
+	       "certain.");
+	fprintf(out, "ipcscope_view_complete %d\n", !m->view.procs && !m->view.sockets);
 	header(out, "ipcscope_scan_duration_seconds", "Time the scan took, in seconds.");
 	fprintf(out, "ipcscope_scan_duration_seconds %.6f\n", mo->duration);
 	header(out, "ipcscope_build_info", "Always 1; the version is a label.");

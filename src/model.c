@@ -102,6 +102,8 @@ void model_free(struct model *m)
 		free(m->warnings[i]);
 	free(m->warnings);
 	free(m->warn_quiet);
+	free(m->view.procs);
+	free(m->view.sockets);
 	free(m->objs);
 	free(m->procs);
 	free(m->index);
@@ -366,4 +368,11 @@ void model_sort(struct model *m)
 			qsort(o->holders, o->nholders, sizeof(*o->holders), holder_cmp);
 	}
 	index_rebuild(m, m->indexcap ? m->indexcap : 4096);
+}
+
+void model_sysv_label(struct buf *b, const struct ipc_obj *o)
+{
+	buf_printf(b, "key 0x%08x", (unsigned)o->sysv.key);
+	if (o->sysv.removed)
+		buf_adds(b, " (removed)");
 }

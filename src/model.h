@@ -156,6 +156,10 @@ struct ipc_obj {
 	bool sockfile_live;	/* some socket is bound to it */
 	bool on_disk;		/* found by the leak search of directories */
 	enum leak_reason leak;
+	/* Why a leak verdict cannot be trusted: what the scan could not see
+	 * that might hold the object (model.view's text); NULL when certain.
+	 * clean never removes an uncertain object. */
+	const char *uncertain;
 	struct ipc_holder *holders;
 	size_t nholders;
 	size_t capholders;
@@ -169,6 +173,17 @@ struct model_stats {
 	size_t denied;		/* processes whose fds/maps were not readable */
 	size_t vanished;	/* exited or replaced while being read */
 	size_t foreign_netns;	/* other network namespaces seen */
+	size_t netns_unread;	/* network namespaces sock_diag did not answer for */
+	size_t unix_unresolved;	/* AF_UNIX fds found in no namespace's table */
+	bool hidden;		/* /proc hides processes from us (hidepid=) */
+	bool foreign_pidns;	/* we see only a pid namespace below the host's */
+};
+
+/* What the scan could not see, as one sentence each; NULL when it saw all.
+ * A verdict that leads to removal needs the relevant part complete. */
+struct model_view {
+	char *procs;		/* processes not read or not visible */
+	char *sockets;		/* sockets of namespaces not read */
 };
 
 struct model {
@@ -190,8 +205,10 @@ struct model {
 
 	dev_t sockfs_dev;	/* every socket lives there */
 	bool diag_ok;		/* sock_diag answered for our own namespace */
+	bool diag_tried;	/* UNIX sockets were asked for, live */
 
 	struct model_stats stats;
+	struct model_view view;
 };
 
 void model_init(struct model *m);
@@ -220,6 +237,11 @@ void model_note(struct model *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Stable, reproducible order: type, then path, then inode. */
 void model_sort(struct model *m);
+
+struct buf;
+/* What PATH shows for a SysV segment, which has no path: "key 0x0000abcd",
+ * with " (removed)" once IPC_RMID waits for the last detach. */
+void model_sysv_label(struct buf *b, const struct ipc_obj *o);
 
 const char *ipc_type_name(enum ipc_type t);
 /* Accepts names and aliases ("uds", "socket"); -1 if unknown. */

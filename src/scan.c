@@ -378,6 +378,7 @@ int scan_run(struct model *m, const struct scan_opts *opts)
 	c.rooted = pio_rerooted();
 	fd_probe(&c);
 	m->sockfs_dev = c.sockfs_dev;
+	view_probe(m, &c);
 	if (c.types & (IPC_TYPE_BIT(IPC_SHM) | IPC_TYPE_BIT(IPC_SEM) | IPC_TYPE_BIT(IPC_MEMFD))) {
 		rc = shm_scan_dir(m, &c);
 		if (rc < 0 && rc != -ENOENT)
@@ -415,13 +416,16 @@ int scan_run(struct model *m, const struct scan_opts *opts)
 			unix_collect(m, &c);
 		link_listeners(m);
 	}
+	if (opts->search && (c.types & IPC_TYPE_BIT(IPC_UNIX)))
+		view_check_unix(m, &c);
 	model_prune(m, keep_object);
-	if (opts->search)
+	if (opts->search && (c.types & (IPC_TYPE_BIT(IPC_UNIX) | IPC_TYPE_BIT(IPC_FIFO))))
 		search_files(m, &c, opts->search_roots, opts->nsearch_roots);
 	if (m->stats.denied)
 		model_warn(m, "%zu of %zu processes not readable: the objects they hold "
-			   "are not shown as theirs; run as root to see them",
-			   m->stats.denied, m->stats.procs);
+			   "are not shown as theirs; %s", m->stats.denied, m->stats.procs,
+			   view_denied_advice());
+	view_finish(m, c.types & IPC_TYPE_BIT(IPC_UNIX));
 	rc = 0;
 out:
 	free(c.mqueue_found);

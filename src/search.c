@@ -27,6 +27,9 @@ static void found(struct search *s, const struct stat *st)
 	struct ipc_obj *o;
 	bool created;
 
+	/* only the kinds asked for: a FIFO is not worth a look for -t unix */
+	if (!(s->c->types & IPC_TYPE_BIT(S_ISFIFO(st->st_mode) ? IPC_FIFO : IPC_UNIX)))
+		return;
 	if (S_ISFIFO(st->st_mode)) {
 		o = model_get(s->m, IPC_FIFO, st->st_dev, st->st_ino, &created);
 	} else {

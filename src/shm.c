@@ -357,6 +357,12 @@ int mq_scan_dir(struct model *m, struct scan_ctx *c)
 	dir = open_ipc_dir(c->mqueue_dir, &c->mqueue_dev, &c->have_mqueue, &err);
 	if (!dir)
 		return err;
+	if (!c->rooted && !fd_on_mqueue_fs(dirfd(dir))) {
+		/* the name was checked; this is the directory it names now */
+		closedir(dir);
+		c->have_mqueue = false;
+		return -EMEDIUMTYPE;
+	}
 	while ((de = readdir(dir))) {
 		struct ipc_obj *o;
 		int fd;

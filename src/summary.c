@@ -24,6 +24,8 @@ void summary_compute(const struct model *m, struct summary *s)
 	memset(s, 0, sizeof(*s));
 	s->procs = m->stats.procs;
 	s->unreadable = m->stats.denied;
+	s->hidden = m->stats.hidden || m->stats.foreign_pidns;
+	s->incomplete = m->view.sockets;
 	for (size_t i = 0; i < m->nobjs; i++) {
 		const struct ipc_obj *o = m->objs[i];
 
@@ -44,6 +46,7 @@ void summary_compute(const struct model *m, struct summary *s)
 leak:
 		if (!o->hidden && o->leak != LEAK_NONE) {
 			s->leaks[o->leak].objects++;
+			s->leaks[o->leak].uncertain += o->uncertain != NULL;
 			if (o->has_size)
 				s->leaks[o->leak].size += o->size;
 			if (o->has_resident)
@@ -75,7 +78,7 @@ static void size_cell(char *out, size_t n, uint64_t v, bool bytes)
 
 int summary_render_text(FILE *out, const struct summary *s, bool bytes)
 {
-	size_t tot_o = 0, tot_h = 0, lk_o = 0;
+	size_t tot_o = 0, tot_h = 0, lk_o = 0, lk_u = 0;
 	uint64_t tot_s = 0, tot_r = 0, lk_s = 0, lk_r = 0;
 	char a[32], b[32];
 	struct buf t = { 0 };
@@ -110,21 +113,26 @@ int summary_render_text(FILE *out, const struct summary *s, bool bytes)
 		fprintf(out, "%s%*s %8zu\n", t.data, n > 0 ? n : 0, "", s->top[i].objects);
 	}
 
-	fprintf(out, "\n%-17s %8s %10s %10s\n", "LEAKS", "OBJECTS", "SIZE", "RESIDENT");
+	fprintf(out, "\n%-17s %8s %10s %10s %9s\n", "LEAKS", "OBJECTS", "SIZE", "RESIDENT",
+		"UNCERTAIN");
 	for (int r = LEAK_SHM; r <= LEAK_MQUEUE; r++) {
 		size_cell(a, sizeof(a), s->leaks[r].size, bytes);
 		size_cell(b, sizeof(b), s->leaks[r].resident, bytes);
-		fprintf(out, "%-17s %8zu %10s %10s\n", leak_reason_name((enum leak_reason)r),
-			s->leaks[r].objects, a, b);
+		fprintf(out, "%-17s %8zu %10s %10s %9zu\n", leak_reason_name((enum leak_reason)r),
+			s->leaks[r].objects, a, b, s->leaks[r].uncertain);
+		lk_u += s->leaks[r].uncertain;
 		lk_o += s->leaks[r].objects;
 		lk_s += s->leaks[r].size;
 		lk_r += s->leaks[r].resident;
 	}
 	size_cell(a, sizeof(a), lk_s, bytes);
 	size_cell(b, sizeof(b), lk_r, bytes);
-	fprintf(out, "%-17s %8zu %10s %10s\n", "total", lk_o, a, b);
+	fprintf(out, "%-17s %8zu %10s %10s %9zu\n", "total", lk_o, a, b, lk_u);
 
-	fprintf(out, "\nprocesses: %zu, not readable: %zu\n", s->procs, s->unreadable);
+	fprintf(out, "\nprocesses: %zu, not readable: %zu, hidden: %s\n", s->procs,
+		s->unreadable, s->hidden ? "some, how many is unknown" : "none");
+	if (s->incomplete)
+		fprintf(out, "not seen: %s\n", s->incomplete);
 	buf_free(&t);
 	return ferror(out) ? -1 : 0;
 }

@@ -23,9 +23,12 @@ struct summary {
 	size_t ntop;
 	struct {
 		size_t objects;
+		size_t uncertain;	/* of objects */
 		uint64_t size, resident;
 	} leaks[LEAK_MQUEUE + 1];
 	size_t procs, unreadable;
+	bool hidden;		/* hidepid, or a pid namespace below the host's */
+	const char *incomplete;	/* what the scan could not see, or NULL */
 };
 
 void summary_compute(const struct model *m, struct summary *s);

@@ -456,6 +456,7 @@ int unix_collect(struct model *m, struct scan_ctx *c)
 		return 0;
 	}
 	rc = diag_dump(unix_apply, &self);
+	m->diag_tried = true;
 	m->diag_ok = rc >= 0;
 	if (rc < 0) {
 		int rc2 = read_procnet(m, c, "/proc/net/unix", c->self_netns);
@@ -496,6 +497,20 @@ int unix_collect(struct model *m, struct scan_ctx *c)
 		qsort(seen, nseen, sizeof(*seen), cmp_u64);
 		m->stats.foreign_netns++;
 	}
+	/* a namespace whose processes all vanished or refused is unread */
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct ipc_proc *p = m->procs[i];
+
+		if (p->netns && p->netns != c->self_netns &&
+		    !(nseen && bsearch(&p->netns, seen, nseen, sizeof(*seen), cmp_u64))) {
+			seen = xreallocarray(seen, nseen + 1, sizeof(*seen));
+			seen[nseen++] = p->netns;
+			qsort(seen, nseen, sizeof(*seen), cmp_u64);
+			m->stats.netns_unread++;
+		}
+	}
+	/* read from net/unix, bound files are known only by path */
+	m->stats.netns_unread += nprocfs;
 	if (nprocfs)
 		model_warn(m, "%zu other network namespace%s read from /proc/PID/net/unix, "
 			   "without peers or queues%s", nprocfs, nprocfs == 1 ? "" : "s",

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 
 void *xmalloc(size_t n)
 {
@@ -176,4 +177,14 @@ void format_size(char *out, size_t outsz, uint64_t bytes)
 		snprintf(out, outsz, "%.0f%c", v, units[u]);
 	else
 		snprintf(out, outsz, "1.0%c", units[u + 1]);
+}
+
+/* statfs(2) f_type of the mqueue filesystem (ipc/mqueue.c; not in uapi) */
+#define MQUEUE_MAGIC 0x19800202
+
+bool fd_on_mqueue_fs(int fd)
+{
+	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) == 0 && (unsigned long)sfs.f_type == MQUEUE_MAGIC;
 }

@@ -41,6 +41,8 @@ bool parse_u64(const char *s, uint64_t *out);
 bool scan_u64(const char **p, const char *end, uint64_t *out);
 
 /* Format a byte count as 512B, 9.5K, 64K, 1.0M ... */
+/* Is fd (a directory, or O_PATH) on an mqueue filesystem? */
+bool fd_on_mqueue_fs(int fd);
 void format_size(char *out, size_t outsz, uint64_t bytes);
 
 #endif

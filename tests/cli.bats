@@ -108,7 +108,7 @@ teardown() { common_teardown; }
 	assert_success
 	assert_line --index 0 --regexp '^TYPE +OBJECTS +HOLDERS +SIZE +RESIDENT$'
 	assert_line --regexp "^$m_pid/mkipc \\($(id -un)\\) +300\$"
-	assert_line --regexp '^processes: [0-9]+, not readable: [0-9]+$'
+	assert_line --regexp '^processes: [0-9]+, not readable: [0-9]+, hidden: (none|some, how many is unknown)$'
 }
 
 @test "graph: a pipe is a directed edge from writer to reader" {

@@ -4,7 +4,10 @@
 
 load helpers/common
 
-setup() { common_setup; }
+setup() {
+	common_setup
+	unread_holds_nothing
+}
 teardown() { common_teardown; }
 
 leaks_json() {
@@ -38,7 +41,7 @@ sysv() { jqr --argjson i "$1" ".objects[] | select(.inode == \$i and .type == \"
 	assert_equal "$(reason_of "$o_shmid")" orphaned-sysvshm
 	assert_equal "$(sysv "$o_shmid" '.size')" 12288
 	run --separate-stderr "$IPCSCOPE" leaks --type sysvshm
-	assert_line --regexp "^sysvshm +$o_shmid +key 0x00000000 +12K .* orphaned-sysvshm\$"
+	assert_line --regexp "^sysvshm +$o_shmid +key 0x00000000 +12K .* orphaned-sysvshm +yes\$"
 }
 
 @test "sysvshm: removed but still attached is listed as removed, not leaked" {
@@ -69,10 +72,35 @@ sysv() { jqr --argjson i "$1" ".objects[] | select(.inode == \$i and .type == \"
 	[ "$(echo "$output" | jq --arg p "$T/mq/$SHM_PREFIX-q" '[.objects[] | select(.path == $p)] | length')" -eq 1 ]
 }
 
-@test "mqueue: no mqueue filesystem is a warning, not an error" {
-	run --separate-stderr "$IPCSCOPE" list --json --type mqueue --mqueue-dir "$T/not-mounted"
+@test "mqueue: --mqueue-dir that is no mqueue filesystem is a usage error, for every command" {
+	mkdir "$T/plain"
+	: >"$T/plain/victim"
+	local cmd
+	for cmd in list leaks clean summary metrics; do
+		run --separate-stderr "$IPCSCOPE" "$cmd" --type mqueue --mqueue-dir "$T/plain"
+		assert_failure 2
+		assert_equal "$stderr" "ipcscope: --mqueue-dir '$T/plain' is not an mqueue filesystem"
+		assert_output ""
+	done
+	run --separate-stderr "$IPCSCOPE" clean --force --type mqueue --mqueue-dir "$T/plain"
+	assert_failure 2
+	[ -e "$T/plain/victim" ]
+	run --separate-stderr "$IPCSCOPE" list --type mqueue --mqueue-dir "$T/not-there"
+	assert_failure 2
+	assert_equal "$stderr" "ipcscope: cannot use --mqueue-dir '$T/not-there': No such file or directory"
+}
+
+@test "mqueue: clean --force removes an orphaned queue only from a real mqueue filesystem" {
+	requires_root "to mount an mqueue filesystem"
+	mkdir "$T/mq"
+	run --separate-stderr unshare -m --propagation private sh -c "
+		mount -t mqueue none '$T/mq' && : >'$T/mq/$SHM_PREFIX-lost' &&
+		'$IPCSCOPE' clean --force --type mqueue --mqueue-dir '$T/mq' --path '$T/mq/$SHM_PREFIX-*' &&
+		ls -A '$T/mq'"
 	assert_success
-	[[ $(echo "$output" | jq -r '.warnings[]') == *"cannot read the message queues in $T/not-mounted"* ]]
+	assert_line "removed mqueue $T/mq/$SHM_PREFIX-lost (0B, orphaned-mqueue)"
+	refute_output --partial "$SHM_PREFIX-lost
+"
 }
 
 @test "leaks: of orphaned, mapped-only, fd-held and deleted-but-mapped shm only the orphan" {
@@ -87,7 +115,8 @@ sysv() { jqr --argjson i "$1" ".objects[] | select(.inode == \$i and .type == \"
 	assert_equal "$(reason_of "$d_ino")" ""
 	assert_equal "$(jqr --argjson i "$o_ino" '.objects[] | select(.inode == $i) | "\(.size) \(.resident) \(.holders | length)"')" "8192 0 0"
 	[ "$(jqr --argjson i "$o_ino" '.objects[] | select(.inode == $i) | .age')" -ge 0 ]
-	assert_equal "$(jqr '.summary | keys | join(",")')" "objects,resident,size"
+	assert_equal "$(jqr '.summary | keys | join(",")')" "objects,resident,size,uncertain"
+	assert_equal "$(jqr --argjson i "$o_ino" '.objects[] | select(.inode == $i) | "\(.certain) \(.uncertain)"')" "true null"
 }
 
 @test "leaks: a semaphore nobody maps is orphaned; a mapped one is not" {
@@ -151,8 +180,8 @@ sysv() { jqr --argjson i "$1" ".objects[] | select(.inode == \$i and .type == \"
 	mk a shm-orphan name="$SHM_PREFIX-ec" size=4096
 	run --separate-stderr "$IPCSCOPE" leaks --exit-code --type shm --path "/dev/shm/$SHM_PREFIX-ec"
 	assert_failure 3
-	assert_line --index 0 --regexp '^TYPE +INODE +PATH +SIZE +RESIDENT +OWNER +AGE +REASON$'
-	assert_line --regexp "^shm +$a_ino +/dev/shm/$SHM_PREFIX-ec +4.0K +0B +$(id -un) +[0-9]+s +orphaned-shm\$"
+	assert_line --index 0 --regexp '^TYPE +INODE +PATH +SIZE +RESIDENT +OWNER +AGE +REASON +CERTAIN$'
+	assert_line --regexp "^shm +$a_ino +/dev/shm/$SHM_PREFIX-ec +4.0K +0B +$(id -un) +[0-9]+s +orphaned-shm +yes\$"
 	assert_line --index 2 "1 leaked, 4.0K, 0B resident"
 	run --separate-stderr "$IPCSCOPE" leaks --exit-code --type shm --path "/dev/shm/$SHM_PREFIX-none"
 	assert_success
