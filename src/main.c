@@ -95,6 +95,21 @@ static void __attribute__((noreturn, format(printf, 1, 2))) usage_error(const ch
 	exit(EXIT_USAGE);
 }
 
+/* Untrusted text (an argument, an environment variable) escaped as the
+ * table escapes it, so a message stays one line and sends the terminal no
+ * control byte. A message quotes at most a few, and the program exits
+ * soon after, so a small ring of buffers is enough. */
+static const char *shown(const char *s)
+{
+	static struct buf ring[4];
+	static size_t next;
+	struct buf *b = &ring[next++ % ARRAY_SIZE(ring)];
+
+	buf_reset(b);
+	esc_table(b, s, strlen(s));
+	return b->data ? b->data : "";
+}
+
 /* the first failed write to stdout, kept for the final message */
 static int stdout_errno;
 
@@ -129,12 +144,13 @@ static unsigned parse_types(const char *arg)
 		}
 		t = ipc_type_parse(tok);
 		if (t < 0)
-			usage_error("unknown type '%s' (choose from %s)", tok, ipc_type_list());
+			usage_error("unknown type '%s' (choose from %s)", shown(tok),
+				    ipc_type_list());
 		mask |= IPC_TYPE_BIT(t);
 	}
 	free(copy);
 	if (!mask)
-		usage_error("empty type list '%s'", arg);
+		usage_error("empty type list '%s'", shown(arg));
 	return mask;
 }
 
@@ -146,13 +162,13 @@ static void parse_pids(struct filter *f, const char *arg)
 		uint64_t v;
 
 		if (!parse_u64(tok, &v) || v == 0 || v > PID_LIMIT)
-			usage_error("invalid pid '%s'", tok);
+			usage_error("invalid pid '%s'", shown(tok));
 		f->pids = xreallocarray(f->pids, f->npids + 1, sizeof(*f->pids));
 		f->pids[f->npids++] = (pid_t)v;
 	}
 	free(copy);
 	if (!f->npids)
-		usage_error("invalid pid '%s'", arg);
+		usage_error("invalid pid '%s'", shown(arg));
 }
 
 static void parse_user(struct filter *f, const char *arg)
@@ -165,7 +181,7 @@ static void parse_user(struct filter *f, const char *arg)
 	} else if (parse_u64(arg, &v) && v < UINT32_MAX) {
 		f->uid = (uid_t)v;
 	} else {
-		usage_error("unknown user '%s'", arg);
+		usage_error("unknown user '%s'", shown(arg));
 	}
 	f->has_uid = true;
 }
@@ -283,7 +299,7 @@ static int scan(struct ctl *ctl, struct model *m)
 	free(roots);
 	if (rc < 0) {
 		warnx("cannot read processes from %s/proc: %s",
-		      pio_rerooted() ? pio_root() : "", strerror(-rc));
+		      pio_rerooted() ? shown(pio_root()) : "", strerror(-rc));
 		return -1;
 	}
 	if (ctl->cmd & (CMD_LEAKS | CMD_CLEAN | CMD_SUMMARY | CMD_METRICS)) {
@@ -437,7 +453,8 @@ static int run_metrics(struct ctl *ctl)
 	if (ctl->textfile) {
 		rc = metrics_write_textfile(ctl->textfile, &m, &mo);
 		if (rc < 0)
-			warnx("cannot write %s/ipcscope.prom: %s", ctl->textfile, strerror(-rc));
+			warnx("cannot write %s/ipcscope.prom: %s", shown(ctl->textfile),
+			      strerror(-rc));
 		status = rc < 0 ? 1 : 0;
 	} else {
 		rc = metrics_render(stdout, &m, &mo);
@@ -557,7 +574,7 @@ static int run_clean(struct ctl *ctl)
 }
 
 enum {
-	OPT_LIST_COLUMNS = CHAR_MAX + 1,
+	OPT_LIST_COLUMNS = UCHAR_MAX + 1,	/* above every byte getopt may report */
 	OPT_MQUEUE_DIR,
 	OPT_OLDER_THAN,
 	OPT_EXIT_CODE,
@@ -727,6 +744,21 @@ static void usage_for(const struct cmd_entry *ce)
 	printf("\nSee ipcscope(1) for the JSON schema and more.\n");
 }
 
+/* The option getopt refused: "-x" for an unknown letter (of any byte),
+ * else the whole word of a long option, unknown (optopt 0) or given an
+ * argument it does not take; getopt_long has moved past that word. */
+static const char *bad_option(char **argv, const char *letters)
+{
+	static char opt[3] = "-";
+	int c = optopt < 0 ? optopt & 0xff : optopt;
+
+	if (c > 0 && c <= UCHAR_MAX && (c == ':' || !strchr(letters, c))) {
+		opt[1] = (char)c;
+		return opt;
+	}
+	return argv[optind - 1];
+}
+
 /* Parses the options a command takes; returns the index of the first operand. */
 static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cmd_entry *ce)
 {
@@ -780,7 +812,7 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 		case OPT_OLDER_THAN:
 			ctl->older_than = parse_duration(optarg);
 			if (ctl->older_than < 0)
-				usage_error("invalid duration '%s' (like 30s, 10m, 2h, 1d)", optarg);
+				usage_error("invalid duration '%s' (like 30s, 10m, 2h, 1d)", shown(optarg));
 			break;
 		case OPT_EXIT_CODE:
 			ctl->exit_code = true;
@@ -805,7 +837,7 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 			uint64_t v;
 
 			if (!parse_u64(optarg, &v) || v < 10 || v > 100000)
-				usage_error("invalid width '%s' (10 to 100000)", optarg);
+				usage_error("invalid width '%s' (10 to 100000)", shown(optarg));
 			ctl->width = (long)v;
 			break;
 		}
@@ -824,16 +856,16 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 			ctl->interval = strtod(optarg, &end);
 			if (errno || end == optarg || *end || !(ctl->interval >= 0.01) ||
 			    ctl->interval > 86400)
-				usage_error("invalid interval '%s' (0.01 to 86400 seconds)", optarg);
+				usage_error("invalid interval '%s' (0.01 to 86400 seconds)", shown(optarg));
 			break;
 		}
 		case OPT_COUNT:
 			if (!parse_u64(optarg, &ctl->count) || ctl->count == 0)
-				usage_error("invalid count '%s'", optarg);
+				usage_error("invalid count '%s'", shown(optarg));
 			break;
 		case OPT_THRESHOLD:
 			if (!parse_u64(optarg, &ctl->threshold) || ctl->threshold == 0)
-				usage_error("invalid queue threshold '%s' (bytes, at least 1)", optarg);
+				usage_error("invalid queue threshold '%s' (bytes, at least 1)", shown(optarg));
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "dot") == 0)
@@ -843,13 +875,13 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 			else if (strcmp(optarg, "mermaid") == 0)
 				ctl->format = GRAPH_MERMAID;
 			else
-				usage_error("invalid format '%s' (dot, json or mermaid)", optarg);
+				usage_error("invalid format '%s' (dot, json or mermaid)", shown(optarg));
 			break;
 		case OPT_DEPTH: {
 			uint64_t v;
 
 			if (!parse_u64(optarg, &v) || v > 64)
-				usage_error("invalid depth '%s' (0 to 64)", optarg);
+				usage_error("invalid depth '%s' (0 to 64)", shown(optarg));
 			ctl->depth = (unsigned)v;
 			break;
 		}
@@ -857,7 +889,7 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 			if (!optarg)
 				optarg = "always";
 			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never"))
-				usage_error("invalid --color '%s' (auto, always or never)", optarg);
+				usage_error("invalid --color '%s' (auto, always or never)", shown(optarg));
 			ctl->color_when = optarg;
 			break;
 		case 'o':
@@ -876,12 +908,10 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 			usage_for(ce);
 			exit(finish_stdout(0));
 		case ':':
-			usage_error("option '%s' needs an argument", argv[optind - 1]);
+			usage_error("option '%s' needs an argument", shown(argv[optind - 1]));
 		case '?':
 		default:
-			if (optopt && optopt < CHAR_MAX)
-				usage_error("unknown option '-%c'", optopt);
-			usage_error("unknown option '%s'", argv[optind - 1]);
+			usage_error("unknown option '%s'", shown(bad_option(argv, shortopts + 2)));
 		}
 	}
 	if (!ctl->filter.types)
@@ -892,7 +922,7 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 		char *bad = NULL;
 
 		if (columns_parse(outspec, &ctl->ro, &bad) < 0)
-			usage_error("unknown column '%s' (see --list-columns)", bad);
+			usage_error("unknown column '%s' (see --list-columns)", shown(bad));
 		ctl->custom_cols = true;
 	}
 	if (sortspec) {
@@ -900,7 +930,7 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 
 		ctl->sort_col = column_lookup(name);
 		if (ctl->sort_col < 0)
-			usage_error("unknown column '%s' (see --list-columns)", name);
+			usage_error("unknown column '%s' (see --list-columns)", shown(name));
 		ctl->sort_desc = sortspec[0] == '-';
 	}
 	ctl->ro.width = ctl->width >= 0 ? (size_t)ctl->width : terminal_width();
@@ -926,7 +956,7 @@ static int run_command(const struct cmd_entry *ce, int argc, char **argv)
 		ctl.object = argv[first++];
 	}
 	if (first < argc)
-		usage_error("unexpected argument '%s'", argv[first]);
+		usage_error("unexpected argument '%s'", shown(argv[first]));
 	status = ce->run(&ctl);
 	filter_free(&ctl.filter);
 	return status;
@@ -956,7 +986,7 @@ int main(int argc, char **argv)
 
 	root = getenv("IPCSCOPE_ROOT");
 	if (root && *root && (rc = pio_init(root)) < 0)
-		errx(1, "IPCSCOPE_ROOT '%s': %s", root, strerror(-rc));
+		errx(1, "IPCSCOPE_ROOT '%s': %s", shown(root), strerror(-rc));
 
 	if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "-h") != 0 &&
 			 strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-V") != 0 &&
@@ -981,7 +1011,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	usage_error("unknown command '%s' (try '%s --help')", argv[1], prog);
+	usage_error("unknown command '%s' (try '%s --help')", shown(argv[1]), prog);
 out:
 	proc_fini();
 	pio_fini();

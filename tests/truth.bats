@@ -52,3 +52,57 @@ fd_resident() {
 		assert_line --regexp "^ *$b_ino +1\$"
 	fi
 }
+
+# bad WANT ARGS...: ipcscope ARGS is a usage error: exit 2, one line on
+# stderr, nothing on stdout, no control byte but the final newline, and
+# WANT (the argument, escaped) in the message.
+bad() {
+	local want=$1 rc=0
+	shift
+	"$IPCSCOPE" "$@" >"$T/out" 2>"$T/err" || rc=$?
+	local shown
+	shown=$(printf '%q ' "$@")
+	[ "$rc" -eq 2 ] || fail "ipcscope $shown: exit $rc, not 2: $(cat "$T/err")"
+	[ ! -s "$T/out" ] || fail "ipcscope $shown: printed to stdout"
+	[ "$(wc -l <"$T/err")" -eq 1 ] && [ "$(tail -c 1 "$T/err" | od -An -tx1 | tr -d ' ')" = 0a ] ||
+		fail "ipcscope $shown: not one line on stderr: $(od -c "$T/err")"
+	if head -c -1 "$T/err" | od -An -v -tx1 | grep -Eq ' (0[0-9a-f]|1[0-9a-f]|7f)'; then
+		fail "ipcscope $shown: raw control bytes on stderr: $(od -c "$T/err")"
+	fi
+	grep -qF -- "$want" "$T/err" || fail "ipcscope $shown: '$want' not in: $(cat "$T/err")"
+}
+
+@test "usage errors quote hostile arguments escaped, on one line" {
+	bad "unknown user 'no\\nuser'" list -u $'no\nuser'
+	bad "unknown type 'pipe\\e]0;x\\x07'" list -t $'pipe\e]0;x\a'
+	bad "unknown type 'x\\xff'" list -t $'pipe,x\xff'
+	bad "invalid pid '1\\n2'" list --pid $'1\n2'
+	bad "unknown column '\\e[31m'" list -o $'TYPE,\e[31m'
+	bad "unknown column '\\tX'" list --sort $'-\tX'
+	bad "invalid duration '1\\n'" leaks --older-than $'1\n'
+	bad "invalid width '8\\r0'" list --width $'8\r0'
+	bad "invalid interval '\\e'" watch --interval $'\e'
+	bad "invalid count '\\x01'" watch --count $'\x01'
+	bad "invalid queue threshold '\\x7f'" watch --queue-threshold $'\x7f'
+	bad "invalid format 'dot\\n'" graph --format $'dot\n'
+	bad "invalid depth '\\e1'" graph --depth $'\e1'
+	bad "invalid --color '\\x07'" list --color=$'\a'
+	bad "unknown option '--bo\\egus'" list $'--bo\egus'
+	bad "unknown option '-\\e'" list -$'\e'
+	bad "unknown option '-\\xc3'" list -$'\xc3'
+	bad "unknown option '--json=\\e'" list $'--json=\e'
+	bad "unexpected argument 'extra\\nargument'" list $'extra\nargument'
+	bad "unknown command 'lis\\nt'" $'lis\nt'
+	bad "unexpected argument '\\e[2J'" show /tmp $'\e[2J'
+	# not usage errors, but the same untrusted text in messages
+	run --separate-stderr env IPCSCOPE_ROOT=$'/no\e[2Jroot' "$IPCSCOPE" list
+	assert_failure 1
+	assert_equal "$stderr" "ipcscope: IPCSCOPE_ROOT '/no\\e[2Jroot': No such file or directory"
+	run --separate-stderr "$IPCSCOPE" metrics --textfile "$T/no"$'\n''dir'
+	assert_failure 1
+	[[ $stderr == *"ipcscope: cannot write $T/no\\ndir/ipcscope.prom: No such file or directory" ]] ||
+		fail "not escaped: $stderr"
+	if printf '%s' "$stderr" | od -An -v -tx1 | grep -Eq ' (0[0-9b-f]|1[0-9a-f]|7f)'; then
+		fail "raw control bytes on stderr: $stderr"
+	fi
+}
