@@ -156,8 +156,13 @@ static unsigned parse_types(const char *arg)
 
 static void parse_pids(struct filter *f, const char *arg)
 {
-	char *copy = xstrdup(arg), *save = NULL, *tok;
+	char *copy, *save = NULL, *tok;
+	size_t n = strlen(arg);
 
+	/* strtok would skip them: 1,,2 is a typo, not the pids 1 and 2 */
+	if (n == 0 || arg[0] == ',' || arg[n - 1] == ',' || strstr(arg, ",,"))
+		usage_error("empty entry in pid list '%s'", shown(arg));
+	copy = xstrdup(arg);
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		uint64_t v;
 
@@ -167,8 +172,6 @@ static void parse_pids(struct filter *f, const char *arg)
 		f->pids[f->npids++] = (pid_t)v;
 	}
 	free(copy);
-	if (!f->npids)
-		usage_error("invalid pid '%s'", shown(arg));
 }
 
 static void parse_user(struct filter *f, const char *arg)
@@ -678,7 +681,8 @@ static const struct cmd_entry commands[] = {
 	{ "show", CMD_SHOW, "[options] OBJECT", "show one object in full: holders, peer, queues",
 	  "Show one IPC object in full: its holders, its peer and the peer's holders,\n"
 	  "queues and fill level. OBJECT is a path (/tmp/app.sock, /dev/shm/seg), an\n"
-	  "@abstract socket name, pipe:[INO], socket:[INO] or an inode number.",
+	  "@abstract socket name, pipe:[INO], socket:[INO] or an inode number.\n"
+	  "Options may follow OBJECT; -- ends them, for an OBJECT that starts with -.",
 	  run_objects },
 	{ "leaks", CMD_LEAKS, "[options]", "list what nobody holds: leaked shm, stale sockets",
 	  "List what nobody holds: shm and semaphores with no fd and no mapping, SysV\n"
@@ -759,11 +763,22 @@ static const char *bad_option(char **argv, const char *letters)
 	return argv[optind - 1];
 }
 
-/* Parses the options a command takes; returns the index of the first operand. */
-static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cmd_entry *ce)
+/* show's OBJECT; no other command takes an operand. */
+static void take_operand(struct ctl *ctl, const char *arg)
+{
+	if (ctl->cmd != CMD_SHOW || ctl->object)
+		usage_error("unexpected argument '%s'", shown(arg));
+	ctl->object = arg;
+}
+
+/* Parses the options and the operands of a command. Options may follow an
+ * operand (show OBJECT --json); only -- ends them. */
+static void parse_options(int argc, char **argv, struct ctl *ctl, const struct cmd_entry *ce)
 {
 	struct option longopts[ARRAY_SIZE(opt_defs) + 1];
-	char shortopts[64] = "+:";
+	/* "-": operands come back in order as option 1, whatever
+	 * POSIXLY_CORRECT says */
+	char shortopts[64] = "-:";
 	size_t nl = 0, ns = 2;
 	const char *outspec = NULL, *sortspec = NULL;
 	int c;
@@ -790,6 +805,9 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 	optind = 1;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (c) {
+		case 1:
+			take_operand(ctl, optarg);
+			break;
 		case 't':
 			ctl->filter.types |= parse_types(optarg);
 			break;
@@ -914,6 +932,8 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 			usage_error("unknown option '%s'", shown(bad_option(argv, shortopts + 2)));
 		}
 	}
+	for (; optind < argc; optind++)
+		take_operand(ctl, argv[optind]);
 	if (!ctl->filter.types)
 		ctl->filter.types = IPC_ALL_TYPES;
 	ctl->ro.leaks = ce->kind & (CMD_LEAKS | CMD_CLEAN);
@@ -938,25 +958,21 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 	ctl->ro.self = ctl->filter.pids;
 	ctl->ro.nself = ctl->filter.npids;
 	ctl->ro.now = time(NULL);
-	return optind;
 }
 
 static int run_command(const struct cmd_entry *ce, int argc, char **argv)
 {
 	struct ctl ctl = { .cmd = ce->kind };
-	int first, status;
+	int status;
 
-	first = parse_options(argc, argv, &ctl, ce);
+	parse_options(argc, argv, &ctl, ce);
 	if (ce->kind == CMD_SHOW) {
-		if (first >= argc)
+		if (!ctl.object)
 			usage_error("show needs an OBJECT: a path, @name, pipe:[INO], socket:[INO] "
 				    "or an inode");
-		if (!*argv[first])
+		if (!*ctl.object)
 			usage_error("empty OBJECT");
-		ctl.object = argv[first++];
 	}
-	if (first < argc)
-		usage_error("unexpected argument '%s'", shown(argv[first]));
 	status = ce->run(&ctl);
 	filter_free(&ctl.filter);
 	return status;

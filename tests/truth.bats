@@ -106,3 +106,39 @@ bad() {
 		fail "raw control bytes on stderr: $stderr"
 	fi
 }
+
+@test "--pid: an empty entry in the list is a usage error" {
+	mk p pipe
+	bad "'1,,2'" list --pid 1,,2
+	bad "',1'" list --pid ,1
+	bad "'1,'" list --pid 1,
+	bad "','" list --pid ,
+	bad "''" list --pid ''
+	bad "'2,,'" graph --pid 2,,
+	run --separate-stderr "$IPCSCOPE" list -t pipe --pid "$p_pid,$p_child_pid" -o INODE,PIDS -n
+	assert_success
+	assert_line --regexp "^ *$p_ino +$p_pid,$p_child_pid\$"
+}
+
+@test "show: options may follow OBJECT, and -- ends the options" {
+	mk l listener path="$T/x.sock"
+	run --separate-stderr "$IPCSCOPE" show "$T/x.sock" --json
+	assert_success
+	assert_equal "$(jq -r '[.objects[].inode] | sort | map(tostring) | join(",")' <<<"$output")" \
+		"$(printf '%s\n' "$l_listen_ino" "$l_accepted_ino" | sort -n | paste -sd,)"
+	run --separate-stderr "$IPCSCOPE" show "$T/x.sock" -o INODE -n --sort INODE
+	assert_success
+	assert_equal "$(printf '%s\n' "${lines[@]}" | tr -d ' ' | paste -sd,)" \
+		"$(printf '%s\n' "$l_listen_ino" "$l_accepted_ino" | sort -n | paste -sd,)"
+	# an object whose name starts with a dash
+	mk f fifo path="$T/-x"
+	cd "$T"
+	run --separate-stderr "$IPCSCOPE" show -- -x
+	assert_success
+	assert_line --index 0 "fifo $f_ino"
+	run --separate-stderr "$IPCSCOPE" show -o INODE -n -- -x
+	assert_success
+	assert_output --regexp "^ *$f_ino\$"
+	bad "unknown option '-x'" show -x
+	bad "unexpected argument '-x'" show "$T/x.sock" -- -x
+}
