@@ -107,6 +107,50 @@ bad() {
 	fi
 }
 
+@test "table: HOLDERS, the free-width column, is the last default column" {
+	# a long HOLDERS cell: two processes whose names are all escapes
+	mk c comm value='\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11\x12' fd=3 wfd=4
+	mk s socketpair
+	run --separate-stderr "$IPCSCOPE" list -t pipe,unix --pid "$c_pid,$c_child_pid,$s_pid,$s_child_pid"
+	assert_success
+	assert_line --index 0 --regexp '^TYPE +INODE +PATH +SIZE +PEER +HOLDERS$'
+	local esc='\\x01\\x02\\x03\\x04\\x05\\x06\\x07\\x08\\x0b\\x0c\\x0e\\x0f\\x10\\x11\\x12'
+	assert_line --regexp "^pipe +$c_ino +$c_pid/$esc\\[3r\\] $c_child_pid/$esc\\[4w\\]\$"
+	# the socket's PEER comes before the long cell's column, not after it
+	assert_line --regexp "^unix +$s_ino +$s_child_pid/mkipc\\[4rw\\] +$s_pid/mkipc\\[3rw\\]\$"
+	local line
+	for line in "${lines[@]}"; do
+		[[ $line != *' ' ]] || fail "trailing blanks: '$line'"
+		if [[ $line == unix* ]] && [ "${#line}" -gt 80 ]; then
+			fail "a socket row padded to ${#line} columns: '$line'"
+		fi
+	done
+}
+
+@test "table: with no terminal, one long cell in a middle column pads no other row" {
+	mk c comm value='\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11\x12' fd=3 wfd=4
+	mk s socketpair
+	local esc='\\x01\\x02\\x03\\x04\\x05\\x06\\x07\\x08\\x0b\\x0c\\x0e\\x0f\\x10\\x11\\x12'
+	# -o keeps the user's order; the long cell is printed whole and
+	# shifts only its own row
+	run --separate-stderr "$IPCSCOPE" list -t pipe,unix -o HOLDERS,INODE -n \
+		--pid "$c_pid,$c_child_pid,$s_pid,$s_child_pid"
+	assert_success
+	assert_line --regexp "^$c_pid/$esc\\[3r\\] $c_child_pid/$esc\\[4w\\] {2,8}$c_ino\$"
+	assert_line --regexp "^$s_pid/mkipc\\[3rw\\] {2,8}$s_ino\$"
+	assert_line --regexp "^$s_child_pid/mkipc\\[4rw\\] {2,8}$s_peer_ino\$"
+	# a long path in the default table: the short path's row keeps its size
+	local long="$T/$(printf 'p%.0s' {1..200})/$(printf 'q%.0s' {1..200})/$(printf 'r%.0s' {1..200})"
+	mkdir -p "${long%/*}"
+	mk f fifo path="$long"
+	mk g fifo path="$T/short"
+	run --separate-stderr "$IPCSCOPE" list -t fifo --path "$T/*" -n
+	assert_success
+	# two blanks after PATH, then the empty SIZE and PEER, each with two
+	assert_line --regexp "^fifo +$f_ino  $long {14}$f_pid/mkipc\\[3r\\] $f_child_pid/mkipc\\[4w\\]\$"
+	assert_line --regexp "^fifo +$g_ino  $T/short {14}$g_pid/mkipc\\[3r\\] $g_child_pid/mkipc\\[4w\\]\$"
+}
+
 @test "--pid: an empty entry in the list is a usage error" {
 	mk p pipe
 	bad "'1,,2'" list --pid 1,,2
