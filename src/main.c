@@ -830,7 +830,8 @@ static void parse_options(int argc, char **argv, struct ctl *ctl, const struct c
 		case OPT_OLDER_THAN:
 			ctl->older_than = parse_duration(optarg);
 			if (ctl->older_than < 0)
-				usage_error("invalid duration '%s' (like 30s, 10m, 2h, 1d)", shown(optarg));
+				usage_error("invalid duration '%s' (like 30s, 10m, 2h, 1d)",
+					    shown(optarg));
 			break;
 		case OPT_EXIT_CODE:
 			ctl->exit_code = true;
@@ -874,7 +875,8 @@ static void parse_options(int argc, char **argv, struct ctl *ctl, const struct c
 			ctl->interval = strtod(optarg, &end);
 			if (errno || end == optarg || *end || !(ctl->interval >= 0.01) ||
 			    ctl->interval > 86400)
-				usage_error("invalid interval '%s' (0.01 to 86400 seconds)", shown(optarg));
+				usage_error("invalid interval '%s' (0.01 to 86400 seconds)",
+					    shown(optarg));
 			break;
 		}
 		case OPT_COUNT:
@@ -883,7 +885,8 @@ static void parse_options(int argc, char **argv, struct ctl *ctl, const struct c
 			break;
 		case OPT_THRESHOLD:
 			if (!parse_u64(optarg, &ctl->threshold) || ctl->threshold == 0)
-				usage_error("invalid queue threshold '%s' (bytes, at least 1)", shown(optarg));
+				usage_error("invalid queue threshold '%s' (bytes, at least 1)",
+					    shown(optarg));
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "dot") == 0)
@@ -893,7 +896,8 @@ static void parse_options(int argc, char **argv, struct ctl *ctl, const struct c
 			else if (strcmp(optarg, "mermaid") == 0)
 				ctl->format = GRAPH_MERMAID;
 			else
-				usage_error("invalid format '%s' (dot, json or mermaid)", shown(optarg));
+				usage_error("invalid format '%s' (dot, json or mermaid)",
+					    shown(optarg));
 			break;
 		case OPT_DEPTH: {
 			uint64_t v;
@@ -907,7 +911,8 @@ static void parse_options(int argc, char **argv, struct ctl *ctl, const struct c
 			if (!optarg)
 				optarg = "always";
 			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never"))
-				usage_error("invalid --color '%s' (auto, always or never)", shown(optarg));
+				usage_error("invalid --color '%s' (auto, always or never)",
+					    shown(optarg));
 			ctl->color_when = optarg;
 			break;
 		case 'o':

@@ -56,8 +56,8 @@ static int size_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Column k's widest cell that is no outlier; *w is its widest cell or
- * header, and the result is never narrower than the header. */
+/* Column k's widest cell that is no outlier, or its header if wider; w is
+ * its widest cell or header, head the header's width. */
 static size_t inlier_width(const struct cell *cells, size_t nrows, size_t ncols, size_t k,
 			   size_t w, size_t head, size_t *tmp)
 {
