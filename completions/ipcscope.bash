@@ -233,7 +233,7 @@ _ipcscope() {
 		w=${words[i]}
 		if [[ -n $expect ]]; then
 			expect=
-		elif ((dashdash || operands)); then
+		elif ((dashdash)); then
 			operands=$((operands + 1))
 		else
 			case $w in
@@ -243,15 +243,15 @@ _ipcscope() {
 				_ipcscope_resolve "$cmd" "$w"
 				_ipcscope_takes_arg "$REPLY" && expect=$REPLY ;;
 			-?*) _ipcscope_short "$w" && [[ -z $sval ]] && expect=$sopt ;;
-			# options end at the first operand (getopt "+")
-			*) operands=1 ;;
+			# options may follow an operand; only -- ends them
+			*) operands=$((operands + 1)) ;;
 			esac
 		fi
 	done
 
 	if [[ -n $expect ]]; then
 		_ipcscope_values "$expect" "$cur"
-	elif ((dashdash || operands)); then
+	elif ((dashdash)) || { ((operands)) && [[ $cur != -* ]]; }; then
 		# only show takes an operand, one OBJECT; @abstract names are left alone
 		[[ $cmd == show && $operands -eq 0 && $cur != @* ]] && _ipcscope_files -f "$cur"
 	elif [[ $cur == --*=* ]]; then

@@ -76,12 +76,14 @@ struct scan_rec {
 struct scan_extra {
 	uint64_t ns;		/* third part of the key (SysV) */
 	uint64_t size;
+	uint64_t resident;	/* tmpfs blocks in bytes, when has_resident */
 	uint32_t name_off, name_len;	/* in the batch's names */
 	uid_t owner;
 	int32_t sysv_key;
 	uint32_t queued, capacity;
 	int fill_err;
 	bool has_name, deleted, has_size, has_owner, sysv, fill_tried, has_fill;
+	bool has_resident;
 };
 
 struct scan_key {

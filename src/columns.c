@@ -462,7 +462,7 @@ const struct column columns[] = {
 	  .flags = COL_RIGHT, .fill = fill_peerino, .num = num_peerino },
 	{ .name = "HOLDERS", .json_type = "string",
 	  .help = "holding processes: PID/COMM[FD and mode, mem for mappings]",
-	  .flags = COL_TRUNC | COL_DEFAULT, .fill = fill_holders },
+	  .flags = COL_TRUNC | COL_DEFAULT | COL_LAST, .fill = fill_holders },
 	{ .name = "PEER", .json_type = "string",
 	  .help = "the other end: a socket peer's holders; with --pid, a pipe's other end",
 	  .flags = COL_TRUNC | COL_DEFAULT, .fill = fill_peer },
@@ -504,12 +504,16 @@ int column_lookup(const char *name)
 	return -1;
 }
 
+/* The free-width column goes last, as in ps and lsfd: it then pushes no
+ * other column to the right, and needs no padding. */
 void columns_default(struct render_opts *ro, unsigned which)
 {
 	ro->ncols = 0;
-	for (size_t i = 0; i < ncolumns && ro->ncols < MAX_COLUMNS; i++)
-		if (columns[i].flags & which)
-			ro->cols[ro->ncols++] = (int)i;
+	for (unsigned pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < ncolumns && ro->ncols < MAX_COLUMNS; i++)
+			if ((columns[i].flags & which) &&
+			    (columns[i].flags & COL_LAST ? 1u : 0u) == pass)
+				ro->cols[ro->ncols++] = (int)i;
 }
 
 int columns_parse(const char *spec, struct render_opts *ro, char **bad)

@@ -417,6 +417,11 @@ static int fd_one(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 			if (S_ISREG(st.st_mode) && type != IPC_MQUEUE) {
 				e->has_size = true;
 				e->size = (uint64_t)st.st_size;
+				/* a memfd or an unlinked /dev/shm file: tmpfs
+				 * blocks are the memory really used, as for
+				 * the files the directory scan sees */
+				e->has_resident = true;
+				e->resident = (uint64_t)st.st_blocks * 512;
 			}
 			if (type != IPC_PIPE) {
 				e->has_owner = true;

@@ -97,6 +97,21 @@ static void __attribute__((noreturn, format(printf, 1, 2))) usage_error(const ch
 	exit(EXIT_USAGE);
 }
 
+/* Untrusted text (an argument, an environment variable) escaped as the
+ * table escapes it, so a message stays one line and sends the terminal no
+ * control byte. A message quotes at most a few, and the program exits
+ * soon after, so a small ring of buffers is enough. */
+static const char *shown(const char *s)
+{
+	static struct buf ring[4];
+	static size_t next;
+	struct buf *b = &ring[next++ % ARRAY_SIZE(ring)];
+
+	buf_reset(b);
+	esc_table(b, s, strlen(s));
+	return b->data ? b->data : "";
+}
+
 /* the first failed write to stdout, kept for the final message */
 static int stdout_errno;
 
@@ -131,30 +146,34 @@ static unsigned parse_types(const char *arg)
 		}
 		t = ipc_type_parse(tok);
 		if (t < 0)
-			usage_error("unknown type '%s' (choose from %s)", tok, ipc_type_list());
+			usage_error("unknown type '%s' (choose from %s)", shown(tok),
+				    ipc_type_list());
 		mask |= IPC_TYPE_BIT(t);
 	}
 	free(copy);
 	if (!mask)
-		usage_error("empty type list '%s'", arg);
+		usage_error("empty type list '%s'", shown(arg));
 	return mask;
 }
 
 static void parse_pids(struct filter *f, const char *arg)
 {
-	char *copy = xstrdup(arg), *save = NULL, *tok;
+	char *copy, *save = NULL, *tok;
+	size_t n = strlen(arg);
 
+	/* strtok would skip them: 1,,2 is a typo, not the pids 1 and 2 */
+	if (n == 0 || arg[0] == ',' || arg[n - 1] == ',' || strstr(arg, ",,"))
+		usage_error("empty entry in pid list '%s'", shown(arg));
+	copy = xstrdup(arg);
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		uint64_t v;
 
 		if (!parse_u64(tok, &v) || v == 0 || v > PID_LIMIT)
-			usage_error("invalid pid '%s'", tok);
+			usage_error("invalid pid '%s'", shown(tok));
 		f->pids = xreallocarray(f->pids, f->npids + 1, sizeof(*f->pids));
 		f->pids[f->npids++] = (pid_t)v;
 	}
 	free(copy);
-	if (!f->npids)
-		usage_error("invalid pid '%s'", arg);
 }
 
 static void parse_user(struct filter *f, const char *arg)
@@ -167,7 +186,7 @@ static void parse_user(struct filter *f, const char *arg)
 	} else if (parse_u64(arg, &v) && v < UINT32_MAX) {
 		f->uid = (uid_t)v;
 	} else {
-		usage_error("unknown user '%s'", arg);
+		usage_error("unknown user '%s'", shown(arg));
 	}
 	f->has_uid = true;
 }
@@ -182,11 +201,11 @@ static void check_mqueue_dir(const char *dir)
 		return;		/* a fixture tree stands in for the filesystem */
 	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		usage_error("cannot use --mqueue-dir '%s': %s", dir, strerror(errno));
+		usage_error("cannot use --mqueue-dir '%s': %s", shown(dir), strerror(errno));
 	ok = fd_on_mqueue_fs(fd);
 	close(fd);
 	if (!ok)
-		usage_error("--mqueue-dir '%s' is not an mqueue filesystem", dir);
+		usage_error("--mqueue-dir '%s' is not an mqueue filesystem", shown(dir));
 }
 
 static size_t terminal_width(void)
@@ -302,7 +321,7 @@ static int scan(struct ctl *ctl, struct model *m)
 	free(roots);
 	if (rc < 0) {
 		warnx("cannot read processes from %s/proc: %s",
-		      pio_rerooted() ? pio_root() : "", strerror(-rc));
+		      pio_rerooted() ? shown(pio_root()) : "", strerror(-rc));
 		return -1;
 	}
 	if (ctl->cmd & (CMD_LEAKS | CMD_CLEAN | CMD_SUMMARY | CMD_METRICS)) {
@@ -456,7 +475,8 @@ static int run_metrics(struct ctl *ctl)
 	if (ctl->textfile) {
 		rc = metrics_write_textfile(ctl->textfile, &m, &mo);
 		if (rc < 0)
-			warnx("cannot write %s/ipcscope.prom: %s", ctl->textfile, strerror(-rc));
+			warnx("cannot write %s/ipcscope.prom: %s", shown(ctl->textfile),
+			      strerror(-rc));
 		status = rc < 0 ? 1 : 0;
 	} else {
 		rc = metrics_render(stdout, &m, &mo);
@@ -580,7 +600,7 @@ static int run_clean(struct ctl *ctl)
 }
 
 enum {
-	OPT_LIST_COLUMNS = CHAR_MAX + 1,
+	OPT_LIST_COLUMNS = UCHAR_MAX + 1,	/* above every byte getopt may report */
 	OPT_MQUEUE_DIR,
 	OPT_OLDER_THAN,
 	OPT_EXIT_CODE,
@@ -684,7 +704,8 @@ static const struct cmd_entry commands[] = {
 	{ "show", CMD_SHOW, "[options] OBJECT", "show one object in full: holders, peer, queues",
 	  "Show one IPC object in full: its holders, its peer and the peer's holders,\n"
 	  "queues and fill level. OBJECT is a path (/tmp/app.sock, /dev/shm/seg), an\n"
-	  "@abstract socket name, pipe:[INO], socket:[INO] or an inode number.",
+	  "@abstract socket name, pipe:[INO], socket:[INO] or an inode number.\n"
+	  "Options may follow OBJECT; -- ends them, for an OBJECT that starts with -.",
 	  run_objects },
 	{ "leaks", CMD_LEAKS, "[options]", "list what nobody holds: leaked shm, stale sockets",
 	  "List what nobody holds: shm and semaphores with no fd and no mapping, SysV\n"
@@ -750,11 +771,37 @@ static void usage_for(const struct cmd_entry *ce)
 	printf("\nSee ipcscope(1) for the JSON schema and more.\n");
 }
 
-/* Parses the options a command takes; returns the index of the first operand. */
-static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cmd_entry *ce)
+/* The option getopt refused: "-x" for an unknown letter (of any byte),
+ * else the whole word of a long option, unknown (optopt 0) or given an
+ * argument it does not take; getopt_long has moved past that word. */
+static const char *bad_option(char **argv, const char *letters)
+{
+	static char opt[3] = "-";
+	int c = optopt < 0 ? optopt & 0xff : optopt;
+
+	if (c > 0 && c <= UCHAR_MAX && (c == ':' || !strchr(letters, c))) {
+		opt[1] = (char)c;
+		return opt;
+	}
+	return argv[optind - 1];
+}
+
+/* show's OBJECT; no other command takes an operand. */
+static void take_operand(struct ctl *ctl, const char *arg)
+{
+	if (ctl->cmd != CMD_SHOW || ctl->object)
+		usage_error("unexpected argument '%s'", shown(arg));
+	ctl->object = arg;
+}
+
+/* Parses the options and the operands of a command. Options may follow an
+ * operand (show OBJECT --json); only -- ends them. */
+static void parse_options(int argc, char **argv, struct ctl *ctl, const struct cmd_entry *ce)
 {
 	struct option longopts[ARRAY_SIZE(opt_defs) + 1];
-	char shortopts[64] = "+:";
+	/* "-": operands come back in order as option 1, whatever
+	 * POSIXLY_CORRECT says */
+	char shortopts[64] = "-:";
 	size_t nl = 0, ns = 2;
 	const char *outspec = NULL, *sortspec = NULL;
 	int c;
@@ -781,6 +828,9 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 	optind = 1;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (c) {
+		case 1:
+			take_operand(ctl, optarg);
+			break;
 		case 't':
 			ctl->filter.types |= parse_types(optarg);
 			break;
@@ -803,7 +853,8 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 		case OPT_OLDER_THAN:
 			ctl->older_than = parse_duration(optarg);
 			if (ctl->older_than < 0)
-				usage_error("invalid duration '%s' (like 30s, 10m, 2h, 1d)", optarg);
+				usage_error("invalid duration '%s' (like 30s, 10m, 2h, 1d)",
+					    shown(optarg));
 			break;
 		case OPT_EXIT_CODE:
 			ctl->exit_code = true;
@@ -828,7 +879,7 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 			uint64_t v;
 
 			if (!parse_u64(optarg, &v) || v < 10 || v > 100000)
-				usage_error("invalid width '%s' (10 to 100000)", optarg);
+				usage_error("invalid width '%s' (10 to 100000)", shown(optarg));
 			ctl->width = (long)v;
 			break;
 		}
@@ -847,16 +898,18 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 			ctl->interval = strtod(optarg, &end);
 			if (errno || end == optarg || *end || !(ctl->interval >= 0.01) ||
 			    ctl->interval > 86400)
-				usage_error("invalid interval '%s' (0.01 to 86400 seconds)", optarg);
+				usage_error("invalid interval '%s' (0.01 to 86400 seconds)",
+					    shown(optarg));
 			break;
 		}
 		case OPT_COUNT:
 			if (!parse_u64(optarg, &ctl->count) || ctl->count == 0)
-				usage_error("invalid count '%s'", optarg);
+				usage_error("invalid count '%s'", shown(optarg));
 			break;
 		case OPT_THRESHOLD:
 			if (!parse_u64(optarg, &ctl->threshold) || ctl->threshold == 0)
-				usage_error("invalid queue threshold '%s' (bytes, at least 1)", optarg);
+				usage_error("invalid queue threshold '%s' (bytes, at least 1)",
+					    shown(optarg));
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "dot") == 0)
@@ -866,13 +919,14 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 			else if (strcmp(optarg, "mermaid") == 0)
 				ctl->format = GRAPH_MERMAID;
 			else
-				usage_error("invalid format '%s' (dot, json or mermaid)", optarg);
+				usage_error("invalid format '%s' (dot, json or mermaid)",
+					    shown(optarg));
 			break;
 		case OPT_DEPTH: {
 			uint64_t v;
 
 			if (!parse_u64(optarg, &v) || v > 64)
-				usage_error("invalid depth '%s' (0 to 64)", optarg);
+				usage_error("invalid depth '%s' (0 to 64)", shown(optarg));
 			ctl->depth = (unsigned)v;
 			break;
 		}
@@ -880,7 +934,8 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 			if (!optarg)
 				optarg = "always";
 			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never"))
-				usage_error("invalid --color '%s' (auto, always or never)", optarg);
+				usage_error("invalid --color '%s' (auto, always or never)",
+					    shown(optarg));
 			ctl->color_when = optarg;
 			break;
 		case 'o':
@@ -899,14 +954,14 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 			usage_for(ce);
 			exit(finish_stdout(0));
 		case ':':
-			usage_error("option '%s' needs an argument", argv[optind - 1]);
+			usage_error("option '%s' needs an argument", shown(argv[optind - 1]));
 		case '?':
 		default:
-			if (optopt && optopt < CHAR_MAX)
-				usage_error("unknown option '-%c'", optopt);
-			usage_error("unknown option '%s'", argv[optind - 1]);
+			usage_error("unknown option '%s'", shown(bad_option(argv, shortopts + 2)));
 		}
 	}
+	for (; optind < argc; optind++)
+		take_operand(ctl, argv[optind]);
 	if (!ctl->filter.types)
 		ctl->filter.types = IPC_ALL_TYPES;
 	if (ctl->mqueue_dir)
@@ -917,7 +972,7 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 		char *bad = NULL;
 
 		if (columns_parse(outspec, &ctl->ro, &bad) < 0)
-			usage_error("unknown column '%s' (see --list-columns)", bad);
+			usage_error("unknown column '%s' (see --list-columns)", shown(bad));
 		ctl->custom_cols = true;
 	}
 	if (sortspec) {
@@ -925,7 +980,7 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 
 		ctl->sort_col = column_lookup(name);
 		if (ctl->sort_col < 0)
-			usage_error("unknown column '%s' (see --list-columns)", name);
+			usage_error("unknown column '%s' (see --list-columns)", shown(name));
 		ctl->sort_desc = sortspec[0] == '-';
 	}
 	ctl->ro.width = ctl->width >= 0 ? (size_t)ctl->width : terminal_width();
@@ -933,25 +988,21 @@ static int parse_options(int argc, char **argv, struct ctl *ctl, const struct cm
 	ctl->ro.self = ctl->filter.pids;
 	ctl->ro.nself = ctl->filter.npids;
 	ctl->ro.now = time(NULL);
-	return optind;
 }
 
 static int run_command(const struct cmd_entry *ce, int argc, char **argv)
 {
 	struct ctl ctl = { .cmd = ce->kind };
-	int first, status;
+	int status;
 
-	first = parse_options(argc, argv, &ctl, ce);
+	parse_options(argc, argv, &ctl, ce);
 	if (ce->kind == CMD_SHOW) {
-		if (first >= argc)
+		if (!ctl.object)
 			usage_error("show needs an OBJECT: a path, @name, pipe:[INO], socket:[INO] "
 				    "or an inode");
-		if (!*argv[first])
+		if (!*ctl.object)
 			usage_error("empty OBJECT");
-		ctl.object = argv[first++];
 	}
-	if (first < argc)
-		usage_error("unexpected argument '%s'", argv[first]);
 	status = ce->run(&ctl);
 	filter_free(&ctl.filter);
 	return status;
@@ -981,7 +1032,7 @@ int main(int argc, char **argv)
 
 	root = getenv("IPCSCOPE_ROOT");
 	if (root && *root && (rc = pio_init(root)) < 0)
-		errx(1, "IPCSCOPE_ROOT '%s': %s", root, strerror(-rc));
+		errx(1, "IPCSCOPE_ROOT '%s': %s", shown(root), strerror(-rc));
 
 	if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "-h") != 0 &&
 			 strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-V") != 0 &&
@@ -1006,7 +1057,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	usage_error("unknown command '%s' (try '%s --help')", argv[1], prog);
+	usage_error("unknown command '%s' (try '%s --help')", shown(argv[1]), prog);
 out:
 	proc_fini();
 	pio_fini();

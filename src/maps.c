@@ -178,13 +178,16 @@ static void maps_size(struct scan_extra *e, struct scan_ctx *c, int piddir,
 	memcpy(name, "map_files/", 10);
 	memcpy(name + 10, ml->range, ml->rangelen);
 	name[10 + ml->rangelen] = '\0';
-	/* needs CAP_SYS_ADMIN; without it the size stays unknown */
+	/* needs CAP_SYS_ADMIN; without it the size and the memory used stay
+	 * unknown: no file in /proc tells them for a mapping alone */
 	if (fstatat(piddir, name, &st, 0) == 0 && st.st_dev == ml->dev &&
 	    st.st_ino == ml->ino) {
 		e->has_size = true;
 		e->size = (uint64_t)st.st_size;
 		e->has_owner = true;
 		e->owner = st.st_uid;
+		e->has_resident = true;
+		e->resident = (uint64_t)st.st_blocks * 512;
 	}
 }
 

@@ -18,6 +18,7 @@ enum col_flags {
 	COL_TRUNC = 2,		/* may be cut to fit a terminal */
 	COL_DEFAULT = 4,	/* in the default set */
 	COL_LEAKS = 8,		/* in the default set of leaks and clean */
+	COL_LAST = 16,		/* last in the default set: the free-width column */
 };
 
 struct render_opts {

@@ -233,6 +233,10 @@ static void merge_new(struct ipc_obj *o, const struct scan_batch *b, const struc
 		o->has_owner = true;
 		o->owner = e->owner;
 	}
+	if (e->has_resident) {
+		o->has_resident = true;
+		o->resident = e->resident;
+	}
 	if (e->sysv) {
 		/* not in our /proc/sysvipc/shm: another IPC namespace */
 		o->sysv.shmid = (int32_t)o->ino;

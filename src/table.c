@@ -42,6 +42,53 @@ static void fit_widths(size_t *w, const struct render_opts *ro)
 	}
 }
 
+/* With no terminal nothing is cut, but one long cell in a column must not
+ * pad every other row: a cell wider than OUTLIER_MIN and than
+ * OUTLIER_FACTOR times the median of its column's non-empty cells does not
+ * widen the column. It is printed whole and shifts only its own row. */
+#define OUTLIER_MIN 40
+#define OUTLIER_FACTOR 3
+
+static int size_cmp(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Column k's widest cell that is no outlier, or its header if wider; w is
+ * its widest cell or header, head the header's width. */
+static size_t inlier_width(const struct cell *cells, size_t nrows, size_t ncols, size_t k,
+			   size_t w, size_t head, size_t *tmp)
+{
+	size_t n = 0, limit;
+
+	if (w <= OUTLIER_MIN)
+		return w;
+	for (size_t r = 0; r < nrows; r++)
+		if (cells[r * ncols + k].len)
+			tmp[n++] = cells[r * ncols + k].width;
+	qsort(tmp, n, sizeof(*tmp), size_cmp);
+	limit = tmp[(n - 1) / 2] * OUTLIER_FACTOR;
+	if (limit < OUTLIER_MIN)
+		limit = OUTLIER_MIN;
+	while (n > 0 && tmp[n - 1] > limit)
+		n--;
+	return n > 0 && tmp[n - 1] > head ? tmp[n - 1] : head;
+}
+
+/* The last column is not padded, so its outliers matter to no one. */
+static void skip_outliers(size_t *w, const struct cell *cells, size_t nrows,
+			  const struct render_opts *ro)
+{
+	size_t *tmp = xcalloc(nrows ? nrows : 1, sizeof(*tmp));
+
+	for (size_t k = 0; k + 1 < ro->ncols; k++)
+		w[k] = inlier_width(cells, nrows, ro->ncols, k, w[k],
+				    strlen(columns[ro->cols[k]].name), tmp);
+	free(tmp);
+}
+
 /* Writes one cell. Padding is not written out but returned, and the caller
  * emits it only before a later non-empty cell, so lines end without blanks. */
 static size_t put_cell(FILE *out, const char *s, size_t len, size_t width,
@@ -121,6 +168,8 @@ int table_render(FILE *out, const struct model *m, const struct render_opts *ro)
 	}
 	if (ro->width && !ro->raw)
 		fit_widths(w, ro);
+	else if (!ro->raw)
+		skip_outliers(w, cells, nrows, ro);
 
 	if (!ro->noheadings) {
 		size_t pending = 0;
@@ -147,11 +196,13 @@ int table_render(FILE *out, const struct model *m, const struct render_opts *ro)
 			const struct cell *c = &cells[nrows * ro->ncols + k];
 			const struct column *col = &columns[ro->cols[k]];
 			const char *color = ro->color && col->color ? col->color(o) : NULL;
+			/* without a width to fit, an outlier overflows, uncut */
+			size_t colw = !ro->width && c->width > w[k] ? c->width : w[k];
 
 			if (ro->raw)
 				put_raw(out, arena.data + c->off, c->len, k == 0);
 			else
-				pending = put_cell(out, arena.data + c->off, c->len, c->width, w[k],
+				pending = put_cell(out, arena.data + c->off, c->len, c->width, colw,
 						   col->flags, color, &pending) + COL_GAP;
 		}
 		nrows++;

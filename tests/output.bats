@@ -34,7 +34,7 @@ teardown() { common_teardown; }
 	mk p many count=5
 	run --separate-stderr "$IPCSCOPE" list --type pipe --pid "$p_pid"
 	assert_success
-	assert_line --index 0 --regexp '^TYPE +INODE +PATH +SIZE +HOLDERS +PEER$'
+	assert_line --index 0 --regexp '^TYPE +INODE +PATH +SIZE +PEER +HOLDERS$'
 	assert_equal "${#lines[@]}" 6
 	assert_line --index 5 --regexp "^pipe +[0-9]+ +$p_pid/mkipc\[[0-9]+r,[0-9]+w\]\$"
 }
@@ -105,7 +105,7 @@ teardown() { common_teardown; }
 	assert_line --index 0 --regexp '^ *INODE +PIDS$'
 	assert_line --regexp "^ *$p_ino +$p_pid,$p_child_pid\$"
 	run --separate-stderr "$IPCSCOPE" list --type pipe -o +DEV
-	assert_line --index 0 --regexp '^TYPE +INODE +PATH +SIZE +HOLDERS +PEER +DEV$'
+	assert_line --index 0 --regexp '^TYPE +INODE +PATH +SIZE +PEER +HOLDERS +DEV$'
 	run --separate-stderr "$IPCSCOPE" list --list-columns
 	assert_success
 	assert_line --regexp '^INODE +number +inode number'

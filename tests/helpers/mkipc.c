@@ -1753,6 +1753,27 @@ static int memfd_sized(int *fdp)
 	return 0;
 }
 
+/* Writes n bytes at offset 0, so that much memory is really used: tmpfs
+ * allocates a page only when it is written. */
+static int memfd_write(int fd, long long n)
+{
+	static char chunk[65536];
+	long long off = 0;
+
+	memset(chunk, 0x5a, sizeof(chunk));
+	while (off < n) {
+		size_t len = n - off < (long long)sizeof(chunk) ? (size_t)(n - off) : sizeof(chunk);
+		ssize_t w = pwrite(fd, chunk, len, (off_t)off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return sysfail("memfd: write %lld bytes", n);
+		off += w;
+	}
+	return 0;
+}
+
 static int run_memfd(void)
 {
 	bool map = pnum("map") != 0;
@@ -1760,9 +1781,16 @@ static int run_memfd(void)
 
 	if (map && pnum("size") == 0)
 		return fail(EXIT_USAGE, "memfd: map=1 needs size>0");
+	if (pnum("fill") > pnum("size"))
+		return fail(EXIT_USAGE, "memfd: fill must not exceed size");
 	rc = memfd_sized(&fd);
 	if (rc)
 		return rc;
+	rc = memfd_write(fd, pnum("fill"));
+	if (rc) {
+		close(fd);
+		return rc;
+	}
 	rc = place_or_fail(fd, pfd("fd"));
 	if (rc)
 		return rc;
@@ -1776,6 +1804,7 @@ static int run_memfd(void)
 	rc = fact_fstat(pfd("fd"), "ino", "dev");
 	fact("size", "%lld", pnum("size"));
 	fact("map", "%d", map ? 1 : 0);
+	fact("fill", "%lld", pnum("fill"));
 	return rc;
 }
 
@@ -2112,9 +2141,10 @@ static const struct factory factories[] = {
 	  .keys = { K_STR("name", KF_POSIX), SIZE_KEY("8192", 1),
 		    K_FD("fd", "3", P) } },
 	{ .name = "memfd", .run = run_memfd,
-	  .facts = "pid fd ino dev size map",
+	  .facts = "pid fd ino dev size map fill",
 	  .keys = { K_STR("name", 0), SIZE_KEY("4096", 0),
-		    K_FD("fd", "3", P), K_INT("map", "0", 0, 1) } },
+		    K_FD("fd", "3", P), K_INT("map", "0", 0, 1),
+		    K_INT("fill", "0", 0, MAX_SIZE) } },
 	{ .name = "memfd-mapped", .run = run_memfd_mapped,
 	  .facts = "pid ino dev size",
 	  .keys = { K_STR("name", 0), SIZE_KEY("4096", 1) } },
