@@ -18,7 +18,8 @@
 # COMPARE_ATTEMPTS times (3), and only a difference found every time counts.
 # WORKDIR keeps the files of the last comparison.
 # Prints counts and any difference; exits 1 on a difference.
-set -euo pipefail
+set -eEuo pipefail
+trap 'echo "compare-live.sh: line $LINENO: a command failed (status $?)" >&2' ERR
 export LC_ALL=C
 ipc=$1
 w=${2:-$(mktemp -d)}
@@ -67,10 +68,15 @@ ss_peers() {
 	awk '$2 != 0' "$1" | sort -u
 }
 
+# the lines of stdin whose process is alive ("[ -d ] && printf" as the loop's
+# last command made the loop, and so the script, fail when the last process
+# had exited)
 alive() {
 	local pid rest
 	while read -r pid rest; do
-		[ -d "/proc/$pid" ] && printf '%s %s\n' "$pid" "$rest"
+		if [ -d "/proc/$pid" ]; then
+			printf '%s %s\n' "$pid" "$rest"
+		fi
 	done
 }
 
