@@ -7,9 +7,12 @@ load helpers/common
 setup() { common_setup; }
 teardown() { common_teardown; }
 
-# make, without what an outer make (make check) passes down in MAKEFLAGS
+# make, without what an outer make (make check) passes down: MAKEFLAGS, and
+# the variables given on its command line, which make exports (.ci/run's
+# SANFLAGS, CFLAGS and WERROR)
 clean_make() {
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory "$@"
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SANFLAGS -u CFLAGS -u CPPFLAGS \
+		-u LDFLAGS -u WERROR make --no-print-directory "$@"
 }
 
 # the directories below $1, one a line, relative and sorted
@@ -65,31 +68,30 @@ dirs_below() {
 
 @test "make install: fish loads the completion from where it is installed, or install says what to do" {
 	command -v fish >/dev/null || skip "fish is not installed"
+	# fish's own directories in $T, and no XDG_DATA_DIRS, as on a console
+	export XDG_CONFIG_HOME="$T/fish-config" XDG_DATA_HOME="$T/fish-data"
+	unset XDG_DATA_DIRS
 	run clean_make -s -C "$TOP" -o ipcscope install DESTDIR="$T/root" PREFIX=/opt/ipc
 	assert_success
 	# fish reads PREFIX/share/fish/vendor_completions.d when XDG_DATA_DIRS
 	# names PREFIX/share ...
-	run env XDG_CONFIG_HOME="$T/fish-config" XDG_DATA_HOME="$T/fish-data" \
-		XDG_DATA_DIRS="$T/root/opt/ipc/share" PATH="$T/root/opt/ipc/bin:$PATH" \
+	run env XDG_DATA_DIRS="$T/root/opt/ipc/share" PATH="$T/root/opt/ipc/bin:$PATH" \
 		fish -c 'complete -C "ipcscope l"' </dev/null
 	assert_success
 	assert_line --regexp $'^leaks\t'
 	assert_line --regexp $'^list\t'
 	# ... and not otherwise: without DESTDIR, install then says what to do
-	run env -u XDG_DATA_DIRS -u MAKEFLAGS -u MFLAGS -u MAKELEVEL XDG_CONFIG_HOME="$T/fish-config" XDG_DATA_HOME="$T/fish-data" \
-		make --no-print-directory -s -C "$TOP" -o ipcscope install PREFIX="$T/p"
+	run clean_make -s -C "$TOP" -o ipcscope install PREFIX="$T/p"
 	assert_success
 	assert_output --partial "note: fish does not look in $T/p/share/fish/vendor_completions.d"
 	assert_output --partial "FISHCOMPDIR=/etc/fish/completions"
 	# no note when FISHCOMPDIR is a directory fish reads
-	run env -u XDG_DATA_DIRS -u MAKEFLAGS -u MFLAGS -u MAKELEVEL XDG_CONFIG_HOME="$T/fish-config" XDG_DATA_HOME="$T/fish-data" \
-		make --no-print-directory -s -C "$TOP" -o ipcscope install PREFIX="$T/q" \
+	run clean_make -s -C "$TOP" -o ipcscope install PREFIX="$T/q" \
 		FISHCOMPDIR="$T/fish-data/fish/vendor_completions.d"
 	assert_success
 	refute_output --partial "note:"
 	[ -f "$T/fish-data/fish/vendor_completions.d/ipcscope.fish" ]
-	run env XDG_CONFIG_HOME="$T/fish-config" XDG_DATA_HOME="$T/fish-data" \
-		PATH="$T/q/bin:$PATH" fish -c 'complete -C "ipcscope l"' </dev/null
+	run env PATH="$T/q/bin:$PATH" fish -c 'complete -C "ipcscope l"' </dev/null
 	assert_line --regexp $'^leaks\t'
 }
 

@@ -18,7 +18,7 @@ MKIPC=${MKIPC:-$here/mkipc}
 dir=${1:?usage: hostile-neighbours.sh DIR}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
-# shellcheck source=neighbours.bash
+# shellcheck source-path=SCRIPTDIR source=neighbours.bash
 . "$here/neighbours.bash"
 prefix=ipcscope-neighbour-$$
 rm -f "$dir/.hold"
