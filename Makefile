@@ -18,8 +18,14 @@ ifeq ($(WERROR),1)
 WARNFLAGS += -Werror
 endif
 DEPS := libproc2 jansson
+DEPS_OK := $(shell $(PKG_CONFIG) --exists $(DEPS) 2>/dev/null && echo yes)
+DEPS_MSG := missing build dependencies: $(DEPS) (Debian: apt-get install libproc2-dev libjansson-dev pkg-config)
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(DEPS) 2>/dev/null)
+# First line of the recipes that need the libraries: stops make with DEPS_MSG
+# when they are missing. A recipe is expanded only when its target is rebuilt,
+# so an up-to-date tree neither checks again nor relinks.
+need_deps = $(if $(DEPS_OK),,$(error $(DEPS_MSG)))
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -pthread -DIPCSCOPE_VERSION='"$(VERSION)"' \
 	$(WARNFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS)
 ALL_LDFLAGS := -pthread $(LDFLAGS) $(SANFLAGS)
@@ -35,15 +41,15 @@ HELPER := tests/helpers/mkipc
 all: ipcscope
 
 deps-check:
-	@$(PKG_CONFIG) --exists $(DEPS) || { \
-	  echo "missing build dependencies: $(DEPS) (Debian: apt-get install libproc2-dev libjansson-dev pkg-config)" >&2; \
-	  exit 1; }
+	@$(PKG_CONFIG) --exists $(DEPS) || { echo "$(DEPS_MSG)" >&2; exit 1; }
 
-ipcscope: deps-check $(OBJS)
+ipcscope: $(OBJS)
+	$(need_deps)
 	$(CC) -o $@ $(OBJS) $(ALL_LDFLAGS) $(PKG_LIBS)
 
 $(OBJDIR)/%.o: src/%.c | $(OBJDIR)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(need_deps)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(OBJDIR):
 	mkdir -p $@
@@ -51,8 +57,8 @@ $(OBJDIR):
 -include $(OBJS:.o=.d)
 
 $(HELPER): tests/helpers/mkipc.c
-	$(CC) -std=gnu11 -O1 -g -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) $(SANFLAGS) \
-		-o $@ $< -lrt -lpthread
+	$(CC) $(CPPFLAGS) -std=gnu11 -O1 -g -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) $(SANFLAGS) \
+		-o $@ $< $(LDFLAGS) -lrt -lpthread
 
 check test: ipcscope $(HELPER)
 	bats --print-output-on-failure tests/
@@ -60,22 +66,44 @@ check test: ipcscope $(HELPER)
 deps:
 	sh tests/install-deps.sh
 
+INSTALLED := $(BINDIR)/ipcscope $(MANDIR)/man1/ipcscope.1 $(BASHCOMPDIR)/ipcscope \
+	$(ZSHCOMPDIR)/_ipcscope $(FISHCOMPDIR)/ipcscope.fish
+
 install: ipcscope
 	install -D -m 0755 ipcscope $(DESTDIR)$(BINDIR)/ipcscope
 	install -D -m 0644 man/ipcscope.1 $(DESTDIR)$(MANDIR)/man1/ipcscope.1
 	install -D -m 0644 completions/ipcscope.bash $(DESTDIR)$(BASHCOMPDIR)/ipcscope
 	install -D -m 0644 completions/_ipcscope $(DESTDIR)$(ZSHCOMPDIR)/_ipcscope
 	install -D -m 0644 completions/ipcscope.fish $(DESTDIR)$(FISHCOMPDIR)/ipcscope.fish
+	@# fish reads PREFIX/share/fish/vendor_completions.d only when XDG_DATA_DIRS
+	@# names PREFIX/share, and Debian's fish 3.6 does not add /usr/local/share
+	@if [ -z '$(DESTDIR)' ] && command -v fish >/dev/null 2>&1 && \
+	  ! fish -c 'contains -- $$argv[1] $$fish_complete_path' '$(FISHCOMPDIR)' 2>/dev/null; then \
+	  echo "note: fish does not look in $(FISHCOMPDIR); for the fish completion run" \
+	    "'make install FISHCOMPDIR=/etc/fish/completions' (as root) or copy" \
+	    "completions/ipcscope.fish to ~/.config/fish/completions/" >&2; \
+	fi
 
+# Removes what install put there, then the directories that are left empty,
+# up to DESTDIR when there is one. Without DESTDIR it stops below PREFIX and
+# keeps PREFIX/bin, PREFIX/share and MANDIR, which every system has
+# (/usr/local/bin on Debian) whether or not install made them.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/ipcscope $(DESTDIR)$(MANDIR)/man1/ipcscope.1 \
-		$(DESTDIR)$(BASHCOMPDIR)/ipcscope $(DESTDIR)$(ZSHCOMPDIR)/_ipcscope \
-		$(DESTDIR)$(FISHCOMPDIR)/ipcscope.fish
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@top='$(if $(DESTDIR),$(DESTDIR),$(PREFIX))'; \
+	keep=' $(if $(DESTDIR),,$(BINDIR) $(PREFIX)/share $(MANDIR)) '; \
+	for f in $(addprefix $(DESTDIR),$(INSTALLED)); do \
+	  d=$${f%/*}; \
+	  while case $$d in "$${top%/}"/?*) ;; *) false ;; esac && \
+	    case $$keep in *" $$d "*) false ;; esac && rmdir "$$d" 2>/dev/null; do \
+	    d=$${d%/*}; \
+	  done; \
+	done
 
 BENCH_BINS := tests/bench/workload tests/bench/floor
 
 tests/bench/%: tests/bench/%.c
-	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $< -lrt
+	$(CC) $(CPPFLAGS) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $< $(LDFLAGS) -lrt
 
 # libFuzzer targets for every parser of kernel text (clang).
 FUZZ_SECONDS ?= 60

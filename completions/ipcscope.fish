@@ -54,10 +54,14 @@ function __ipcscope_types
 end
 
 # every live pid with its command name (__fish_complete_pids has no comma
-# lists); grep -s, as a failed redirection in fish warns even with 2>/dev/null
-# when a process exits meanwhile
+# lists). grep -s, as a failed redirection in fish warns even with 2>/dev/null
+# when a process exits meanwhile. A comm may hold any byte but NUL, newlines
+# included: grep -a -z prints each file whole, ended by a NUL, and tr turns
+# the NULs into newlines and every other control byte (the newline that ends
+# each comm among them) into '?', so that each process is one line.
 function __ipcscope_pids
-    grep -s '' /proc/*/comm | string replace -rf -- '^/proc/([0-9]+)/comm:' '$1\t'
+    grep -asz '' /proc/*/comm | tr '\000\001-\037\177' '\n?' |
+        string replace -rf -- '^/proc/([0-9]+)/comm:(.*)\?$' '$1\t$2'
 end
 
 # -COL sorts in descending order

@@ -4,6 +4,7 @@
 # lists every UNIX socket that ss -xa lists, with the same peers.
 
 load helpers/common
+load helpers/neighbours
 
 setup() { common_setup; }
 teardown() { common_teardown; }
@@ -33,4 +34,42 @@ teardown() { common_teardown; }
 	grep -qx "$l_client_ino $l_accepted_ino" "$T/cmp/ss.peers"
 	grep -qx "$s_ino $s_peer_ino" "$T/cmp/ss.peers"
 	grep -qx "$d_client_ino $d_ino" "$T/cmp/ss.peers"
+}
+
+@test "agrees with lsfd and ss while neighbours with hostile names run" {
+	command -v lsfd >/dev/null || skip "lsfd (util-linux) is not installed"
+	command -v ss >/dev/null || skip "ss (iproute2) is not installed"
+	# sockets whose paths hold spaces, newlines, tabs, ESC, 0xff, quotes and
+	# a backslash, such /dev/shm names, and a comm with control bytes
+	start_hostile_neighbours
+	run "$TOP/tests/helpers/compare-live.sh" "$IPCSCOPE" "$T/cmp"
+	assert_success
+	# the neighbours were among those compared, the sockets with their peers
+	grep -qx "$hn_listen_listen_ino" "$T/cmp/ss.stable"
+	grep -qx "$hn_listen_accepted_ino $hn_listen_client_ino" "$T/cmp/ss.peers"
+	grep -qx "$hn_dgram_client_ino $hn_dgram_ino" "$T/cmp/ss.peers"
+	grep -qx "$hn_abstract_ino" "$T/cmp/ss.stable"
+	grep -qx "$hn_listen_pid 3 $hn_listen_listen_ino" "$T/cmp/stable.fds"
+	grep -qx "$hn_fifo_pid 3 $hn_fifo_ino" "$T/cmp/stable.fds"
+	grep -qx "$hn_shm_pid 3 $hn_shm_ino" "$T/cmp/stable.fds"
+	grep -qx "$hn_comm_pid 3 $hn_comm_ino" "$T/cmp/stable.fds"
+	# every record of ss was read: as many as ss has sockets
+	[ "$(wc -l <"$T/cmp/ss1.records")" -ge 6 ]
+	grep -qx "$hn_listen_listen_ino 0" "$T/cmp/ss1.records"
+}
+
+@test "compare-live.sh reads ss records whose paths hold newlines and spaces" {
+	command -v lsfd >/dev/null || skip "lsfd (util-linux) is not installed"
+	command -v ss >/dev/null || skip "ss (iproute2) is not installed"
+	mk a listener path="$T/a b"
+	mk n listener path="$T/new\nline 1 * 2"
+	run "$TOP/tests/helpers/compare-live.sh" "$IPCSCOPE" "$T/cmp"
+	assert_success
+	# no record is split at the newline or misread at the spaces
+	grep -qx "$a_listen_ino 0" "$T/cmp/ss1.records"
+	grep -qx "$n_listen_ino 0" "$T/cmp/ss1.records"
+	grep -qx "$n_accepted_ino $n_client_ino" "$T/cmp/ss1.records"
+	grep -qx "$n_client_ino $n_accepted_ino" "$T/cmp/ss1.records"
+	run awk 'NF != 2 || $1 !~ /^[1-9][0-9]*$/ || $2 !~ /^[0-9]+$/' "$T/cmp/ss1.records"
+	assert_output ""
 }

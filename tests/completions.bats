@@ -1,4 +1,5 @@
 load helpers/common
+load helpers/neighbours
 setup() { common_setup; }
 teardown() { common_teardown; }
 
@@ -443,4 +444,46 @@ complete_fish() {
 		# --color= too, for --color=WHEN
 		assert_equal "$(grep -v '=$' <<<"$output")" "$(help_options "$cmd")"
 	done
+}
+
+@test "fish: pids complete while a process with a hostile comm runs" {
+	command -v fish >/dev/null || skip "fish is not installed"
+	PATH="$TOP:$PATH"
+	# ESC, a newline, a tab, a control byte, 0xff, quotes and a backslash
+	mk c comm value="$HOSTILE_COMM"
+	complete_fish "ipcscope graph --pid 1,$c_pid"
+	assert_output "1,$c_pid"
+	# with descriptions: one line per process, its comm without control
+	# bytes, and nothing on stderr
+	run --separate-stderr env XDG_CONFIG_HOME="$T/fish-config" fish -c '
+		set -g fish_complete_path $argv[1]
+		source $argv[1]/ipcscope.fish
+		__ipcscope_pids
+	' "$TOP/completions"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line "$c_pid"$'\t?[1m???\xff"\'\\ x'
+	assert_line --regexp "^1"$'\t'
+	refute_line --regexp '^[0-9]+$'
+	LC_ALL=C grep -qv $'^[0-9][0-9]*\t' <<<"$output" && fail "a line that is not PID<tab>COMM: $(LC_ALL=C grep -v $'^[0-9][0-9]*\t' <<<"$output" | head -1)"
+	LC_ALL=C grep -q $'\t.*[\x01-\x1f\x7f]' <<<"$output" && fail "a control byte in a description"
+	[ "${#lines[@]}" -ge 2 ]
+}
+
+@test "zsh: pids complete while a process with a hostile comm runs" {
+	PATH="$TOP:$PATH"
+	mk c comm value="$HOSTILE_COMM"
+	complete_zsh "ipcscope graph -p $c_pid" "ipcscope list --pid=1,$c_pid"
+	assert_equal "$(zsh_section "ipcscope graph -p $c_pid")" "$c_pid"
+	assert_equal "$(zsh_section "ipcscope list --pid=1,$c_pid")" "$c_pid"
+}
+
+@test "bash: pids complete while a process with a hostile comm runs" {
+	PATH="$TOP:$PATH"
+	mk c comm value="$HOSTILE_COMM"
+	complete_bash "ipcscope graph -p 1,$c_pid"
+	assert_output "1,$c_pid"
+	complete_bash "ipcscope list --pid "
+	assert_line "$c_pid"
+	refute_line --regexp '[^0-9]'
 }

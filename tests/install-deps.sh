@@ -5,7 +5,12 @@
 set -eu
 
 build="make gcc libc6-dev pkg-config libproc2-dev libjansson-dev"
-test="bats bats-assert bats-support jq util-linux iproute2 procps lsof clang valgrind mandoc zsh fish graphviz prometheus"
+# what `make check` and .ci/run use. lsfd is in util-linux-extra; clang's
+# libFuzzer runtime (libclang-rt-dev) is only a Recommends, which
+# --no-install-recommends leaves out. The man page is linted without the
+# pages it refers to (tests/helpers/man-lint.sh), so none are needed.
+test="bats bats-assert bats-support jq util-linux util-linux-extra iproute2 procps lsof
+	clang libclang-rt-dev valgrind mandoc zsh fish graphviz prometheus"
 want="$build"
 [ "${1:-}" = "--build-only" ] || want="$build $test"
 
