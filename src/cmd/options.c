@@ -226,20 +226,24 @@ const struct cmd_opt cmd_opts[CMD_NOPTS] = {
 	  "show this help and exit", help },
 };
 
-/* The command's options, --help last; NULL-terminated, for the caller to
- * free. */
-static const struct cmd_opt **command_opts(const struct cmd_entry *ce, size_t *n)
-{
-	const struct cmd_opt **opts;
-	size_t i = 0;
+/* A command's options, --help last. Fixed arrays, not the heap: a usage
+ * error exits in the middle of parsing, and nothing is left to free. */
+#define MAX_OPTS 48
 
-	while (ce->opts[i])
-		i++;
-	opts = xcalloc(i + 2, sizeof(*opts));
-	memcpy(opts, ce->opts, i * sizeof(*opts));
-	opts[i++] = CMD_OPT(HELP);
-	*n = i;
-	return opts;
+struct opt_list {
+	const struct cmd_opt *opt[MAX_OPTS];
+	size_t n;
+};
+
+static void command_opts(const struct cmd_entry *ce, struct opt_list *l)
+{
+	l->n = 0;
+	for (size_t i = 0; ce->opts[i]; i++) {
+		if (l->n == MAX_OPTS - 1)
+			abort();	/* a command with more: raise MAX_OPTS */
+		l->opt[l->n++] = ce->opts[i];
+	}
+	l->opt[l->n++] = CMD_OPT(HELP);
 }
 
 static bool takes_output(const struct cmd_entry *ce)
@@ -269,14 +273,13 @@ static void usage_opt(const struct cmd_opt *d)
 
 void cmd_usage(const struct cmd_entry *ce)
 {
-	size_t n;
-	const struct cmd_opt **opts = command_opts(ce, &n);
+	struct opt_list l;
 
+	command_opts(ce, &l);
 	printf("Usage:\n %s %s %s\n\n%s\n\nOptions:\n", CMD_PROG, ce->name, ce->args,
 	       ce->description);
-	for (size_t i = 0; i < n; i++)
-		usage_opt(opts[i]);
-	free(opts);
+	for (size_t i = 0; i < l.n; i++)
+		usage_opt(l.opt[i]);
 	if (takes_output(ce)) {
 		printf("\nAvailable output columns:\n");
 		for (size_t i = 0; i < ncolumns; i++)
@@ -394,35 +397,36 @@ static void take_operand(struct cmd_ctx *ctx, const char *arg)
 	ctx->operand = arg;
 }
 
-/* getopt's tables for the options opts lists. shortopts has room for
- * "-:" and two bytes an option. */
-static struct option *getopt_tables(const struct cmd_opt **opts, size_t n, char *shortopts)
+/* getopt's tables for the options l lists: shortopts, "-:" and at most
+ * two bytes an option, and longopts, one more than l.n. */
+static void getopt_tables(const struct opt_list *l, char *shortopts, struct option *longopts)
 {
-	struct option *lo = xcalloc(n + 1, sizeof(*lo));
 	/* "-": operands come back in order as option 1, whatever
 	 * POSIXLY_CORRECT says */
 	size_t ns = 0;
 
 	shortopts[ns++] = '-';
 	shortopts[ns++] = ':';
-	for (size_t i = 0; i < n; i++) {
-		lo[i] = (struct option){ opts[i]->name, opts[i]->has_arg, NULL, OPT_VAL(i) };
-		if (opts[i]->letter) {
-			shortopts[ns++] = (char)opts[i]->letter;
-			if (opts[i]->has_arg == required_argument)
+	for (size_t i = 0; i < l->n; i++) {
+		const struct cmd_opt *d = l->opt[i];
+
+		longopts[i] = (struct option){ d->name, d->has_arg, NULL, OPT_VAL(i) };
+		if (d->letter) {
+			shortopts[ns++] = (char)d->letter;
+			if (d->has_arg == required_argument)
 				shortopts[ns++] = ':';
 		}
 	}
 	shortopts[ns] = '\0';
-	return lo;
+	longopts[l->n] = (struct option){ 0 };
 }
 
 /* The option getopt returned c for: a letter, or OPT_VAL of its index. */
-static const struct cmd_opt *opt_for(const struct cmd_opt **opts, size_t n, int c)
+static const struct cmd_opt *opt_for(const struct opt_list *l, int c)
 {
-	for (size_t i = 0; i < n; i++)
-		if (c == OPT_VAL(i) || (opts[i]->letter && c == opts[i]->letter))
-			return opts[i];
+	for (size_t i = 0; i < l->n; i++)
+		if (c == OPT_VAL(i) || (l->opt[i]->letter && c == l->opt[i]->letter))
+			return l->opt[i];
 	return NULL;
 }
 
@@ -430,12 +434,14 @@ static const struct cmd_opt *opt_for(const struct cmd_opt **opts, size_t n, int 
  * operand (show OBJECT --json); only -- ends them. */
 void cmd_parse_options(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	size_t n;
-	const struct cmd_opt **opts = command_opts(ctx->entry, &n), *d;
-	char *shortopts = xmalloc(2 * n + 3);
-	struct option *longopts = getopt_tables(opts, n, shortopts);
+	struct opt_list l;
+	struct option longopts[MAX_OPTS + 1];
+	char shortopts[2 * MAX_OPTS + 3];
+	const struct cmd_opt *d;
 	int c;
 
+	command_opts(ctx->entry, &l);
+	getopt_tables(&l, shortopts, longopts);
 	ctx->sort_col = -1;
 	ctx->width = -1;
 	opterr = 0;
@@ -445,7 +451,7 @@ void cmd_parse_options(struct cmd_ctx *ctx, int argc, char **argv)
 			take_operand(ctx, optarg);
 		else if (c == ':')
 			cmd_usage_error("option '%s' needs an argument", cmd_shown(argv[optind - 1]));
-		else if ((d = opt_for(opts, n, c)))
+		else if ((d = opt_for(&l, c)))
 			d->set(ctx, optarg);
 		else
 			cmd_usage_error("unknown option '%s'",
@@ -453,8 +459,5 @@ void cmd_parse_options(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	for (; optind < argc; optind++)
 		take_operand(ctx, argv[optind]);
-	free(longopts);
-	free(shortopts);
-	free(opts);
 	finish_options(ctx);
 }
