@@ -56,8 +56,9 @@ struct cmd_entry {
 	int (*run)(struct cmd_ctx *ctx);	/* the exit status */
 };
 
-/* The shared options and the command line they were read from. A command
- * keeps the values of its own options in its own file. */
+/* What one run of a command shares: the values of the shared options and
+ * what the scan must do. A command keeps the values of its own options in
+ * its own file. */
 struct cmd_ctx {
 	const struct cmd_entry *entry;
 	unsigned needs;		/* the entry's, and what the options add */
