@@ -30,7 +30,9 @@ ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -pthread -DIPCSCOPE_VERSION='"$(VERSION)"
 	$(WARNFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS)
 ALL_LDFLAGS := -pthread $(LDFLAGS) $(SANFLAGS)
 
-SRCS := $(wildcard src/*.c)
+SRCS := $(wildcard src/*.c src/*/*.c)
+# src/cmd/*.c include the headers of src/ by their names
+ALL_CFLAGS += -Isrc
 OBJDIR := build$(if $(SANFLAGS),-san)
 OBJS := $(patsubst src/%.c,$(OBJDIR)/%.o,$(SRCS))
 
@@ -47,12 +49,10 @@ ipcscope: $(OBJS)
 	$(need_deps)
 	$(CC) -o $@ $(OBJS) $(ALL_LDFLAGS) $(PKG_LIBS)
 
-$(OBJDIR)/%.o: src/%.c | $(OBJDIR)
+$(OBJDIR)/%.o: src/%.c
 	$(need_deps)
+	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
-
-$(OBJDIR):
-	mkdir -p $@
 
 -include $(OBJS:.o=.d)
 
