@@ -20,11 +20,11 @@ endif
 DEPS := libproc2 jansson
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(DEPS) 2>/dev/null)
-ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -pthread -DIPCSCOPE_VERSION='"$(VERSION)"' \
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -pthread -Isrc -Isrc/kinds -DIPCSCOPE_VERSION='"$(VERSION)"' \
 	$(WARNFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS)
 ALL_LDFLAGS := -pthread $(LDFLAGS) $(SANFLAGS)
 
-SRCS := $(wildcard src/*.c)
+SRCS := $(wildcard src/*.c src/*/*.c)
 OBJDIR := build$(if $(SANFLAGS),-san)
 OBJS := $(patsubst src/%.c,$(OBJDIR)/%.o,$(SRCS))
 
@@ -43,6 +43,7 @@ ipcscope: deps-check $(OBJS)
 	$(CC) -o $@ $(OBJS) $(ALL_LDFLAGS) $(PKG_LIBS)
 
 $(OBJDIR)/%.o: src/%.c | $(OBJDIR)
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(OBJDIR):

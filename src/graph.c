@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "kind.h"
 #include "summary.h"
 #include "util.h"
 
@@ -77,12 +78,9 @@ static void pipe_edges(struct gbuild *b, const struct ipc_obj *o)
 /* sockets: the holders of each end, once per connected pair */
 static void socket_edges(struct gbuild *b, const struct model *m, const struct ipc_obj *o)
 {
-	const struct ipc_obj *peer = NULL;
+	const struct ipc_obj *peer = o->un.has_listener ? o->un.listener_obj : o->un.peer_obj;
 
-	if (o->un.has_listener)
-		peer = model_find_socket(m, o->un.listener);
-	else if (o->un.has_peer)
-		peer = model_find_socket(m, o->un.peer);
+	(void)m;
 	if (!peer || peer->hidden)
 		return;
 	/* the pair is seen from both ends; draw it from the lower inode, or
@@ -147,22 +145,17 @@ void graph_build(const struct model *m, struct graph *g, const pid_t *pids, size
 
 		if (o->hidden || !o->nholders)
 			continue;
-		switch (o->type) {
-		case IPC_PIPE:
-		case IPC_FIFO:
+		/* a pipe joins its writers to its readers, a socket its peers;
+		 * anything else shared becomes a node of its own */
+		if (kind_has(o->type, KT_PIPELIKE)) {
 			pipe_edges(&b, o);
-			break;
-		case IPC_UNIX:
+		} else if (kind_has(o->type, KT_SOCKET)) {
 			socket_edges(&b, m, o);
-			break;
-		default:
-			if (distinct_procs(o) >= 2) {
-				size_t on = add_node(&b, NULL, o);
+		} else if (distinct_procs(o) >= 2) {
+			size_t on = add_node(&b, NULL, o);
 
-				for (size_t k = 0; k < o->nholders; k++)
-					add_edge(&b, add_node(&b, o->holders[k].proc, NULL), on, o, false);
-			}
-			break;
+			for (size_t k = 0; k < o->nholders; k++)
+				add_edge(&b, add_node(&b, o->holders[k].proc, NULL), on, o, false);
 		}
 	}
 	free(b.proc_node);
@@ -184,12 +177,13 @@ void graph_free(struct graph *g)
 void graph_label(struct buf *out, const struct ipc_obj *o)
 {
 	buf_adds(out, ipc_type_name(o->type));
-	if (o->type == IPC_SYSVSHM) {
-		buf_printf(out, " key 0x%08x", (unsigned)o->sysv.key);
-	} else if (o->path) {
+	if (o->path) {
 		buf_addc(out, ' ');
 		esc_table(out, o->path, o->pathlen);
-	} else if (o->type == IPC_PIPE) {
+	} else if (kind_of(o)->label) {
+		buf_addc(out, ' ');
+		kind_of(o)->label(out, o);
+	} else if (kind_has(o->type, KT_PIPELIKE)) {
 		buf_printf(out, " %llu", (unsigned long long)o->ino);
 	}
 }

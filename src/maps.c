@@ -155,7 +155,7 @@ static void maps_sysv(const struct model *m, struct scan_ctx *c, struct ipc_proc
 	if (!p->ipcns)
 		p->ipcns = c->rooted ? c->self_ipcns : proc_ipcns(piddir);
 	ns = p->ipcns ? p->ipcns : c->self_ipcns;
-	o = model_find_ns(m, c->memfd_dev, ml->ino, ns);
+	o = model_find_ns(m, c->devs.memfd, ml->ino, ns);
 	if (c->only_wanted && !(o && o->wanted))
 		return;
 	/* the namespace is part of the key, so every record carries it; a
@@ -164,7 +164,7 @@ static void maps_sysv(const struct model *m, struct scan_ctx *c, struct ipc_proc
 	e->ns = ns;
 	e->sysv = true;
 	e->sysv_key = key;
-	batch_add(c->batch, IPC_SYSVSHM, c->memfd_dev, ml->ino, p, -1, maps_mode(ml), xi);
+	batch_add(c->batch, IPC_SYSVSHM, c->devs.memfd, ml->ino, p, -1, maps_mode(ml), xi);
 }
 
 static void maps_size(struct scan_extra *e, struct scan_ctx *c, int piddir,
@@ -208,7 +208,9 @@ int maps_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int
 		const struct ipc_obj *o;
 		struct maps_line ml;
 		enum ipc_type type;
+		struct map_facts mf;
 		int32_t key;
+		int t;
 
 		if (!eol)
 			eol = end;
@@ -219,16 +221,12 @@ int maps_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int
 			maps_sysv(m, c, p, piddir, &ml, key);
 			goto next;
 		}
-		if (!(c->types & (IPC_TYPE_BIT(IPC_SHM) | IPC_TYPE_BIT(IPC_SEM) | IPC_TYPE_BIT(IPC_MEMFD))))
+		mf = (struct map_facts){ ml.dev, ml.path, ml.pathlen, ml.shared };
+		t = kind_classify_map(&mf, &c->devs);
+		/* shm is refined to sem by name, below */
+		if (t < 0 || !(c->types & (IPC_TYPE_BIT(t) | (t == IPC_SHM ? IPC_TYPE_BIT(IPC_SEM) : 0))))
 			goto next;
-		if (((c->have_memfd && ml.dev == c->memfd_dev) || c->rooted) &&
-		    starts(ml.path, ml.pathlen, "/memfd:"))
-			type = IPC_MEMFD;
-		else if ((c->have_devshm && ml.dev == c->devshm_dev) ||
-			 starts(ml.path, ml.pathlen, "/dev/shm/"))
-			type = IPC_SHM;	/* refined to sem by name */
-		else
-			goto next;
+		type = (enum ipc_type)t;
 
 		o = model_find(m, ml.dev, ml.ino);
 		if (c->only_wanted && !(o && o->wanted))

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "kind.h"
 #include "util.h"
 
 #define TEXTFILE_NAME "ipcscope.prom"
@@ -38,7 +39,7 @@ static void label_value(FILE *out, const char *s, size_t len)
 
 static bool is_memory_type(enum ipc_type t)
 {
-	return t == IPC_SHM || t == IPC_MEMFD || t == IPC_SEM || t == IPC_SYSVSHM;
+	return kind_has(t, KT_MEMORY);
 }
 
 struct comm_type {
@@ -106,7 +107,7 @@ int metrics_render(FILE *out, const struct model *m, const struct metrics_opts *
 	uint64_t bytes[IPC_NTYPES] = { 0 }, resident[IPC_NTYPES] = { 0 };
 	size_t leaked[LEAK_MQUEUE + 1] = { 0 }, uncertain[LEAK_MQUEUE + 1] = { 0 };
 	uint64_t leaked_bytes[LEAK_MQUEUE + 1] = { 0 };
-	uint64_t pipe_max = 0, unix_max = 0;
+	uint64_t pipe_max = 0, unix_max = 0, q;
 
 	for (size_t i = 0; i < m->nobjs; i++) {
 		const struct ipc_obj *o = m->objs[i];
@@ -128,12 +129,12 @@ int metrics_render(FILE *out, const struct model *m, const struct metrics_opts *
 			bytes[o->type] += o->size;
 		if (o->has_resident)
 			resident[o->type] += o->resident;
-		if ((o->type == IPC_PIPE || o->type == IPC_FIFO) && o->pipe.has_fill &&
-		    o->pipe.queued > pipe_max)
-			pipe_max = o->pipe.queued;
-		if (o->type == IPC_UNIX && o->un.has_rq && o->un.state != US_LISTEN &&
-		    o->un.rqueue > unix_max)
-			unix_max = o->un.rqueue;
+		if (kind_of(o)->queued && kind_of(o)->queued(o, &q)) {
+			uint64_t *max = kind_has(o->type, KT_PIPELIKE) ? &pipe_max : &unix_max;
+
+			if (q > *max)
+				*max = q;
+		}
 	}
 
 	header(out, "ipcscope_objects", "IPC objects, by type.");

@@ -50,6 +50,8 @@ struct ipc_proc {
 	bool kthread;
 	bool denied;			/* fds or maps could not be read */
 	bool holds;			/* holds at least one IPC object */
+	bool asked;			/* named by --pid: "the other end" is
+					 * the other processes' */
 };
 
 struct ipc_holder {
@@ -79,6 +81,8 @@ struct ipc_unix {
 	bool from_procfs;	/* learnt from net/unix, which has no peers */
 	bool has_listener;	/* a client not yet accepted: the listener */
 	uint64_t listener;
+	/* the objects those inodes name, resolved by the link stage */
+	struct ipc_obj *peer_obj, *listener_obj;
 };
 
 /* A SysV shared memory segment, from /proc/sysvipc/shm. */
@@ -237,11 +241,6 @@ void model_note(struct model *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Stable, reproducible order: type, then path, then inode. */
 void model_sort(struct model *m);
-
-struct buf;
-/* What PATH shows for a SysV segment, which has no path: "key 0x0000abcd",
- * with " (removed)" once IPC_RMID waits for the last detach. */
-void model_sysv_label(struct buf *b, const struct ipc_obj *o);
 
 const char *ipc_type_name(enum ipc_type t);
 /* Accepts names and aliases ("uds", "socket"); -1 if unknown. */

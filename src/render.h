@@ -71,6 +71,12 @@ int table_render(FILE *out, const struct model *m, const struct render_opts *ro)
 int json_render(FILE *out, const struct model *m, const struct render_opts *ro);
 /* Call before any thread renders JSON. */
 void json_prepare(void);
+/* show's lines: "  label     cell of column col", when not empty; and
+ * one holder. Kinds add their own lines with these. */
+void detail_field(FILE *out, const struct model *m, const struct ipc_obj *o,
+		  const struct render_opts *ro, const char *label, const char *col,
+		  struct buf *tmp);
+void detail_holder(FILE *out, const struct ipc_holder *h, struct buf *tmp);
 /* ipcscope show: every visible object in full, one field per line. */
 int detail_render(FILE *out, const struct model *m, const struct render_opts *ro);
 

@@ -7,43 +7,13 @@
 #include <unistd.h>
 
 #include "collect.h"
+#include "kind.h"
 #include "pathio.h"
 #include "proc.h"
 
-#define MAPS_TYPES (IPC_TYPE_BIT(IPC_SHM) | IPC_TYPE_BIT(IPC_SEM) | IPC_TYPE_BIT(IPC_MEMFD) | \
-		    IPC_TYPE_BIT(IPC_SYSVSHM))
-
 static bool keep_object(const struct ipc_obj *o)
 {
-	if (o->drop)
-		return false;
-	if (o->sockfile)
-		return true;
-	/* Sockets learnt only from an fd are AF_INET, netlink and the like,
-	 * or live in a namespace whose table could not be read. */
-	if (o->type == IPC_UNIX && !o->un.known)
-		return false;
-	return true;
-}
-
-/* A client whose connection waits in a listener's backlog has no peer
- * socket yet: point it at the listener, whose process will accept it. */
-static void link_listeners(struct model *m)
-{
-	for (size_t i = 0; i < m->nobjs; i++) {
-		const struct ipc_obj *l = m->objs[i];
-
-		if (l->type != IPC_UNIX)
-			continue;
-		for (size_t k = 0; k < l->un.npending; k++) {
-			struct ipc_obj *e = model_find_socket(m, l->un.pending[k]);
-
-			if (e) {
-				e->un.has_listener = true;
-				e->un.listener = l->ino;
-			}
-		}
-	}
+	return !o->drop && (!kind_of(o)->keep || kind_of(o)->keep(o));
 }
 
 static bool in_focus(const struct scan_opts *o, pid_t pid)
@@ -76,7 +46,7 @@ static bool mark_wanted(struct model *m, const struct scan_opts *opts)
 			o->wanted = in_focus(opts, o->holders[k].proc->pid);
 		if (!o->wanted)
 			continue;
-		if (o->type == IPC_UNIX) {
+		if (obj_unix(o)) {
 			if (o->un.has_peer)
 				want_socket(m, o->un.peer);
 			if (o->un.has_listener)
@@ -84,8 +54,7 @@ static bool mark_wanted(struct model *m, const struct scan_opts *opts)
 			for (size_t k = 0; k < o->un.npending; k++)
 				want_socket(m, o->un.pending[k]);
 		}
-		if (o->type == IPC_SHM || o->type == IPC_SEM || o->type == IPC_MEMFD ||
-		    o->type == IPC_SYSVSHM)
+		if (kind_has(o->type, KT_MAPPABLE))
 			mappable = true;
 	}
 	return mappable;
@@ -257,8 +226,7 @@ static void batch_merge(struct model *m, struct scan_batch *b)
 		o = model_get_ns(m, (enum ipc_type)r->type, r->dev, r->ino, e ? e->ns : 0, &created);
 		if (created && e)
 			merge_new(o, b, e);
-		if (e && e->fill_tried && (o->type == IPC_PIPE || o->type == IPC_FIFO) &&
-		    !o->pipe.has_fill) {
+		if (e && e->fill_tried && obj_pipe(o) && !o->pipe.has_fill) {
 			o->pipe.has_fill = e->has_fill;
 			o->pipe.err = e->fill_err;
 			o->pipe.queued = e->queued;
@@ -288,7 +256,7 @@ static void scan_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 	if (rc == -EACCES || rc == -EPERM) {
 		p->denied = true;
 		st->denied++;
-	} else if (rc == 0 && (c->types & MAPS_TYPES) && !c->skip_maps) {
+	} else if (rc == 0 && (c->types & kind_mask(KT_MAPPABLE)) && !c->skip_maps) {
 		rc = maps_scan(m, c, p, piddir);
 		if ((rc == -EACCES || rc == -EPERM) && !p->denied) {
 			p->denied = true;
@@ -379,9 +347,9 @@ int scan_run(struct model *m, const struct scan_opts *opts)
 	struct scan_ctx c = { .types = opts->types, .pidfd = -1, .want_fill = opts->want_fill };
 	int rc;
 
-	c.rooted = pio_rerooted();
+	c.rooted = c.devs.rooted = pio_rerooted();
 	fd_probe(&c);
-	m->sockfs_dev = c.sockfs_dev;
+	m->sockfs_dev = c.devs.sockfs;
 	view_probe(m, &c);
 	if (c.types & (IPC_TYPE_BIT(IPC_SHM) | IPC_TYPE_BIT(IPC_SEM) | IPC_TYPE_BIT(IPC_MEMFD))) {
 		rc = shm_scan_dir(m, &c);
@@ -425,6 +393,7 @@ int scan_run(struct model *m, const struct scan_opts *opts)
 	model_prune(m, keep_object);
 	if (opts->search && (c.types & (IPC_TYPE_BIT(IPC_UNIX) | IPC_TYPE_BIT(IPC_FIFO))))
 		search_files(m, &c, opts->search_roots, opts->nsearch_roots);
+	link_run(m, opts->focus, opts->nfocus);
 	if (m->stats.denied)
 		model_warn(m, "%zu of %zu processes not readable: the objects they hold "
 			   "are not shown as theirs; %s", m->stats.denied, m->stats.procs,

@@ -29,7 +29,8 @@ void summary_compute(const struct model *m, struct summary *s)
 	for (size_t i = 0; i < m->nobjs; i++) {
 		const struct ipc_obj *o = m->objs[i];
 
-		if (o->hidden || o->sockfile || (o->type == IPC_FIFO && o->on_disk && !o->nholders))
+		/* files found on disk are leak candidates, not live objects */
+		if (o->hidden || o->sockfile || (o->on_disk && !o->nholders))
 			goto leak;
 		s->types[o->type].objects++;
 		s->types[o->type].holders += o->nholders;

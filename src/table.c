@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "kind.h"
 #include "render.h"
 #include "watch.h"
 
@@ -217,7 +218,7 @@ int table_render(FILE *out, const struct model *m, const struct render_opts *ro)
 	return rc;
 }
 
-static void detail_field(FILE *out, const struct model *m, const struct ipc_obj *o,
+void detail_field(FILE *out, const struct model *m, const struct ipc_obj *o,
 			 const struct render_opts *ro, const char *label, const char *col,
 			 struct buf *tmp)
 {
@@ -230,7 +231,7 @@ static void detail_field(FILE *out, const struct model *m, const struct ipc_obj 
 		fprintf(out, "  %-9s %s\n", label, tmp->data);
 }
 
-static void detail_holder(FILE *out, const struct ipc_holder *h, struct buf *tmp)
+void detail_holder(FILE *out, const struct ipc_holder *h, struct buf *tmp)
 {
 	static const char *const modes[] = { "-", "r", "w", "rw" };
 
@@ -253,7 +254,6 @@ int detail_render(FILE *out, const struct model *m, const struct render_opts *ro
 
 	for (size_t i = 0; i < m->nobjs; i++) {
 		const struct ipc_obj *o = m->objs[i];
-		const struct ipc_obj *peer = NULL;
 
 		if (o->hidden)
 			continue;
@@ -265,58 +265,13 @@ int detail_render(FILE *out, const struct model *m, const struct render_opts *ro
 		detail_field(out, m, o, ro, "dev", "DEV", &tmp);
 		detail_field(out, m, o, ro, "size", "SIZE", &tmp);
 		detail_field(out, m, o, ro, "owner", "OWNER", &tmp);
-		if (o->type == IPC_UNIX) {
-			const struct ipc_unix *u = &o->un;
-
-			detail_field(out, m, o, ro, "socket", "SOCKTYPE", &tmp);
-			detail_field(out, m, o, ro, "state", "STATE", &tmp);
-			if (u->netns)
-				fprintf(out, "  %-9s %llu (%s)\n", "netns", (unsigned long long)u->netns,
-					u->from_procfs ? "from /proc/PID/net/unix, no peers" : "sock_diag");
-			detail_field(out, m, o, ro, "backlog", "BACKLOG", &tmp);
-			if (u->npending) {
-				fprintf(out, "  %-9s", "pending");
-				for (size_t k = 0; k < u->npending; k++)
-					fprintf(out, " %llu", (unsigned long long)u->pending[k]);
-				fputc('\n', out);
-			}
-			if (u->has_rq && u->state != US_LISTEN)
-				fprintf(out, "  %-9s %u bytes received, %u bytes sent unread\n",
-					"queues", u->rqueue, u->wqueue);
-			if (u->has_listener) {
-				const struct ipc_obj *l = model_find_socket(m, u->listener);
-
-				fprintf(out, "  %-9s in the backlog of listener %llu, not accepted yet\n",
-					"waiting", (unsigned long long)u->listener);
-				for (size_t k = 0; l && k < l->nholders; k++)
-					detail_holder(out, &l->holders[k], &tmp);
-			}
-		} else if (o->type == IPC_PIPE || o->type == IPC_FIFO) {
-			if (o->pipe.has_fill)
-				fprintf(out, "  %-9s %u of %u bytes\n", "queued", o->pipe.queued,
-					o->pipe.capacity);
-			else
-				fprintf(out, "  %-9s unknown (%s)\n", "queued",
-					o->pipe.err ? strerror(o->pipe.err) : "no holder could be read");
-		}
+		if (kind_of(o)->detail)
+			kind_of(o)->detail(out, m, o, ro, &tmp);
 		fprintf(out, "  %-9s %zu\n", "holders", o->nholders);
 		for (size_t k = 0; k < o->nholders; k++)
 			detail_holder(out, &o->holders[k], &tmp);
-		if (o->type == IPC_UNIX && o->un.has_peer) {
-			peer = model_find_socket(m, o->un.peer);
-			fprintf(out, "  %-9s socket %llu", "peer", (unsigned long long)o->un.peer);
-			if (peer && peer->path) {
-				buf_reset(&tmp);
-				esc_table(&tmp, peer->path, peer->pathlen);
-				fprintf(out, " %s", tmp.data);
-			}
-			fprintf(out, "\n");
-			if (peer)
-				for (size_t k = 0; k < peer->nholders; k++)
-					detail_holder(out, &peer->holders[k], &tmp);
-		} else if (o->type == IPC_PIPE || o->type == IPC_FIFO) {
-			detail_field(out, m, o, ro, "peer", "PEER", &tmp);
-		}
+		if (kind_of(o)->detail_peer)
+			kind_of(o)->detail_peer(out, m, o, ro, &tmp);
 		if (ferror(out))
 			break;
 	}

@@ -349,7 +349,7 @@ static void unix_apply(void *arg, const struct unix_entry *e)
 
 	if (!(s->c->types & IPC_TYPE_BIT(IPC_UNIX)))
 		return;
-	o = model_get(s->m, IPC_UNIX, s->c->sockfs_dev, e->ino, NULL);
+	o = model_get(s->m, IPC_UNIX, s->c->devs.sockfs, e->ino, NULL);
 	if (o->un.known)
 		return;		/* the same namespace read twice */
 	o->type = IPC_UNIX;

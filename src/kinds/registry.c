@@ -1,0 +1,89 @@
+/* The one list of kinds, and what is asked of all of them at once:
+ * names, type lists, and which kind an fd or a mapping is. */
+#include <string.h>
+
+#include "kind.h"
+
+extern const struct ipc_kind kind_fifo, kind_pipe, kind_unix, kind_shm, kind_memfd,
+	kind_sem, kind_sysvshm, kind_mqueue;
+
+const struct ipc_kind *const ipc_kinds[IPC_NTYPES] = {
+	[IPC_FIFO] = &kind_fifo,
+	[IPC_PIPE] = &kind_pipe,
+	[IPC_UNIX] = &kind_unix,
+	[IPC_SHM] = &kind_shm,
+	[IPC_MEMFD] = &kind_memfd,
+	[IPC_SEM] = &kind_sem,
+	[IPC_SYSVSHM] = &kind_sysvshm,
+	[IPC_MQUEUE] = &kind_mqueue,
+};
+
+const char *ipc_type_name(enum ipc_type t)
+{
+	return (unsigned)t < IPC_NTYPES ? ipc_kinds[t]->name : "?";
+}
+
+int ipc_type_parse(const char *s)
+{
+	for (int t = 0; t < IPC_NTYPES; t++) {
+		const char *const *a = ipc_kinds[t]->aliases;
+
+		if (strcmp(s, ipc_kinds[t]->name) == 0)
+			return t;
+		for (; a && *a; a++)
+			if (strcmp(s, *a) == 0)
+				return t;
+	}
+	return -1;
+}
+
+/* "fifo, pipe, unix, ..., all", built once from the registry */
+const char *ipc_type_list(void)
+{
+	static char list[256];
+
+	if (!list[0]) {
+		struct buf b = { 0 };
+
+		for (int t = 0; t < IPC_NTYPES; t++)
+			buf_printf(&b, "%s, ", ipc_kinds[t]->name);
+		buf_adds(&b, "all");
+		strncpy(list, b.data, sizeof(list) - 1);
+		buf_free(&b);
+	}
+	return list;
+}
+
+unsigned kind_mask(unsigned trait)
+{
+	unsigned mask = 0;
+
+	for (int t = 0; t < IPC_NTYPES; t++)
+		if (ipc_kinds[t]->traits & trait)
+			mask |= IPC_TYPE_BIT(t);
+	return mask;
+}
+
+int kind_classify_fd(const struct fd_facts *f, const struct kind_devs *d)
+{
+	for (int t = 0; t < IPC_NTYPES; t++) {
+		enum kind_match km;
+
+		if (!ipc_kinds[t]->match_fd)
+			continue;
+		km = ipc_kinds[t]->match_fd(f, d);
+		if (km == KM_YES)
+			return t;
+		if (km == KM_TEXT && !f->text)
+			return -2;
+	}
+	return -1;
+}
+
+int kind_classify_map(const struct map_facts *f, const struct kind_devs *d)
+{
+	for (int t = 0; t < IPC_NTYPES; t++)
+		if (ipc_kinds[t]->match_map && ipc_kinds[t]->match_map(f, d))
+			return t;
+	return -1;
+}
