@@ -85,6 +85,9 @@ struct scan_extra {
 	int fill_err;
 	bool has_name, deleted, has_size, has_owner, sysv, fill_tried, has_fill;
 	bool has_resident;
+	/* fdinfo text a kind reads facts from (eventfd), in the names */
+	uint32_t info_off, info_len;
+	bool has_info;
 };
 
 struct scan_key {

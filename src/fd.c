@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/ioctl.h>
@@ -39,6 +40,14 @@ void fd_probe(struct scan_ctx *c)
 		if (fstat(fd, &st) == 0) {
 			c->devs.sockfs = st.st_dev;
 			c->devs.have_sockfs = true;
+		}
+		close(fd);
+	}
+	fd = eventfd(0, EFD_CLOEXEC);
+	if (fd >= 0) {
+		if (fstat(fd, &st) == 0) {
+			c->devs.anon = st.st_dev;
+			c->devs.have_anon = true;
 		}
 		close(fd);
 	}
@@ -177,6 +186,8 @@ void fd_name(struct scan_ctx *c, int piddir, enum ipc_type *type, dev_t dev,
 	const struct ipc_kind *k = ipc_kinds[*type];
 	bool del = false;
 
+	if (k->naming == NAME_NONE)
+		return;
 	if (k->naming == NAME_MQUEUE) {
 		name_mqueue(c, text, len, e);
 		return;
@@ -310,7 +321,9 @@ struct fd_seen {
 static bool fd_wanted(const struct model *m, const struct scan_ctx *c, enum ipc_type type,
 		      dev_t dev, uint64_t ino)
 {
-	return type_wanted(c, type) && (!c->only_wanted || is_wanted(m, dev, ino));
+	/* an anonymous inode's identity needs fdinfo: checked when it is read */
+	return type_wanted(c, type) &&
+	       (!c->only_wanted || ipc_kinds[type]->fdinfo_id || is_wanted(m, dev, ino));
 }
 
 /* What a walker learns of an object the first time it meets it. */
@@ -344,6 +357,51 @@ static bool fd_describe(struct scan_ctx *c, struct ipc_proc *p, int piddir, int 
 	return true;
 }
 
+/* Anonymous inodes all share one inode; fdinfo's id line tells them
+ * apart. Without one (an older kernel) each fd stands alone. */
+static uint64_t fd_anon_id(const struct ipc_kind *k, const struct scan_ctx *c,
+			   const struct ipc_proc *p, int fdnum)
+{
+	uint64_t id;
+
+	if (kind_field_u64(c->file.data, c->file.len, k->fdinfo_id, &id))
+		return id;
+	return 1ull << 63 | (uint64_t)(uint32_t)p->pid << 32 | (uint32_t)fdnum;
+}
+
+/* An object whose identity needs fdinfo: every record carries the id in
+ * an extra; the first also the fdinfo text, for the kind to read. */
+static void fd_record_anon(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
+			   int piddir, int fdnum, enum ipc_type type, const struct fd_seen *s,
+			   uint8_t mode)
+{
+	const struct ipc_obj *o;
+	const struct ipc_kind *k = ipc_kinds[type];
+	struct scan_batch *b = c->batch;
+	struct scan_extra *e;
+	char info[32];
+	uint32_t xi;
+	uint64_t id;
+
+	snprintf(info, sizeof(info), "fdinfo/%d", fdnum);
+	if (pio_read_at(piddir, info, &c->file) < 0)
+		return;
+	id = fd_anon_id(k, c, p, fdnum);
+	o = c->only_wanted ? model_find_ns(m, s->f.dev, s->ino, id) : NULL;
+	if (c->only_wanted && !(o && o->wanted))
+		return;
+	e = batch_extra(b, &xi);
+	e->ns = id;
+	if (!batch_seen(b, s->f.dev, s->ino, id)) {
+		e->has_info = true;
+		e->info_off = (uint32_t)b->names.len;
+		e->info_len = (uint32_t)c->file.len;
+		buf_add(&b->names, c->file.data, c->file.len);
+		batch_mark(b, s->f.dev, s->ino, id);
+	}
+	batch_add(b, type, s->f.dev, s->ino, p, fdnum, mode, xi);
+}
+
 /* The record of one fd, and the object's description when this walker
  * is the first to meet it: a /dev/shm file the directory scan saw needs no
  * name, and a pipe whose fill level is known needs no probe. */
@@ -352,8 +410,14 @@ static void fd_record(const struct model *m, struct scan_ctx *c, struct ipc_proc
 		      const struct fd_seen *s, uint8_t mode)
 {
 	struct scan_batch *b = c->batch;
-	const struct ipc_obj *o = model_find(m, s->f.dev, s->ino);
+	const struct ipc_obj *o;
 	uint32_t xi = SCAN_NO_EXTRA;
+
+	if (ipc_kinds[type]->fdinfo_id) {
+		fd_record_anon(m, c, p, piddir, fdnum, type, s, mode);
+		return;
+	}
+	o = model_find(m, s->f.dev, s->ino);
 
 	if ((!o || (obj_pipe(o) && !o->pipe.has_fill)) &&
 	    !batch_seen(b, s->f.dev, s->ino, 0)) {
@@ -392,6 +456,9 @@ static bool fixture_facts(struct scan_ctx *c, struct fd_seen *s)
 	} else if (parse_anon(t, n, "socket:[", &s->ino)) {
 		s->f.fmt = S_IFSOCK;
 		s->f.dev = c->devs.sockfs;
+	} else if (n > 11 && memcmp(t, "anon_inode:", 11) == 0) {
+		s->f.fmt = 0;
+		s->f.dev = c->devs.anon;
 	} else if (n > 7 && memcmp(t, "/memfd:", 7) == 0) {
 		s->f.fmt = S_IFREG;
 		s->f.dev = c->devs.memfd;

@@ -17,6 +17,8 @@ enum ipc_type {
 	IPC_SEM,
 	IPC_SYSVSHM,
 	IPC_MQUEUE,
+	IPC_EVENTFD,
+	IPC_ANONSHM,
 	IPC_NTYPES
 };
 
@@ -99,6 +101,15 @@ struct ipc_sysv {
 	bool removed;		/* IPC_RMID pending until the last detach */
 };
 
+/* An eventfd, from its holders' fdinfo. Every eventfd shares one anonymous
+ * inode: its id is the third part of its identity. */
+struct ipc_eventfd {
+	bool known;
+	bool semaphore;
+	uint64_t id;
+	uint64_t count;
+};
+
 /* A POSIX message queue, from its file on the mqueue filesystem. */
 struct ipc_mq {
 	bool known;
@@ -150,6 +161,7 @@ struct ipc_obj {
 		struct ipc_pipe pipe;	/* IPC_PIPE, IPC_FIFO */
 		struct ipc_sysv sysv;	/* IPC_SYSVSHM */
 		struct ipc_mq mq;	/* IPC_MQUEUE */
+		struct ipc_eventfd efd;	/* IPC_EVENTFD */
 	};
 	/* times and real memory use, for leak hunting */
 	bool has_times;

@@ -206,6 +206,8 @@ static void merge_new(struct ipc_obj *o, const struct scan_batch *b, const struc
 		o->has_resident = true;
 		o->resident = e->resident;
 	}
+	if (e->has_info && kind_of(o)->fdinfo)
+		kind_of(o)->fdinfo(o, b->names.data + e->info_off, e->info_len);
 	if (e->sysv) {
 		/* not in our /proc/sysvipc/shm: another IPC namespace */
 		o->sysv.shmid = (int32_t)o->ino;
@@ -226,6 +228,8 @@ static void batch_merge(struct model *m, struct scan_batch *b)
 		o = model_get_ns(m, (enum ipc_type)r->type, r->dev, r->ino, e ? e->ns : 0, &created);
 		if (created && e)
 			merge_new(o, b, e);
+		else if (e && e->has_size && kind_has(o->type, KT_MAPSIZE) && e->size > o->size)
+			o->size = e->size;	/* sized by its largest mapping */
 		if (e && e->fill_tried && obj_pipe(o) && !o->pipe.has_fill) {
 			o->pipe.has_fill = e->has_fill;
 			o->pipe.err = e->fill_err;

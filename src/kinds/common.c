@@ -38,6 +38,27 @@ void kind_pipe_detail_peer(FILE *out, const struct model *m, const struct ipc_ob
 	detail_field(out, m, o, ro, "peer", "PEER", tmp);
 }
 
+bool kind_field_u64(const char *buf, size_t len, const char *key, uint64_t *v)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = buf, *end = buf + len; p < end;) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+
+		if (!eol)
+			eol = end;
+		if ((size_t)(eol - p) > kl && memcmp(p, key, kl) == 0) {
+			const char *q = p + kl;
+
+			while (q < eol && (*q == ' ' || *q == '\t'))
+				q++;
+			return scan_u64(&q, eol, v);
+		}
+		p = eol + 1;
+	}
+	return false;
+}
+
 bool kind_text_starts(const struct fd_facts *f, const char *prefix)
 {
 	size_t n = strlen(prefix);

@@ -22,13 +22,14 @@ enum kind_trait {
 	KT_NAMESPACED = 1 << 3,	/* identity includes a namespace */
 	KT_MEMORY = 1 << 4,	/* shared memory: sizes count as memory */
 	KT_SOCKET = 1 << 5,	/* a socket with a peer */
+	KT_MAPSIZE = 1 << 6,	/* its size is its largest mapping */
 };
 
 /* Identities of the pseudo filesystems objects live on, learnt once per
  * run from objects of our own (see fd_probe). */
 struct kind_devs {
-	dev_t pipefs, sockfs, memfd, devshm, mqueue;
-	bool have_pipefs, have_sockfs, have_memfd, have_devshm, have_mqueue;
+	dev_t pipefs, sockfs, memfd, devshm, mqueue, anon;
+	bool have_pipefs, have_sockfs, have_memfd, have_devshm, have_mqueue, have_anon;
 	bool rooted;		/* a fixture tree: trust names over devices */
 };
 
@@ -58,6 +59,7 @@ enum kind_data {
 	KD_PIPE,
 	KD_SYSV,
 	KD_MQUEUE,
+	KD_EVENTFD,
 };
 
 enum kind_match {
@@ -85,6 +87,12 @@ struct ipc_kind {
 	enum kind_naming naming;
 	/* "pipe:[" for kinds a fd link names by inode, also taken by show */
 	const char *anon_prefix;
+
+	/* An fdinfo line whose number completes the identity: anonymous
+	 * inodes ("eventfd-id:") all share one inode. NULL: none. */
+	const char *fdinfo_id;
+	/* What only fdinfo tells of a new object, onto it. */
+	void (*fdinfo)(struct ipc_obj *o, const char *buf, size_t len);
 
 	/* Recognition: an fd, a maps line (NULL: never through maps). */
 	enum kind_match (*match_fd)(const struct fd_facts *f, const struct kind_devs *d);
@@ -150,6 +158,11 @@ static inline const struct ipc_sysv *obj_sysv(const struct ipc_obj *o)
 	return kind_of(o)->data == KD_SYSV ? &o->sysv : NULL;
 }
 
+static inline const struct ipc_eventfd *obj_eventfd(const struct ipc_obj *o)
+{
+	return kind_of(o)->data == KD_EVENTFD ? &o->efd : NULL;
+}
+
 static inline const struct ipc_mq *obj_mq(const struct ipc_obj *o)
 {
 	return kind_of(o)->data == KD_MQUEUE ? &o->mq : NULL;
@@ -174,6 +187,8 @@ void kind_pipe_detail_peer(FILE *out, const struct model *m, const struct ipc_ob
  * following symlinks, its identity checked just before. */
 int kind_unlink_checked(const struct ipc_obj *o, mode_t fmt, bool (*dir_ok)(int dfd));
 bool kind_text_starts(const struct fd_facts *f, const char *prefix);
+/* The number after "key:" on a line of fdinfo-like text. */
+bool kind_field_u64(const char *buf, size_t len, const char *key, uint64_t *v);
 /* /dev/shm files: shm and sem share their leak rule and removal. */
 enum leak_reason kind_shm_leak(const struct model *m, const struct ipc_obj *o);
 int kind_shm_remove(const struct ipc_obj *o);

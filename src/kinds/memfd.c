@@ -1,14 +1,17 @@
-/* memfd: an anonymous file from memfd_create(2), held by fd or mapping. */
+/* memfd: an anonymous file from memfd_create(2), held by fd or mapping; on
+ * the shmem tmpfs, or on hugetlbfs with MFD_HUGETLB. */
 #include <string.h>
 #include <sys/stat.h>
 
 #include "kind.h"
 
-/* An unlinked file on the memfd filesystem is a memfd only if its name
- * says so: the same tmpfs holds other never-linked files. */
+/* An unlinked file is a memfd only if its name says so: the memfd tmpfs
+ * holds other never-linked files, and one made with MFD_HUGETLB lives on
+ * hugetlbfs instead, so the device alone cannot tell. */
 static enum kind_match memfd_match_fd(const struct fd_facts *f, const struct kind_devs *d)
 {
-	if (f->fmt != S_IFREG || !d->have_memfd || f->dev != d->memfd || f->nlink != 0)
+	(void)d;
+	if (f->fmt != S_IFREG || f->nlink != 0)
 		return KM_NO;
 	if (!f->text)
 		return KM_TEXT;
@@ -17,8 +20,8 @@ static enum kind_match memfd_match_fd(const struct fd_facts *f, const struct kin
 
 static bool memfd_match_map(const struct map_facts *f, const struct kind_devs *d)
 {
-	return ((d->have_memfd && f->dev == d->memfd) || d->rooted) &&
-	       f->len > 7 && memcmp(f->path, "/memfd:", 7) == 0;
+	(void)d;
+	return f->len > 7 && memcmp(f->path, "/memfd:", 7) == 0;
 }
 
 const struct ipc_kind kind_memfd = {

@@ -5,7 +5,7 @@
 #include "kind.h"
 
 extern const struct ipc_kind kind_fifo, kind_pipe, kind_unix, kind_shm, kind_memfd,
-	kind_sem, kind_sysvshm, kind_mqueue;
+	kind_sem, kind_sysvshm, kind_mqueue, kind_eventfd, kind_anonshm;
 
 const struct ipc_kind *const ipc_kinds[IPC_NTYPES] = {
 	[IPC_FIFO] = &kind_fifo,
@@ -16,6 +16,8 @@ const struct ipc_kind *const ipc_kinds[IPC_NTYPES] = {
 	[IPC_SEM] = &kind_sem,
 	[IPC_SYSVSHM] = &kind_sysvshm,
 	[IPC_MQUEUE] = &kind_mqueue,
+	[IPC_EVENTFD] = &kind_eventfd,
+	[IPC_ANONSHM] = &kind_anonshm,
 };
 
 const char *ipc_type_name(enum ipc_type t)
