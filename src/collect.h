@@ -106,6 +106,10 @@ struct scan_batch {
 	size_t nseen, capseen;
 };
 
+/* batch.c */
+void batch_free(struct scan_batch *b);
+/* Moves a batch's records into the model, and frees the batch. */
+void batch_merge(struct model *m, struct scan_batch *b);
 /* Has this walker described the object already? */
 bool batch_seen(const struct scan_batch *b, dev_t dev, uint64_t ino, uint64_t ns);
 void batch_mark(struct scan_batch *b, dev_t dev, uint64_t ino, uint64_t ns);

@@ -113,6 +113,24 @@ static void fill_peerino(struct buf *out, const struct model *m, const struct ip
 		buf_printf(out, "%llu", (unsigned long long)o->un.peer);
 }
 
+void holder_proc_text(struct buf *out, const struct ipc_proc *p)
+{
+	buf_printf(out, "%d/", (int)p->pid);
+	esc_table(out, p->comm, strlen(p->comm));
+}
+
+void holder_entry_text(struct buf *out, const struct ipc_holder *h)
+{
+	if (h->mapped)
+		buf_adds(out, "mem");
+	else
+		buf_printf(out, "%d", h->fd);
+	if (h->mode & MODE_R)
+		buf_addc(out, 'r');
+	if (h->mode & MODE_W)
+		buf_addc(out, 'w');
+}
+
 typedef bool (*holder_pick)(const struct ipc_holder *h, const void *arg);
 
 /* One entry per process: 1234/nginx[3r,5w,mem] */
@@ -134,20 +152,12 @@ static void format_holders(struct buf *out, const struct ipc_obj *o, holder_pick
 				if (!first)
 					buf_addc(out, ' ');
 				first = false;
-				buf_printf(out, "%d/", (int)p->pid);
-				esc_table(out, p->comm, strlen(p->comm));
+				holder_proc_text(out, p);
 				buf_addc(out, '[');
 			} else {
 				buf_addc(out, ',');
 			}
-			if (h->mapped)
-				buf_adds(out, "mem");
-			else
-				buf_printf(out, "%d", h->fd);
-			if (h->mode & MODE_R)
-				buf_addc(out, 'r');
-			if (h->mode & MODE_W)
-				buf_addc(out, 'w');
+			holder_entry_text(out, h);
 		}
 		if (n)
 			buf_addc(out, ']');

@@ -6,6 +6,7 @@
 
 #include "escape.h"
 #include "kind.h"
+#include "graph.h"
 #include "summary.h"
 #include "util.h"
 

@@ -26,6 +26,7 @@
 #include "proc.h"
 #include "render.h"
 #include "metrics.h"
+#include "graph.h"
 #include "summary.h"
 #include "watch.h"
 

@@ -105,6 +105,7 @@ struct ipc_sysv {
  * inode: its id is the third part of its identity. */
 struct ipc_eventfd {
 	bool known;
+	bool has_id;		/* Linux 6.8+; before, each fd stands alone */
 	bool semaphore;
 	uint64_t id;
 	uint64_t count;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "render.h"
 #include "util.h"
 
 static int count_cmp(const void *a, const void *b)
@@ -105,8 +106,7 @@ int summary_render_text(FILE *out, const struct summary *s, bool bytes)
 		int n;
 
 		buf_reset(&t);
-		buf_printf(&t, "%d/", (int)p->pid);
-		esc_table(&t, p->comm, strlen(p->comm));
+		holder_proc_text(&t, p);
 		buf_adds(&t, " (");
 		esc_table(&t, p->user, strlen(p->user));
 		buf_adds(&t, ")");

@@ -236,8 +236,8 @@ void detail_holder(FILE *out, const struct ipc_holder *h, struct buf *tmp)
 	static const char *const modes[] = { "-", "r", "w", "rw" };
 
 	buf_reset(tmp);
-	esc_table(tmp, h->proc->comm, strlen(h->proc->comm));
-	fprintf(out, "    %d/%s  ", (int)h->proc->pid, tmp->data);
+	holder_proc_text(tmp, h->proc);
+	fprintf(out, "    %s  ", tmp->data);
 	if (h->mapped)
 		fprintf(out, "mapped");
 	else
@@ -289,16 +289,11 @@ int watch_render_text(FILE *out, const struct watch_change *ch, const char *when
 	fprintf(out, "%s  %-14s %-7s %8llu  %s", when, watch_event_name(ch->ev),
 		ipc_type_name(ch->o->type), (unsigned long long)ch->o->ino, b.len ? b.data : "-");
 	if (ch->h) {
-		const struct ipc_holder *h = ch->h;
-
 		buf_reset(&b);
-		esc_table(&b, h->proc->comm, strlen(h->proc->comm));
-		fprintf(out, "  %d/%s[", (int)h->proc->pid, b.data);
-		if (h->mapped)
-			fputs("mem", out);
-		else
-			fprintf(out, "%d", h->fd);
-		fprintf(out, "%s%s]", (h->mode & MODE_R) ? "r" : "", (h->mode & MODE_W) ? "w" : "");
+		holder_proc_text(&b, ch->h->proc);
+		buf_addc(&b, '[');
+		holder_entry_text(&b, ch->h);
+		fprintf(out, "  %s]", b.data);
 	} else if (ch->ev == EV_THRESHOLD) {
 		fprintf(out, "  queued %llu bytes, %s the threshold", (unsigned long long)ch->queued,
 			ch->above ? "above" : "back below");

@@ -19,7 +19,7 @@ static void efd_fdinfo(struct ipc_obj *o, const char *buf, size_t len)
 	uint64_t sem = 0;
 
 	o->efd.known = kind_field_u64(buf, len, "eventfd-count:", &o->efd.count);
-	o->efd.id = o->ns;
+	o->efd.has_id = kind_field_u64(buf, len, "eventfd-id:", &o->efd.id);
 	if (kind_field_u64(buf, len, "eventfd-semaphore:", &sem))
 		o->efd.semaphore = sem != 0;
 }
@@ -37,7 +37,8 @@ static void efd_detail(FILE *out, const struct model *m, const struct ipc_obj *o
 		       const struct render_opts *ro, struct buf *tmp)
 {
 	(void)m, (void)ro, (void)tmp;
-	fprintf(out, "  %-9s %llu\n", "id", (unsigned long long)o->efd.id);
+	if (o->efd.has_id)
+		fprintf(out, "  %-9s %llu\n", "id", (unsigned long long)o->efd.id);
 	if (o->efd.known)
 		fprintf(out, "  %-9s %llu%s\n", "count", (unsigned long long)o->efd.count,
 			o->efd.semaphore ? " (semaphore)" : "");
