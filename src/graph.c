@@ -228,6 +228,51 @@ static void proc_label(struct buf *b, const struct ipc_proc *p, const char *sep)
 	esc_table(b, p->comm, strlen(p->comm));
 }
 
+static void text_node(FILE *out, const struct graph_node *n, const char *id,
+		      struct buf *l, enum graph_format f)
+{
+	char *nl;
+
+	if (f != GRAPH_DOT) {
+		fprintf(out, "\t%s%s\"", id, n->is_proc ? "[" : "([");
+		mermaid_str(out, l->data);
+		fprintf(out, "\"%s\n", n->is_proc ? "]" : "])");
+		return;
+	}
+	fprintf(out, "\t\"%s\" [shape=%s, label=\"", id, n->is_proc ? "box" : "ellipse");
+	/* the one line break is ours, after the pid */
+	if (n->is_proc && (nl = strchr(l->data, '\n'))) {
+		*nl = '\0';
+		dot_str(out, l->data);
+		fputs("\\n", out);
+		dot_str(out, nl + 1);
+	} else {
+		dot_str(out, l->data);
+	}
+	fputs("\"];\n", out);
+}
+
+static void text_edge(FILE *out, const struct graph_edge *ed, const char *from,
+		      const char *to, const struct buf *l, enum graph_format f)
+{
+	if (f == GRAPH_DOT) {
+		fprintf(out, "\t\"%s\" -> \"%s\" [", from, to);
+		if (l->len) {
+			fputs("label=\"", out);
+			dot_str(out, l->data);
+			fputs("\"", out);
+		}
+		fprintf(out, "%s%s];\n", l->len && !ed->directed ? ", " : "",
+			ed->directed ? "" : "dir=none");
+	} else if (l->len) {
+		fprintf(out, "\t%s %s|\"", from, ed->directed ? "-->" : "---");
+		mermaid_str(out, l->data);
+		fprintf(out, "\"| %s\n", to);
+	} else {
+		fprintf(out, "\t%s --- %s\n", from, to);
+	}
+}
+
 int graph_render_text(FILE *out, const struct graph *g, enum graph_format f)
 {
 	struct buf id = { 0 }, id2 = { 0 }, l = { 0 };
@@ -248,26 +293,7 @@ int graph_render_text(FILE *out, const struct graph *g, enum graph_format f)
 			proc_label(&l, n->proc, f == GRAPH_DOT ? "\n" : " ");
 		else
 			graph_label(&l, n->obj);
-		if (f == GRAPH_DOT) {
-			fprintf(out, "\t\"%s\" [shape=%s, label=\"", id.data,
-				n->is_proc ? "box" : "ellipse");
-			/* the one line break is ours, after the pid */
-			if (n->is_proc) {
-				char *nl = strchr(l.data, '\n');
-
-				*nl = '\0';
-				dot_str(out, l.data);
-				fputs("\\n", out);
-				dot_str(out, nl + 1);
-			} else {
-				dot_str(out, l.data);
-			}
-			fputs("\"];\n", out);
-		} else {
-			fprintf(out, "\t%s%s\"", id.data, n->is_proc ? "[" : "([");
-			mermaid_str(out, l.data);
-			fprintf(out, "\"%s\n", n->is_proc ? "]" : "])");
-		}
+		text_node(out, n, id.data, &l, f);
 	}
 	for (size_t e = 0; e < g->nedges; e++) {
 		const struct graph_edge *ed = &g->edges[e];
@@ -282,22 +308,7 @@ int graph_render_text(FILE *out, const struct graph *g, enum graph_format f)
 		/* an edge into an object node needs no label: the node has it */
 		if (g->nodes[ed->to].is_proc)
 			graph_label(&l, ed->obj);
-		if (f == GRAPH_DOT) {
-			fprintf(out, "\t\"%s\" -> \"%s\" [", id.data, id2.data);
-			if (l.len) {
-				fputs("label=\"", out);
-				dot_str(out, l.data);
-				fputs("\"", out);
-			}
-			fprintf(out, "%s%s];\n", l.len && !ed->directed ? ", " : "",
-				ed->directed ? "" : "dir=none");
-		} else if (l.len) {
-			fprintf(out, "\t%s %s|\"", id.data, ed->directed ? "-->" : "---");
-			mermaid_str(out, l.data);
-			fprintf(out, "\"| %s\n", id2.data);
-		} else {
-			fprintf(out, "\t%s --- %s\n", id.data, id2.data);
-		}
+		text_edge(out, ed, id.data, id2.data, &l, f);
 	}
 	if (f == GRAPH_DOT)
 		fputs("}\n", out);
