@@ -134,87 +134,100 @@ static void put_raw(FILE *out, const char *s, size_t len, bool first)
 	}
 }
 
-int table_render(FILE *out, const struct model *m, const struct render_opts *ro)
+/* Every cell, filled once: the widths need them all before any is printed. */
+struct grid {
+	struct cell *cells;
+	size_t nrows;
+	size_t w[MAX_COLUMNS];
+	struct buf arena;
+};
+
+static void grid_fill(struct grid *g, const struct model *m, const struct render_opts *ro)
 {
-	size_t w[MAX_COLUMNS] = { 0 }, nrows = 0, k;
-	struct cell *cells = NULL;
-	struct buf arena = { 0 }, tmp = { 0 };
-	int rc = 0;
+	struct buf tmp = { 0 };
+	size_t n = 0;
 
 	for (size_t i = 0; i < m->nobjs; i++)
-		nrows += !m->objs[i]->hidden;
-	cells = xcalloc(nrows ? nrows * ro->ncols : 1, sizeof(*cells));
-	for (k = 0; k < ro->ncols; k++)
-		w[k] = strlen(columns[ro->cols[k]].name);
-
-	nrows = 0;
+		n += !m->objs[i]->hidden;
+	g->cells = xcalloc(n ? n * ro->ncols : 1, sizeof(*g->cells));
+	for (size_t k = 0; k < ro->ncols; k++)
+		g->w[k] = strlen(columns[ro->cols[k]].name);
 	for (size_t i = 0; i < m->nobjs; i++) {
-		const struct ipc_obj *o = m->objs[i];
-
-		if (o->hidden)
+		if (m->objs[i]->hidden)
 			continue;
-		for (k = 0; k < ro->ncols; k++) {
-			struct cell *c = &cells[nrows * ro->ncols + k];
+		for (size_t k = 0; k < ro->ncols; k++) {
+			struct cell *c = &g->cells[g->nrows * ro->ncols + k];
 
 			buf_reset(&tmp);
-			columns[ro->cols[k]].fill(&tmp, m, o, ro);
-			c->off = arena.len;
+			columns[ro->cols[k]].fill(&tmp, m, m->objs[i], ro);
+			c->off = g->arena.len;
 			c->len = tmp.len;
 			c->width = esc_width(tmp.data ? tmp.data : "", tmp.len);
-			buf_add(&arena, tmp.data ? tmp.data : "", tmp.len);
-			if (c->width > w[k])
-				w[k] = c->width;
+			buf_add(&g->arena, tmp.data ? tmp.data : "", tmp.len);
+			if (c->width > g->w[k])
+				g->w[k] = c->width;
 		}
-		nrows++;
+		g->nrows++;
 	}
-	if (ro->width && !ro->raw)
-		fit_widths(w, ro);
-	else if (!ro->raw)
-		skip_outliers(w, cells, nrows, ro);
-
-	if (!ro->noheadings) {
-		size_t pending = 0;
-
-		for (k = 0; k < ro->ncols; k++) {
-			const struct column *col = &columns[ro->cols[k]];
-
-			if (ro->raw)
-				put_raw(out, col->name, strlen(col->name), k == 0);
-			else
-				pending = put_cell(out, col->name, strlen(col->name), strlen(col->name),
-						   w[k], col->flags & COL_RIGHT, NULL, &pending) + COL_GAP;
-		}
-		fputc('\n', out);
-	}
-	nrows = 0;
-	for (size_t i = 0; i < m->nobjs; i++) {
-		const struct ipc_obj *o = m->objs[i];
-		size_t pending = 0;
-
-		if (o->hidden)
-			continue;
-		for (k = 0; k < ro->ncols; k++) {
-			const struct cell *c = &cells[nrows * ro->ncols + k];
-			const struct column *col = &columns[ro->cols[k]];
-			const char *color = ro->color && col->color ? col->color(o) : NULL;
-			/* without a width to fit, an outlier overflows, uncut */
-			size_t colw = !ro->width && c->width > w[k] ? c->width : w[k];
-
-			if (ro->raw)
-				put_raw(out, arena.data + c->off, c->len, k == 0);
-			else
-				pending = put_cell(out, arena.data + c->off, c->len, c->width, colw,
-						   col->flags, color, &pending) + COL_GAP;
-		}
-		nrows++;
-		if (fputc('\n', out) == EOF) {
-			rc = -1;
-			break;
-		}
-	}
-	free(cells);
-	buf_free(&arena);
 	buf_free(&tmp);
+}
+
+static void put_header(FILE *out, const size_t *w, const struct render_opts *ro)
+{
+	size_t pending = 0;
+
+	for (size_t k = 0; k < ro->ncols; k++) {
+		const struct column *col = &columns[ro->cols[k]];
+		size_t n = strlen(col->name);
+
+		if (ro->raw)
+			put_raw(out, col->name, n, k == 0);
+		else
+			pending = put_cell(out, col->name, n, n, w[k], col->flags & COL_RIGHT, NULL,
+					   &pending) + COL_GAP;
+	}
+	fputc('\n', out);
+}
+
+static int put_row(FILE *out, const struct grid *g, size_t row, const struct ipc_obj *o,
+		   const struct render_opts *ro)
+{
+	size_t pending = 0;
+
+	for (size_t k = 0; k < ro->ncols; k++) {
+		const struct cell *c = &g->cells[row * ro->ncols + k];
+		const struct column *col = &columns[ro->cols[k]];
+		const char *color = ro->color && col->color ? col->color(o) : NULL;
+		/* without a width to fit, an outlier overflows, uncut */
+		size_t colw = !ro->width && c->width > g->w[k] ? c->width : g->w[k];
+
+		if (ro->raw)
+			put_raw(out, g->arena.data + c->off, c->len, k == 0);
+		else
+			pending = put_cell(out, g->arena.data + c->off, c->len, c->width, colw,
+					   col->flags, color, &pending) + COL_GAP;
+	}
+	return fputc('\n', out) == EOF ? -1 : 0;
+}
+
+int table_render(FILE *out, const struct model *m, const struct render_opts *ro)
+{
+	struct grid g = { 0 };
+	size_t row = 0;
+	int rc = 0;
+
+	grid_fill(&g, m, ro);
+	if (ro->width && !ro->raw)
+		fit_widths(g.w, ro);
+	else if (!ro->raw)
+		skip_outliers(g.w, g.cells, g.nrows, ro);
+	if (!ro->noheadings)
+		put_header(out, g.w, ro);
+	for (size_t i = 0; i < m->nobjs && rc == 0; i++)
+		if (!m->objs[i]->hidden)
+			rc = put_row(out, &g, row++, m->objs[i], ro);
+	free(g.cells);
+	buf_free(&g.arena);
 	return rc;
 }
 
