@@ -418,7 +418,7 @@ static const char *color_reason(const struct ipc_obj *o)
 
 const struct column columns[] = {
 	{ .name = "TYPE", .json_type = "string",
-	  .help = "object type: fifo, pipe, unix, shm, memfd, sem, sysvshm, mqueue",
+	  .help = "object type: one of the names --type takes",
 	  .flags = COL_DEFAULT | COL_LEAKS, .fill = fill_type, .color = color_type },
 	{ .name = "INODE", .json_type = "number",
 	  .help = "inode number, the object's identity with DEV; shmid for sysvshm",
@@ -433,7 +433,7 @@ const struct column columns[] = {
 	  .help = "unlinked while still held",
 	  .flags = 0, .fill = fill_deleted },
 	{ .name = "SIZE", .json_type = "number",
-	  .help = "size in bytes of shm, memfd, sem and sysvshm; queued bytes of mqueue",
+	  .help = "size in bytes of shm, memfd, sem, sysvshm and anonshm; queued bytes of mqueue",
 	  .flags = COL_RIGHT | COL_DEFAULT | COL_LEAKS, .fill = fill_size, .num = num_size },
 	{ .name = "RESIDENT", .json_type = "number",
 	  .help = "memory really used: tmpfs blocks, SysV rss and swap",
@@ -457,7 +457,7 @@ const struct column columns[] = {
 	  .help = "the other end: a socket peer's holders; with --pid, a pipe's other end",
 	  .flags = COL_TRUNC | COL_DEFAULT, .fill = fill_peer },
 	{ .name = "QUEUED", .json_type = "number",
-	  .help = "unread bytes in a pipe, FIFO or socket receive queue",
+	  .help = "unread bytes in a pipe, FIFO or socket receive queue; an eventfd's count",
 	  .flags = COL_RIGHT, .fill = fill_queued, .num = num_queued },
 	{ .name = "BACKLOG", .json_type = "string",
 	  .help = "listening socket: connections waiting to be accepted/limit",
