@@ -32,7 +32,7 @@ ALL_LDFLAGS := -pthread $(LDFLAGS) $(SANFLAGS)
 
 SRCS := $(wildcard src/*.c src/*/*.c)
 # src/cmd/*.c include the headers of src/ by their names
-ALL_CFLAGS += -Isrc
+ALL_CFLAGS += -Isrc -Isrc/kinds
 OBJDIR := build$(if $(SANFLAGS),-san)
 OBJS := $(patsubst src/%.c,$(OBJDIR)/%.o,$(SRCS))
 

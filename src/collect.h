@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "kind.h"
 #include "model.h"
 #include "util.h"
 
@@ -14,9 +15,9 @@ struct scan_ctx {
 	unsigned types;		/* IPC_TYPE_BIT mask of what is wanted */
 	bool rooted;		/* fixture tree: classify fds by link text */
 
-	/* Identities of the pseudo filesystems, learnt once per run. */
-	dev_t pipefs_dev, sockfs_dev, memfd_dev, devshm_dev, mqueue_dev;
-	bool have_pipefs, have_sockfs, have_memfd, have_devshm, have_mqueue;
+	/* Identities of the pseudo filesystems, learnt once per run; what
+	 * the kinds recognise objects by. */
+	struct kind_devs devs;
 	uint64_t self_netns, self_ipcns;
 	const char *mqueue_dir;	/* where the mqueue fs is mounted, if it is */
 	char *mqueue_found;	/* that place, when found in mountinfo */
@@ -84,6 +85,9 @@ struct scan_extra {
 	int fill_err;
 	bool has_name, deleted, has_size, has_owner, sysv, fill_tried, has_fill;
 	bool has_resident;
+	/* fdinfo text a kind reads facts from (eventfd), in the names */
+	uint32_t info_off, info_len;
+	bool has_info;
 };
 
 struct scan_key {
@@ -102,6 +106,10 @@ struct scan_batch {
 	size_t nseen, capseen;
 };
 
+/* batch.c */
+void batch_free(struct scan_batch *b);
+/* Moves a batch's records into the model, and frees the batch. */
+void batch_merge(struct model *m, struct scan_batch *b);
 /* Has this walker described the object already? */
 bool batch_seen(const struct scan_batch *b, dev_t dev, uint64_t ino, uint64_t ns);
 void batch_mark(struct scan_batch *b, dev_t dev, uint64_t ino, uint64_t ns);
@@ -136,7 +144,6 @@ int maps_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int
 
 /* shm.c */
 int shm_scan_dir(struct model *m, struct scan_ctx *c);
-enum ipc_type shm_type_of(const char *name, size_t len);
 
 struct sysv_entry {
 	int32_t key, shmid;
@@ -160,6 +167,11 @@ int mq_scan_dir(struct model *m, struct scan_ctx *c);
 /* search.c: socket files and FIFOs on disk, for leaks */
 int search_files(struct model *m, struct scan_ctx *c, const char *const *roots,
 		 size_t nroots);
+
+/* link.c: resolves what objects say of each other, after collection;
+ * asked: the --pid processes, whose "other end" PEER shows. */
+void link_listeners(struct model *m);
+void link_run(struct model *m, const pid_t *asked, size_t nasked);
 
 /* view.c: what the scan could not see */
 void view_probe(struct model *m, struct scan_ctx *c);

@@ -6,6 +6,7 @@
 #include <sys/sysmacros.h>
 
 #include "escape.h"
+#include "kind.h"
 #include "leaks.h"
 #include "proc.h"
 #include "render.h"
@@ -41,8 +42,8 @@ static void fill_path(struct buf *out, const struct model *m, const struct ipc_o
 		      const struct render_opts *ro)
 {
 	(void)m, (void)ro;
-	if (o->type == IPC_SYSVSHM) {
-		model_sysv_label(out, o);
+	if (!o->path && kind_of(o)->label) {
+		kind_of(o)->label(out, o);
 		return;
 	}
 	esc_path(out, o);
@@ -90,7 +91,7 @@ static void fill_socktype(struct buf *out, const struct model *m, const struct i
 	const char *s;
 
 	(void)m, (void)ro;
-	if (o->type == IPC_UNIX && (s = unix_stype_name(o->un.stype)))
+	if (obj_unix(o) && (s = unix_stype_name(o->un.stype)))
 		buf_adds(out, s);
 }
 
@@ -100,7 +101,7 @@ static void fill_state(struct buf *out, const struct model *m, const struct ipc_
 	const char *s;
 
 	(void)m, (void)ro;
-	if (o->type == IPC_UNIX && (s = unix_state_name(o->un.state)))
+	if (obj_unix(o) && (s = unix_state_name(o->un.state)))
 		buf_adds(out, s);
 }
 
@@ -108,8 +109,26 @@ static void fill_peerino(struct buf *out, const struct model *m, const struct ip
 			 const struct render_opts *ro)
 {
 	(void)m, (void)ro;
-	if (o->type == IPC_UNIX && o->un.has_peer)
+	if (obj_unix(o) && o->un.has_peer)
 		buf_printf(out, "%llu", (unsigned long long)o->un.peer);
+}
+
+void holder_proc_text(struct buf *out, const struct ipc_proc *p)
+{
+	buf_printf(out, "%d/", (int)p->pid);
+	esc_table(out, p->comm, strlen(p->comm));
+}
+
+void holder_entry_text(struct buf *out, const struct ipc_holder *h)
+{
+	if (h->mapped)
+		buf_adds(out, "mem");
+	else
+		buf_printf(out, "%d", h->fd);
+	if (h->mode & MODE_R)
+		buf_addc(out, 'r');
+	if (h->mode & MODE_W)
+		buf_addc(out, 'w');
 }
 
 typedef bool (*holder_pick)(const struct ipc_holder *h, const void *arg);
@@ -133,20 +152,12 @@ static void format_holders(struct buf *out, const struct ipc_obj *o, holder_pick
 				if (!first)
 					buf_addc(out, ' ');
 				first = false;
-				buf_printf(out, "%d/", (int)p->pid);
-				esc_table(out, p->comm, strlen(p->comm));
+				holder_proc_text(out, p);
 				buf_addc(out, '[');
 			} else {
 				buf_addc(out, ',');
 			}
-			if (h->mapped)
-				buf_adds(out, "mem");
-			else
-				buf_printf(out, "%d", h->fd);
-			if (h->mode & MODE_R)
-				buf_addc(out, 'r');
-			if (h->mode & MODE_W)
-				buf_addc(out, 'w');
+			holder_entry_text(out, h);
 		}
 		if (n)
 			buf_addc(out, ']');
@@ -160,56 +171,46 @@ static void fill_holders(struct buf *out, const struct model *m, const struct ip
 	format_holders(out, o, NULL, NULL);
 }
 
-static bool is_self(const struct render_opts *ro, pid_t pid)
-{
-	for (size_t i = 0; i < ro->nself; i++)
-		if (ro->self[i] == pid)
-			return true;
-	return false;
-}
-
-struct end_pick {
-	const struct render_opts *ro;
-	uint8_t mode;
-};
-
 static bool pick_end(const struct ipc_holder *h, const void *arg)
 {
-	const struct end_pick *e = arg;
+	const uint8_t *mode = arg;
 
-	return (h->mode & e->mode) && !is_self(e->ro, h->proc->pid);
+	return (h->mode & *mode) && !h->proc->asked;
 }
 
 static void fill_peer(struct buf *out, const struct model *m, const struct ipc_obj *o,
 		      const struct render_opts *ro)
 {
-	const struct ipc_obj *peer;
-	struct end_pick e = { ro, MODE_W };
-	uint8_t mine = 0;
+	const struct ipc_unix *u = obj_unix(o);
+	uint8_t mine = 0, other;
+	bool asked = false;
 
-	if (o->type == IPC_UNIX) {
-		if (o->un.has_listener) {
-			const struct ipc_obj *l = model_find_socket(m, o->un.listener);
-
-			/* connected, but not accepted yet: the listener's process
-			 * is the one that will take it */
-			if (l && l->nholders)
-				format_holders(out, l, NULL, NULL);
+	(void)m, (void)ro;
+	if (u) {
+		/* connected, but not accepted yet: the listener's process is
+		 * the one that will take it */
+		if (u->has_listener) {
+			if (u->listener_obj)
+				format_holders(out, u->listener_obj, NULL, NULL);
 			buf_adds(out, out->len ? " (backlog)" : "(backlog)");
-		} else if (o->un.has_peer && (peer = model_find_socket(m, o->un.peer))) {
-			format_holders(out, peer, NULL, NULL);
+		} else if (u->peer_obj) {
+			format_holders(out, u->peer_obj, NULL, NULL);
 		}
 		return;
 	}
 	/* For a pipe, "the other end" only means something relative to the
 	 * processes asked about with --pid: HOLDERS shows both ends anyway. */
-	if ((o->type != IPC_PIPE && o->type != IPC_FIFO) || !ro->nself)
+	if (!kind_has(o->type, KT_PIPELIKE))
 		return;
 	for (size_t i = 0; i < o->nholders; i++)
-		if (is_self(ro, o->holders[i].proc->pid))
+		if (o->holders[i].proc->asked) {
 			mine |= o->holders[i].mode;
-	e.mode = mine == MODE_R ? MODE_W : mine == MODE_W ? MODE_R : MODE_R | MODE_W;
-	format_holders(out, o, pick_end, &e);
+			asked = true;
+		}
+	if (!asked)
+		return;
+	other = mine == MODE_R ? MODE_W : mine == MODE_W ? MODE_R : MODE_R | MODE_W;
+	format_holders(out, o, pick_end, &other);
 }
 
 static void fill_queued(struct buf *out, const struct model *m, const struct ipc_obj *o,
@@ -219,11 +220,7 @@ static void fill_queued(struct buf *out, const struct model *m, const struct ipc
 	uint64_t v;
 
 	(void)m;
-	if ((o->type == IPC_PIPE || o->type == IPC_FIFO) && o->pipe.has_fill)
-		v = o->pipe.queued;
-	else if (o->type == IPC_UNIX && o->un.has_rq && o->un.state != US_LISTEN)
-		v = o->un.rqueue;
-	else
+	if (!kind_of(o)->queued || !kind_of(o)->queued(o, &v))
 		return;
 	if (ro->bytes) {
 		buf_printf(out, "%llu", (unsigned long long)v);
@@ -237,7 +234,7 @@ static void fill_backlog(struct buf *out, const struct model *m, const struct ip
 			 const struct render_opts *ro)
 {
 	(void)m, (void)ro;
-	if (o->type == IPC_UNIX && o->un.state == US_LISTEN && o->un.has_rq)
+	if (obj_unix(o) && o->un.state == US_LISTEN && o->un.has_rq)
 		buf_printf(out, "%u/%u", o->un.rqueue, o->un.wqueue);
 }
 
@@ -293,7 +290,7 @@ static void fill_nattch(struct buf *out, const struct model *m, const struct ipc
 			const struct render_opts *ro)
 {
 	(void)m, (void)ro;
-	if (o->type == IPC_SYSVSHM && o->sysv.known)
+	if (obj_sysv(o) && o->sysv.known)
 		buf_printf(out, "%llu", (unsigned long long)o->sysv.nattch);
 }
 
@@ -301,7 +298,7 @@ static void fill_netns(struct buf *out, const struct model *m, const struct ipc_
 		       const struct render_opts *ro)
 {
 	(void)m, (void)ro;
-	if (o->type == IPC_UNIX && o->un.netns)
+	if (obj_unix(o) && o->un.netns)
 		buf_printf(out, "%llu", (unsigned long long)o->un.netns);
 }
 
@@ -360,13 +357,12 @@ static bool num_nholders(const struct model *m, const struct ipc_obj *o,
 static bool num_queued(const struct model *m, const struct ipc_obj *o,
 		       const struct render_opts *ro, int64_t *v)
 {
+	uint64_t q;
+
 	(void)m, (void)ro;
-	if ((o->type == IPC_PIPE || o->type == IPC_FIFO) && o->pipe.has_fill)
-		*v = o->pipe.queued;
-	else if (o->type == IPC_UNIX && o->un.has_rq && o->un.state != US_LISTEN)
-		*v = o->un.rqueue;
-	else
+	if (!kind_of(o)->queued || !kind_of(o)->queued(o, &q))
 		return false;
+	*v = (int64_t)q;
 	return true;
 }
 
@@ -375,7 +371,7 @@ static bool num_backlog(const struct model *m, const struct ipc_obj *o,
 {
 	(void)m, (void)ro;
 	*v = o->un.rqueue;
-	return o->type == IPC_UNIX && o->un.state == US_LISTEN && o->un.has_rq;
+	return obj_unix(o) && o->un.state == US_LISTEN && o->un.has_rq;
 }
 
 static bool num_peerino(const struct model *m, const struct ipc_obj *o,
@@ -383,7 +379,7 @@ static bool num_peerino(const struct model *m, const struct ipc_obj *o,
 {
 	(void)m, (void)ro;
 	*v = (int64_t)o->un.peer;
-	return o->type == IPC_UNIX && o->un.has_peer;
+	return obj_unix(o) && o->un.has_peer;
 }
 
 static bool num_netns(const struct model *m, const struct ipc_obj *o,
@@ -391,7 +387,7 @@ static bool num_netns(const struct model *m, const struct ipc_obj *o,
 {
 	(void)m, (void)ro;
 	*v = (int64_t)o->un.netns;
-	return o->type == IPC_UNIX && o->un.netns;
+	return obj_unix(o) && o->un.netns;
 }
 
 static bool num_nattch(const struct model *m, const struct ipc_obj *o,
@@ -399,7 +395,7 @@ static bool num_nattch(const struct model *m, const struct ipc_obj *o,
 {
 	(void)m, (void)ro;
 	*v = (int64_t)o->sysv.nattch;
-	return o->type == IPC_SYSVSHM && o->sysv.known;
+	return obj_sysv(o) && o->sysv.known;
 }
 
 static bool num_age(const struct model *m, const struct ipc_obj *o,
@@ -412,13 +408,7 @@ static bool num_age(const struct model *m, const struct ipc_obj *o,
 
 static const char *color_type(const struct ipc_obj *o)
 {
-	static const char *const c[IPC_NTYPES] = {
-		[IPC_FIFO] = "\033[33m", [IPC_PIPE] = "\033[36m", [IPC_UNIX] = "\033[35m",
-		[IPC_SHM] = "\033[32m", [IPC_MEMFD] = "\033[34m", [IPC_SEM] = "\033[32m",
-		[IPC_SYSVSHM] = "\033[1;32m", [IPC_MQUEUE] = "\033[1;36m",
-	};
-
-	return c[o->type];
+	return kind_of(o)->color;
 }
 
 static const char *color_reason(const struct ipc_obj *o)
@@ -428,7 +418,7 @@ static const char *color_reason(const struct ipc_obj *o)
 
 const struct column columns[] = {
 	{ .name = "TYPE", .json_type = "string",
-	  .help = "object type: fifo, pipe, unix, shm, memfd, sem, sysvshm, mqueue",
+	  .help = "object type: one of the names --type takes",
 	  .flags = COL_DEFAULT | COL_LEAKS, .fill = fill_type, .color = color_type },
 	{ .name = "INODE", .json_type = "number",
 	  .help = "inode number, the object's identity with DEV; shmid for sysvshm",
@@ -443,7 +433,7 @@ const struct column columns[] = {
 	  .help = "unlinked while still held",
 	  .flags = 0, .fill = fill_deleted },
 	{ .name = "SIZE", .json_type = "number",
-	  .help = "size in bytes of shm, memfd, sem and sysvshm; queued bytes of mqueue",
+	  .help = "size in bytes of shm, memfd, sem, sysvshm and anonshm; queued bytes of mqueue",
 	  .flags = COL_RIGHT | COL_DEFAULT | COL_LEAKS, .fill = fill_size, .num = num_size },
 	{ .name = "RESIDENT", .json_type = "number",
 	  .help = "memory really used: tmpfs blocks, SysV rss and swap",
@@ -467,7 +457,7 @@ const struct column columns[] = {
 	  .help = "the other end: a socket peer's holders; with --pid, a pipe's other end",
 	  .flags = COL_TRUNC | COL_DEFAULT, .fill = fill_peer },
 	{ .name = "QUEUED", .json_type = "number",
-	  .help = "unread bytes in a pipe, FIFO or socket receive queue",
+	  .help = "unread bytes in a pipe, FIFO or socket receive queue; an eventfd's count",
 	  .flags = COL_RIGHT, .fill = fill_queued, .num = num_queued },
 	{ .name = "BACKLOG", .json_type = "string",
 	  .help = "listening socket: connections waiting to be accepted/limit",

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/ioctl.h>
@@ -28,8 +29,8 @@ void fd_probe(struct scan_ctx *c)
 	 * everyone else's; creating them touches nothing outside this process. */
 	if (pipe2(p, O_CLOEXEC) == 0) {
 		if (fstat(p[0], &st) == 0) {
-			c->pipefs_dev = st.st_dev;
-			c->have_pipefs = true;
+			c->devs.pipefs = st.st_dev;
+			c->devs.have_pipefs = true;
 		}
 		close(p[0]);
 		close(p[1]);
@@ -37,16 +38,24 @@ void fd_probe(struct scan_ctx *c)
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd >= 0) {
 		if (fstat(fd, &st) == 0) {
-			c->sockfs_dev = st.st_dev;
-			c->have_sockfs = true;
+			c->devs.sockfs = st.st_dev;
+			c->devs.have_sockfs = true;
+		}
+		close(fd);
+	}
+	fd = eventfd(0, EFD_CLOEXEC);
+	if (fd >= 0) {
+		if (fstat(fd, &st) == 0) {
+			c->devs.anon = st.st_dev;
+			c->devs.have_anon = true;
 		}
 		close(fd);
 	}
 	fd = memfd_create("ipcscope-probe", MFD_CLOEXEC);
 	if (fd >= 0) {
 		if (fstat(fd, &st) == 0) {
-			c->memfd_dev = st.st_dev;
-			c->have_memfd = true;
+			c->devs.memfd = st.st_dev;
+			c->devs.have_memfd = true;
 		}
 		close(fd);
 	}
@@ -142,33 +151,49 @@ static void extra_name(struct scan_batch *b, struct scan_extra *e, const char *s
 	buf_add(&b->names, s, len);
 }
 
+/* "/NAME" is relative to the mqueue filesystem; it is not in the directory
+ * we listed, so it was unlinked or lives elsewhere. */
+static void name_mqueue(struct scan_ctx *c, const char *text, size_t len,
+			struct scan_extra *e)
+{
+	bool del = has_suffix(text, len, DELETED_SUFFIX, DELETED_SUFFIX_LEN);
+
+	if (del)
+		len -= DELETED_SUFFIX_LEN;
+	buf_reset(&c->file);
+	if (c->mqueue_dir && strcmp(c->mqueue_dir, "/") != 0)
+		buf_adds(&c->file, c->mqueue_dir);
+	buf_add(&c->file, text, len);
+	extra_name(c->batch, e, c->file.data, c->file.len, del);
+}
+
+/* "/memfd:NAME (deleted)": never linked, so not "deleted" */
+static void name_memfd(struct scan_ctx *c, const char *text, size_t len,
+		       struct scan_extra *e)
+{
+	if (len > 7 && memcmp(text, "/memfd:", 7) == 0) {
+		text++;
+		len--;
+	}
+	if (has_suffix(text, len, DELETED_SUFFIX, DELETED_SUFFIX_LEN))
+		len -= DELETED_SUFFIX_LEN;
+	extra_name(c->batch, e, text, len, false);
+}
+
 void fd_name(struct scan_ctx *c, int piddir, enum ipc_type *type, dev_t dev,
 	     uint64_t ino, const char *text, size_t len, struct scan_extra *e)
 {
+	const struct ipc_kind *k = ipc_kinds[*type];
 	bool del = false;
 
-	if (*type == IPC_MQUEUE) {
-		/* "/NAME" is relative to the mqueue filesystem; it is not in the
-		 * directory we listed, so it was unlinked or lives elsewhere */
-		del = has_suffix(text, len, DELETED_SUFFIX, DELETED_SUFFIX_LEN);
-		if (del)
-			len -= DELETED_SUFFIX_LEN;
-		buf_reset(&c->file);
-		if (c->mqueue_dir && strcmp(c->mqueue_dir, "/") != 0)
-			buf_adds(&c->file, c->mqueue_dir);
-		buf_add(&c->file, text, len);
-		extra_name(c->batch, e, c->file.data, c->file.len, del);
+	if (k->naming == NAME_NONE)
+		return;
+	if (k->naming == NAME_MQUEUE) {
+		name_mqueue(c, text, len, e);
 		return;
 	}
-	if (*type == IPC_MEMFD) {
-		/* "/memfd:NAME (deleted)": never linked, so not "deleted" */
-		if (len > 7 && memcmp(text, "/memfd:", 7) == 0) {
-			text++;
-			len--;
-		}
-		if (has_suffix(text, len, DELETED_SUFFIX, DELETED_SUFFIX_LEN))
-			len -= DELETED_SUFFIX_LEN;
-		extra_name(c->batch, e, text, len, false);
+	if (k->naming == NAME_MEMFD) {
+		name_memfd(c, text, len, e);
 		return;
 	}
 	/* The kernel appends the suffix to unlinked files; a live file whose
@@ -182,8 +207,8 @@ void fd_name(struct scan_ctx *c, int piddir, enum ipc_type *type, dev_t dev,
 	/* otherwise it lives outside our view (another mount namespace, a
 	 * rename after open): keep the name as the kernel gave it */
 	extra_name(c->batch, e, text, len, del);
-	if (*type == IPC_SHM || *type == IPC_SEM)
-		*type = shm_type_of(text, len);
+	if (k->refine)
+		*type = k->refine(text, len);
 }
 
 static int fd_readlink(int fdd, const char *name, struct buf *b)
@@ -278,173 +303,230 @@ static void pipe_probe(struct scan_ctx *c, struct scan_extra *e, const struct ip
 	}
 }
 
-static void note_socket_holder(struct scan_ctx *c, struct ipc_proc *p, int piddir)
-{
-	(void)c;
-	if (!p->netns)
-		p->netns = proc_netns(piddir);
-}
-
 static bool type_wanted(const struct scan_ctx *c, enum ipc_type type)
 {
 	return (c->types & IPC_TYPE_BIT(type)) ||
 	       (type == IPC_SHM && (c->types & IPC_TYPE_BIT(IPC_SEM)));
 }
 
-/* Fixture trees hold fd links as plain text: classify by that text, and
- * take the mode and inode from fdinfo. */
+/* One fd, however it was read: what the classifier saw and what the
+ * record needs. */
+struct fd_seen {
+	struct fd_facts f;
+	uint64_t ino;
+	const struct stat *st;	/* the file's stat, live only */
+};
+
+/* Is an fd of this kind and identity worth a record in this walk? */
+static bool fd_wanted(const struct model *m, const struct scan_ctx *c, enum ipc_type type,
+		      dev_t dev, uint64_t ino)
+{
+	/* an anonymous inode's identity needs fdinfo: checked when it is read */
+	return type_wanted(c, type) &&
+	       (!c->only_wanted || ipc_kinds[type]->fdinfo_id || is_wanted(m, dev, ino));
+}
+
+/* What a walker learns of an object the first time it meets it. */
+static bool fd_describe(struct scan_ctx *c, struct ipc_proc *p, int piddir, int fdd,
+			const char *name, int fdnum, enum ipc_type *type,
+			const struct fd_seen *s, struct scan_extra *e, bool known)
+{
+	const struct ipc_kind *k = ipc_kinds[*type];
+
+	if (!known && s->st) {
+		if (k->traits & KT_MEMORY) {
+			/* tmpfs blocks are the memory really used, as for the
+			 * files the directory scan sees */
+			e->has_size = e->has_resident = true;
+			e->size = (uint64_t)s->st->st_size;
+			e->resident = (uint64_t)s->st->st_blocks * 512;
+		}
+		if (k->naming != NAME_NONE) {
+			e->has_owner = true;
+			e->owner = s->st->st_uid;
+		}
+	}
+	if (!known && k->naming != NAME_NONE) {
+		/* the fd may have gone away since it was looked at */
+		if (!s->f.text && fd_readlink(fdd, name, &c->text) < 0)
+			return false;
+		fd_name(c, piddir, type, s->f.dev, s->ino, c->text.data, c->text.len, e);
+	}
+	if (k->traits & KT_PIPELIKE)
+		pipe_probe(c, e, p, piddir, fdnum);
+	return true;
+}
+
+/* Anonymous inodes all share one inode; fdinfo's id line tells them
+ * apart. Without one (an older kernel) each fd stands alone. */
+static uint64_t fd_anon_id(const struct ipc_kind *k, const struct scan_ctx *c,
+			   const struct ipc_proc *p, int fdnum)
+{
+	uint64_t id;
+
+	if (kind_field_u64(c->file.data, c->file.len, k->fdinfo_id, &id))
+		return id;
+	return 1ull << 63 | (uint64_t)(uint32_t)p->pid << 32 | (uint32_t)fdnum;
+}
+
+/* An object whose identity needs fdinfo: every record carries the id in
+ * an extra; the first also the fdinfo text, for the kind to read. */
+static void fd_record_anon(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
+			   int piddir, int fdnum, enum ipc_type type, const struct fd_seen *s,
+			   uint8_t mode)
+{
+	const struct ipc_obj *o;
+	const struct ipc_kind *k = ipc_kinds[type];
+	struct scan_batch *b = c->batch;
+	struct scan_extra *e;
+	char info[32];
+	uint32_t xi;
+	uint64_t id;
+
+	snprintf(info, sizeof(info), "fdinfo/%d", fdnum);
+	if (pio_read_at(piddir, info, &c->file) < 0)
+		return;
+	id = fd_anon_id(k, c, p, fdnum);
+	o = c->only_wanted ? model_find_ns(m, s->f.dev, s->ino, id) : NULL;
+	if (c->only_wanted && !(o && o->wanted))
+		return;
+	e = batch_extra(b, &xi);
+	e->ns = id;
+	if (!batch_seen(b, s->f.dev, s->ino, id)) {
+		e->has_info = true;
+		e->info_off = (uint32_t)b->names.len;
+		e->info_len = (uint32_t)c->file.len;
+		buf_add(&b->names, c->file.data, c->file.len);
+		batch_mark(b, s->f.dev, s->ino, id);
+	}
+	batch_add(b, type, s->f.dev, s->ino, p, fdnum, mode, xi);
+}
+
+/* The record of one fd, and the object's description when this walker
+ * is the first to meet it: a /dev/shm file the directory scan saw needs no
+ * name, and a pipe whose fill level is known needs no probe. */
+static void fd_record(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
+		      int piddir, int fdd, const char *name, int fdnum, enum ipc_type type,
+		      const struct fd_seen *s, uint8_t mode)
+{
+	struct scan_batch *b = c->batch;
+	const struct ipc_obj *o;
+	uint32_t xi = SCAN_NO_EXTRA;
+
+	if (ipc_kinds[type]->fdinfo_id) {
+		fd_record_anon(m, c, p, piddir, fdnum, type, s, mode);
+		return;
+	}
+	o = model_find(m, s->f.dev, s->ino);
+
+	if ((!o || (obj_pipe(o) && !o->pipe.has_fill)) &&
+	    !batch_seen(b, s->f.dev, s->ino, 0)) {
+		struct scan_extra *e = batch_extra(b, &xi);
+
+		if (!fd_describe(c, p, piddir, fdd, name, fdnum, &type, s, e, o != NULL)) {
+			b->nextras--;
+			return;
+		}
+		batch_mark(b, s->f.dev, s->ino, 0);
+	}
+	batch_add(b, type, s->f.dev, s->ino, p, fdnum, mode, xi);
+}
+
+/* Sockets cost one record and nothing else: sock_diag describes them. */
+static void fd_socket(struct scan_ctx *c, struct ipc_proc *p, int piddir, int fdnum,
+		      enum ipc_type type, const struct fd_seen *s)
+{
+	if (!p->netns)
+		p->netns = proc_netns(piddir);
+	/* sockets are always opened read-write */
+	batch_add(c->batch, type, s->f.dev, s->ino, p, fdnum, MODE_R | MODE_W, SCAN_NO_EXTRA);
+}
+
+/* Fixture trees hold fd links as plain text: what a live stat would say
+ * is made from that text, fdinfo and an lstat below the fixture root. */
+static bool fixture_facts(struct scan_ctx *c, struct fd_seen *s)
+{
+	const char *t = c->text.data;
+	size_t n = c->text.len;
+	struct stat st;
+
+	if (parse_anon(t, n, "pipe:[", &s->ino)) {
+		s->f.fmt = S_IFIFO;
+		s->f.dev = c->devs.pipefs;
+	} else if (parse_anon(t, n, "socket:[", &s->ino)) {
+		s->f.fmt = S_IFSOCK;
+		s->f.dev = c->devs.sockfs;
+	} else if (n > 11 && memcmp(t, "anon_inode:", 11) == 0) {
+		s->f.fmt = 0;
+		s->f.dev = c->devs.anon;
+	} else if (n > 7 && memcmp(t, "/memfd:", 7) == 0) {
+		s->f.fmt = S_IFREG;
+		s->f.dev = c->devs.memfd;
+	} else if (t[0] == '/' && pio_lstat(t, &st) == 0) {
+		s->f.fmt = st.st_mode & S_IFMT;
+		s->f.dev = st.st_dev;
+		s->f.nlink = st.st_nlink;
+		s->ino = st.st_ino;
+	} else {
+		return false;
+	}
+	s->f.text = t;
+	s->f.len = n;
+	return s->ino != 0;
+}
+
 static void fd_one_rooted(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 			  int piddir, int fdd, const char *name, int fdnum)
 {
-	struct scan_batch *b = c->batch;
-	uint32_t xi = SCAN_NO_EXTRA;
-	enum ipc_type type;
-	struct stat st;
-	uint64_t ino = 0;
-	int mode = 0;
-	dev_t dev;
+	struct fd_seen s = { 0 };
+	int mode = 0, t;
 	char info[300];
 
 	if (fd_readlink(fdd, name, &c->text) < 0)
 		return;
 	snprintf(info, sizeof(info), "fdinfo/%s", name);
 	if (pio_read_at(piddir, info, &c->file) == 0)
-		fd_parse_fdinfo(c->file.data, c->file.len, &mode, &ino);
-	if (parse_anon(c->text.data, c->text.len, "pipe:[", &ino)) {
-		type = IPC_PIPE;
-		dev = c->pipefs_dev;
-	} else if (parse_anon(c->text.data, c->text.len, "socket:[", &ino)) {
-		type = IPC_UNIX;
-		dev = c->sockfs_dev;
-		mode = MODE_R | MODE_W;
-	} else if (c->text.len > 7 && memcmp(c->text.data, "/memfd:", 7) == 0) {
-		if (!ino)
-			return;
-		type = IPC_MEMFD;
-		dev = c->memfd_dev;
-	} else if (c->text.data[0] == '/' && pio_lstat(c->text.data, &st) == 0 &&
-		   (S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode))) {
-		if (S_ISFIFO(st.st_mode))
-			type = IPC_FIFO;
-		else if (c->have_devshm && st.st_dev == c->devshm_dev)
-			type = IPC_SHM;
-		else
-			return;
-		dev = st.st_dev;
-		ino = st.st_ino;
-	} else {
+		fd_parse_fdinfo(c->file.data, c->file.len, &mode, &s.ino);
+	if (!fixture_facts(c, &s) || (t = kind_classify_fd(&s.f, &c->devs)) < 0 ||
+	    !fd_wanted(m, c, (enum ipc_type)t, s.f.dev, s.ino))
 		return;
-	}
-	if (!type_wanted(c, type))
-		return;
-	if (c->only_wanted && !is_wanted(m, dev, ino))
-		return;
-	if (type == IPC_UNIX)
-		note_socket_holder(c, p, piddir);
-	if (type != IPC_PIPE && type != IPC_UNIX && !model_find(m, dev, ino) &&
-	    !batch_seen(b, dev, ino, 0)) {
-		struct scan_extra *e = batch_extra(b, &xi);
-
-		fd_name(c, piddir, &type, dev, ino, c->text.data, c->text.len, e);
-		batch_mark(b, dev, ino, 0);
-	}
-	batch_add(b, type, dev, ino, p, fdnum, (uint8_t)mode, xi);
+	if (kind_has((enum ipc_type)t, KT_SOCKET))
+		fd_socket(c, p, piddir, fdnum, (enum ipc_type)t, &s);
+	else
+		fd_record(m, c, p, piddir, fdd, name, fdnum, (enum ipc_type)t, &s, (uint8_t)mode);
 }
 
-/* Returns -EACCES when the fd could not be looked at, else 0. */
+/* Returns -EACCES when the fd could not be looked at, else 0. On a live
+ * system one fstatat() tells most fds apart; the link is read only when a
+ * kind needs its text to decide. */
 static int fd_one(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 		  int piddir, int fdd, const char *name, int fdnum)
 {
-	struct scan_batch *b = c->batch;
-	uint32_t xi = SCAN_NO_EXTRA;
-	const struct ipc_obj *o;
-	enum ipc_type type;
 	struct stat st, lst;
-	bool need_name = false;
+	struct fd_seen s = { .st = &st };
+	int t;
 
 	if (fstatat(fdd, name, &st, 0) < 0)
 		return errno == EACCES || errno == EPERM ? -EACCES : 0;
-
-	switch (st.st_mode & S_IFMT) {
-	case S_IFSOCK:
-		/* an O_PATH fd on a socket file is not a socket */
-		if (!(c->types & IPC_TYPE_BIT(IPC_UNIX)) ||
-		    (c->have_sockfs && st.st_dev != c->sockfs_dev))
-			return 0;
-		if (c->only_wanted && !is_wanted(m, st.st_dev, st.st_ino))
-			return 0;
-		note_socket_holder(c, p, piddir);
-		/* sockets are always opened read-write */
-		batch_add(b, IPC_UNIX, st.st_dev, st.st_ino, p, fdnum, MODE_R | MODE_W, xi);
+	s.f.fmt = st.st_mode & S_IFMT;
+	s.f.dev = st.st_dev;
+	s.f.nlink = st.st_nlink;
+	s.ino = st.st_ino;
+	t = kind_classify_fd(&s.f, &c->devs);
+	if (t == -2 && fd_readlink(fdd, name, &c->text) == 0) {
+		s.f.text = c->text.data;
+		s.f.len = c->text.len;
+		t = kind_classify_fd(&s.f, &c->devs);
+	}
+	if (t < 0 || !fd_wanted(m, c, (enum ipc_type)t, st.st_dev, st.st_ino))
 		return 0;
-	case S_IFIFO:
-		type = (c->have_pipefs && st.st_dev == c->pipefs_dev) ? IPC_PIPE : IPC_FIFO;
-		need_name = type == IPC_FIFO;
-		break;
-	case S_IFREG:
-		if (c->have_devshm && st.st_dev == c->devshm_dev) {
-			type = IPC_SHM;	/* refined to sem by name */
-			need_name = true;
-		} else if (c->have_memfd && st.st_dev == c->memfd_dev && st.st_nlink == 0) {
-			type = IPC_MEMFD;
-			need_name = true;
-		} else if (c->have_mqueue && st.st_dev == c->mqueue_dev) {
-			type = IPC_MQUEUE;
-			need_name = true;
-		} else {
-			return 0;
-		}
-		break;
-	default:
+	if (kind_has((enum ipc_type)t, KT_SOCKET)) {
+		fd_socket(c, p, piddir, fdnum, (enum ipc_type)t, &s);
 		return 0;
 	}
-	if (!type_wanted(c, type))
-		return 0;
-	o = model_find(m, st.st_dev, st.st_ino);
-	if (c->only_wanted && !(o && o->wanted))
-		return 0;
 	if (fstatat(fdd, name, &lst, AT_SYMLINK_NOFOLLOW) < 0)
 		return 0;
-
-	/* What the model does not know yet is described once per walker: a
-	 * /dev/shm file the directory scan saw needs no name, and a pipe
-	 * whose fill level is known needs no probe. */
-	if ((!o || ((o->type == IPC_PIPE || o->type == IPC_FIFO) && !o->pipe.has_fill)) &&
-	    !batch_seen(b, st.st_dev, st.st_ino, 0)) {
-		struct scan_extra *e = batch_extra(b, &xi);
-
-		if (!o) {
-			if (S_ISREG(st.st_mode) && type != IPC_MQUEUE) {
-				e->has_size = true;
-				e->size = (uint64_t)st.st_size;
-				/* a memfd or an unlinked /dev/shm file: tmpfs
-				 * blocks are the memory really used, as for
-				 * the files the directory scan sees */
-				e->has_resident = true;
-				e->resident = (uint64_t)st.st_blocks * 512;
-			}
-			if (type != IPC_PIPE) {
-				e->has_owner = true;
-				e->owner = st.st_uid;
-			}
-		}
-		if (!o && need_name) {
-			/* the fd went away between the calls, or an unlinked
-			 * file on the memfd fs that is no memfd */
-			if (fd_readlink(fdd, name, &c->text) < 0 ||
-			    (type == IPC_MEMFD && (c->text.len < 7 ||
-						   memcmp(c->text.data, "/memfd:", 7) != 0))) {
-				b->nextras--;
-				return 0;
-			}
-			fd_name(c, piddir, &type, st.st_dev, st.st_ino, c->text.data,
-				c->text.len, e);
-		}
-		if (type == IPC_PIPE || type == IPC_FIFO)
-			pipe_probe(c, e, p, piddir, fdnum);
-		batch_mark(b, st.st_dev, st.st_ino, 0);
-	}
-	batch_add(b, type, st.st_dev, st.st_ino, p, fdnum, link_mode(lst.st_mode), xi);
+	fd_record(m, c, p, piddir, fdd, name, fdnum, (enum ipc_type)t, &s, link_mode(lst.st_mode));
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "escape.h"
+#include "kind.h"
 #include "pathio.h"
 #include "util.h"
 
@@ -25,9 +26,9 @@ bool filter_path_match(const char *glob, const struct ipc_obj *o)
 	struct buf b = { 0 };
 	bool hit;
 
-	if (o->type == IPC_SYSVSHM) {
-		/* no path: the key, as the PATH column shows it */
-		model_sysv_label(&b, o);
+	if (!o->path && kind_of(o)->label) {
+		/* no path: what the PATH column shows instead, a SysV key */
+		kind_of(o)->label(&b, o);
 		hit = fnmatch(glob, b.data, 0) == 0;
 		buf_free(&b);
 		return hit;
@@ -132,6 +133,15 @@ static bool parse_bracket(const char *spec, const char *prefix, uint64_t *ino)
 	return parse_u64(num, ino);
 }
 
+/* "pipe:[INO]", "socket:[INO]": the kind whose fd links read so, or -1 */
+static int anon_spec(const char *spec, uint64_t *ino)
+{
+	for (int t = 0; t < IPC_NTYPES; t++)
+		if (ipc_kinds[t]->anon_prefix && parse_bracket(spec, ipc_kinds[t]->anon_prefix, ino))
+			return t;
+	return -1;
+}
+
 size_t filter_select(struct model *m, const char *spec)
 {
 	enum { BY_INODE, BY_NAME, BY_ID, BY_SOCKFILE } how = BY_NAME;
@@ -140,12 +150,9 @@ size_t filter_select(struct model *m, const char *spec)
 	uint64_t ino = 0;
 	size_t hits = 0;
 
-	if (parse_bracket(spec, "pipe:[", &ino)) {
+	want_type = anon_spec(spec, &ino);
+	if (want_type >= 0) {
 		how = BY_INODE;
-		want_type = IPC_PIPE;
-	} else if (parse_bracket(spec, "socket:[", &ino)) {
-		how = BY_INODE;
-		want_type = IPC_UNIX;
 	} else if (parse_u64(spec, &ino)) {
 		how = BY_INODE;
 	} else if (spec[0] != '@' &&
@@ -172,10 +179,10 @@ size_t filter_select(struct model *m, const char *spec)
 			case BY_SOCKFILE:
 				/* the socket bound to this file, by identity; by name
 				 * only when the kernel gave no identity (net/unix) */
-				hit = pass == 0 ? o->type == IPC_UNIX && o->un.has_vfs &&
+				hit = pass == 0 ? obj_unix(o) && o->un.has_vfs &&
 							  o->un.vfs_dev == st.st_dev &&
 							  o->un.vfs_ino == st.st_ino
-						: o->type == IPC_UNIX && !o->un.has_vfs &&
+						: obj_unix(o) && !o->un.has_vfs &&
 							  name_is(o, spec);
 				break;
 			case BY_NAME:

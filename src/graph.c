@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "escape.h"
+#include "kind.h"
+#include "graph.h"
 #include "summary.h"
 #include "util.h"
 
@@ -77,12 +79,9 @@ static void pipe_edges(struct gbuild *b, const struct ipc_obj *o)
 /* sockets: the holders of each end, once per connected pair */
 static void socket_edges(struct gbuild *b, const struct model *m, const struct ipc_obj *o)
 {
-	const struct ipc_obj *peer = NULL;
+	const struct ipc_obj *peer = o->un.has_listener ? o->un.listener_obj : o->un.peer_obj;
 
-	if (o->un.has_listener)
-		peer = model_find_socket(m, o->un.listener);
-	else if (o->un.has_peer)
-		peer = model_find_socket(m, o->un.peer);
+	(void)m;
 	if (!peer || peer->hidden)
 		return;
 	/* the pair is seen from both ends; draw it from the lower inode, or
@@ -147,22 +146,17 @@ void graph_build(const struct model *m, struct graph *g, const pid_t *pids, size
 
 		if (o->hidden || !o->nholders)
 			continue;
-		switch (o->type) {
-		case IPC_PIPE:
-		case IPC_FIFO:
+		/* a pipe joins its writers to its readers, a socket its peers;
+		 * anything else shared becomes a node of its own */
+		if (kind_has(o->type, KT_PIPELIKE)) {
 			pipe_edges(&b, o);
-			break;
-		case IPC_UNIX:
+		} else if (kind_has(o->type, KT_SOCKET)) {
 			socket_edges(&b, m, o);
-			break;
-		default:
-			if (distinct_procs(o) >= 2) {
-				size_t on = add_node(&b, NULL, o);
+		} else if (distinct_procs(o) >= 2) {
+			size_t on = add_node(&b, NULL, o);
 
-				for (size_t k = 0; k < o->nholders; k++)
-					add_edge(&b, add_node(&b, o->holders[k].proc, NULL), on, o, false);
-			}
-			break;
+			for (size_t k = 0; k < o->nholders; k++)
+				add_edge(&b, add_node(&b, o->holders[k].proc, NULL), on, o, false);
 		}
 	}
 	free(b.proc_node);
@@ -184,12 +178,13 @@ void graph_free(struct graph *g)
 void graph_label(struct buf *out, const struct ipc_obj *o)
 {
 	buf_adds(out, ipc_type_name(o->type));
-	if (o->type == IPC_SYSVSHM) {
-		buf_printf(out, " key 0x%08x", (unsigned)o->sysv.key);
-	} else if (o->path) {
+	if (o->path) {
 		buf_addc(out, ' ');
 		esc_table(out, o->path, o->pathlen);
-	} else if (o->type == IPC_PIPE) {
+	} else if (kind_of(o)->label) {
+		buf_addc(out, ' ');
+		kind_of(o)->label(out, o);
+	} else if (kind_has(o->type, KT_PIPELIKE)) {
 		buf_printf(out, " %llu", (unsigned long long)o->ino);
 	}
 }
@@ -233,6 +228,51 @@ static void proc_label(struct buf *b, const struct ipc_proc *p, const char *sep)
 	esc_table(b, p->comm, strlen(p->comm));
 }
 
+static void text_node(FILE *out, const struct graph_node *n, const char *id,
+		      struct buf *l, enum graph_format f)
+{
+	char *nl;
+
+	if (f != GRAPH_DOT) {
+		fprintf(out, "\t%s%s\"", id, n->is_proc ? "[" : "([");
+		mermaid_str(out, l->data);
+		fprintf(out, "\"%s\n", n->is_proc ? "]" : "])");
+		return;
+	}
+	fprintf(out, "\t\"%s\" [shape=%s, label=\"", id, n->is_proc ? "box" : "ellipse");
+	/* the one line break is ours, after the pid */
+	if (n->is_proc && (nl = strchr(l->data, '\n'))) {
+		*nl = '\0';
+		dot_str(out, l->data);
+		fputs("\\n", out);
+		dot_str(out, nl + 1);
+	} else {
+		dot_str(out, l->data);
+	}
+	fputs("\"];\n", out);
+}
+
+static void text_edge(FILE *out, const struct graph_edge *ed, const char *from,
+		      const char *to, const struct buf *l, enum graph_format f)
+{
+	if (f == GRAPH_DOT) {
+		fprintf(out, "\t\"%s\" -> \"%s\" [", from, to);
+		if (l->len) {
+			fputs("label=\"", out);
+			dot_str(out, l->data);
+			fputs("\"", out);
+		}
+		fprintf(out, "%s%s];\n", l->len && !ed->directed ? ", " : "",
+			ed->directed ? "" : "dir=none");
+	} else if (l->len) {
+		fprintf(out, "\t%s %s|\"", from, ed->directed ? "-->" : "---");
+		mermaid_str(out, l->data);
+		fprintf(out, "\"| %s\n", to);
+	} else {
+		fprintf(out, "\t%s --- %s\n", from, to);
+	}
+}
+
 int graph_render_text(FILE *out, const struct graph *g, enum graph_format f)
 {
 	struct buf id = { 0 }, id2 = { 0 }, l = { 0 };
@@ -253,26 +293,7 @@ int graph_render_text(FILE *out, const struct graph *g, enum graph_format f)
 			proc_label(&l, n->proc, f == GRAPH_DOT ? "\n" : " ");
 		else
 			graph_label(&l, n->obj);
-		if (f == GRAPH_DOT) {
-			fprintf(out, "\t\"%s\" [shape=%s, label=\"", id.data,
-				n->is_proc ? "box" : "ellipse");
-			/* the one line break is ours, after the pid */
-			if (n->is_proc) {
-				char *nl = strchr(l.data, '\n');
-
-				*nl = '\0';
-				dot_str(out, l.data);
-				fputs("\\n", out);
-				dot_str(out, nl + 1);
-			} else {
-				dot_str(out, l.data);
-			}
-			fputs("\"];\n", out);
-		} else {
-			fprintf(out, "\t%s%s\"", id.data, n->is_proc ? "[" : "([");
-			mermaid_str(out, l.data);
-			fprintf(out, "\"%s\n", n->is_proc ? "]" : "])");
-		}
+		text_node(out, n, id.data, &l, f);
 	}
 	for (size_t e = 0; e < g->nedges; e++) {
 		const struct graph_edge *ed = &g->edges[e];
@@ -287,22 +308,7 @@ int graph_render_text(FILE *out, const struct graph *g, enum graph_format f)
 		/* an edge into an object node needs no label: the node has it */
 		if (g->nodes[ed->to].is_proc)
 			graph_label(&l, ed->obj);
-		if (f == GRAPH_DOT) {
-			fprintf(out, "\t\"%s\" -> \"%s\" [", id.data, id2.data);
-			if (l.len) {
-				fputs("label=\"", out);
-				dot_str(out, l.data);
-				fputs("\"", out);
-			}
-			fprintf(out, "%s%s];\n", l.len && !ed->directed ? ", " : "",
-				ed->directed ? "" : "dir=none");
-		} else if (l.len) {
-			fprintf(out, "\t%s %s|\"", id.data, ed->directed ? "-->" : "---");
-			mermaid_str(out, l.data);
-			fprintf(out, "\"| %s\n", id2.data);
-		} else {
-			fprintf(out, "\t%s --- %s\n", id.data, id2.data);
-		}
+		text_edge(out, ed, id.data, id2.data, &l, f);
 	}
 	if (f == GRAPH_DOT)
 		fputs("}\n", out);

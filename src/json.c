@@ -11,6 +11,7 @@
 #include "escape.h"
 #include "leaks.h"
 #include "proc.h"
+#include "graph.h"
 #include "summary.h"
 #include "watch.h"
 #include "render.h"

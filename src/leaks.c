@@ -3,74 +3,31 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kind.h"
 #include "util.h"
 
-/* A socket file is live when some socket is bound to it. sock_diag names
- * the bound file by (dev, inode), which is exact; /proc/PID/net/unix only by
- * path, which is used for the namespaces we could not enter. */
-static void mark_live_sockfiles(struct model *m)
+/* How sure a verdict is: what the scan could not see, for what the kind
+ * needs; NULL when nothing unseen can hold it. */
+static const char *leak_doubt(const struct model *m, const struct ipc_kind *k)
 {
-	for (size_t i = 0; i < m->nobjs; i++) {
-		const struct ipc_obj *s = m->objs[i];
-		struct ipc_obj *f;
-
-		if (s->type != IPC_UNIX || s->sockfile)
-			continue;
-		if (s->un.has_vfs) {
-			f = model_find(m, s->un.vfs_dev, s->un.vfs_ino);
-			if (f && f->sockfile)
-				f->sockfile_live = true;
-		} else if (s->un.from_procfs && s->path && s->path[0] == '/') {
-			for (size_t k = 0; k < m->nobjs; k++) {
-				f = m->objs[k];
-				if (f->sockfile && f->pathlen == s->pathlen &&
-				    memcmp(f->path, s->path, s->pathlen) == 0)
-					f->sockfile_live = true;
-			}
-		}
-	}
+	if (k->leak_always_certain)
+		return NULL;
+	return k->leak_needs_sockets ? m->view.sockets : m->view.procs;
 }
 
 void leaks_classify(struct model *m)
 {
-	mark_live_sockfiles(m);
 	for (size_t i = 0; i < m->nobjs; i++) {
 		struct ipc_obj *o = m->objs[i];
+		const struct ipc_kind *k = kind_of(o);
 
 		o->leak = LEAK_NONE;
 		o->uncertain = NULL;
-		if (o->nholders)
+		if (o->nholders || !k->leak)
 			continue;
-		switch (o->type) {
-		case IPC_SHM:
-		case IPC_SEM:
-			if (o->in_dir)
-				o->leak = LEAK_SHM;
-			break;
-		case IPC_SYSVSHM:
-			/* the kernel's own attach count: no process can hide it */
-			if (o->sysv.known && o->sysv.nattch == 0 && !o->sysv.removed)
-				o->leak = LEAK_SYSV;
-			continue;
-		case IPC_UNIX:
-			/* without sock_diag, no socket can be told apart from none */
-			if (o->sockfile && !o->sockfile_live && m->diag_ok)
-				o->leak = LEAK_STALE_SOCKET;
-			o->uncertain = o->leak ? m->view.sockets : NULL;
-			continue;
-		case IPC_FIFO:
-			if (o->on_disk)
-				o->leak = LEAK_FIFO;
-			break;
-		case IPC_MQUEUE:
-			if (o->in_dir)
-				o->leak = LEAK_MQUEUE;
-			break;
-		default:
-			break;
-		}
-		/* held through an fd or a mapping of a process we did not see? */
-		o->uncertain = o->leak ? m->view.procs : NULL;
+		o->leak = k->leak(m, o);
+		if (o->leak != LEAK_NONE)
+			o->uncertain = leak_doubt(m, k);
 	}
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "collect.h"
+#include "kind.h"
 #include "pathio.h"
 #include "proc.h"
 
@@ -108,7 +109,7 @@ static bool line_interesting(const char *line, size_t len)
 		return false;
 	len -= (size_t)(slash - line);
 	return starts(slash, len, "/dev/shm/") || starts(slash, len, "/memfd:") ||
-	       starts(slash, len, "/SYSV");
+	       starts(slash, len, "/SYSV") || starts(slash, len, "/dev/zero");
 }
 
 /* "/SYSV%08x (deleted)": the segment's key, as it was at shmget() */
@@ -155,7 +156,7 @@ static void maps_sysv(const struct model *m, struct scan_ctx *c, struct ipc_proc
 	if (!p->ipcns)
 		p->ipcns = c->rooted ? c->self_ipcns : proc_ipcns(piddir);
 	ns = p->ipcns ? p->ipcns : c->self_ipcns;
-	o = model_find_ns(m, c->memfd_dev, ml->ino, ns);
+	o = model_find_ns(m, c->devs.memfd, ml->ino, ns);
 	if (c->only_wanted && !(o && o->wanted))
 		return;
 	/* the namespace is part of the key, so every record carries it; a
@@ -164,7 +165,7 @@ static void maps_sysv(const struct model *m, struct scan_ctx *c, struct ipc_proc
 	e->ns = ns;
 	e->sysv = true;
 	e->sysv_key = key;
-	batch_add(c->batch, IPC_SYSVSHM, c->memfd_dev, ml->ino, p, -1, maps_mode(ml), xi);
+	batch_add(c->batch, IPC_SYSVSHM, c->devs.memfd, ml->ino, p, -1, maps_mode(ml), xi);
 }
 
 static void maps_size(struct scan_extra *e, struct scan_ctx *c, int piddir,
@@ -191,9 +192,66 @@ static void maps_size(struct scan_extra *e, struct scan_ctx *c, int piddir,
 	}
 }
 
-int maps_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir)
+/* "start-end" in hex: the length of the range */
+static uint64_t range_len(const struct maps_line *ml)
+{
+	const char *p = ml->range, *end = ml->range + ml->rangelen;
+	uint64_t lo = 0, hi = 0, *v = &lo;
+
+	for (; p < end; p++) {
+		if (*p == '-') {
+			v = &hi;
+			continue;
+		}
+		*v = *v * 16 + (uint64_t)(*p <= '9' ? *p - '0' : (*p | 0x20) - 'a' + 10);
+	}
+	return hi > lo ? hi - lo : 0;
+}
+
+/* A mapping of a file-backed or anonymous shared object: the first time a
+ * walker meets the object it names it; an object sized by its mappings
+ * gets every range's length, the largest winning at the merge. */
+static void maps_object(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
+			int piddir, const struct maps_line *ml, enum ipc_type type)
 {
 	struct scan_batch *b = c->batch;
+	const struct ipc_obj *o = model_find(m, ml->dev, ml->ino);
+	uint32_t xi = SCAN_NO_EXTRA;
+	struct scan_extra *e = NULL;
+
+	if (c->only_wanted && !(o && o->wanted))
+		return;
+	if (!o && !batch_seen(b, ml->dev, ml->ino, 0)) {
+		e = batch_extra(b, &xi);
+		fd_name(c, piddir, &type, ml->dev, ml->ino, ml->path, ml->pathlen, e);
+		maps_size(e, c, piddir, ml);
+		batch_mark(b, ml->dev, ml->ino, 0);
+	}
+	if (kind_has(type, KT_MAPSIZE)) {
+		if (!e)
+			e = batch_extra(b, &xi);
+		e->has_size = true;
+		e->size = range_len(ml);
+	}
+	/* each range is a record; the merge makes one mapping holder per
+	 * process of them, with the modes of all */
+	batch_add(b, type, ml->dev, ml->ino, p, -1, maps_mode(ml), xi);
+}
+
+/* Which kind a line is, if it is one the scan wants. */
+static int maps_kind(const struct scan_ctx *c, const struct maps_line *ml)
+{
+	struct map_facts mf = { ml->dev, ml->path, ml->pathlen, ml->shared };
+	int t = kind_classify_map(&mf, &c->devs);
+
+	/* shm is refined to sem by name later */
+	if (t < 0 || !(c->types & (IPC_TYPE_BIT(t) | (t == IPC_SHM ? IPC_TYPE_BIT(IPC_SEM) : 0))))
+		return -1;
+	return t;
+}
+
+int maps_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir)
+{
 	const char *s, *end;
 	int rc;
 
@@ -202,49 +260,22 @@ int maps_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int
 		return rc;
 	s = c->file.data;
 	end = s + c->file.len;
-	while (s < end) {
+	for (; s < end; s++) {
 		const char *eol = memchr(s, '\n', (size_t)(end - s));
-		uint32_t xi = SCAN_NO_EXTRA;
-		const struct ipc_obj *o;
 		struct maps_line ml;
-		enum ipc_type type;
 		int32_t key;
+		int t;
 
 		if (!eol)
 			eol = end;
-		if (!line_interesting(s, (size_t)(eol - s)) ||
-		    maps_parse_line(s, (size_t)(eol - s), &ml, &c->text) < 0 || ml.ino == 0)
-			goto next;
-		if (sysv_name(ml.path, ml.pathlen, &key)) {
-			maps_sysv(m, c, p, piddir, &ml, key);
-			goto next;
+		if (line_interesting(s, (size_t)(eol - s)) &&
+		    maps_parse_line(s, (size_t)(eol - s), &ml, &c->text) == 0 && ml.ino != 0) {
+			if (sysv_name(ml.path, ml.pathlen, &key))
+				maps_sysv(m, c, p, piddir, &ml, key);
+			else if ((t = maps_kind(c, &ml)) >= 0)
+				maps_object(m, c, p, piddir, &ml, (enum ipc_type)t);
 		}
-		if (!(c->types & (IPC_TYPE_BIT(IPC_SHM) | IPC_TYPE_BIT(IPC_SEM) | IPC_TYPE_BIT(IPC_MEMFD))))
-			goto next;
-		if (((c->have_memfd && ml.dev == c->memfd_dev) || c->rooted) &&
-		    starts(ml.path, ml.pathlen, "/memfd:"))
-			type = IPC_MEMFD;
-		else if ((c->have_devshm && ml.dev == c->devshm_dev) ||
-			 starts(ml.path, ml.pathlen, "/dev/shm/"))
-			type = IPC_SHM;	/* refined to sem by name */
-		else
-			goto next;
-
-		o = model_find(m, ml.dev, ml.ino);
-		if (c->only_wanted && !(o && o->wanted))
-			goto next;
-		if (!o && !batch_seen(b, ml.dev, ml.ino, 0)) {
-			struct scan_extra *e = batch_extra(b, &xi);
-
-			fd_name(c, piddir, &type, ml.dev, ml.ino, ml.path, ml.pathlen, e);
-			maps_size(e, c, piddir, &ml);
-			batch_mark(b, ml.dev, ml.ino, 0);
-		}
-		/* each range is a record; the merge makes one mapping holder
-		 * per process of them, with the modes of all */
-		batch_add(b, type, ml.dev, ml.ino, p, -1, maps_mode(&ml), xi);
-next:
-		s = eol + 1;
+		s = eol;
 	}
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "kind.h"
 #include "util.h"
 
 #define TEXTFILE_NAME "ipcscope.prom"
@@ -38,7 +39,7 @@ static void label_value(FILE *out, const char *s, size_t len)
 
 static bool is_memory_type(enum ipc_type t)
 {
-	return t == IPC_SHM || t == IPC_MEMFD || t == IPC_SEM || t == IPC_SYSVSHM;
+	return kind_has(t, KT_MEMORY);
 }
 
 struct comm_type {
@@ -100,92 +101,119 @@ static void per_process(FILE *out, const struct model *m)
 	free(v);
 }
 
+struct tally {
+	size_t objects[IPC_NTYPES], holders[IPC_NTYPES];
+	uint64_t bytes[IPC_NTYPES], resident[IPC_NTYPES];
+	size_t leaked[LEAK_MQUEUE + 1], uncertain[LEAK_MQUEUE + 1];
+	uint64_t leaked_bytes[LEAK_MQUEUE + 1];
+	uint64_t pipe_max, unix_max;
+};
+
+static void tally_one(struct tally *t, const struct ipc_obj *o)
+{
+	uint64_t q;
+
+	if (o->leak != LEAK_NONE) {
+		t->leaked[o->leak]++;
+		t->uncertain[o->leak] += o->uncertain != NULL;
+		if (o->has_size)
+			t->leaked_bytes[o->leak] += o->size;
+	}
+	/* files found on disk are leak candidates, not live objects */
+	if (o->sockfile || (o->on_disk && !o->nholders))
+		return;
+	t->objects[o->type]++;
+	t->holders[o->type] += o->nholders;
+	if (o->has_size)
+		t->bytes[o->type] += o->size;
+	if (o->has_resident)
+		t->resident[o->type] += o->resident;
+	if (kind_of(o)->queued && kind_of(o)->queued(o, &q)) {
+		uint64_t *max = kind_has(o->type, KT_PIPELIKE) ? &t->pipe_max
+			      : kind_has(o->type, KT_SOCKET) ? &t->unix_max : &q;
+
+		if (q > *max)
+			*max = q;
+	}
+}
+
+/* One series per type; memory only for the kinds that are memory. */
+static void per_type(FILE *out, const char *name, const char *help, const uint64_t *v,
+		     bool memory)
+{
+	header(out, name, help);
+	for (int t = 0; t < IPC_NTYPES; t++)
+		if (!memory || is_memory_type(t))
+			fprintf(out, "%s{type=\"%s\"} %llu\n", name, ipc_type_name(t),
+				(unsigned long long)v[t]);
+}
+
+static void per_reason(FILE *out, const char *name, const char *help, const uint64_t *v)
+{
+	header(out, name, help);
+	for (int r = LEAK_SHM; r <= LEAK_MQUEUE; r++)
+		fprintf(out, "%s{reason=\"%s\"} %llu\n", name,
+			leak_reason_name((enum leak_reason)r), (unsigned long long)v[r]);
+}
+
+static void gauge(FILE *out, const char *name, const char *help, unsigned long long v)
+{
+	header(out, name, help);
+	fprintf(out, "%s %llu\n", name, v);
+}
+
+static void widen(uint64_t *to, const size_t *from, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		to[i] = from[i];
+}
+
+static void render_view(FILE *out, const struct model *m)
+{
+	gauge(out, "ipcscope_unreadable_processes",
+	      "Processes whose descriptors or mappings could not be read.", m->stats.denied);
+	gauge(out, "ipcscope_hidden_processes",
+	      "1 when some processes are hidden from the scan (hidepid, or a pid namespace "
+	      "below the host's); how many is unknown.",
+	      m->stats.hidden || m->stats.foreign_pidns);
+	gauge(out, "ipcscope_view_complete",
+	      "1 when every process and network namespace was read, so leak verdicts are "
+	      "certain.", !m->view.procs && !m->view.sockets);
+}
+
 int metrics_render(FILE *out, const struct model *m, const struct metrics_opts *mo)
 {
-	size_t objects[IPC_NTYPES] = { 0 }, holders[IPC_NTYPES] = { 0 };
-	uint64_t bytes[IPC_NTYPES] = { 0 }, resident[IPC_NTYPES] = { 0 };
-	size_t leaked[LEAK_MQUEUE + 1] = { 0 }, uncertain[LEAK_MQUEUE + 1] = { 0 };
-	uint64_t leaked_bytes[LEAK_MQUEUE + 1] = { 0 };
-	uint64_t pipe_max = 0, unix_max = 0;
+	struct tally t = { 0 };
+	uint64_t v[IPC_NTYPES + LEAK_MQUEUE + 1];
 
-	for (size_t i = 0; i < m->nobjs; i++) {
-		const struct ipc_obj *o = m->objs[i];
-
-		if (o->hidden)
-			continue;
-		if (o->leak != LEAK_NONE) {
-			leaked[o->leak]++;
-			uncertain[o->leak] += o->uncertain != NULL;
-			if (o->has_size)
-				leaked_bytes[o->leak] += o->size;
-		}
-		/* files found on disk are leak candidates, not live objects */
-		if (o->sockfile || (o->on_disk && !o->nholders))
-			continue;
-		objects[o->type]++;
-		holders[o->type] += o->nholders;
-		if (o->has_size)
-			bytes[o->type] += o->size;
-		if (o->has_resident)
-			resident[o->type] += o->resident;
-		if ((o->type == IPC_PIPE || o->type == IPC_FIFO) && o->pipe.has_fill &&
-		    o->pipe.queued > pipe_max)
-			pipe_max = o->pipe.queued;
-		if (o->type == IPC_UNIX && o->un.has_rq && o->un.state != US_LISTEN &&
-		    o->un.rqueue > unix_max)
-			unix_max = o->un.rqueue;
-	}
-
-	header(out, "ipcscope_objects", "IPC objects, by type.");
-	for (int t = 0; t < IPC_NTYPES; t++)
-		fprintf(out, "ipcscope_objects{type=\"%s\"} %zu\n", ipc_type_name(t), objects[t]);
-	header(out, "ipcscope_holders",
-	       "Holder entries (descriptors, and one per process for its mappings), by type.");
-	for (int t = 0; t < IPC_NTYPES; t++)
-		fprintf(out, "ipcscope_holders{type=\"%s\"} %zu\n", ipc_type_name(t), holders[t]);
-	header(out, "ipcscope_shm_bytes", "Size of shared memory objects in bytes, by type.");
-	for (int t = 0; t < IPC_NTYPES; t++)
-		if (is_memory_type(t))
-			fprintf(out, "ipcscope_shm_bytes{type=\"%s\"} %llu\n", ipc_type_name(t),
-				(unsigned long long)bytes[t]);
-	header(out, "ipcscope_shm_resident_bytes",
-	       "Memory really used by shared memory objects in bytes, by type.");
-	for (int t = 0; t < IPC_NTYPES; t++)
-		if (is_memory_type(t))
-			fprintf(out, "ipcscope_shm_resident_bytes{type=\"%s\"} %llu\n",
-				ipc_type_name(t), (unsigned long long)resident[t]);
-	header(out, "ipcscope_leaked_objects", "Objects that nobody holds, by reason.");
-	for (int r = LEAK_SHM; r <= LEAK_MQUEUE; r++)
-		fprintf(out, "ipcscope_leaked_objects{reason=\"%s\"} %zu\n",
-			leak_reason_name((enum leak_reason)r), leaked[r]);
-	header(out, "ipcscope_leaked_uncertain_objects",
-	       "Of the leaked objects, those a process or namespace the scan could not see "
-	       "may hold, by reason.");
-	for (int r = LEAK_SHM; r <= LEAK_MQUEUE; r++)
-		fprintf(out, "ipcscope_leaked_uncertain_objects{reason=\"%s\"} %zu\n",
-			leak_reason_name((enum leak_reason)r), uncertain[r]);
-	header(out, "ipcscope_leaked_bytes", "Size in bytes of objects that nobody holds, by reason.");
-	for (int r = LEAK_SHM; r <= LEAK_MQUEUE; r++)
-		fprintf(out, "ipcscope_leaked_bytes{reason=\"%s\"} %llu\n",
-			leak_reason_name((enum leak_reason)r), (unsigned long long)leaked_bytes[r]);
-	header(out, "ipcscope_pipe_queued_bytes_max",
-	       "Largest number of unread bytes in any pipe or FIFO.");
-	fprintf(out, "ipcscope_pipe_queued_bytes_max %llu\n", (unsigned long long)pipe_max);
-	header(out, "ipcscope_unix_queue_bytes_max",
-	       "Largest number of unread bytes in the receive queue of any UNIX socket.");
-	fprintf(out, "ipcscope_unix_queue_bytes_max %llu\n", (unsigned long long)unix_max);
-	header(out, "ipcscope_unreadable_processes",
-	       "Processes whose descriptors or mappings could not be read.");
-	fprintf(out, "ipcscope_unreadable_processes %zu\n", m->stats.denied);
-	header(out, "ipcscope_hidden_processes",
-	       "1 when some processes are hidden from the scan (hidepid, or a pid namespace "
-	       "below the host's); how many is unknown.");
-	fprintf(out, "ipcscope_hidden_processes %d\n",
-		m->stats.hidden || m->stats.foreign_pidns);
-	header(out, "ipcscope_view_complete",
-	       "1 when every process and network namespace was read, so leak verdicts are "
-	       "certain.");
-	fprintf(out, "ipcscope_view_complete %d\n", !m->view.procs && !m->view.sockets);
+	for (size_t i = 0; i < m->nobjs; i++)
+		if (!m->objs[i]->hidden)
+			tally_one(&t, m->objs[i]);
+	widen(v, t.objects, IPC_NTYPES);
+	per_type(out, "ipcscope_objects", "IPC objects, by type.", v, false);
+	widen(v, t.holders, IPC_NTYPES);
+	per_type(out, "ipcscope_holders",
+		 "Holder entries (descriptors, and one per process for its mappings), by type.",
+		 v, false);
+	per_type(out, "ipcscope_shm_bytes", "Size of shared memory objects in bytes, by type.",
+		 t.bytes, true);
+	per_type(out, "ipcscope_shm_resident_bytes",
+		 "Memory really used by shared memory objects in bytes, by type.", t.resident,
+		 true);
+	widen(v, t.leaked, LEAK_MQUEUE + 1);
+	per_reason(out, "ipcscope_leaked_objects", "Objects that nobody holds, by reason.", v);
+	widen(v, t.uncertain, LEAK_MQUEUE + 1);
+	per_reason(out, "ipcscope_leaked_uncertain_objects",
+		   "Of the leaked objects, those a process or namespace the scan could not "
+		   "see may hold, by reason.", v);
+	per_reason(out, "ipcscope_leaked_bytes",
+		   "Size in bytes of objects that nobody holds, by reason.", t.leaked_bytes);
+	gauge(out, "ipcscope_pipe_queued_bytes_max",
+	      "Largest number of unread bytes in any pipe or FIFO.", t.pipe_max);
+	gauge(out, "ipcscope_unix_queue_bytes_max",
+	      "Largest number of unread bytes in the receive queue of any UNIX socket.",
+	      t.unix_max);
+	render_view(out, m);
 	header(out, "ipcscope_scan_duration_seconds", "Time the scan took, in seconds.");
 	fprintf(out, "ipcscope_scan_duration_seconds %.6f\n", mo->duration);
 	header(out, "ipcscope_build_info", "Always 1; the version is a label.");

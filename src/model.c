@@ -9,22 +9,6 @@
 
 #include "util.h"
 
-static const char *const type_names[IPC_NTYPES] = {
-	[IPC_FIFO] = "fifo",
-	[IPC_PIPE] = "pipe",
-	[IPC_UNIX] = "unix",
-	[IPC_SHM] = "shm",
-	[IPC_MEMFD] = "memfd",
-	[IPC_SEM] = "sem",
-	[IPC_SYSVSHM] = "sysvshm",
-	[IPC_MQUEUE] = "mqueue",
-};
-
-const char *ipc_type_list(void)
-{
-	return "fifo, pipe, unix, shm, memfd, sem, sysvshm, mqueue, all";
-}
-
 const char *leak_reason_name(enum leak_reason r)
 {
 	switch (r) {
@@ -36,21 +20,6 @@ const char *leak_reason_name(enum leak_reason r)
 	case LEAK_NONE: break;
 	}
 	return NULL;
-}
-
-const char *ipc_type_name(enum ipc_type t)
-{
-	return (unsigned)t < IPC_NTYPES ? type_names[t] : "?";
-}
-
-int ipc_type_parse(const char *s)
-{
-	for (int t = 0; t < IPC_NTYPES; t++)
-		if (strcmp(s, type_names[t]) == 0)
-			return t;
-	if (strcmp(s, "uds") == 0 || strcmp(s, "socket") == 0)
-		return IPC_UNIX;
-	return -1;
 }
 
 const char *unix_state_name(uint8_t st)
@@ -368,11 +337,4 @@ void model_sort(struct model *m)
 			qsort(o->holders, o->nholders, sizeof(*o->holders), holder_cmp);
 	}
 	index_rebuild(m, m->indexcap ? m->indexcap : 4096);
-}
-
-void model_sysv_label(struct buf *b, const struct ipc_obj *o)
-{
-	buf_printf(b, "key 0x%08x", (unsigned)o->sysv.key);
-	if (o->sysv.removed)
-		buf_adds(b, " (removed)");
 }

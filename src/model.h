@@ -17,6 +17,8 @@ enum ipc_type {
 	IPC_SEM,
 	IPC_SYSVSHM,
 	IPC_MQUEUE,
+	IPC_EVENTFD,
+	IPC_ANONSHM,
 	IPC_NTYPES
 };
 
@@ -50,6 +52,8 @@ struct ipc_proc {
 	bool kthread;
 	bool denied;			/* fds or maps could not be read */
 	bool holds;			/* holds at least one IPC object */
+	bool asked;			/* named by --pid: "the other end" is
+					 * the other processes' */
 };
 
 struct ipc_holder {
@@ -79,6 +83,8 @@ struct ipc_unix {
 	bool from_procfs;	/* learnt from net/unix, which has no peers */
 	bool has_listener;	/* a client not yet accepted: the listener */
 	uint64_t listener;
+	/* the objects those inodes name, resolved by the link stage */
+	struct ipc_obj *peer_obj, *listener_obj;
 };
 
 /* A SysV shared memory segment, from /proc/sysvipc/shm. */
@@ -93,6 +99,16 @@ struct ipc_sysv {
 	int64_t atime, dtime, ctime;
 	uint64_t rss, swap;
 	bool removed;		/* IPC_RMID pending until the last detach */
+};
+
+/* An eventfd, from its holders' fdinfo. Every eventfd shares one anonymous
+ * inode: its id is the third part of its identity. */
+struct ipc_eventfd {
+	bool known;
+	bool has_id;		/* Linux 6.8+; before, each fd stands alone */
+	bool semaphore;
+	uint64_t id;
+	uint64_t count;
 };
 
 /* A POSIX message queue, from its file on the mqueue filesystem. */
@@ -146,6 +162,7 @@ struct ipc_obj {
 		struct ipc_pipe pipe;	/* IPC_PIPE, IPC_FIFO */
 		struct ipc_sysv sysv;	/* IPC_SYSVSHM */
 		struct ipc_mq mq;	/* IPC_MQUEUE */
+		struct ipc_eventfd efd;	/* IPC_EVENTFD */
 	};
 	/* times and real memory use, for leak hunting */
 	bool has_times;
@@ -237,11 +254,6 @@ void model_note(struct model *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Stable, reproducible order: type, then path, then inode. */
 void model_sort(struct model *m);
-
-struct buf;
-/* What PATH shows for a SysV segment, which has no path: "key 0x0000abcd",
- * with " (removed)" once IPC_RMID waits for the last detach. */
-void model_sysv_label(struct buf *b, const struct ipc_obj *o);
 
 const char *ipc_type_name(enum ipc_type t);
 /* Accepts names and aliases ("uds", "socket"); -1 if unknown. */

@@ -66,11 +66,22 @@ void columns_print_list(FILE *out);
  * number, by text otherwise; empty cells last. */
 void columns_sort(struct model *m, int col, bool descending, const struct render_opts *ro);
 
+/* A holder as the table writes it: "1234/nginx" (escaped), and one of its
+ * entries, "3rw" or "memr". */
+void holder_proc_text(struct buf *out, const struct ipc_proc *p);
+void holder_entry_text(struct buf *out, const struct ipc_holder *h);
+
 /* 0, or -1 after a write error (errno set). */
 int table_render(FILE *out, const struct model *m, const struct render_opts *ro);
 int json_render(FILE *out, const struct model *m, const struct render_opts *ro);
 /* Call before any thread renders JSON. */
 void json_prepare(void);
+/* show's lines: "  label     cell of column col", when not empty; and
+ * one holder. Kinds add their own lines with these. */
+void detail_field(FILE *out, const struct model *m, const struct ipc_obj *o,
+		  const struct render_opts *ro, const char *label, const char *col,
+		  struct buf *tmp);
+void detail_holder(FILE *out, const struct ipc_holder *h, struct buf *tmp);
 /* ipcscope show: every visible object in full, one field per line. */
 int detail_render(FILE *out, const struct model *m, const struct render_opts *ro);
 

@@ -7,43 +7,13 @@
 #include <unistd.h>
 
 #include "collect.h"
+#include "kind.h"
 #include "pathio.h"
 #include "proc.h"
 
-#define MAPS_TYPES (IPC_TYPE_BIT(IPC_SHM) | IPC_TYPE_BIT(IPC_SEM) | IPC_TYPE_BIT(IPC_MEMFD) | \
-		    IPC_TYPE_BIT(IPC_SYSVSHM))
-
 static bool keep_object(const struct ipc_obj *o)
 {
-	if (o->drop)
-		return false;
-	if (o->sockfile)
-		return true;
-	/* Sockets learnt only from an fd are AF_INET, netlink and the like,
-	 * or live in a namespace whose table could not be read. */
-	if (o->type == IPC_UNIX && !o->un.known)
-		return false;
-	return true;
-}
-
-/* A client whose connection waits in a listener's backlog has no peer
- * socket yet: point it at the listener, whose process will accept it. */
-static void link_listeners(struct model *m)
-{
-	for (size_t i = 0; i < m->nobjs; i++) {
-		const struct ipc_obj *l = m->objs[i];
-
-		if (l->type != IPC_UNIX)
-			continue;
-		for (size_t k = 0; k < l->un.npending; k++) {
-			struct ipc_obj *e = model_find_socket(m, l->un.pending[k]);
-
-			if (e) {
-				e->un.has_listener = true;
-				e->un.listener = l->ino;
-			}
-		}
-	}
+	return !o->drop && (!kind_of(o)->keep || kind_of(o)->keep(o));
 }
 
 static bool in_focus(const struct scan_opts *o, pid_t pid)
@@ -76,7 +46,7 @@ static bool mark_wanted(struct model *m, const struct scan_opts *opts)
 			o->wanted = in_focus(opts, o->holders[k].proc->pid);
 		if (!o->wanted)
 			continue;
-		if (o->type == IPC_UNIX) {
+		if (obj_unix(o)) {
 			if (o->un.has_peer)
 				want_socket(m, o->un.peer);
 			if (o->un.has_listener)
@@ -84,8 +54,7 @@ static bool mark_wanted(struct model *m, const struct scan_opts *opts)
 			for (size_t k = 0; k < o->un.npending; k++)
 				want_socket(m, o->un.pending[k]);
 		}
-		if (o->type == IPC_SHM || o->type == IPC_SEM || o->type == IPC_MEMFD ||
-		    o->type == IPC_SYSVSHM)
+		if (kind_has(o->type, KT_MAPPABLE))
 			mappable = true;
 	}
 	return mappable;
@@ -121,154 +90,6 @@ static bool takes(const struct scan_opts *o, enum walk_set set, pid_t pid)
 	return set == WALK_ALL || (set == WALK_FOCUS) == in_focus(o, pid);
 }
 
-static size_t key_slot(dev_t dev, uint64_t ino, uint64_t ns, size_t mask)
-{
-	uint64_t h = (ino ^ ((uint64_t)dev << 32) ^ (ns * 0x9E3779B97F4A7C15ull)) *
-		     0xBF58476D1CE4E5B9ull;
-
-	return (size_t)(h >> 32) & mask;
-}
-
-static bool key_empty(const struct scan_key *k)
-{
-	return !k->dev && !k->ino && !k->ns;
-}
-
-bool batch_seen(const struct scan_batch *b, dev_t dev, uint64_t ino, uint64_t ns)
-{
-	size_t mask = b->capseen - 1;
-
-	if (!b->capseen)
-		return false;
-	for (size_t i = key_slot(dev, ino, ns, mask); !key_empty(&b->seen[i]); i = (i + 1) & mask)
-		if (b->seen[i].ino == ino && b->seen[i].dev == dev && b->seen[i].ns == ns)
-			return true;
-	return false;
-}
-
-static void seen_insert(struct scan_key *tab, size_t cap, const struct scan_key *k)
-{
-	size_t i;
-
-	for (i = key_slot(k->dev, k->ino, k->ns, cap - 1); !key_empty(&tab[i]); i = (i + 1) & (cap - 1))
-		;
-	tab[i] = *k;
-}
-
-void batch_mark(struct scan_batch *b, dev_t dev, uint64_t ino, uint64_t ns)
-{
-	struct scan_key k = { .dev = dev, .ino = ino, .ns = ns };
-
-	if (key_empty(&k))
-		return;
-	/* open addressing, kept under half full */
-	if ((b->nseen + 1) * 2 > b->capseen) {
-		size_t cap = b->capseen ? b->capseen * 2 : 1024;
-		struct scan_key *tab = xcalloc(cap, sizeof(*tab));
-
-		for (size_t i = 0; i < b->capseen; i++)
-			if (!key_empty(&b->seen[i]))
-				seen_insert(tab, cap, &b->seen[i]);
-		free(b->seen);
-		b->seen = tab;
-		b->capseen = cap;
-	}
-	seen_insert(b->seen, b->capseen, &k);
-	b->nseen++;
-}
-
-struct scan_extra *batch_extra(struct scan_batch *b, uint32_t *idx)
-{
-	if (b->nextras == b->capextras) {
-		b->capextras = b->capextras ? b->capextras * 2 : 256;
-		b->extras = xreallocarray(b->extras, b->capextras, sizeof(*b->extras));
-	}
-	if (b->nextras >= SCAN_NO_EXTRA)
-		abort();
-	*idx = (uint32_t)b->nextras;
-	memset(&b->extras[b->nextras], 0, sizeof(b->extras[0]));
-	return &b->extras[b->nextras++];
-}
-
-void batch_add(struct scan_batch *b, enum ipc_type type, dev_t dev, uint64_t ino,
-	       const struct ipc_proc *p, int fd, uint8_t mode, uint32_t extra)
-{
-	struct scan_rec *r;
-
-	if (b->nrecs == b->caprecs) {
-		b->caprecs = b->caprecs ? b->caprecs * 2 : 1024;
-		b->recs = xreallocarray(b->recs, b->caprecs, sizeof(*b->recs));
-	}
-	r = &b->recs[b->nrecs++];
-	r->dev = dev;
-	r->ino = ino;
-	r->proc = (uint32_t)p->idx;
-	r->fd = fd;
-	r->extra = extra;
-	r->type = (uint8_t)type;
-	r->mode = mode;
-}
-
-static void batch_free(struct scan_batch *b)
-{
-	free(b->recs);
-	free(b->extras);
-	free(b->seen);
-	buf_free(&b->names);
-	memset(b, 0, sizeof(*b));
-}
-
-/* A new object takes what the walker learnt of it. */
-static void merge_new(struct ipc_obj *o, const struct scan_batch *b, const struct scan_extra *e)
-{
-	if (e->has_name) {
-		model_set_path(o, b->names.data + e->name_off, e->name_len);
-		o->deleted = e->deleted;
-	}
-	if (e->has_size) {
-		o->has_size = true;
-		o->size = e->size;
-	}
-	if (e->has_owner) {
-		o->has_owner = true;
-		o->owner = e->owner;
-	}
-	if (e->has_resident) {
-		o->has_resident = true;
-		o->resident = e->resident;
-	}
-	if (e->sysv) {
-		/* not in our /proc/sysvipc/shm: another IPC namespace */
-		o->sysv.shmid = (int32_t)o->ino;
-		o->sysv.key = e->sysv_key;
-	}
-}
-
-/* The walk is over: what the walkers found goes into the model, one
- * batch after the other, so each process's records stay together. */
-static void batch_merge(struct model *m, struct scan_batch *b)
-{
-	for (size_t i = 0; i < b->nrecs; i++) {
-		const struct scan_rec *r = &b->recs[i];
-		const struct scan_extra *e = r->extra == SCAN_NO_EXTRA ? NULL : &b->extras[r->extra];
-		struct ipc_obj *o;
-		bool created;
-
-		o = model_get_ns(m, (enum ipc_type)r->type, r->dev, r->ino, e ? e->ns : 0, &created);
-		if (created && e)
-			merge_new(o, b, e);
-		if (e && e->fill_tried && (o->type == IPC_PIPE || o->type == IPC_FIFO) &&
-		    !o->pipe.has_fill) {
-			o->pipe.has_fill = e->has_fill;
-			o->pipe.err = e->fill_err;
-			o->pipe.queued = e->queued;
-			o->pipe.capacity = e->capacity;
-		}
-		model_add_holder(o, m->procs[r->proc], r->fd, r->mode, r->fd < 0);
-	}
-	batch_free(b);
-}
-
 static void scan_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 		     struct model_stats *st)
 {
@@ -288,7 +109,7 @@ static void scan_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 	if (rc == -EACCES || rc == -EPERM) {
 		p->denied = true;
 		st->denied++;
-	} else if (rc == 0 && (c->types & MAPS_TYPES) && !c->skip_maps) {
+	} else if (rc == 0 && (c->types & kind_mask(KT_MAPPABLE)) && !c->skip_maps) {
 		rc = maps_scan(m, c, p, piddir);
 		if ((rc == -EACCES || rc == -EPERM) && !p->denied) {
 			p->denied = true;
@@ -374,64 +195,102 @@ static void scan_procs(struct model *m, struct scan_ctx *c, const struct scan_op
 	free(w);
 }
 
+/* The listings of objects that exist without a process: each runs when a
+ * type it finds is wanted. */
+static int list_shm(struct model *m, struct scan_ctx *c, const struct scan_opts *o)
+{
+	int rc = shm_scan_dir(m, c);
+
+	(void)o;
+	if (rc < 0 && rc != -ENOENT)
+		model_warn(m, "cannot read /dev/shm: %s", strerror(-rc));
+	return 0;
+}
+
+static int list_mqueue(struct model *m, struct scan_ctx *c, const struct scan_opts *o)
+{
+	scan_mqueue(m, c, o->mqueue_dir, o->mqueue_asked);
+	return 0;
+}
+
+static int list_sysv(struct model *m, struct scan_ctx *c, const struct scan_opts *o)
+{
+	int rc = shm_scan_sysv(m, c);
+
+	(void)o;
+	if (rc < 0 && rc != -ENOENT)
+		model_warn(m, "cannot read /proc/sysvipc/shm: %s", strerror(-rc));
+	return 0;
+}
+
+static const struct {
+	unsigned types;
+	int (*run)(struct model *m, struct scan_ctx *c, const struct scan_opts *o);
+} listings[] = {
+	/* memfd too: the walk needs /dev/shm's device to tell them apart */
+	{ IPC_TYPE_BIT(IPC_SHM) | IPC_TYPE_BIT(IPC_SEM) | IPC_TYPE_BIT(IPC_MEMFD), list_shm },
+	{ IPC_TYPE_BIT(IPC_MQUEUE), list_mqueue },
+	{ IPC_TYPE_BIT(IPC_SYSVSHM), list_sysv },
+};
+
+/* The walk of every process, then the sockets' tables; with --pid, those
+ * processes first, then the others only for the other holders of what
+ * they hold, and of its peers. */
+static void scan_walk(struct model *m, struct scan_ctx *c, const struct scan_opts *opts)
+{
+	bool sockets = c->types & IPC_TYPE_BIT(IPC_UNIX);
+
+	scan_procs(m, c, opts, opts->nfocus ? WALK_FOCUS : WALK_ALL);
+	if (sockets)
+		unix_collect(m, c);
+	link_listeners(m);
+	if (!opts->nfocus)
+		return;
+	c->skip_maps = !mark_wanted(m, opts);
+	c->only_wanted = true;
+	scan_procs(m, c, opts, WALK_OTHERS);
+	c->only_wanted = false;
+	c->skip_maps = false;
+}
+
+static void scan_finish(struct model *m, struct scan_ctx *c, const struct scan_opts *opts)
+{
+	bool sockets = c->types & IPC_TYPE_BIT(IPC_UNIX);
+
+	if (opts->search && sockets)
+		view_check_unix(m, c);
+	model_prune(m, keep_object);
+	if (opts->search && (c->types & (IPC_TYPE_BIT(IPC_UNIX) | IPC_TYPE_BIT(IPC_FIFO))))
+		search_files(m, c, opts->search_roots, opts->nsearch_roots);
+	link_run(m, opts->focus, opts->nfocus);
+	if (m->stats.denied)
+		model_warn(m, "%zu of %zu processes not readable: the objects they hold "
+			   "are not shown as theirs; %s", m->stats.denied, m->stats.procs,
+			   view_denied_advice());
+	view_finish(m, sockets);
+}
+
 int scan_run(struct model *m, const struct scan_opts *opts)
 {
 	struct scan_ctx c = { .types = opts->types, .pidfd = -1, .want_fill = opts->want_fill };
 	int rc;
 
-	c.rooted = pio_rerooted();
+	c.rooted = c.devs.rooted = pio_rerooted();
 	fd_probe(&c);
-	m->sockfs_dev = c.sockfs_dev;
+	m->sockfs_dev = c.devs.sockfs;
 	view_probe(m, &c);
-	if (c.types & (IPC_TYPE_BIT(IPC_SHM) | IPC_TYPE_BIT(IPC_SEM) | IPC_TYPE_BIT(IPC_MEMFD))) {
-		rc = shm_scan_dir(m, &c);
-		if (rc < 0 && rc != -ENOENT)
-			model_warn(m, "cannot read /dev/shm: %s", strerror(-rc));
-	}
-	if (c.types & IPC_TYPE_BIT(IPC_MQUEUE))
-		scan_mqueue(m, &c, opts->mqueue_dir, opts->mqueue_asked);
-	if (c.types & IPC_TYPE_BIT(IPC_SYSVSHM)) {
-		rc = shm_scan_sysv(m, &c);
-		if (rc < 0 && rc != -ENOENT)
-			model_warn(m, "cannot read /proc/sysvipc/shm: %s", strerror(-rc));
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(listings); i++)
+		if (c.types & listings[i].types)
+			listings[i].run(m, &c, opts);
 	rc = proc_collect(m);
-	if (rc < 0)
-		goto out;
-	m->stats.procs = m->nprocs;
-	/* for the pid-reuse test: a window between the process list and the walk */
-	if (getenv("IPCSCOPE_TEST_PAUSE_AFTER_PROCS"))
-		raise(SIGSTOP);
-	if (opts->nfocus) {
-		/* --pid: those processes first; then the others only for the
-		 * other holders of what they hold, and of its peers */
-		scan_procs(m, &c, opts, WALK_FOCUS);
-		if (c.types & IPC_TYPE_BIT(IPC_UNIX))
-			unix_collect(m, &c);
-		link_listeners(m);
-		c.skip_maps = !mark_wanted(m, opts);
-		c.only_wanted = true;
-		scan_procs(m, &c, opts, WALK_OTHERS);
-		c.only_wanted = false;
-		c.skip_maps = false;
-	} else {
-		scan_procs(m, &c, opts, WALK_ALL);
-		if (c.types & IPC_TYPE_BIT(IPC_UNIX))
-			unix_collect(m, &c);
-		link_listeners(m);
+	if (rc == 0) {
+		m->stats.procs = m->nprocs;
+		/* for the pid-reuse test: a window between the process list and the walk */
+		if (getenv("IPCSCOPE_TEST_PAUSE_AFTER_PROCS"))
+			raise(SIGSTOP);
+		scan_walk(m, &c, opts);
+		scan_finish(m, &c, opts);
 	}
-	if (opts->search && (c.types & IPC_TYPE_BIT(IPC_UNIX)))
-		view_check_unix(m, &c);
-	model_prune(m, keep_object);
-	if (opts->search && (c.types & (IPC_TYPE_BIT(IPC_UNIX) | IPC_TYPE_BIT(IPC_FIFO))))
-		search_files(m, &c, opts->search_roots, opts->nsearch_roots);
-	if (m->stats.denied)
-		model_warn(m, "%zu of %zu processes not readable: the objects they hold "
-			   "are not shown as theirs; %s", m->stats.denied, m->stats.procs,
-			   view_denied_advice());
-	view_finish(m, c.types & IPC_TYPE_BIT(IPC_UNIX));
-	rc = 0;
-out:
 	free(c.mqueue_found);
 	buf_free(&c.file);
 	buf_free(&c.text);

@@ -14,18 +14,6 @@
 
 #define SHM_DIR "/dev/shm"
 
-enum ipc_type shm_type_of(const char *path, size_t len)
-{
-	const char *base = path;
-
-	for (size_t i = 0; i < len; i++)
-		if (path[i] == '/')
-			base = path + i + 1;
-	len -= (size_t)(base - path);
-	/* glibc's sem_open() names its file sem.NAME */
-	return len > 4 && memcmp(base, "sem.", 4) == 0 ? IPC_SEM : IPC_SHM;
-}
-
 static void set_file_times(struct ipc_obj *o, const struct stat *st)
 {
 	o->has_times = true;
@@ -68,7 +56,7 @@ int shm_scan_dir(struct model *m, struct scan_ctx *c)
 	DIR *dir;
 	int err = 0;
 
-	dir = open_ipc_dir(SHM_DIR, &c->devshm_dev, &c->have_devshm, &err);
+	dir = open_ipc_dir(SHM_DIR, &c->devs.devshm, &c->devs.have_devshm, &err);
 	if (!dir)
 		return err;
 	while ((de = readdir(dir))) {
@@ -81,7 +69,7 @@ int shm_scan_dir(struct model *m, struct scan_ctx *c)
 		if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISREG(st.st_mode))
 			continue;
-		type = shm_type_of(de->d_name, namelen);
+		type = ipc_kinds[IPC_SHM]->refine(de->d_name, namelen);
 		if (!(c->types & IPC_TYPE_BIT(type)))
 			continue;
 		o = model_get(m, type, st.st_dev, st.st_ino, NULL);
@@ -232,7 +220,7 @@ static void sysv_apply(void *arg, const struct sysv_entry *e)
 	struct sysv_sink *s = arg;
 	struct ipc_obj *o;
 
-	o = model_get_ns(s->m, IPC_SYSVSHM, s->c->memfd_dev, (uint64_t)e->shmid,
+	o = model_get_ns(s->m, IPC_SYSVSHM, s->c->devs.memfd, (uint64_t)e->shmid,
 			 s->c->self_ipcns, NULL);
 	o->sysv.known = true;
 	o->sysv.key = e->key;
@@ -354,13 +342,13 @@ int mq_scan_dir(struct model *m, struct scan_ctx *c)
 	DIR *dir;
 	int err = 0;
 
-	dir = open_ipc_dir(c->mqueue_dir, &c->mqueue_dev, &c->have_mqueue, &err);
+	dir = open_ipc_dir(c->mqueue_dir, &c->devs.mqueue, &c->devs.have_mqueue, &err);
 	if (!dir)
 		return err;
 	if (!c->rooted && !fd_on_mqueue_fs(dirfd(dir))) {
 		/* the name was checked; this is the directory it names now */
 		closedir(dir);
-		c->have_mqueue = false;
+		c->devs.have_mqueue = false;
 		return -EMEDIUMTYPE;
 	}
 	while ((de = readdir(dir))) {

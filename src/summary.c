@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "render.h"
 #include "util.h"
 
 static int count_cmp(const void *a, const void *b)
@@ -29,7 +30,8 @@ void summary_compute(const struct model *m, struct summary *s)
 	for (size_t i = 0; i < m->nobjs; i++) {
 		const struct ipc_obj *o = m->objs[i];
 
-		if (o->hidden || o->sockfile || (o->type == IPC_FIFO && o->on_disk && !o->nholders))
+		/* files found on disk are leak candidates, not live objects */
+		if (o->hidden || o->sockfile || (o->on_disk && !o->nholders))
 			goto leak;
 		s->types[o->type].objects++;
 		s->types[o->type].holders += o->nholders;
@@ -104,8 +106,7 @@ int summary_render_text(FILE *out, const struct summary *s, bool bytes)
 		int n;
 
 		buf_reset(&t);
-		buf_printf(&t, "%d/", (int)p->pid);
-		esc_table(&t, p->comm, strlen(p->comm));
+		holder_proc_text(&t, p);
 		buf_adds(&t, " (");
 		esc_table(&t, p->user, strlen(p->user));
 		buf_adds(&t, ")");

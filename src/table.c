@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "kind.h"
 #include "render.h"
 #include "watch.h"
 
@@ -133,91 +134,104 @@ static void put_raw(FILE *out, const char *s, size_t len, bool first)
 	}
 }
 
-int table_render(FILE *out, const struct model *m, const struct render_opts *ro)
+/* Every cell, filled once: the widths need them all before any is printed. */
+struct grid {
+	struct cell *cells;
+	size_t nrows;
+	size_t w[MAX_COLUMNS];
+	struct buf arena;
+};
+
+static void grid_fill(struct grid *g, const struct model *m, const struct render_opts *ro)
 {
-	size_t w[MAX_COLUMNS] = { 0 }, nrows = 0, k;
-	struct cell *cells = NULL;
-	struct buf arena = { 0 }, tmp = { 0 };
-	int rc = 0;
+	struct buf tmp = { 0 };
+	size_t n = 0;
 
 	for (size_t i = 0; i < m->nobjs; i++)
-		nrows += !m->objs[i]->hidden;
-	cells = xcalloc(nrows ? nrows * ro->ncols : 1, sizeof(*cells));
-	for (k = 0; k < ro->ncols; k++)
-		w[k] = strlen(columns[ro->cols[k]].name);
-
-	nrows = 0;
+		n += !m->objs[i]->hidden;
+	g->cells = xcalloc(n ? n * ro->ncols : 1, sizeof(*g->cells));
+	for (size_t k = 0; k < ro->ncols; k++)
+		g->w[k] = strlen(columns[ro->cols[k]].name);
 	for (size_t i = 0; i < m->nobjs; i++) {
-		const struct ipc_obj *o = m->objs[i];
-
-		if (o->hidden)
+		if (m->objs[i]->hidden)
 			continue;
-		for (k = 0; k < ro->ncols; k++) {
-			struct cell *c = &cells[nrows * ro->ncols + k];
+		for (size_t k = 0; k < ro->ncols; k++) {
+			struct cell *c = &g->cells[g->nrows * ro->ncols + k];
 
 			buf_reset(&tmp);
-			columns[ro->cols[k]].fill(&tmp, m, o, ro);
-			c->off = arena.len;
+			columns[ro->cols[k]].fill(&tmp, m, m->objs[i], ro);
+			c->off = g->arena.len;
 			c->len = tmp.len;
 			c->width = esc_width(tmp.data ? tmp.data : "", tmp.len);
-			buf_add(&arena, tmp.data ? tmp.data : "", tmp.len);
-			if (c->width > w[k])
-				w[k] = c->width;
+			buf_add(&g->arena, tmp.data ? tmp.data : "", tmp.len);
+			if (c->width > g->w[k])
+				g->w[k] = c->width;
 		}
-		nrows++;
+		g->nrows++;
 	}
-	if (ro->width && !ro->raw)
-		fit_widths(w, ro);
-	else if (!ro->raw)
-		skip_outliers(w, cells, nrows, ro);
-
-	if (!ro->noheadings) {
-		size_t pending = 0;
-
-		for (k = 0; k < ro->ncols; k++) {
-			const struct column *col = &columns[ro->cols[k]];
-
-			if (ro->raw)
-				put_raw(out, col->name, strlen(col->name), k == 0);
-			else
-				pending = put_cell(out, col->name, strlen(col->name), strlen(col->name),
-						   w[k], col->flags & COL_RIGHT, NULL, &pending) + COL_GAP;
-		}
-		fputc('\n', out);
-	}
-	nrows = 0;
-	for (size_t i = 0; i < m->nobjs; i++) {
-		const struct ipc_obj *o = m->objs[i];
-		size_t pending = 0;
-
-		if (o->hidden)
-			continue;
-		for (k = 0; k < ro->ncols; k++) {
-			const struct cell *c = &cells[nrows * ro->ncols + k];
-			const struct column *col = &columns[ro->cols[k]];
-			const char *color = ro->color && col->color ? col->color(o) : NULL;
-			/* without a width to fit, an outlier overflows, uncut */
-			size_t colw = !ro->width && c->width > w[k] ? c->width : w[k];
-
-			if (ro->raw)
-				put_raw(out, arena.data + c->off, c->len, k == 0);
-			else
-				pending = put_cell(out, arena.data + c->off, c->len, c->width, colw,
-						   col->flags, color, &pending) + COL_GAP;
-		}
-		nrows++;
-		if (fputc('\n', out) == EOF) {
-			rc = -1;
-			break;
-		}
-	}
-	free(cells);
-	buf_free(&arena);
 	buf_free(&tmp);
+}
+
+static void put_header(FILE *out, const size_t *w, const struct render_opts *ro)
+{
+	size_t pending = 0;
+
+	for (size_t k = 0; k < ro->ncols; k++) {
+		const struct column *col = &columns[ro->cols[k]];
+		size_t n = strlen(col->name);
+
+		if (ro->raw)
+			put_raw(out, col->name, n, k == 0);
+		else
+			pending = put_cell(out, col->name, n, n, w[k], col->flags & COL_RIGHT, NULL,
+					   &pending) + COL_GAP;
+	}
+	fputc('\n', out);
+}
+
+static int put_row(FILE *out, const struct grid *g, size_t row, const struct ipc_obj *o,
+		   const struct render_opts *ro)
+{
+	size_t pending = 0;
+
+	for (size_t k = 0; k < ro->ncols; k++) {
+		const struct cell *c = &g->cells[row * ro->ncols + k];
+		const struct column *col = &columns[ro->cols[k]];
+		const char *color = ro->color && col->color ? col->color(o) : NULL;
+		/* without a width to fit, an outlier overflows, uncut */
+		size_t colw = !ro->width && c->width > g->w[k] ? c->width : g->w[k];
+
+		if (ro->raw)
+			put_raw(out, g->arena.data + c->off, c->len, k == 0);
+		else
+			pending = put_cell(out, g->arena.data + c->off, c->len, c->width, colw,
+					   col->flags, color, &pending) + COL_GAP;
+	}
+	return fputc('\n', out) == EOF ? -1 : 0;
+}
+
+int table_render(FILE *out, const struct model *m, const struct render_opts *ro)
+{
+	struct grid g = { 0 };
+	size_t row = 0;
+	int rc = 0;
+
+	grid_fill(&g, m, ro);
+	if (ro->width && !ro->raw)
+		fit_widths(g.w, ro);
+	else if (!ro->raw)
+		skip_outliers(g.w, g.cells, g.nrows, ro);
+	if (!ro->noheadings)
+		put_header(out, g.w, ro);
+	for (size_t i = 0; i < m->nobjs && rc == 0; i++)
+		if (!m->objs[i]->hidden)
+			rc = put_row(out, &g, row++, m->objs[i], ro);
+	free(g.cells);
+	buf_free(&g.arena);
 	return rc;
 }
 
-static void detail_field(FILE *out, const struct model *m, const struct ipc_obj *o,
+void detail_field(FILE *out, const struct model *m, const struct ipc_obj *o,
 			 const struct render_opts *ro, const char *label, const char *col,
 			 struct buf *tmp)
 {
@@ -230,13 +244,13 @@ static void detail_field(FILE *out, const struct model *m, const struct ipc_obj 
 		fprintf(out, "  %-9s %s\n", label, tmp->data);
 }
 
-static void detail_holder(FILE *out, const struct ipc_holder *h, struct buf *tmp)
+void detail_holder(FILE *out, const struct ipc_holder *h, struct buf *tmp)
 {
 	static const char *const modes[] = { "-", "r", "w", "rw" };
 
 	buf_reset(tmp);
-	esc_table(tmp, h->proc->comm, strlen(h->proc->comm));
-	fprintf(out, "    %d/%s  ", (int)h->proc->pid, tmp->data);
+	holder_proc_text(tmp, h->proc);
+	fprintf(out, "    %s  ", tmp->data);
 	if (h->mapped)
 		fprintf(out, "mapped");
 	else
@@ -253,7 +267,6 @@ int detail_render(FILE *out, const struct model *m, const struct render_opts *ro
 
 	for (size_t i = 0; i < m->nobjs; i++) {
 		const struct ipc_obj *o = m->objs[i];
-		const struct ipc_obj *peer = NULL;
 
 		if (o->hidden)
 			continue;
@@ -265,58 +278,13 @@ int detail_render(FILE *out, const struct model *m, const struct render_opts *ro
 		detail_field(out, m, o, ro, "dev", "DEV", &tmp);
 		detail_field(out, m, o, ro, "size", "SIZE", &tmp);
 		detail_field(out, m, o, ro, "owner", "OWNER", &tmp);
-		if (o->type == IPC_UNIX) {
-			const struct ipc_unix *u = &o->un;
-
-			detail_field(out, m, o, ro, "socket", "SOCKTYPE", &tmp);
-			detail_field(out, m, o, ro, "state", "STATE", &tmp);
-			if (u->netns)
-				fprintf(out, "  %-9s %llu (%s)\n", "netns", (unsigned long long)u->netns,
-					u->from_procfs ? "from /proc/PID/net/unix, no peers" : "sock_diag");
-			detail_field(out, m, o, ro, "backlog", "BACKLOG", &tmp);
-			if (u->npending) {
-				fprintf(out, "  %-9s", "pending");
-				for (size_t k = 0; k < u->npending; k++)
-					fprintf(out, " %llu", (unsigned long long)u->pending[k]);
-				fputc('\n', out);
-			}
-			if (u->has_rq && u->state != US_LISTEN)
-				fprintf(out, "  %-9s %u bytes received, %u bytes sent unread\n",
-					"queues", u->rqueue, u->wqueue);
-			if (u->has_listener) {
-				const struct ipc_obj *l = model_find_socket(m, u->listener);
-
-				fprintf(out, "  %-9s in the backlog of listener %llu, not accepted yet\n",
-					"waiting", (unsigned long long)u->listener);
-				for (size_t k = 0; l && k < l->nholders; k++)
-					detail_holder(out, &l->holders[k], &tmp);
-			}
-		} else if (o->type == IPC_PIPE || o->type == IPC_FIFO) {
-			if (o->pipe.has_fill)
-				fprintf(out, "  %-9s %u of %u bytes\n", "queued", o->pipe.queued,
-					o->pipe.capacity);
-			else
-				fprintf(out, "  %-9s unknown (%s)\n", "queued",
-					o->pipe.err ? strerror(o->pipe.err) : "no holder could be read");
-		}
+		if (kind_of(o)->detail)
+			kind_of(o)->detail(out, m, o, ro, &tmp);
 		fprintf(out, "  %-9s %zu\n", "holders", o->nholders);
 		for (size_t k = 0; k < o->nholders; k++)
 			detail_holder(out, &o->holders[k], &tmp);
-		if (o->type == IPC_UNIX && o->un.has_peer) {
-			peer = model_find_socket(m, o->un.peer);
-			fprintf(out, "  %-9s socket %llu", "peer", (unsigned long long)o->un.peer);
-			if (peer && peer->path) {
-				buf_reset(&tmp);
-				esc_table(&tmp, peer->path, peer->pathlen);
-				fprintf(out, " %s", tmp.data);
-			}
-			fprintf(out, "\n");
-			if (peer)
-				for (size_t k = 0; k < peer->nholders; k++)
-					detail_holder(out, &peer->holders[k], &tmp);
-		} else if (o->type == IPC_PIPE || o->type == IPC_FIFO) {
-			detail_field(out, m, o, ro, "peer", "PEER", &tmp);
-		}
+		if (kind_of(o)->detail_peer)
+			kind_of(o)->detail_peer(out, m, o, ro, &tmp);
 		if (ferror(out))
 			break;
 	}
@@ -334,16 +302,11 @@ int watch_render_text(FILE *out, const struct watch_change *ch, const char *when
 	fprintf(out, "%s  %-14s %-7s %8llu  %s", when, watch_event_name(ch->ev),
 		ipc_type_name(ch->o->type), (unsigned long long)ch->o->ino, b.len ? b.data : "-");
 	if (ch->h) {
-		const struct ipc_holder *h = ch->h;
-
 		buf_reset(&b);
-		esc_table(&b, h->proc->comm, strlen(h->proc->comm));
-		fprintf(out, "  %d/%s[", (int)h->proc->pid, b.data);
-		if (h->mapped)
-			fputs("mem", out);
-		else
-			fprintf(out, "%d", h->fd);
-		fprintf(out, "%s%s]", (h->mode & MODE_R) ? "r" : "", (h->mode & MODE_W) ? "w" : "");
+		holder_proc_text(&b, ch->h->proc);
+		buf_addc(&b, '[');
+		holder_entry_text(&b, ch->h);
+		fprintf(out, "  %s]", b.data);
 	} else if (ch->ev == EV_THRESHOLD) {
 		fprintf(out, "  queued %llu bytes, %s the threshold", (unsigned long long)ch->queued,
 			ch->above ? "above" : "back below");

@@ -349,7 +349,7 @@ static void unix_apply(void *arg, const struct unix_entry *e)
 
 	if (!(s->c->types & IPC_TYPE_BIT(IPC_UNIX)))
 		return;
-	o = model_get(s->m, IPC_UNIX, s->c->sockfs_dev, e->ino, NULL);
+	o = model_get(s->m, IPC_UNIX, s->c->devs.sockfs, e->ino, NULL);
 	if (o->un.known)
 		return;		/* the same namespace read twice */
 	o->type = IPC_UNIX;
@@ -440,14 +440,69 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int unix_collect(struct model *m, struct scan_ctx *c)
+/* A sorted set of namespace inodes. */
+struct ns_set {
+	uint64_t *v;
+	size_t n;
+};
+
+static bool ns_has(const struct ns_set *s, uint64_t ns)
+{
+	return s->n && bsearch(&ns, s->v, s->n, sizeof(*s->v), cmp_u64);
+}
+
+static void ns_add(struct ns_set *s, uint64_t ns)
+{
+	s->v = xreallocarray(s->v, s->n + 1, sizeof(*s->v));
+	s->v[s->n++] = ns;
+	qsort(s->v, s->n, sizeof(*s->v), cmp_u64);
+}
+
+/* Our own namespace: sock_diag, else /proc/net/unix. */
+static void unix_collect_self(struct model *m, struct scan_ctx *c)
 {
 	struct unix_sink self = { m, c, c->self_netns, false };
+	int rc = diag_dump(unix_apply, &self), rc2;
+
+	m->diag_tried = true;
+	m->diag_ok = rc >= 0;
+	if (rc >= 0)
+		return;
+	rc2 = read_procnet(m, c, "/proc/net/unix", c->self_netns);
+	if (rc2 < 0)
+		model_warn(m, "cannot list UNIX sockets: sock_diag: %s, /proc/net/unix: %s",
+			   strerror(-rc), strerror(-rc2));
+	else
+		model_warn(m, "sock_diag is unavailable (%s); UNIX sockets come from "
+			   "/proc/net/unix, without peers or queues", strerror(-rc));
+}
+
+/* One other namespace, through one of its processes: sock_diag from inside
+ * it when we may enter it, its /proc/PID/net/unix otherwise. 1 read with
+ * sock_diag, 0 from net/unix, -1 not read (the process just exited: the
+ * next one of the namespace is tried). */
+static int unix_collect_other(struct model *m, struct scan_ctx *c, const struct ipc_proc *p,
+			      bool *stuck, bool *denied)
+{
+	struct unix_sink other = { m, c, p->netns, false };
+	char path[64];
+	int rc = *stuck ? -EPERM : diag_dump_in(p->pid, p->netns, &other, stuck);
+
+	if (*stuck)
+		model_warn(m, "could not return to our own network namespace");
+	if (rc >= 0)
+		return 1;
+	*denied |= rc == -EPERM;
+	snprintf(path, sizeof(path), "/proc/%d/net/unix", (int)p->pid);
+	return read_procnet(m, c, path, p->netns) < 0 ? -1 : 0;
+}
+
+int unix_collect(struct model *m, struct scan_ctx *c)
+{
+	struct ns_set seen = { 0 };
+	bool stuck = false, denied = false;
 	size_t nprocfs = 0;
-	uint64_t *seen = NULL;
-	size_t nseen = 0;
-	bool stuck = false;
-	int rc, denied = 0;
+	int rc;
 
 	if (c->rooted) {
 		rc = read_procnet(m, c, "/proc/net/unix", c->self_netns);
@@ -455,66 +510,32 @@ int unix_collect(struct model *m, struct scan_ctx *c)
 			model_warn(m, "cannot read /proc/net/unix: %s", strerror(-rc));
 		return 0;
 	}
-	rc = diag_dump(unix_apply, &self);
-	m->diag_tried = true;
-	m->diag_ok = rc >= 0;
-	if (rc < 0) {
-		int rc2 = read_procnet(m, c, "/proc/net/unix", c->self_netns);
-
-		if (rc2 < 0)
-			model_warn(m, "cannot list UNIX sockets: sock_diag: %s, /proc/net/unix: %s",
-				   strerror(-rc), strerror(-rc2));
-		else
-			model_warn(m, "sock_diag is unavailable (%s); UNIX sockets come from "
-				   "/proc/net/unix, without peers or queues", strerror(-rc));
-	}
-
-	/* Other network namespaces, each read once through one of its
-	 * processes: sock_diag from inside it when we may enter it, its
-	 * /proc/PID/net/unix otherwise. */
+	unix_collect_self(m, c);
 	for (size_t i = 0; i < m->nprocs; i++) {
 		const struct ipc_proc *p = m->procs[i];
-		struct unix_sink other = { m, c, p->netns, false };
-		char path[64];
 
-		if (!p->netns || p->netns == c->self_netns ||
-		    (nseen && bsearch(&p->netns, seen, nseen, sizeof(*seen), cmp_u64)))
+		if (!p->netns || p->netns == c->self_netns || ns_has(&seen, p->netns) ||
+		    (rc = unix_collect_other(m, c, p, &stuck, &denied)) < 0)
 			continue;
-		rc = stuck ? -EPERM : diag_dump_in(p->pid, p->netns, &other, &stuck);
-		if (stuck)
-			model_warn(m, "could not return to our own network namespace");
-		if (rc < 0) {
-			if (rc == -EPERM)
-				denied = 1;
-			snprintf(path, sizeof(path), "/proc/%d/net/unix", (int)p->pid);
-			/* if this process just exited, the next one of the namespace is tried */
-			if (read_procnet(m, c, path, p->netns) < 0)
-				continue;
-			nprocfs++;
-		}
-		seen = xreallocarray(seen, nseen + 1, sizeof(*seen));
-		seen[nseen++] = p->netns;
-		qsort(seen, nseen, sizeof(*seen), cmp_u64);
+		nprocfs += rc == 0;
+		ns_add(&seen, p->netns);
 		m->stats.foreign_netns++;
 	}
-	/* a namespace whose processes all vanished or refused is unread */
+	/* a namespace whose processes all vanished or refused is unread, and
+	 * one read from net/unix knows bound files only by path */
 	for (size_t i = 0; i < m->nprocs; i++) {
-		const struct ipc_proc *p = m->procs[i];
+		uint64_t ns = m->procs[i]->netns;
 
-		if (p->netns && p->netns != c->self_netns &&
-		    !(nseen && bsearch(&p->netns, seen, nseen, sizeof(*seen), cmp_u64))) {
-			seen = xreallocarray(seen, nseen + 1, sizeof(*seen));
-			seen[nseen++] = p->netns;
-			qsort(seen, nseen, sizeof(*seen), cmp_u64);
+		if (ns && ns != c->self_netns && !ns_has(&seen, ns)) {
+			ns_add(&seen, ns);
 			m->stats.netns_unread++;
 		}
 	}
-	/* read from net/unix, bound files are known only by path */
 	m->stats.netns_unread += nprocfs;
 	if (nprocfs)
 		model_warn(m, "%zu other network namespace%s read from /proc/PID/net/unix, "
 			   "without peers or queues%s", nprocfs, nprocfs == 1 ? "" : "s",
 			   denied ? " (entering a namespace needs root)" : "");
-	free(seen);
+	free(seen.v);
 	return 0;
 }

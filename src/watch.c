@@ -1,5 +1,7 @@
 #include "watch.h"
 
+#include "kind.h"
+
 #include <string.h>
 
 const char *watch_event_name(enum watch_event ev)
@@ -41,15 +43,7 @@ static bool has_holder(const struct ipc_obj *o, const struct ipc_holder *h)
 
 static bool queue_of(const struct ipc_obj *o, uint64_t *q)
 {
-	if ((o->type == IPC_PIPE || o->type == IPC_FIFO) && o->pipe.has_fill) {
-		*q = o->pipe.queued;
-		return true;
-	}
-	if (o->type == IPC_UNIX && o->un.has_rq && o->un.state != US_LISTEN) {
-		*q = o->un.rqueue;
-		return true;
-	}
-	return false;
+	return kind_of(o)->queued && kind_of(o)->queued(o, q);
 }
 
 static const struct ipc_obj *find_same(const struct model *m, const struct ipc_obj *o)

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "summary.h"
+#include "graph.h"
 
 /* the values of this command's own options */
 static struct {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "kind.h"
 #include "leaks.h"
 #include "pathio.h"
 
@@ -185,8 +186,7 @@ static void help(struct cmd_ctx *ctx, const char *arg)
 
 const struct cmd_opt cmd_opts[CMD_NOPTS] = {
 	[CMD_OPT_TYPE] = { "type", required_argument, 't', "LIST",
-	  "only these types (comma-separated): fifo, pipe, unix (uds, socket),\n"
-	  "shm, memfd, sem, sysvshm, mqueue, all", set_types },
+	  NULL /* from the kind registry: kind_type_help() */, set_types },
 	[CMD_OPT_PID] = { "pid", required_argument, 'p', "PID[,PID]",
 	  "only objects these processes hold", set_pids },
 	[CMD_OPT_USER] = { "user", required_argument, 'u', "USER",
@@ -257,7 +257,7 @@ static bool takes_output(const struct cmd_entry *ce)
 static void usage_opt(const struct cmd_opt *d)
 {
 	char head[64];
-	const char *h = d->help, *nl;
+	const char *h = d->help ? d->help : kind_type_help(), *nl;
 
 	snprintf(head, sizeof(head), "%c%c%s --%s%s%s", d->letter ? '-' : ' ',
 		 d->letter ? d->letter : ' ', d->letter ? "," : " ", d->name,

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/ipc.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -1741,7 +1742,11 @@ static int memfd_sized(int *fdp)
 	const char *shown = pshown("name");
 	int fd = -1, rc;
 
-	fd = hold(memfd_create(pstr("name"), MFD_CLOEXEC));
+	fd = hold(memfd_create(pstr("name"), MFD_CLOEXEC |
+			       (pnum("huge") ? MFD_HUGETLB : 0)));
+	if (fd < 0 && pnum("huge"))
+		return fail(EXIT_UNSUPPORTED, "memfd_create %s with MFD_HUGETLB: %s", shown,
+			    strerror(errno));
 	if (fd < 0)
 		return sysfail("memfd_create %s", shown);
 	rc = do_truncate(fd, pnum("size"), shown);
@@ -2061,6 +2066,71 @@ static int run_many(void)
 	return 0;
 }
 
+/* eventfd: one counter, at fd in the parent and the same fd in a child
+ * it was inherited by, as a fork leaves it */
+static int keep_child(void *arg, unsigned long long v[4])
+{
+	(void)arg, (void)v;
+	return 0;
+}
+
+static int run_eventfd(void)
+{
+	int fd, rc, keep[1];
+	pid_t child;
+
+	fd = hold(eventfd((unsigned)pnum("count"), EFD_CLOEXEC |
+			  (pnum("semaphore") ? EFD_SEMAPHORE : 0)));
+	if (fd < 0)
+		return sysfail("eventfd");
+	rc = place_or_fail(fd, pfd("fd"));
+	if (rc)
+		return rc;
+	keep[0] = pfd("fd");
+	rc = spawn(keep_child, NULL, keep, 1, &child, NULL);
+	if (rc)
+		return rc;
+	fact("child_pid", "%d", (int)child);
+	fact("fd", "%d", pfd("fd"));
+	fact("count", "%lld", pnum("count"));
+	return fact_fstat(pfd("fd"), "ino", "dev");
+}
+
+/* anonshm: MAP_SHARED|MAP_ANONYMOUS memory, touched, shared with a child
+ * across fork; its maps inode is what ipcscope shows */
+static int run_anonshm(void)
+{
+	size_t size = (size_t)pnum("size");
+	char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	unsigned long long ino = 0;
+	char line[512], want[40];
+	pid_t child;
+	FILE *maps;
+	int rc;
+
+	if (p == MAP_FAILED)
+		return sysfail("mmap anonymous shared");
+	p[0] = 1;
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)p);
+	maps = fopen("/proc/self/maps", "re");
+	if (!maps)
+		return sysfail("/proc/self/maps");
+	while (fgets(line, sizeof(line), maps))
+		if (strncmp(line, want, strlen(want)) == 0 &&
+		    sscanf(line, "%*s %*s %*s %*s %llu", &ino) == 1)
+			break;
+	fclose(maps);
+	if (!ino)
+		return fail(EXIT_FAIL, "anonshm: mapping not found in maps");
+	rc = spawn(keep_child, NULL, NULL, 0, &child, NULL);
+	if (rc)
+		return rc;
+	fact("child_pid", "%d", (int)child);
+	fact("ino", "%llu", ino);
+	fact("size", "%lld", pnum("size"));
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* factory table                                                       */
 
@@ -2144,10 +2214,10 @@ static const struct factory factories[] = {
 	  .facts = "pid fd ino dev size map fill",
 	  .keys = { K_STR("name", 0), SIZE_KEY("4096", 0),
 		    K_FD("fd", "3", P), K_INT("map", "0", 0, 1),
-		    K_INT("fill", "0", 0, MAX_SIZE) } },
+		    K_INT("fill", "0", 0, MAX_SIZE), K_INT("huge", "0", 0, 1) } },
 	{ .name = "memfd-mapped", .run = run_memfd_mapped,
 	  .facts = "pid ino dev size",
-	  .keys = { K_STR("name", 0), SIZE_KEY("4096", 1) } },
+	  .keys = { K_STR("name", 0), SIZE_KEY("4096", 1), K_INT("huge", "0", 0, 1) } },
 	{ .name = "sem", .run = run_sem,
 	  .facts = "pid ino dev",
 	  .keys = { K_STR("name", KF_POSIX) } },
@@ -2166,6 +2236,13 @@ static const struct factory factories[] = {
 	{ .name = "mqueue", .run = run_mqueue,
 	  .facts = "pid fd ino dev",
 	  .keys = { K_STR("name", KF_POSIX), K_FD("fd", "3", P) } },
+	{ .name = "eventfd", .run = run_eventfd,
+	  .facts = "pid child_pid fd count ino dev",
+	  .keys = { K_FD("fd", "3", P), K_INT("count", "0", 0, 1000000),
+		    K_INT("semaphore", "0", 0, 1) } },
+	{ .name = "anonshm", .run = run_anonshm,
+	  .facts = "pid child_pid ino size",
+	  .keys = { SIZE_KEY("65536", 1) } },
 	{ .name = "comm", .run = run_comm,
 	  .facts = "pid child_pid fd wfd ino comm_len comm_hex",
 	  .keys = { K_STR("value", 0), K_FD("fd", "3", P),

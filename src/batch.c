@@ -1,0 +1,160 @@
+/* Per-walker batches: what a walker finds goes into its own batch, never
+ * into the model, so walkers share no lock; the batches are merged into
+ * the model once the walk is over. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect.h"
+#include "kind.h"
+
+static size_t key_slot(dev_t dev, uint64_t ino, uint64_t ns, size_t mask)
+{
+	uint64_t h = (ino ^ ((uint64_t)dev << 32) ^ (ns * 0x9E3779B97F4A7C15ull)) *
+		     0xBF58476D1CE4E5B9ull;
+
+	return (size_t)(h >> 32) & mask;
+}
+
+static bool key_empty(const struct scan_key *k)
+{
+	return !k->dev && !k->ino && !k->ns;
+}
+
+bool batch_seen(const struct scan_batch *b, dev_t dev, uint64_t ino, uint64_t ns)
+{
+	size_t mask = b->capseen - 1;
+
+	if (!b->capseen)
+		return false;
+	for (size_t i = key_slot(dev, ino, ns, mask); !key_empty(&b->seen[i]); i = (i + 1) & mask)
+		if (b->seen[i].ino == ino && b->seen[i].dev == dev && b->seen[i].ns == ns)
+			return true;
+	return false;
+}
+
+static void seen_insert(struct scan_key *tab, size_t cap, const struct scan_key *k)
+{
+	size_t i;
+
+	for (i = key_slot(k->dev, k->ino, k->ns, cap - 1); !key_empty(&tab[i]); i = (i + 1) & (cap - 1))
+		;
+	tab[i] = *k;
+}
+
+void batch_mark(struct scan_batch *b, dev_t dev, uint64_t ino, uint64_t ns)
+{
+	struct scan_key k = { .dev = dev, .ino = ino, .ns = ns };
+
+	if (key_empty(&k))
+		return;
+	/* open addressing, kept under half full */
+	if ((b->nseen + 1) * 2 > b->capseen) {
+		size_t cap = b->capseen ? b->capseen * 2 : 1024;
+		struct scan_key *tab = xcalloc(cap, sizeof(*tab));
+
+		for (size_t i = 0; i < b->capseen; i++)
+			if (!key_empty(&b->seen[i]))
+				seen_insert(tab, cap, &b->seen[i]);
+		free(b->seen);
+		b->seen = tab;
+		b->capseen = cap;
+	}
+	seen_insert(b->seen, b->capseen, &k);
+	b->nseen++;
+}
+
+struct scan_extra *batch_extra(struct scan_batch *b, uint32_t *idx)
+{
+	if (b->nextras == b->capextras) {
+		b->capextras = b->capextras ? b->capextras * 2 : 256;
+		b->extras = xreallocarray(b->extras, b->capextras, sizeof(*b->extras));
+	}
+	if (b->nextras >= SCAN_NO_EXTRA)
+		abort();
+	*idx = (uint32_t)b->nextras;
+	memset(&b->extras[b->nextras], 0, sizeof(b->extras[0]));
+	return &b->extras[b->nextras++];
+}
+
+void batch_add(struct scan_batch *b, enum ipc_type type, dev_t dev, uint64_t ino,
+	       const struct ipc_proc *p, int fd, uint8_t mode, uint32_t extra)
+{
+	struct scan_rec *r;
+
+	if (b->nrecs == b->caprecs) {
+		b->caprecs = b->caprecs ? b->caprecs * 2 : 1024;
+		b->recs = xreallocarray(b->recs, b->caprecs, sizeof(*b->recs));
+	}
+	r = &b->recs[b->nrecs++];
+	r->dev = dev;
+	r->ino = ino;
+	r->proc = (uint32_t)p->idx;
+	r->fd = fd;
+	r->extra = extra;
+	r->type = (uint8_t)type;
+	r->mode = mode;
+}
+
+void batch_free(struct scan_batch *b)
+{
+	free(b->recs);
+	free(b->extras);
+	free(b->seen);
+	buf_free(&b->names);
+	memset(b, 0, sizeof(*b));
+}
+
+/* A new object takes what the walker learnt of it. */
+static void merge_new(struct ipc_obj *o, const struct scan_batch *b, const struct scan_extra *e)
+{
+	if (e->has_name) {
+		model_set_path(o, b->names.data + e->name_off, e->name_len);
+		o->deleted = e->deleted;
+	}
+	if (e->has_size) {
+		o->has_size = true;
+		o->size = e->size;
+	}
+	if (e->has_owner) {
+		o->has_owner = true;
+		o->owner = e->owner;
+	}
+	if (e->has_resident) {
+		o->has_resident = true;
+		o->resident = e->resident;
+	}
+	if (e->has_info && kind_of(o)->fdinfo)
+		kind_of(o)->fdinfo(o, b->names.data + e->info_off, e->info_len);
+	if (e->sysv) {
+		/* not in our /proc/sysvipc/shm: another IPC namespace */
+		o->sysv.shmid = (int32_t)o->ino;
+		o->sysv.key = e->sysv_key;
+	}
+}
+
+/* The walk is over: what the walkers found goes into the model, one
+ * batch after the other, so each process's records stay together. */
+void batch_merge(struct model *m, struct scan_batch *b)
+{
+	for (size_t i = 0; i < b->nrecs; i++) {
+		const struct scan_rec *r = &b->recs[i];
+		const struct scan_extra *e = r->extra == SCAN_NO_EXTRA ? NULL : &b->extras[r->extra];
+		struct ipc_obj *o;
+		bool created;
+
+		o = model_get_ns(m, (enum ipc_type)r->type, r->dev, r->ino, e ? e->ns : 0, &created);
+		if (created && e)
+			merge_new(o, b, e);
+		else if (e && e->has_size && kind_has(o->type, KT_MAPSIZE) && e->size > o->size)
+			o->size = e->size;	/* sized by its largest mapping */
+		if (e && e->fill_tried && obj_pipe(o) && !o->pipe.has_fill) {
+			o->pipe.has_fill = e->has_fill;
+			o->pipe.err = e->fill_err;
+			o->pipe.queued = e->queued;
+			o->pipe.capacity = e->capacity;
+		}
+		model_add_holder(o, m->procs[r->proc], r->fd, r->mode, r->fd < 0);
+	}
+	batch_free(b);
+}
+

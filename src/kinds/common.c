@@ -1,0 +1,113 @@
+/* Pieces several kinds share: a pipe's fill level, and removing a file
+ * that is still the object a scan saw. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "kind.h"
+#include "render.h"
+
+bool kind_pipe_queued(const struct ipc_obj *o, uint64_t *v)
+{
+	if (!o->pipe.has_fill)
+		return false;
+	*v = o->pipe.queued;
+	return true;
+}
+
+void kind_pipe_detail(FILE *out, const struct model *m, const struct ipc_obj *o,
+		      const struct render_opts *ro, struct buf *tmp)
+{
+	(void)m, (void)ro, (void)tmp;
+	if (o->pipe.has_fill)
+		fprintf(out, "  %-9s %u of %u bytes\n", "queued", o->pipe.queued,
+			o->pipe.capacity);
+	else
+		fprintf(out, "  %-9s unknown (%s)\n", "queued",
+			o->pipe.err ? strerror(o->pipe.err) : "no holder could be read");
+}
+
+void kind_pipe_detail_peer(FILE *out, const struct model *m, const struct ipc_obj *o,
+			   const struct render_opts *ro, struct buf *tmp)
+{
+	detail_field(out, m, o, ro, "peer", "PEER", tmp);
+}
+
+bool kind_field_u64(const char *buf, size_t len, const char *key, uint64_t *v)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = buf, *end = buf + len; p < end;) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+
+		if (!eol)
+			eol = end;
+		if ((size_t)(eol - p) > kl && memcmp(p, key, kl) == 0) {
+			const char *q = p + kl;
+
+			while (q < eol && (*q == ' ' || *q == '\t'))
+				q++;
+			return scan_u64(&q, eol, v);
+		}
+		p = eol + 1;
+	}
+	return false;
+}
+
+bool kind_text_starts(const struct fd_facts *f, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return f->text && f->len >= n && memcmp(f->text, prefix, n) == 0;
+}
+
+/* Opens the directory part of path without following any symlink on the
+ * way, so a swapped directory cannot redirect the unlink. */
+static int open_parent(const char *path, size_t len, const char **base)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	const char *slash = memrchr(path, '/', len);
+	char *dir;
+	int fd;
+
+	if (!slash || memchr(path, '\0', len))
+		return -EINVAL;
+	*base = slash + 1;
+	dir = xmemdup(path, slash == path ? 1 : (size_t)(slash - path));
+	fd = (int)syscall(SYS_openat2, AT_FDCWD, dir, &how, sizeof(how));
+	if (fd < 0)
+		fd = -errno;
+	free(dir);
+	return fd;
+}
+
+int kind_unlink_checked(const struct ipc_obj *o, mode_t fmt, bool (*dir_ok)(int dfd))
+{
+	const char *base;
+	struct stat st;
+	int dfd, rc = 0;
+
+	if (!o->path)
+		return -EINVAL;
+	dfd = open_parent(o->path, o->pathlen, &base);
+	if (dfd < 0)
+		return dfd;
+	if (dir_ok && !dir_ok(dfd))
+		rc = -ESTALE;
+	else if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		rc = -errno;
+	else if ((st.st_mode & S_IFMT) != fmt || st.st_dev != o->dev || st.st_ino != o->ino)
+		rc = -ESTALE;	/* another file has taken the name */
+	else if (unlinkat(dfd, base, 0) < 0)
+		rc = -errno;
+	close(dfd);
+	return rc;
+}

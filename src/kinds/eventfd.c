@@ -1,0 +1,58 @@
+/* eventfd: a counter two processes signal each other through (eventfd(2)),
+ * often shared across fork. All eventfds share one anonymous inode, so the
+ * identity is the "eventfd-id" fdinfo gives (Linux 6.8 and later); its
+ * holders are every fd that has it, in every process, as lsfd and lsof +E
+ * show the endpoints. */
+#include "kind.h"
+
+static enum kind_match efd_match_fd(const struct fd_facts *f, const struct kind_devs *d)
+{
+	if (f->fmt != 0 || (d->have_anon && f->dev != d->anon))
+		return KM_NO;
+	if (!f->text)
+		return KM_TEXT;
+	return kind_text_starts(f, "anon_inode:[eventfd]") ? KM_YES : KM_NO;
+}
+
+static void efd_fdinfo(struct ipc_obj *o, const char *buf, size_t len)
+{
+	uint64_t sem = 0;
+
+	o->efd.known = kind_field_u64(buf, len, "eventfd-count:", &o->efd.count);
+	o->efd.has_id = kind_field_u64(buf, len, "eventfd-id:", &o->efd.id);
+	if (kind_field_u64(buf, len, "eventfd-semaphore:", &sem))
+		o->efd.semaphore = sem != 0;
+}
+
+/* the counter is what a reader would take */
+static bool efd_queued(const struct ipc_obj *o, uint64_t *v)
+{
+	if (!o->efd.known)
+		return false;
+	*v = o->efd.count;
+	return true;
+}
+
+static void efd_detail(FILE *out, const struct model *m, const struct ipc_obj *o,
+		       const struct render_opts *ro, struct buf *tmp)
+{
+	(void)m, (void)ro, (void)tmp;
+	if (o->efd.has_id)
+		fprintf(out, "  %-9s %llu\n", "id", (unsigned long long)o->efd.id);
+	if (o->efd.known)
+		fprintf(out, "  %-9s %llu%s\n", "count", (unsigned long long)o->efd.count,
+			o->efd.semaphore ? " (semaphore)" : "");
+}
+
+const struct ipc_kind kind_eventfd = {
+	.name = "eventfd",
+	.color = "\033[1;35m",
+	.traits = 0,
+	.data = KD_EVENTFD,
+	.naming = NAME_NONE,
+	.fdinfo_id = "eventfd-id:",
+	.fdinfo = efd_fdinfo,
+	.match_fd = efd_match_fd,
+	.queued = efd_queued,
+	.detail = efd_detail,
+};

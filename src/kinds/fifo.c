@@ -1,0 +1,35 @@
+/* fifo: a named pipe, a FIFO file in some directory. */
+#include <sys/stat.h>
+
+#include "kind.h"
+
+static enum kind_match fifo_match_fd(const struct fd_facts *f, const struct kind_devs *d)
+{
+	return f->fmt == S_IFIFO && !(d->have_pipefs && f->dev == d->pipefs) ? KM_YES : KM_NO;
+}
+
+/* found on disk by the leak search, and open nowhere */
+static enum leak_reason fifo_leak(const struct model *m, const struct ipc_obj *o)
+{
+	(void)m;
+	return o->on_disk ? LEAK_FIFO : LEAK_NONE;
+}
+
+static int fifo_remove(const struct ipc_obj *o)
+{
+	return kind_unlink_checked(o, S_IFIFO, NULL);
+}
+
+const struct ipc_kind kind_fifo = {
+	.name = "fifo",
+	.color = "\033[33m",
+	.traits = KT_PIPELIKE | KT_PATHNAMED,
+	.data = KD_PIPE,
+	.naming = NAME_PATH,
+	.match_fd = fifo_match_fd,
+	.queued = kind_pipe_queued,
+	.detail = kind_pipe_detail,
+	.detail_peer = kind_pipe_detail_peer,
+	.leak = fifo_leak,
+	.remove = fifo_remove,
+};

@@ -1,0 +1,199 @@
+/* What each kind of IPC object is, in one place per kind. Generic code
+ * asks the kind through this descriptor; it never switches on the type.
+ * A new kind is one file exporting a `const struct ipc_kind`, one line in
+ * the registry (registry.c) and its enum ipc_type value. */
+#ifndef IPCSCOPE_KIND_H
+#define IPCSCOPE_KIND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "model.h"
+#include "util.h"
+
+struct render_opts;
+
+enum kind_trait {
+	KT_PIPELIKE = 1 << 0,	/* readers and writers, a fill level */
+	KT_MAPPABLE = 1 << 1,	/* held through mappings too */
+	KT_PATHNAMED = 1 << 2,	/* its name is a file's path */
+	KT_NAMESPACED = 1 << 3,	/* identity includes a namespace */
+	KT_MEMORY = 1 << 4,	/* shared memory: sizes count as memory */
+	KT_SOCKET = 1 << 5,	/* a socket with a peer */
+	KT_MAPSIZE = 1 << 6,	/* its size is its largest mapping */
+};
+
+/* Identities of the pseudo filesystems objects live on, learnt once per
+ * run from objects of our own (see fd_probe). */
+struct kind_devs {
+	dev_t pipefs, sockfs, memfd, devshm, mqueue, anon;
+	bool have_pipefs, have_sockfs, have_memfd, have_devshm, have_mqueue, have_anon;
+	bool rooted;		/* a fixture tree: trust names over devices */
+};
+
+/* What the classifier knows of one fd: its stat, and the link text once
+ * it was read. The live walk fills this from fstatat (and readlink when a
+ * kind asks); the fixture walk from the link text, fdinfo and lstat. */
+struct fd_facts {
+	mode_t fmt;		/* st_mode & S_IFMT */
+	dev_t dev;
+	nlink_t nlink;
+	const char *text;	/* NULL until read */
+	size_t len;
+};
+
+/* One maps line, as the classifier sees it. */
+struct map_facts {
+	dev_t dev;
+	const char *path;
+	size_t len;
+	bool shared;
+};
+
+/* Which member of ipc_obj's union a kind's objects carry. */
+enum kind_data {
+	KD_NONE,
+	KD_UNIX,
+	KD_PIPE,
+	KD_SYSV,
+	KD_MQUEUE,
+	KD_EVENTFD,
+};
+
+enum kind_match {
+	KM_NO,
+	KM_YES,
+	KM_TEXT,		/* maybe: the link text decides */
+};
+
+/* How the name a process shows (fd link or maps path) becomes the
+ * object's name. */
+enum kind_naming {
+	NAME_NONE,		/* anonymous: pipes, sockets */
+	NAME_PATH,		/* a path; " (deleted)" is checked by identity */
+	NAME_MEMFD,		/* "/memfd:NAME (deleted)": never linked */
+	NAME_MQUEUE,		/* "/NAME" below the mqueue filesystem */
+};
+
+struct ipc_kind {
+	const char *name;
+	const char *const *aliases;	/* NULL-terminated, or NULL */
+	const char *color;		/* ANSI SGR for the TYPE cell */
+	const char *help;		/* a few words, for --type */
+	unsigned traits;
+	enum kind_data data;
+	enum kind_naming naming;
+	/* "pipe:[" for kinds a fd link names by inode, also taken by show */
+	const char *anon_prefix;
+
+	/* An fdinfo line whose number completes the identity: anonymous
+	 * inodes ("eventfd-id:") all share one inode. NULL: none. */
+	const char *fdinfo_id;
+	/* What only fdinfo tells of a new object, onto it. */
+	void (*fdinfo)(struct ipc_obj *o, const char *buf, size_t len);
+
+	/* Recognition: an fd, a maps line (NULL: never through maps). */
+	enum kind_match (*match_fd)(const struct fd_facts *f, const struct kind_devs *d);
+	bool (*match_map)(const struct map_facts *f, const struct kind_devs *d);
+	/* A name may say more than the device: /dev/shm/sem.X is a semaphore. */
+	enum ipc_type (*refine)(const char *name, size_t len);
+
+	/* What PATH shows when the object has no path; NULL: nothing. */
+	void (*label)(struct buf *out, const struct ipc_obj *o);
+	/* Bytes waiting to be read; false when unknown or not a queue. */
+	bool (*queued)(const struct ipc_obj *o, uint64_t *v);
+	/* show: the lines only this kind has, before the holders (its state)
+	 * and after them (its other end). */
+	void (*detail)(FILE *out, const struct model *m, const struct ipc_obj *o,
+		       const struct render_opts *ro, struct buf *tmp);
+	void (*detail_peer)(FILE *out, const struct model *m, const struct ipc_obj *o,
+			    const struct render_opts *ro, struct buf *tmp);
+	/* Does a scanned object stay in the model? NULL: yes. */
+	bool (*keep)(const struct ipc_obj *o);
+
+	/* leaks: why nobody holds it, or LEAK_NONE. Called only for objects
+	 * with no holder. */
+	enum leak_reason (*leak)(const struct model *m, const struct ipc_obj *o);
+	/* A verdict that no unseen process can change (the kernel counts). */
+	bool leak_always_certain;
+	/* A verdict that also needs every network namespace's sockets. */
+	bool leak_needs_sockets;
+	/* clean: removes the very object checked; 0 or -errno (-ESTALE: it
+	 * is not the same object any more). */
+	int (*remove)(const struct ipc_obj *o);
+	/* clean: why a fresh scan says it was used meanwhile, or NULL. */
+	const char *(*used_since)(const struct ipc_obj *planned, const struct ipc_obj *fresh);
+	/* clean: how its lines name it; NULL: by its path. */
+	void (*describe)(struct buf *out, const struct ipc_obj *o);
+};
+
+/* The registry, indexed by enum ipc_type. */
+extern const struct ipc_kind *const ipc_kinds[IPC_NTYPES];
+
+static inline const struct ipc_kind *kind_of(const struct ipc_obj *o)
+{
+	return ipc_kinds[o->type];
+}
+
+static inline bool kind_has(enum ipc_type t, unsigned trait)
+{
+	return (ipc_kinds[t]->traits & trait) != 0;
+}
+
+/* The union member of an object, or NULL when its kind has another. */
+static inline const struct ipc_unix *obj_unix(const struct ipc_obj *o)
+{
+	return kind_of(o)->data == KD_UNIX ? &o->un : NULL;
+}
+
+static inline const struct ipc_pipe *obj_pipe(const struct ipc_obj *o)
+{
+	return kind_of(o)->data == KD_PIPE ? &o->pipe : NULL;
+}
+
+static inline const struct ipc_sysv *obj_sysv(const struct ipc_obj *o)
+{
+	return kind_of(o)->data == KD_SYSV ? &o->sysv : NULL;
+}
+
+static inline const struct ipc_eventfd *obj_eventfd(const struct ipc_obj *o)
+{
+	return kind_of(o)->data == KD_EVENTFD ? &o->efd : NULL;
+}
+
+static inline const struct ipc_mq *obj_mq(const struct ipc_obj *o)
+{
+	return kind_of(o)->data == KD_MQUEUE ? &o->mq : NULL;
+}
+
+/* --type's help text, from the registry. */
+const char *kind_type_help(void);
+
+/* The mask of types with a trait, for the collectors' choices. */
+unsigned kind_mask(unsigned trait);
+
+/* The kind of an fd: its type, or -1 when it is no IPC object; -2 when
+ * the link text is needed and f->text is NULL. */
+int kind_classify_fd(const struct fd_facts *f, const struct kind_devs *d);
+/* The kind of a maps line, or -1. */
+int kind_classify_map(const struct map_facts *f, const struct kind_devs *d);
+
+/* Shared pieces of several kinds (kinds/common.c). */
+bool kind_pipe_queued(const struct ipc_obj *o, uint64_t *v);
+void kind_pipe_detail(FILE *out, const struct model *m, const struct ipc_obj *o,
+		      const struct render_opts *ro, struct buf *tmp);
+void kind_pipe_detail_peer(FILE *out, const struct model *m, const struct ipc_obj *o,
+			   const struct render_opts *ro, struct buf *tmp);
+/* unlink(2) of the object's own file, its directory opened without
+ * following symlinks, its identity checked just before. */
+int kind_unlink_checked(const struct ipc_obj *o, mode_t fmt, bool (*dir_ok)(int dfd));
+bool kind_text_starts(const struct fd_facts *f, const char *prefix);
+/* The number after "key:" on a line of fdinfo-like text. */
+bool kind_field_u64(const char *buf, size_t len, const char *key, uint64_t *v);
+/* /dev/shm files: shm and sem share their leak rule and removal. */
+enum leak_reason kind_shm_leak(const struct model *m, const struct ipc_obj *o);
+int kind_shm_remove(const struct ipc_obj *o);
+
+#endif

@@ -1,0 +1,33 @@
+/* mqueue: a POSIX message queue, a file on the mqueue filesystem. */
+#include <sys/stat.h>
+
+#include "kind.h"
+
+static enum kind_match mq_match_fd(const struct fd_facts *f, const struct kind_devs *d)
+{
+	return f->fmt == S_IFREG && d->have_mqueue && f->dev == d->mqueue ? KM_YES : KM_NO;
+}
+
+static enum leak_reason mq_leak(const struct model *m, const struct ipc_obj *o)
+{
+	(void)m;
+	return o->in_dir ? LEAK_MQUEUE : LEAK_NONE;
+}
+
+/* what mq_unlink does, and only where the directory is still an mqueue
+ * filesystem: one swapped for another since the scan holds no queue */
+static int mq_remove(const struct ipc_obj *o)
+{
+	return kind_unlink_checked(o, S_IFREG, fd_on_mqueue_fs);
+}
+
+const struct ipc_kind kind_mqueue = {
+	.name = "mqueue",
+	.color = "\033[1;36m",
+	.traits = KT_PATHNAMED,
+	.data = KD_MQUEUE,
+	.naming = NAME_MQUEUE,
+	.match_fd = mq_match_fd,
+	.leak = mq_leak,
+	.remove = mq_remove,
+};

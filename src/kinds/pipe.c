@@ -1,0 +1,22 @@
+/* pipe: an anonymous pipe, known only by its inode on pipefs. */
+#include <sys/stat.h>
+
+#include "kind.h"
+
+static enum kind_match pipe_match_fd(const struct fd_facts *f, const struct kind_devs *d)
+{
+	return f->fmt == S_IFIFO && d->have_pipefs && f->dev == d->pipefs ? KM_YES : KM_NO;
+}
+
+const struct ipc_kind kind_pipe = {
+	.name = "pipe",
+	.color = "\033[36m",
+	.traits = KT_PIPELIKE,
+	.data = KD_PIPE,
+	.naming = NAME_NONE,
+	.anon_prefix = "pipe:[",
+	.match_fd = pipe_match_fd,
+	.queued = kind_pipe_queued,
+	.detail = kind_pipe_detail,
+	.detail_peer = kind_pipe_detail_peer,
+};

@@ -1,0 +1,122 @@
+/* The one list of kinds, and what is asked of all of them at once:
+ * names, type lists, and which kind an fd or a mapping is. */
+#include <string.h>
+
+#include "kind.h"
+
+extern const struct ipc_kind kind_fifo, kind_pipe, kind_unix, kind_shm, kind_memfd,
+	kind_sem, kind_sysvshm, kind_mqueue, kind_eventfd, kind_anonshm;
+
+const struct ipc_kind *const ipc_kinds[IPC_NTYPES] = {
+	[IPC_FIFO] = &kind_fifo,
+	[IPC_PIPE] = &kind_pipe,
+	[IPC_UNIX] = &kind_unix,
+	[IPC_SHM] = &kind_shm,
+	[IPC_MEMFD] = &kind_memfd,
+	[IPC_SEM] = &kind_sem,
+	[IPC_SYSVSHM] = &kind_sysvshm,
+	[IPC_MQUEUE] = &kind_mqueue,
+	[IPC_EVENTFD] = &kind_eventfd,
+	[IPC_ANONSHM] = &kind_anonshm,
+};
+
+const char *ipc_type_name(enum ipc_type t)
+{
+	return (unsigned)t < IPC_NTYPES ? ipc_kinds[t]->name : "?";
+}
+
+int ipc_type_parse(const char *s)
+{
+	for (int t = 0; t < IPC_NTYPES; t++) {
+		const char *const *a = ipc_kinds[t]->aliases;
+
+		if (strcmp(s, ipc_kinds[t]->name) == 0)
+			return t;
+		for (; a && *a; a++)
+			if (strcmp(s, *a) == 0)
+				return t;
+	}
+	return -1;
+}
+
+/* "fifo, pipe, unix, ..., all", built once from the registry */
+const char *ipc_type_list(void)
+{
+	static char list[256];
+
+	if (!list[0]) {
+		struct buf b = { 0 };
+
+		for (int t = 0; t < IPC_NTYPES; t++)
+			buf_printf(&b, "%s, ", ipc_kinds[t]->name);
+		buf_adds(&b, "all");
+		strncpy(list, b.data, sizeof(list) - 1);
+		buf_free(&b);
+	}
+	return list;
+}
+
+/* --type's help: every name with its aliases, two lines under 80 columns */
+const char *kind_type_help(void)
+{
+	static char help[512];
+
+	if (!help[0]) {
+		struct buf b = { 0 };
+		size_t line = 0;
+
+		buf_adds(&b, "only these types (comma-separated):");
+		for (int t = 0; t < IPC_NTYPES; t++) {
+			const char *const *a = ipc_kinds[t]->aliases;
+
+			if (b.len - line > 40) {
+				buf_adds(&b, "\n");
+				line = b.len;
+			} else {
+				buf_addc(&b, ' ');
+			}
+			buf_adds(&b, ipc_kinds[t]->name);
+			for (size_t i = 0; a && a[i]; i++)
+				buf_printf(&b, "%s%s%s", i ? ", " : " (", a[i], a[i + 1] ? "" : ")");
+			buf_addc(&b, ',');
+		}
+		buf_adds(&b, " all");
+		strncpy(help, b.data, sizeof(help) - 1);
+		buf_free(&b);
+	}
+	return help;
+}
+
+unsigned kind_mask(unsigned trait)
+{
+	unsigned mask = 0;
+
+	for (int t = 0; t < IPC_NTYPES; t++)
+		if (ipc_kinds[t]->traits & trait)
+			mask |= IPC_TYPE_BIT(t);
+	return mask;
+}
+
+int kind_classify_fd(const struct fd_facts *f, const struct kind_devs *d)
+{
+	for (int t = 0; t < IPC_NTYPES; t++) {
+		enum kind_match km;
+
+		if (!ipc_kinds[t]->match_fd)
+			continue;
+		km = ipc_kinds[t]->match_fd(f, d);
+		if (km == KM_YES)
+			return t;
+		if (km == KM_TEXT && !f->text)
+			return -2;
+	}
+	return -1;
+}
+
+int kind_classify_map(const struct map_facts *f, const struct kind_devs *d)
+{
+	for (int t = 0; t < IPC_NTYPES; t++)
+		if (ipc_kinds[t]->match_map && ipc_kinds[t]->match_map(f, d))
+			return t;
+	return -1;
+}

@@ -1,0 +1,53 @@
+/* shm: POSIX shared memory, a file in /dev/shm (shm_open). */
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kind.h"
+
+static enum kind_match shm_match_fd(const struct fd_facts *f, const struct kind_devs *d)
+{
+	return f->fmt == S_IFREG && d->have_devshm && f->dev == d->devshm ? KM_YES : KM_NO;
+}
+
+static bool shm_match_map(const struct map_facts *f, const struct kind_devs *d)
+{
+	return (d->have_devshm && f->dev == d->devshm) ||
+	       (f->len > 9 && memcmp(f->path, "/dev/shm/", 9) == 0);
+}
+
+/* glibc's sem_open() names its file sem.NAME */
+static enum ipc_type shm_refine(const char *path, size_t len)
+{
+	const char *base = path;
+
+	for (size_t i = 0; i < len; i++)
+		if (path[i] == '/')
+			base = path + i + 1;
+	len -= (size_t)(base - path);
+	return len > 4 && memcmp(base, "sem.", 4) == 0 ? IPC_SEM : IPC_SHM;
+}
+
+/* what the /dev/shm listing found, with no fd and no mapping anywhere */
+enum leak_reason kind_shm_leak(const struct model *m, const struct ipc_obj *o)
+{
+	(void)m;
+	return o->in_dir ? LEAK_SHM : LEAK_NONE;
+}
+
+/* what shm_unlink and sem_unlink do, but on the very file checked */
+int kind_shm_remove(const struct ipc_obj *o)
+{
+	return kind_unlink_checked(o, S_IFREG, NULL);
+}
+
+const struct ipc_kind kind_shm = {
+	.name = "shm",
+	.color = "\033[32m",
+	.traits = KT_MAPPABLE | KT_PATHNAMED | KT_MEMORY,
+	.naming = NAME_PATH,
+	.match_fd = shm_match_fd,
+	.match_map = shm_match_map,
+	.refine = shm_refine,
+	.leak = kind_shm_leak,
+	.remove = kind_shm_remove,
+};

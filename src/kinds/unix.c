@@ -1,0 +1,115 @@
+/* unix: an AF_UNIX socket (path, abstract or unnamed), as sock_diag or
+ * net/unix describe it; or a socket file found on disk, which leaks
+ * calls stale when no socket is bound to it. */
+#include <sys/stat.h>
+
+#include "escape.h"
+#include "kind.h"
+#include "render.h"
+
+static const char *const unix_aliases[] = { "uds", "socket", NULL };
+
+/* An O_PATH fd on a socket file is not a socket: it is not on sockfs. */
+static enum kind_match unix_match_fd(const struct fd_facts *f, const struct kind_devs *d)
+{
+	return f->fmt == S_IFSOCK && !(d->have_sockfs && f->dev != d->sockfs) ? KM_YES : KM_NO;
+}
+
+static bool unix_queued(const struct ipc_obj *o, uint64_t *v)
+{
+	if (o->sockfile || !o->un.has_rq || o->un.state == US_LISTEN)
+		return false;
+	*v = o->un.rqueue;
+	return true;
+}
+
+/* Sockets learnt only from an fd are AF_INET, netlink and the like, or
+ * live in a namespace whose table could not be read. */
+static bool unix_keep(const struct ipc_obj *o)
+{
+	return o->sockfile || o->un.known;
+}
+
+/* Without sock_diag no socket file can be told apart from a live one. */
+static enum leak_reason unix_leak(const struct model *m, const struct ipc_obj *o)
+{
+	return o->sockfile && !o->sockfile_live && m->diag_ok ? LEAK_STALE_SOCKET : LEAK_NONE;
+}
+
+static int unix_remove(const struct ipc_obj *o)
+{
+	return kind_unlink_checked(o, S_IFSOCK, NULL);
+}
+
+static void unix_pending(FILE *out, const struct ipc_unix *u)
+{
+	if (!u->npending)
+		return;
+	fprintf(out, "  %-9s", "pending");
+	for (size_t k = 0; k < u->npending; k++)
+		fprintf(out, " %llu", (unsigned long long)u->pending[k]);
+	fputc('\n', out);
+}
+
+static void unix_detail(FILE *out, const struct model *m, const struct ipc_obj *o,
+			const struct render_opts *ro, struct buf *tmp)
+{
+	const struct ipc_unix *u = &o->un;
+	const struct ipc_obj *l;
+
+	detail_field(out, m, o, ro, "socket", "SOCKTYPE", tmp);
+	detail_field(out, m, o, ro, "state", "STATE", tmp);
+	if (u->netns)
+		fprintf(out, "  %-9s %llu (%s)\n", "netns", (unsigned long long)u->netns,
+			u->from_procfs ? "from /proc/PID/net/unix, no peers" : "sock_diag");
+	detail_field(out, m, o, ro, "backlog", "BACKLOG", tmp);
+	unix_pending(out, u);
+	if (u->has_rq && u->state != US_LISTEN)
+		fprintf(out, "  %-9s %u bytes received, %u bytes sent unread\n", "queues",
+			u->rqueue, u->wqueue);
+	if (!u->has_listener)
+		return;
+	l = u->listener_obj;
+	fprintf(out, "  %-9s in the backlog of listener %llu, not accepted yet\n", "waiting",
+		(unsigned long long)u->listener);
+	for (size_t k = 0; l && k < l->nholders; k++)
+		detail_holder(out, &l->holders[k], tmp);
+}
+
+static void unix_detail_peer(FILE *out, const struct model *m, const struct ipc_obj *o,
+			     const struct render_opts *ro, struct buf *tmp)
+{
+	const struct ipc_obj *peer;
+
+	(void)m, (void)ro;
+	if (!o->un.has_peer)
+		return;
+	peer = o->un.peer_obj;
+	fprintf(out, "  %-9s socket %llu", "peer", (unsigned long long)o->un.peer);
+	if (peer && peer->path) {
+		buf_reset(tmp);
+		esc_table(tmp, peer->path, peer->pathlen);
+		fprintf(out, " %s", tmp->data);
+	}
+	fputc('\n', out);
+	for (size_t k = 0; peer && k < peer->nholders; k++)
+		detail_holder(out, &peer->holders[k], tmp);
+}
+
+const struct ipc_kind kind_unix = {
+	.name = "unix",
+	.aliases = unix_aliases,
+	.color = "\033[35m",
+	.traits = KT_SOCKET | KT_PATHNAMED,
+	.data = KD_UNIX,
+	.naming = NAME_NONE,
+	.anon_prefix = "socket:[",
+	.match_fd = unix_match_fd,
+	.queued = unix_queued,
+	.detail = unix_detail,
+	.detail_peer = unix_detail_peer,
+	.keep = unix_keep,
+	.leak = unix_leak,
+	.leak_needs_sockets = true,
+	.remove = unix_remove,
+};
