@@ -31,8 +31,9 @@ ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -pthread -DIPCSCOPE_VERSION='"$(VERSION)"
 ALL_LDFLAGS := -pthread $(LDFLAGS) $(SANFLAGS)
 
 SRCS := $(wildcard src/*.c src/*/*.c)
-# src/cmd/*.c include the headers of src/ by their names
-ALL_CFLAGS += -Isrc -Isrc/kinds
+# The folders show the flow, collect → model (link, filter) → render, with
+# kinds/ and cmd/ beside it; each includes the others' headers by name.
+ALL_CFLAGS += -Isrc $(patsubst %/,-I%,$(wildcard src/*/))
 OBJDIR := build$(if $(SANFLAGS),-san)
 OBJS := $(patsubst src/%.c,$(OBJDIR)/%.o,$(SRCS))
 

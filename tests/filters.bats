@@ -23,7 +23,7 @@ teardown() { common_teardown; }
 	mk q pipe
 	ipc_json --pid "$p_child_pid"
 	assert_equal "$(jqr '[.objects[].inode] | join(",")')" "$p_ino"
-	assert_equal "$(holders_of "$p_ino")" "$p_pid:3:r:false $p_child_pid:4:w:false"
+	assert_equal "$(holders_of "$p_ino")" "$(by_pid "$p_pid:3:r:false" "$p_child_pid:4:w:false")"
 }
 
 @test "--pid takes a comma list" {

@@ -18,7 +18,7 @@ efd_of() { jqr --argjson p "$1" '[.objects[] | select(.type == "eventfd" and any
 	o=$(efd_of "$a_pid")
 	assert_equal "$(jq 'length' <<<"$o")" 1
 	assert_equal "$(jq -r '.[0] | [.holders[] | "\(.pid):\(.fd):\(.mode)"] | join(" ")' <<<"$o")" \
-		"$a_pid:7:rw $a_child_pid:7:rw"
+		"$(by_pid "$a_pid:7:rw" "$a_child_pid:7:rw")"
 	assert_equal "$(jq -r '.[0] | "\(.inode) \(.dev) \(.path)"' <<<"$o")" "$a_ino $a_dev null"
 	assert_equal "$(jq -r '.[0].eventfd | "\(.count) \(.semaphore)"' <<<"$o")" "5 false"
 	# the other helper's eventfd shares the inode, not the identity
@@ -27,7 +27,9 @@ efd_of() { jqr --argjson p "$1" '[.objects[] | select(.type == "eventfd" and any
 	[ "$(efd_of "$a_pid" | jq '.[0].eventfd.id')" != "$(efd_of "$b_pid" | jq '.[0].eventfd.id')" ]
 	run --separate-stderr "$IPCSCOPE" list --type eventfd --pid "$a_pid" -o TYPE,INODE,QUEUED,HOLDERS
 	assert_success
-	assert_line --regexp "^eventfd +$a_ino +5B +$a_pid/mkipc\\[7rw\\] $a_child_pid/mkipc\\[7rw\\]\$"
+	local cell
+	cell=$(by_pid "$a_pid/mkipc[7rw]" "$a_child_pid/mkipc[7rw]" | sed 's/[][]/\\&/g')
+	assert_line --regexp "^eventfd +$a_ino +5B +$cell\$"
 	refute_output --partial "[9rw]"
 }
 
@@ -49,9 +51,9 @@ efd_of() { jqr --argjson p "$1" '[.objects[] | select(.type == "eventfd" and any
 	assert_equal "$(jqr --argjson i "$s_ino" '[.objects[] | select(.inode == $i)] | length')" 1
 	assert_equal "$(jqr --argjson i "$s_ino" '.objects[] | select(.inode == $i) | "\(.type) \(.size) \(.path) \(.dev)"')" \
 		"anonshm 131072 null 0:1"
-	assert_equal "$(holders_of "$s_ino")" "$s_pid:-:rw:true $s_child_pid:-:rw:true"
+	assert_equal "$(holders_of "$s_ino")" "$(by_pid "$s_pid:-:rw:true" "$s_child_pid:-:rw:true")"
 	run --separate-stderr "$IPCSCOPE" list --type anonshm -o TYPE,INODE,SIZE,PIDS
-	assert_line --regexp "^anonshm +$s_ino +128K +$s_pid,$s_child_pid\$"
+	assert_line --regexp "^anonshm +$s_ino +128K +$(by_pid "$s_pid" "$s_child_pid" | tr ' ' ,)\$"
 	run --separate-stderr "$IPCSCOPE" summary --json
 	[ "$(jq '[.types[] | select(.type == "anonshm")][0].size' <<<"$output")" -ge 131072 ]
 	run --separate-stderr "$IPCSCOPE" leaks --json --type anonshm

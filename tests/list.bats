@@ -12,7 +12,7 @@ teardown() { common_teardown; }
 	run obj "$f_ino" fifo
 	assert_output --partial "\"path\":\"$T/ff\""
 	assert_output --partial "\"deleted\":false"
-	assert_equal "$(holders_of "$f_ino")" "$f_pid:5:r:false $f_child_pid:6:w:false"
+	assert_equal "$(holders_of "$f_ino")" "$(by_pid "$f_pid:5:r:false" "$f_child_pid:6:w:false")"
 	assert_equal "$(jqr --argjson i "$f_ino" '.objects[]|select(.inode==$i)|.dev')" "$f_dev"
 }
 
@@ -26,7 +26,7 @@ teardown() { common_teardown; }
 @test "pipe: across a fork, the read end and the write end" {
 	mk p pipe rfd=7 wfd=9
 	ipc_json --type pipe
-	assert_equal "$(holders_of "$p_ino")" "$p_pid:7:r:false $p_child_pid:9:w:false"
+	assert_equal "$(holders_of "$p_ino")" "$(by_pid "$p_pid:7:r:false" "$p_child_pid:9:w:false")"
 	run obj "$p_ino" pipe
 	assert_output --partial '"path":null'
 	assert_output --partial "\"dev\":\"$p_dev\""
@@ -105,7 +105,7 @@ teardown() { common_teardown; }
 @test "shm: one holder by fd in one process, by mapping in another" {
 	mk s shm-shared name="$SHM_PREFIX-sh" fd=5
 	ipc_json --type shm
-	assert_equal "$(holders_of "$s_ino")" "$s_pid:5:rw:false $s_child_pid:-:rw:true"
+	assert_equal "$(holders_of "$s_ino")" "$(by_pid "$s_pid:5:rw:false" "$s_child_pid:-:rw:true")"
 }
 
 @test "shm: an orphaned segment is listed with no holders" {

@@ -92,7 +92,7 @@ pp() { jqr --argjson i "$1" ".objects[] | select(.inode == \$i) | .pipe.$2"; }
 	assert_equal "$(pp "$f_ino" readers) $(pp "$f_ino" writers)" "1 1"
 	assert_equal "$(pp "$f_ino" capacity)" 65536
 	# the FIFO is still held by exactly the helper's two fds
-	assert_equal "$(holders_of "$f_ino")" "$f_pid:3:r:false $f_child_pid:4:w:false"
+	assert_equal "$(holders_of "$f_ino")" "$(by_pid "$f_pid:3:r:false" "$f_child_pid:4:w:false")"
 	[ "$(ls /proc/self/fd | wc -l)" -lt 100 ]
 }
 

@@ -186,7 +186,9 @@ obj_at() { jq -c --arg p "$1" '.objects[] | select(.path == $p)' <<<"$output"; }
 	[[ $stderr != *sock_diag* ]] || fail "warned: $stderr"
 	assert_equal "$(jq '.objects | length' <<<"$output")" 0
 	command -v strace >/dev/null || skip "strace is not installed"
-	strace -f -qq -o "$T/trace" -e trace=openat "$IPCSCOPE" leaks --type shm --path "$T/run" >/dev/null 2>&1
+	# LeakSanitizer cannot work under ptrace: no leak check in this run
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -o "$T/trace" -e trace=openat "$IPCSCOPE" leaks --type shm --path "$T/run" >/dev/null 2>&1
 	run grep -F "$T/run" "$T/trace"
 	assert_output ""
 }

@@ -81,13 +81,30 @@ check_tools() {
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS_COMMON="-g -O1 -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Wall -Wextra"
 
-# Sources the targets link: every file of src/ but main.c (libFuzzer has
-# its own main).
+# Sources the targets link: every file of src/ and its folders but main.c
+# (libFuzzer has its own main).
 lib_sources() {
 	local f
-	for f in "$root"/src/*.c; do
-		[ "$(basename "$f")" = main.c ] || echo "$f"
+	for f in "$root"/src/*.c "$root"/src/*/*.c; do
+		[ "$f" = "$root/src/main.c" ] || echo "$f"
 	done
+}
+
+# The -I options for src/ and each of its folders, which include each
+# other's headers by name.
+src_includes() {
+	local d
+	printf -- '-I%s ' "$root/src"
+	for d in "$root"/src/*/; do
+		printf -- '-I%s ' "${d%/}"
+	done
+}
+
+# An object's name: its path below src/, so that kinds/unix.c and
+# collect/unix.c do not collide.
+obj_name() {
+	local rel=${1#"$root"/src/}
+	echo "${rel//\//-}"
 }
 
 # Something newer than the stamp of the last good build?
@@ -97,7 +114,7 @@ stale() {
 	for t in "${TARGETS[@]}"; do
 		[ -x "$out/fuzz_$t" ] || return 0
 	done
-	[ -n "$(find "$root/src" "$here" -maxdepth 1 \
+	[ -n "$(find "$root/src" "$here" -maxdepth 2 \
 		\( -name '*.[ch]' ! -name 'gen-*' -o -name run-fuzz.sh \) \
 		-newer "$stamp" -print -quit)" ]
 }
@@ -112,10 +129,10 @@ build() {
 	echo "== building fuzz targets with $CC into ${out#"$root"/}/"
 	# -fsanitize=fuzzer-no-link: coverage for the parsers, without main()
 	for f in $(lib_sources); do
-		o=$objdir/$(basename "${f%.c}").o
+		o=$objdir/$(obj_name "${f%.c}").o
 		# shellcheck disable=SC2086
 		"$CC" $CFLAGS_COMMON $SAN -fsanitize=fuzzer-no-link ${FUZZ_CFLAGS:-} \
-			-I"$root/src" $pkg_cflags -c -o "$o" "$f" &
+			$(src_includes) $pkg_cflags -c -o "$o" "$f" &
 		pids+=($!)
 	done
 	for t in "${pids[@]}"; do wait "$t" || failed=1; done
@@ -124,7 +141,7 @@ build() {
 	for t in "${TARGETS[@]}"; do
 		# shellcheck disable=SC2086
 		"$CC" $CFLAGS_COMMON $SAN -fsanitize=fuzzer ${FUZZ_CFLAGS:-} \
-			-I"$root/src" -I"$here" $pkg_cflags -o "$out/fuzz_$t" \
+			$(src_includes) -I"$here" $pkg_cflags -o "$out/fuzz_$t" \
 			"$here/fuzz_$t.c" "$objdir"/*.o $pkg_libs &
 		pids+=($!)
 	done
@@ -260,13 +277,13 @@ regress() {
 # The functions each target exists for, and their file.
 parser_of() {
 	case $1 in
-	procnet) echo "unix.c unix_parse_procnet procnet_line hex_field" ;;
-	netlink) echo "unix.c unix_parse_diag diag_msg diag_state" ;;
-	maps) echo "maps.c maps_parse_line scan_hex expect" ;;
-	fdinfo) echo "fd.c fd_parse_fdinfo" ;;
-	sysvipc) echo "shm.c shm_parse_sysvipc sysv_line field_i64 field_u64 field_octal" ;;
-	mqueue) echo "shm.c mq_parse_info" ;;
-	mountinfo) echo "shm.c mq_find_mount unescape_octal next_field" ;;
+	procnet) echo "collect/unix.c unix_parse_procnet procnet_line hex_field" ;;
+	netlink) echo "collect/unix.c unix_parse_diag diag_msg diag_state" ;;
+	maps) echo "collect/maps.c maps_parse_line scan_hex expect" ;;
+	fdinfo) echo "collect/fd.c fd_parse_fdinfo" ;;
+	sysvipc) echo "collect/shm.c shm_parse_sysvipc sysv_line field_i64 field_u64 field_octal" ;;
+	mqueue) echo "collect/shm.c mq_parse_info" ;;
+	mountinfo) echo "collect/shm.c mq_find_mount unescape_octal next_field" ;;
 	esac
 }
 
@@ -287,14 +304,14 @@ coverage() {
 	mkdir -p "$cov/obj"
 	for f in $(lib_sources); do
 		# shellcheck disable=SC2086
-		"$CC" $CF -I"$root/src" $pkg_cflags -c -o "$cov/obj/$(basename "${f%.c}").o" "$f" &
+		"$CC" $CF $(src_includes) $pkg_cflags -c -o "$cov/obj/$(obj_name "${f%.c}").o" "$f" &
 		pids+=($!)
 	done
 	for t in "${pids[@]}"; do wait "$t" || failed=1; done
 	[ $failed = 0 ] || die "coverage build of src/ failed"
 	for t in "${targets[@]}"; do
 		# shellcheck disable=SC2086
-		"$CC" $CF -fsanitize=fuzzer -I"$root/src" -I"$here" $pkg_cflags \
+		"$CC" $CF -fsanitize=fuzzer $(src_includes) -I"$here" $pkg_cflags \
 			-o "$cov/fuzz_$t" "$here/fuzz_$t.c" "$cov/obj"/*.o $pkg_libs
 		# the corpus the last `run` grew, else the committed one
 		dir=$out/work/$t

@@ -107,6 +107,13 @@ holders_of() {
 		"\(.pid):\(.fd // "-"):\(.mode // "-"):\(.mapped)"' "$BATS_TEST_TMPDIR/ipc.json" | tr '\n' ' ' | sed 's/ $//'
 }
 
+# by_pid WORD...: holder words "pid:fd:mode:mapped" in the order holders_of
+# prints them, by pid (stable, so one process's entries keep their order).
+# A child's pid is not always above its parent's: pids wrap around.
+by_pid() {
+	printf '%s\n' "$@" | sort -s -t: -k1,1n | tr '\n' ' ' | sed 's/ $//'
+}
+
 # wait_stopped PID WHAT: waits until PID has stopped itself (SIGSTOP, as the
 # IPCSCOPE_TEST_PAUSE_* hooks do), or fails naming WHAT.
 wait_stopped() {
