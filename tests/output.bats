@@ -144,10 +144,34 @@ teardown() { common_teardown; }
 	[[ $stderr == *"write error: No space left on device"* ]]
 }
 
-# an age, and the count of processes, may change between two runs
-norm() { sed -E 's/"age":[0-9]+/"age":N/g; s/[0-9]+ of [0-9]+ processes/N of M processes/' "$@"; }
+# an age may change between two runs
+norm_age() { sed -E 's/"age":[0-9]+/"age":N/g' "$@"; }
 
-@test "json: the reused trees print the same bytes as objects built afresh" {
+# same_objects COMMAND ARGS...: each object of the list, as one JSON line,
+# is the same bytes in the envelope and in --json-lines; in the default
+# order, where each object follows one of its own type, and sorted by
+# inode, where the types alternate; and, for list, rendered alone by show,
+# by a writer that has seen no other object.
+same_objects() {
+	"$IPCSCOPE" "$@" --json 2>/dev/null | sed -n 's/^\({.*}\),\{0,1\}$/\1/p' | norm_age >"$T/env.jsonl"
+	"$IPCSCOPE" "$@" --json-lines 2>/dev/null | tee "$T/raw.jsonl" | norm_age >"$T/lines.jsonl"
+	[ -s "$T/lines.jsonl" ] || fail "$* listed nothing"
+	cmp "$T/env.jsonl" "$T/lines.jsonl" || fail "$*: --json and --json-lines differ"
+	# after --sort, peers are not found (a bug of --sort, not of the JSON)
+	local nopeer='s/"peer_holders":\[[^]]*\]/"peer_holders":P/'
+	"$IPCSCOPE" "$@" --json-lines --sort -INODE 2>/dev/null | norm_age | sed "$nopeer" | sort >"$T/mixed.jsonl"
+	sed "$nopeer" "$T/lines.jsonl" | sort | cmp - "$T/mixed.jsonl" || fail "$*: the order changed the objects"
+	[ "$1" = list ] || return 0
+	local line type ino
+	while IFS= read -r line; do
+		type=$(jq -r .type <<<"$line")
+		ino=$(jq -r .inode <<<"$line")
+		"$IPCSCOPE" show "$ino" "${@:2}" --type "$type" --json-lines 2>/dev/null >"$T/one.jsonl"
+		[ "$(cat "$T/one.jsonl")" = "$line" ] || fail "$type $ino alone: $(cat "$T/one.jsonl"), in the list: $line"
+	done <"$T/lines.jsonl"
+}
+
+@test "json: an object prints the same bytes wherever it is in the list, and alone" {
 	mk f fifo path="$T/f\xff-fifo"
 	mk p pipe fill=100
 	mk u socketpair type=seqpacket fill=7
@@ -161,33 +185,20 @@ norm() { sed -E 's/"age":[0-9]+/"age":N/g; s/[0-9]+ of [0-9]+ processes/N of M p
 	mk v sysvshm
 	mk c comm value='we\x01\xffrd'
 	local pids="$f_pid,$p_pid,$u_pid,$l_pid,$w_pid,$a_pid,$s_pid,$m_pid,$d_pid,$e_pid,$v_pid,$c_pid"
-	mk o shm-orphan name="$SHM_PREFIX-treeorphan"
-	local args
-	for args in "list --json --pid $pids" "list --json-lines --pid $pids" \
-		"list --json --type all -u $(id -u) --pid $pids" "leaks --json --path /dev/shm/$SHM_PREFIX-treeorphan"; do
-		# shellcheck disable=SC2086
-		"$IPCSCOPE" $args >"$T/raw.json" 2>/dev/null
-		[ "$(jq -s '[.[] | .objects // [.] | .[]] | length' "$T/raw.json")" -gt 0 ] ||
-			fail "$args listed nothing"
-		norm "$T/raw.json" >"$T/tree.json"
-		# shellcheck disable=SC2086
-		IPCSCOPE_TEST_JSON_PLAIN=1 "$IPCSCOPE" $args 2>/dev/null |
-			norm >"$T/plain.json"
-		cmp "$T/tree.json" "$T/plain.json" || fail "$args: the two renderings differ: $(diff "$T/tree.json" "$T/plain.json")"
-	done
-	# the comparison covered objects of every shape, and a *_base64 key
-	run jq -r '[.objects[].type] | unique | join(",")' <("$IPCSCOPE" list --json --pid "$pids" 2>/dev/null)
-	assert_output "fifo,memfd,pipe,sem,shm,sysvshm,unix"
-	run jq -r '[.objects[] | select(.path_base64)] | length' <("$IPCSCOPE" list --json --pid "$pids" 2>/dev/null)
-	assert_output 1
-	for args in "list --json" "list --json-lines" "leaks --json"; do
-		# shellcheck disable=SC2086
-		IPCSCOPE_ROOT="$BATS_TEST_DIRNAME/fixtures/basic" "$IPCSCOPE" $args 2>/dev/null |
-			norm >"$T/tree.json"
-		# shellcheck disable=SC2086
-		IPCSCOPE_ROOT="$BATS_TEST_DIRNAME/fixtures/basic" IPCSCOPE_TEST_JSON_PLAIN=1 "$IPCSCOPE" $args \
-			2>/dev/null | norm >"$T/plain.json"
-		[ -s "$T/tree.json" ] || fail "fixture $args printed nothing"
-		cmp "$T/tree.json" "$T/plain.json" || fail "fixture $args: the two renderings differ"
-	done
+	mk o shm-orphan name="$SHM_PREFIX-treeorphan\xfe"
+	mk o2 shm-orphan name="$SHM_PREFIX-treeorphan2"
+	same_objects list --pid "$pids"
+	# the comparison covered objects of every shape, and *_base64 keys
+	assert_equal "$(jq -rs '[.[].type] | unique | join(",")' "$T/raw.jsonl")" "fifo,memfd,pipe,sem,shm,sysvshm,unix"
+	assert_equal "$(jq -rs '[.[] | .. | objects | keys[] | select(endswith("_base64"))] | unique | join(",")' "$T/raw.jsonl")" \
+		"comm_base64,path_base64"
+	same_objects leaks --path "/dev/shm/$SHM_PREFIX-treeorphan*"
+	assert_equal "$(jq -rs '[.[] | keys_unsorted[-5:] | join(",")] | unique | join(" ")' "$T/raw.jsonl")" \
+		"reason,age,resident,certain,uncertain"
+	assert_equal "$(jq -rs '[.[] | select(.path_base64)] | length' "$T/raw.jsonl")" 1
+}
+
+@test "json: the fixture's objects print the same bytes wherever they are, and alone" {
+	IPCSCOPE_ROOT="$BATS_TEST_DIRNAME/fixtures/basic" same_objects list
+	[ "$(wc -l <"$T/raw.jsonl")" -ge 10 ] || fail "the fixture listed too little"
 }
