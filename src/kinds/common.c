@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "jw.h"
 #include "kind.h"
 #include "render.h"
 
@@ -57,6 +58,26 @@ bool kind_field_u64(const char *buf, size_t len, const char *key, uint64_t *v)
 		p = eol + 1;
 	}
 	return false;
+}
+
+void kind_pipe_json(struct jw *w, const struct model *m, const struct ipc_obj *o)
+{
+	const struct ipc_pipe *p = &o->pipe;
+	int64_t readers = 0, writers = 0;
+
+	(void)m;
+	for (size_t i = 0; i < o->nholders; i++) {
+		readers += (o->holders[i].mode & MODE_R) != 0;
+		writers += (o->holders[i].mode & MODE_W) != 0;
+	}
+	jw_obj_begin(w, "pipe");
+	jw_int(w, "readers", readers);
+	jw_int(w, "writers", writers);
+	jw_u64_or_null(w, "queued", p->has_fill, p->queued);
+	jw_u64_or_null(w, "capacity", p->has_fill, p->capacity);
+	jw_str(w, "error", p->has_fill ? NULL
+			   : p->err ? strerror(p->err) : "no holder could be read");
+	jw_obj_end(w);
 }
 
 bool kind_text_starts(const struct fd_facts *f, const char *prefix)

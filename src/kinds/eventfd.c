@@ -3,6 +3,7 @@
  * identity is the "eventfd-id" fdinfo gives (Linux 6.8 and later); its
  * holders are every fd that has it, in every process, as lsfd and lsof +E
  * show the endpoints. */
+#include "jw.h"
 #include "kind.h"
 
 static enum kind_match efd_match_fd(const struct fd_facts *f, const struct kind_devs *d)
@@ -44,6 +45,16 @@ static void efd_detail(FILE *out, const struct model *m, const struct ipc_obj *o
 			o->efd.semaphore ? " (semaphore)" : "");
 }
 
+static void efd_json(struct jw *w, const struct model *m, const struct ipc_obj *o)
+{
+	(void)m;
+	jw_obj_begin(w, "eventfd");
+	jw_u64_or_null(w, "id", o->efd.has_id, o->efd.id);
+	jw_u64_or_null(w, "count", o->efd.known, o->efd.count);
+	jw_bool(w, "semaphore", o->efd.semaphore);
+	jw_obj_end(w);
+}
+
 const struct ipc_kind kind_eventfd = {
 	.name = "eventfd",
 	.color = "\033[1;35m",
@@ -55,4 +66,5 @@ const struct ipc_kind kind_eventfd = {
 	.match_fd = efd_match_fd,
 	.queued = efd_queued,
 	.detail = efd_detail,
+	.json = efd_json,
 };

@@ -30,6 +30,7 @@ const struct ipc_kind kind_fifo = {
 	.queued = kind_pipe_queued,
 	.detail = kind_pipe_detail,
 	.detail_peer = kind_pipe_detail_peer,
+	.json = kind_pipe_json,
 	.leak = fifo_leak,
 	.remove = fifo_remove,
 };

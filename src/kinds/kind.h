@@ -14,6 +14,7 @@
 #include "util.h"
 
 struct render_opts;
+struct jw;
 
 enum kind_trait {
 	KT_PIPELIKE = 1 << 0,	/* readers and writers, a fill level */
@@ -110,6 +111,9 @@ struct ipc_kind {
 		       const struct render_opts *ro, struct buf *tmp);
 	void (*detail_peer)(FILE *out, const struct model *m, const struct ipc_obj *o,
 			    const struct render_opts *ro, struct buf *tmp);
+	/* JSON: the members only this kind has, under its own key ("unix",
+	 * "pipe", ...), written through jw.h; NULL: none. */
+	void (*json)(struct jw *w, const struct model *m, const struct ipc_obj *o);
 	/* Does a scanned object stay in the model? NULL: yes. */
 	bool (*keep)(const struct ipc_obj *o);
 
@@ -184,6 +188,7 @@ int kind_classify_map(const struct map_facts *f, const struct kind_devs *d);
 bool kind_pipe_queued(const struct ipc_obj *o, uint64_t *v);
 void kind_pipe_detail(FILE *out, const struct model *m, const struct ipc_obj *o,
 		      const struct render_opts *ro, struct buf *tmp);
+void kind_pipe_json(struct jw *w, const struct model *m, const struct ipc_obj *o);
 void kind_pipe_detail_peer(FILE *out, const struct model *m, const struct ipc_obj *o,
 			   const struct render_opts *ro, struct buf *tmp);
 /* unlink(2) of the object's own file, its directory opened without

@@ -1,6 +1,7 @@
 /* mqueue: a POSIX message queue, a file on the mqueue filesystem. */
 #include <sys/stat.h>
 
+#include "jw.h"
 #include "kind.h"
 
 static enum kind_match mq_match_fd(const struct fd_facts *f, const struct kind_devs *d)
@@ -21,6 +22,19 @@ static int mq_remove(const struct ipc_obj *o)
 	return kind_unlink_checked(o, S_IFREG, fd_on_mqueue_fs);
 }
 
+static void mqueue_json(struct jw *w, const struct model *m, const struct ipc_obj *o)
+{
+	const struct ipc_mq *q = &o->mq;
+
+	(void)m;
+	jw_obj_begin(w, "mqueue");
+	jw_u64_or_null(w, "qsize", q->known, q->qsize);
+	jw_int_or_null(w, "notify_pid", q->known && q->notify_pid, q->notify_pid);
+	jw_int_or_null(w, "notify", q->known, q->notify);
+	jw_int_or_null(w, "signo", q->known, q->signo);
+	jw_obj_end(w);
+}
+
 const struct ipc_kind kind_mqueue = {
 	.name = "mqueue",
 	.color = "\033[1;36m",
@@ -30,4 +44,5 @@ const struct ipc_kind kind_mqueue = {
 	.match_fd = mq_match_fd,
 	.leak = mq_leak,
 	.remove = mq_remove,
+	.json = mqueue_json,
 };

@@ -19,4 +19,5 @@ const struct ipc_kind kind_pipe = {
 	.queued = kind_pipe_queued,
 	.detail = kind_pipe_detail,
 	.detail_peer = kind_pipe_detail_peer,
+	.json = kind_pipe_json,
 };

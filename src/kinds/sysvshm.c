@@ -3,7 +3,13 @@
 #include <errno.h>
 #include <sys/shm.h>
 
+#include <stdio.h>
+#include <string.h>
+
+#include "escape.h"
+#include "jw.h"
 #include "kind.h"
+#include "proc.h"
 
 /* What PATH shows, as it has no path: "key 0x0000abcd", with " (removed)"
  * once IPC_RMID waits for the last detach. -P matches this too. */
@@ -59,6 +65,43 @@ static int sysv_remove(const struct ipc_obj *o)
 	return 0;
 }
 
+/* These names have no _base64 twin: one that is not UTF-8 is null. */
+static void sysv_user(struct jw *w, const char *key, bool known, uid_t uid)
+{
+	const char *u = known ? proc_user_name(uid) : NULL;
+
+	jw_str(w, key, u && utf8_valid(u, strlen(u)) ? u : NULL);
+}
+
+/* A segment attached in another IPC namespace is known only from maps:
+ * everything but its key, shmid and removal is then null. */
+static void sysv_json(struct jw *w, const struct model *m, const struct ipc_obj *o)
+{
+	const struct ipc_sysv *v = &o->sysv;
+	bool known = v->known;
+	char perms[8];
+
+	(void)m;
+	snprintf(perms, sizeof(perms), "%04o", v->perms & 0777);
+	jw_obj_begin(w, "sysv");
+	jw_int(w, "key", v->key);
+	jw_int(w, "shmid", v->shmid);
+	jw_str(w, "perms", known ? perms : NULL);
+	jw_u64_or_null(w, "size", known, o->size);
+	jw_u64_or_null(w, "nattch", known, v->nattch);
+	jw_int_or_null(w, "cpid", known, v->cpid);
+	jw_int_or_null(w, "lpid", known && v->lpid, v->lpid);
+	sysv_user(w, "creator", known, v->cuid);
+	sysv_user(w, "owner", known, v->uid);
+	jw_int_or_null(w, "atime", known && v->atime > 0, v->atime);
+	jw_int_or_null(w, "dtime", known && v->dtime > 0, v->dtime);
+	jw_int_or_null(w, "ctime", known && v->ctime > 0, v->ctime);
+	jw_u64_or_null(w, "rss", known, v->rss);
+	jw_u64_or_null(w, "swap", known, v->swap);
+	jw_bool(w, "removed", v->removed);
+	jw_obj_end(w);
+}
+
 const struct ipc_kind kind_sysvshm = {
 	.name = "sysvshm",
 	.color = "\033[1;32m",
@@ -71,4 +114,5 @@ const struct ipc_kind kind_sysvshm = {
 	.remove = sysv_remove,
 	.used_since = sysv_used_since,
 	.describe = sysv_describe,
+	.json = sysv_json,
 };

@@ -1,9 +1,11 @@
 /* unix: an AF_UNIX socket (path, abstract or unnamed), as sock_diag or
  * net/unix describe it; or a socket file found on disk, which leaks
  * calls stale when no socket is bound to it. */
+#include <string.h>
 #include <sys/stat.h>
 
 #include "escape.h"
+#include "jw.h"
 #include "kind.h"
 #include "render.h"
 
@@ -96,6 +98,59 @@ static void unix_detail_peer(FILE *out, const struct model *m, const struct ipc_
 		detail_holder(out, &peer->holders[k], tmp);
 }
 
+/* Who holds the other end, so that no join is needed */
+static void unix_peer_holders(struct jw *w, const struct model *m, const struct ipc_obj *o)
+{
+	const struct ipc_obj *peer = o->un.peer_obj;
+
+	(void)m;
+
+	jw_arr_begin(w, "peer_holders");
+	for (size_t i = 0; peer && i < peer->nholders; i++) {
+		const struct ipc_holder *h = &peer->holders[i];
+
+		jw_obj_begin(w, NULL);
+		jw_int(w, "pid", h->proc->pid);
+		jw_bytes(w, "comm", h->proc->comm, strlen(h->proc->comm));
+		jw_int_or_null(w, "fd", !h->mapped, h->fd);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+static void unix_json(struct jw *w, const struct model *m, const struct ipc_obj *o)
+{
+	const struct ipc_unix *u = &o->un;
+	bool listen = u->state == US_LISTEN;
+
+	if (o->sockfile) {
+		/* a socket file found on disk, with no socket to describe */
+		jw_null(w, "unix");
+		return;
+	}
+	jw_obj_begin(w, "unix");
+	jw_str(w, "type", unix_stype_name(u->stype));
+	jw_str(w, "state", unix_state_name(u->state));
+	jw_u64_or_null(w, "peer", u->has_peer, u->peer);
+	jw_u64_or_null(w, "netns", u->netns, u->netns);
+	jw_str(w, "source", u->from_procfs ? "procfs" : "sock_diag");
+	unix_peer_holders(w, m, o);
+	if (listen && !u->from_procfs) {
+		jw_arr_begin(w, "pending");
+		for (size_t i = 0; i < u->npending; i++)
+			jw_u64(w, NULL, u->pending[i]);
+		jw_arr_end(w);
+	} else {
+		jw_null(w, "pending");
+	}
+	jw_u64_or_null(w, "backlog", listen && u->has_rq, u->rqueue);
+	jw_u64_or_null(w, "backlog_max", listen && u->has_rq, u->wqueue);
+	jw_u64_or_null(w, "rqueue", !listen && u->has_rq, u->rqueue);
+	jw_u64_or_null(w, "wqueue", !listen && u->has_rq, u->wqueue);
+	jw_u64_or_null(w, "listener", u->has_listener, u->listener);
+	jw_obj_end(w);
+}
+
 const struct ipc_kind kind_unix = {
 	.name = "unix",
 	.aliases = unix_aliases,
@@ -108,6 +163,7 @@ const struct ipc_kind kind_unix = {
 	.queued = unix_queued,
 	.detail = unix_detail,
 	.detail_peer = unix_detail_peer,
+	.json = unix_json,
 	.keep = unix_keep,
 	.leak = unix_leak,
 	.leak_needs_sockets = true,

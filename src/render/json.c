@@ -12,6 +12,7 @@
 
 #include "escape.h"
 #include "jw.h"
+#include "kind.h"
 #include "leaks.h"
 #include "proc.h"
 #include "graph.h"
@@ -42,147 +43,6 @@ static void holder_fields(struct jw *w, const struct ipc_holder *h)
 	jw_str(w, "mode", h->mode < ARRAY_SIZE(modes) ? modes[h->mode] : NULL);
 	jw_bool(w, "mapped", h->mapped);
 }
-
-/* The members of one type, after the fields every object has. Each
- * writes its own key, or nothing for a type that has none. */
-typedef void json_kind_fn(struct jw *w, const struct model *m, const struct ipc_obj *o);
-
-/* -- unix -- */
-
-/* Who holds the other end, so that no join is needed */
-static void unix_peer_holders(struct jw *w, const struct model *m, const struct ipc_obj *o)
-{
-	const struct ipc_obj *peer = o->un.has_peer ? model_find_socket(m, o->un.peer) : NULL;
-
-	jw_arr_begin(w, "peer_holders");
-	for (size_t i = 0; peer && i < peer->nholders; i++) {
-		const struct ipc_holder *h = &peer->holders[i];
-
-		jw_obj_begin(w, NULL);
-		jw_int(w, "pid", h->proc->pid);
-		jw_bytes(w, "comm", h->proc->comm, strlen(h->proc->comm));
-		jw_int_or_null(w, "fd", !h->mapped, h->fd);
-		jw_obj_end(w);
-	}
-	jw_arr_end(w);
-}
-
-static void unix_json(struct jw *w, const struct model *m, const struct ipc_obj *o)
-{
-	const struct ipc_unix *u = &o->un;
-	bool listen = u->state == US_LISTEN;
-
-	if (o->sockfile) {
-		/* a socket file found on disk, with no socket to describe */
-		jw_null(w, "unix");
-		return;
-	}
-	jw_obj_begin(w, "unix");
-	jw_str(w, "type", unix_stype_name(u->stype));
-	jw_str(w, "state", unix_state_name(u->state));
-	jw_u64_or_null(w, "peer", u->has_peer, u->peer);
-	jw_u64_or_null(w, "netns", u->netns, u->netns);
-	jw_str(w, "source", u->from_procfs ? "procfs" : "sock_diag");
-	unix_peer_holders(w, m, o);
-	if (listen && !u->from_procfs) {
-		jw_arr_begin(w, "pending");
-		for (size_t i = 0; i < u->npending; i++)
-			jw_u64(w, NULL, u->pending[i]);
-		jw_arr_end(w);
-	} else {
-		jw_null(w, "pending");
-	}
-	jw_u64_or_null(w, "backlog", listen && u->has_rq, u->rqueue);
-	jw_u64_or_null(w, "backlog_max", listen && u->has_rq, u->wqueue);
-	jw_u64_or_null(w, "rqueue", !listen && u->has_rq, u->rqueue);
-	jw_u64_or_null(w, "wqueue", !listen && u->has_rq, u->wqueue);
-	jw_u64_or_null(w, "listener", u->has_listener, u->listener);
-	jw_obj_end(w);
-}
-
-/* -- pipe and fifo -- */
-
-static void pipe_json(struct jw *w, const struct model *m, const struct ipc_obj *o)
-{
-	const struct ipc_pipe *p = &o->pipe;
-	int64_t readers = 0, writers = 0;
-
-	(void)m;
-	for (size_t i = 0; i < o->nholders; i++) {
-		readers += (o->holders[i].mode & MODE_R) != 0;
-		writers += (o->holders[i].mode & MODE_W) != 0;
-	}
-	jw_obj_begin(w, "pipe");
-	jw_int(w, "readers", readers);
-	jw_int(w, "writers", writers);
-	jw_u64_or_null(w, "queued", p->has_fill, p->queued);
-	jw_u64_or_null(w, "capacity", p->has_fill, p->capacity);
-	jw_str(w, "error", p->has_fill ? NULL
-			   : p->err ? strerror(p->err) : "no holder could be read");
-	jw_obj_end(w);
-}
-
-/* -- sysvshm -- */
-
-/* These names have no _base64 twin: one that is not UTF-8 is null. */
-static void sysv_user(struct jw *w, const char *key, bool known, uid_t uid)
-{
-	const char *u = known ? proc_user_name(uid) : NULL;
-
-	jw_str(w, key, u && utf8_valid(u, strlen(u)) ? u : NULL);
-}
-
-/* A segment attached in another IPC namespace is known only from maps:
- * everything but its key, shmid and removal is then null. */
-static void sysv_json(struct jw *w, const struct model *m, const struct ipc_obj *o)
-{
-	const struct ipc_sysv *v = &o->sysv;
-	bool known = v->known;
-	char perms[8];
-
-	(void)m;
-	snprintf(perms, sizeof(perms), "%04o", v->perms & 0777);
-	jw_obj_begin(w, "sysv");
-	jw_int(w, "key", v->key);
-	jw_int(w, "shmid", v->shmid);
-	jw_str(w, "perms", known ? perms : NULL);
-	jw_u64_or_null(w, "size", known, o->size);
-	jw_u64_or_null(w, "nattch", known, v->nattch);
-	jw_int_or_null(w, "cpid", known, v->cpid);
-	jw_int_or_null(w, "lpid", known && v->lpid, v->lpid);
-	sysv_user(w, "creator", known, v->cuid);
-	sysv_user(w, "owner", known, v->uid);
-	jw_int_or_null(w, "atime", known && v->atime > 0, v->atime);
-	jw_int_or_null(w, "dtime", known && v->dtime > 0, v->dtime);
-	jw_int_or_null(w, "ctime", known && v->ctime > 0, v->ctime);
-	jw_u64_or_null(w, "rss", known, v->rss);
-	jw_u64_or_null(w, "swap", known, v->swap);
-	jw_bool(w, "removed", v->removed);
-	jw_obj_end(w);
-}
-
-/* -- mqueue -- */
-
-static void mqueue_json(struct jw *w, const struct model *m, const struct ipc_obj *o)
-{
-	const struct ipc_mq *q = &o->mq;
-
-	(void)m;
-	jw_obj_begin(w, "mqueue");
-	jw_u64_or_null(w, "qsize", q->known, q->qsize);
-	jw_int_or_null(w, "notify_pid", q->known && q->notify_pid, q->notify_pid);
-	jw_int_or_null(w, "notify", q->known, q->notify);
-	jw_int_or_null(w, "signo", q->known, q->signo);
-	jw_obj_end(w);
-}
-
-static json_kind_fn *const json_kinds[IPC_NTYPES] = {
-	[IPC_FIFO] = pipe_json,
-	[IPC_PIPE] = pipe_json,
-	[IPC_UNIX] = unix_json,
-	[IPC_SYSVSHM] = sysv_json,
-	[IPC_MQUEUE] = mqueue_json,
-};
 
 /* -- every object -- */
 
@@ -226,8 +86,9 @@ static void object_fields(struct jw *w, const struct model *m, const struct ipc_
 	jw_bool(w, "deleted", o->deleted);
 	jw_u64_or_null(w, "size", o->has_size, o->size);
 	jw_bytes(w, "owner", owner, owner ? strlen(owner) : 0);
-	if ((unsigned)o->type < IPC_NTYPES && json_kinds[o->type])
-		json_kinds[o->type](w, m, o);
+	/* the members of its kind, under the kind's own key */
+	if (kind_of(o)->json)
+		kind_of(o)->json(w, m, o);
 	jw_arr_begin(w, "holders");
 	for (size_t i = 0; i < o->nholders; i++) {
 		jw_obj_begin(w, NULL);
