@@ -50,9 +50,15 @@ ipcscope: $(OBJS)
 	$(need_deps)
 	$(CC) -o $@ $(OBJS) $(ALL_LDFLAGS) $(PKG_LIBS)
 
+# Objects mirror src/'s folders; the folders are order-only, so that an
+# up-to-date tree has nothing to do, not even a mkdir.
+OBJDIRS := $(sort $(dir $(OBJS)))
+$(OBJS): | $(OBJDIRS)
+$(OBJDIRS):
+	mkdir -p $@
+
 $(OBJDIR)/%.o: src/%.c
 	$(need_deps)
-	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(OBJS:.o=.d)
