@@ -166,13 +166,13 @@ if [ -s "$w/diffs.kept" ]; then
 	for k in missing.fds extra.fds missing.maps extra.maps missing.unix missing.peers; do
 		if grep -q "^$k: " "$w/diffs.kept"; then
 			echo "DIFF $(what "$k"):"
-			sed -n "s/^$k: /  /p" "$w/diffs.kept" | head -20
+			sed -n "s/^$k: /  /p" "$w/diffs.kept" | sed -n 1,20p
 		fi
 	done
 	bad=1
 elif [ "$a" -gt 1 ]; then
 	echo "differences that comparison $a did not find again (other processes at work):"
-	sort -u "$w"/diffs.[0-9]* | head -20 | sed 's/^/  /'
+	sort -u "$w"/diffs.[0-9]* | sed -n 1,20p | sed 's/^/  /'
 fi
 echo "compared: $(wc -l <"$w/stable.fds") fd triples, $(wc -l <"$w/stable.maps") shm mappings, $(wc -l <"$w/ss.stable") ss sockets, $(wc -l <"$w/ss.peers") ss peers"
 exit $bad
