@@ -198,3 +198,12 @@ pp() { jqr --argjson i "$1" ".objects[] | select(.inode == \$i) | .pipe.$2"; }
 	run --separate-stderr "$IPCSCOPE" show
 	assert_failure 2
 }
+
+@test "peers: sorting the list keeps each socket's peer and its holders" {
+	mk s socketpair fd=5 peerfd=6
+	ipc_json --type unix --sort -INODE
+	assert_equal "$(jqr --argjson i "$s_ino" '.objects[] | select(.inode == $i) | "\(.unix.peer) \([.unix.peer_holders[] | "\(.pid):\(.fd)"] | join(","))"')" \
+		"$s_peer_ino $s_child_pid:6"
+	run --separate-stderr "$IPCSCOPE" list --type unix --pid "$s_pid" --sort INODE -o INODE,PEER
+	assert_line --regexp "^ *$s_ino +$s_child_pid/mkipc\\[6rw\\]\$"
+}
