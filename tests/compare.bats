@@ -73,3 +73,25 @@ teardown() { common_teardown; }
 	run awk 'NF != 2 || $1 !~ /^[1-9][0-9]*$/ || $2 !~ /^[0-9]+$/' "$T/cmp/ss1.records"
 	assert_output ""
 }
+
+@test "compare-live.sh leaves out processes under another root, whose /dev/shm lsfd cannot name" {
+	command -v lsfd >/dev/null || skip "lsfd (util-linux) is not installed"
+	command -v ss >/dev/null || skip "ss (iproute2) is not installed"
+	requires_root "to chroot"
+	command -v unshare >/dev/null || skip "unshare (util-linux) is not installed"
+	# a chroot as another fresh root or a container would be: / again,
+	# mounted at $T/root in a mount namespace that ends with the process
+	mkdir "$T/root"
+	MK_PREFIX=(unshare -m --propagation private sh -c 'mount --rbind / "$0" && exec chroot "$0" "$@"' "$T/root")
+	mk c shm-fd name="$SHM_PREFIX-chroot"
+	MK_PREFIX=()
+	# seen from here, its segment is not /dev/shm/...
+	run readlink "/proc/$c_pid/fd/3"
+	assert_output "$T/root/dev/shm/$SHM_PREFIX-chroot"
+	mk h shm-fd name="$SHM_PREFIX-here"
+	run "$TOP/tests/helpers/compare-live.sh" "$IPCSCOPE" "$T/cmp"
+	assert_success
+	grep -qx "$h_pid 3 $h_ino" "$T/cmp/stable.fds"
+	run grep "^$c_pid " "$T/cmp/ipc.fds" "$T/cmp/stable.fds"
+	assert_output ""
+}

@@ -8,7 +8,8 @@
 #  - every (pid, fd, inode) of a FIFO, pipe, UNIX socket or /dev/shm file
 #    that both lsfd runs agree on must be in ipcscope's output, and every such
 #    triple ipcscope reports for a process alive throughout must be in one of
-#    the lsfd runs;
+#    the lsfd runs (both for the processes under the same root directory as
+#    this script: see alive() below);
 #  - every (pid, inode) /dev/shm mapping of a name that still exists, likewise;
 #  - every UNIX socket inode that both `ss -xa` runs list must appear, and
 #    every peer inode they agree on must be ipcscope's unix.peer.
@@ -68,16 +69,20 @@ ss_peers() {
 	awk '$2 != 0' "$1" | sort -u
 }
 
-# the lines of stdin whose process is alive ("[ -d ] && printf" as the loop's
-# last command made the loop, and so the script, fail when the last process
-# had exited)
+# The lines of stdin whose process is in $w/here.pids: alive after the
+# second lsfd run, and under the same root directory as this script (its
+# /proc/PID/root reads "/"). lsfd tells /dev/shm files by their name, and a
+# process under another root (a chroot, a container) holds files whose
+# names, seen from here, are not /dev/shm/...: its /dev/shm is elsewhere in
+# our tree, e.g. /var/tmp/ROOT/dev/shm/NAME. ipcscope goes by device and
+# inode and knows them; lsfd cannot be held against it there.
 alive() {
-	local pid rest
-	while read -r pid rest; do
-		if [ -d "/proc/$pid" ]; then
-			printf '%s %s\n' "$pid" "$rest"
-		fi
-	done
+	awk 'NR == FNR { here[$1]; next } $1 in here' "$w/here.pids" -
+}
+here_pids() {
+	# (find fails for the processes that exit meanwhile)
+	{ find /proc -mindepth 2 -maxdepth 2 -name root -lname / -printf '%h\n' 2>/dev/null || true; } |
+		sed -n 's|^/proc/\([0-9][0-9]*\)$|\1|p' | sort -u
 }
 
 # one comparison: the files in $w, its differences in $w/diffs
@@ -87,6 +92,7 @@ compare_once() {
 	"$ipc" list --json >"$w/ipc.json" 2>"$w/ipc.err"
 	lsfd -J -o "$lsfd_cols" >"$w/lsfd2.json"
 	ss_records >"$w/ss2.records"
+	here_pids >"$w/here.pids"
 	ss_inodes "$w/ss1.records" >"$w/ss1"
 	ss_peers "$w/ss1.records" >"$w/sp1"
 	ss_inodes "$w/ss2.records" >"$w/ss2"
