@@ -85,9 +85,10 @@ teardown() { common_teardown; }
 	MK_PREFIX=(unshare -m --propagation private sh -c 'mount --rbind / "$0" && exec chroot "$0" "$@"' "$T/root")
 	mk c shm-fd name="$SHM_PREFIX-chroot"
 	MK_PREFIX=()
-	# seen from here, its segment is not /dev/shm/...
+	# seen from here, its segment is not /dev/shm/... (the full name
+	# depends on where this test's own root is, as in a chroot)
 	run readlink "/proc/$c_pid/fd/3"
-	assert_output "$T/root/dev/shm/$SHM_PREFIX-chroot"
+	[[ $output == *"$T/root/dev/shm/$SHM_PREFIX-chroot" ]] || fail "link: $output"
 	mk h shm-fd name="$SHM_PREFIX-here"
 	run "$TOP/tests/helpers/compare-live.sh" "$IPCSCOPE" "$T/cmp"
 	assert_success
