@@ -17,6 +17,8 @@
 #   BENCH_RAW=FILE                   append raw per-run results (CSV) to FILE
 #   BENCH_TIMER=gnu|python|bash      force a timing method (default: GNU time,
 #                                    else python3, else the bash builtin)
+#   BENCH_BASELINE=BINARY            also time an older ipcscope build in the
+#                                    same interleaved rounds (before/after)
 #
 # Builds nothing: the Makefile builds tests/bench/workload and tests/bench/floor.
 
@@ -71,6 +73,14 @@ else
 	[[ -n $IPCSCOPE ]] || IPCSCOPE_PROBLEM="command $IPCSCOPE_ARG not found"
 fi
 [[ -n $IPCSCOPE_PROBLEM ]] && warn "$IPCSCOPE_PROBLEM: its runs are recorded as failed"
+
+# An older build to compare with, timed in the same rounds, so that machine
+# noise hits both alike: a before/after figure from two separate runs is not.
+BASELINE=${BENCH_BASELINE:-}
+if [[ -n $BASELINE ]]; then
+	[[ -f $BASELINE && -x $BASELINE ]] || die "BENCH_BASELINE=$BASELINE is not an executable file"
+	BASELINE=$(cd -- "$(dirname -- "$BASELINE")" && pwd -P)/$(basename -- "$BASELINE")
+fi
 
 # ---------------------------------------------------------------- state + cleanup
 SCRATCH=$(mktemp -d /tmp/ipcscope-bench-run.XXXXXX) || die "mktemp failed"
@@ -313,6 +323,11 @@ declare -A CMD_LABEL=(
 	[lsof]="lsof -nP"
 	[ss]="ss -xap"
 )
+if [[ -n $BASELINE ]]; then
+	CMD_NAMES+=(baseline-list baseline-unix)
+	CMD_LABEL[baseline-list]="baseline list --json"
+	CMD_LABEL[baseline-unix]="baseline list --type unix --json"
+fi
 if [[ -n $IPCSCOPE_PROBLEM ]]; then
 	SKIP[ipcscope-list]=$IPCSCOPE_PROBLEM
 	SKIP[ipcscope-unix]=$IPCSCOPE_PROBLEM
@@ -326,6 +341,8 @@ run_cmd() {
 	lsfd)          measure "$1" lsfd -J ;;
 	lsof)          measure "$1" lsof -nP ;;
 	ss)            measure "$1" ss -xap ;;
+	baseline-list) measure "$1" "$BASELINE" list --json ;;
+	baseline-unix) measure "$1" "$BASELINE" list --type unix --json ;;
 	esac
 }
 
@@ -370,6 +387,7 @@ say "machine: nproc=$(nproc) kernel=$(uname -r) arch=$(uname -m) cpu=\"${CPU_MOD
 say "memory: total=$(( $(meminfo_kib MemTotal) / 1024 )) MiB available=$(( $(meminfo_kib MemAvailable) / 1024 )) MiB"
 say "limits: RLIMIT_NOFILE soft=$NOFILE_SOFT hard=$NOFILE_HARD (fs.nr_open=${NR_OPEN:-?}) fs.file-max=${FILE_MAX:-?} kernel.pid_max=${PID_MAX:-?} kernel.threads-max=${THREADS_MAX:-?} user=$(id -un)"
 say "ipcscope: ${IPCSCOPE:-$IPCSCOPE_ARG}${IPCSCOPE_PROBLEM:+ ($IPCSCOPE_PROBLEM)}"
+[[ -n $BASELINE ]] && say "baseline: $BASELINE"
 tv() { "$@" 2>&1 | head -n 1; }
 say "tools: lsfd: $( [[ -z ${SKIP[lsfd]:-} ]] && tv lsfd --version || echo skipped ); lsof: $( [[ -z ${SKIP[lsof]:-} ]] && lsof -v 2>&1 | awk '/revision:/ { print $2; exit }' || echo skipped ); ss: $( [[ -z ${SKIP[ss]:-} ]] && tv ss -V || echo skipped )"
 case $TIME_MODE in
@@ -539,7 +557,8 @@ print_ratios() {
 	local pair a b rlabel
 	printf 'ratios (median wall / median CPU / median peak RSS):\n'
 	for pair in "ipcscope-list floor ipcscope/floor" "ipcscope-list lsfd ipcscope/lsfd" \
-		"ipcscope-list lsof ipcscope/lsof" "ipcscope-unix ss ipcscope-unix/ss"; do
+		"ipcscope-list lsof ipcscope/lsof" "ipcscope-unix ss ipcscope-unix/ss" \
+		${BASELINE:+"ipcscope-list baseline-list list/baseline" "ipcscope-unix baseline-unix unix/baseline"}; do
 		read -r a b rlabel <<< "$pair"
 		if [[ ${STATUS[$a]} != ok ]]; then
 			printf '  %-18s n/a (%s failed)\n' "$rlabel" "${CMD_LABEL[$a]}"
