@@ -64,6 +64,7 @@ void model_free(struct model *m)
 		obj_free(m->objs[i]);
 	for (size_t i = 0; i < m->nprocs; i++) {
 		free(m->procs[i]->comm);
+		free(m->procs[i]->cgroup);
 		free(m->procs[i]->user);
 		free(m->procs[i]);
 	}
@@ -100,6 +101,7 @@ void model_drop_last_proc(struct model *m)
 		return;
 	p = m->procs[--m->nprocs];
 	free(p->comm);
+	free(p->cgroup);
 	free(p->user);
 	free(p);
 }

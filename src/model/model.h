@@ -49,6 +49,12 @@ struct ipc_proc {
 	unsigned long long start;	/* clock ticks after boot */
 	uint64_t netns;			/* 0 when unknown */
 	uint64_t ipcns;			/* 0 until needed */
+	uint64_t mntns;			/* 0 until needed */
+	/* cgroup v2 path ("0::" line of /proc/PID/cgroup), NULL when unread
+	 * or none; the runtime's short container id (12 hex digits) when that
+	 * path names a container's scope, else "" */
+	char *cgroup;
+	char container[13];
 	bool kthread;
 	bool denied;			/* fds or maps could not be read */
 	bool holds;			/* holds at least one IPC object */
@@ -180,6 +186,11 @@ struct ipc_obj {
 	struct ipc_holder *holders;
 	size_t nholders;
 	size_t capholders;
+	/* For an object of a namespace other than ours (a container's
+	 * /dev/shm, mqueue filesystem or SysV IPC): one readable process of
+	 * that namespace, which names its container and through whose root
+	 * or namespace clean reaches it. NULL for our own namespaces. */
+	struct ipc_proc *home;
 	bool hidden;		/* filtered out */
 	bool drop;		/* turned out not to be an IPC object */
 	bool wanted;		/* --pid: held by, or the peer of, those processes */
