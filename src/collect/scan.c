@@ -8,6 +8,7 @@
 
 #include "collect.h"
 #include "kind.h"
+#include "ns.h"
 #include "pathio.h"
 #include "proc.h"
 
@@ -260,6 +261,7 @@ static void scan_finish(struct model *m, struct scan_ctx *c, const struct scan_o
 	if (opts->search && sockets)
 		view_check_unix(m, c);
 	model_prune(m, keep_object);
+	ns_link(m, c);
 	if (opts->search && (c->types & (IPC_TYPE_BIT(IPC_UNIX) | IPC_TYPE_BIT(IPC_FIFO))))
 		search_files(m, c, opts->search_roots, opts->nsearch_roots);
 	link_run(m, opts->focus, opts->nfocus);
@@ -288,9 +290,11 @@ int scan_run(struct model *m, const struct scan_opts *opts)
 		/* for the pid-reuse test: a window between the process list and the walk */
 		if (getenv("IPCSCOPE_TEST_PAUSE_AFTER_PROCS"))
 			raise(SIGSTOP);
+		ns_discover(m, &c);
 		scan_walk(m, &c, opts);
 		scan_finish(m, &c, opts);
 	}
+	ns_free(&c);
 	free(c.mqueue_found);
 	buf_free(&c.file);
 	buf_free(&c.text);

@@ -32,7 +32,31 @@ struct kind_devs {
 	dev_t pipefs, sockfs, memfd, devshm, mqueue, anon;
 	bool have_pipefs, have_sockfs, have_memfd, have_devshm, have_mqueue, have_anon;
 	bool rooted;		/* a fixture tree: trust names over devices */
+	/* other mount namespaces' /dev/shm and mqueue filesystems */
+	const dev_t *more_shm, *more_mq;
+	size_t nmore_shm, nmore_mq;
 };
+
+static inline bool kind_dev_in(dev_t dev, bool have, dev_t ours, const dev_t *more, size_t n)
+{
+	if (have && dev == ours)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (more[i] == dev)
+			return true;
+	return false;
+}
+
+/* Is dev a /dev/shm (an mqueue filesystem) of some mount namespace? */
+static inline bool kind_devs_shm(const struct kind_devs *d, dev_t dev)
+{
+	return kind_dev_in(dev, d->have_devshm, d->devshm, d->more_shm, d->nmore_shm);
+}
+
+static inline bool kind_devs_mqueue(const struct kind_devs *d, dev_t dev)
+{
+	return kind_dev_in(dev, d->have_mqueue, d->mqueue, d->more_mq, d->nmore_mq);
+}
 
 /* What the classifier knows of one fd: its stat, and the link text once
  * it was read. The live walk fills this from fstatat (and readlink when a

@@ -9,6 +9,7 @@
 #include "escape.h"
 #include "jw.h"
 #include "kind.h"
+#include "ns.h"
 #include "proc.h"
 
 /* What PATH shows, as it has no path: "key 0x0000abcd", with " (removed)"
@@ -48,9 +49,11 @@ static const char *sysv_used_since(const struct ipc_obj *o, const struct ipc_obj
 		       ? "it was attached or detached since the scan" : NULL;
 }
 
-/* The last check before IPC_RMID, on the kernel's word. */
-static int sysv_remove(const struct ipc_obj *o)
+/* The last check before IPC_RMID, on the kernel's word, in the segment's
+ * own IPC namespace. */
+static int sysv_remove_here(void *arg)
 {
+	const struct ipc_obj *o = arg;
 	struct shmid_ds ds;
 
 	if (shmctl(o->sysv.shmid, IPC_STAT, &ds) < 0)
@@ -63,6 +66,14 @@ static int sysv_remove(const struct ipc_obj *o)
 	if (shmctl(o->sysv.shmid, IPC_RMID, NULL) < 0)
 		return -errno;
 	return 0;
+}
+
+static int sysv_remove(const struct ipc_obj *o)
+{
+	/* a shmid means nothing outside its namespace */
+	if (o->home)
+		return ns_in_ipcns(o->home, o->ns, sysv_remove_here, (void *)o);
+	return sysv_remove_here((void *)o);
 }
 
 /* These names have no _base64 twin: one that is not UTF-8 is null. */

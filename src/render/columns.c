@@ -44,11 +44,17 @@ static void fill_path(struct buf *out, const struct model *m, const struct ipc_o
 	(void)m, (void)ro;
 	if (!o->path && kind_of(o)->label) {
 		kind_of(o)->label(out, o);
-		return;
+	} else {
+		esc_path(out, o);
+		if (o->deleted)
+			buf_adds(out, " (deleted)");
 	}
-	esc_path(out, o);
-	if (o->deleted)
-		buf_adds(out, " (deleted)");
+	/* two containers' /dev/shm/x are two objects: say whose */
+	if (o->home) {
+		buf_adds(out, " [");
+		model_home_text(out, o);
+		buf_addc(out, ']');
+	}
 }
 
 static void fill_deleted(struct buf *out, const struct model *m, const struct ipc_obj *o,

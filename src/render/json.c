@@ -86,6 +86,11 @@ static void object_fields(struct jw *w, const struct model *m, const struct ipc_
 	jw_bool(w, "deleted", o->deleted);
 	jw_u64_or_null(w, "size", o->has_size, o->size);
 	jw_bytes(w, "owner", owner, owner ? strlen(owner) : 0);
+	/* the namespaces it lives in; for another one's, a process there */
+	jw_u64_or_null(w, "ipcns", o->ipcns, o->ipcns);
+	jw_u64_or_null(w, "mntns", o->mntns, o->mntns);
+	jw_int_or_null(w, "home_pid", o->home, o->home ? o->home->pid : 0);
+	jw_str(w, "container", o->home && o->home->container[0] ? o->home->container : NULL);
 	/* the members of its kind, under the kind's own key */
 	if (kind_of(o)->json)
 		kind_of(o)->json(w, m, o);

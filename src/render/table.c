@@ -260,6 +260,24 @@ void detail_holder(FILE *out, const struct ipc_holder *h, struct buf *tmp)
 	fprintf(out, "  %s  user %s\n", modes[h->mode & 3], tmp->data);
 }
 
+/* show: the namespaces an object lives in; for another one's, its
+ * container and the process of it through which it was reached */
+static void detail_home(FILE *out, const struct ipc_obj *o, struct buf *tmp)
+{
+	if (o->ipcns)
+		fprintf(out, "  %-9s %llu\n", "ipcns", (unsigned long long)o->ipcns);
+	if (o->mntns)
+		fprintf(out, "  %-9s %llu\n", "mntns", (unsigned long long)o->mntns);
+	if (!o->home)
+		return;
+	if (o->home->container[0])
+		fprintf(out, "  %-9s %s\n", "container", o->home->container);
+	buf_reset(tmp);
+	holder_proc_text(tmp, o->home);
+	fprintf(out, "  %-9s %s (a process of its namespace)\n",
+		"via", tmp->data);
+}
+
 int detail_render(FILE *out, const struct model *m, const struct render_opts *ro)
 {
 	struct buf tmp = { 0 };
@@ -278,6 +296,7 @@ int detail_render(FILE *out, const struct model *m, const struct render_opts *ro
 		detail_field(out, m, o, ro, "dev", "DEV", &tmp);
 		detail_field(out, m, o, ro, "size", "SIZE", &tmp);
 		detail_field(out, m, o, ro, "owner", "OWNER", &tmp);
+		detail_home(out, o, &tmp);
 		if (kind_of(o)->detail)
 			kind_of(o)->detail(out, m, o, ro, &tmp);
 		fprintf(out, "  %-9s %zu\n", "holders", o->nholders);
