@@ -28,6 +28,7 @@
 struct ns_fs {
 	dev_t dev;
 	bool mqueue;
+	uint64_t ipcns;		/* an mqueue fs's: its home's */
 	struct ipc_proc *home;
 	char *dir;		/* where the namespace mounts it */
 };
@@ -290,6 +291,7 @@ static void add_fs(struct scan_ctx *c, dev_t dev, bool mqueue, struct ipc_proc *
 	f->dev = dev;
 	f->mqueue = mqueue;
 	f->home = home;
+	f->ipcns = mqueue ? (home->ipcns ? home->ipcns : ns_ino(home->pid, "ipc")) : 0;
 	f->dir = xstrdup(dir);
 	if (mqueue)
 		add_dev(&t->mq_devs, &t->nmq, dev);
@@ -337,24 +339,29 @@ static bool ipc_known(const struct ns_table *t, uint64_t ns)
 	return false;
 }
 
+/* Only the namespaces the wanted kinds live in cost a stat per process:
+ * mount namespaces for /dev/shm and mqueue files, IPC ones for SysV. */
 static void learn_procs(struct model *m, struct scan_ctx *c, uint64_t self_mnt)
 {
+	unsigned in_mnt = IPC_TYPE_BIT(IPC_SHM) | IPC_TYPE_BIT(IPC_SEM) | IPC_TYPE_BIT(IPC_MQUEUE);
+	bool want_mnt = c->types & in_mnt, want_ipc = c->types & IPC_TYPE_BIT(IPC_SYSVSHM);
 	struct ns_table *t = c->ns;
 	struct ns_mounts mi = { 0 };
 	struct buf file = { 0 };
 	uint64_t *mnts = NULL;
 	size_t nmnts = 0;
 
-	for (size_t i = 0; i < m->nprocs; i++) {
+	for (size_t i = 0; i < m->nprocs && (want_mnt || want_ipc); i++) {
 		struct ipc_proc *p = m->procs[i];
 
-		p->mntns = ns_ino(p->pid, "mnt");
-		p->ipcns = ns_ino(p->pid, "ipc");
+		if (want_ipc)
+			p->ipcns = ns_ino(p->pid, "ipc");
 		if (p->ipcns && p->ipcns != c->self_ipcns && !ipc_known(t, p->ipcns)) {
 			t->ipc = xreallocarray(t->ipc, t->nipc + 1, sizeof(*t->ipc));
 			t->ipc[t->nipc++] = (struct ns_ipc){ p->ipcns, p };
 		}
-		if (!p->mntns || p->mntns == self_mnt || u64_in(mnts, nmnts, p->mntns))
+		if (!want_mnt || !(p->mntns = ns_ino(p->pid, "mnt")) || p->mntns == self_mnt ||
+		    u64_in(mnts, nmnts, p->mntns))
 			continue;
 		/* until one of its processes can be read */
 		if (mount_ns(c, p, &file, &mi) < 0)
@@ -454,7 +461,7 @@ void ns_link(struct model *m, const struct scan_ctx *c)
 		} else if (f) {
 			o->home = f->home;
 			if (f->mqueue)
-				o->ipcns = f->home->ipcns;
+				o->ipcns = f->ipcns;
 			else
 				o->mntns = f->home->mntns;
 		} else if (c->devs.have_devshm && o->dev == c->devs.devshm) {
