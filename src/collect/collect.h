@@ -169,9 +169,6 @@ int shm_apply_sysv(struct model *m, struct scan_ctx *c, const struct buf *text,
 
 /* A queue file's "QSIZE:... NOTIFY:... SIGNO:... NOTIFY_PID:..." */
 int mq_parse_info(const char *buf, size_t len, struct ipc_mq *mq);
-/* The mount point of the mqueue filesystem in /proc/self/mountinfo text,
- * unescaped into out; 0, or -1 if there is none. */
-int mq_find_mount(const char *buf, size_t len, struct buf *out);
 int mq_scan_dir(struct model *m, struct scan_ctx *c);
 /* As shm_list, for an mqueue filesystem's directory. */
 int mq_list(struct model *m, struct scan_ctx *c, int dfd, const char *prefix,

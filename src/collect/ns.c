@@ -49,22 +49,6 @@ struct ns_table {
 
 /* ---------------------------------------------------------------- mountinfo */
 
-static bool next_field(const char **pp, const char *end, const char **f, size_t *n)
-{
-	const char *p = *pp;
-
-	while (p < end && *p == ' ')
-		p++;
-	if (p >= end)
-		return false;
-	*f = p;
-	while (p < end && *p != ' ')
-		p++;
-	*n = (size_t)(p - *f);
-	*pp = p;
-	return true;
-}
-
 static bool parse_devno(const char *f, size_t n, dev_t *dev)
 {
 	const char *p = f, *end = f + n;
@@ -100,7 +84,7 @@ static bool mountinfo_line(const char *p, const char *eol, dev_t *dev, const cha
 	size_t n[5];
 
 	for (int i = 0; i < 5; i++)
-		if (!next_field(&p, eol, &f[i], &n[i]))
+		if (!scan_field(&p, eol, &f[i], &n[i]))
 			return false;
 	sep = memmem(p, (size_t)(eol - p), " - ", 3);
 	if (!sep || !parse_devno(f[2], n[2], dev))
@@ -108,7 +92,7 @@ static bool mountinfo_line(const char *p, const char *eol, dev_t *dev, const cha
 	p = sep + 3;
 	*mnt = f[4];
 	*mntlen = n[4];
-	return next_field(&p, eol, fs, fslen);
+	return scan_field(&p, eol, fs, fslen);
 }
 
 int ns_parse_mountinfo(const char *buf, size_t len, struct ns_mounts *out)

@@ -65,13 +65,13 @@ static bool mark_wanted(struct model *m, const struct scan_opts *opts)
  * mounted: --mqueue-dir, else the first one in our mountinfo. */
 static void scan_mqueue(struct model *m, struct scan_ctx *c, const char *dir, bool asked)
 {
-	struct buf b = { 0 };
+	struct ns_mounts mi = { 0 };
 	int rc;
 
 	if (!dir && pio_read("/proc/self/mountinfo", &c->file) == 0 &&
-	    mq_find_mount(c->file.data, c->file.len, &b) == 0)
-		dir = c->mqueue_found = buf_steal(&b);
-	buf_free(&b);
+	    ns_parse_mountinfo(c->file.data, c->file.len, &mi) == 0 && mi.has_mq)
+		dir = c->mqueue_found = buf_steal(&mi.mq_dir);
+	buf_free(&mi.mq_dir);
 	if (!dir) {
 		(asked ? model_warn : model_note)(m, "no mqueue filesystem is mounted, so POSIX "
 			"message queues are not listed (mount -t mqueue none /dev/mqueue)");

@@ -110,22 +110,6 @@ int shm_scan_dir(struct model *m, struct scan_ctx *c)
 	return dfd < 0 ? dfd : shm_list(m, c, dfd, SHM_DIR, NULL);
 }
 
-static bool next_field(const char **pp, const char *end, const char **f, size_t *flen)
-{
-	const char *p = *pp;
-
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	if (p >= end)
-		return false;
-	*f = p;
-	while (p < end && *p != ' ' && *p != '\t')
-		p++;
-	*flen = (size_t)(p - *f);
-	*pp = p;
-	return true;
-}
-
 static bool field_i64(const char *f, size_t n, int64_t *out)
 {
 	const char *p = f;
@@ -173,9 +157,9 @@ static int sysv_line(const char *p, const char *end, struct sysv_entry *e)
 	int i;
 
 	for (i = 0; i < 16; i++)
-		if (!next_field(&p, end, &f[i], &n[i]))
+		if (!scan_field(&p, end, &f[i], &n[i]))
 			return -1;
-	if (next_field(&p, end, &f[0], &n[0]))
+	if (scan_field(&p, end, &f[0], &n[0]))
 		return -1;	/* trailing junk */
 	if (!field_i64(f[0], n[0], &key) || key < INT32_MIN || key > INT32_MAX ||
 	    !field_i64(f[1], n[1], &shmid) || shmid < 0 || shmid > INT32_MAX ||
@@ -313,52 +297,6 @@ int mq_parse_info(const char *buf, size_t len, struct ipc_mq *mq)
 	mq->signo = (int32_t)vals[2];
 	mq->notify_pid = (pid_t)vals[3];
 	return 0;
-}
-
-/* mountinfo writes space, tab, newline and backslash in paths as \ooo. */
-static void unescape_octal(struct buf *out, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
-		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-			buf_addc(out, (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
-			i += 3;
-		} else {
-			buf_addc(out, s[i]);
-		}
-	}
-}
-
-int mq_find_mount(const char *buf, size_t len, struct buf *out)
-{
-	const char *p = buf, *end = buf + len;
-
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		const char *f[5], *sep;
-		size_t n[5];
-		const char *q = p;
-		bool ok = true;
-
-		if (!eol)
-			eol = end;
-		for (int i = 0; i < 5 && ok; i++)
-			ok = next_field(&q, eol, &f[i], &n[i]);
-		/* optional fields end at " - ", then the filesystem type */
-		sep = ok ? memmem(q, (size_t)(eol - q), " - ", 3) : NULL;
-		if (sep) {
-			const char *t = sep + 3, *fs;
-			size_t fsn;
-
-			if (next_field(&t, eol, &fs, &fsn) && fsn == 6 && memcmp(fs, "mqueue", 6) == 0) {
-				buf_reset(out);
-				unescape_octal(out, f[4], n[4]);
-				return 0;
-			}
-		}
-		p = eol + 1;
-	}
-	return -1;
 }
 
 /* reading a queue's file reports its state and changes nothing */
