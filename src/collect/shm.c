@@ -77,30 +77,51 @@ static struct ipc_obj *listed(struct model *m, struct scan_ctx *c, enum ipc_type
 	return o;
 }
 
-int shm_list(struct model *m, struct scan_ctx *c, int dfd, const char *prefix,
-	     struct ipc_proc *home)
+/* What each listed file becomes, by the directory's kind. */
+struct list_ctx {
+	struct model *m;
+	struct scan_ctx *c;
+	const char *prefix;
+	struct ipc_proc *home;
+	DIR *dir;
+};
+
+static int list_dir(struct list_ctx *l, int dfd,
+		    void (*one)(struct list_ctx *l, const char *name, const struct stat *st))
 {
 	const char *name;
 	struct stat st;
-	DIR *dir = fdopendir(dfd);
 
-	if (!dir) {
+	l->dir = fdopendir(dfd);
+	if (!l->dir) {
 		close(dfd);
 		return -errno;
 	}
-	while ((name = next_file(dir, &st))) {
-		enum ipc_type type = ipc_kinds[IPC_SHM]->refine(name, strlen(name));
-		struct ipc_obj *o;
-
-		if (!(c->types & IPC_TYPE_BIT(type)))
-			continue;
-		o = listed(m, c, type, &st, prefix, name, home);
-		o->deleted = false;
-		o->has_size = true;
-		o->size = (uint64_t)st.st_size;
-	}
-	closedir(dir);
+	while ((name = next_file(l->dir, &st)))
+		one(l, name, &st);
+	closedir(l->dir);
 	return 0;
+}
+
+static void shm_one(struct list_ctx *l, const char *name, const struct stat *st)
+{
+	enum ipc_type type = ipc_kinds[IPC_SHM]->refine(name, strlen(name));
+	struct ipc_obj *o;
+
+	if (!(l->c->types & IPC_TYPE_BIT(type)))
+		return;
+	o = listed(l->m, l->c, type, st, l->prefix, name, l->home);
+	o->deleted = false;
+	o->has_size = true;
+	o->size = (uint64_t)st->st_size;
+}
+
+int shm_list(struct model *m, struct scan_ctx *c, int dfd, const char *prefix,
+	     struct ipc_proc *home)
+{
+	struct list_ctx l = { m, c, prefix, home, NULL };
+
+	return list_dir(&l, dfd, shm_one);
 }
 
 int shm_scan_dir(struct model *m, struct scan_ctx *c)
@@ -318,25 +339,20 @@ static void mq_read_info(int dirfd_, const char *name, struct ipc_obj *o)
 	}
 }
 
+static void mq_one(struct list_ctx *l, const char *name, const struct stat *st)
+{
+	struct ipc_obj *o = listed(l->m, l->c, IPC_MQUEUE, st, l->prefix, name, l->home);
+
+	o->has_resident = false;
+	mq_read_info(dirfd(l->dir), name, o);
+}
+
 int mq_list(struct model *m, struct scan_ctx *c, int dfd, const char *prefix,
 	    struct ipc_proc *home)
 {
-	const char *name;
-	struct stat st;
-	DIR *dir = fdopendir(dfd);
+	struct list_ctx l = { m, c, prefix, home, NULL };
 
-	if (!dir) {
-		close(dfd);
-		return -errno;
-	}
-	while ((name = next_file(dir, &st))) {
-		struct ipc_obj *o = listed(m, c, IPC_MQUEUE, &st, prefix, name, home);
-
-		o->has_resident = false;
-		mq_read_info(dirfd(dir), name, o);
-	}
-	closedir(dir);
-	return 0;
+	return list_dir(&l, dfd, mq_one);
 }
 
 int mq_scan_dir(struct model *m, struct scan_ctx *c)
