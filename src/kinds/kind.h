@@ -1,7 +1,8 @@
 /* What each kind of IPC object is, in one place per kind. Generic code
  * asks the kind through this descriptor; it never switches on the type.
- * A new kind is one file exporting a `const struct ipc_kind`, one line in
- * the registry (registry.c) and its enum ipc_type value. */
+ * A new kind is one file kinds/NAME.c exporting `const struct ipc_kind
+ * kind_NAME` and one line KIND(ID, NAME) in kinds.def, which makes both
+ * its enum ipc_type value IPC_ID and its entry in the registry. */
 #ifndef IPCSCOPE_KIND_H
 #define IPCSCOPE_KIND_H
 
@@ -133,7 +134,8 @@ struct ipc_kind {
 	void (*describe)(struct buf *out, const struct ipc_obj *o);
 };
 
-/* The registry, indexed by enum ipc_type. */
+/* The registry (registry.c, built from kinds.def), indexed by enum
+ * ipc_type. */
 extern const struct ipc_kind *const ipc_kinds[IPC_NTYPES];
 
 static inline const struct ipc_kind *kind_of(const struct ipc_obj *o)
