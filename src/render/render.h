@@ -67,9 +67,11 @@ void columns_print_list(FILE *out);
 void columns_sort(struct model *m, int col, bool descending, const struct render_opts *ro);
 
 /* A holder as the table writes it: "1234/nginx" (escaped), and one of its
- * entries, "3rw" or "memr". */
+ * entries, "3rw" or "memr"; and all of an object's, as HOLDERS shows
+ * them. */
 void holder_proc_text(struct buf *out, const struct ipc_proc *p);
 void holder_entry_text(struct buf *out, const struct ipc_holder *h);
+void holders_text(struct buf *out, const struct ipc_obj *o);
 
 /* 0, or -1 after a write error (errno set). */
 int table_render(FILE *out, const struct model *m, const struct render_opts *ro);
