@@ -1,7 +1,8 @@
 /* JSON for programs: schema version 1, documented in ipcscope(1). The
  * document is streamed one object per line, so memory stays flat. Every
  * document is written through jw.h, and a listed object's fields by
- * object_fields() alone, for --json, --json-lines and watch. */
+ * json_object_fields() alone, for --json, --json-lines and watch (whose
+ * events watch.c writes). */
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -16,8 +17,8 @@
 #include "leaks.h"
 #include "proc.h"
 #include "graph.h"
+#include "json.h"
 #include "summary.h"
-#include "watch.h"
 #include "render.h"
 
 #define JSON_VERSION 1
@@ -30,7 +31,7 @@ void json_prepare(void)
 
 /* ---- The schema of a listed object: each field written once, here. ---- */
 
-static void holder_fields(struct jw *w, const struct ipc_holder *h)
+void json_holder_fields(struct jw *w, const struct ipc_holder *h)
 {
 	static const char *const modes[] = {
 		[MODE_R] = "r", [MODE_W] = "w", [MODE_R | MODE_W] = "rw",
@@ -67,8 +68,8 @@ static char *digits_before(char *end, unsigned v)
 	return end;
 }
 
-static void object_fields(struct jw *w, const struct model *m, const struct ipc_obj *o,
-			  const struct render_opts *ro)
+void json_object_fields(struct jw *w, const struct model *m, const struct ipc_obj *o,
+			const struct render_opts *ro)
 {
 	const char *owner = o->has_owner ? proc_user_name(o->owner) : NULL;
 	char dev[24], *d = dev + sizeof(dev) - 1;
@@ -92,7 +93,7 @@ static void object_fields(struct jw *w, const struct model *m, const struct ipc_
 	jw_arr_begin(w, "holders");
 	for (size_t i = 0; i < o->nholders; i++) {
 		jw_obj_begin(w, NULL);
-		holder_fields(w, &o->holders[i]);
+		json_holder_fields(w, &o->holders[i]);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
@@ -149,8 +150,7 @@ static int jout_end(struct jout *o)
 	return o->failed || ferror(o->out) ? -1 : 0;
 }
 
-/* Prints the document w has written, on a line of its own, and frees w. */
-static int jout_doc(struct jw *w, FILE *out)
+int json_print_doc(struct jw *w, FILE *out)
 {
 	struct jout o = { .out = out };
 
@@ -208,7 +208,7 @@ static void jchunk_render(struct jwork *w, struct jw *t, size_t c)
 		if (!w->ro->json_lines)
 			buf_adds(&ch->b, i == w->first_visible ? "\n" : ",\n");
 		jw_begin(t, obj->type);
-		object_fields(t, w->m, obj, w->ro);
+		json_object_fields(t, w->m, obj, w->ro);
 		if (jdump(jw_end(t), &ch->b) < 0)
 			ch->failed = true;
 		if (w->ro->json_lines)
@@ -432,7 +432,7 @@ int summary_render_json(FILE *out, const struct model *m, const struct summary *
 	jw_str(w, "not_seen", s->incomplete);
 	jw_obj_end(w);
 	warnings_json(w, m);
-	return jout_doc(w, out);
+	return json_print_doc(w, out);
 }
 
 static void graph_node_id(struct jw *w, const char *key, const struct graph *g, size_t i)
@@ -502,31 +502,5 @@ int graph_render_json(FILE *out, const struct graph *g)
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
-	return jout_doc(w, out);
-}
-
-/* One event per line; its object and holder as the list writes them */
-int watch_render_json(FILE *out, const struct watch_change *ch, const char *when)
-{
-	struct render_opts ro = { 0 };
-	struct jw *w = jw_new();
-
-	jw_begin(w, 0);
-	jw_str(w, "time", when);
-	jw_str(w, "event", watch_event_name(ch->ev));
-	jw_obj_begin(w, "object");
-	object_fields(w, ch->m, ch->o, &ro);
-	jw_obj_end(w);
-	if (ch->h) {
-		jw_obj_begin(w, "holder");
-		holder_fields(w, ch->h);
-		jw_obj_end(w);
-	} else {
-		jw_null(w, "holder");
-	}
-	if (ch->ev == EV_THRESHOLD) {
-		jw_u64(w, "queued", ch->queued);
-		jw_bool(w, "above", ch->above);
-	}
-	return jout_doc(w, out);
+	return json_print_doc(w, out);
 }
