@@ -27,9 +27,6 @@ struct render_opts {
 	size_t width;		/* 0: never truncate */
 	int cols[MAX_COLUMNS];
 	size_t ncols;
-	/* --pid: the processes the user asked about, for "the other side" */
-	const pid_t *self;
-	size_t nself;
 	time_t now;		/* for ages */
 	bool leaks;		/* leaks and clean: add reason, age, resident */
 	bool raw;		/* one space between cells, spaces escaped */
