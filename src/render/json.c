@@ -171,6 +171,7 @@ int json_print_doc(struct jw *w, FILE *out)
 #define JSON_SLICE_MIN 4096	/* fewer objects per thread are not worth one */
 #define JSON_CHUNK 512		/* objects */
 #define JSON_RING 16		/* chunks rendered ahead of the writer, at most */
+#define JSON_THREADS 8		/* rendering threads at most, the caller's too */
 
 struct jchunk {
 	struct buf b;
@@ -253,15 +254,11 @@ static void *jwork_thread(void *arg)
 	return NULL;
 }
 
-static int render_objects(struct jout *o, const struct model *m, const struct render_opts *ro)
+/* The work of one list: its chunks, and the first visible object, which
+ * no comma precedes. */
+static struct jwork *jwork_new(const struct model *m, const struct render_opts *ro)
 {
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t n = ncpu > 1 ? (size_t)(ncpu > 8 ? 8 : ncpu) : 1, nthreads = 0;
 	struct jwork *w = xcalloc(1, sizeof(*w));
-	pthread_t tid[8];
-	struct jw *t = jw_new();
-	int err = 0;
-	size_t c;
 
 	w->m = m;
 	w->ro = ro;
@@ -274,45 +271,92 @@ static int render_objects(struct jout *o, const struct model *m, const struct re
 	w->nchunks = (m->nobjs + JSON_CHUNK - 1) / JSON_CHUNK;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
-	if (m->nobjs < 2 * JSON_SLICE_MIN)
+	return w;
+}
+
+/* Rendering threads beside the caller's, one per CPU up to JSON_THREADS
+ * in all, for a list long enough to be worth them; how many started. */
+static size_t jwork_start(struct jwork *w, pthread_t tid[JSON_THREADS])
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = ncpu > 1 ? (size_t)(ncpu > JSON_THREADS ? JSON_THREADS : ncpu) : 1;
+	size_t nthreads = 0;
+
+	if (w->m->nobjs < 2 * JSON_SLICE_MIN)
 		n = 1;
 	for (size_t k = 1; k < n; k++)
 		if (pthread_create(&tid[nthreads], NULL, jwork_thread, w) == 0)
 			nthreads++;
-	jout_flush(o, true);
+	return nthreads;
+}
+
+/* With the lock held: writes out the next chunk, which is ready, without
+ * the lock; the errno of a failed write, or 0. */
+static int jwork_put(struct jwork *w, struct jout *o)
+{
+	struct jchunk *ch = &w->ring[w->written % JSON_RING];
+	int err = 0;
+
+	pthread_mutex_unlock(&w->lock);
+	if (ch->failed) {
+		o->failed = true;
+	} else if (ch->b.len && fwrite(ch->b.data, 1, ch->b.len, o->out) != ch->b.len) {
+		err = errno;
+		o->failed = true;
+	}
+	pthread_mutex_lock(&w->lock);
+	ch->ready = false;
+	w->written++;
+	pthread_cond_broadcast(&w->cond);
+	return err;
+}
+
+/* The calling thread: writes the chunks out in order, renders one when
+ * none is ready, and stops the others at the end or on a failure. */
+static int jwork_write(struct jwork *w, struct jout *o)
+{
+	struct jw *t = jw_new();
+	int err = 0;
+	size_t c;
+
 	pthread_mutex_lock(&w->lock);
 	while (w->written < w->nchunks && !o->failed) {
-		struct jchunk *ch = &w->ring[w->written % JSON_RING];
-
-		if (ch->ready) {
-			pthread_mutex_unlock(&w->lock);
-			if (ch->failed) {
-				o->failed = true;
-			} else if (ch->b.len && fwrite(ch->b.data, 1, ch->b.len, o->out) != ch->b.len) {
-				err = errno;
-				o->failed = true;
-			}
-			pthread_mutex_lock(&w->lock);
-			ch->ready = false;
-			w->written++;
-			pthread_cond_broadcast(&w->cond);
-		} else if (jwork_take(w, &c)) {
+		if (w->ring[w->written % JSON_RING].ready)
+			err = jwork_put(w, o);
+		else if (jwork_take(w, &c))
 			jwork_render(w, t, c);
-		} else {
+		else
 			pthread_cond_wait(&w->cond, &w->lock);
-		}
 	}
 	w->stop = true;
 	pthread_cond_broadcast(&w->cond);
 	pthread_mutex_unlock(&w->lock);
+	jw_free(t);
+	return err;
+}
+
+/* Joins the threads jwork_write stopped, and frees the work. */
+static void jwork_end(struct jwork *w, const pthread_t *tid, size_t nthreads)
+{
 	for (size_t k = 0; k < nthreads; k++)
 		pthread_join(tid[k], NULL);
-	jw_free(t);
 	for (size_t k = 0; k < JSON_RING; k++)
 		buf_free(&w->ring[k].b);
 	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
+}
+
+static int render_objects(struct jout *o, const struct model *m, const struct render_opts *ro)
+{
+	struct jwork *w = jwork_new(m, ro);
+	pthread_t tid[JSON_THREADS];
+	size_t nthreads = jwork_start(w, tid);
+	int err;
+
+	jout_flush(o, true);
+	err = jwork_write(w, o);
+	jwork_end(w, tid, nthreads);
 	if (err)
 		errno = err;
 	return o->failed ? -1 : 0;

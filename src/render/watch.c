@@ -59,6 +59,32 @@ static const struct ipc_obj *find_same(const struct model *m, const struct ipc_o
 	return f && !f->hidden && f->type == o->type ? f : NULL;
 }
 
+/* The holders an object lost since prev, then those it gained; o is of
+ * cur. */
+static int diff_holders(const struct ipc_obj *prev, const struct model *cur,
+			const struct ipc_obj *o, watch_fn fn, void *arg)
+{
+	struct watch_change ch;
+
+	for (size_t k = 0; k < prev->nholders; k++) {
+		if (has_holder(o, &prev->holders[k]))
+			continue;
+		ch = (struct watch_change){ .ev = EV_HOLDER_REMOVED, .m = cur, .o = o,
+					    .h = &prev->holders[k] };
+		if (fn(arg, &ch) < 0)
+			return -1;
+	}
+	for (size_t k = 0; k < o->nholders; k++) {
+		if (has_holder(prev, &o->holders[k]))
+			continue;
+		ch = (struct watch_change){ .ev = EV_HOLDER_ADDED, .m = cur, .o = o,
+					    .h = &o->holders[k] };
+		if (fn(arg, &ch) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int watch_diff(const struct model *old, const struct model *cur, uint64_t threshold,
 	       watch_fn fn, void *arg)
 {
@@ -84,23 +110,8 @@ int watch_diff(const struct model *old, const struct model *cur, uint64_t thresh
 			ch = (struct watch_change){ .ev = EV_ADDED, .m = cur, .o = o };
 			if (fn(arg, &ch) < 0)
 				return -1;
-		} else {
-			for (size_t k = 0; k < prev->nholders; k++) {
-				if (has_holder(o, &prev->holders[k]))
-					continue;
-				ch = (struct watch_change){ .ev = EV_HOLDER_REMOVED, .m = cur, .o = o,
-							    .h = &prev->holders[k] };
-				if (fn(arg, &ch) < 0)
-					return -1;
-			}
-			for (size_t k = 0; k < o->nholders; k++) {
-				if (has_holder(prev, &o->holders[k]))
-					continue;
-				ch = (struct watch_change){ .ev = EV_HOLDER_ADDED, .m = cur, .o = o,
-							    .h = &o->holders[k] };
-				if (fn(arg, &ch) < 0)
-					return -1;
-			}
+		} else if (diff_holders(prev, cur, o, fn, arg) < 0) {
+			return -1;
 		}
 		/* a queue that crosses the threshold, either way; a new object
 		 * counts as coming from zero */
