@@ -103,7 +103,7 @@ teardown() { common_teardown; }
 	run --separate-stderr "$IPCSCOPE" list --type pipe -o INODE,PIDS
 	assert_success
 	assert_line --index 0 --regexp '^ *INODE +PIDS$'
-	assert_line --regexp "^ *$p_ino +$p_pid,$p_child_pid\$"
+	assert_line --regexp "^ *$p_ino +$(by_pid "$p_pid" "$p_child_pid" | tr ' ' ,)\$"
 	run --separate-stderr "$IPCSCOPE" list --type pipe -o +DEV
 	assert_line --index 0 --regexp '^TYPE +INODE +PATH +SIZE +PEER +HOLDERS +DEV$'
 	run --separate-stderr "$IPCSCOPE" list --list-columns

@@ -1,5 +1,5 @@
-/* Pieces several kinds share: a pipe's fill level, and removing a file
- * that is still the object a scan saw. */
+/* Pieces several kinds share: a pipe's fill level, column cells, and
+ * removing a file that is still the object a scan saw. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -32,6 +32,26 @@ void kind_pipe_detail(FILE *out, const struct model *m, const struct ipc_obj *o,
 	else
 		fprintf(out, "  %-9s unknown (%s)\n", "queued",
 			o->pipe.err ? strerror(o->pipe.err) : "no holder could be read");
+}
+
+bool kind_cell_u64(bool has, uint64_t v, struct buf *out, int64_t *num)
+{
+	if (!has)
+		return false;
+	if (out)
+		buf_printf(out, "%llu", (unsigned long long)v);
+	if (num)
+		*num = (int64_t)v;
+	return true;
+}
+
+bool kind_cell_text(const char *s, struct buf *out)
+{
+	if (!s)
+		return false;
+	if (out)
+		buf_adds(out, s);
+	return true;
 }
 
 void kind_pipe_detail_peer(FILE *out, const struct model *m, const struct ipc_obj *o,

@@ -26,6 +26,13 @@ static void sysv_describe(struct buf *out, const struct ipc_obj *o)
 	buf_printf(out, "shmid %d (key 0x%08x)", o->sysv.shmid, (unsigned)o->sysv.key);
 }
 
+static bool sysv_column(enum kind_col col, const struct ipc_obj *o,
+			const struct render_opts *ro, struct buf *out, int64_t *num)
+{
+	(void)ro;
+	return col == KC_NATTCH && kind_cell_u64(o->sysv.known, o->sysv.nattch, out, num);
+}
+
 /* The kernel's own attach count: no process we cannot see changes it. */
 static enum leak_reason sysv_leak(const struct model *m, const struct ipc_obj *o)
 {
@@ -125,5 +132,6 @@ const struct ipc_kind kind_sysvshm = {
 	.remove = sysv_remove,
 	.used_since = sysv_used_since,
 	.describe = sysv_describe,
+	.column = sysv_column,
 	.json = sysv_json,
 };

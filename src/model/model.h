@@ -8,17 +8,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* One value per line of kinds/kinds.def, in its order: IPC_FIFO, ... */
 enum ipc_type {
-	IPC_FIFO,
-	IPC_PIPE,
-	IPC_UNIX,
-	IPC_SHM,
-	IPC_MEMFD,
-	IPC_SEM,
-	IPC_SYSVSHM,
-	IPC_MQUEUE,
-	IPC_EVENTFD,
-	IPC_ANONSHM,
+#define KIND(id, name) IPC_##id,
+#include "kinds.def"
+#undef KIND
 	IPC_NTYPES
 };
 

@@ -6,7 +6,6 @@
 #include "escape.h"
 #include "kind.h"
 #include "render.h"
-#include "watch.h"
 
 struct cell {
 	size_t off, len, width;
@@ -308,29 +307,5 @@ int detail_render(FILE *out, const struct model *m, const struct render_opts *ro
 			break;
 	}
 	buf_free(&tmp);
-	return ferror(out) ? -1 : 0;
-}
-
-int watch_render_text(FILE *out, const struct watch_change *ch, const char *when)
-{
-	struct buf b = { 0 };
-	int id = column_lookup("PATH");
-	struct render_opts ro = { 0 };
-
-	columns[id].fill(&b, ch->m, ch->o, &ro);
-	fprintf(out, "%s  %-14s %-7s %8llu  %s", when, watch_event_name(ch->ev),
-		ipc_type_name(ch->o->type), (unsigned long long)ch->o->ino, b.len ? b.data : "-");
-	if (ch->h) {
-		buf_reset(&b);
-		holder_proc_text(&b, ch->h->proc);
-		buf_addc(&b, '[');
-		holder_entry_text(&b, ch->h);
-		fprintf(out, "  %s]", b.data);
-	} else if (ch->ev == EV_THRESHOLD) {
-		fprintf(out, "  queued %llu bytes, %s the threshold", (unsigned long long)ch->queued,
-			ch->above ? "above" : "back below");
-	}
-	fputc('\n', out);
-	buf_free(&b);
 	return ferror(out) ? -1 : 0;
 }

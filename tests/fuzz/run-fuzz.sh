@@ -115,7 +115,7 @@ stale() {
 		[ -x "$out/fuzz_$t" ] || return 0
 	done
 	[ -n "$(find "$root/src" "$here" -maxdepth 2 \
-		\( -name '*.[ch]' ! -name 'gen-*' -o -name run-fuzz.sh \) \
+		\( -name '*.[ch]' ! -name 'gen-*' -o -name '*.def' -o -name run-fuzz.sh \) \
 		-newer "$stamp" -print -quit)" ]
 }
 
