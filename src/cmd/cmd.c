@@ -134,6 +134,7 @@ int cmd_scan(struct cmd_ctx *ctx, struct model *m)
 				(ctx->filter.types & IPC_TYPE_BIT(IPC_MQUEUE)),
 		.search = ctx->needs & NEED_SEARCH,
 		.want_fill = ctx->needs & NEED_FILL,
+		.want_waits = ctx->needs & NEED_WAITS,
 		.threads = scan_threads(),
 		.focus = ctx->filter.pids,
 		.nfocus = ctx->filter.npids,

@@ -27,6 +27,7 @@ enum cmd_need {
 	NEED_SEARCH = 2,	/* socket files and FIFOs searched for on disk */
 	NEED_LEAKS = 4,		/* leak verdicts, and warnings where they are uncertain */
 	NEED_LEAKED_ONLY = 8,	/* only leaked objects, --older-than old; leak columns */
+	NEED_WAITS = 16,	/* what each sleeping thread waits on: a read a thread */
 };
 
 struct cmd_ctx;

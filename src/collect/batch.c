@@ -56,6 +56,7 @@ void batch_mark(struct scan_batch *b, dev_t dev, uint64_t ino, uint64_t ns)
 			if (!key_empty(&b->seen[i]))
 				seen_insert(tab, cap, &b->seen[i]);
 		free(b->seen);
+	free(b->waits);
 		b->seen = tab;
 		b->capseen = cap;
 	}
@@ -132,6 +133,35 @@ static void merge_new(struct ipc_obj *o, const struct scan_batch *b, const struc
 	}
 }
 
+/* The threads' waits join the model with their objects found later, by
+ * identity; a FIFO being opened is held by no one yet, so it may be new. */
+static void merge_waits(struct model *m, const struct scan_batch *b)
+{
+	for (size_t i = 0; i < b->nwaits; i++) {
+		const struct scan_wait *s = &b->waits[i];
+		struct ipc_wait *w;
+
+		if (s->fd < 0) {
+			bool created;
+			struct ipc_obj *o = model_get(m, (enum ipc_type)s->type, s->dev, s->ino, &created);
+
+			if (created)
+				model_set_path(o, b->names.data + s->path_off, s->path_len);
+		}
+		if (m->nwaits == m->capwaits) {
+			m->capwaits = m->capwaits ? m->capwaits * 2 : 64;
+			m->waits = xreallocarray(m->waits, m->capwaits, sizeof(*m->waits));
+		}
+		w = &m->waits[m->nwaits++];
+		*w = (struct ipc_wait){ .proc = m->procs[s->proc], .tid = s->tid, .syscall = s->syscall,
+					.fd = s->fd, .via = s->via, .dir = s->dir, .polled = s->polled,
+					.alt = s->alt };
+		/* its object is found by identity once the model is complete */
+		w->dev = s->dev;
+		w->ino = s->ino;
+	}
+}
+
 /* The walk is over: what the walkers found goes into the model, one
  * batch after the other, so each process's records stay together. */
 void batch_merge(struct model *m, struct scan_batch *b)
@@ -155,6 +185,7 @@ void batch_merge(struct model *m, struct scan_batch *b)
 		}
 		model_add_holder(o, m->procs[r->proc], r->fd, r->mode, r->fd < 0);
 	}
+	merge_waits(m, b);
 	batch_free(b);
 }
 

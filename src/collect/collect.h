@@ -28,6 +28,7 @@ struct scan_ctx {
 	 * own, and the model is only read until they are merged. */
 	struct scan_batch *batch;
 	bool want_fill;		/* read pipe fill levels (they cost syscalls) */
+	bool want_waits;	/* what each sleeping thread waits on */
 	/* --pid, second pass: only add holders to objects marked wanted */
 	bool only_wanted;
 	bool skip_maps;		/* --pid, second pass: nothing wanted is mappable */
@@ -45,6 +46,7 @@ struct scan_ctx {
 struct scan_opts {
 	unsigned types;
 	bool want_fill;		/* JSON, show, or a QUEUED column */
+	bool want_waits;
 	int threads;		/* 0: one per CPU */
 	/* --pid: only these processes' objects, and their other holders */
 	const pid_t *focus;
@@ -92,6 +94,19 @@ struct scan_extra {
 	bool has_info;
 };
 
+/* A thread's wait, before the merge: its object by identity. */
+struct scan_wait {
+	uint32_t proc;
+	pid_t tid;
+	const char *syscall;
+	int32_t fd, via;
+	dev_t dev;
+	uint64_t ino;
+	uint32_t path_off, path_len;	/* a FIFO being opened: its path */
+	uint8_t type, dir;
+	bool polled, alt;
+};
+
 struct scan_key {
 	dev_t dev;
 	uint64_t ino, ns;
@@ -103,6 +118,8 @@ struct scan_batch {
 	struct scan_extra *extras;
 	size_t nextras, capextras;
 	struct buf names;
+	struct scan_wait *waits;
+	size_t nwaits, capwaits;
 	/* objects this walker has already described in an extra */
 	struct scan_key *seen;
 	size_t nseen, capseen;
@@ -129,6 +146,12 @@ int fd_parse_fdinfo(const char *buf, size_t len, int *mode, uint64_t *ino);
  * not by the suffix. May refine *type (shm to sem). */
 void fd_name(struct scan_ctx *c, int piddir, enum ipc_type *type, dev_t dev,
 	     uint64_t ino, const char *text, size_t len, struct scan_extra *e);
+
+/* waits.c: the threads of p, after its fds were walked (their records
+ * start at first_rec in the batch). */
+void waits_scan(struct scan_ctx *c, struct ipc_proc *p, int piddir, size_t first_rec);
+/* /proc/PID/task/TID/syscall: 0 with the call, 1 when in none, -1. */
+int waits_parse_syscall(const char *buf, size_t len, long *nr, uint64_t args[6]);
 
 /* maps.c */
 struct maps_line {

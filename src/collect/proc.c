@@ -70,30 +70,41 @@ void proc_fini(void)
 	uid_cache_len = 0;
 }
 
-int proc_parse_stat_start(const char *buf, size_t len, unsigned long long *start)
+int proc_parse_stat(const char *buf, size_t len, struct proc_stat *st)
 {
-	const char *end = buf + len, *p;
-	uint64_t v;
-	int field;
+	const char *end = buf + len, *p, *f;
+	uint64_t threads, start;
+	size_t n;
 
 	/* comm may contain ')' and spaces: the last ')' ends it */
 	p = memrchr(buf, ')', len);
 	if (!p)
 		return -EINVAL;
 	p++;
-	/* now before field 3; advance to field 22 */
-	for (field = 2; field < 22; field++) {
-		while (p < end && *p == ' ')
-			p++;
-		if (field == 21)
-			break;
-		while (p < end && *p != ' ')
-			p++;
+	/* field 3 is the state, 20 the number of threads, 22 the start time */
+	for (int field = 3; field <= 22; field++) {
+		if (!scan_field(&p, end, &f, &n))
+			return -EINVAL;
+		if (field == 3)
+			st->state = n == 1 ? *f : '?';
+		else if (field == 20 && !(scan_u64(&f, f + n, &threads) && threads <= UINT32_MAX))
+			return -EINVAL;
+		else if (field == 22 && !scan_u64(&f, f + n, &start))
+			return -EINVAL;
 	}
-	if (!scan_u64(&p, end, &v))
-		return -EINVAL;
-	*start = v;
+	st->threads = (uint32_t)threads;
+	st->start = start;
 	return 0;
+}
+
+int proc_parse_stat_start(const char *buf, size_t len, unsigned long long *start)
+{
+	struct proc_stat st;
+	int rc = proc_parse_stat(buf, len, &st);
+
+	if (rc == 0)
+		*start = st.start;
+	return rc;
 }
 
 /* Below a fixture root libproc2 cannot help: it always reads the live
@@ -186,7 +197,7 @@ out:
 
 int proc_open(struct ipc_proc *p)
 {
-	unsigned long long start;
+	struct proc_stat pst;
 	char path[32], sbuf[1024];
 	const char *l, *r;
 	ssize_t n;
@@ -203,9 +214,11 @@ int proc_open(struct ipc_proc *p)
 		goto gone;
 	n = read(sfd, sbuf, sizeof(sbuf) - 1);
 	close(sfd);
-	if (n <= 0 || proc_parse_stat_start(sbuf, (size_t)n, &start) < 0 ||
-	    start != p->start)
+	if (n <= 0 || proc_parse_stat(sbuf, (size_t)n, &pst) < 0 || pst.start != p->start)
 		goto gone;
+	/* waits need no other read for a process of one thread */
+	p->state = pst.state;
+	p->nthreads = pst.threads;
 	/* libproc2 hands comm over with odd bytes replaced by '?'; stat has
 	 * the exact bytes, which the JSON keeps losslessly */
 	l = memchr(sbuf, '(', (size_t)n);

@@ -20,6 +20,13 @@ int proc_open(struct ipc_proc *p);
 uint64_t proc_netns(int piddir);
 uint64_t proc_ipcns(int piddir);
 
+/* What a /proc/PID/stat line says that the scan uses. */
+struct proc_stat {
+	char state;		/* R, S, D, T, Z, ... */
+	uint32_t threads;
+	unsigned long long start;	/* clock ticks after boot */
+};
+int proc_parse_stat(const char *buf, size_t len, struct proc_stat *st);
 /* Parses the start time (field 22) out of a /proc/PID/stat line. */
 int proc_parse_stat_start(const char *buf, size_t len, unsigned long long *start);
 

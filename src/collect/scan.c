@@ -9,6 +9,7 @@
 #include "collect.h"
 #include "kind.h"
 #include "ns.h"
+#include "waitgraph.h"
 #include "pathio.h"
 #include "proc.h"
 
@@ -94,6 +95,7 @@ static bool takes(const struct scan_opts *o, enum walk_set set, pid_t pid)
 static void scan_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 		     struct model_stats *st)
 {
+	size_t first_rec;
 	int piddir, rc;
 
 	piddir = proc_open(p);
@@ -106,7 +108,10 @@ static void scan_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 		}
 		return;
 	}
+	first_rec = c->batch->nrecs;
 	rc = fd_scan(m, c, p, piddir);
+	if (rc == 0 && c->want_waits && !c->rooted)
+		waits_scan(c, p, piddir, first_rec);
 	if (rc == -EACCES || rc == -EPERM) {
 		p->denied = true;
 		st->denied++;
@@ -270,14 +275,18 @@ static void scan_finish(struct model *m, struct scan_ctx *c, const struct scan_o
 			   "are not shown as theirs; %s", m->stats.denied, m->stats.procs,
 			   view_denied_advice());
 	view_finish(m, sockets);
+	if (m->waits_asked)
+		waits_link(m);
 }
 
 int scan_run(struct model *m, const struct scan_opts *opts)
 {
-	struct scan_ctx c = { .types = opts->types, .pidfd = -1, .want_fill = opts->want_fill };
+	struct scan_ctx c = { .types = opts->types, .pidfd = -1, .want_fill = opts->want_fill,
+			      .want_waits = opts->want_waits };
 	int rc;
 
 	c.rooted = c.devs.rooted = pio_rerooted();
+	m->waits_asked = opts->want_waits && !c.rooted;
 	fd_probe(&c);
 	m->sockfs_dev = c.devs.sockfs;
 	view_probe(m, &c);

@@ -162,3 +162,28 @@ int kind_unlink_checked(const struct ipc_obj *o, mode_t fmt, bool (*dir_ok)(int 
 	close(dfd);
 	return rc;
 }
+
+const char *kind_pipe_wait_state(enum wait_dir d)
+{
+	switch (d) {
+	case WD_READ: return "empty";
+	case WD_WRITE: return "full";
+	case WD_OPEN_READ: return "no-writer";
+	case WD_OPEN_WRITE: return "no-reader";
+	default: return "waiting";
+	}
+}
+
+/* A reader waits for a writer and a writer for a reader; nobody else holds
+ * an anonymous pipe, while anyone may open a FIFO by its name. */
+bool kind_pipe_wait_wakers(const struct model *m, const struct ipc_obj *o, enum wait_dir d,
+			   void (*fn)(void *arg, const struct ipc_holder *h), void *arg)
+{
+	uint8_t want = d == WD_READ || d == WD_OPEN_READ ? MODE_W : MODE_R;
+
+	(void)m;
+	for (size_t i = 0; i < o->nholders; i++)
+		if (o->holders[i].mode & want)
+			fn(arg, &o->holders[i]);
+	return !kind_has(o->type, KT_PATHNAMED);
+}

@@ -55,6 +55,22 @@ static void efd_json(struct jw *w, const struct model *m, const struct ipc_obj *
 	jw_obj_end(w);
 }
 
+/* a read waits while the count is zero, a write while it would overflow;
+ * only its holders can change it */
+static const char *efd_wait_state(enum wait_dir d)
+{
+	return d == WD_READ ? "zero" : d == WD_WRITE ? "overflow" : "waiting";
+}
+
+static bool efd_wait_wakers(const struct model *m, const struct ipc_obj *o, enum wait_dir d,
+			    void (*fn)(void *arg, const struct ipc_holder *h), void *arg)
+{
+	(void)m, (void)d;
+	for (size_t i = 0; i < o->nholders; i++)
+		fn(arg, &o->holders[i]);
+	return true;
+}
+
 const struct ipc_kind kind_eventfd = {
 	.name = "eventfd",
 	.color = "\033[1;35m",
@@ -67,4 +83,6 @@ const struct ipc_kind kind_eventfd = {
 	.queued = efd_queued,
 	.detail = efd_detail,
 	.json = efd_json,
+	.wait_state = efd_wait_state,
+	.wait_wakers = efd_wait_wakers,
 };

@@ -31,6 +31,8 @@ const struct ipc_kind kind_fifo = {
 	.detail = kind_pipe_detail,
 	.detail_peer = kind_pipe_detail_peer,
 	.json = kind_pipe_json,
+	.wait_state = kind_pipe_wait_state,
+	.wait_wakers = kind_pipe_wait_wakers,
 	.leak = fifo_leak,
 	.remove = fifo_remove,
 };

@@ -173,6 +173,17 @@ struct ipc_kind {
 	const char *(*used_since)(const struct ipc_obj *planned, const struct ipc_obj *fresh);
 	/* clean: how its lines name it; NULL: by its path. */
 	void (*describe)(struct buf *out, const struct ipc_obj *o);
+
+	/* waits: why a thread sleeping on it for d sleeps ("empty", "full");
+	 * the call only sleeps in that state, so it is known without a look.
+	 * NULL: "waiting". */
+	const char *(*wait_state)(enum wait_dir d);
+	/* The holders that can end such a wait, each given to fn; true when
+	 * no one else can (a pipe's writers, a socketpair's peer), false
+	 * when a process may yet come (a listener's next client, a FIFO's
+	 * next opener). NULL: every holder, and anyone. */
+	bool (*wait_wakers)(const struct model *m, const struct ipc_obj *o, enum wait_dir d,
+			    void (*fn)(void *arg, const struct ipc_holder *h), void *arg);
 };
 
 /* The registry (registry.c, built from kinds.def), indexed by enum
@@ -228,6 +239,9 @@ int kind_classify_fd(const struct fd_facts *f, const struct kind_devs *d);
 int kind_classify_map(const struct map_facts *f, const struct kind_devs *d);
 
 /* Shared pieces of several kinds (kinds/common.c). */
+const char *kind_pipe_wait_state(enum wait_dir d);
+bool kind_pipe_wait_wakers(const struct model *m, const struct ipc_obj *o, enum wait_dir d,
+			   void (*fn)(void *arg, const struct ipc_holder *h), void *arg);
 bool kind_pipe_queued(const struct ipc_obj *o, uint64_t *v);
 void kind_pipe_detail(FILE *out, const struct model *m, const struct ipc_obj *o,
 		      const struct render_opts *ro, struct buf *tmp);

@@ -35,6 +35,11 @@ static void mqueue_json(struct jw *w, const struct model *m, const struct ipc_ob
 	jw_obj_end(w);
 }
 
+static const char *mq_wait_state(enum wait_dir d)
+{
+	return d == WD_READ ? "empty" : d == WD_WRITE ? "full" : "waiting";
+}
+
 const struct ipc_kind kind_mqueue = {
 	.name = "mqueue",
 	.color = "\033[1;36m",
@@ -45,4 +50,5 @@ const struct ipc_kind kind_mqueue = {
 	.leak = mq_leak,
 	.remove = mq_remove,
 	.json = mqueue_json,
+	.wait_state = mq_wait_state,
 };

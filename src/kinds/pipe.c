@@ -20,4 +20,6 @@ const struct ipc_kind kind_pipe = {
 	.detail = kind_pipe_detail,
 	.detail_peer = kind_pipe_detail_peer,
 	.json = kind_pipe_json,
+	.wait_state = kind_pipe_wait_state,
+	.wait_wakers = kind_pipe_wait_wakers,
 };

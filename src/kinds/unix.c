@@ -2,6 +2,7 @@
  * net/unix describe it; or a socket file found on disk, which leaks
  * calls stale when no socket is bound to it. */
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "escape.h"
@@ -199,6 +200,46 @@ static void unix_json(struct jw *w, const struct model *m, const struct ipc_obj 
 	jw_obj_end(w);
 }
 
+static const char *unix_wait_state(enum wait_dir d)
+{
+	switch (d) {
+	case WD_READ: return "no-data";
+	case WD_WRITE: return "peer-full";
+	case WD_ACCEPT: return "no-client";
+	case WD_CONNECT: return "backlog-full";
+	default: return "waiting";
+	}
+}
+
+static void holders_to(const struct ipc_obj *o, void (*fn)(void *arg, const struct ipc_holder *h),
+		       void *arg)
+{
+	for (size_t i = 0; o && i < o->nholders; i++)
+		fn(arg, &o->holders[i]);
+}
+
+/* A connected socket's other end is its peer's holders, and no one else
+ * can send to it or drain it: a socketpair or an accepted connection. A
+ * listener waits for clients, any of which may still come; those queued
+ * are handed to fn all the same. */
+static bool unix_wait_wakers(const struct model *m, const struct ipc_obj *o, enum wait_dir d,
+			     void (*fn)(void *arg, const struct ipc_holder *h), void *arg)
+{
+	const struct ipc_unix *u = &o->un;
+
+	if (d == WD_ACCEPT) {
+		for (size_t i = 0; i < u->npending; i++)
+			holders_to(model_find_socket(m, u->pending[i]), fn, arg);
+		return false;
+	}
+	if (d == WD_CONNECT) {
+		holders_to(u->listener_obj, fn, arg);
+		return false;
+	}
+	holders_to(u->peer_obj, fn, arg);
+	return u->peer_obj && u->stype != SOCK_DGRAM && u->state == US_CONNECTED;
+}
+
 const struct ipc_kind kind_unix = {
 	.name = "unix",
 	.aliases = unix_aliases,
@@ -214,6 +255,8 @@ const struct ipc_kind kind_unix = {
 	.column = unix_column,
 	.json = unix_json,
 	.keep = unix_keep,
+	.wait_state = unix_wait_state,
+	.wait_wakers = unix_wait_wakers,
 	.leak = unix_leak,
 	.leak_needs_sockets = true,
 	.remove = unix_remove,

@@ -8,6 +8,7 @@
 #include <sys/sysmacros.h>
 
 #include "util.h"
+#include "waitgraph.h"
 
 const char *leak_reason_name(enum leak_reason r)
 {
@@ -72,6 +73,7 @@ void model_free(struct model *m)
 		free(m->warnings[i]);
 	free(m->warnings);
 	free(m->warn_quiet);
+	waits_free(m);
 	free(m->view.procs);
 	free(m->view.sockets);
 	free(m->objs);

@@ -49,6 +49,15 @@ struct ipc_proc {
 	 * path names a container's scope, else "" */
 	char *cgroup;
 	char container[13];
+	char state;			/* from stat when the walk opened it */
+	uint32_t nthreads;
+	/* waits (collect/waits.c): threads asleep in an IPC wait, threads
+	 * whose syscall could not be read, and what the first thread that is
+	 * not in an IPC wait is doing ("clock_nanosleep", "running") */
+	uint32_t nwaiting, nunread, nthreads_seen;
+	const char *doing;
+	const char *waiting_in;		/* the call of its first IPC wait */
+	bool waits_read;		/* its threads were looked at */
 	bool kthread;
 	bool denied;			/* fds or maps could not be read */
 	bool holds;			/* holds at least one IPC object */
@@ -61,6 +70,53 @@ struct ipc_holder {
 	int fd;			/* -1 for the mapping holder */
 	uint8_t mode;		/* MODE_R | MODE_W; 0 = unknown */
 	bool mapped;
+	/* the call a thread of the process sleeps in on the object through
+	 * this fd, or NULL (the link stage) */
+	const char *wait;
+};
+
+/* What a thread waits for on an object. */
+enum wait_dir {
+	WD_READ,		/* data: read, recv, mq_timedreceive */
+	WD_WRITE,		/* room: write, send, mq_timedsend */
+	WD_ACCEPT,		/* a client */
+	WD_CONNECT,		/* room in a listener's backlog */
+	WD_OPEN_READ,		/* a FIFO's writer, to finish opening it */
+	WD_OPEN_WRITE,		/* a FIFO's reader */
+};
+
+/* One thread asleep on one object (collect/waits.c); an epoll, poll or
+ * select waits on each of its objects, one record each. */
+struct ipc_wait {
+	struct ipc_proc *proc;
+	pid_t tid;
+	const char *syscall;	/* its name, a static string */
+	int fd;			/* the fd on the object; -1: a FIFO being opened */
+	int via;		/* the epoll fd watching it, or -1 */
+	uint8_t dir;		/* enum wait_dir */
+	bool polled;		/* one of several objects the call waits on */
+	bool alt;		/* and something that is no IPC object may end it */
+	dev_t dev;		/* its object's identity, until the link stage */
+	uint64_t ino;
+	struct ipc_obj *obj;
+	const char *state;	/* why it waits: "empty", "full", ... (link) */
+};
+
+/* Processes that wait on each other in a cycle and nothing else can wake
+ * (the link stage): a deadlock. */
+struct ipc_cycle {
+	struct ipc_proc **procs;
+	size_t nprocs;
+	struct ipc_obj **objs;
+	size_t nobjs;
+};
+
+/* Processes held up, through the objects they wait on, by one that is
+ * not waiting on IPC. */
+struct ipc_stall {
+	struct ipc_proc *bottleneck;
+	struct ipc_proc **waiting;
+	size_t nwaiting;
 };
 
 struct ipc_unix {
@@ -202,6 +258,7 @@ struct model_stats {
 	size_t netns_unread;	/* network namespaces sock_diag did not answer for */
 	size_t unix_unresolved;	/* AF_UNIX fds found in no namespace's table */
 	size_t ipcns_unread;	/* other IPC namespaces not entered */
+	size_t threads_unread;	/* sleeping threads whose call was not readable */
 	bool hidden;		/* /proc hides processes from us (hidepid=) */
 	bool foreign_pidns;	/* we see only a pid namespace below the host's */
 };
@@ -236,6 +293,15 @@ struct model {
 
 	struct model_stats stats;
 	struct model_view view;
+
+	/* waits, when asked for */
+	bool waits_asked;
+	struct ipc_wait *waits;
+	size_t nwaits, capwaits;
+	struct ipc_cycle *cycles;
+	size_t ncycles;
+	struct ipc_stall *stalls;
+	size_t nstalls;
 };
 
 void model_init(struct model *m);

@@ -21,7 +21,6 @@
 #include "summary.h"
 #include "render.h"
 
-#define JSON_VERSION 1
 
 void json_prepare(void)
 {
@@ -367,7 +366,7 @@ static int render_objects(struct jout *o, const struct model *m, const struct re
 	return o->failed ? -1 : 0;
 }
 
-static void warnings_json(struct jw *w, const struct model *m)
+void json_warnings(struct jw *w, const struct model *m)
 {
 	jw_arr_begin(w, "warnings");
 	for (size_t i = 0; i < m->nwarnings; i++)
@@ -383,7 +382,7 @@ static void json_tail(struct jout *o, const struct model *m, const struct render
 	size_t brace;
 
 	jw_begin(w, 0);
-	warnings_json(w, m);
+	json_warnings(w, m);
 	if (ro->leaks) {
 		struct leak_totals t;
 
@@ -480,7 +479,7 @@ int summary_render_json(FILE *out, const struct model *m, const struct summary *
 	jw_bool(w, "hidden", s->hidden);
 	jw_str(w, "not_seen", s->incomplete);
 	jw_obj_end(w);
-	warnings_json(w, m);
+	json_warnings(w, m);
 	return json_print_doc(w, out);
 }
 

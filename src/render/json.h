@@ -14,6 +14,10 @@
 void json_object_fields(struct jw *w, const struct model *m, const struct ipc_obj *o,
 			const struct render_opts *ro);
 void json_holder_fields(struct jw *w, const struct ipc_holder *h);
+#define JSON_VERSION 1
+
+/* "warnings": every warning of the scan. */
+void json_warnings(struct jw *w, const struct model *m);
 /* Prints the document w has written, on a line of its own, and frees w;
  * 0, or -1 after a write error. */
 int json_print_doc(struct jw *w, FILE *out);

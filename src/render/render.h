@@ -81,6 +81,10 @@ void detail_field(FILE *out, const struct model *m, const struct ipc_obj *o,
 		  const struct render_opts *ro, const char *label, const char *col,
 		  struct buf *tmp);
 void detail_holder(FILE *out, const struct ipc_holder *h, struct buf *tmp);
+/* ipcscope waits: the table (rows, then DEADLOCK and STALLED lines) or
+ * the JSON document. 0, or -1 after a write error. */
+int waits_render_text(FILE *out, const struct model *m, const struct render_opts *ro);
+int waits_render_json(FILE *out, const struct model *m);
 /* ipcscope show: every visible object in full, one field per line. */
 int detail_render(FILE *out, const struct model *m, const struct render_opts *ro);
 

@@ -1,0 +1,410 @@
+/* Which thread sleeps in which system call on which IPC object. A thread
+ * asleep (state S or D) shows its call and arguments in
+ * /proc/PID/task/TID/syscall; the call's number says how to find the
+ * object: an fd argument, the fds an epoll instance watches (its fdinfo),
+ * the poll or select sets in the process's memory, or the path of a FIFO
+ * being opened. wchan is never used: its names change between kernels. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "collect.h"
+#include "pathio.h"
+
+/* How a call waits, and where its object is. */
+enum wait_how {
+	WH_NONE,	/* not an IPC wait: what the thread is doing */
+	WH_READ,	/* arg 0 is the fd; waits for data */
+	WH_WRITE,	/* arg 0 is the fd; waits for room */
+	WH_ACCEPT,
+	WH_CONNECT,
+	WH_OPEN,	/* open(path, flags) */
+	WH_OPENAT,	/* openat(dirfd, path, flags) */
+	WH_OPENAT2,	/* openat2(dirfd, path, how) */
+	WH_EPOLL,	/* arg 0 is the epoll fd */
+	WH_POLL,	/* poll/ppoll(fds, nfds) */
+	WH_SELECT,	/* select/pselect6(nfds, r, w, x) */
+};
+
+struct wait_call {
+	long nr;
+	const char *name;
+	enum wait_how how;
+};
+
+/* Numbers differ per architecture; a process of another ABI (32-bit on a
+ * 64-bit kernel) is not decoded. */
+static const struct wait_call wait_calls[] = {
+#if defined(__x86_64__)
+	{ 0, "read", WH_READ }, { 1, "write", WH_WRITE }, { 2, "open", WH_OPEN },
+	{ 7, "poll", WH_POLL }, { 19, "readv", WH_READ }, { 20, "writev", WH_WRITE },
+	{ 23, "select", WH_SELECT }, { 34, "pause", WH_NONE }, { 35, "nanosleep", WH_NONE },
+	{ 42, "connect", WH_CONNECT }, { 43, "accept", WH_ACCEPT }, { 44, "sendto", WH_WRITE },
+	{ 45, "recvfrom", WH_READ }, { 46, "sendmsg", WH_WRITE }, { 47, "recvmsg", WH_READ },
+	{ 61, "wait4", WH_NONE }, { 130, "rt_sigsuspend", WH_NONE }, { 202, "futex", WH_NONE },
+	{ 230, "clock_nanosleep", WH_NONE }, { 232, "epoll_wait", WH_EPOLL },
+	{ 242, "mq_timedsend", WH_WRITE }, { 243, "mq_timedreceive", WH_READ },
+	{ 247, "waitid", WH_NONE }, { 257, "openat", WH_OPENAT }, { 270, "pselect6", WH_SELECT },
+	{ 271, "ppoll", WH_POLL }, { 281, "epoll_pwait", WH_EPOLL }, { 288, "accept4", WH_ACCEPT },
+	{ 299, "recvmmsg", WH_READ }, { 307, "sendmmsg", WH_WRITE }, { 437, "openat2", WH_OPENAT2 },
+	{ 441, "epoll_pwait2", WH_EPOLL },
+#elif defined(__aarch64__)
+	{ 22, "epoll_pwait", WH_EPOLL }, { 56, "openat", WH_OPENAT }, { 63, "read", WH_READ },
+	{ 64, "write", WH_WRITE }, { 65, "readv", WH_READ }, { 66, "writev", WH_WRITE },
+	{ 72, "pselect6", WH_SELECT }, { 73, "ppoll", WH_POLL }, { 95, "waitid", WH_NONE },
+	{ 98, "futex", WH_NONE }, { 101, "nanosleep", WH_NONE }, { 115, "clock_nanosleep", WH_NONE },
+	{ 133, "rt_sigsuspend", WH_NONE }, { 182, "mq_timedsend", WH_WRITE },
+	{ 183, "mq_timedreceive", WH_READ }, { 202, "accept", WH_ACCEPT }, { 203, "connect", WH_CONNECT },
+	{ 206, "sendto", WH_WRITE }, { 207, "recvfrom", WH_READ }, { 211, "sendmsg", WH_WRITE },
+	{ 212, "recvmsg", WH_READ }, { 242, "accept4", WH_ACCEPT }, { 243, "recvmmsg", WH_READ },
+	{ 260, "wait4", WH_NONE }, { 269, "sendmmsg", WH_WRITE }, { 437, "openat2", WH_OPENAT2 },
+	{ 441, "epoll_pwait2", WH_EPOLL },
+#endif
+};
+
+/* At most this many fds of one poll, select or epoll are followed. */
+#define WAIT_MAX_FDS 4096
+
+static const struct wait_call *wait_call_find(long nr)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(wait_calls); i++)
+		if (wait_calls[i].nr == nr)
+			return &wait_calls[i];
+	return NULL;
+}
+
+/* "NR ARG1 ... ARG6 SP PC": 0 with the call's number and arguments, 1 when
+ * the thread is not in a call ("running", or "-1 SP PC"), -1 if unreadable. */
+int waits_parse_syscall(const char *buf, size_t len, long *nr, uint64_t args[6])
+{
+	const char *p = buf, *end = buf + len, *f;
+	uint64_t v;
+	size_t n;
+
+	if (!scan_field(&p, end, &f, &n))
+		return -1;
+	if ((n == 7 && memcmp(f, "running", 7) == 0) || (n == 2 && memcmp(f, "-1", 2) == 0))
+		return 1;
+	if (!scan_u64(&f, f + n, &v) || v > 100000)
+		return -1;
+	*nr = (long)v;
+	for (int i = 0; i < 6; i++) {
+		if (!scan_field(&p, end, &f, &n) || n < 3 || f[0] != '0' || f[1] != 'x')
+			return -1;
+		args[i] = 0;
+		for (size_t k = 2; k < n; k++) {
+			int d = f[k] >= '0' && f[k] <= '9' ? f[k] - '0'
+				: (f[k] | 0x20) >= 'a' && (f[k] | 0x20) <= 'f' ? (f[k] | 0x20) - 'a' + 10 : -1;
+
+			if (d < 0 || (args[i] >> 60))
+				return -1;
+			args[i] = args[i] * 16 + (uint64_t)d;
+		}
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- one thread */
+
+struct wait_thread {
+	struct scan_ctx *c;
+	struct ipc_proc *p;
+	int piddir;
+	pid_t tid;
+	const struct wait_call *call;
+	size_t first_rec, nrecs;	/* this process's records in the batch */
+	bool waits;			/* some fd of it is an IPC object */
+	bool alt;			/* some other fd can end the wait too */
+};
+
+/* The walk's record of fd in this process: its records are in fd order,
+ * as /proc/PID/fd lists them. */
+static const struct scan_rec *rec_of_fd(const struct wait_thread *t, int fd)
+{
+	const struct scan_rec *r = t->c->batch->recs + t->first_rec;
+	size_t lo = 0, hi = t->nrecs;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (r[mid].fd == fd)
+			return &r[mid];
+		if (r[mid].fd < fd)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = 0; i < t->nrecs; i++)	/* not in order after all */
+		if (r[i].fd == fd)
+			return &r[i];
+	return NULL;
+}
+
+static void add_wait(struct wait_thread *t, int fd, int via, uint8_t dir, bool polled,
+		     dev_t dev, uint64_t ino, uint8_t type)
+{
+	struct scan_batch *b = t->c->batch;
+	struct scan_wait *w;
+
+	if (b->nwaits == b->capwaits) {
+		b->capwaits = b->capwaits ? b->capwaits * 2 : 64;
+		b->waits = xreallocarray(b->waits, b->capwaits, sizeof(*b->waits));
+	}
+	w = &b->waits[b->nwaits++];
+	memset(w, 0, sizeof(*w));
+	w->proc = (uint32_t)t->p->idx;
+	w->tid = t->tid;
+	w->syscall = t->call->name;
+	w->fd = fd;
+	w->via = via;
+	w->dir = dir;
+	w->polled = polled;
+	w->dev = dev;
+	w->ino = ino;
+	w->type = type;
+	t->waits = true;
+}
+
+/* A wait on fd, when fd is an IPC object the walk recorded; a polled fd
+ * that is not one (a terminal, a TCP socket) can end the wait too. */
+static void wait_on_fd(struct wait_thread *t, long fd, int via, uint8_t dir, bool polled)
+{
+	const struct scan_rec *r = fd >= 0 && fd <= INT32_MAX ? rec_of_fd(t, (int)fd) : NULL;
+
+	if (r)
+		add_wait(t, (int)fd, via, dir, polled, r->dev, r->ino, r->type);
+	else if (polled)
+		t->alt = true;
+}
+
+static bool read_mem(pid_t pid, uint64_t addr, void *out, size_t len)
+{
+	struct iovec local = { out, len }, remote = { (void *)(uintptr_t)addr, len };
+
+	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len;
+}
+
+/* epoll: every watched fd, from "tfd: N events: HEX ..." lines */
+static void wait_epoll(struct wait_thread *t, long epfd)
+{
+	struct buf *b = &t->c->text;
+	char name[48];
+	const char *p, *end;
+	size_t n = 0;
+
+	if (epfd < 0 || epfd > INT32_MAX)
+		return;
+	snprintf(name, sizeof(name), "fdinfo/%ld", epfd);
+	if (pio_read_at(t->piddir, name, b) < 0)
+		return;
+	for (p = b->data, end = b->data + b->len; p < end && n < WAIT_MAX_FDS; n++) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p)), *q, *f;
+		uint64_t tfd, ev = 0;
+		size_t fl;
+
+		if (!eol)
+			eol = end;
+		q = p + 4;
+		if (eol - p > 4 && memcmp(p, "tfd:", 4) == 0 && scan_field(&q, eol, &f, &fl) &&
+		    scan_u64(&f, f + fl, &tfd) && scan_field(&q, eol, &f, &fl) &&
+		    fl == 7 && memcmp(f, "events:", 7) == 0 && scan_field(&q, eol, &f, &fl)) {
+			for (size_t k = 0; k < fl; k++)
+				ev = ev * 16 + (uint64_t)(f[k] <= '9' ? f[k] - '0' : (f[k] | 0x20) - 'a' + 10);
+			wait_on_fd(t, (long)tfd, (int)epfd, (ev & POLLIN) || !(ev & POLLOUT) ? WD_READ : WD_WRITE,
+				   true);
+		}
+		p = eol + 1;
+	}
+}
+
+/* poll, ppoll: the struct pollfd array */
+static void wait_poll(struct wait_thread *t, uint64_t addr, uint64_t nfds)
+{
+	struct pollfd pf[64];
+
+	if (nfds > WAIT_MAX_FDS)
+		nfds = WAIT_MAX_FDS;
+	for (uint64_t done = 0; done < nfds;) {
+		size_t k = nfds - done > 64 ? 64 : (size_t)(nfds - done);
+
+		if (!read_mem(t->p->pid, addr + done * sizeof(pf[0]), pf, k * sizeof(pf[0])))
+			return;
+		for (size_t i = 0; i < k; i++)
+			if (pf[i].fd >= 0)
+				wait_on_fd(t, pf[i].fd, -1,
+					   (pf[i].events & POLLIN) || !(pf[i].events & POLLOUT) ? WD_READ
+											     : WD_WRITE,
+					   true);
+		done += k;
+	}
+}
+
+/* select, pselect6: the read and write fd sets, nfds bits each */
+static void wait_select(struct wait_thread *t, uint64_t nfds, uint64_t rset, uint64_t wset)
+{
+	uint64_t sets[2] = { rset, wset }, bits[WAIT_MAX_FDS / 64];
+	size_t words;
+
+	if (nfds > WAIT_MAX_FDS)
+		nfds = WAIT_MAX_FDS;
+	words = (size_t)(nfds + 63) / 64;
+	for (int s = 0; s < 2; s++) {
+		if (!sets[s] || !read_mem(t->p->pid, sets[s], bits, words * 8))
+			continue;
+		for (uint64_t fd = 0; fd < nfds; fd++)
+			if (bits[fd / 64] & (1ull << (fd % 64)))
+				wait_on_fd(t, (long)fd, -1, s == 0 ? WD_READ : WD_WRITE, true);
+	}
+}
+
+/* An open that sleeps is an open of a FIFO waiting for its other end. The
+ * path is read from the process's memory and resolved as the process
+ * would: below its root, from its cwd or the directory fd. */
+static void wait_open(struct wait_thread *t, long dirfd, uint64_t path, uint64_t flags)
+{
+	char rel[4096 + 64];
+	struct stat st;
+	size_t len;
+	int base, fd;
+
+	if (!read_mem(t->p->pid, path, rel + 64, 4096) &&
+	    !read_mem(t->p->pid, path, rel + 64, 256))
+		return;
+	rel[sizeof(rel) - 1] = '\0';
+	len = strlen(rel + 64);
+	if (!len)
+		return;
+	if (rel[64] == '/')
+		base = openat(t->piddir, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	else if (dirfd == AT_FDCWD)
+		base = openat(t->piddir, "cwd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	else {
+		snprintf(rel, 64, "fd/%ld", dirfd);
+		base = openat(t->piddir, rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (base < 0)
+		return;
+	/* O_PATH: the FIFO itself is never opened for reading or writing */
+	fd = (int)syscall(SYS_openat2, base, rel + 64,
+			  &(struct open_how){ .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT },
+			  sizeof(struct open_how));
+	close(base);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+		add_wait(t, -1, -1, (flags & O_ACCMODE) == O_RDONLY ? WD_OPEN_READ : WD_OPEN_WRITE,
+			 false, st.st_dev, (uint64_t)st.st_ino, IPC_FIFO);
+		t->c->batch->waits[t->c->batch->nwaits - 1].path_len = (uint32_t)len;
+		t->c->batch->waits[t->c->batch->nwaits - 1].path_off = (uint32_t)t->c->batch->names.len;
+		buf_add(&t->c->batch->names, rel + 64, len);
+	}
+	close(fd);
+}
+
+static void wait_decode(struct wait_thread *t, const uint64_t a[6])
+{
+	uint64_t how2[1];
+
+	switch (t->call->how) {
+	case WH_READ: wait_on_fd(t, (long)a[0], -1, WD_READ, false); break;
+	case WH_WRITE: wait_on_fd(t, (long)a[0], -1, WD_WRITE, false); break;
+	case WH_ACCEPT: wait_on_fd(t, (long)a[0], -1, WD_ACCEPT, false); break;
+	case WH_CONNECT: wait_on_fd(t, (long)a[0], -1, WD_CONNECT, false); break;
+	case WH_OPEN: wait_open(t, AT_FDCWD, a[0], a[1]); break;
+	case WH_OPENAT: wait_open(t, (long)(int)a[0], a[1], a[2]); break;
+	case WH_OPENAT2:
+		if (read_mem(t->p->pid, a[2], how2, sizeof(how2)))
+			wait_open(t, (long)(int)a[0], a[1], how2[0]);
+		break;
+	case WH_EPOLL: wait_epoll(t, (long)a[0]); break;
+	case WH_POLL: wait_poll(t, a[0], a[1]); break;
+	case WH_SELECT: wait_select(t, a[0], a[1], a[2]); break;
+	case WH_NONE: break;
+	}
+}
+
+/* One thread: asleep in a call on an IPC object, or doing something else,
+ * which is what a process holding up others is doing. */
+static void wait_thread(struct wait_thread *t, char state, const char *file)
+{
+	struct ipc_proc *p = t->p;
+	uint64_t args[6];
+	size_t first;
+	long nr = -1;
+	int rc;
+
+	p->nthreads_seen++;
+	if (state != 'S' && state != 'D') {
+		if (!p->doing)
+			p->doing = state == 'R' ? "running" : state == 'T' || state == 't' ? "stopped"
+												: "other";
+		return;
+	}
+	rc = pio_read_at(t->piddir, file, &t->c->text) < 0 ? -1
+		: waits_parse_syscall(t->c->text.data, t->c->text.len, &nr, args);
+	if (rc < 0) {
+		p->nunread++;
+		return;
+	}
+	t->call = rc == 0 ? wait_call_find(nr) : NULL;
+	t->waits = t->alt = false;
+	first = t->c->batch->nwaits;
+	if (t->call)
+		wait_decode(t, args);
+	for (size_t i = first; t->alt && i < t->c->batch->nwaits; i++)
+		t->c->batch->waits[i].alt = true;
+	if (t->waits)
+		p->nwaiting++;
+	else if (!p->doing)
+		p->doing = t->call ? t->call->name : rc == 0 ? "sleeping" : "running";
+}
+
+void waits_scan(struct scan_ctx *c, struct ipc_proc *p, int piddir, size_t first_rec)
+{
+	struct wait_thread t = { c, p, piddir, p->pid, NULL, first_rec,
+				 c->batch->nrecs - first_rec, false, false };
+	struct dirent *de;
+	char name[64];
+	DIR *dir;
+	int dfd;
+
+	p->waits_read = true;
+	if (p->nthreads <= 1) {
+		wait_thread(&t, p->state, "syscall");
+		return;
+	}
+	dfd = openat(piddir, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dir = dfd < 0 ? NULL : fdopendir(dfd);
+	if (!dir) {
+		if (dfd >= 0)
+			close(dfd);
+		p->nunread++;
+		return;
+	}
+	while ((de = readdir(dir))) {
+		uint64_t tid;
+		char state = '?';
+
+		if (!parse_u64(de->d_name, &tid) || tid > INT32_MAX)
+			continue;
+		snprintf(name, sizeof(name), "task/%llu/stat", (unsigned long long)tid);
+		if (pio_read_at(piddir, name, &c->text) == 0) {
+			const char *r = memrchr(c->text.data, ')', c->text.len);
+
+			if (r && r + 2 < c->text.data + c->text.len)
+				state = r[2];
+		}
+		t.tid = (pid_t)tid;
+		snprintf(name, sizeof(name), "task/%llu/syscall", (unsigned long long)tid);
+		wait_thread(&t, state, name);
+	}
+	closedir(dir);
+}

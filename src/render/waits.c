@@ -1,0 +1,252 @@
+/* ipcscope waits: one row per waiting thread and object, then the
+ * deadlock cycles and the stalls; or the same as JSON. Only reads. */
+#include <stdio.h>
+#include <string.h>
+
+#include "escape.h"
+#include "json.h"
+#include "kind.h"
+#include "render.h"
+#include "waitgraph.h"
+
+/* "pipe 1234", "fifo 1234 /tmp/f", "unix 99 @name" */
+static void object_text(struct buf *out, const struct ipc_obj *o)
+{
+	buf_printf(out, "%s %llu", ipc_type_name(o->type), (unsigned long long)o->ino);
+	if (o->path) {
+		buf_addc(out, ' ');
+		esc_table(out, o->path, o->pathlen);
+	} else if (kind_of(o)->label) {
+		buf_addc(out, ' ');
+		kind_of(o)->label(out, o);
+	}
+}
+
+struct others {
+	struct buf *out;
+	struct jw *w;
+	const struct ipc_proc *last;	/* the process of the last entry */
+};
+
+static void other_text_end(struct others *o)
+{
+	if (!o->last)
+		return;
+	buf_addc(o->out, ']');
+	if (waits_proc_waiting(o->last))
+		buf_printf(o->out, "(%s)", o->last->waiting_in);
+	o->last = NULL;
+}
+
+/* The processes at the other end as HOLDERS writes them, one process's
+ * entries together ("1233/yes[1w,2w]"), then what it waits in. */
+static void other_text(void *arg, const struct ipc_holder *h)
+{
+	struct others *o = arg;
+
+	if (o->last == h->proc) {
+		buf_addc(o->out, ',');
+		holder_entry_text(o->out, h);
+		return;
+	}
+	other_text_end(o);
+	if (o->out->len)
+		buf_adds(o->out, " ");
+	holder_proc_text(o->out, h->proc);
+	buf_addc(o->out, '[');
+	holder_entry_text(o->out, h);
+	o->last = h->proc;
+}
+
+static void other_json(void *arg, const struct ipc_holder *h)
+{
+	static const char *const modes[] = { NULL, "r", "w", "rw" };
+	struct jw *w = ((struct others *)arg)->w;
+
+	jw_obj_begin(w, NULL);
+	jw_int(w, "pid", h->proc->pid);
+	jw_bytes(w, "comm", h->proc->comm, strlen(h->proc->comm));
+	jw_int_or_null(w, "fd", !h->mapped, h->fd);
+	jw_str(w, "mode", modes[h->mode & 3]);
+	jw_str(w, "waiting", waits_proc_waiting(h->proc) ? h->proc->waiting_in : NULL);
+	jw_obj_end(w);
+}
+
+static bool wait_shown(const struct ipc_wait *w)
+{
+	return !w->obj->hidden;
+}
+
+static int rows_text(FILE *out, const struct model *m, const struct render_opts *ro)
+{
+	struct buf obj = { 0 }, other = { 0 }, comm = { 0 };
+	struct others o = { &other, NULL, NULL };
+	bool closed;
+
+	if (!ro->noheadings)
+		fprintf(out, "%-7s %-7s %-15s %-15s %-32s %-12s %s\n", "PID", "TID", "COMM",
+			"SYSCALL", "OBJECT", "STATE", "OTHER END");
+	for (size_t i = 0; i < m->nwaits; i++) {
+		const struct ipc_wait *w = &m->waits[i];
+
+		if (!wait_shown(w))
+			continue;
+		buf_reset(&obj);
+		buf_reset(&other);
+		buf_reset(&comm);
+		object_text(&obj, w->obj);
+		if (w->fd >= 0)
+			buf_printf(&obj, " [fd %d]", w->fd);
+		if (w->via >= 0)
+			buf_printf(&obj, " [epoll %d]", w->via);
+		waits_wakers(m, w, other_text, &o, &closed);
+		other_text_end(&o);
+		esc_table(&comm, w->proc->comm, strlen(w->proc->comm));
+		fprintf(out, "%-7d %-7d %-15s %-15s %-32s %-12s %s\n", (int)w->proc->pid,
+			(int)w->tid, comm.data, w->syscall, obj.data, w->state,
+			other.len ? other.data : closed ? "? (not seen)" : "- (anyone may come)");
+	}
+	buf_free(&obj);
+	buf_free(&other);
+	buf_free(&comm);
+	return ferror(out) ? -1 : 0;
+}
+
+static void procs_text(struct buf *out, struct ipc_proc *const *procs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_adds(out, ", ");
+		holder_proc_text(out, procs[i]);
+	}
+}
+
+static void findings_text(FILE *out, const struct model *m)
+{
+	struct buf b = { 0 };
+
+	for (size_t i = 0; i < m->ncycles; i++) {
+		const struct ipc_cycle *c = &m->cycles[i];
+
+		buf_reset(&b);
+		procs_text(&b, c->procs, c->nprocs);
+		buf_adds(&b, " wait on each other through ");
+		for (size_t k = 0; k < c->nobjs; k++) {
+			if (k)
+				buf_adds(&b, ", ");
+			object_text(&b, c->objs[k]);
+		}
+		fprintf(out, "DEADLOCK%s: %s\n", m->view.procs ? " (uncertain)" : "", b.data);
+	}
+	for (size_t i = 0; i < m->nstalls; i++) {
+		const struct ipc_stall *s = &m->stalls[i];
+
+		buf_reset(&b);
+		holder_proc_text(&b, s->bottleneck);
+		buf_printf(&b, " (%s) holds up ", s->bottleneck->doing ? s->bottleneck->doing : "busy");
+		procs_text(&b, s->waiting, s->nwaiting);
+		fprintf(out, "STALLED: %s\n", b.data);
+	}
+	if (m->view.procs && m->ncycles)
+		fprintf(out, "uncertain: %s\n", m->view.procs);
+	buf_free(&b);
+}
+
+int waits_render_text(FILE *out, const struct model *m, const struct render_opts *ro)
+{
+	if (rows_text(out, m, ro) < 0)
+		return -1;
+	findings_text(out, m);
+	return ferror(out) ? -1 : 0;
+}
+
+static void wait_json(struct jw *w, const struct model *m, const struct ipc_wait *wt)
+{
+	struct others o = { NULL, w, NULL };
+	bool closed;
+
+	jw_obj_begin(w, NULL);
+	jw_int(w, "pid", wt->proc->pid);
+	jw_int(w, "tid", wt->tid);
+	jw_bytes(w, "comm", wt->proc->comm, strlen(wt->proc->comm));
+	jw_str(w, "syscall", wt->syscall);
+	jw_int_or_null(w, "fd", wt->fd >= 0, wt->fd);
+	jw_int_or_null(w, "via", wt->via >= 0, wt->via);
+	jw_obj_begin(w, "object");
+	jw_str(w, "type", ipc_type_name(wt->obj->type));
+	jw_u64(w, "inode", wt->obj->ino);
+	jw_bytes(w, "path", wt->obj->path, wt->obj->pathlen);
+	jw_obj_end(w);
+	jw_str(w, "state", wt->state);
+	jw_arr_begin(w, "others");
+	waits_wakers(m, wt, other_json, &o, &closed);
+	jw_arr_end(w);
+	jw_bool(w, "others_complete", closed);
+	jw_obj_end(w);
+}
+
+static void procs_json(struct jw *w, const char *key, struct ipc_proc *const *procs, size_t n)
+{
+	jw_arr_begin(w, key);
+	for (size_t i = 0; i < n; i++)
+		jw_int(w, NULL, procs[i]->pid);
+	jw_arr_end(w);
+}
+
+static void cycles_json(struct jw *w, const struct model *m)
+{
+	jw_arr_begin(w, "cycles");
+	for (size_t i = 0; i < m->ncycles; i++) {
+		const struct ipc_cycle *c = &m->cycles[i];
+
+		jw_obj_begin(w, NULL);
+		procs_json(w, "pids", c->procs, c->nprocs);
+		jw_arr_begin(w, "objects");
+		for (size_t k = 0; k < c->nobjs; k++) {
+			jw_obj_begin(w, NULL);
+			jw_str(w, "type", ipc_type_name(c->objs[k]->type));
+			jw_u64(w, "inode", c->objs[k]->ino);
+			jw_obj_end(w);
+		}
+		jw_arr_end(w);
+		jw_bool(w, "certain", !m->view.procs);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+static void stalls_json(struct jw *w, const struct model *m)
+{
+	jw_arr_begin(w, "stalls");
+	for (size_t i = 0; i < m->nstalls; i++) {
+		const struct ipc_stall *s = &m->stalls[i];
+
+		jw_obj_begin(w, NULL);
+		jw_obj_begin(w, "bottleneck");
+		jw_int(w, "pid", s->bottleneck->pid);
+		jw_bytes(w, "comm", s->bottleneck->comm, strlen(s->bottleneck->comm));
+		jw_str(w, "doing", s->bottleneck->doing);
+		jw_obj_end(w);
+		procs_json(w, "waiting", s->waiting, s->nwaiting);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+int waits_render_json(FILE *out, const struct model *m)
+{
+	struct jw *w = jw_new();
+
+	jw_begin(w, 0);
+	jw_int(w, "version", JSON_VERSION);
+	jw_arr_begin(w, "waits");
+	for (size_t i = 0; i < m->nwaits; i++)
+		if (wait_shown(&m->waits[i]))
+			wait_json(w, m, &m->waits[i]);
+	jw_arr_end(w);
+	cycles_json(w, m);
+	stalls_json(w, m);
+	jw_int(w, "threads_unread", (int64_t)m->stats.threads_unread);
+	json_warnings(w, m);
+	return json_print_doc(w, out);
+}
