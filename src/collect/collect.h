@@ -52,6 +52,7 @@ struct scan_opts {
 	bool search;		/* leaks: look for socket files and FIFOs on disk */
 	const char *const *search_roots;
 	size_t nsearch_roots;
+	bool want_cgroup;	/* the holders' cgroup and container */
 };
 
 /* The whole pipeline's collect and link stages. 0 or -errno (fatal). */

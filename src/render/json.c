@@ -35,13 +35,17 @@ static void holder_fields(struct jw *w, const struct ipc_holder *h)
 	static const char *const modes[] = {
 		[MODE_R] = "r", [MODE_W] = "w", [MODE_R | MODE_W] = "rw",
 	};
+	const struct ipc_proc *p = h->proc;
 
-	jw_int(w, "pid", h->proc->pid);
-	jw_bytes(w, "comm", h->proc->comm, strlen(h->proc->comm));
-	jw_bytes(w, "user", h->proc->user, strlen(h->proc->user));
+	jw_int(w, "pid", p->pid);
+	jw_bytes(w, "comm", p->comm, strlen(p->comm));
+	jw_bytes(w, "user", p->user, strlen(p->user));
 	jw_int_or_null(w, "fd", !h->mapped, h->fd);
 	jw_str(w, "mode", h->mode < ARRAY_SIZE(modes) ? modes[h->mode] : NULL);
 	jw_bool(w, "mapped", h->mapped);
+	/* untrusted bytes: a cgroup is named by whoever may create one */
+	jw_bytes(w, "cgroup", p->cgroup, p->cgroup ? strlen(p->cgroup) : 0);
+	jw_str(w, "container", p->container[0] ? p->container : NULL);
 }
 
 /* -- every object -- */
