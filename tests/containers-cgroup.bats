@@ -1,9 +1,9 @@
 #!/usr/bin/env bats
 # Containers by name: each holder's cgroup v2 path and container id, in
-# JSON, in the CGROUP and CONTAINER columns, and through --container and
-# --cgroup. First on a fixture tree (IPCSCOPE_ROOT) with each runtime's
-# cgroup layout, then live, with helper processes moved into a cgroup named
-# like a docker container's scope.
+# JSON, in the CGROUP and CONTAINER columns, through --container and
+# --cgroup, and in summary. First on a fixture tree (IPCSCOPE_ROOT) with
+# each runtime's cgroup layout, then live, with helper processes moved into
+# a cgroup named like a docker container's scope.
 
 load helpers/common
 
@@ -182,10 +182,54 @@ fixture_inodes() {
 	assert_equal "$inodes" "9202"
 }
 
-@test "fixture: without cgroup files, cgroup and container are null" {
+@test "fixture: summary counts each object once per container, with its bytes" {
+	fixture summary
+	assert_line --regexp '^CONTAINERS +OBJECTS +SIZE$'
+	# a0000000000a: 9200, 9999 and the 4 KiB segment; d0000000000d: 9203
+	# and the segment; ties by bytes, then by id
+	local want=(
+		'a0000000000a +3 +4.0K'
+		'd0000000000d +2 +4.0K'
+		'b0000000000b +2 +0B'
+		'e0000000000e +2 +0B'
+		'0123456789ab +1 +0B'
+		'abcdefabcdef +1 +0B'
+		'c0000000000c +1 +0B'
+		'f0000000000f +1 +0B'
+		# 9206, 9208, 9209 and the lonely segment
+		'no container +4 +1000B'
+	)
+	local i section
+	# the section, from its header to the blank line after it
+	section=$(sed -n '/^CONTAINERS /,/^$/p' <<<"$output" | sed '1d;/^$/d')
+	assert_equal "$(wc -l <<<"$section")" "${#want[@]}"
+	for i in "${!want[@]}"; do
+		[[ $(sed -n "$((i + 1))p" <<<"$section") =~ ^${want[i]}$ ]] ||
+			fail "line $((i + 1)) of the containers is not '${want[i]}': $section"
+	done
+	fixture summary --bytes
+	assert_line --regexp '^a0000000000a +3 +4096$'
+	fixture summary --json
+	assert_equal "$(jq -c '.containers[:2]' <<<"$output")" \
+		'[{"container":"a0000000000a","objects":3,"bytes":4096},{"container":"d0000000000d","objects":2,"bytes":4096}]'
+	assert_equal "$(jq -c '.containers[-1]' <<<"$output")" '{"container":null,"objects":4,"bytes":1000}'
+	assert_equal "$(jq '.containers | length' <<<"$output")" 9
+	# the filters apply to the summary
+	fixture summary --json --container d0000000000d
+	assert_equal "$(jq -c '.containers' <<<"$output")" \
+		'[{"container":"d0000000000d","objects":2,"bytes":4096},{"container":"a0000000000a","objects":1,"bytes":4096},{"container":null,"objects":0,"bytes":0}]'
+}
+
+@test "fixture: without cgroup files, cgroup and container are null and summary has no containers" {
 	run --separate-stderr env IPCSCOPE_ROOT="$BATS_TEST_DIRNAME/fixtures/basic" "$IPCSCOPE" list --json
 	assert_success
 	assert_equal "$(jq -c '[.objects[].holders[] | [.cgroup, .container]] | unique' <<<"$output")" '[[null,null]]'
+	run --separate-stderr env IPCSCOPE_ROOT="$BATS_TEST_DIRNAME/fixtures/basic" "$IPCSCOPE" summary
+	assert_success
+	refute_line --partial CONTAINERS
+	run --separate-stderr env IPCSCOPE_ROOT="$BATS_TEST_DIRNAME/fixtures/basic" "$IPCSCOPE" summary --json
+	assert_success
+	assert_equal "$(jq -c .containers <<<"$output")" '[]'
 }
 
 @test "--container takes 1 to 64 hex digits, else a usage error naming the escaped value" {
@@ -277,7 +321,7 @@ cg_rmdirs() {
 	CG_DIRS=()
 }
 
-@test "live: a process in a docker-like scope: JSON, columns and filters" {
+@test "live: a process in a docker-like scope: JSON, columns, filters and summary" {
 	requires_root "to create cgroups and move processes into them"
 	cg_mount
 	local id short rel path other=ffffffff0000ffff
@@ -347,6 +391,19 @@ cg_rmdirs() {
 	run --separate-stderr "$IPCSCOPE" list --cgroup "/ipcscope-test-$$.slice" -o INODE --raw -n
 	assert_success
 	assert_output ""
+
+	# summary: the container, its two objects and the segment's 8 KiB
+	run --separate-stderr "$IPCSCOPE" summary --json
+	assert_success
+	assert_equal "$(jq -c --arg c "$short" '.containers[] | select(.container == $c)' <<<"$output")" \
+		"{\"container\":\"$short\",\"objects\":2,\"bytes\":8192}"
+	run --separate-stderr "$IPCSCOPE" summary
+	assert_success
+	assert_line --regexp '^CONTAINERS +OBJECTS +SIZE$'
+	assert_line --regexp "^$short +2 +8\\.0K\$"
+	run --separate-stderr "$IPCSCOPE" summary --container "$short" --bytes
+	assert_success
+	assert_line --regexp "^$short +2 +8192\$"
 
 	# the other commands filter the same way: graph's pipe edge, metrics' count
 	run --separate-stderr "$IPCSCOPE" graph --format json --container "$short"

@@ -34,9 +34,10 @@ const struct cmd_entry cmd_summary_entry = {
 	.summary = "counts and bytes per type, top holders, leaks",
 	.description =
 	"Count the objects, holders and bytes of each type, the processes that hold\n"
-	"the most objects, the leaks by reason, and the processes that could not be\n"
-	"read.",
+	"the most objects, the containers whose processes hold the most, the leaks\n"
+	"by reason, and the processes that could not be read.",
 	.opts = summary_opts,
-	.needs = NEED_SEARCH | NEED_LEAKS,
+	/* the containers: the holders' cgroups */
+	.needs = NEED_SEARCH | NEED_LEAKS | NEED_CGROUP,
 	.run = cmd_summary_run,
 };

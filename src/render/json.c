@@ -405,6 +405,28 @@ static void summary_top(struct jw *w, const struct summary *s)
 	jw_arr_end(w);
 }
 
+/* The top containers, then the objects in none; empty when no process
+ * is in a container. */
+static void summary_containers(struct jw *w, const struct summary *s)
+{
+	jw_arr_begin(w, "containers");
+	for (size_t i = 0; i < s->ncontainers; i++) {
+		jw_obj_begin(w, NULL);
+		jw_str(w, "container", s->containers[i].id);
+		jw_int(w, "objects", (int64_t)s->containers[i].objects);
+		jw_u64(w, "bytes", s->containers[i].bytes);
+		jw_obj_end(w);
+	}
+	if (s->containers_seen) {
+		jw_obj_begin(w, NULL);
+		jw_null(w, "container");
+		jw_int(w, "objects", (int64_t)s->uncontained);
+		jw_u64(w, "bytes", s->uncontained_bytes);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
 static void summary_leaks(struct jw *w, const struct summary *s)
 {
 	jw_arr_begin(w, "leaks");
@@ -428,6 +450,7 @@ int summary_render_json(FILE *out, const struct model *m, const struct summary *
 	jw_int(w, "version", JSON_VERSION);
 	summary_types(w, s);
 	summary_top(w, s);
+	summary_containers(w, s);
 	summary_leaks(w, s);
 	jw_obj_begin(w, "processes");
 	jw_int(w, "total", (int64_t)s->procs);
