@@ -218,6 +218,10 @@ fixture_inodes() {
 	fixture summary --json --container d0000000000d
 	assert_equal "$(jq -c '.containers' <<<"$output")" \
 		'[{"container":"d0000000000d","objects":2,"bytes":4096},{"container":"a0000000000a","objects":1,"bytes":4096},{"container":null,"objects":0,"bytes":0}]'
+	# the text has no line for no object
+	fixture summary --container d0000000000d
+	assert_line --regexp '^d0000000000d +2 +4\.0K$'
+	refute_line --partial 'no container'
 }
 
 @test "fixture: without cgroup files, cgroup and container are null and summary has no containers" {

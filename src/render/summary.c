@@ -240,7 +240,8 @@ int summary_render_text(FILE *out, const struct summary *s, bool bytes)
 		if (s->containers_seen > s->ncontainers)
 			fprintf(out, "(%zu more containers)\n", s->containers_seen - s->ncontainers);
 		size_cell(a, sizeof(a), s->uncontained_bytes, bytes);
-		fprintf(out, "%-17s %8zu %10s\n", "no container", s->uncontained, a);
+		if (s->uncontained)
+			fprintf(out, "%-17s %8zu %10s\n", "no container", s->uncontained, a);
 	}
 
 	fprintf(out, "\n%-17s %8s %10s %10s %9s\n", "LEAKS", "OBJECTS", "SIZE", "RESIDENT",
