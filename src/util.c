@@ -188,3 +188,19 @@ bool fd_on_mqueue_fs(int fd)
 
 	return fstatfs(fd, &sfs) == 0 && (unsigned long)sfs.f_type == MQUEUE_MAGIC;
 }
+
+bool scan_field(const char **pp, const char *end, const char **f, size_t *n)
+{
+	const char *p = *pp;
+
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p >= end)
+		return false;
+	*f = p;
+	while (p < end && *p != ' ' && *p != '\t')
+		p++;
+	*n = (size_t)(p - *f);
+	*pp = p;
+	return true;
+}

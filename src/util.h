@@ -39,6 +39,9 @@ char *buf_steal(struct buf *b);
 bool parse_u64(const char *s, uint64_t *out);
 /* Parse decimal digits at *p, advancing it; false if none. */
 bool scan_u64(const char **p, const char *end, uint64_t *out);
+/* The next field of text split by spaces and tabs, from *pp on: *f and
+ * *n; *pp moves past it. False at the end. */
+bool scan_field(const char **pp, const char *end, const char **f, size_t *n);
 
 /* Format a byte count as 512B, 9.5K, 64K, 1.0M ... */
 /* Is fd (a directory, or O_PATH) on an mqueue filesystem? */

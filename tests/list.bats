@@ -20,7 +20,7 @@ teardown() { common_teardown; }
 	mk f fifo path="$T/ff" rfd=5 wfd=6
 	run --separate-stderr "$IPCSCOPE" list --type fifo
 	assert_success
-	assert_line --regexp "^fifo +$f_ino +$T/ff +$f_pid/mkipc\[5r\] $f_child_pid/mkipc\[6w\]\$"
+	assert_line --regexp "^fifo +$f_ino +$T/ff +$(by_pid "$f_pid/mkipc\[5r\]" "$f_child_pid/mkipc\[6w\]")\$"
 }
 
 @test "pipe: across a fork, the read end and the write end" {

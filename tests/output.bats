@@ -14,9 +14,12 @@ teardown() { common_teardown; }
 	assert_equal "$(jqr '.version')" 1
 	assert_equal "$(jqr '.warnings | type')" array
 	assert_equal "$(jqr --argjson i "$s_ino" '.objects[] | select(.inode==$i) | keys_unsorted | join(",")')" \
-		"type,inode,dev,path,deleted,size,owner,holders"
+		"type,inode,dev,path,deleted,size,owner,ipcns,mntns,home_pid,container,holders"
 	assert_equal "$(jqr --argjson i "$u_ino" '.objects[] | select(.inode==$i) | keys_unsorted | join(",")')" \
-		"type,inode,dev,path,deleted,size,owner,unix,holders"
+		"type,inode,dev,path,deleted,size,owner,ipcns,mntns,home_pid,container,unix,holders"
+	# our own /dev/shm: its mount namespace is ours, and it has no home
+	assert_equal "$(jqr --argjson i "$s_ino" '.objects[] | select(.inode==$i) | "\(.mntns) \(.ipcns) \(.home_pid) \(.container)"')" \
+		"$(stat -Lc %i /proc/self/ns/mnt) null null null"
 	assert_equal "$(jqr --argjson i "$u_ino" '.objects[] | select(.inode==$i) | .unix | keys_unsorted | join(",")')" \
 		"type,state,peer,netns,source,peer_holders,pending,backlog,backlog_max,rqueue,wqueue,listener"
 	assert_equal "$(jqr --argjson i "$s_ino" '.objects[] | select(.inode==$i) | .holders[0] | keys_unsorted | join(",")')" \
@@ -26,7 +29,7 @@ teardown() { common_teardown; }
 
 @test "json: every object has a known type and an integer inode" {
 	ipc_json
-	run jqr '.objects[] | select((.type | IN("fifo","pipe","unix","shm","memfd","sem","sysvshm","mqueue") | not) or (.inode | type) != "number")'
+	run jqr '.objects[] | select((.type | IN("fifo","pipe","unix","shm","memfd","sem","sysvshm","mqueue","eventfd","anonshm") | not) or (.inode | type) != "number")'
 	assert_output ""
 }
 
@@ -103,7 +106,7 @@ teardown() { common_teardown; }
 	run --separate-stderr "$IPCSCOPE" list --type pipe -o INODE,PIDS
 	assert_success
 	assert_line --index 0 --regexp '^ *INODE +PIDS$'
-	assert_line --regexp "^ *$p_ino +$p_pid,$p_child_pid\$"
+	assert_line --regexp "^ *$p_ino +$(by_pid "$p_pid" "$p_child_pid" | tr ' ' ,)\$"
 	run --separate-stderr "$IPCSCOPE" list --type pipe -o +DEV
 	assert_line --index 0 --regexp '^TYPE +INODE +PATH +SIZE +PEER +HOLDERS +DEV$'
 	run --separate-stderr "$IPCSCOPE" list --list-columns

@@ -183,7 +183,7 @@ pp() { jqr --argjson i "$1" ".objects[] | select(.inode == \$i) | .pipe.$2"; }
 	run --separate-stderr "$IPCSCOPE" show --json "/dev/shm/$SHM_PREFIX-seg"
 	assert_success
 	assert_equal "$(echo "$output" | jq -r '[.version, (.objects | length), .objects[0].inode] | join(" ")')" "1 1 $s_ino"
-	assert_equal "$(echo "$output" | jq -r '[.objects[0].holders[] | "\(.pid):\(.fd // "-")"] | join(" ")')" "$s_pid:5 $s_child_pid:-"
+	assert_equal "$(echo "$output" | jq -r '[.objects[0].holders[] | "\(.pid):\(.fd // "-")"] | join(" ")')" "$(by_pid "$s_pid:5" "$s_child_pid:-")"
 	run --separate-stderr "$IPCSCOPE" show "$T/ff"
 	assert_success
 	assert_line "fifo $f_ino"

@@ -46,5 +46,5 @@ teardown() { common_teardown; }
 	run --separate-stderr "${NOBODY[@]}" "$IPCSCOPE" list --json --type pipe --pid "$n_pid"
 	assert_success
 	assert_equal "$(echo "$output" | jq -r --argjson i "$n_ino" '.objects[] | select(.inode == $i) | [.holders[] | "\(.pid):\(.fd):\(.mode):\(.user)"] | join(" ")')" \
-		"$n_pid:5:r:nobody $n_child_pid:6:w:nobody"
+		"$(by_pid "$n_pid:5:r:nobody" "$n_child_pid:6:w:nobody")"
 }

@@ -115,7 +115,9 @@ bad() {
 	assert_success
 	assert_line --index 0 --regexp '^TYPE +INODE +PATH +SIZE +PEER +HOLDERS$'
 	local esc='\\x01\\x02\\x03\\x04\\x05\\x06\\x07\\x08\\x0b\\x0c\\x0e\\x0f\\x10\\x11\\x12'
-	assert_line --regexp "^pipe +$c_ino +$c_pid/$esc\\[3r\\] $c_child_pid/$esc\\[4w\\]\$"
+	local cell
+	cell=$(by_pid "$c_pid/$esc\\[3r\\]" "$c_child_pid/$esc\\[4w\\]")
+	assert_line --regexp "^pipe +$c_ino +$cell\$"
 	# the socket's PEER comes before the long cell's column, not after it
 	assert_line --regexp "^unix +$s_ino +$s_child_pid/mkipc\\[4rw\\] +$s_pid/mkipc\\[3rw\\]\$"
 	local line
@@ -136,7 +138,7 @@ bad() {
 	run --separate-stderr "$IPCSCOPE" list -t pipe,unix -o HOLDERS,INODE -n \
 		--pid "$c_pid,$c_child_pid,$s_pid,$s_child_pid"
 	assert_success
-	assert_line --regexp "^$c_pid/$esc\\[3r\\] $c_child_pid/$esc\\[4w\\] {2,8}$c_ino\$"
+	assert_line --regexp "^$(by_pid "$c_pid/$esc\\[3r\\]" "$c_child_pid/$esc\\[4w\\]") {2,8}$c_ino\$"
 	assert_line --regexp "^$s_pid/mkipc\\[3rw\\] {2,8}$s_ino\$"
 	assert_line --regexp "^$s_child_pid/mkipc\\[4rw\\] {2,8}$s_peer_ino\$"
 	# a long path in the default table: the short path's row keeps its size
@@ -147,8 +149,8 @@ bad() {
 	run --separate-stderr "$IPCSCOPE" list -t fifo --path "$T/*" -n
 	assert_success
 	# two blanks after PATH, then the empty SIZE and PEER, each with two
-	assert_line --regexp "^fifo +$f_ino  $long {14}$f_pid/mkipc\\[3r\\] $f_child_pid/mkipc\\[4w\\]\$"
-	assert_line --regexp "^fifo +$g_ino  $T/short {14}$g_pid/mkipc\\[3r\\] $g_child_pid/mkipc\\[4w\\]\$"
+	assert_line --regexp "^fifo +$f_ino  $long {14}$(by_pid "$f_pid/mkipc\\[3r\\]" "$f_child_pid/mkipc\\[4w\\]")\$"
+	assert_line --regexp "^fifo +$g_ino  $T/short {14}$(by_pid "$g_pid/mkipc\\[3r\\]" "$g_child_pid/mkipc\\[4w\\]")\$"
 }
 
 @test "--pid: an empty entry in the list is a usage error" {
@@ -161,7 +163,7 @@ bad() {
 	bad "'2,,'" graph --pid 2,,
 	run --separate-stderr "$IPCSCOPE" list -t pipe --pid "$p_pid,$p_child_pid" -o INODE,PIDS -n
 	assert_success
-	assert_line --regexp "^ *$p_ino +$p_pid,$p_child_pid\$"
+	assert_line --regexp "^ *$p_ino +$(by_pid "$p_pid" "$p_child_pid" | tr ' ' ,)\$"
 }
 
 @test "show: options may follow OBJECT, and -- ends the options" {

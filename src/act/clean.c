@@ -21,6 +21,11 @@ static void describe(struct buf *b, const struct ipc_obj *o)
 		kind_of(o)->describe(b, o);
 	else if (o->path)
 		esc_table(b, o->path, o->pathlen);
+	if (o->home) {
+		buf_adds(b, " [");
+		model_home_text(b, o);
+		buf_addc(b, ']');
+	}
 	if (o->has_size) {
 		char sz[32];
 
@@ -75,6 +80,7 @@ static const char *refusal(const struct ipc_obj *o, uid_t me, struct buf *why)
 	return why->len ? why->data : NULL;
 }
 
+/* o is the fresh scan's object: its home, if any, is alive a moment ago */
 static void act(FILE *out, const struct ipc_obj *o, const char *d, struct clean_counts *n)
 {
 	int rc = kind_of(o)->remove(o);
@@ -116,7 +122,7 @@ void clean_run(FILE *out, const struct model *planned, const struct model *fresh
 		} else if (!fresh) {
 			fprintf(out, "would remove %s\n", d.data);
 		} else {
-			act(out, o, d.data, n);
+			act(out, model_find_ns(fresh, o->dev, o->ino, o->ns), d.data, n);
 		}
 	}
 	buf_free(&d);

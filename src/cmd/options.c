@@ -410,8 +410,6 @@ static void finish_options(struct cmd_ctx *ctx)
 	finish_columns(ctx);
 	ctx->ro.width = ctx->width >= 0 ? (size_t)ctx->width : terminal_width();
 	ctx->ro.color = want_color(ctx->color_when);
-	ctx->ro.self = ctx->filter.pids;
-	ctx->ro.nself = ctx->filter.npids;
 	ctx->ro.now = time(NULL);
 }
 

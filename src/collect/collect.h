@@ -18,7 +18,9 @@ struct scan_ctx {
 	/* Identities of the pseudo filesystems, learnt once per run; what
 	 * the kinds recognise objects by. */
 	struct kind_devs devs;
-	uint64_t self_netns, self_ipcns;
+	uint64_t self_netns, self_ipcns, self_mntns;
+	/* the namespaces other than ours (ns.c); NULL on a fixture tree */
+	struct ns_table *ns;
 	const char *mqueue_dir;	/* where the mqueue fs is mounted, if it is */
 	char *mqueue_found;	/* that place, when found in mountinfo */
 
@@ -145,6 +147,11 @@ int maps_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int
 
 /* shm.c */
 int shm_scan_dir(struct model *m, struct scan_ctx *c);
+/* Lists the /dev/shm directory open at dfd (which it takes over), naming
+ * its files prefix/NAME; home: the process of another mount namespace it
+ * was reached through, or NULL. */
+int shm_list(struct model *m, struct scan_ctx *c, int dfd, const char *prefix,
+	     struct ipc_proc *home);
 
 struct sysv_entry {
 	int32_t key, shmid;
@@ -157,13 +164,16 @@ typedef void (*sysv_entry_fn)(void *arg, const struct sysv_entry *e);
 /* /proc/sysvipc/shm; the number of entries, or -1 if it is not that file. */
 int shm_parse_sysvipc(const char *buf, size_t len, sysv_entry_fn fn, void *arg);
 int shm_scan_sysv(struct model *m, struct scan_ctx *c);
+/* Adds the segments of /proc/sysvipc/shm text read in IPC namespace ns. */
+int shm_apply_sysv(struct model *m, struct scan_ctx *c, const struct buf *text,
+		   uint64_t ns, struct ipc_proc *home);
 
 /* A queue file's "QSIZE:... NOTIFY:... SIGNO:... NOTIFY_PID:..." */
 int mq_parse_info(const char *buf, size_t len, struct ipc_mq *mq);
-/* The mount point of the mqueue filesystem in /proc/self/mountinfo text,
- * unescaped into out; 0, or -1 if there is none. */
-int mq_find_mount(const char *buf, size_t len, struct buf *out);
 int mq_scan_dir(struct model *m, struct scan_ctx *c);
+/* As shm_list, for an mqueue filesystem's directory. */
+int mq_list(struct model *m, struct scan_ctx *c, int dfd, const char *prefix,
+	    struct ipc_proc *home);
 
 /* search.c: socket files and FIFOs on disk, for leaks */
 int search_files(struct model *m, struct scan_ctx *c, const char *const *roots,

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "collect.h"
+#include "ns.h"
 #include "pathio.h"
 #include "proc.h"
 
@@ -153,16 +154,20 @@ static void extra_name(struct scan_batch *b, struct scan_extra *e, const char *s
 
 /* "/NAME" is relative to the mqueue filesystem; it is not in the directory
  * we listed, so it was unlinked or lives elsewhere. */
-static void name_mqueue(struct scan_ctx *c, const char *text, size_t len,
+static void name_mqueue(struct scan_ctx *c, dev_t dev, const char *text, size_t len,
 			struct scan_extra *e)
 {
 	bool del = has_suffix(text, len, DELETED_SUFFIX, DELETED_SUFFIX_LEN);
+	/* another namespace's queue: where that namespace mounts them */
+	const char *dir = ns_mq_dir(c, dev);
 
+	if (!dir)
+		dir = c->mqueue_dir;
 	if (del)
 		len -= DELETED_SUFFIX_LEN;
 	buf_reset(&c->file);
-	if (c->mqueue_dir && strcmp(c->mqueue_dir, "/") != 0)
-		buf_adds(&c->file, c->mqueue_dir);
+	if (dir && strcmp(dir, "/") != 0)
+		buf_adds(&c->file, dir);
 	buf_add(&c->file, text, len);
 	extra_name(c->batch, e, c->file.data, c->file.len, del);
 }
@@ -189,7 +194,7 @@ void fd_name(struct scan_ctx *c, int piddir, enum ipc_type *type, dev_t dev,
 	if (k->naming == NAME_NONE)
 		return;
 	if (k->naming == NAME_MQUEUE) {
-		name_mqueue(c, text, len, e);
+		name_mqueue(c, dev, text, len, e);
 		return;
 	}
 	if (k->naming == NAME_MEMFD) {

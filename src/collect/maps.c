@@ -269,10 +269,12 @@ int maps_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int
 		if (!eol)
 			eol = end;
 		if (line_interesting(s, (size_t)(eol - s)) &&
-		    maps_parse_line(s, (size_t)(eol - s), &ml, &c->text) == 0 && ml.ino != 0) {
+		    maps_parse_line(s, (size_t)(eol - s), &ml, &c->text) == 0) {
+			/* a SysV "inode" is its shmid, and a new IPC namespace's
+			 * first segment is shmid 0; any other inode 0 is private */
 			if (sysv_name(ml.path, ml.pathlen, &key))
 				maps_sysv(m, c, p, piddir, &ml, key);
-			else if ((t = maps_kind(c, &ml)) >= 0)
+			else if (ml.ino != 0 && (t = maps_kind(c, &ml)) >= 0)
 				maps_object(m, c, p, piddir, &ml, (enum ipc_type)t);
 		}
 		s = eol;

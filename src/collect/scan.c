@@ -8,6 +8,7 @@
 
 #include "collect.h"
 #include "kind.h"
+#include "ns.h"
 #include "pathio.h"
 #include "proc.h"
 
@@ -64,13 +65,13 @@ static bool mark_wanted(struct model *m, const struct scan_opts *opts)
  * mounted: --mqueue-dir, else the first one in our mountinfo. */
 static void scan_mqueue(struct model *m, struct scan_ctx *c, const char *dir, bool asked)
 {
-	struct buf b = { 0 };
+	struct ns_mounts mi = { 0 };
 	int rc;
 
 	if (!dir && pio_read("/proc/self/mountinfo", &c->file) == 0 &&
-	    mq_find_mount(c->file.data, c->file.len, &b) == 0)
-		dir = c->mqueue_found = buf_steal(&b);
-	buf_free(&b);
+	    ns_parse_mountinfo(c->file.data, c->file.len, &mi) == 0 && mi.has_mq)
+		dir = c->mqueue_found = buf_steal(&mi.mq_dir);
+	buf_free(&mi.mq_dir);
 	if (!dir) {
 		(asked ? model_warn : model_note)(m, "no mqueue filesystem is mounted, so POSIX "
 			"message queues are not listed (mount -t mqueue none /dev/mqueue)");
@@ -260,6 +261,7 @@ static void scan_finish(struct model *m, struct scan_ctx *c, const struct scan_o
 	if (opts->search && sockets)
 		view_check_unix(m, c);
 	model_prune(m, keep_object);
+	ns_link(m, c);
 	if (opts->search && (c->types & (IPC_TYPE_BIT(IPC_UNIX) | IPC_TYPE_BIT(IPC_FIFO))))
 		search_files(m, c, opts->search_roots, opts->nsearch_roots);
 	link_run(m, opts->focus, opts->nfocus);
@@ -290,9 +292,11 @@ int scan_run(struct model *m, const struct scan_opts *opts)
 		/* for the pid-reuse test: a window between the process list and the walk */
 		if (getenv("IPCSCOPE_TEST_PAUSE_AFTER_PROCS"))
 			raise(SIGSTOP);
+		ns_discover(m, &c);
 		scan_walk(m, &c, opts);
 		scan_finish(m, &c, opts);
 	}
+	ns_free(&c);
 	free(c.mqueue_found);
 	buf_free(&c.file);
 	buf_free(&c.text);

@@ -25,84 +25,110 @@ static void set_file_times(struct ipc_obj *o, const struct stat *st)
 }
 
 /* Opens a directory of IPC files, itself never through a symlink, and
- * learns the device its objects live on. */
-static DIR *open_ipc_dir(const char *path, dev_t *dev, bool *have_dev, int *err)
+ * learns the device its objects live on. An fd or -errno. */
+static int open_ipc_dir(const char *path, dev_t *dev, bool *have_dev)
 {
 	struct stat st;
-	DIR *dir;
 	int dfd;
 
 	dfd = pio_open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-	if (dfd < 0) {
-		*err = dfd;
-		return NULL;
-	}
-	if (fstat(dfd, &st) == 0) {
+	if (dfd >= 0 && fstat(dfd, &st) == 0) {
 		*dev = st.st_dev;
 		*have_dev = true;
 	}
-	dir = fdopendir(dfd);
-	if (!dir) {
-		*err = -errno;
-		close(dfd);
+	return dfd;
+}
+
+/* The regular files of a listed directory, never a symlink: st is each
+ * one's own stat. NULL at the end. */
+static const char *next_file(DIR *dir, struct stat *st)
+{
+	struct dirent *de;
+
+	while ((de = readdir(dir))) {
+		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
+			continue;
+		if (fstatat(dirfd(dir), de->d_name, st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st->st_mode))
+			return de->d_name;
 	}
-	return dir;
+	return NULL;
+}
+
+/* An object its directory lists: named prefix/NAME as its namespace names
+ * it, owned by the file's owner. */
+static struct ipc_obj *listed(struct model *m, struct scan_ctx *c, enum ipc_type type,
+			      const struct stat *st, const char *prefix, const char *name,
+			      struct ipc_proc *home)
+{
+	struct ipc_obj *o = model_get(m, type, st->st_dev, st->st_ino, NULL);
+
+	buf_reset(&c->text);
+	buf_adds(&c->text, prefix);
+	if (c->text.len && c->text.data[c->text.len - 1] != '/')
+		buf_addc(&c->text, '/');
+	buf_adds(&c->text, name);
+	model_set_path(o, c->text.data, c->text.len);
+	o->home = home;
+	o->in_dir = true;
+	o->has_owner = true;
+	o->owner = st->st_uid;
+	set_file_times(o, st);
+	return o;
+}
+
+/* What each listed file becomes, by the directory's kind. */
+struct list_ctx {
+	struct model *m;
+	struct scan_ctx *c;
+	const char *prefix;
+	struct ipc_proc *home;
+	DIR *dir;
+};
+
+static int list_dir(struct list_ctx *l, int dfd,
+		    void (*one)(struct list_ctx *l, const char *name, const struct stat *st))
+{
+	const char *name;
+	struct stat st;
+
+	l->dir = fdopendir(dfd);
+	if (!l->dir) {
+		close(dfd);
+		return -errno;
+	}
+	while ((name = next_file(l->dir, &st)))
+		one(l, name, &st);
+	closedir(l->dir);
+	return 0;
+}
+
+static void shm_one(struct list_ctx *l, const char *name, const struct stat *st)
+{
+	enum ipc_type type = ipc_kinds[IPC_SHM]->refine(name, strlen(name));
+	struct ipc_obj *o;
+
+	if (!(l->c->types & IPC_TYPE_BIT(type)))
+		return;
+	o = listed(l->m, l->c, type, st, l->prefix, name, l->home);
+	o->deleted = false;
+	o->has_size = true;
+	o->size = (uint64_t)st->st_size;
+}
+
+int shm_list(struct model *m, struct scan_ctx *c, int dfd, const char *prefix,
+	     struct ipc_proc *home)
+{
+	struct list_ctx l = { m, c, prefix, home, NULL };
+
+	return list_dir(&l, dfd, shm_one);
 }
 
 int shm_scan_dir(struct model *m, struct scan_ctx *c)
 {
-	struct dirent *de;
-	struct stat st;
-	DIR *dir;
-	int err = 0;
+	int dfd = open_ipc_dir(SHM_DIR, &c->devs.devshm, &c->devs.have_devshm);
 
-	dir = open_ipc_dir(SHM_DIR, &c->devs.devshm, &c->devs.have_devshm, &err);
-	if (!dir)
-		return err;
-	while ((de = readdir(dir))) {
-		struct ipc_obj *o;
-		size_t namelen = strlen(de->d_name);
-		enum ipc_type type;
-
-		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
-			continue;
-		if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		type = ipc_kinds[IPC_SHM]->refine(de->d_name, namelen);
-		if (!(c->types & IPC_TYPE_BIT(type)))
-			continue;
-		o = model_get(m, type, st.st_dev, st.st_ino, NULL);
-		buf_reset(&c->text);
-		buf_adds(&c->text, SHM_DIR "/");
-		buf_add(&c->text, de->d_name, namelen);
-		model_set_path(o, c->text.data, c->text.len);
-		o->in_dir = true;
-		o->deleted = false;
-		o->has_size = true;
-		o->size = (uint64_t)st.st_size;
-		o->has_owner = true;
-		o->owner = st.st_uid;
-		set_file_times(o, &st);
-	}
-	closedir(dir);
-	return 0;
-}
-
-static bool next_field(const char **pp, const char *end, const char **f, size_t *flen)
-{
-	const char *p = *pp;
-
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	if (p >= end)
-		return false;
-	*f = p;
-	while (p < end && *p != ' ' && *p != '\t')
-		p++;
-	*flen = (size_t)(p - *f);
-	*pp = p;
-	return true;
+	return dfd < 0 ? dfd : shm_list(m, c, dfd, SHM_DIR, NULL);
 }
 
 static bool field_i64(const char *f, size_t n, int64_t *out)
@@ -152,9 +178,9 @@ static int sysv_line(const char *p, const char *end, struct sysv_entry *e)
 	int i;
 
 	for (i = 0; i < 16; i++)
-		if (!next_field(&p, end, &f[i], &n[i]))
+		if (!scan_field(&p, end, &f[i], &n[i]))
 			return -1;
-	if (next_field(&p, end, &f[0], &n[0]))
+	if (scan_field(&p, end, &f[0], &n[0]))
 		return -1;	/* trailing junk */
 	if (!field_i64(f[0], n[0], &key) || key < INT32_MIN || key > INT32_MAX ||
 	    !field_i64(f[1], n[1], &shmid) || shmid < 0 || shmid > INT32_MAX ||
@@ -213,6 +239,8 @@ int shm_parse_sysvipc(const char *buf, size_t len, sysv_entry_fn fn, void *arg)
 struct sysv_sink {
 	struct model *m;
 	struct scan_ctx *c;
+	uint64_t ns;
+	struct ipc_proc *home;
 };
 
 static void sysv_apply(void *arg, const struct sysv_entry *e)
@@ -220,8 +248,8 @@ static void sysv_apply(void *arg, const struct sysv_entry *e)
 	struct sysv_sink *s = arg;
 	struct ipc_obj *o;
 
-	o = model_get_ns(s->m, IPC_SYSVSHM, s->c->devs.memfd, (uint64_t)e->shmid,
-			 s->c->self_ipcns, NULL);
+	o = model_get_ns(s->m, IPC_SYSVSHM, s->c->devs.memfd, (uint64_t)e->shmid, s->ns, NULL);
+	o->home = s->home;
 	o->sysv.known = true;
 	o->sysv.key = e->key;
 	o->sysv.shmid = e->shmid;
@@ -250,16 +278,19 @@ static void sysv_apply(void *arg, const struct sysv_entry *e)
 	o->atime = e->atime > e->dtime ? e->atime : e->dtime;
 }
 
+int shm_apply_sysv(struct model *m, struct scan_ctx *c, const struct buf *text,
+		   uint64_t ns, struct ipc_proc *home)
+{
+	struct sysv_sink s = { m, c, ns, home };
+
+	return shm_parse_sysvipc(text->data, text->len, sysv_apply, &s) < 0 ? -EBADMSG : 0;
+}
+
 int shm_scan_sysv(struct model *m, struct scan_ctx *c)
 {
-	struct sysv_sink s = { m, c };
-	int rc;
+	int rc = pio_read("/proc/sysvipc/shm", &c->file);
 
-	rc = pio_read("/proc/sysvipc/shm", &c->file);
-	if (rc < 0)
-		return rc;
-	rc = shm_parse_sysvipc(c->file.data, c->file.len, sysv_apply, &s);
-	return rc < 0 ? -EBADMSG : 0;
+	return rc < 0 ? rc : shm_apply_sysv(m, c, &c->file, c->self_ipcns, NULL);
 }
 
 int mq_parse_info(const char *buf, size_t len, struct ipc_mq *mq)
@@ -289,104 +320,52 @@ int mq_parse_info(const char *buf, size_t len, struct ipc_mq *mq)
 	return 0;
 }
 
-/* mountinfo writes space, tab, newline and backslash in paths as \ooo. */
-static void unescape_octal(struct buf *out, const char *s, size_t n)
+/* reading a queue's file reports its state and changes nothing */
+static void mq_read_info(int dirfd_, const char *name, struct ipc_obj *o)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
-		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-			buf_addc(out, (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
-			i += 3;
-		} else {
-			buf_addc(out, s[i]);
-		}
+	int fd = openat(dirfd_, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	char info[256];
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	n = read(fd, info, sizeof(info) - 1);
+	if (n > 0)
+		mq_parse_info(info, (size_t)n, &o->mq);
+	close(fd);
+	if (o->mq.known) {
+		o->has_size = true;
+		o->size = o->mq.qsize;
 	}
 }
 
-int mq_find_mount(const char *buf, size_t len, struct buf *out)
+static void mq_one(struct list_ctx *l, const char *name, const struct stat *st)
 {
-	const char *p = buf, *end = buf + len;
+	struct ipc_obj *o = listed(l->m, l->c, IPC_MQUEUE, st, l->prefix, name, l->home);
 
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		const char *f[5], *sep;
-		size_t n[5];
-		const char *q = p;
-		bool ok = true;
+	o->has_resident = false;
+	mq_read_info(dirfd(l->dir), name, o);
+}
 
-		if (!eol)
-			eol = end;
-		for (int i = 0; i < 5 && ok; i++)
-			ok = next_field(&q, eol, &f[i], &n[i]);
-		/* optional fields end at " - ", then the filesystem type */
-		sep = ok ? memmem(q, (size_t)(eol - q), " - ", 3) : NULL;
-		if (sep) {
-			const char *t = sep + 3, *fs;
-			size_t fsn;
+int mq_list(struct model *m, struct scan_ctx *c, int dfd, const char *prefix,
+	    struct ipc_proc *home)
+{
+	struct list_ctx l = { m, c, prefix, home, NULL };
 
-			if (next_field(&t, eol, &fs, &fsn) && fsn == 6 && memcmp(fs, "mqueue", 6) == 0) {
-				buf_reset(out);
-				unescape_octal(out, f[4], n[4]);
-				return 0;
-			}
-		}
-		p = eol + 1;
-	}
-	return -1;
+	return list_dir(&l, dfd, mq_one);
 }
 
 int mq_scan_dir(struct model *m, struct scan_ctx *c)
 {
-	struct dirent *de;
-	struct stat st;
-	DIR *dir;
-	int err = 0;
+	int dfd = open_ipc_dir(c->mqueue_dir, &c->devs.mqueue, &c->devs.have_mqueue);
 
-	dir = open_ipc_dir(c->mqueue_dir, &c->devs.mqueue, &c->devs.have_mqueue, &err);
-	if (!dir)
-		return err;
-	if (!c->rooted && !fd_on_mqueue_fs(dirfd(dir))) {
+	if (dfd < 0)
+		return dfd;
+	if (!c->rooted && !fd_on_mqueue_fs(dfd)) {
 		/* the name was checked; this is the directory it names now */
-		closedir(dir);
+		close(dfd);
 		c->devs.have_mqueue = false;
 		return -EMEDIUMTYPE;
 	}
-	while ((de = readdir(dir))) {
-		struct ipc_obj *o;
-		int fd;
-
-		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
-			continue;
-		if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		o = model_get(m, IPC_MQUEUE, st.st_dev, st.st_ino, NULL);
-		buf_reset(&c->text);
-		buf_adds(&c->text, c->mqueue_dir);
-		if (c->text.len && c->text.data[c->text.len - 1] != '/')
-			buf_addc(&c->text, '/');
-		buf_adds(&c->text, de->d_name);
-		model_set_path(o, c->text.data, c->text.len);
-		o->in_dir = true;
-		o->has_owner = true;
-		o->owner = st.st_uid;
-		set_file_times(o, &st);
-		o->has_resident = false;
-		/* reading a queue's file reports its state and changes nothing */
-		fd = openat(dirfd(dir), de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-		if (fd >= 0) {
-			char info[256];
-			ssize_t n = read(fd, info, sizeof(info) - 1);
-
-			if (n > 0)
-				mq_parse_info(info, (size_t)n, &o->mq);
-			close(fd);
-		}
-		if (o->mq.known) {
-			o->has_size = true;
-			o->size = o->mq.qsize;
-		}
-	}
-	closedir(dir);
-	return 0;
+	return mq_list(m, c, dfd, c->mqueue_dir, NULL);
 }

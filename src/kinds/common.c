@@ -1,5 +1,5 @@
-/* Pieces several kinds share: a pipe's fill level, and removing a file
- * that is still the object a scan saw. */
+/* Pieces several kinds share: a pipe's fill level, column cells, and
+ * removing a file that is still the object a scan saw. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -11,6 +11,7 @@
 
 #include "jw.h"
 #include "kind.h"
+#include "ns.h"
 #include "render.h"
 
 bool kind_pipe_queued(const struct ipc_obj *o, uint64_t *v)
@@ -31,6 +32,26 @@ void kind_pipe_detail(FILE *out, const struct model *m, const struct ipc_obj *o,
 	else
 		fprintf(out, "  %-9s unknown (%s)\n", "queued",
 			o->pipe.err ? strerror(o->pipe.err) : "no holder could be read");
+}
+
+bool kind_cell_u64(bool has, uint64_t v, struct buf *out, int64_t *num)
+{
+	if (!has)
+		return false;
+	if (out)
+		buf_printf(out, "%llu", (unsigned long long)v);
+	if (num)
+		*num = (int64_t)v;
+	return true;
+}
+
+bool kind_cell_text(const char *s, struct buf *out)
+{
+	if (!s)
+		return false;
+	if (out)
+		buf_adds(out, s);
+	return true;
 }
 
 void kind_pipe_detail_peer(FILE *out, const struct model *m, const struct ipc_obj *o,
@@ -88,24 +109,33 @@ bool kind_text_starts(const struct fd_facts *f, const char *prefix)
 }
 
 /* Opens the directory part of path without following any symlink on the
- * way, so a swapped directory cannot redirect the unlink. */
-static int open_parent(const char *path, size_t len, const char **base)
+ * way, so a swapped directory cannot redirect the unlink. The path of an
+ * object of another mount namespace is resolved inside that namespace's
+ * root, reached through its home process. */
+static int open_parent(const struct ipc_obj *o, const char **base)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
 		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
-	const char *slash = memrchr(path, '/', len);
+	const char *slash = memrchr(o->path, '/', o->pathlen);
+	int fd, rootfd;
 	char *dir;
-	int fd;
 
-	if (!slash || memchr(path, '\0', len))
+	if (!slash || memchr(o->path, '\0', o->pathlen))
 		return -EINVAL;
 	*base = slash + 1;
-	dir = xmemdup(path, slash == path ? 1 : (size_t)(slash - path));
-	fd = (int)syscall(SYS_openat2, AT_FDCWD, dir, &how, sizeof(how));
-	if (fd < 0)
-		fd = -errno;
+	dir = xmemdup(o->path, slash == o->path ? 1 : (size_t)(slash - o->path));
+	if (o->home) {
+		rootfd = ns_open_root(o->home);
+		fd = rootfd < 0 ? rootfd : ns_openat_root(rootfd, dir, O_PATH | O_DIRECTORY);
+		if (rootfd >= 0)
+			close(rootfd);
+	} else {
+		fd = (int)syscall(SYS_openat2, AT_FDCWD, dir, &how, sizeof(how));
+		if (fd < 0)
+			fd = -errno;
+	}
 	free(dir);
 	return fd;
 }
@@ -118,7 +148,7 @@ int kind_unlink_checked(const struct ipc_obj *o, mode_t fmt, bool (*dir_ok)(int 
 
 	if (!o->path)
 		return -EINVAL;
-	dfd = open_parent(o->path, o->pathlen, &base);
+	dfd = open_parent(o, &base);
 	if (dfd < 0)
 		return dfd;
 	if (dir_ok && !dir_ok(dfd))

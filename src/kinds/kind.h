@@ -1,7 +1,8 @@
 /* What each kind of IPC object is, in one place per kind. Generic code
  * asks the kind through this descriptor; it never switches on the type.
- * A new kind is one file exporting a `const struct ipc_kind`, one line in
- * the registry (registry.c) and its enum ipc_type value. */
+ * A new kind is one file kinds/NAME.c exporting `const struct ipc_kind
+ * kind_NAME` and one line KIND(ID, NAME) in kinds.def, which makes both
+ * its enum ipc_type value IPC_ID and its entry in the registry. */
 #ifndef IPCSCOPE_KIND_H
 #define IPCSCOPE_KIND_H
 
@@ -32,7 +33,31 @@ struct kind_devs {
 	dev_t pipefs, sockfs, memfd, devshm, mqueue, anon;
 	bool have_pipefs, have_sockfs, have_memfd, have_devshm, have_mqueue, have_anon;
 	bool rooted;		/* a fixture tree: trust names over devices */
+	/* other mount namespaces' /dev/shm and mqueue filesystems */
+	const dev_t *more_shm, *more_mq;
+	size_t nmore_shm, nmore_mq;
 };
+
+static inline bool kind_dev_in(dev_t dev, bool have, dev_t ours, const dev_t *more, size_t n)
+{
+	if (have && dev == ours)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (more[i] == dev)
+			return true;
+	return false;
+}
+
+/* Is dev a /dev/shm (an mqueue filesystem) of some mount namespace? */
+static inline bool kind_devs_shm(const struct kind_devs *d, dev_t dev)
+{
+	return kind_dev_in(dev, d->have_devshm, d->devshm, d->more_shm, d->nmore_shm);
+}
+
+static inline bool kind_devs_mqueue(const struct kind_devs *d, dev_t dev)
+{
+	return kind_dev_in(dev, d->have_mqueue, d->mqueue, d->more_mq, d->nmore_mq);
+}
 
 /* What the classifier knows of one fd: its stat, and the link text once
  * it was read. The live walk fills this from fstatat (and readlink when a
@@ -61,6 +86,18 @@ enum kind_data {
 	KD_SYSV,
 	KD_MQUEUE,
 	KD_EVENTFD,
+};
+
+/* The columns only some kinds have a cell in (render/columns.c): the
+ * object's kind fills them, as only it reads its union member. */
+enum kind_col {
+	KC_SOCKTYPE,
+	KC_STATE,
+	KC_PEERINO,
+	KC_PEER,		/* the other end; pipes' is generic (--pid) */
+	KC_BACKLOG,
+	KC_NETNS,
+	KC_NATTCH,
 };
 
 enum kind_match {
@@ -111,6 +148,11 @@ struct ipc_kind {
 		       const struct render_opts *ro, struct buf *tmp);
 	void (*detail_peer)(FILE *out, const struct model *m, const struct ipc_obj *o,
 			    const struct render_opts *ro, struct buf *tmp);
+	/* A cell of a column of enum kind_col: its text onto out unless out
+	 * is NULL, its number (--sort) into *num unless num is NULL; false
+	 * when the cell is empty. NULL: every such cell is empty. */
+	bool (*column)(enum kind_col col, const struct ipc_obj *o,
+		       const struct render_opts *ro, struct buf *out, int64_t *num);
 	/* JSON: the members only this kind has, under its own key ("unix",
 	 * "pipe", ...), written through jw.h; NULL: none. */
 	void (*json)(struct jw *w, const struct model *m, const struct ipc_obj *o);
@@ -133,7 +175,8 @@ struct ipc_kind {
 	void (*describe)(struct buf *out, const struct ipc_obj *o);
 };
 
-/* The registry, indexed by enum ipc_type. */
+/* The registry (registry.c, built from kinds.def), indexed by enum
+ * ipc_type. */
 extern const struct ipc_kind *const ipc_kinds[IPC_NTYPES];
 
 static inline const struct ipc_kind *kind_of(const struct ipc_obj *o)
@@ -197,6 +240,10 @@ int kind_unlink_checked(const struct ipc_obj *o, mode_t fmt, bool (*dir_ok)(int 
 bool kind_text_starts(const struct fd_facts *f, const char *prefix);
 /* The number after "key:" on a line of fdinfo-like text. */
 bool kind_field_u64(const char *buf, size_t len, const char *key, uint64_t *v);
+/* Column cells (the column hook): a number, present or not; a text,
+ * NULL for none. Both as the hook returns them. */
+bool kind_cell_u64(bool has, uint64_t v, struct buf *out, int64_t *num);
+bool kind_cell_text(const char *s, struct buf *out);
 /* /dev/shm files: shm and sem share their leak rule and removal. */
 enum leak_reason kind_shm_leak(const struct model *m, const struct ipc_obj *o);
 int kind_shm_remove(const struct ipc_obj *o);

@@ -1,23 +1,20 @@
-/* The one list of kinds, and what is asked of all of them at once:
- * names, type lists, and which kind an fd or a mapping is. */
+/* The table of kinds, built from the one list (kinds.def), and what is
+ * asked of all of them at once: names, type lists, and which kind an fd
+ * or a mapping is. */
 #include <string.h>
 
 #include "kind.h"
 
-extern const struct ipc_kind kind_fifo, kind_pipe, kind_unix, kind_shm, kind_memfd,
-	kind_sem, kind_sysvshm, kind_mqueue, kind_eventfd, kind_anonshm;
+/* Both from kinds.def. Only ## touches `name`: gnu11 predefines `unix`
+ * as 1, and an argument passed on to another macro would be expanded. */
+#define KIND(id, name) extern const struct ipc_kind kind_##name;
+#include "kinds.def"
+#undef KIND
 
 const struct ipc_kind *const ipc_kinds[IPC_NTYPES] = {
-	[IPC_FIFO] = &kind_fifo,
-	[IPC_PIPE] = &kind_pipe,
-	[IPC_UNIX] = &kind_unix,
-	[IPC_SHM] = &kind_shm,
-	[IPC_MEMFD] = &kind_memfd,
-	[IPC_SEM] = &kind_sem,
-	[IPC_SYSVSHM] = &kind_sysvshm,
-	[IPC_MQUEUE] = &kind_mqueue,
-	[IPC_EVENTFD] = &kind_eventfd,
-	[IPC_ANONSHM] = &kind_anonshm,
+#define KIND(id, name) [IPC_##id] = &kind_##name,
+#include "kinds.def"
+#undef KIND
 };
 
 const char *ipc_type_name(enum ipc_type t)

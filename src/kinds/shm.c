@@ -6,12 +6,12 @@
 
 static enum kind_match shm_match_fd(const struct fd_facts *f, const struct kind_devs *d)
 {
-	return f->fmt == S_IFREG && d->have_devshm && f->dev == d->devshm ? KM_YES : KM_NO;
+	return f->fmt == S_IFREG && kind_devs_shm(d, f->dev) ? KM_YES : KM_NO;
 }
 
 static bool shm_match_map(const struct map_facts *f, const struct kind_devs *d)
 {
-	return (d->have_devshm && f->dev == d->devshm) ||
+	return kind_devs_shm(d, f->dev) ||
 	       (f->len > 9 && memcmp(f->path, "/dev/shm/", 9) == 0);
 }
 

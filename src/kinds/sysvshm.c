@@ -9,6 +9,7 @@
 #include "escape.h"
 #include "jw.h"
 #include "kind.h"
+#include "ns.h"
 #include "proc.h"
 
 /* What PATH shows, as it has no path: "key 0x0000abcd", with " (removed)"
@@ -23,6 +24,13 @@ static void sysv_label(struct buf *out, const struct ipc_obj *o)
 static void sysv_describe(struct buf *out, const struct ipc_obj *o)
 {
 	buf_printf(out, "shmid %d (key 0x%08x)", o->sysv.shmid, (unsigned)o->sysv.key);
+}
+
+static bool sysv_column(enum kind_col col, const struct ipc_obj *o,
+			const struct render_opts *ro, struct buf *out, int64_t *num)
+{
+	(void)ro;
+	return col == KC_NATTCH && kind_cell_u64(o->sysv.known, o->sysv.nattch, out, num);
 }
 
 /* The kernel's own attach count: no process we cannot see changes it. */
@@ -48,9 +56,11 @@ static const char *sysv_used_since(const struct ipc_obj *o, const struct ipc_obj
 		       ? "it was attached or detached since the scan" : NULL;
 }
 
-/* The last check before IPC_RMID, on the kernel's word. */
-static int sysv_remove(const struct ipc_obj *o)
+/* The last check before IPC_RMID, on the kernel's word, in the segment's
+ * own IPC namespace. */
+static int sysv_remove_here(void *arg)
 {
+	const struct ipc_obj *o = arg;
 	struct shmid_ds ds;
 
 	if (shmctl(o->sysv.shmid, IPC_STAT, &ds) < 0)
@@ -63,6 +73,14 @@ static int sysv_remove(const struct ipc_obj *o)
 	if (shmctl(o->sysv.shmid, IPC_RMID, NULL) < 0)
 		return -errno;
 	return 0;
+}
+
+static int sysv_remove(const struct ipc_obj *o)
+{
+	/* a shmid means nothing outside its namespace */
+	if (o->home)
+		return ns_in_ipcns(o->home, o->ns, sysv_remove_here, (void *)o);
+	return sysv_remove_here((void *)o);
 }
 
 /* These names have no _base64 twin: one that is not UTF-8 is null. */
@@ -114,5 +132,6 @@ const struct ipc_kind kind_sysvshm = {
 	.remove = sysv_remove,
 	.used_since = sysv_used_since,
 	.describe = sysv_describe,
+	.column = sysv_column,
 	.json = sysv_json,
 };

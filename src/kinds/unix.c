@@ -43,6 +43,54 @@ static int unix_remove(const struct ipc_obj *o)
 	return kind_unlink_checked(o, S_IFSOCK, NULL);
 }
 
+/* PEER: who holds the other end. A client not accepted yet has none:
+ * the listener's process is the one that will take it. */
+static bool unix_peer_cell(const struct ipc_unix *u, struct buf *out)
+{
+	size_t start = out->len;
+
+	if (u->has_listener) {
+		if (u->listener_obj)
+			holders_text(out, u->listener_obj);
+		buf_adds(out, out->len > start ? " (backlog)" : "(backlog)");
+	} else if (u->peer_obj) {
+		holders_text(out, u->peer_obj);
+	}
+	return out->len > start;
+}
+
+/* A socket file found on disk has un all zero: every cell empty. */
+static bool unix_column(enum kind_col col, const struct ipc_obj *o,
+			const struct render_opts *ro, struct buf *out, int64_t *num)
+{
+	const struct ipc_unix *u = &o->un;
+
+	(void)ro;
+	switch (col) {
+	case KC_SOCKTYPE:
+		return kind_cell_text(unix_stype_name(u->stype), out);
+	case KC_STATE:
+		return kind_cell_text(unix_state_name(u->state), out);
+	case KC_PEERINO:
+		return kind_cell_u64(u->has_peer, u->peer, out, num);
+	case KC_NETNS:
+		return kind_cell_u64(u->netns != 0, u->netns, out, num);
+	case KC_BACKLOG:
+		/* connections waiting/limit, sorted by the first */
+		if (u->state != US_LISTEN || !u->has_rq)
+			return false;
+		if (out)
+			buf_printf(out, "%u/%u", u->rqueue, u->wqueue);
+		if (num)
+			*num = u->rqueue;
+		return true;
+	case KC_PEER:
+		return out && unix_peer_cell(u, out);
+	default:
+		return false;
+	}
+}
+
 static void unix_pending(FILE *out, const struct ipc_unix *u)
 {
 	if (!u->npending)
@@ -163,6 +211,7 @@ const struct ipc_kind kind_unix = {
 	.queued = unix_queued,
 	.detail = unix_detail,
 	.detail_peer = unix_detail_peer,
+	.column = unix_column,
 	.json = unix_json,
 	.keep = unix_keep,
 	.leak = unix_leak,

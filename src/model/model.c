@@ -340,3 +340,15 @@ void model_sort(struct model *m)
 	}
 	index_rebuild(m, m->indexcap ? m->indexcap : 4096);
 }
+
+void model_home_text(struct buf *out, const struct ipc_obj *o)
+{
+	if (!o->home)
+		return;
+	if (o->home->container[0])
+		buf_printf(out, "container %s", o->home->container);
+	else if (o->mntns)
+		buf_printf(out, "mnt:[%llu]", (unsigned long long)o->mntns);
+	else
+		buf_printf(out, "ipc:[%llu]", (unsigned long long)o->ipcns);
+}

@@ -8,17 +8,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* One value per line of kinds/kinds.def, in its order: IPC_FIFO, ... */
 enum ipc_type {
-	IPC_FIFO,
-	IPC_PIPE,
-	IPC_UNIX,
-	IPC_SHM,
-	IPC_MEMFD,
-	IPC_SEM,
-	IPC_SYSVSHM,
-	IPC_MQUEUE,
-	IPC_EVENTFD,
-	IPC_ANONSHM,
+#define KIND(id, name) IPC_##id,
+#include "kinds.def"
+#undef KIND
 	IPC_NTYPES
 };
 
@@ -191,6 +185,10 @@ struct ipc_obj {
 	 * that namespace, which names its container and through whose root
 	 * or namespace clean reaches it. NULL for our own namespaces. */
 	struct ipc_proc *home;
+	/* the namespaces it lives in, for the user: a SysV segment's or a
+	 * queue's IPC namespace, a /dev/shm file's mount namespace; 0 when
+	 * none applies or unknown */
+	uint64_t ipcns, mntns;
 	bool hidden;		/* filtered out */
 	bool drop;		/* turned out not to be an IPC object */
 	bool wanted;		/* --pid: held by, or the peer of, those processes */
@@ -203,6 +201,7 @@ struct model_stats {
 	size_t foreign_netns;	/* other network namespaces seen */
 	size_t netns_unread;	/* network namespaces sock_diag did not answer for */
 	size_t unix_unresolved;	/* AF_UNIX fds found in no namespace's table */
+	size_t ipcns_unread;	/* other IPC namespaces not entered */
 	bool hidden;		/* /proc hides processes from us (hidepid=) */
 	bool foreign_pidns;	/* we see only a pid namespace below the host's */
 };
@@ -265,6 +264,12 @@ void model_note(struct model *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Stable, reproducible order: type, then path, then inode. */
 void model_sort(struct model *m);
+
+/* Where an object of another namespace lives, for its name in a table:
+ * "container 0123456789ab", else "ipc:[N]" or "mnt:[N]"; nothing for an
+ * object of our own namespaces. Appends to out (a struct buf). */
+struct buf;
+void model_home_text(struct buf *out, const struct ipc_obj *o);
 
 const char *ipc_type_name(enum ipc_type t);
 /* Accepts names and aliases ("uds", "socket"); -1 if unknown. */

@@ -45,11 +45,17 @@ static void fill_path(struct buf *out, const struct model *m, const struct ipc_o
 	(void)m, (void)ro;
 	if (!o->path && kind_of(o)->label) {
 		kind_of(o)->label(out, o);
-		return;
+	} else {
+		esc_path(out, o);
+		if (o->deleted)
+			buf_adds(out, " (deleted)");
 	}
-	esc_path(out, o);
-	if (o->deleted)
-		buf_adds(out, " (deleted)");
+	/* two containers' /dev/shm/x are two objects: say whose */
+	if (o->home) {
+		buf_adds(out, " [");
+		model_home_text(out, o);
+		buf_addc(out, ']');
+	}
 }
 
 static void fill_deleted(struct buf *out, const struct model *m, const struct ipc_obj *o,
@@ -86,32 +92,36 @@ static void fill_owner(struct buf *out, const struct model *m, const struct ipc_
 	}
 }
 
+/* A column only some kinds have (enum kind_col): the object's kind fills
+ * the cell, as lsfd's classes do, or it stays empty. Only the kind reads
+ * its own union member. */
+static bool by_kind(enum kind_col col, const struct ipc_obj *o, const struct render_opts *ro,
+		    struct buf *out, int64_t *num)
+{
+	const struct ipc_kind *k = kind_of(o);
+
+	return k->column && k->column(col, o, ro, out, num);
+}
+
 static void fill_socktype(struct buf *out, const struct model *m, const struct ipc_obj *o,
 			  const struct render_opts *ro)
 {
-	const char *s;
-
-	(void)m, (void)ro;
-	if (obj_unix(o) && (s = unix_stype_name(o->un.stype)))
-		buf_adds(out, s);
+	(void)m;
+	by_kind(KC_SOCKTYPE, o, ro, out, NULL);
 }
 
 static void fill_state(struct buf *out, const struct model *m, const struct ipc_obj *o,
 		       const struct render_opts *ro)
 {
-	const char *s;
-
-	(void)m, (void)ro;
-	if (obj_unix(o) && (s = unix_state_name(o->un.state)))
-		buf_adds(out, s);
+	(void)m;
+	by_kind(KC_STATE, o, ro, out, NULL);
 }
 
 static void fill_peerino(struct buf *out, const struct model *m, const struct ipc_obj *o,
 			 const struct render_opts *ro)
 {
-	(void)m, (void)ro;
-	if (obj_unix(o) && o->un.has_peer)
-		buf_printf(out, "%llu", (unsigned long long)o->un.peer);
+	(void)m;
+	by_kind(KC_PEERINO, o, ro, out, NULL);
 }
 
 void holder_proc_text(struct buf *out, const struct ipc_proc *p)
@@ -165,11 +175,16 @@ static void format_holders(struct buf *out, const struct ipc_obj *o, holder_pick
 	}
 }
 
+void holders_text(struct buf *out, const struct ipc_obj *o)
+{
+	format_holders(out, o, NULL, NULL);
+}
+
 static void fill_holders(struct buf *out, const struct model *m, const struct ipc_obj *o,
 			 const struct render_opts *ro)
 {
 	(void)m, (void)ro;
-	format_holders(out, o, NULL, NULL);
+	holders_text(out, o);
 }
 
 static bool pick_end(const struct ipc_holder *h, const void *arg)
@@ -179,29 +194,17 @@ static bool pick_end(const struct ipc_holder *h, const void *arg)
 	return (h->mode & *mode) && !h->proc->asked;
 }
 
+/* A socket's kind names its peer's holders. For a pipe, "the other end"
+ * only means something relative to the processes asked about with --pid:
+ * HOLDERS shows both ends anyway. */
 static void fill_peer(struct buf *out, const struct model *m, const struct ipc_obj *o,
 		      const struct render_opts *ro)
 {
-	const struct ipc_unix *u = obj_unix(o);
 	uint8_t mine = 0, other;
 	bool asked = false;
 
-	(void)m, (void)ro;
-	if (u) {
-		/* connected, but not accepted yet: the listener's process is
-		 * the one that will take it */
-		if (u->has_listener) {
-			if (u->listener_obj)
-				format_holders(out, u->listener_obj, NULL, NULL);
-			buf_adds(out, out->len ? " (backlog)" : "(backlog)");
-		} else if (u->peer_obj) {
-			format_holders(out, u->peer_obj, NULL, NULL);
-		}
-		return;
-	}
-	/* For a pipe, "the other end" only means something relative to the
-	 * processes asked about with --pid: HOLDERS shows both ends anyway. */
-	if (!kind_has(o->type, KT_PIPELIKE))
+	(void)m;
+	if (by_kind(KC_PEER, o, ro, out, NULL) || !kind_has(o->type, KT_PIPELIKE))
 		return;
 	for (size_t i = 0; i < o->nholders; i++)
 		if (o->holders[i].proc->asked) {
@@ -234,9 +237,8 @@ static void fill_queued(struct buf *out, const struct model *m, const struct ipc
 static void fill_backlog(struct buf *out, const struct model *m, const struct ipc_obj *o,
 			 const struct render_opts *ro)
 {
-	(void)m, (void)ro;
-	if (obj_unix(o) && o->un.state == US_LISTEN && o->un.has_rq)
-		buf_printf(out, "%u/%u", o->un.rqueue, o->un.wqueue);
+	(void)m;
+	by_kind(KC_BACKLOG, o, ro, out, NULL);
 }
 
 static void fill_reason(struct buf *out, const struct model *m, const struct ipc_obj *o,
@@ -290,17 +292,15 @@ static void fill_resident(struct buf *out, const struct model *m, const struct i
 static void fill_nattch(struct buf *out, const struct model *m, const struct ipc_obj *o,
 			const struct render_opts *ro)
 {
-	(void)m, (void)ro;
-	if (obj_sysv(o) && o->sysv.known)
-		buf_printf(out, "%llu", (unsigned long long)o->sysv.nattch);
+	(void)m;
+	by_kind(KC_NATTCH, o, ro, out, NULL);
 }
 
 static void fill_netns(struct buf *out, const struct model *m, const struct ipc_obj *o,
 		       const struct render_opts *ro)
 {
-	(void)m, (void)ro;
-	if (obj_unix(o) && o->un.netns)
-		buf_printf(out, "%llu", (unsigned long long)o->un.netns);
+	(void)m;
+	by_kind(KC_NETNS, o, ro, out, NULL);
 }
 
 static void fill_nholders(struct buf *out, const struct model *m, const struct ipc_obj *o,
@@ -430,33 +430,29 @@ static bool num_queued(const struct model *m, const struct ipc_obj *o,
 static bool num_backlog(const struct model *m, const struct ipc_obj *o,
 			const struct render_opts *ro, int64_t *v)
 {
-	(void)m, (void)ro;
-	*v = o->un.rqueue;
-	return obj_unix(o) && o->un.state == US_LISTEN && o->un.has_rq;
+	(void)m;
+	return by_kind(KC_BACKLOG, o, ro, NULL, v);
 }
 
 static bool num_peerino(const struct model *m, const struct ipc_obj *o,
 			const struct render_opts *ro, int64_t *v)
 {
-	(void)m, (void)ro;
-	*v = (int64_t)o->un.peer;
-	return obj_unix(o) && o->un.has_peer;
+	(void)m;
+	return by_kind(KC_PEERINO, o, ro, NULL, v);
 }
 
 static bool num_netns(const struct model *m, const struct ipc_obj *o,
 		      const struct render_opts *ro, int64_t *v)
 {
-	(void)m, (void)ro;
-	*v = (int64_t)o->un.netns;
-	return obj_unix(o) && o->un.netns;
+	(void)m;
+	return by_kind(KC_NETNS, o, ro, NULL, v);
 }
 
 static bool num_nattch(const struct model *m, const struct ipc_obj *o,
 		       const struct render_opts *ro, int64_t *v)
 {
-	(void)m, (void)ro;
-	*v = (int64_t)o->sysv.nattch;
-	return obj_sysv(o) && o->sysv.known;
+	(void)m;
+	return by_kind(KC_NATTCH, o, ro, NULL, v);
 }
 
 static bool num_age(const struct model *m, const struct ipc_obj *o,

@@ -1,7 +1,8 @@
 /* JSON for programs: schema version 1, documented in ipcscope(1). The
  * document is streamed one object per line, so memory stays flat. Every
  * document is written through jw.h, and a listed object's fields by
- * object_fields() alone, for --json, --json-lines and watch. */
+ * json_object_fields() alone, for --json, --json-lines and watch (whose
+ * events watch.c writes). */
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -16,8 +17,8 @@
 #include "leaks.h"
 #include "proc.h"
 #include "graph.h"
+#include "json.h"
 #include "summary.h"
-#include "watch.h"
 #include "render.h"
 
 #define JSON_VERSION 1
@@ -30,7 +31,7 @@ void json_prepare(void)
 
 /* ---- The schema of a listed object: each field written once, here. ---- */
 
-static void holder_fields(struct jw *w, const struct ipc_holder *h)
+void json_holder_fields(struct jw *w, const struct ipc_holder *h)
 {
 	static const char *const modes[] = {
 		[MODE_R] = "r", [MODE_W] = "w", [MODE_R | MODE_W] = "rw",
@@ -71,8 +72,8 @@ static char *digits_before(char *end, unsigned v)
 	return end;
 }
 
-static void object_fields(struct jw *w, const struct model *m, const struct ipc_obj *o,
-			  const struct render_opts *ro)
+void json_object_fields(struct jw *w, const struct model *m, const struct ipc_obj *o,
+			const struct render_opts *ro)
 {
 	const char *owner = o->has_owner ? proc_user_name(o->owner) : NULL;
 	char dev[24], *d = dev + sizeof(dev) - 1;
@@ -90,13 +91,18 @@ static void object_fields(struct jw *w, const struct model *m, const struct ipc_
 	jw_bool(w, "deleted", o->deleted);
 	jw_u64_or_null(w, "size", o->has_size, o->size);
 	jw_bytes(w, "owner", owner, owner ? strlen(owner) : 0);
+	/* the namespaces it lives in; for another one's, a process there */
+	jw_u64_or_null(w, "ipcns", o->ipcns, o->ipcns);
+	jw_u64_or_null(w, "mntns", o->mntns, o->mntns);
+	jw_int_or_null(w, "home_pid", o->home, o->home ? o->home->pid : 0);
+	jw_str(w, "container", o->home && o->home->container[0] ? o->home->container : NULL);
 	/* the members of its kind, under the kind's own key */
 	if (kind_of(o)->json)
 		kind_of(o)->json(w, m, o);
 	jw_arr_begin(w, "holders");
 	for (size_t i = 0; i < o->nholders; i++) {
 		jw_obj_begin(w, NULL);
-		holder_fields(w, &o->holders[i]);
+		json_holder_fields(w, &o->holders[i]);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
@@ -153,8 +159,7 @@ static int jout_end(struct jout *o)
 	return o->failed || ferror(o->out) ? -1 : 0;
 }
 
-/* Prints the document w has written, on a line of its own, and frees w. */
-static int jout_doc(struct jw *w, FILE *out)
+int json_print_doc(struct jw *w, FILE *out)
 {
 	struct jout o = { .out = out };
 
@@ -175,6 +180,7 @@ static int jout_doc(struct jw *w, FILE *out)
 #define JSON_SLICE_MIN 4096	/* fewer objects per thread are not worth one */
 #define JSON_CHUNK 512		/* objects */
 #define JSON_RING 16		/* chunks rendered ahead of the writer, at most */
+#define JSON_THREADS 8		/* rendering threads at most, the caller's too */
 
 struct jchunk {
 	struct buf b;
@@ -212,7 +218,7 @@ static void jchunk_render(struct jwork *w, struct jw *t, size_t c)
 		if (!w->ro->json_lines)
 			buf_adds(&ch->b, i == w->first_visible ? "\n" : ",\n");
 		jw_begin(t, obj->type);
-		object_fields(t, w->m, obj, w->ro);
+		json_object_fields(t, w->m, obj, w->ro);
 		if (jdump(jw_end(t), &ch->b) < 0)
 			ch->failed = true;
 		if (w->ro->json_lines)
@@ -257,15 +263,11 @@ static void *jwork_thread(void *arg)
 	return NULL;
 }
 
-static int render_objects(struct jout *o, const struct model *m, const struct render_opts *ro)
+/* The work of one list: its chunks, and the first visible object, which
+ * no comma precedes. */
+static struct jwork *jwork_new(const struct model *m, const struct render_opts *ro)
 {
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t n = ncpu > 1 ? (size_t)(ncpu > 8 ? 8 : ncpu) : 1, nthreads = 0;
 	struct jwork *w = xcalloc(1, sizeof(*w));
-	pthread_t tid[8];
-	struct jw *t = jw_new();
-	int err = 0;
-	size_t c;
 
 	w->m = m;
 	w->ro = ro;
@@ -278,45 +280,92 @@ static int render_objects(struct jout *o, const struct model *m, const struct re
 	w->nchunks = (m->nobjs + JSON_CHUNK - 1) / JSON_CHUNK;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
-	if (m->nobjs < 2 * JSON_SLICE_MIN)
+	return w;
+}
+
+/* Rendering threads beside the caller's, one per CPU up to JSON_THREADS
+ * in all, for a list long enough to be worth them; how many started. */
+static size_t jwork_start(struct jwork *w, pthread_t tid[JSON_THREADS])
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = ncpu > 1 ? (size_t)(ncpu > JSON_THREADS ? JSON_THREADS : ncpu) : 1;
+	size_t nthreads = 0;
+
+	if (w->m->nobjs < 2 * JSON_SLICE_MIN)
 		n = 1;
 	for (size_t k = 1; k < n; k++)
 		if (pthread_create(&tid[nthreads], NULL, jwork_thread, w) == 0)
 			nthreads++;
-	jout_flush(o, true);
+	return nthreads;
+}
+
+/* With the lock held: writes out the next chunk, which is ready, without
+ * the lock; the errno of a failed write, or 0. */
+static int jwork_put(struct jwork *w, struct jout *o)
+{
+	struct jchunk *ch = &w->ring[w->written % JSON_RING];
+	int err = 0;
+
+	pthread_mutex_unlock(&w->lock);
+	if (ch->failed) {
+		o->failed = true;
+	} else if (ch->b.len && fwrite(ch->b.data, 1, ch->b.len, o->out) != ch->b.len) {
+		err = errno;
+		o->failed = true;
+	}
+	pthread_mutex_lock(&w->lock);
+	ch->ready = false;
+	w->written++;
+	pthread_cond_broadcast(&w->cond);
+	return err;
+}
+
+/* The calling thread: writes the chunks out in order, renders one when
+ * none is ready, and stops the others at the end or on a failure. */
+static int jwork_write(struct jwork *w, struct jout *o)
+{
+	struct jw *t = jw_new();
+	int err = 0;
+	size_t c;
+
 	pthread_mutex_lock(&w->lock);
 	while (w->written < w->nchunks && !o->failed) {
-		struct jchunk *ch = &w->ring[w->written % JSON_RING];
-
-		if (ch->ready) {
-			pthread_mutex_unlock(&w->lock);
-			if (ch->failed) {
-				o->failed = true;
-			} else if (ch->b.len && fwrite(ch->b.data, 1, ch->b.len, o->out) != ch->b.len) {
-				err = errno;
-				o->failed = true;
-			}
-			pthread_mutex_lock(&w->lock);
-			ch->ready = false;
-			w->written++;
-			pthread_cond_broadcast(&w->cond);
-		} else if (jwork_take(w, &c)) {
+		if (w->ring[w->written % JSON_RING].ready)
+			err = jwork_put(w, o);
+		else if (jwork_take(w, &c))
 			jwork_render(w, t, c);
-		} else {
+		else
 			pthread_cond_wait(&w->cond, &w->lock);
-		}
 	}
 	w->stop = true;
 	pthread_cond_broadcast(&w->cond);
 	pthread_mutex_unlock(&w->lock);
+	jw_free(t);
+	return err;
+}
+
+/* Joins the threads jwork_write stopped, and frees the work. */
+static void jwork_end(struct jwork *w, const pthread_t *tid, size_t nthreads)
+{
 	for (size_t k = 0; k < nthreads; k++)
 		pthread_join(tid[k], NULL);
-	jw_free(t);
 	for (size_t k = 0; k < JSON_RING; k++)
 		buf_free(&w->ring[k].b);
 	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
+}
+
+static int render_objects(struct jout *o, const struct model *m, const struct render_opts *ro)
+{
+	struct jwork *w = jwork_new(m, ro);
+	pthread_t tid[JSON_THREADS];
+	size_t nthreads = jwork_start(w, tid);
+	int err;
+
+	jout_flush(o, true);
+	err = jwork_write(w, o);
+	jwork_end(w, tid, nthreads);
 	if (err)
 		errno = err;
 	return o->failed ? -1 : 0;
@@ -459,7 +508,7 @@ int summary_render_json(FILE *out, const struct model *m, const struct summary *
 	jw_str(w, "not_seen", s->incomplete);
 	jw_obj_end(w);
 	warnings_json(w, m);
-	return jout_doc(w, out);
+	return json_print_doc(w, out);
 }
 
 static void graph_node_id(struct jw *w, const char *key, const struct graph *g, size_t i)
@@ -529,31 +578,5 @@ int graph_render_json(FILE *out, const struct graph *g)
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
-	return jout_doc(w, out);
-}
-
-/* One event per line; its object and holder as the list writes them */
-int watch_render_json(FILE *out, const struct watch_change *ch, const char *when)
-{
-	struct render_opts ro = { 0 };
-	struct jw *w = jw_new();
-
-	jw_begin(w, 0);
-	jw_str(w, "time", when);
-	jw_str(w, "event", watch_event_name(ch->ev));
-	jw_obj_begin(w, "object");
-	object_fields(w, ch->m, ch->o, &ro);
-	jw_obj_end(w);
-	if (ch->h) {
-		jw_obj_begin(w, "holder");
-		holder_fields(w, ch->h);
-		jw_obj_end(w);
-	} else {
-		jw_null(w, "holder");
-	}
-	if (ch->ev == EV_THRESHOLD) {
-		jw_u64(w, "queued", ch->queued);
-		jw_bool(w, "above", ch->above);
-	}
-	return jout_doc(w, out);
+	return json_print_doc(w, out);
 }

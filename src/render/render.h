@@ -27,9 +27,6 @@ struct render_opts {
 	size_t width;		/* 0: never truncate */
 	int cols[MAX_COLUMNS];
 	size_t ncols;
-	/* --pid: the processes the user asked about, for "the other side" */
-	const pid_t *self;
-	size_t nself;
 	time_t now;		/* for ages */
 	bool leaks;		/* leaks and clean: add reason, age, resident */
 	bool raw;		/* one space between cells, spaces escaped */
@@ -67,9 +64,11 @@ void columns_print_list(FILE *out);
 void columns_sort(struct model *m, int col, bool descending, const struct render_opts *ro);
 
 /* A holder as the table writes it: "1234/nginx" (escaped), and one of its
- * entries, "3rw" or "memr". */
+ * entries, "3rw" or "memr"; and all of an object's, as HOLDERS shows
+ * them. */
 void holder_proc_text(struct buf *out, const struct ipc_proc *p);
 void holder_entry_text(struct buf *out, const struct ipc_holder *h);
+void holders_text(struct buf *out, const struct ipc_obj *o);
 
 /* 0, or -1 after a write error (errno set). */
 int table_render(FILE *out, const struct model *m, const struct render_opts *ro);

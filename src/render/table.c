@@ -6,7 +6,6 @@
 #include "escape.h"
 #include "kind.h"
 #include "render.h"
-#include "watch.h"
 
 struct cell {
 	size_t off, len, width;
@@ -260,6 +259,24 @@ void detail_holder(FILE *out, const struct ipc_holder *h, struct buf *tmp)
 	fprintf(out, "  %s  user %s\n", modes[h->mode & 3], tmp->data);
 }
 
+/* show: the namespaces an object lives in; for another one's, its
+ * container and the process of it through which it was reached */
+static void detail_home(FILE *out, const struct ipc_obj *o, struct buf *tmp)
+{
+	if (o->ipcns)
+		fprintf(out, "  %-9s %llu\n", "ipcns", (unsigned long long)o->ipcns);
+	if (o->mntns)
+		fprintf(out, "  %-9s %llu\n", "mntns", (unsigned long long)o->mntns);
+	if (!o->home)
+		return;
+	if (o->home->container[0])
+		fprintf(out, "  %-9s %s\n", "container", o->home->container);
+	buf_reset(tmp);
+	holder_proc_text(tmp, o->home);
+	fprintf(out, "  %-9s %s (a process of its namespace)\n",
+		"via", tmp->data);
+}
+
 int detail_render(FILE *out, const struct model *m, const struct render_opts *ro)
 {
 	struct buf tmp = { 0 };
@@ -278,6 +295,7 @@ int detail_render(FILE *out, const struct model *m, const struct render_opts *ro
 		detail_field(out, m, o, ro, "dev", "DEV", &tmp);
 		detail_field(out, m, o, ro, "size", "SIZE", &tmp);
 		detail_field(out, m, o, ro, "owner", "OWNER", &tmp);
+		detail_home(out, o, &tmp);
 		if (kind_of(o)->detail)
 			kind_of(o)->detail(out, m, o, ro, &tmp);
 		fprintf(out, "  %-9s %zu\n", "holders", o->nholders);
@@ -289,29 +307,5 @@ int detail_render(FILE *out, const struct model *m, const struct render_opts *ro
 			break;
 	}
 	buf_free(&tmp);
-	return ferror(out) ? -1 : 0;
-}
-
-int watch_render_text(FILE *out, const struct watch_change *ch, const char *when)
-{
-	struct buf b = { 0 };
-	int id = column_lookup("PATH");
-	struct render_opts ro = { 0 };
-
-	columns[id].fill(&b, ch->m, ch->o, &ro);
-	fprintf(out, "%s  %-14s %-7s %8llu  %s", when, watch_event_name(ch->ev),
-		ipc_type_name(ch->o->type), (unsigned long long)ch->o->ino, b.len ? b.data : "-");
-	if (ch->h) {
-		buf_reset(&b);
-		holder_proc_text(&b, ch->h->proc);
-		buf_addc(&b, '[');
-		holder_entry_text(&b, ch->h);
-		fprintf(out, "  %s]", b.data);
-	} else if (ch->ev == EV_THRESHOLD) {
-		fprintf(out, "  queued %llu bytes, %s the threshold", (unsigned long long)ch->queued,
-			ch->above ? "above" : "back below");
-	}
-	fputc('\n', out);
-	buf_free(&b);
 	return ferror(out) ? -1 : 0;
 }

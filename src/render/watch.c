@@ -1,8 +1,14 @@
+/* ipcscope watch: what changed between two scans, and each change as a
+ * line for people or a JSON document for programs, its object and holder
+ * written as the list writes them. */
 #include "watch.h"
 
-#include "kind.h"
-
 #include <string.h>
+
+#include "json.h"
+#include "jw.h"
+#include "kind.h"
+#include "render.h"
 
 const char *watch_event_name(enum watch_event ev)
 {
@@ -53,6 +59,32 @@ static const struct ipc_obj *find_same(const struct model *m, const struct ipc_o
 	return f && !f->hidden && f->type == o->type ? f : NULL;
 }
 
+/* The holders an object lost since prev, then those it gained; o is of
+ * cur. */
+static int diff_holders(const struct ipc_obj *prev, const struct model *cur,
+			const struct ipc_obj *o, watch_fn fn, void *arg)
+{
+	struct watch_change ch;
+
+	for (size_t k = 0; k < prev->nholders; k++) {
+		if (has_holder(o, &prev->holders[k]))
+			continue;
+		ch = (struct watch_change){ .ev = EV_HOLDER_REMOVED, .m = cur, .o = o,
+					    .h = &prev->holders[k] };
+		if (fn(arg, &ch) < 0)
+			return -1;
+	}
+	for (size_t k = 0; k < o->nholders; k++) {
+		if (has_holder(prev, &o->holders[k]))
+			continue;
+		ch = (struct watch_change){ .ev = EV_HOLDER_ADDED, .m = cur, .o = o,
+					    .h = &o->holders[k] };
+		if (fn(arg, &ch) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int watch_diff(const struct model *old, const struct model *cur, uint64_t threshold,
 	       watch_fn fn, void *arg)
 {
@@ -78,23 +110,8 @@ int watch_diff(const struct model *old, const struct model *cur, uint64_t thresh
 			ch = (struct watch_change){ .ev = EV_ADDED, .m = cur, .o = o };
 			if (fn(arg, &ch) < 0)
 				return -1;
-		} else {
-			for (size_t k = 0; k < prev->nholders; k++) {
-				if (has_holder(o, &prev->holders[k]))
-					continue;
-				ch = (struct watch_change){ .ev = EV_HOLDER_REMOVED, .m = cur, .o = o,
-							    .h = &prev->holders[k] };
-				if (fn(arg, &ch) < 0)
-					return -1;
-			}
-			for (size_t k = 0; k < o->nholders; k++) {
-				if (has_holder(prev, &o->holders[k]))
-					continue;
-				ch = (struct watch_change){ .ev = EV_HOLDER_ADDED, .m = cur, .o = o,
-							    .h = &o->holders[k] };
-				if (fn(arg, &ch) < 0)
-					return -1;
-			}
+		} else if (diff_holders(prev, cur, o, fn, arg) < 0) {
+			return -1;
 		}
 		/* a queue that crosses the threshold, either way; a new object
 		 * counts as coming from zero */
@@ -110,4 +127,56 @@ int watch_diff(const struct model *old, const struct model *cur, uint64_t thresh
 		}
 	}
 	return 0;
+}
+
+/* One event per line: time, event, type, inode, PATH as the list shows
+ * it, and the holder or the queue that moved. */
+int watch_render_text(FILE *out, const struct watch_change *ch, const char *when)
+{
+	struct buf b = { 0 };
+	int id = column_lookup("PATH");
+	struct render_opts ro = { 0 };
+
+	columns[id].fill(&b, ch->m, ch->o, &ro);
+	fprintf(out, "%s  %-14s %-7s %8llu  %s", when, watch_event_name(ch->ev),
+		ipc_type_name(ch->o->type), (unsigned long long)ch->o->ino, b.len ? b.data : "-");
+	if (ch->h) {
+		buf_reset(&b);
+		holder_proc_text(&b, ch->h->proc);
+		buf_addc(&b, '[');
+		holder_entry_text(&b, ch->h);
+		fprintf(out, "  %s]", b.data);
+	} else if (ch->ev == EV_THRESHOLD) {
+		fprintf(out, "  queued %llu bytes, %s the threshold", (unsigned long long)ch->queued,
+			ch->above ? "above" : "back below");
+	}
+	fputc('\n', out);
+	buf_free(&b);
+	return ferror(out) ? -1 : 0;
+}
+
+/* One event per line; its object and holder as the list writes them */
+int watch_render_json(FILE *out, const struct watch_change *ch, const char *when)
+{
+	struct render_opts ro = { 0 };
+	struct jw *w = jw_new();
+
+	jw_begin(w, 0);
+	jw_str(w, "time", when);
+	jw_str(w, "event", watch_event_name(ch->ev));
+	jw_obj_begin(w, "object");
+	json_object_fields(w, ch->m, ch->o, &ro);
+	jw_obj_end(w);
+	if (ch->h) {
+		jw_obj_begin(w, "holder");
+		json_holder_fields(w, ch->h);
+		jw_obj_end(w);
+	} else {
+		jw_null(w, "holder");
+	}
+	if (ch->ev == EV_THRESHOLD) {
+		jw_u64(w, "queued", ch->queued);
+		jw_bool(w, "above", ch->above);
+	}
+	return json_print_doc(w, out);
 }

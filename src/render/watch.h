@@ -35,6 +35,8 @@ const char *watch_event_name(enum watch_event ev);
 /* "2026-11-24T22:30:01.123Z" */
 void watch_time(char *out, size_t n, const struct timespec *ts);
 
+/* One change, in the text or the JSON form; 0, or -1 after a write
+ * error. */
 int watch_render_text(FILE *out, const struct watch_change *ch, const char *when);
 int watch_render_json(FILE *out, const struct watch_change *ch, const char *when);
 

@@ -1,24 +1,24 @@
-/* libFuzzer target: mq_find_mount(), the mqueue mount point found in the
- * text of /proc/self/mountinfo, with its \ooo escapes undone. */
+/* libFuzzer target: ns_parse_mountinfo(), the /dev/shm and mqueue mounts
+ * found in the text of /proc/PID/mountinfo, with \ooo escapes undone. */
 #include "fuzz_common.h"
 
-#include "collect.h"
+#include "ns.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *buf = fuzz_dup(data, size);
-	struct buf out = { 0 };
+	struct ns_mounts mi = { 0 };
 	int rc;
 
-	rc = mq_find_mount(buf, size, &out);
+	rc = ns_parse_mountinfo(buf, size, &mi);
 	FUZZ_CHECK(rc == 0 || rc == -1);
-	if (rc == 0) {
+	FUZZ_CHECK(rc == 0 || (!mi.has_shm && !mi.has_mq));
+	if (mi.has_mq) {
 		/* unescaping never makes the text longer */
-		FUZZ_CHECK(out.len <= size);
-		if (out.data)
-			fuzz_touch(out.data, out.len + 1);	/* NUL-terminated */
+		FUZZ_CHECK(mi.mq_dir.len <= size);
+		fuzz_touch(mi.mq_dir.data, mi.mq_dir.len + 1);	/* NUL-terminated */
 	}
-	buf_free(&out);
+	buf_free(&mi.mq_dir);
 	free(buf);
 	return 0;
 }

@@ -116,7 +116,7 @@ stale() {
 		[ -x "$out/fuzz_$t" ] || return 0
 	done
 	[ -n "$(find "$root/src" "$here" -maxdepth 2 \
-		\( -name '*.[ch]' ! -name 'gen-*' -o -name run-fuzz.sh \) \
+		\( -name '*.[ch]' ! -name 'gen-*' -o -name '*.def' -o -name run-fuzz.sh \) \
 		-newer "$stamp" -print -quit)" ]
 }
 
@@ -284,7 +284,7 @@ parser_of() {
 	fdinfo) echo "collect/fd.c fd_parse_fdinfo" ;;
 	sysvipc) echo "collect/shm.c shm_parse_sysvipc sysv_line field_i64 field_u64 field_octal" ;;
 	mqueue) echo "collect/shm.c mq_parse_info" ;;
-	mountinfo) echo "collect/shm.c mq_find_mount unescape_octal next_field" ;;
+	mountinfo) echo "collect/ns.c ns_parse_mountinfo mountinfo_line unescape_octal parse_devno" ;;
 	cgroup) echo "collect/cgroup.c cgroup_parse find_container scope_id all_hex" ;;
 	esac
 }

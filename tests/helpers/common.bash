@@ -107,9 +107,11 @@ holders_of() {
 		"\(.pid):\(.fd // "-"):\(.mode // "-"):\(.mapped)"' "$BATS_TEST_TMPDIR/ipc.json" | tr '\n' ' ' | sed 's/ $//'
 }
 
-# by_pid WORD...: holder words "pid:fd:mode:mapped" in the order holders_of
-# prints them, by pid (stable, so one process's entries keep their order).
-# A child's pid is not always above its parent's: pids wrap around.
+# by_pid WORD...: words that start with a pid, in the order ipcscope lists
+# holders, by pid (stable, so one process's entries keep their order):
+# holders_of's "pid:fd:mode:mapped", a HOLDERS cell's "pid/comm[fds]" (as
+# text or as a regex), or bare pids (| tr ' ' , for PIDS). A child's pid
+# is not always above its parent's: pids wrap around.
 by_pid() {
 	printf '%s\n' "$@" | sort -s -t: -k1,1n | tr '\n' ' ' | sed 's/ $//'
 }
