@@ -145,21 +145,25 @@ static void read_one(struct ipc_proc *p, struct buf *b)
 	close(dfd);
 }
 
-void cgroup_collect(struct model *m)
+void cgroup_collect(struct model *m, bool holders)
 {
-	bool *need = xcalloc(m->nprocs ? m->nprocs : 1, sizeof(*need));
+	bool *need = NULL;
 	struct buf b = { 0 };
 
-	/* the holders of the objects still in the model, and their homes */
+	/* the homes of the objects still in the model, and their holders */
 	for (size_t i = 0; i < m->nobjs; i++) {
 		const struct ipc_obj *o = m->objs[i];
 
-		for (size_t k = 0; k < o->nholders; k++)
+		if (!o->home && !holders)
+			continue;
+		if (!need)
+			need = xcalloc(m->nprocs ? m->nprocs : 1, sizeof(*need));
+		for (size_t k = 0; holders && k < o->nholders; k++)
 			need[o->holders[k].proc->idx] = true;
 		if (o->home)
 			need[o->home->idx] = true;
 	}
-	for (size_t i = 0; i < m->nprocs; i++)
+	for (size_t i = 0; need && i < m->nprocs; i++)
 		if (need[i])
 			read_one(m->procs[i], &b);
 	buf_free(&b);

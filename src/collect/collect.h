@@ -54,7 +54,7 @@ struct scan_opts {
 	bool search;		/* leaks: look for socket files and FIFOs on disk */
 	const char *const *search_roots;
 	size_t nsearch_roots;
-	bool want_cgroup;	/* the holders' cgroup and container */
+	bool want_cgroup;	/* the holders' cgroup and container, not only the homes' */
 };
 
 /* The whole pipeline's collect and link stages. 0 or -errno (fatal). */
@@ -205,9 +205,10 @@ struct cgroup_info {
  * libpod-ID.scope or /docker/ID), else of a v1 controller's path. Exposed
  * for the fixture tests and the fuzzers. 0, or -1 when it found neither. */
 int cgroup_parse(const char *buf, size_t len, struct cgroup_info *ci);
-/* Reads the cgroup of every process that holds an object or is an
- * object's home; unreadable ones keep a NULL cgroup. */
-void cgroup_collect(struct model *m);
+/* Reads the cgroup of every process that is an object's home (few: one a
+ * namespace, and what names a container's objects), and with holders of
+ * every process that holds an object; unreadable ones keep a NULL cgroup. */
+void cgroup_collect(struct model *m, bool holders);
 
 /* unix.c */
 struct unix_entry {
