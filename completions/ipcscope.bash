@@ -9,29 +9,37 @@
 _ipcscope_options() {
 	case $1 in
 	list | show)
-		REPLY='--type --pid --user --path --mqueue-dir --json --json-lines
-			--output --sort --raw --width --color --no-headings --bytes
-			--list-columns --help' ;;
-	leaks)
-		REPLY='--type --user --path --older-than --mqueue-dir --exit-code
+		REPLY='--type --pid --user --path --container --cgroup --mqueue-dir
 			--json --json-lines --output --sort --raw --width --color
 			--no-headings --bytes --list-columns --help' ;;
-	summary) REPLY='--type --user --path --mqueue-dir --json --bytes --help' ;;
-	graph) REPLY='--format --depth --type --pid --user --path --mqueue-dir --help' ;;
-	metrics) REPLY='--per-process --textfile --type --user --path --mqueue-dir --help' ;;
+	leaks)
+		REPLY='--type --user --path --container --cgroup --older-than
+			--mqueue-dir --exit-code --json --json-lines --output --sort --raw
+			--width --color --no-headings --bytes --list-columns --help' ;;
+	summary)
+		REPLY='--type --user --path --container --cgroup --mqueue-dir --json
+			--bytes --help' ;;
+	graph)
+		REPLY='--format --depth --type --pid --user --path --container --cgroup
+			--mqueue-dir --help' ;;
+	metrics)
+		REPLY='--per-process --textfile --type --user --path --container
+			--cgroup --mqueue-dir --help' ;;
 	watch)
 		REPLY='--interval --count --queue-threshold --type --pid --user --path
-			--mqueue-dir --json --help' ;;
-	clean) REPLY='--type --user --path --older-than --mqueue-dir --force --help' ;;
+			--container --cgroup --mqueue-dir --json --help' ;;
+	clean)
+		REPLY='--type --user --path --container --cgroup --older-than
+			--mqueue-dir --force --help' ;;
 	*) REPLY= ;;
 	esac
 }
 
 _ipcscope_takes_arg() {
 	case $1 in
-	--type | --pid | --user | --path | --mqueue-dir | --older-than | --output | \
-		--sort | --width | --format | --depth | --textfile | --interval | --count | \
-		--queue-threshold) return 0 ;;
+	--type | --pid | --user | --path | --container | --cgroup | --mqueue-dir | \
+		--older-than | --output | --sort | --width | --format | --depth | --textfile | \
+		--interval | --count | --queue-threshold) return 0 ;;
 	esac
 	return 1
 }

@@ -91,6 +91,10 @@ complete -c ipcscope -n '__ipcscope_using list show leaks summary graph metrics 
     -a '(__fish_complete_users)' -d 'only objects held or owned by USER'
 complete -c ipcscope -n '__ipcscope_using list show leaks summary graph metrics watch clean' -s P -l path -r -F \
     -d 'only objects whose path matches GLOB or lies below it'
+complete -c ipcscope -n '__ipcscope_using list show leaks summary graph metrics watch clean' -l container -x \
+    -d 'only objects held by a process in this container (an id or a prefix)'
+complete -c ipcscope -n '__ipcscope_using list show leaks summary graph metrics watch clean' -l cgroup -x \
+    -d 'only objects held by a process whose cgroup v2 path matches GLOB'
 complete -c ipcscope -n '__ipcscope_using list show leaks summary graph metrics watch clean' -l mqueue-dir -x \
     -a '(__fish_complete_directories)' -d 'where the mqueue filesystem is mounted'
 

@@ -24,8 +24,8 @@ static int cmd_summary_run(struct cmd_ctx *ctx)
 }
 
 static const struct cmd_opt *const summary_opts[] = {
-	CMD_OPT(TYPE), CMD_OPT(USER), CMD_OPT(PATH_SEARCH), CMD_OPT(MQUEUE_DIR),
-	CMD_OPT(JSON), CMD_OPT(BYTES), NULL
+	CMD_OPT(TYPE), CMD_OPT(USER), CMD_OPT(PATH_SEARCH), CMD_CGROUP_OPTS,
+	CMD_OPT(MQUEUE_DIR), CMD_OPT(JSON), CMD_OPT(BYTES), NULL
 };
 
 const struct cmd_entry cmd_summary_entry = {
@@ -34,9 +34,10 @@ const struct cmd_entry cmd_summary_entry = {
 	.summary = "counts and bytes per type, top holders, leaks",
 	.description =
 	"Count the objects, holders and bytes of each type, the processes that hold\n"
-	"the most objects, the leaks by reason, and the processes that could not be\n"
-	"read.",
+	"the most objects, the containers whose processes hold the most, the leaks\n"
+	"by reason, and the processes that could not be read.",
 	.opts = summary_opts,
-	.needs = NEED_SEARCH | NEED_LEAKS,
+	/* the containers: the holders' cgroups */
+	.needs = NEED_SEARCH | NEED_LEAKS | NEED_CGROUP,
 	.run = cmd_summary_run,
 };

@@ -138,6 +138,7 @@ int cmd_scan(struct cmd_ctx *ctx, struct model *m)
 		.threads = scan_threads(),
 		.focus = ctx->filter.pids,
 		.nfocus = ctx->filter.npids,
+		.want_cgroup = ctx->needs & NEED_CGROUP,
 	};
 	int rc;
 

@@ -27,7 +27,8 @@ enum cmd_need {
 	NEED_SEARCH = 2,	/* socket files and FIFOs searched for on disk */
 	NEED_LEAKS = 4,		/* leak verdicts, and warnings where they are uncertain */
 	NEED_LEAKED_ONLY = 8,	/* only leaked objects, --older-than old; leak columns */
-	NEED_WAITS = 16,	/* what each sleeping thread waits on: a read a thread */
+	NEED_CGROUP = 16,	/* the holders' cgroups and containers: a file a process */
+	NEED_WAITS = 32,	/* what each sleeping thread waits on: a read a thread */
 };
 
 struct cmd_ctx;
@@ -84,6 +85,8 @@ enum cmd_opt_id {
 	CMD_OPT_USER,
 	CMD_OPT_PATH,
 	CMD_OPT_PATH_SEARCH,	/* --path, for the commands that search (NEED_SEARCH) */
+	CMD_OPT_CONTAINER,
+	CMD_OPT_CGROUP,
 	CMD_OPT_OLDER_THAN,
 	CMD_OPT_MQUEUE_DIR,
 	CMD_OPT_JSON,
@@ -102,6 +105,9 @@ enum cmd_opt_id {
 
 extern const struct cmd_opt cmd_opts[CMD_NOPTS];
 #define CMD_OPT(id) (&cmd_opts[CMD_OPT_##id])
+
+/* The filters by container and cgroup, after --path in every command. */
+#define CMD_CGROUP_OPTS CMD_OPT(CONTAINER), CMD_OPT(CGROUP)
 
 /* The options of the commands that print the object table, after their
  * filters. */

@@ -1,6 +1,7 @@
 /* The shared option table and the parsing of a command's options: its
  * entry lists the shared options it takes and its own, and one getopt
  * loop reads them all. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -95,6 +96,34 @@ static void set_path(struct cmd_ctx *ctx, const char *arg)
 	f->globs[f->nglobs++] = (char *)arg;
 }
 
+/* A container id or a prefix of one: 1 to 64 hex digits, kept in lower
+ * case, as runtimes write ids. */
+static void set_container(struct cmd_ctx *ctx, const char *arg)
+{
+	struct filter *f = &ctx->filter;
+	size_t n = strlen(arg);
+	char *id;
+
+	if (n == 0 || n > 64 || strspn(arg, "0123456789abcdefABCDEF") != n)
+		cmd_usage_error("invalid container id '%s' (1 to 64 hex digits)", cmd_shown(arg));
+	id = xstrdup(arg);
+	for (size_t i = 0; i < n; i++)
+		id[i] = (char)tolower((unsigned char)id[i]);
+	f->containers = xreallocarray(f->containers, f->ncontainers + 1, sizeof(*f->containers));
+	f->containers[f->ncontainers++] = id;
+	ctx->needs |= NEED_CGROUP;
+}
+
+static void set_cgroup(struct cmd_ctx *ctx, const char *arg)
+{
+	struct filter *f = &ctx->filter;
+
+	f->cgroups = xreallocarray(f->cgroups, f->ncgroups + 1, sizeof(*f->cgroups));
+	/* argv's own string, as for --path */
+	f->cgroups[f->ncgroups++] = (char *)arg;
+	ctx->needs |= NEED_CGROUP;
+}
+
 static void set_older_than(struct cmd_ctx *ctx, const char *arg)
 {
 	ctx->older_than = parse_duration(arg);
@@ -109,12 +138,12 @@ static void set_mqueue_dir(struct cmd_ctx *ctx, const char *arg)
 	ctx->mqueue_dir = arg;
 }
 
-/* JSON carries every field, fill levels included. */
+/* JSON carries every field, fill levels and cgroups included. */
 static void set_json(struct cmd_ctx *ctx, const char *arg)
 {
 	(void)arg;
 	ctx->json = true;
-	ctx->needs |= NEED_FILL;
+	ctx->needs |= NEED_FILL | NEED_CGROUP;
 }
 
 static void set_json_lines(struct cmd_ctx *ctx, const char *arg)
@@ -196,6 +225,12 @@ const struct cmd_opt cmd_opts[CMD_NOPTS] = {
 	[CMD_OPT_PATH_SEARCH] = { "path", required_argument, 'P', "GLOB|DIR",
 	  "only objects whose path matches GLOB or lies below it;\n"
 	  "a directory is also searched for socket files and FIFOs", set_path },
+	[CMD_OPT_CONTAINER] = { "container", required_argument, 0, "ID",
+	  "only objects held by a process in this container: a docker,\n"
+	  "containerd, CRI-O or podman id, its short id or a prefix", set_container },
+	[CMD_OPT_CGROUP] = { "cgroup", required_argument, 0, "GLOB",
+	  "only objects held by a process whose cgroup v2 path\n"
+	  "matches GLOB (* matches / too)", set_cgroup },
 	[CMD_OPT_OLDER_THAN] = { "older-than", required_argument, 0, "DURATION",
 	  "only what was last modified or used that long ago (30s, 10m, 2h, 1d)",
 	  set_older_than },
@@ -330,10 +365,11 @@ static bool want_color(const char *when)
 }
 
 /* The columns, the order and what they need of the scan: pipe fill
- * levels are read only when something will show them. */
+ * levels and cgroups are read only when something will show them. */
 static void finish_columns(struct cmd_ctx *ctx)
 {
-	int queued = column_lookup("QUEUED");
+	int queued = column_lookup("QUEUED"), cgroup = column_lookup("CGROUP"),
+	    container = column_lookup("CONTAINER");
 
 	ctx->ro.leaks = ctx->needs & NEED_LEAKED_ONLY;
 	columns_default(&ctx->ro, ctx->ro.leaks ? COL_LEAKS : COL_DEFAULT);
@@ -354,9 +390,14 @@ static void finish_columns(struct cmd_ctx *ctx)
 	}
 	if (ctx->sort_col == queued)
 		ctx->needs |= NEED_FILL;
-	for (size_t i = 0; i < ctx->ro.ncols; i++)
+	if (ctx->sort_col >= 0 && (ctx->sort_col == cgroup || ctx->sort_col == container))
+		ctx->needs |= NEED_CGROUP;
+	for (size_t i = 0; i < ctx->ro.ncols; i++) {
 		if (ctx->ro.cols[i] == queued)
 			ctx->needs |= NEED_FILL;
+		if (ctx->ro.cols[i] == cgroup || ctx->ro.cols[i] == container)
+			ctx->needs |= NEED_CGROUP;
+	}
 }
 
 /* What the options leave to be worked out once all are known. */

@@ -56,6 +56,7 @@ struct scan_opts {
 	bool search;		/* leaks: look for socket files and FIFOs on disk */
 	const char *const *search_roots;
 	size_t nsearch_roots;
+	bool want_cgroup;	/* the holders' cgroup and container, not only the homes' */
 };
 
 /* The whole pipeline's collect and link stages. 0 or -errno (fatal). */
@@ -214,6 +215,23 @@ void view_finish(struct model *m, bool sockets);
 const char *view_denied_advice(void);
 /* The super options of the proc mount on /proc, from mountinfo text. */
 int view_proc_options(const char *buf, size_t len, const char **opts, size_t *optlen);
+
+/* cgroup.c: what /proc/PID/cgroup says of a process */
+struct cgroup_info {
+	const char *path;	/* the "0::" line's path, in the text; NULL if none */
+	size_t pathlen;
+	char container[13];	/* the short container id, "" when none */
+};
+/* Parses the text of /proc/PID/cgroup: the cgroup v2 path, and the
+ * container that the innermost runtime scope of that path names
+ * (docker-ID.scope, cri-containerd-ID.scope, crio-ID.scope,
+ * libpod-ID.scope or /docker/ID), else of a v1 controller's path. Exposed
+ * for the fixture tests and the fuzzers. 0, or -1 when it found neither. */
+int cgroup_parse(const char *buf, size_t len, struct cgroup_info *ci);
+/* Reads the cgroup of every process that is an object's home (few: one a
+ * namespace, and what names a container's objects), and with holders of
+ * every process that holds an object; unreadable ones keep a NULL cgroup. */
+void cgroup_collect(struct model *m, bool holders);
 
 /* unix.c */
 struct unix_entry {

@@ -270,6 +270,7 @@ static void scan_finish(struct model *m, struct scan_ctx *c, const struct scan_o
 	if (opts->search && (c->types & (IPC_TYPE_BIT(IPC_UNIX) | IPC_TYPE_BIT(IPC_FIFO))))
 		search_files(m, c, opts->search_roots, opts->nsearch_roots);
 	link_run(m, opts->focus, opts->nfocus);
+	cgroup_collect(m, opts->want_cgroup);
 	if (m->stats.denied)
 		model_warn(m, "%zu of %zu processes not readable: the objects they hold "
 			   "are not shown as theirs; %s", m->stats.denied, m->stats.procs,

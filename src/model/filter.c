@@ -68,7 +68,68 @@ static bool belongs_to_uid(const struct ipc_obj *o, uid_t uid)
 	return false;
 }
 
-static bool matches(const struct ipc_obj *o, const struct filter *f)
+const struct ipc_proc *obj_cgroup_proc(const struct ipc_obj *o, size_t i)
+{
+	if (o->nholders)
+		return i < o->nholders ? o->holders[i].proc : NULL;
+	return i == 0 ? o->home : NULL;
+}
+
+bool filter_container_match(const char *id, const char *short_id)
+{
+	size_t n = strlen(id);
+
+	if (n > 12)
+		n = 12;
+	return short_id[0] && n && strncmp(id, short_id, n) == 0;
+}
+
+bool filter_cgroup_match(const char *glob, const char *cgroup)
+{
+	struct buf b = { 0 };
+	bool hit;
+
+	if (!cgroup)
+		return false;
+	if (fnmatch(glob, cgroup, 0) == 0)
+		return true;
+	esc_table(&b, cgroup, strlen(cgroup));
+	hit = b.data && strcmp(b.data, cgroup) != 0 && fnmatch(glob, b.data, 0) == 0;
+	buf_free(&b);
+	return hit;
+}
+
+/* Which processes --container and --cgroup select, each decided once, by
+ * index in model.procs: a process must match both when both are given. */
+static uint8_t *select_procs(const struct model *m, const struct filter *f)
+{
+	uint8_t *sel = xcalloc(m->nprocs ? m->nprocs : 1, 1);
+
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct ipc_proc *p = m->procs[i];
+		bool c = !f->ncontainers, g = !f->ncgroups;
+
+		for (size_t k = 0; !c && k < f->ncontainers; k++)
+			c = filter_container_match(f->containers[k], p->container);
+		for (size_t k = 0; !g && k < f->ncgroups; k++)
+			g = filter_cgroup_match(f->cgroups[k], p->cgroup);
+		sel[i] = c && g;
+	}
+	return sel;
+}
+
+/* Held by a selected process, or, nobody holding it, at home in one. */
+static bool in_selected(const struct ipc_obj *o, const uint8_t *sel)
+{
+	const struct ipc_proc *p;
+
+	for (size_t i = 0; (p = obj_cgroup_proc(o, i)); i++)
+		if (sel[p->idx])
+			return true;
+	return false;
+}
+
+static bool matches(const struct ipc_obj *o, const struct filter *f, const uint8_t *sel)
 {
 	if (!(f->types & IPC_TYPE_BIT(o->type)))
 		return false;
@@ -85,22 +146,33 @@ static bool matches(const struct ipc_obj *o, const struct filter *f)
 		if (i == f->nglobs)
 			return false;
 	}
+	if (sel && !in_selected(o, sel))
+		return false;
 	return true;
 }
 
 void filter_apply(struct model *m, const struct filter *f)
 {
+	uint8_t *sel = f->ncontainers || f->ncgroups ? select_procs(m, f) : NULL;
+
 	for (size_t i = 0; i < m->nobjs; i++)
-		m->objs[i]->hidden = !matches(m->objs[i], f);
+		m->objs[i]->hidden = !matches(m->objs[i], f, sel);
+	free(sel);
 }
 
 void filter_free(struct filter *f)
 {
+	for (size_t i = 0; i < f->ncontainers; i++)
+		free(f->containers[i]);
 	free(f->pids);
 	free(f->globs);
+	free(f->containers);
+	free(f->cgroups);
 	f->pids = NULL;
 	f->globs = NULL;
-	f->npids = f->nglobs = 0;
+	f->containers = NULL;
+	f->cgroups = NULL;
+	f->npids = f->nglobs = f->ncontainers = f->ncgroups = 0;
 }
 
 /* Exact name match, on the raw bytes or on the escaped form the table shows. */

@@ -15,7 +15,23 @@ struct filter {
 	uid_t uid;
 	char **globs;
 	size_t nglobs;
+	char **containers;	/* --container: 1 to 64 lower-case hex digits */
+	size_t ncontainers;
+	char **cgroups;		/* --cgroup: globs on the cgroup v2 path */
+	size_t ncgroups;
 };
+
+/* The processes that place an object in a cgroup and a container: its
+ * holders, one per holder entry, or for an object nobody holds its home
+ * (see struct ipc_obj); NULL past the last. */
+const struct ipc_proc *obj_cgroup_proc(const struct ipc_obj *o, size_t i);
+/* Does a container's short id match ID, 1 to 64 lower-case hex digits:
+ * the full id, the short one or a prefix, compared on their common
+ * prefix (the short id's 12 digits, or all of a shorter ID)? */
+bool filter_container_match(const char *id, const char *short_id);
+/* Does GLOB match a cgroup path (fnmatch without FNM_PATHNAME: * spans
+ * slashes), as it is or in the escaped form the table shows? */
+bool filter_cgroup_match(const char *glob, const char *cgroup);
 
 void filter_apply(struct model *m, const struct filter *f);
 bool filter_path_match(const char *glob, const struct ipc_obj *o);

@@ -6,6 +6,7 @@
 #include <sys/sysmacros.h>
 
 #include "escape.h"
+#include "filter.h"
 #include "kind.h"
 #include "leaks.h"
 #include "proc.h"
@@ -322,6 +323,66 @@ static void fill_pids(struct buf *out, const struct model *m, const struct ipc_o
 	}
 }
 
+/* The distinct values of the processes that place an object (its holders,
+ * else its home), comma-separated in holder order; a process without one
+ * adds nothing. */
+static void fill_distinct(struct buf *out, const struct ipc_obj *o,
+			  const char *(*value)(const struct ipc_proc *p))
+{
+	const struct ipc_proc *p, *prev = NULL;
+	const char *few[8], **seen = few;
+	size_t nseen = 0, cap = ARRAY_SIZE(few);
+
+	for (size_t i = 0; (p = obj_cgroup_proc(o, i)); i++) {
+		const char *v = p == prev ? NULL : value(p);
+		size_t k;
+
+		prev = p;
+		if (!v || !*v)
+			continue;
+		for (k = 0; k < nseen && strcmp(seen[k], v) != 0; k++)
+			;
+		if (k < nseen)
+			continue;
+		if (nseen == cap) {
+			cap *= 2;
+			seen = seen == few ? memcpy(xreallocarray(NULL, cap, sizeof(*seen)), few,
+						    sizeof(few))
+					   : xreallocarray(seen, cap, sizeof(*seen));
+		}
+		seen[nseen++] = v;
+		if (nseen > 1)
+			buf_addc(out, ',');
+		esc_table(out, v, strlen(v));
+	}
+	if (seen != few)
+		free(seen);
+}
+
+static const char *proc_cgroup(const struct ipc_proc *p)
+{
+	return p->cgroup;
+}
+
+static const char *proc_container(const struct ipc_proc *p)
+{
+	return p->container;
+}
+
+static void fill_cgroup(struct buf *out, const struct model *m, const struct ipc_obj *o,
+			const struct render_opts *ro)
+{
+	(void)m, (void)ro;
+	fill_distinct(out, o, proc_cgroup);
+}
+
+static void fill_container(struct buf *out, const struct model *m, const struct ipc_obj *o,
+			   const struct render_opts *ro)
+{
+	(void)m, (void)ro;
+	fill_distinct(out, o, proc_container);
+}
+
 static bool num_inode(const struct model *m, const struct ipc_obj *o,
 		      const struct render_opts *ro, int64_t *v)
 {
@@ -479,6 +540,12 @@ const struct column columns[] = {
 	{ .name = "PIDS", .json_type = "string",
 	  .help = "comma-separated pids of the holding processes",
 	  .flags = 0, .fill = fill_pids },
+	{ .name = "CGROUP", .json_type = "string",
+	  .help = "comma-separated cgroup v2 paths of the holding processes",
+	  .flags = COL_TRUNC, .fill = fill_cgroup },
+	{ .name = "CONTAINER", .json_type = "string",
+	  .help = "comma-separated container ids (12 hex digits) of the holding processes",
+	  .flags = 0, .fill = fill_container },
 };
 const size_t ncolumns = sizeof(columns) / sizeof(columns[0]);
 

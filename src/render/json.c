@@ -35,13 +35,17 @@ void json_holder_fields(struct jw *w, const struct ipc_holder *h)
 	static const char *const modes[] = {
 		[MODE_R] = "r", [MODE_W] = "w", [MODE_R | MODE_W] = "rw",
 	};
+	const struct ipc_proc *p = h->proc;
 
-	jw_int(w, "pid", h->proc->pid);
-	jw_bytes(w, "comm", h->proc->comm, strlen(h->proc->comm));
-	jw_bytes(w, "user", h->proc->user, strlen(h->proc->user));
+	jw_int(w, "pid", p->pid);
+	jw_bytes(w, "comm", p->comm, strlen(p->comm));
+	jw_bytes(w, "user", p->user, strlen(p->user));
 	jw_int_or_null(w, "fd", !h->mapped, h->fd);
 	jw_str(w, "mode", h->mode < ARRAY_SIZE(modes) ? modes[h->mode] : NULL);
 	jw_bool(w, "mapped", h->mapped);
+	/* untrusted bytes: a cgroup is named by whoever may create one */
+	jw_bytes(w, "cgroup", p->cgroup, p->cgroup ? strlen(p->cgroup) : 0);
+	jw_str(w, "container", p->container[0] ? p->container : NULL);
 }
 
 /* -- every object -- */
@@ -449,6 +453,28 @@ static void summary_top(struct jw *w, const struct summary *s)
 	jw_arr_end(w);
 }
 
+/* The top containers, then the objects in none; empty when no process
+ * is in a container. */
+static void summary_containers(struct jw *w, const struct summary *s)
+{
+	jw_arr_begin(w, "containers");
+	for (size_t i = 0; i < s->ncontainers; i++) {
+		jw_obj_begin(w, NULL);
+		jw_str(w, "container", s->containers[i].id);
+		jw_int(w, "objects", (int64_t)s->containers[i].objects);
+		jw_u64(w, "bytes", s->containers[i].bytes);
+		jw_obj_end(w);
+	}
+	if (s->containers_seen) {
+		jw_obj_begin(w, NULL);
+		jw_null(w, "container");
+		jw_int(w, "objects", (int64_t)s->uncontained);
+		jw_u64(w, "bytes", s->uncontained_bytes);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
 static void summary_leaks(struct jw *w, const struct summary *s)
 {
 	jw_arr_begin(w, "leaks");
@@ -472,6 +498,7 @@ int summary_render_json(FILE *out, const struct model *m, const struct summary *
 	jw_int(w, "version", JSON_VERSION);
 	summary_types(w, s);
 	summary_top(w, s);
+	summary_containers(w, s);
 	summary_leaks(w, s);
 	jw_obj_begin(w, "processes");
 	jw_int(w, "total", (int64_t)s->procs);

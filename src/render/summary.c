@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "filter.h"
 #include "render.h"
 #include "util.h"
 
@@ -17,12 +18,124 @@ static int count_cmp(const void *a, const void *b)
 	return (x[1] > y[1]) - (x[1] < y[1]);
 }
 
+/* The containers of the processes, as indices into a sorted array of
+ * their distinct ids. */
+struct cstate {
+	const char **ids;	/* distinct short ids, sorted */
+	size_t nids;
+	size_t *of;		/* [proc idx]: index in ids + 1, 0 for none */
+	size_t *objects;	/* [id] */
+	uint64_t *bytes;
+	size_t *last;		/* [id]: the last object counted, + 1 */
+};
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void cstate_init(struct cstate *c, const struct model *m)
+{
+	size_t n = 0, lo, hi;
+
+	c->ids = xcalloc(m->nprocs ? m->nprocs : 1, sizeof(*c->ids));
+	c->of = xcalloc(m->nprocs ? m->nprocs : 1, sizeof(*c->of));
+	for (size_t i = 0; i < m->nprocs; i++)
+		if (m->procs[i]->container[0])
+			c->ids[n++] = m->procs[i]->container;
+	qsort(c->ids, n, sizeof(*c->ids), str_cmp);
+	c->nids = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!c->nids || strcmp(c->ids[c->nids - 1], c->ids[i]) != 0)
+			c->ids[c->nids++] = c->ids[i];
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const char *id = m->procs[i]->container;
+
+		if (!id[0])
+			continue;
+		for (lo = 0, hi = c->nids; lo < hi;) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (strcmp(c->ids[mid], id) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		c->of[i] = lo + 1;
+	}
+	c->objects = xcalloc(c->nids ? c->nids : 1, sizeof(*c->objects));
+	c->bytes = xcalloc(c->nids ? c->nids : 1, sizeof(*c->bytes));
+	c->last = xcalloc(c->nids ? c->nids : 1, sizeof(*c->last));
+}
+
+/* Object number i counted once in each container that holds it. */
+static void cstate_count(struct cstate *c, struct summary *s, const struct ipc_obj *o,
+			 size_t i)
+{
+	const struct ipc_proc *p;
+	uint64_t size = o->has_size ? o->size : 0;
+	bool any = false;
+
+	for (size_t k = 0; (p = obj_cgroup_proc(o, k)); k++) {
+		size_t id = c->of[p->idx];
+
+		if (!id || c->last[id - 1] == i + 1)
+			continue;
+		c->last[id - 1] = i + 1;
+		c->objects[id - 1]++;
+		c->bytes[id - 1] += size;
+		any = true;
+	}
+	if (!any) {
+		s->uncontained++;
+		s->uncontained_bytes += size;
+	}
+}
+
+/* The top ones: most objects, then most bytes, then by id. */
+static void cstate_top(struct cstate *c, struct summary *s)
+{
+	s->containers_seen = 0;
+	for (size_t k = 0; k < c->nids; k++) {
+		size_t at;
+
+		if (!c->objects[k])
+			continue;
+		s->containers_seen++;
+		at = s->ncontainers;
+		while (at > 0 && (s->containers[at - 1].objects < c->objects[k] ||
+				  (s->containers[at - 1].objects == c->objects[k] &&
+				   s->containers[at - 1].bytes < c->bytes[k])))
+			at--;
+		if (at >= SUMMARY_TOP)
+			continue;
+		if (s->ncontainers < SUMMARY_TOP)
+			s->ncontainers++;
+		memmove(&s->containers[at + 1], &s->containers[at],
+			(s->ncontainers - 1 - at) * sizeof(s->containers[0]));
+		memcpy(s->containers[at].id, c->ids[k], sizeof(s->containers[at].id));
+		s->containers[at].objects = c->objects[k];
+		s->containers[at].bytes = c->bytes[k];
+	}
+}
+
+static void cstate_free(struct cstate *c)
+{
+	free(c->ids);
+	free(c->of);
+	free(c->objects);
+	free(c->bytes);
+	free(c->last);
+}
+
 void summary_compute(const struct model *m, struct summary *s)
 {
+	struct cstate c;
 	size_t *count = xcalloc(m->nprocs ? m->nprocs : 1, sizeof(*count));
 	size_t (*order)[2];
 
 	memset(s, 0, sizeof(*s));
+	cstate_init(&c, m);
 	s->procs = m->stats.procs;
 	s->unreadable = m->stats.denied;
 	s->hidden = m->stats.hidden || m->stats.foreign_pidns;
@@ -45,6 +158,7 @@ void summary_compute(const struct model *m, struct summary *s)
 				continue;
 			count[o->holders[k].proc->idx]++;
 		}
+		cstate_count(&c, s, o, i);
 leak:
 		if (!o->hidden && o->leak != LEAK_NONE) {
 			s->leaks[o->leak].objects++;
@@ -68,6 +182,8 @@ leak:
 	}
 	free(order);
 	free(count);
+	cstate_top(&c, s);
+	cstate_free(&c);
 }
 
 static void size_cell(char *out, size_t n, uint64_t v, bool bytes)
@@ -112,6 +228,20 @@ int summary_render_text(FILE *out, const struct summary *s, bool bytes)
 		buf_adds(&t, ")");
 		n = 30 - (int)esc_width(t.data, t.len);
 		fprintf(out, "%s%*s %8zu\n", t.data, n > 0 ? n : 0, "", s->top[i].objects);
+	}
+
+	if (s->containers_seen) {
+		fprintf(out, "\n%-17s %8s %10s\n", "CONTAINERS", "OBJECTS", "SIZE");
+		for (size_t i = 0; i < s->ncontainers; i++) {
+			size_cell(a, sizeof(a), s->containers[i].bytes, bytes);
+			fprintf(out, "%-17s %8zu %10s\n", s->containers[i].id,
+				s->containers[i].objects, a);
+		}
+		if (s->containers_seen > s->ncontainers)
+			fprintf(out, "(%zu more containers)\n", s->containers_seen - s->ncontainers);
+		size_cell(a, sizeof(a), s->uncontained_bytes, bytes);
+		if (s->uncontained)
+			fprintf(out, "%-17s %8zu %10s\n", "no container", s->uncontained, a);
 	}
 
 	fprintf(out, "\n%-17s %8s %10s %10s %9s\n", "LEAKS", "OBJECTS", "SIZE", "RESIDENT",

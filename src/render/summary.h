@@ -26,6 +26,18 @@ struct summary {
 		size_t uncertain;	/* of objects */
 		uint64_t size, resident;
 	} leaks[LEAK_MQUEUE + 1];
+	/* the containers whose processes hold the most objects: each object
+	 * counts once in every container that holds it (or, held by nobody,
+	 * in its home's), with its size */
+	struct {
+		char id[13];
+		size_t objects;
+		uint64_t bytes;
+	} containers[SUMMARY_TOP];
+	size_t ncontainers;
+	size_t containers_seen;	/* how many there are, listed or not */
+	size_t uncontained;	/* objects in no container */
+	uint64_t uncontained_bytes;
 	size_t procs, unreadable;
 	bool hidden;		/* hidepid, or a pid namespace below the host's */
 	const char *incomplete;	/* what the scan could not see, or NULL */

@@ -18,13 +18,14 @@ out=$here/out
 corpus=$here/corpus
 dicts=$here/dict
 
-TARGETS=(procnet netlink maps fdinfo sysvipc mqueue mountinfo)
+TARGETS=(procnet netlink maps fdinfo sysvipc mqueue mountinfo cgroup)
 
 # Largest input per target: a whole procfs file for the text formats, one
-# recv() buffer for netlink; fdinfo and a queue file are a few lines.
+# recv() buffer for netlink; fdinfo, a cgroup file and a queue file are a
+# few lines.
 max_len() {
 	case $1 in
-	fdinfo) echo 4096 ;;
+	fdinfo | cgroup) echo 4096 ;;
 	mqueue) echo 512 ;;
 	*) echo 65536 ;;
 	esac
@@ -284,6 +285,7 @@ parser_of() {
 	sysvipc) echo "collect/shm.c shm_parse_sysvipc sysv_line field_i64 field_u64 field_octal" ;;
 	mqueue) echo "collect/shm.c mq_parse_info" ;;
 	mountinfo) echo "collect/ns.c ns_parse_mountinfo mountinfo_line unescape_octal parse_devno" ;;
+	cgroup) echo "collect/cgroup.c cgroup_parse find_container scope_id all_hex" ;;
 	esac
 }
 

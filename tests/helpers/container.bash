@@ -61,6 +61,10 @@ ctr_cgroup() {
 	mkdir "$root/ipcscope-test-$$.slice" 2>/dev/null || true
 	CTR_CG_DIRS=("$root/ipcscope-test-$$.slice/docker-$id.scope" "$root/ipcscope-test-$$.slice")
 	mkdir "${CTR_CG_DIRS[0]}" || { CTR_CG_DIRS=(); return 0; }
+	# unshare too: it unshared its own mount and IPC namespaces before it
+	# forked the init, so it is the first process of the container's
+	# namespaces, their home, which names the container by its cgroup
+	echo "$CTR_UNSHARE" >"${CTR_CG_DIRS[0]}/cgroup.procs" || return 0
 	echo "$CTR_PID" >"${CTR_CG_DIRS[0]}/cgroup.procs" || return 0
 	CTR_CGROUP="/ipcscope-test-$$.slice/docker-$id.scope"
 	CTR_ID=${id:0:12}
