@@ -31,6 +31,9 @@ _ipcscope_options() {
 	clean)
 		REPLY='--type --user --path --container --cgroup --older-than
 			--mqueue-dir --force --help' ;;
+	waits)
+		REPLY='--type --pid --user --path --container --cgroup --mqueue-dir
+			--exit-code --json --no-headings --help' ;;
 	*) REPLY= ;;
 	esac
 }
@@ -226,14 +229,14 @@ _ipcscope() {
 	cur=${words[cword]}
 
 	if ((cword == 1)) && [[ $cur != -* ]]; then
-		_ipcscope_match "$cur" list show leaks summary graph metrics watch clean
+		_ipcscope_match "$cur" list show leaks waits summary graph metrics watch clean
 		return 0
 	fi
 	# the command must come first; without one, it is list
 	case ${words[1]} in
 	-h | --help | -V | --version) ((cword > 1)) && return 0 ;;&
 	-*) cmd=list start=1 ;;
-	list | show | leaks | summary | graph | metrics | watch | clean) cmd=${words[1]} start=2 ;;
+	list | show | leaks | waits | summary | graph | metrics | watch | clean) cmd=${words[1]} start=2 ;;
 	*) return 0 ;;
 	esac
 

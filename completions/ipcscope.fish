@@ -9,7 +9,7 @@ function __ipcscope_command
     set -l tokens (commandline -opc)
     if not set -q tokens[2]; or string match -q -- '-*' $tokens[2]
         echo list
-    else if contains -- $tokens[2] list show leaks summary graph metrics watch clean
+    else if contains -- $tokens[2] list show leaks waits summary graph metrics watch clean
         echo $tokens[2]
     end
 end
@@ -76,6 +76,7 @@ complete -c ipcscope -f
 complete -c ipcscope -n __ipcscope_needs_command -a list -d 'list IPC objects and their holders (the default)'
 complete -c ipcscope -n __ipcscope_needs_command -a show -d 'show one object in full: holders, peer, queues'
 complete -c ipcscope -n __ipcscope_needs_command -a leaks -d 'list what nobody holds: leaked shm, stale sockets'
+complete -c ipcscope -n __ipcscope_needs_command -a waits -d 'who waits on which object, for whom: deadlocks, stalls'
 complete -c ipcscope -n __ipcscope_needs_command -a summary -d 'counts and bytes per type, top holders, leaks'
 complete -c ipcscope -n __ipcscope_needs_command -a graph -d 'who talks to whom, for Graphviz, Mermaid or JSON'
 complete -c ipcscope -n __ipcscope_needs_command -a metrics -d 'Prometheus metrics, to stdout or a textfile'
@@ -85,22 +86,22 @@ complete -c ipcscope -n __ipcscope_needs_command -s V -l version -d 'show the ve
 complete -c ipcscope -s h -l help -d 'show help and exit'
 
 # options of every command
-complete -c ipcscope -n '__ipcscope_using list show leaks summary graph metrics watch clean' -s t -l type -x \
+complete -c ipcscope -n '__ipcscope_using list show leaks waits summary graph metrics watch clean' -s t -l type -x \
     -a '(__ipcscope_list (__ipcscope_types))' -d 'only these types (comma-separated)'
-complete -c ipcscope -n '__ipcscope_using list show leaks summary graph metrics watch clean' -s u -l user -x \
+complete -c ipcscope -n '__ipcscope_using list show leaks waits summary graph metrics watch clean' -s u -l user -x \
     -a '(__fish_complete_users)' -d 'only objects held or owned by USER'
-complete -c ipcscope -n '__ipcscope_using list show leaks summary graph metrics watch clean' -s P -l path -r -F \
+complete -c ipcscope -n '__ipcscope_using list show leaks waits summary graph metrics watch clean' -s P -l path -r -F \
     -d 'only objects whose path matches GLOB or lies below it'
-complete -c ipcscope -n '__ipcscope_using list show leaks summary graph metrics watch clean' -l container -x \
+complete -c ipcscope -n '__ipcscope_using list show leaks waits summary graph metrics watch clean' -l container -x \
     -d 'only objects held by a process in this container (an id or a prefix)'
-complete -c ipcscope -n '__ipcscope_using list show leaks summary graph metrics watch clean' -l cgroup -x \
+complete -c ipcscope -n '__ipcscope_using list show leaks waits summary graph metrics watch clean' -l cgroup -x \
     -d 'only objects held by a process whose cgroup v2 path matches GLOB'
-complete -c ipcscope -n '__ipcscope_using list show leaks summary graph metrics watch clean' -l mqueue-dir -x \
+complete -c ipcscope -n '__ipcscope_using list show leaks waits summary graph metrics watch clean' -l mqueue-dir -x \
     -a '(__fish_complete_directories)' -d 'where the mqueue filesystem is mounted'
 
-complete -c ipcscope -n '__ipcscope_using list show graph watch' -s p -l pid -x \
+complete -c ipcscope -n '__ipcscope_using list show graph watch waits' -s p -l pid -x \
     -a '(__ipcscope_list (__ipcscope_pids))' -d 'only objects these processes hold'
-complete -c ipcscope -n '__ipcscope_using list show leaks summary watch' -s J -l json -d 'JSON output'
+complete -c ipcscope -n '__ipcscope_using list show leaks waits summary watch' -s J -l json -d 'JSON output'
 complete -c ipcscope -n '__ipcscope_using list show leaks summary' -s b -l bytes -d 'exact sizes in bytes'
 complete -c ipcscope -n '__ipcscope_using leaks clean' -l older-than -x \
     -d 'only what was last modified or used that long ago (30s, 10m, 2h, 1d)'
@@ -119,10 +120,11 @@ complete -c ipcscope -n '__ipcscope_using list show leaks' -l width -x -d 'fit t
 # WHEN only as --color=WHEN: "--color always" would make always an operand
 complete -c ipcscope -n '__ipcscope_using list show leaks' -l color -f -a 'auto always never' \
     -d 'color types and leak reasons'
-complete -c ipcscope -n '__ipcscope_using list show leaks' -s n -l no-headings -d 'do not print the header line'
+complete -c ipcscope -n '__ipcscope_using list show leaks waits' -s n -l no-headings -d 'do not print the header line'
 complete -c ipcscope -n '__ipcscope_using list show leaks' -l list-columns -d 'list the available columns and exit'
 
 complete -c ipcscope -n '__ipcscope_using leaks' -l exit-code -d 'exit with status 3 when leaks were found'
+complete -c ipcscope -n '__ipcscope_using waits' -l exit-code -d 'exit with status 3 when processes wait on each other in a cycle'
 complete -c ipcscope -n '__ipcscope_using graph' -l format -x -a 'dot json mermaid' -d 'output format'
 complete -c ipcscope -n '__ipcscope_using graph' -l depth -x -d 'with --pid, processes up to N hops away'
 complete -c ipcscope -n '__ipcscope_using metrics' -l per-process -d 'also series per (command name, type)'
