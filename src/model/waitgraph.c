@@ -197,6 +197,13 @@ static bool self_edge(const struct wg *g, uint32_t p)
 	return false;
 }
 
+static int by_pid(const void *a, const void *b)
+{
+	pid_t x = (*(struct ipc_proc *const *)a)->pid, y = (*(struct ipc_proc *const *)b)->pid;
+
+	return (x > y) - (x < y);
+}
+
 static void scc_pop(struct wg *g, uint32_t root)
 {
 	struct model *m = g->m;
@@ -212,6 +219,7 @@ static void scc_pop(struct wg *g, uint32_t root)
 		free(c.procs);
 		return;
 	}
+	qsort(c.procs, c.nprocs, sizeof(*c.procs), by_pid);
 	cycle_objects(g, &c);
 	m->cycles = xreallocarray(m->cycles, m->ncycles + 1, sizeof(*m->cycles));
 	m->cycles[m->ncycles++] = c;
