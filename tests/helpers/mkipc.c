@@ -20,6 +20,7 @@
 #include <limits.h>
 #include <mqueue.h>
 #include <poll.h>
+#include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -32,10 +33,13 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/ipc.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -872,6 +876,8 @@ struct child_msg {
 };
 
 typedef int (*child_fn)(void *arg, unsigned long long v[4]);
+/* what a child does once its setup is reported (NULL: pause) */
+typedef void (*then_fn)(void *arg);
 
 static void on_signal(int sig)
 {
@@ -923,11 +929,12 @@ static void child_reset_signals(void)
 /*
  * Child side: make the fd table deterministic (0,1 -> /dev/null, nothing
  * but keep[] and the sync pipe above 2), run fn, report to the parent,
- * point stderr at /dev/null, close the sync pipe and sleep until killed.
+ * point stderr at /dev/null, close the sync pipe, run then (if any: the
+ * waits factories block in it) and sleep until killed.
  */
 __attribute__((noreturn))
-static void child_main(child_fn fn, void *arg, const int *keep, int nkeep,
-		       int syncfd, pid_t parent)
+static void child_main(child_fn fn, then_fn then, void *arg, const int *keep,
+		       int nkeep, int syncfd, pid_t parent)
 {
 	struct child_msg m;
 	int k[MAX_KEEP + 2], nk = 0, i, nul;
@@ -963,6 +970,8 @@ static void child_main(child_fn fn, void *arg, const int *keep, int nkeep,
 		dup2(nul, STDERR_FILENO);
 		close(nul);
 		close(syncfd);	/* parent waits for this EOF before READY */
+		if (then)
+			then(arg);
 		for (;;)
 			pause();
 	}
@@ -972,12 +981,13 @@ report:
 }
 
 /*
- * Fork a child running fn(arg).  keep[] lists parent fds the child keeps.
- * Returns only after the child finished its setup and closed the sync
- * pipe.  Returns 0 or an exit code.
+ * Fork a child running fn(arg), then then(arg).  keep[] lists parent fds
+ * the child keeps.  Returns only after the child finished its setup and
+ * closed the sync pipe (then may not have started yet).  Returns 0 or an
+ * exit code.
  */
-static int spawn(child_fn fn, void *arg, const int *keep, int nkeep,
-		 pid_t *pidp, unsigned long long v[4])
+static int spawn_then(child_fn fn, then_fn then, void *arg, const int *keep,
+		      int nkeep, pid_t *pidp, unsigned long long v[4])
 {
 	struct child_msg m;
 	struct res *r = NULL;
@@ -1008,7 +1018,7 @@ static int spawn(child_fn fn, void *arg, const int *keep, int nkeep,
 	}
 	if (pid == 0) {
 		close(sp[0]);
-		child_main(fn, arg, keep, nkeep, sp[1], parent);
+		child_main(fn, then, arg, keep, nkeep, sp[1], parent);
 	}
 	r = reg(R_CHILD);
 	r->pid = pid;
@@ -1034,6 +1044,12 @@ static int spawn(child_fn fn, void *arg, const int *keep, int nkeep,
 	if (v)
 		memcpy(v, m.v, sizeof(m.v));
 	return 0;
+}
+
+static int spawn(child_fn fn, void *arg, const int *keep, int nkeep,
+		 pid_t *pidp, unsigned long long v[4])
+{
+	return spawn_then(fn, NULL, arg, keep, nkeep, pidp, v);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1983,7 +1999,9 @@ static int run_sysvshm_removed(void)
 }
 
 /* 22. mqueue */
-static int run_mqueue(void)
+/* mq_open("/"+name, O_CREAT|O_EXCL|O_RDWR, 0600, attr) at a scratch fd;
+ * registers mq_unlink.  Exit 3 only for ENOSYS, EACCES and EPERM. */
+static int mq_create(const struct mq_attr *attr, int *fdp)
 {
 	const char *name = pstr("name"), *shown = pshown("name");
 	char *full = concat("/", name, strlen(name));
@@ -1992,7 +2010,7 @@ static int run_mqueue(void)
 
 	if (!full)
 		return oom();
-	q = mq_open(full, O_CREAT | O_EXCL | O_RDWR, (mode_t)0600, NULL);
+	q = mq_open(full, O_CREAT | O_EXCL | O_RDWR, (mode_t)0600, attr);
 	if (q == (mqd_t)-1) {
 		e = errno;
 		rc = sysfail("mq_open /%s", shown);
@@ -2005,11 +2023,22 @@ static int run_mqueue(void)
 	fd = hold((int)q);
 	if (fd < 0)
 		return sysfail("fcntl(F_DUPFD) (mqueue)");
+	*fdp = fd;
+	return 0;
+}
+
+static int run_mqueue(void)
+{
+	int fd = -1, rc;
+
+	rc = mq_create(NULL, &fd);
+	if (rc)
+		return rc;
 	rc = place_or_fail(fd, pfd("fd"));
 	if (rc)
 		return rc;
 	if (mq_send((mqd_t)pfd("fd"), "hello", 5, 0) < 0)
-		return sysfail("mq_send /%s", shown);
+		return sysfail("mq_send /%s", pshown("name"));
 	fact("fd", "%d", pfd("fd"));
 	return fact_fstat(pfd("fd"), "ino", "dev");
 }
@@ -2132,6 +2161,1195 @@ static int run_anonshm(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* waits: threads asleep in a syscall, as /proc shows them             */
+
+#define AWAIT_MS 5000		/* how long a thread may take to fall asleep */
+#define MAX_RING 8		/* deadlock-pipes processes */
+#define MAX_STAGES 16		/* pipeline stages */
+#define MQ_WAIT_MAXMSG 1	/* wait-mq-*: one message fills the queue */
+#define MQ_WAIT_MSGSIZE 16
+#define END_NR (-1L)		/* ends a list of syscall numbers */
+
+/* /proc gives only the number, and which syscall libc uses for a call
+ * differs between architectures: the names of those we may see. */
+static const struct {
+	long nr;
+	const char *name;
+} sysnames[] = {
+	{ SYS_read, "read" },
+	{ SYS_write, "write" },
+#ifdef SYS_open
+	{ SYS_open, "open" },
+#endif
+	{ SYS_openat, "openat" },
+#ifdef SYS_accept
+	{ SYS_accept, "accept" },
+#endif
+	{ SYS_accept4, "accept4" },
+	{ SYS_recvfrom, "recvfrom" },
+	{ SYS_sendto, "sendto" },
+#ifdef SYS_poll
+	{ SYS_poll, "poll" },
+#endif
+	{ SYS_ppoll, "ppoll" },
+#ifdef SYS_select
+	{ SYS_select, "select" },
+#endif
+	{ SYS_pselect6, "pselect6" },
+#ifdef SYS_epoll_wait
+	{ SYS_epoll_wait, "epoll_wait" },
+#endif
+	{ SYS_epoll_pwait, "epoll_pwait" },
+#ifdef SYS_epoll_pwait2
+	{ SYS_epoll_pwait2, "epoll_pwait2" },
+#endif
+	{ SYS_mq_timedsend, "mq_timedsend" },
+	{ SYS_mq_timedreceive, "mq_timedreceive" },
+#ifdef SYS_mq_timedsend_time64
+	{ SYS_mq_timedsend_time64, "mq_timedsend_time64" },
+	{ SYS_mq_timedreceive_time64, "mq_timedreceive_time64" },
+#endif
+#ifdef SYS_nanosleep
+	{ SYS_nanosleep, "nanosleep" },
+#endif
+	{ SYS_clock_nanosleep, "clock_nanosleep" },
+#ifdef SYS_clock_nanosleep_time64
+	{ SYS_clock_nanosleep_time64, "clock_nanosleep_time64" },
+#endif
+};
+
+/* The syscalls each libc call may end up in. */
+static const long want_read[] = { SYS_read, END_NR };
+static const long want_write[] = { SYS_write, END_NR };
+static const long want_recv[] = { SYS_recvfrom, END_NR };
+static const long want_send[] = { SYS_sendto, END_NR };
+static const long want_accept[] = {
+#ifdef SYS_accept
+	SYS_accept,
+#endif
+	SYS_accept4, END_NR };
+static const long want_open[] = {
+#ifdef SYS_open
+	SYS_open,
+#endif
+	SYS_openat, END_NR };
+static const long want_epoll[] = {
+#ifdef SYS_epoll_wait
+	SYS_epoll_wait,
+#endif
+#ifdef SYS_epoll_pwait2
+	SYS_epoll_pwait2,
+#endif
+	SYS_epoll_pwait, END_NR };
+static const long want_mq_receive[] = {
+#ifdef SYS_mq_timedreceive_time64
+	SYS_mq_timedreceive_time64,
+#endif
+	SYS_mq_timedreceive, END_NR };
+static const long want_mq_send[] = {
+#ifdef SYS_mq_timedsend_time64
+	SYS_mq_timedsend_time64,
+#endif
+	SYS_mq_timedsend, END_NR };
+static const long want_sleep[] = {
+#ifdef SYS_nanosleep
+	SYS_nanosleep,
+#endif
+#ifdef SYS_clock_nanosleep_time64
+	SYS_clock_nanosleep_time64,
+#endif
+	SYS_clock_nanosleep, END_NR };
+
+static const char *sysname(long nr)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(sysnames) / sizeof(sysnames[0]); i++)
+		if (sysnames[i].nr == nr)
+			return sysnames[i].name;
+	return "?";
+}
+
+static bool nr_in(long nr, const long *want)
+{
+	for (; *want != END_NR; want++)
+		if (*want == nr)
+			return true;
+	return false;
+}
+
+static pid_t my_tid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* /proc/PID/task/TID/FILE into buf, NUL-terminated */
+static int read_task_file(pid_t pid, pid_t tid, const char *file, char *buf,
+			  size_t size)
+{
+	char path[64];
+	ssize_t n;
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", (int)pid,
+		 (int)tid, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sysfail("open %s", path);
+	n = read(fd, buf, size - 1);
+	if (n < 0) {
+		rc = sysfail("read %s", path);
+		close(fd);
+		return rc;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return 0;
+}
+
+/* What ipcscope will read: the syscall a task is in (nr -1: none, or it
+ * is running), its first argument and the task's state letter. */
+struct task_seen {
+	long nr;
+	unsigned long long arg0;
+	char state;
+	char word[24];		/* first word of the syscall file, for errors */
+};
+
+static int read_task(pid_t pid, pid_t tid, struct task_seen *t)
+{
+	char buf[1024], *p;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	t->nr = -1;
+	t->state = '?';
+	rc = read_task_file(pid, tid, "syscall", buf, sizeof(buf));
+	if (rc)
+		return rc;
+	/* "running", "-1 SP PC" or "NR 0xARG1 ... 0xARG6 SP PC" */
+	sscanf(buf, "%23s", t->word);
+	if (sscanf(buf, "%ld %llx", &t->nr, &t->arg0) < 1)
+		t->nr = -1;
+	rc = read_task_file(pid, tid, "stat", buf, sizeof(buf));
+	if (rc)
+		return rc;
+	p = strrchr(buf, ')');	/* the comm before it may hold anything */
+	if (p && p[1] == ' ')
+		t->state = p[2];
+	return 0;
+}
+
+/*
+ * Wait until task tid of pid sleeps (state S or D) in one of want[] with
+ * fd as its first argument (fd < 0: any), so that READY is printed only
+ * once ipcscope can see the wait.  *nrp gets the syscall seen.
+ */
+static int await_blocked(pid_t pid, pid_t tid, const long *want, int fd,
+			 long *nrp)
+{
+	long long end = now_ms() + AWAIT_MS;
+	struct task_seen t;
+	int rc;
+
+	for (;;) {
+		rc = read_task(pid, tid, &t);
+		if (rc)
+			return rc;
+		if (nr_in(t.nr, want) && (t.state == 'S' || t.state == 'D') &&
+		    (fd < 0 || t.arg0 == (unsigned long long)fd)) {
+			*nrp = t.nr;
+			return 0;
+		}
+		if (now_ms() >= end)
+			break;
+		sleep_ms(10);
+	}
+	return fail(EXIT_FAIL, "task %d of %d not asleep in %s (fd %d) after "
+		    "%d s: syscall file says '%s' (%s), state %c", (int)tid,
+		    (int)pid, sysname(want[0]), fd, AWAIT_MS / 1000, t.word,
+		    sysname(t.nr), t.state);
+}
+
+static void fact_syscall(long nr)
+{
+	fact("syscall", "%s", sysname(nr));
+	fact("syscall_nr", "%ld", nr);
+}
+
+/* A comma-separated list for one fact (pids, inodes, syscalls). */
+struct csv {
+	char s[1024];
+	size_t len;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void csv_add(struct csv *c, const char *fmt, ...)
+{
+	char item[64];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(item, sizeof(item), fmt, ap);
+	va_end(ap);
+	n = snprintf(c->s + c->len, sizeof(c->s) - c->len, "%s%s",
+		     c->len ? "," : "", item);
+	if (n > 0 && (size_t)n < sizeof(c->s) - c->len)
+		c->len += (size_t)n;
+}
+
+/* Index of the value of key in names[] (NULL-terminated), or -1 after a
+ * usage message. */
+static int pick(const char *factory, const char *key,
+		const char *const *names)
+{
+	char allowed[128] = "";
+	int i;
+
+	for (i = 0; names[i]; i++)
+		if (strcmp(pstr(key), names[i]) == 0)
+			return i;
+	for (i = 0; names[i]; i++)
+		snprintf(allowed + strlen(allowed),
+			 sizeof(allowed) - strlen(allowed), "%s%s",
+			 i ? "|" : "", names[i]);
+	warnx("%s: bad value for %s='%s' (want %s)", factory, key,
+	      pshown(key), allowed);
+	return -1;
+}
+
+/* pipe() with both ends at scratch fds */
+static int pipe_held(int p[2])
+{
+	int rc;
+
+	if (pipe(p) < 0)
+		return sysfail("pipe");
+	p[0] = hold(p[0]);
+	p[1] = hold(p[1]);
+	if (p[0] >= 0 && p[1] >= 0)
+		return 0;
+	rc = sysfail("fcntl(F_DUPFD) (pipe)");
+	if (p[0] >= 0)
+		close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+	return rc;
+}
+
+/* AF_UNIX stream socketpair with both ends at scratch fds */
+static int socketpair_held(int sv[2])
+{
+	int rc;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return sysfail("socketpair(AF_UNIX, stream)");
+	sv[0] = hold(sv[0]);
+	sv[1] = hold(sv[1]);
+	if (sv[0] >= 0 && sv[1] >= 0)
+		return 0;
+	rc = sysfail("fcntl(F_DUPFD) (socketpair)");
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	return rc;
+}
+
+static void close_fds(int *fds, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* The main thread sleeps in wait_for_end: ppoll on stdin when it watches
+ * stdin for EOF, sigsuspend otherwise. */
+static bool stdin_watched(void)
+{
+	struct stat st;
+
+	return fstat(STDIN_FILENO, &st) == 0 &&
+	       (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
+		(S_ISCHR(st.st_mode) && isatty(STDIN_FILENO)));
+}
+
+/* ------------------------------------------------------------------ */
+/* waits: the blocking calls                                           */
+
+/* wait-poll's call= values; pselect is the pselect6 syscall */
+enum pcall { PC_POLL, PC_PPOLL, PC_SELECT, PC_PSELECT };
+static const char *const pcall_names[] = {
+	"poll", "ppoll", "select", "pselect", NULL
+};
+
+/* The raw syscall for a call=, or -1 where this architecture has none
+ * (aarch64 has only ppoll and pselect6). */
+static long pcall_nr(int call)
+{
+	switch (call) {
+#ifdef SYS_poll
+	case PC_POLL:
+		return SYS_poll;
+#endif
+#ifdef SYS_select
+	case PC_SELECT:
+		return SYS_select;
+#endif
+	case PC_PPOLL:
+		return SYS_ppoll;
+	case PC_PSELECT:
+		return SYS_pselect6;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * A blocking call that a child or a thread makes and stays in.  fn
+ * returns only when the call ends (data came, EOF, error); the caller
+ * then parks.
+ */
+struct blocker {
+	void (*fn)(const struct blocker *b);
+	int fd;			/* the fd it waits on */
+	int fd2;		/* poll: the socket; pipeline: where to forward */
+	int call;		/* wait-poll: enum pcall */
+	int oflag;		/* wait-fifo-open: O_RDONLY or O_WRONLY */
+	const char *path;	/* wait-fifo-open */
+};
+
+__attribute__((noreturn))
+static void park(void)
+{
+	for (;;)
+		pause();
+}
+
+/* A page per write: every pipe buffer is then full, so a pipe whose
+ * writer sleeps holds exactly F_GETPIPE_SZ bytes. */
+static char g_chunk[65536];
+
+static size_t chunk_len(void)
+{
+	size_t ps = (size_t)page_size();
+
+	return ps < sizeof(g_chunk) ? ps : sizeof(g_chunk);
+}
+
+/* Anything someone sends is dropped and the read goes on; EOF or an
+ * error ends it. */
+static void block_read(const struct blocker *b)
+{
+	ssize_t r;
+
+	do
+		r = read(b->fd, g_chunk, sizeof(g_chunk));
+	while (r > 0 || (r < 0 && errno == EINTR));
+}
+
+/* Writes until the pipe is full and the write sleeps. */
+static void block_write(const struct blocker *b)
+{
+	ssize_t w;
+
+	do
+		w = write(b->fd, g_chunk, chunk_len());
+	while (w > 0 || (w < 0 && errno == EINTR));
+}
+
+static void block_recv(const struct blocker *b)
+{
+	ssize_t r;
+
+	do
+		r = recv(b->fd, g_chunk, sizeof(g_chunk), 0);
+	while (r > 0 || (r < 0 && errno == EINTR));
+}
+
+/* Sends until the socket's send buffer is full and send sleeps. */
+static void block_send(const struct blocker *b)
+{
+	ssize_t w;
+
+	do
+		w = send(b->fd, g_chunk, chunk_len(), 0);
+	while (w > 0 || (w < 0 && errno == EINTR));
+}
+
+/* A connection someone makes is closed at once, back to accept. */
+static void block_accept(const struct blocker *b)
+{
+	int fd;
+
+	for (;;) {
+		fd = accept(b->fd, NULL, NULL);
+		if (fd >= 0)
+			close(fd);
+		else if (errno != EINTR)
+			return;
+	}
+}
+
+/* Level-triggered: once something is ready a loop would only spin. */
+static void block_epoll(const struct blocker *b)
+{
+	struct epoll_event ev[4];
+	int r;
+
+	do
+		r = epoll_wait(b->fd, ev, 4, -1);
+	while (r < 0 && errno == EINTR);
+}
+
+/* One call of the raw syscall, so /proc shows the one the test named. */
+static long poll_once(const struct blocker *b)
+{
+	struct pollfd pf[2] = {
+		{ .fd = b->fd, .events = POLLIN },
+		{ .fd = b->fd2, .events = POLLIN },
+	};
+	int nfds = (b->fd > b->fd2 ? b->fd : b->fd2) + 1;
+	long nr = pcall_nr(b->call);
+	fd_set set;
+
+	FD_ZERO(&set);
+	FD_SET(b->fd, &set);
+	FD_SET(b->fd2, &set);
+	switch (b->call) {
+	case PC_POLL:
+		return syscall(nr, pf, 2, -1);
+	case PC_PPOLL:		/* no timeout, no mask: sigsetsize unused */
+		return syscall(nr, pf, 2, NULL, NULL, (size_t)8);
+	case PC_SELECT:
+		return syscall(nr, nfds, &set, NULL, NULL, NULL);
+	default:		/* pselect6: no timeout, no mask */
+		return syscall(nr, nfds, &set, NULL, NULL, NULL, NULL);
+	}
+}
+
+static void block_poll(const struct blocker *b)
+{
+	long r;
+
+	do
+		r = poll_once(b);
+	while (r < 0 && errno == EINTR);
+}
+
+/* No partner ever comes; if one does, the child keeps the fd. */
+static void block_open(const struct blocker *b)
+{
+	int fd;
+
+	do
+		fd = open(b->path, b->oflag);
+	while (fd < 0 && errno == EINTR);
+}
+
+/* mq_receive is the mq_timedreceive syscall with no timeout (NULL; glibc
+ * marks the timeout of its mq_timedreceive nonnull): it sleeps until a
+ * message comes. */
+static void block_mq_receive(const struct blocker *b)
+{
+	char buf[MQ_WAIT_MSGSIZE];
+	ssize_t r;
+
+	do
+		r = mq_receive((mqd_t)b->fd, buf, sizeof(buf), NULL);
+	while (r >= 0 || errno == EINTR);
+}
+
+/* mq_send: mq_timedsend with no timeout, as above */
+static void block_mq_send(const struct blocker *b)
+{
+	int r;
+
+	do
+		r = mq_send((mqd_t)b->fd, "x", 1, 0);
+	while (r == 0 || errno == EINTR);
+}
+
+/* Pipeline stages after the bottleneck: read, pass on (fd2 < 0: drop). */
+static void block_forward(const struct blocker *b)
+{
+	ssize_t r;
+
+	for (;;) {
+		r = read(b->fd, g_chunk, sizeof(g_chunk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return;
+		if (b->fd2 >= 0)
+			write_full(b->fd2, g_chunk, (size_t)r);
+	}
+}
+
+/* The pipeline's bottleneck: it takes one page, passes it on, then
+ * dozes in nanosleep, not in IPC: upstream fills up, downstream starves. */
+static void block_bottleneck(const struct blocker *b)
+{
+	struct timespec ts = { 3600, 0 };
+	ssize_t r;
+
+	do
+		r = read(b->fd, g_chunk, chunk_len());
+	while (r < 0 && errno == EINTR);
+	if (r > 0)
+		write_full(b->fd2, g_chunk, (size_t)r);
+	for (;;)
+		nanosleep(&ts, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* waits: blocked children and threads                                 */
+
+/* A child that keeps the inherited fds from[i] at to[i], nothing else,
+ * and then sits in b's call. */
+struct wchild {
+	int from[2], to[2], nfd;
+	struct blocker b;
+};
+
+static int wchild_setup(void *arg, unsigned long long v[4])
+{
+	const struct wchild *w = arg;
+	int i, rc;
+
+	/* from[] are scratch fds above every target: no clobbering */
+	for (i = 0; i < w->nfd; i++) {
+		rc = place_or_fail(w->from[i], w->to[i]);
+		if (rc)
+			return rc;
+	}
+	v[0] = (unsigned long long)my_tid();
+	return 0;
+}
+
+static void wchild_block(void *arg)
+{
+	const struct wchild *w = arg;
+
+	w->b.fn(&w->b);
+}
+
+/* The caller still holds from[] and closes them when it should. */
+static int spawn_blocked(struct wchild *w, pid_t *pidp, pid_t *tidp)
+{
+	unsigned long long v[4];
+	int rc;
+
+	rc = spawn_then(wchild_setup, wchild_block, w, w->from, w->nfd,
+			pidp, v);
+	if (rc == 0)
+		*tidp = (pid_t)v[0];
+	return rc;
+}
+
+/* A second thread of this process sitting in b's call. */
+struct wthread {
+	struct blocker b;
+	pid_t tid;		/* set by the thread when it starts */
+};
+
+static void *wthread_main(void *arg)
+{
+	struct wthread *w = arg;
+	sigset_t all;
+
+	/* the end signals go to the main thread; none may cut the call */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	__atomic_store_n(&w->tid, my_tid(), __ATOMIC_RELEASE);
+	w->b.fn(&w->b);
+	park();
+}
+
+/* w must outlive the factory (static): the thread runs until exit. */
+static int start_blocked_thread(struct wthread *w)
+{
+	long long end = now_ms() + AWAIT_MS;
+	pthread_t th;
+	int e;
+
+	e = pthread_create(&th, NULL, wthread_main, w);
+	if (e) {
+		errno = e;
+		return sysfail("pthread_create");
+	}
+	pthread_detach(th);
+	while (!__atomic_load_n(&w->tid, __ATOMIC_ACQUIRE)) {
+		if (now_ms() >= end)
+			return fail(EXIT_FAIL, "thread did not start in %d s",
+				    AWAIT_MS / 1000);
+		sleep_ms(1);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* waits: factories                                                    */
+
+/* wait-pipe-read: C sits in read on an empty pipe, P holds the write end */
+static int run_wait_pipe_read(void)
+{
+	struct wchild w = { .nfd = 1, .b = { .fn = block_read } };
+	pid_t child, tid;
+	long nr;
+	int p[2], rc;
+
+	rc = pipe_held(p);
+	if (rc)
+		return rc;
+	w.from[0] = p[0];
+	w.to[0] = w.b.fd = pfd("rfd");
+	rc = spawn_blocked(&w, &child, &tid);
+	close(p[0]);
+	if (rc) {
+		close(p[1]);
+		return rc;
+	}
+	rc = place_or_fail(p[1], pfd("wfd"));
+	if (rc == 0)
+		rc = await_blocked(child, tid, want_read, pfd("rfd"), &nr);
+	if (rc)
+		return rc;
+	fact("child_pid", "%d", (int)child);
+	fact("child_tid", "%d", (int)tid);
+	fact("rfd", "%d", pfd("rfd"));
+	fact("wfd", "%d", pfd("wfd"));
+	rc = fact_fstat(pfd("wfd"), "ino", NULL);
+	fact_syscall(nr);
+	return rc;
+}
+
+/* The pipe is full when its writer sleeps: check it by the read end. */
+static int pipe_fill_facts(int rfd)
+{
+	int cap, queued = 0;
+
+	cap = fcntl(rfd, F_GETPIPE_SZ);
+	if (cap < 0 || ioctl(rfd, FIONREAD, &queued) < 0)
+		return sysfail("F_GETPIPE_SZ/FIONREAD fd %d", rfd);
+	if (queued != cap)
+		return fail(EXIT_FAIL, "the writer sleeps but the pipe is not "
+			    "full (%d of %d bytes)", queued, cap);
+	fact("capacity", "%d", cap);
+	fact("queued", "%d", queued);
+	return 0;
+}
+
+/* wait-pipe-write: C fills the pipe and sleeps in write; P holds the read
+ * end and sleeps waiting for signals, not reading */
+static int run_wait_pipe_write(void)
+{
+	struct wchild w = { .nfd = 1, .b = { .fn = block_write } };
+	pid_t child, tid;
+	long nr;
+	int p[2], rc;
+
+	rc = pipe_held(p);
+	if (rc)
+		return rc;
+	w.from[0] = p[1];
+	w.to[0] = w.b.fd = pfd("wfd");
+	rc = spawn_blocked(&w, &child, &tid);
+	close(p[1]);
+	if (rc) {
+		close(p[0]);
+		return rc;
+	}
+	rc = place_or_fail(p[0], pfd("rfd"));
+	if (rc == 0)
+		rc = await_blocked(child, tid, want_write, pfd("wfd"), &nr);
+	if (rc)
+		return rc;
+	fact("child_pid", "%d", (int)child);
+	fact("child_tid", "%d", (int)tid);
+	fact("rfd", "%d", pfd("rfd"));
+	fact("wfd", "%d", pfd("wfd"));
+	rc = fact_fstat(pfd("rfd"), "ino", NULL);
+	if (rc == 0)
+		rc = pipe_fill_facts(pfd("rfd"));
+	fact("reader_syscall", "%s", stdin_watched() ? "ppoll" : "rt_sigsuspend");
+	fact_syscall(nr);
+	return rc;
+}
+
+/* wait-accept: a second thread sits in accept on a listening socket */
+static int run_wait_accept(void)
+{
+	static struct wthread w = { .b = { .fn = block_accept } };
+	const char *shown = pshown("path");
+	int fd = -1, rc;
+	long nr;
+
+	rc = bound_socket(SOCK_STREAM, pstr("path"), plen("path"), shown, &fd);
+	if (rc)
+		return rc;
+	rc = do_listen(fd, shown);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	rc = place_or_fail(fd, pfd("lfd"));
+	w.b.fd = pfd("lfd");
+	if (rc == 0)
+		rc = start_blocked_thread(&w);
+	if (rc == 0)
+		rc = await_blocked(getpid(), w.tid, want_accept, pfd("lfd"), &nr);
+	if (rc)
+		return rc;
+	fact("tid", "%d", (int)w.tid);
+	fact("lfd", "%d", pfd("lfd"));
+	rc = fact_fstat(pfd("lfd"), "listen_ino", NULL);
+	fact_syscall(nr);
+	return rc;
+}
+
+/* wait-fifo-open: C sits in open on a FIFO no one else opens; cleanup
+ * kills it, never opens the FIFO */
+static int run_wait_fifo_open(void)
+{
+	static const char *const modes[] = { "r", "w", NULL };
+	const char *path = pstr("path"), *shown = pshown("path");
+	struct wchild w = { .nfd = 0, .b = { .fn = block_open } };
+	int mode = pick("wait-fifo-open", "mode", modes), rc;
+	struct stat st;
+	pid_t child, tid;
+	long nr;
+
+	if (mode < 0)
+		return EXIT_USAGE;
+	rc = make_fifo(path, shown);
+	if (rc)
+		return rc;
+	if (lstat(path, &st) < 0)
+		return sysfail("lstat %s", shown);
+	w.b.path = path;
+	w.b.oflag = mode ? O_WRONLY : O_RDONLY;
+	w.b.fd = -1;
+	rc = spawn_blocked(&w, &child, &tid);
+	if (rc == 0)
+		rc = await_blocked(child, tid, want_open, -1, &nr);
+	if (rc)
+		return rc;
+	fact("child_pid", "%d", (int)child);
+	fact("child_tid", "%d", (int)tid);
+	fact_stat(&st, "ino", "dev");
+	fact("mode", "%s", modes[mode]);
+	fact_syscall(nr);
+	return 0;
+}
+
+/* wait-epoll, wait-poll: a pipe (rfd, wfd) and a socketpair (sfd, peerfd),
+ * all held by this process, nothing written */
+static int pipe_and_pair(void)
+{
+	int p[2], sv[2], rc;
+
+	rc = pipe_held(p);
+	if (rc)
+		return rc;
+	rc = socketpair_held(sv);
+	if (rc) {
+		close_fds(p, 2);
+		return rc;
+	}
+	if (place(p[0], pfd("rfd")) < 0 || place(p[1], pfd("wfd")) < 0 ||
+	    place(sv[0], pfd("sfd")) < 0 || place(sv[1], pfd("peerfd")) < 0)
+		return sysfail("dup pipe and socketpair to their fds");
+	return 0;
+}
+
+static void pipe_and_pair_facts(void)
+{
+	fact("rfd", "%d", pfd("rfd"));
+	fact("wfd", "%d", pfd("wfd"));
+	fact("sfd", "%d", pfd("sfd"));
+	fact("peerfd", "%d", pfd("peerfd"));
+}
+
+static int epoll_watch(int epfd, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return sysfail("epoll_ctl ADD fd %d", fd);
+	return 0;
+}
+
+/* wait-epoll: a second thread sits in epoll_wait on both read sides */
+static int run_wait_epoll(void)
+{
+	static struct wthread w = { .b = { .fn = block_epoll } };
+	int ep, rc;
+	long nr;
+
+	rc = pipe_and_pair();
+	if (rc)
+		return rc;
+	ep = hold(epoll_create1(0));
+	if (ep < 0)
+		return sysfail("epoll_create1");
+	rc = place_or_fail(ep, pfd("epfd"));
+	if (rc == 0)
+		rc = epoll_watch(pfd("epfd"), pfd("rfd"));
+	if (rc == 0)
+		rc = epoll_watch(pfd("epfd"), pfd("sfd"));
+	w.b.fd = pfd("epfd");
+	if (rc == 0)
+		rc = start_blocked_thread(&w);
+	if (rc == 0)
+		rc = await_blocked(getpid(), w.tid, want_epoll, pfd("epfd"), &nr);
+	if (rc)
+		return rc;
+	fact("tid", "%d", (int)w.tid);
+	fact("epfd", "%d", pfd("epfd"));
+	pipe_and_pair_facts();
+	rc = fact_fstat(pfd("rfd"), "pipe_ino", NULL);
+	if (rc == 0)
+		rc = fact_fstat(pfd("sfd"), "sock_ino", NULL);
+	fact_syscall(nr);
+	return rc;
+}
+
+/* wait-poll: a second thread sits in call= on both read sides */
+static int run_wait_poll(void)
+{
+	static struct wthread w = { .b = { .fn = block_poll } };
+	int call = pick("wait-poll", "call", pcall_names), rc;
+	long want[2] = { -1, END_NR }, nr;
+
+	if (call < 0)
+		return EXIT_USAGE;
+	want[0] = pcall_nr(call);
+	if (want[0] < 0)
+		return fail(EXIT_UNSUPPORTED, "wait-poll: call=%s: not supported "
+			    "here (no such syscall on this architecture)",
+			    pcall_names[call]);
+	rc = pipe_and_pair();
+	if (rc)
+		return rc;
+	w.b.fd = pfd("rfd");
+	w.b.fd2 = pfd("sfd");
+	w.b.call = call;
+	rc = start_blocked_thread(&w);
+	if (rc == 0)	/* the first argument is not an fd here */
+		rc = await_blocked(getpid(), w.tid, want, -1, &nr);
+	if (rc)
+		return rc;
+	fact("tid", "%d", (int)w.tid);
+	fact("call", "%s", pcall_names[call]);
+	pipe_and_pair_facts();
+	rc = fact_fstat(pfd("rfd"), "pipe_ino", NULL);
+	if (rc == 0)
+		rc = fact_fstat(pfd("sfd"), "sock_ino", NULL);
+	fact_syscall(nr);
+	return rc;
+}
+
+/* deadlock-pipes: child i reads pipe i (at rfd) and holds the write end
+ * of pipe i+1 (mod n, at wfd); all sit in read.  P holds none of them. */
+static int ring_spawn(int (*p)[2], int n, pid_t *pids, pid_t *tids)
+{
+	struct wchild w = { .nfd = 2, .b = { .fn = block_read } };
+	int i, rc;
+
+	w.to[0] = w.b.fd = pfd("rfd");
+	w.to[1] = pfd("wfd");
+	for (i = 0; i < n; i++) {
+		w.from[0] = p[i][0];
+		w.from[1] = p[(i + 1) % n][1];
+		rc = spawn_blocked(&w, &pids[i], &tids[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int run_deadlock_pipes(void)
+{
+	int n = (int)pnum("n"), p[MAX_RING][2], i, rc = 0;
+	pid_t pids[MAX_RING], tids[MAX_RING];
+	struct csv cp = { .len = 0 }, ct = { .len = 0 }, ci = { .len = 0 };
+	struct stat st;
+	long nr = -1;
+
+	for (i = 0; i < n && rc == 0; i++)
+		rc = pipe_held(p[i]);
+	if (rc) {
+		close_fds(&p[0][0], 2 * (i - 1));
+		return rc;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		if (fstat(p[i][0], &st) < 0)
+			rc = sysfail("fstat pipe");
+		else
+			csv_add(&ci, "%llu", (unsigned long long)st.st_ino);
+	}
+	if (rc == 0)
+		rc = ring_spawn(p, n, pids, tids);
+	close_fds(&p[0][0], 2 * n);	/* the children are the only holders */
+	for (i = 0; i < n && rc == 0; i++) {
+		rc = await_blocked(pids[i], tids[i], want_read, pfd("rfd"), &nr);
+		csv_add(&cp, "%d", (int)pids[i]);
+		csv_add(&ct, "%d", (int)tids[i]);
+	}
+	if (rc)
+		return rc;
+	fact("child_pids", "%s", cp.s);
+	fact("child_tids", "%s", ct.s);
+	fact("rfd", "%d", pfd("rfd"));
+	fact("wfd", "%d", pfd("wfd"));
+	fact("pipe_inos", "%s", ci.s);
+	fact_syscall(nr);
+	return 0;
+}
+
+/* deadlock-socketpair: two children, one end each, both sit in recv */
+static int run_deadlock_socketpair(void)
+{
+	struct wchild w = { .nfd = 1, .b = { .fn = block_recv } };
+	int sv[2], fds[2] = { pfd("fd"), pfd("peerfd") }, i, rc = 0;
+	struct stat st[2];
+	pid_t pids[2], tids[2];
+	long nr = -1;
+
+	rc = socketpair_held(sv);
+	if (rc)
+		return rc;
+	if (fstat(sv[0], &st[0]) < 0 || fstat(sv[1], &st[1]) < 0)
+		rc = sysfail("fstat socketpair");
+	for (i = 0; i < 2 && rc == 0; i++) {
+		w.from[0] = sv[i];
+		w.to[0] = w.b.fd = fds[i];
+		rc = spawn_blocked(&w, &pids[i], &tids[i]);
+	}
+	close_fds(sv, 2);	/* the children are the only holders */
+	for (i = 0; i < 2 && rc == 0; i++)
+		rc = await_blocked(pids[i], tids[i], want_recv, fds[i], &nr);
+	if (rc)
+		return rc;
+	fact("child_pids", "%d,%d", (int)pids[0], (int)pids[1]);
+	fact("child_tids", "%d,%d", (int)tids[0], (int)tids[1]);
+	fact("fd", "%d", fds[0]);
+	fact("peerfd", "%d", fds[1]);
+	fact_stat(&st[0], "ino", NULL);
+	fact_stat(&st[1], "peer_ino", NULL);
+	fact_syscall(nr);
+	return 0;
+}
+
+/* pipeline stage i: reads pipe i-1 at rfd (i > 0), writes pipe i at wfd
+ * (i < n-1).  0 floods, 1 is the bottleneck, the rest forward. */
+static void stage_setup(struct wchild *w, int (*p)[2], int i, int n)
+{
+	memset(w, 0, sizeof(*w));
+	w->b.fd = w->b.fd2 = -1;
+	if (i > 0) {
+		w->from[w->nfd] = p[i - 1][0];
+		w->to[w->nfd++] = w->b.fd = pfd("rfd");
+	}
+	if (i < n - 1) {
+		w->from[w->nfd] = p[i][1];
+		w->to[w->nfd++] = w->b.fd2 = pfd("wfd");
+	}
+	w->b.fn = i == 0 ? block_write : i == 1 ? block_bottleneck
+						: block_forward;
+	if (i == 0)
+		w->b.fd = w->b.fd2;	/* stage 0 waits on its write end */
+}
+
+/* In flow order: once the bottleneck dozes, stage 0 sleeping in write
+ * means pipe 0 is full, and each later stage sleeping in read means all
+ * before it have passed on what they got. */
+static int stages_await(const pid_t *pids, const pid_t *tids, int n,
+			struct csv *names, struct csv *nrs)
+{
+	long got[MAX_STAGES];
+	int i, rc;
+
+	rc = await_blocked(pids[1], tids[1], want_sleep, -1, &got[1]);
+	if (rc == 0)
+		rc = await_blocked(pids[0], tids[0], want_write, pfd("wfd"), &got[0]);
+	for (i = 2; i < n && rc == 0; i++)
+		rc = await_blocked(pids[i], tids[i], want_read, pfd("rfd"), &got[i]);
+	for (i = 0; i < n && rc == 0; i++) {
+		csv_add(names, "%s", sysname(got[i]));
+		csv_add(nrs, "%ld", got[i]);
+	}
+	return rc;
+}
+
+static void pipeline_facts(const pid_t *pids, const pid_t *tids, int n)
+{
+	struct csv cp = { .len = 0 }, ct = { .len = 0 };
+	int i;
+
+	for (i = 0; i < n; i++) {
+		csv_add(&cp, "%d", (int)pids[i]);
+		csv_add(&ct, "%d", (int)tids[i]);
+	}
+	fact("stage_pids", "%s", cp.s);
+	fact("stage_tids", "%s", ct.s);
+	fact("rfd", "%d", pfd("rfd"));
+	fact("wfd", "%d", pfd("wfd"));
+	fact("bottleneck_pid", "%d", (int)pids[1]);
+}
+
+static int run_pipeline(void)
+{
+	int n = (int)pnum("n"), p[MAX_STAGES - 1][2], i, rc = 0;
+	struct csv ci = { .len = 0 }, names = { .len = 0 }, nrs = { .len = 0 };
+	pid_t pids[MAX_STAGES] = { 0 }, tids[MAX_STAGES] = { 0 };
+	struct wchild w;
+	struct stat st;
+
+	for (i = 0; i < n - 1 && rc == 0; i++)
+		rc = pipe_held(p[i]);
+	if (rc) {
+		close_fds(&p[0][0], 2 * (i - 1));
+		return rc;
+	}
+	for (i = 0; i < n - 1 && rc == 0; i++) {
+		if (fstat(p[i][0], &st) < 0)
+			rc = sysfail("fstat pipe");
+		else
+			csv_add(&ci, "%llu", (unsigned long long)st.st_ino);
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		stage_setup(&w, p, i, n);
+		rc = spawn_blocked(&w, &pids[i], &tids[i]);
+	}
+	close_fds(&p[0][0], 2 * (n - 1));	/* the stages are the only holders */
+	if (rc == 0)
+		rc = stages_await(pids, tids, n, &names, &nrs);
+	if (rc)
+		return rc;
+	pipeline_facts(pids, tids, n);
+	fact("pipe_inos", "%s", ci.s);
+	fact("syscalls", "%s", names.s);
+	fact("syscall_nrs", "%s", nrs.s);
+	return 0;
+}
+
+/* wait-mq-send: fill the queue now, so the child's first send sleeps */
+static int mq_fill(int q, bool fill, struct mq_attr *attr, struct stat *st)
+{
+	long i;
+
+	if (mq_getattr((mqd_t)q, attr) < 0)
+		return sysfail("mq_getattr /%s", pshown("name"));
+	for (i = 0; fill && i < attr->mq_maxmsg; i++)
+		if (mq_send((mqd_t)q, "x", 1, 0) < 0)
+			return sysfail("mq_send /%s", pshown("name"));
+	if (mq_getattr((mqd_t)q, attr) < 0 || fstat(q, st) < 0)
+		return sysfail("mq_getattr/fstat /%s", pshown("name"));
+	return 0;
+}
+
+/* wait-mq-receive, wait-mq-send: the child holds the only descriptor */
+static int wait_mq_common(bool send)
+{
+	struct mq_attr attr = { .mq_maxmsg = MQ_WAIT_MAXMSG,
+				.mq_msgsize = MQ_WAIT_MSGSIZE };
+	struct wchild w = { .nfd = 1 };
+	pid_t child, tid;
+	struct stat st;
+	int q = -1, rc;
+	long nr;
+
+	rc = mq_create(&attr, &q);
+	if (rc)
+		return rc;
+	w.from[0] = q;
+	w.to[0] = w.b.fd = pfd("fd");
+	w.b.fn = send ? block_mq_send : block_mq_receive;
+	rc = mq_fill(q, send, &attr, &st);
+	if (rc == 0)
+		rc = spawn_blocked(&w, &child, &tid);
+	close(q);
+	if (rc == 0)
+		rc = await_blocked(child, tid, send ? want_mq_send
+					       : want_mq_receive, pfd("fd"), &nr);
+	if (rc)
+		return rc;
+	fact("child_pid", "%d", (int)child);
+	fact("child_tid", "%d", (int)tid);
+	fact("fd", "%d", pfd("fd"));
+	fact_stat(&st, "ino", "dev");
+	fact("maxmsg", "%ld", (long)attr.mq_maxmsg);
+	fact("queued", "%ld", (long)attr.mq_curmsgs);
+	fact_syscall(nr);
+	return 0;
+}
+
+static int run_wait_mq_receive(void) { return wait_mq_common(false); }
+static int run_wait_mq_send(void) { return wait_mq_common(true); }
+
+/* wait-sock-full: C sends until its send buffer is full and sleeps in
+ * send; P holds the peer and never reads */
+static int run_wait_sock_full(void)
+{
+	struct wchild w = { .nfd = 1, .b = { .fn = block_send } };
+	struct stat st0, st1;
+	pid_t child, tid;
+	int sv[2], queued = 0, rc;
+	long nr;
+
+	rc = socketpair_held(sv);
+	if (rc)
+		return rc;
+	if (fstat(sv[0], &st0) < 0 || fstat(sv[1], &st1) < 0)
+		rc = sysfail("fstat socketpair");
+	w.from[0] = sv[0];
+	w.to[0] = w.b.fd = pfd("fd");
+	if (rc == 0)
+		rc = spawn_blocked(&w, &child, &tid);
+	close(sv[0]);
+	if (rc) {
+		close(sv[1]);
+		return rc;
+	}
+	rc = place_or_fail(sv[1], pfd("peerfd"));
+	if (rc == 0)
+		rc = await_blocked(child, tid, want_send, pfd("fd"), &nr);
+	if (rc == 0 && ioctl(pfd("peerfd"), FIONREAD, &queued) < 0)
+		rc = sysfail("FIONREAD fd %d", pfd("peerfd"));
+	if (rc)
+		return rc;
+	fact("child_pid", "%d", (int)child);
+	fact("child_tid", "%d", (int)tid);
+	fact("fd", "%d", pfd("fd"));
+	fact("peerfd", "%d", pfd("peerfd"));
+	fact_stat(&st0, "ino", NULL);
+	fact_stat(&st1, "peer_ino", NULL);
+	fact("queued", "%d", queued);
+	fact_syscall(nr);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* factory table                                                       */
 
 struct factory {
@@ -2142,6 +3360,8 @@ struct factory {
 };
 
 #define SIZE_KEY(d, lo) K_INT("size", d, lo, MAX_SIZE)
+/* a word with a default, checked by the factory (pick) */
+#define K_WORD(k, d) { .key = (k), .type = PT_STR, .def = (d), .flags = KF_NONEMPTY }
 #define P ROLE_PARENT
 #define C ROLE_CHILD
 
@@ -2250,6 +3470,48 @@ static const struct factory factories[] = {
 	{ .name = "many", .run = run_many,
 	  .facts = "pid count",
 	  .keys = { K_INT("count", NULL, 1, MAX_MANY) } },
+	{ .name = "wait-pipe-read", .run = run_wait_pipe_read,
+	  .facts = "pid child_pid child_tid rfd wfd ino syscall syscall_nr",
+	  .keys = { K_FD("rfd", "3", C), K_FD("wfd", "4", P) } },
+	{ .name = "wait-pipe-write", .run = run_wait_pipe_write,
+	  .facts = "pid child_pid child_tid rfd wfd ino capacity queued reader_syscall syscall syscall_nr",
+	  .keys = { K_FD("rfd", "3", P), K_FD("wfd", "4", C) } },
+	{ .name = "wait-accept", .run = run_wait_accept,
+	  .facts = "pid tid lfd listen_ino syscall syscall_nr",
+	  .keys = { K_STR("path", KF_NONEMPTY), K_FD("lfd", "3", P) } },
+	{ .name = "wait-fifo-open", .run = run_wait_fifo_open,
+	  .facts = "pid child_pid child_tid ino dev mode syscall syscall_nr",
+	  .keys = { K_STR("path", KF_NONEMPTY), K_WORD("mode", "r") } },
+	{ .name = "wait-epoll", .run = run_wait_epoll,
+	  .facts = "pid tid epfd rfd wfd sfd peerfd pipe_ino sock_ino syscall syscall_nr",
+	  .keys = { K_FD("epfd", "3", P), K_FD("rfd", "4", P),
+		    K_FD("wfd", "5", P), K_FD("sfd", "6", P),
+		    K_FD("peerfd", "7", P) } },
+	{ .name = "wait-poll", .run = run_wait_poll,
+	  .facts = "pid tid call rfd wfd sfd peerfd pipe_ino sock_ino syscall syscall_nr",
+	  .keys = { K_WORD("call", "poll"), K_FD("rfd", "3", P),
+		    K_FD("wfd", "4", P), K_FD("sfd", "5", P),
+		    K_FD("peerfd", "6", P) } },
+	{ .name = "deadlock-pipes", .run = run_deadlock_pipes,
+	  .facts = "pid child_pids child_tids rfd wfd pipe_inos syscall syscall_nr",
+	  .keys = { K_INT("n", "2", 2, MAX_RING), K_FD("rfd", "3", C),
+		    K_FD("wfd", "4", C) } },
+	{ .name = "deadlock-socketpair", .run = run_deadlock_socketpair,
+	  .facts = "pid child_pids child_tids fd peerfd ino peer_ino syscall syscall_nr",
+	  .keys = { K_FD("fd", "3", C), K_FD("peerfd", "4", C) } },
+	{ .name = "pipeline", .run = run_pipeline,
+	  .facts = "pid stage_pids stage_tids rfd wfd bottleneck_pid pipe_inos syscalls syscall_nrs",
+	  .keys = { K_INT("n", "3", 3, MAX_STAGES), K_FD("rfd", "3", C),
+		    K_FD("wfd", "4", C) } },
+	{ .name = "wait-mq-receive", .run = run_wait_mq_receive,
+	  .facts = "pid child_pid child_tid fd ino dev maxmsg queued syscall syscall_nr",
+	  .keys = { K_STR("name", KF_POSIX), K_FD("fd", "3", C) } },
+	{ .name = "wait-mq-send", .run = run_wait_mq_send,
+	  .facts = "pid child_pid child_tid fd ino dev maxmsg queued syscall syscall_nr",
+	  .keys = { K_STR("name", KF_POSIX), K_FD("fd", "3", C) } },
+	{ .name = "wait-sock-full", .run = run_wait_sock_full,
+	  .facts = "pid child_pid child_tid fd peerfd ino peer_ino queued syscall syscall_nr",
+	  .keys = { K_FD("fd", "3", C), K_FD("peerfd", "4", P) } },
 };
 
 #undef P
@@ -2378,14 +3640,9 @@ static const struct factory *parse_args(int argc, char **argv)
 
 static void wait_for_end(void)
 {
-	struct stat st;
 	sigset_t empty;
-	bool watch = false;
+	bool watch = stdin_watched();
 
-	if (fstat(STDIN_FILENO, &st) == 0 &&
-	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
-	     (S_ISCHR(st.st_mode) && isatty(STDIN_FILENO))))
-		watch = true;
 	sigemptyset(&empty);
 
 	while (!g_signal) {
