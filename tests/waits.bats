@@ -1,0 +1,239 @@
+#!/usr/bin/env bats
+# ipcscope waits: which thread sleeps on which object, why, who is at the
+# other end, deadlock cycles and the bottleneck of a stalled pipeline.
+
+load helpers/common
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+
+# waits --json into $T/w.json; fails on invalid JSON
+waits_json() {
+	"$IPCSCOPE" waits --json "$@" >"$T/w.json" 2>"$T/w.err" || fail "waits --json failed: $(cat "$T/w.err")"
+	jq -e . "$T/w.json" >/dev/null || fail "invalid JSON"
+}
+
+# the waits of thread TID as "syscall fd via type inode state" lines, sorted
+waits_of() {
+	jq -r --argjson t "$1" '.waits[] | select(.tid == $t) |
+		"\(.syscall) \(.fd) \(.via) \(.object.type) \(.object.inode) \(.state)"' "$T/w.json" | sort
+}
+
+# the other end of TID's wait on INODE as "pid:fd:mode:waiting" words
+others_of() {
+	jq -r --argjson t "$1" --argjson i "$2" '.waits[] | select(.tid == $t and .object.inode == $i) |
+		.others[] | "\(.pid):\(.fd):\(.mode):\(.waiting)"' "$T/w.json" | tr '\n' ' ' | sed 's/ $//'
+}
+
+@test "waits: a reader on an empty pipe, with its writer at the other end" {
+	mk a wait-pipe-read rfd=5 wfd=6
+	waits_json -t pipe
+	assert_equal "$(waits_of "$a_child_tid")" "read 5 null pipe $a_ino empty"
+	assert_equal "$(others_of "$a_child_tid" "$a_ino")" "$a_pid:6:w:null"
+	assert_equal "$(jq -r --argjson t "$a_child_tid" '.waits[] | select(.tid == $t) | "\(.pid) \(.comm) \(.others_complete)"' "$T/w.json")" \
+		"$a_child_pid mkipc true"
+	run --separate-stderr "$IPCSCOPE" waits -t pipe
+	assert_success
+	assert_line --index 0 --regexp '^PID +TID +COMM +SYSCALL +OBJECT +STATE +OTHER END$'
+	assert_line --regexp "^$a_child_pid +$a_child_tid +mkipc +read +pipe $a_ino \[fd 5\] +empty +$a_pid/mkipc\[6w\]\$"
+	# a reader of an empty pipe is only idle: no stall
+	refute_line --regexp "^STALLED: .*($a_pid|$a_child_pid)/mkipc"
+}
+
+@test "waits: a writer on a full pipe whose reader sleeps elsewhere is stalled by it" {
+	mk a wait-pipe-write rfd=3 wfd=4
+	waits_json -t pipe
+	assert_equal "$(waits_of "$a_child_tid")" "write 4 null pipe $a_ino full"
+	assert_equal "$(others_of "$a_child_tid" "$a_ino")" "$a_pid:3:r:null"
+	assert_equal "$(jq -r --argjson p "$a_pid" '.stalls[] | select(.bottleneck.pid == $p) |
+		"\(.bottleneck.comm) \(.bottleneck.doing) \(.waiting | join(","))"' "$T/w.json")" \
+		"mkipc $a_reader_syscall $a_child_pid"
+	run --separate-stderr "$IPCSCOPE" waits -t pipe
+	assert_success
+	assert_line --regexp "^$a_child_pid +$a_child_tid +mkipc +write +pipe $a_ino \[fd 4\] +full +$a_pid/mkipc\[3r\]\$"
+	assert_line "STALLED: $a_pid/mkipc ($a_reader_syscall) holds up $a_child_pid/mkipc"
+	# the pipe's fill level says the same
+	ipc_json -t pipe
+	assert_equal "$(jqr --argjson i "$a_ino" '.objects[] | select(.inode == $i) | "\(.pipe.queued) \(.pipe.capacity)"')" \
+		"$a_queued $a_capacity"
+}
+
+@test "waits: a thread in accept, in a process whose main thread sleeps" {
+	mk a wait-accept path="$T/sock" lfd=8
+	waits_json -t unix
+	assert_equal "$(waits_of "$a_tid")" "$a_syscall 8 null unix $a_listen_ino no-client"
+	assert_equal "$(jq -r --argjson t "$a_tid" '.waits[] | select(.tid == $t) | "\(.pid) \(.others | length) \(.others_complete)"' "$T/w.json")" \
+		"$a_pid 0 false"
+	# the main thread is not in an IPC wait: the process is not waiting
+	assert_equal "$(jq -r --argjson p "$a_pid" '[.waits[] | select(.pid == $p)] | length' "$T/w.json")" 1
+	run --separate-stderr "$IPCSCOPE" waits -t unix
+	assert_success
+	assert_line --regexp "^$a_pid +$a_tid +mkipc +$a_syscall +unix $a_listen_ino $T/sock \[fd 8\] +no-client +- \(anyone may come\)\$"
+}
+
+@test "waits: the opener of a FIFO that has no writer, found by the path in its memory" {
+	mk a wait-fifo-open path="$T/ff" mode=r
+	waits_json -t fifo
+	assert_equal "$(waits_of "$a_child_tid")" "openat null null fifo $a_ino no-writer"
+	assert_equal "$(jq -r --argjson t "$a_child_tid" '.waits[] | select(.tid == $t) | "\(.object.path) \(.others | length) \(.others_complete)"' "$T/w.json")" \
+		"$T/ff 0 false"
+	mk b wait-fifo-open path="$T/fw" mode=w
+	waits_json -t fifo
+	assert_equal "$(waits_of "$b_child_tid")" "openat null null fifo $b_ino no-reader"
+	run --separate-stderr "$IPCSCOPE" waits -t fifo
+	assert_success
+	assert_line --regexp "^$a_child_pid +$a_child_tid +mkipc +openat +fifo $a_ino $T/ff +no-writer +- \(anyone may come\)\$"
+}
+
+@test "waits: an epoll waiter waits on every fd its epoll instance watches" {
+	mk a wait-epoll epfd=3 rfd=4 wfd=5 sfd=6 peerfd=7
+	waits_json
+	assert_equal "$(waits_of "$a_tid")" "$(printf '%s\n' "$a_syscall 4 3 pipe $a_pipe_ino empty" \
+		"$a_syscall 6 3 unix $a_sock_ino no-data" | sort)"
+	# the process writes its own pipe and holds the socket's peer
+	assert_equal "$(others_of "$a_tid" "$a_pipe_ino")" "$a_pid:5:w:null"
+	assert_equal "$(others_of "$a_tid" "$a_sock_ino")" "$a_pid:7:rw:null"
+	run --separate-stderr "$IPCSCOPE" waits -t pipe
+	assert_success
+	assert_line --regexp "^$a_pid +$a_tid +mkipc +$a_syscall +pipe $a_pipe_ino \[fd 4\] \[epoll 3\] +empty +$a_pid/mkipc\[5w\]\$"
+}
+
+@test "waits: poll, ppoll, select and pselect6 waiters, from the sets in their memory" {
+	local call
+	for call in poll ppoll select pselect; do
+		mk "$call" wait-poll call="$call" rfd=3 wfd=4 sfd=5 peerfd=6
+	done
+	waits_json
+	for call in poll ppoll select pselect; do
+		local tid="${call}_tid" sc="${call}_syscall" pi="${call}_pipe_ino" si="${call}_sock_ino"
+		assert_equal "$(waits_of "${!tid}")" "$(printf '%s\n' "${!sc} 3 null pipe ${!pi} empty" \
+			"${!sc} 5 null unix ${!si} no-data" | sort)"
+	done
+}
+
+@test "waits: a 2-process deadlock through pipes is a cycle; --exit-code says so" {
+	mk d deadlock-pipes n=2
+	unread_holds_nothing
+	waits_json -t pipe
+	local pids inos
+	pids=$(tr , '\n' <<<"$d_child_pids" | sort -n | paste -sd,)
+	inos=$(tr , '\n' <<<"$d_pipe_inos" | sort -n | paste -sd,)
+	assert_equal "$(jq -r --arg p "$pids" '.cycles[] | select((.pids | map(tostring) | join(",")) == $p) |
+		"\([.objects[].inode] | sort | map(tostring) | join(",")) \([.objects[].type] | unique | join(",")) \(.certain)"' "$T/w.json")" \
+		"$inos pipe true"
+	# each waits in read, and the other end waits in read too
+	local c0=${d_child_pids%%,*} t0=${d_child_tids%%,*} i0=${d_pipe_inos%%,*}
+	local c1=${d_child_pids##*,}
+	assert_equal "$(others_of "$t0" "$i0")" "$c1:$d_wfd:w:read"
+	run --separate-stderr "$IPCSCOPE" waits -t pipe --exit-code
+	assert_equal "$status" 3
+	assert_line --regexp "^DEADLOCK: .*$c0/mkipc.* wait on each other through pipe [0-9]+, pipe [0-9]+\$"
+	assert_line --regexp "^DEADLOCK: .*$c1/mkipc"
+}
+
+@test "waits: a 3-process deadlock through pipes is one cycle of three" {
+	mk d deadlock-pipes n=3
+	unread_holds_nothing
+	waits_json -t pipe
+	local pids inos
+	pids=$(tr , '\n' <<<"$d_child_pids" | sort -n | paste -sd,)
+	inos=$(tr , '\n' <<<"$d_pipe_inos" | sort -n | paste -sd,)
+	assert_equal "$(jq -r --arg p "$pids" '[.cycles[] | select((.pids | map(tostring) | join(",")) == $p)] | length' "$T/w.json")" 1
+	assert_equal "$(jq -r --arg p "$pids" '.cycles[] | select((.pids | map(tostring) | join(",")) == $p) |
+		"\([.objects[].inode] | sort | map(tostring) | join(",")) \(.certain)"' "$T/w.json")" "$inos true"
+}
+
+@test "waits: a deadlock through a socketpair, both sides in recv" {
+	mk d deadlock-socketpair fd=3 peerfd=4
+	unread_holds_nothing
+	waits_json -t unix
+	local c0=${d_child_pids%%,*} c1=${d_child_pids##*,} t0=${d_child_tids%%,*}
+	assert_equal "$(waits_of "$t0")" "$d_syscall 3 null unix $d_ino no-data"
+	assert_equal "$(others_of "$t0" "$d_ino")" "$c1:$d_peerfd:rw:$d_syscall"
+	local pids inos
+	pids=$(printf '%s\n' "$c0" "$c1" | sort -n | paste -sd,)
+	inos=$(printf '%s\n' "$d_ino" "$d_peer_ino" | sort -n | paste -sd,)
+	assert_equal "$(jq -r --arg p "$pids" '.cycles[] | select((.pids | map(tostring) | join(",")) == $p) |
+		"\([.objects[].inode] | sort | map(tostring) | join(",")) \(.certain)"' "$T/w.json")" "$inos true"
+}
+
+@test "waits: a stuck pipeline names its bottleneck" {
+	mk p pipeline n=4
+	waits_json -t pipe
+	local s0 s2 s3
+	IFS=, read -r s0 _ s2 s3 <<<"$p_stage_pids"
+	# the writer it does not read from, and both readers downstream
+	assert_equal "$(jq -r --argjson b "$p_bottleneck_pid" '.stalls[] | select(.bottleneck.pid == $b) |
+		"\(.bottleneck.doing) \(.waiting | sort | map(tostring) | join(","))"' "$T/w.json")" \
+		"clock_nanosleep $(printf '%s\n' "$s0" "$s2" "$s3" | sort -n | paste -sd,)"
+	# the last stage waits on the stage before it, which waits itself
+	local i0 i2
+	IFS=, read -r i0 _ i2 <<<"$p_pipe_inos"
+	assert_equal "$(jq -r --argjson p "$s3" '.waits[] | select(.pid == $p) | "\(.syscall) \(.state) \(.others[0].pid) \(.others[0].waiting)"' "$T/w.json")" \
+		"read empty $s2 read"
+	assert_equal "$(jq -r --argjson p "$s0" '.waits[] | select(.pid == $p) | "\(.syscall) \(.object.inode) \(.state)"' "$T/w.json")" \
+		"write $i0 full"
+	run --separate-stderr "$IPCSCOPE" waits -t pipe
+	assert_success
+	assert_line --regexp "^STALLED: $p_bottleneck_pid/mkipc \(clock_nanosleep\) holds up $s0/mkipc, ($s2/mkipc, $s3/mkipc|$s3/mkipc, $s2/mkipc)\$"
+	refute_line --partial "DEADLOCK"
+}
+
+@test "waits: message queues: a receiver on an empty queue, a sender on a full one" {
+	requires_root "to mount an mqueue filesystem in a private mount namespace"
+	command -v unshare >/dev/null || skip "unshare (util-linux) is not installed"
+	mk r wait-mq-receive name="$SHM_PREFIX-r" fd=3
+	mk s wait-mq-send name="$SHM_PREFIX-s" fd=3
+	mkdir "$T/mq"
+	run --separate-stderr unshare -m --propagation private sh -c \
+		'mount -t mqueue none "$1" && exec "$2" waits --json -t mqueue --mqueue-dir "$1"' sh "$T/mq" "$IPCSCOPE"
+	assert_success
+	printf '%s\n' "$output" >"$T/w.json"
+	assert_equal "$(waits_of "$r_child_tid")" "mq_timedreceive 3 null mqueue $r_ino empty"
+	assert_equal "$(waits_of "$s_child_tid")" "mq_timedsend 3 null mqueue $s_ino full"
+	assert_equal "$(jq -r --argjson t "$r_child_tid" '.waits[] | select(.tid == $t) | "\(.object.path) \(.others_complete)"' "$T/w.json")" \
+		"$T/mq/$SHM_PREFIX-r false"
+}
+
+@test "waits: a socket whose peer's receive queue is full" {
+	mk a wait-sock-full fd=3 peerfd=4
+	waits_json -t unix
+	assert_equal "$(waits_of "$a_child_tid")" "$a_syscall 3 null unix $a_ino peer-full"
+	assert_equal "$(others_of "$a_child_tid" "$a_ino")" "$a_pid:4:rw:null"
+	assert_equal "$(jq -r --argjson p "$a_pid" '.stalls[] | select(.bottleneck.pid == $p) | .waiting | join(",")' "$T/w.json")" \
+		"$a_child_pid"
+}
+
+@test "waits as another user: others' threads are not read, and a cycle of its own is not certain" {
+	requires_root "to run as nobody"
+	MK_PREFIX=("${NOBODY[@]}")
+	mk d deadlock-pipes n=2
+	MK_PREFIX=()
+	mk r wait-pipe-read
+	run --separate-stderr "${NOBODY[@]}" "$IPCSCOPE" waits --json -t pipe
+	assert_success
+	printf '%s\n' "$output" >"$T/w.json"
+	# root's waiting thread is not seen; nobody's cycle is, uncertain
+	assert_equal "$(jq -r --argjson t "$r_child_tid" '[.waits[] | select(.tid == $t)] | length' "$T/w.json")" 0
+	local pids
+	pids=$(tr , '\n' <<<"$d_child_pids" | sort -n | paste -sd,)
+	assert_equal "$(jq -r --arg p "$pids" '.cycles[] | select((.pids | map(tostring) | join(",")) == $p) | .certain' "$T/w.json")" false
+	run --separate-stderr "${NOBODY[@]}" "$IPCSCOPE" waits -t pipe --exit-code
+	assert_equal "$status" 3
+	assert_line --regexp "^DEADLOCK \(uncertain\): "
+	[[ $stderr == *"processes not readable"* ]]
+}
+
+@test "waits: usage errors and a closed stdout" {
+	run --separate-stderr "$IPCSCOPE" waits --bogus
+	assert_equal "$status" 2
+	run --separate-stderr "$IPCSCOPE" waits -t nosuch
+	assert_equal "$status" 2
+	assert_equal "$(wc -l <<<"$stderr")" 1
+	mk a wait-pipe-read
+	run bash -c '"$1" waits 2>/dev/null | head -n 1' sh "$IPCSCOPE"
+	assert_success
+	assert_output --regexp '^PID +TID'
+}
