@@ -46,6 +46,8 @@ others_of() {
 	mk a wait-pipe-write rfd=3 wfd=4
 	waits_json -t pipe
 	assert_equal "$(waits_of "$a_child_tid")" "write 4 null pipe $a_ino full"
+	assert_equal "$(jq -r --argjson t "$a_child_tid" '.waits[] | select(.tid == $t) | "\(.object.queued) \(.object.capacity)"' "$T/w.json")" \
+		"$a_queued $a_capacity"
 	assert_equal "$(others_of "$a_child_tid" "$a_ino")" "$a_pid:3:r:null"
 	assert_equal "$(jq -r --argjson p "$a_pid" '.stalls[] | select(.bottleneck.pid == $p) |
 		"\(.bottleneck.comm) \(.bottleneck.doing) \(.waiting | join(","))"' "$T/w.json")" \

@@ -160,6 +160,23 @@ int waits_render_text(FILE *out, const struct model *m, const struct render_opts
 	return ferror(out) ? -1 : 0;
 }
 
+/* the object, with how full it is where that is known: a pipe's fill
+ * level and capacity, a socket's or a queue's bytes */
+static void object_json(struct jw *w, const struct ipc_obj *o)
+{
+	const struct ipc_pipe *p = obj_pipe(o);
+	uint64_t q = 0;
+	bool has_q = kind_of(o)->queued && kind_of(o)->queued(o, &q);
+
+	jw_obj_begin(w, "object");
+	jw_str(w, "type", ipc_type_name(o->type));
+	jw_u64(w, "inode", o->ino);
+	jw_bytes(w, "path", o->path, o->pathlen);
+	jw_u64_or_null(w, "queued", has_q, q);
+	jw_u64_or_null(w, "capacity", p && p->has_fill, p ? p->capacity : 0);
+	jw_obj_end(w);
+}
+
 static void wait_json(struct jw *w, const struct model *m, const struct ipc_wait *wt)
 {
 	struct others o = { NULL, w, NULL };
@@ -172,11 +189,7 @@ static void wait_json(struct jw *w, const struct model *m, const struct ipc_wait
 	jw_str(w, "syscall", wt->syscall);
 	jw_int_or_null(w, "fd", wt->fd >= 0, wt->fd);
 	jw_int_or_null(w, "via", wt->via >= 0, wt->via);
-	jw_obj_begin(w, "object");
-	jw_str(w, "type", ipc_type_name(wt->obj->type));
-	jw_u64(w, "inode", wt->obj->ino);
-	jw_bytes(w, "path", wt->obj->path, wt->obj->pathlen);
-	jw_obj_end(w);
+	object_json(w, wt->obj);
 	jw_str(w, "state", wt->state);
 	jw_arr_begin(w, "others");
 	waits_wakers(m, wt, other_json, &o, &closed);
