@@ -74,8 +74,9 @@ static void scan_mqueue(struct model *m, struct scan_ctx *c, const char *dir, bo
 		dir = c->mqueue_found = buf_steal(&mi.mq_dir);
 	buf_free(&mi.mq_dir);
 	if (!dir) {
-		(asked ? model_warn : model_note)(m, "no mqueue filesystem is mounted, so POSIX "
-			"message queues are not listed (mount -t mqueue none /dev/mqueue)");
+		(asked ? model_warn : model_note)(m, "no mqueue filesystem is mounted here, so the "
+			"POSIX message queues of this IPC namespace are not listed "
+			"(mount -t mqueue none /dev/mqueue)");
 		return;
 	}
 	c->mqueue_dir = dir;
