@@ -6,6 +6,7 @@
  * waiting on each other is a deadlock. A waiting process that is not stuck
  * is held up by the processes at the end of its edges that are busy with
  * something else: the bottleneck of a stalled pipeline. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -342,21 +343,30 @@ static void find_stalls(struct wg *g)
 }
 
 /* Threads whose call could not be read: their process might wait on
- * anything, so it is never taken as waiting. */
+ * anything, so it is never taken as waiting. Where waits are only a detail
+ * (list, show, graph, watch, metrics) this is a note in the JSON: under
+ * Yama's ptrace_scope=1 a user can read none of them, and a warning on
+ * every run would teach people to ignore the real ones. */
 static void count_unread(struct model *m)
 {
-	size_t procs = 0;
+	size_t procs = 0, n;
+	char text[200];
 
 	for (size_t i = 0; i < m->nprocs; i++)
 		if (m->procs[i]->nunread) {
 			m->stats.threads_unread += m->procs[i]->nunread;
 			procs++;
 		}
-	if (procs)
-		model_warn(m, "what %zu sleeping thread%s of %zu process%s wait%s in could not be "
-			   "read (it needs ptrace access%s)", m->stats.threads_unread,
-			   m->stats.threads_unread == 1 ? "" : "s", procs, procs == 1 ? "" : "es",
-			   m->stats.threads_unread == 1 ? "s" : "", geteuid() ? ": run as root" : "");
+	if (!procs)
+		return;
+	n = m->stats.threads_unread;
+	snprintf(text, sizeof(text), "what %zu sleeping thread%s of %zu process%s wait%s in could "
+		 "not be read (it needs ptrace access%s)", n, n == 1 ? "" : "s", procs,
+		 procs == 1 ? "" : "es", n == 1 ? "s" : "", geteuid() ? ": run as root" : "");
+	if (m->waits_quiet)
+		model_note(m, "%s", text);
+	else
+		model_warn(m, "%s", text);
 }
 
 void waits_link(struct model *m)

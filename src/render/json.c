@@ -46,6 +46,8 @@ void json_holder_fields(struct jw *w, const struct ipc_holder *h)
 	/* untrusted bytes: a cgroup is named by whoever may create one */
 	jw_bytes(w, "cgroup", p->cgroup, p->cgroup ? strlen(p->cgroup) : 0);
 	jw_str(w, "container", p->container[0] ? p->container : NULL);
+	/* the call a thread sleeps in on the object through this entry */
+	jw_str(w, "wait", h->wait);
 }
 
 /* -- every object -- */

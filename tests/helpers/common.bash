@@ -70,6 +70,36 @@ mk() {
 	done <"$out"
 }
 
+# blocked_pipe NAME: `sleep 1000 | cat`, with cat asleep in read(0) on the
+# empty pipe: a wait no mkipc factory makes. Sets NAME_writer (sleep),
+# NAME_reader (cat) and NAME_ino (the pipe). Both are this shell's
+# children, stopped at teardown like mkipc's.
+blocked_pipe() {
+	local name=$1 wpid="$BATS_TEST_TMPDIR/$1.writer" i st sc r
+	sh -c 'echo $$ >"$1"; exec sleep 1000' sh "$wpid" 3>&- | cat >/dev/null 3>&- &
+	r=$!
+	MK_PIDS+=("$r")
+	for ((i = 0; i < 200; i++)); do
+		[ -s "$wpid" ] && break
+		sleep 0.05
+	done
+	[ -s "$wpid" ] || fail "blocked_pipe $name: the writer did not start"
+	MK_PIDS+=("$(cat "$wpid")")
+	# asleep (S) in a call whose first argument is fd 0: its read; the
+	# call's number differs between architectures
+	for ((i = 0; i < 200; i++)); do
+		st=$(cat "/proc/$r/stat" 2>/dev/null) || break
+		st=${st##*) }
+		read -r -a sc <"/proc/$r/syscall" 2>/dev/null || sc=()
+		[ "${st%% *}" = S ] && [ "${sc[1]:-}" = 0x0 ] && break
+		sleep 0.05
+	done
+	[ "${st%% *}" = S ] && [ "${sc[1]:-}" = 0x0 ] || fail "blocked_pipe $name: cat did not block in read"
+	printf -v "${name}_reader" '%s' "$r"
+	printf -v "${name}_writer" '%s' "$(cat "$wpid")"
+	printf -v "${name}_ino" '%s' "$(stat -Lc %i "/proc/$r/fd/0")"
+}
+
 # Stops the mkipc instance NAME early (its cleanup runs), e.g. to see an
 # object disappear.
 mk_stop() {
