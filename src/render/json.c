@@ -576,6 +576,7 @@ int graph_render_json(FILE *out, const struct graph *g)
 		graph_node_id(w, "to", g, ed->to);
 		graph_object_fields(w, ed->obj);
 		jw_bool(w, "directed", ed->directed);
+		jw_bool(w, "wait", ed->wait);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
