@@ -117,8 +117,26 @@ teardown() { common_teardown; }
 	assert_success
 	assert_equal "$(jq -r '[.nodes[] | select(.kind == "process") | .pid] | sort | map(tostring) | join(",")' <<<"$output")" \
 		"$(printf '%s\n' "$p_pid" "$p_child_pid" | sort -n | paste -sd,)"
-	assert_equal "$(jq -r --argjson i "$p_ino" '[.edges[] | select(.inode == $i) | "\(.from)>\(.to) \(.type) \(.directed)"] | join(";")' <<<"$output")" \
-		"p$p_child_pid>p$p_pid pipe true"
+	assert_equal "$(jq -r --argjson i "$p_ino" '[.edges[] | select(.inode == $i) | "\(.from)>\(.to) \(.type) \(.directed) \(.wait)"] | join(";")' <<<"$output")" \
+		"p$p_child_pid>p$p_pid pipe true false"
+}
+
+@test "graph: a pipe its reader sleeps on is a wait edge: dashed, dotted, \"wait\": true" {
+	blocked_pipe b
+	mk p pipe
+	run --separate-stderr "$IPCSCOPE" graph --format json --pid "$b_reader,$p_pid"
+	assert_success
+	assert_equal "$(jq -r --argjson i "$b_ino" --argjson j "$p_ino" '[.edges[] | select(.inode == $i or .inode == $j) |
+		"\(.from)>\(.to) \(.inode) \(.wait)"] | sort | join(";")' <<<"$output")" \
+		"$(printf '%s\n' "p$b_writer>p$b_reader $b_ino true" "p$p_child_pid>p$p_pid $p_ino false" | sort | paste -sd';')"
+	run --separate-stderr "$IPCSCOPE" graph --pid "$b_reader,$p_pid"
+	assert_success
+	assert_line "	\"p$b_writer\" -> \"p$b_reader\" [label=\"pipe $b_ino\", style=dashed];"
+	assert_line "	\"p$p_child_pid\" -> \"p$p_pid\" [label=\"pipe $p_ino\"];"
+	run --separate-stderr "$IPCSCOPE" graph --format mermaid --pid "$b_reader,$p_pid"
+	assert_success
+	assert_line "	p$b_writer -.->|\"pipe $b_ino\"| p$b_reader"
+	assert_line "	p$p_child_pid -->|\"pipe $p_ino\"| p$p_pid"
 }
 
 @test "graph: shared memory becomes a node joined to every holder; sockets join peers" {

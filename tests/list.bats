@@ -32,6 +32,47 @@ teardown() { common_teardown; }
 	assert_output --partial "\"dev\":\"$p_dev\""
 }
 
+@test "pipe: a reader asleep in read has \"wait\" in the JSON and * in HOLDERS" {
+	blocked_pipe b
+	ipc_json --type pipe --pid "$b_reader"
+	assert_equal "$(jqr --argjson i "$b_ino" '.objects[] | select(.inode==$i) | .holders[] |
+		"\(.pid):\(.fd):\(.mode):\(.wait)"' | tr '\n' ' ' | sed 's/ $//')" \
+		"$(by_pid "$b_writer:1:w:null" "$b_reader:0:r:read")"
+	# mkipc's holders sleep in no call on what they hold
+	mk p pipe rfd=7 wfd=9
+	ipc_json --type pipe --pid "$p_pid"
+	assert_equal "$(jqr --argjson i "$p_ino" '[.objects[] | select(.inode==$i) | .holders[].wait] | unique | join(",")')" ""
+	assert_equal "$(jqr --argjson i "$p_ino" '[.objects[] | select(.inode==$i) | .holders[] | has("wait")] | unique | join(",")')" true
+	run --separate-stderr "$IPCSCOPE" list --type pipe --pid "$b_reader" -o INODE,HOLDERS,PEER -n
+	assert_success
+	# HOLDERS marks the reader's entry; PEER is the other end, the writer
+	assert_equal "$(awk -v i="$b_ino" '$1 == i { $1 = ""; sub(/^ +/, ""); print }' <<<"$output")" \
+		"$(by_pid "$b_writer/sleep[1w]" "$b_reader/cat[0r*]") $b_writer/sleep[1w]"
+	# without HOLDERS or PEER nothing shows waits, and the scan reads none
+	command -v strace >/dev/null || skip "strace is not installed"
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -e trace=openat -o "$T/trace" \
+		"$IPCSCOPE" list --pid "$b_reader" -o INODE,PIDS >/dev/null 2>&1
+	run grep -c 'syscall"' "$T/trace"
+	assert_output 0
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -e trace=openat -o "$T/trace" \
+		"$IPCSCOPE" list --pid "$b_reader" -o INODE,HOLDERS >/dev/null 2>&1
+	grep -q 'syscall"' "$T/trace" || fail "list -o HOLDERS read no thread's call"
+}
+
+@test "show: a line for each thread asleep on the object, with its call and why" {
+	blocked_pipe b
+	run --separate-stderr "$IPCSCOPE" show "pipe:[$b_ino]"
+	assert_success
+	assert_line "  waits     $b_reader/cat thread $b_reader in read on fd 0 (empty)"
+	run grep -c '^  waits ' <<<"$output"
+	assert_output 1
+	# the writer sleeps too, but in no call on the pipe
+	run --separate-stderr "$IPCSCOPE" show "pipe:[$b_ino]" --json
+	assert_success
+	assert_equal "$(jq -r '.objects[0].holders[] | "\(.comm):\(.wait)"' <<<"$output" | sort | tr '\n' ' ')" \
+		"cat:read sleep:null "
+}
+
 @test "unix: a socketpair across two processes" {
 	mk s socketpair type=stream fd=4 peerfd=6
 	ipc_json --type unix

@@ -49,6 +49,51 @@ metric() { # NAME{labels} from the last output
 	done
 }
 
+@test "metrics: waiting threads by type and state, and deadlock cycles" {
+	requires_root "to run the waiting processes as a user of their own"
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+	# a uid no one else runs as: --user then counts only these processes
+	local u=$((3000000 + $$ % 100000))
+	MK_PREFIX=(setpriv --reuid="$u" --regid="$u" --clear-groups)
+	run --separate-stderr "$IPCSCOPE" metrics --user "$u"
+	assert_success
+	assert_equal "$(metric 'ipcscope_waiting_threads{type="pipe",state="empty"}')" 0
+	assert_equal "$(metric ipcscope_deadlock_cycles)" 0
+	blocked_pipe b
+	deadlock d
+	run --separate-stderr "$IPCSCOPE" metrics --user "$u"
+	assert_success
+	# cat of sleep | cat, and the two cats of the deadlock
+	assert_equal "$(metric 'ipcscope_waiting_threads{type="pipe",state="empty"}')" 3
+	assert_equal "$(metric 'ipcscope_waiting_threads{type="pipe",state="full"}')" 0
+	assert_equal "$(metric 'ipcscope_waiting_threads{type="unix",state="no-data"}')" 0
+	assert_equal "$(metric ipcscope_deadlock_cycles)" 1
+	assert_line --regexp '^ipcscope_unreadable_threads [0-9]+$'
+	local name i
+	for name in ipcscope_waiting_threads ipcscope_deadlock_cycles ipcscope_unreadable_threads; do
+		grep -q "^# HELP $name " <<<"$output" || fail "no HELP for $name"
+		grep -q "^# TYPE $name gauge$" <<<"$output" || fail "no TYPE for $name"
+	done
+	if command -v promtool >/dev/null; then
+		run promtool check metrics <<<"$output"
+		assert_success
+		assert_output ""
+	fi
+	# one cat of the deadlock gone, the other reads the end of its pipe
+	kill -TERM "$d_a"
+	for ((i = 0; i < 100; i++)); do
+		[ "$(cut -d' ' -f3 "/proc/$d_b/stat" 2>/dev/null)" = S ] || break
+		sleep 0.05
+	done
+	run --separate-stderr "$IPCSCOPE" metrics --user "$u" --type pipe
+	assert_success
+	assert_equal "$(metric 'ipcscope_waiting_threads{type="pipe",state="empty"}')" 1
+	assert_equal "$(metric ipcscope_deadlock_cycles)" 0
+	# the filters apply: no pipe is a unix socket
+	run --separate-stderr "$IPCSCOPE" metrics --user "$u" --type unix
+	assert_equal "$(metric 'ipcscope_waiting_threads{type="pipe",state="empty"}')" 0
+}
+
 @test "metrics: the largest pipe and socket queues" {
 	mk p pipe fill=5000
 	mk s socketpair fill=7000

@@ -48,6 +48,50 @@ removed shm"
 	jq -e -s 'all(.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{3}Z$"))' "$T/events" >/dev/null
 }
 
+@test "watch: a wait that begins and ends, a deadlock that appears, in JSON and text" {
+	"$IPCSCOPE" watch --json --interval 0.2 --type pipe >"$T/events" 2>"$T/err" 3>&- &
+	local w=$!
+	"$IPCSCOPE" watch --interval 0.2 --type pipe >"$T/lines" 2>/dev/null 3>&- &
+	local wt=$!
+	settle
+	blocked_pipe b
+	deadlock d
+	settle
+	kill -TERM "$b_reader"
+	settle
+	kill -INT "$w" "$wt"
+	wait "$w" || fail "watch did not exit cleanly on SIGINT: $(cat "$T/err")"
+	wait "$wt" || fail "watch (text) did not exit cleanly on SIGINT"
+	jq -e -s 'all(.time and .event and .object.type)' "$T/events" >/dev/null
+	# cat's wait: once when it began, once when cat was killed; the
+	# thread, its call and why, and the holder it waits through
+	run jq -r --argjson p "$b_reader" 'select(.wait.pid == $p) |
+		"\(.event) \(.object.inode) \(.wait.tid) \(.wait.comm) \(.wait.syscall) \(.wait.fd) \(.wait.via) \(.wait.state) \(.holder.pid):\(.holder.fd):\(.holder.wait)"' "$T/events"
+	assert_output "wait-begin $b_ino $b_reader cat read 0 null empty $b_reader:0:read
+wait-end $b_ino $b_reader cat read 0 null empty $b_reader:0:read"
+	# the two cats of the deadlock begin to wait (in one scan or two), and
+	# the cycle appears once
+	assert_equal "$(jq -r --argjson a "$d_a" --argjson b "$d_b" 'select(.wait.pid == $a or .wait.pid == $b) |
+		"\(.event) \(.wait.pid) \(.object.inode)"' "$T/events" | sort)" \
+		"$(printf '%s\n' "wait-begin $d_a $d_a_ino" "wait-begin $d_b $d_b_ino" | sort)"
+	run jq -r --argjson a "$d_a" 'select(.event == "deadlock" and (.cycle.pids | index($a))) |
+		"\(.cycle.pids | sort | map(tostring) | join(",")) \(.cycle.objects | map(.inode) | sort | map(tostring) | join(",")) \(.holder) \(.object.inode | IN(.; '"$d_a_ino, $d_b_ino"'))"' "$T/events"
+	assert_output "$(printf '%s\n' "$d_a" "$d_b" | sort -n | paste -sd,) $(printf '%s\n' "$d_a_ino" "$d_b_ino" | sort -n | paste -sd,) null true"
+	run grep -E " wait-begin +pipe +$b_ino " "$T/lines"
+	assert_output --regexp "^[0-9T:.-]+Z  wait-begin     pipe +$b_ino  -  $b_reader/cat thread $b_reader in read on fd 0 \(empty\)\$"
+	run grep -E " deadlock +pipe " "$T/lines"
+	assert_output --partial " wait on each other through pipe "
+	assert_output --partial "$d_a/cat"
+	assert_output --partial "$d_b/cat"
+	# every key of every event is documented, with watch or in JSON OUTPUT
+	local key schema
+	schema=$(sed -n -e '/^\.It Cm watch$/,/^\.It Cm /p' -e '/^\.Sh JSON OUTPUT/,/^\.Sh /p' "$TOP/man/ipcscope.1")
+	for key in $(jq -rs '[paths | map(select(type == "string")) | last // empty] | unique | .[]' "$T/events"); do
+		[[ $key == *_base64 ]] || grep -q "\"$key\"" <<<"$schema" ||
+			fail "watch JSON key '$key' is not in the man page"
+	done
+}
+
 @test "watch: a queue crossing --queue-threshold, as a table line" {
 	"$IPCSCOPE" watch --interval 0.2 --type pipe --queue-threshold 1000 >"$T/events" 2>"$T/err" 3>&- &
 	local w=$!

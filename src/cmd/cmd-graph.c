@@ -96,8 +96,11 @@ const struct cmd_entry cmd_graph_entry = {
 	"Draw the processes that communicate through pipes, FIFOs, UNIX sockets and\n"
 	"shared memory: processes are nodes, objects are edges, and an object shared\n"
 	"by several processes is a node joined to each. With --pid, only the\n"
-	"neighbourhood of those processes, --depth hops deep.\n"
+	"neighbourhood of those processes, --depth hops deep. An edge a thread at\n"
+	"one end sleeps on (a read of an empty pipe) is dashed.\n"
 	"Render with: ipcscope graph | dot -Tsvg > ipc.svg",
 	.opts = graph_opts,
+	/* wait edges */
+	.needs = NEED_WAITS | NEED_WAITS_QUIET,
 	.run = cmd_graph_run,
 };

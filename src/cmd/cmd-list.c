@@ -26,5 +26,7 @@ const struct cmd_entry cmd_list_entry = {
 	"List IPC objects (FIFOs, pipes, UNIX sockets, POSIX shm, memfds, semaphores,\n"
 	"SysV shm, message queues) with the processes that hold them.",
 	.opts = cmd_list_opts,
+	/* the holders' waits: marks in HOLDERS, "wait" in the JSON */
+	.needs = NEED_WAITS | NEED_WAITS_QUIET,
 	.run = cmd_list_run,
 };

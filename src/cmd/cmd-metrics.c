@@ -84,10 +84,11 @@ const struct cmd_entry cmd_metrics_entry = {
 	.args = "[options]",
 	.summary = "Prometheus metrics, to stdout or a textfile",
 	.description =
-	"Print the counts, sizes, leaks and queue maxima in the Prometheus text\n"
-	"format, for node_exporter's textfile collector or any scraper.",
+	"Print the counts, sizes, leaks, queue maxima, waiting threads and deadlocks\n"
+	"in the Prometheus text format, for node_exporter's textfile collector or\n"
+	"any scraper.",
 	.opts = metrics_opts,
-	/* the queue maxima are fill levels */
-	.needs = NEED_FILL | NEED_SEARCH | NEED_LEAKS,
+	/* the queue maxima are fill levels; waiting threads and deadlocks */
+	.needs = NEED_FILL | NEED_SEARCH | NEED_LEAKS | NEED_WAITS | NEED_WAITS_QUIET,
 	.run = cmd_metrics_run,
 };

@@ -38,8 +38,8 @@ const struct cmd_entry cmd_show_entry = {
 	"@abstract socket name, pipe:[INO], socket:[INO] or an inode number.\n"
 	"Options may follow OBJECT; -- ends them, for an OBJECT that starts with -.",
 	.opts = cmd_list_opts,	/* list's, as ipcscope(1) says */
-	/* the detail view shows the fill level */
-	.needs = NEED_FILL,
+	/* the detail view shows the fill level, and who waits on it in what */
+	.needs = NEED_FILL | NEED_WAITS | NEED_WAITS_QUIET,
 	.takes_operand = true,
 	.run = cmd_show_run,
 };

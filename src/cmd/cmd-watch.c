@@ -142,8 +142,11 @@ const struct cmd_entry cmd_watch_entry = {
 	.summary = "rescan every few seconds and print what changed",
 	.description =
 	"Rescan every --interval seconds and print only the changes: objects that\n"
-	"appeared or vanished, holders that joined or left, and queues that crossed\n"
-	"--queue-threshold. With --json, one JSON object per line (NDJSON).",
+	"appeared or vanished, holders that joined or left, queues that crossed\n"
+	"--queue-threshold, threads that began or stopped waiting on an object, and\n"
+	"deadlocks that appeared. With --json, one JSON object per line (NDJSON).",
 	.opts = watch_opts,
+	/* waits that begin and end, deadlocks that appear */
+	.needs = NEED_WAITS | NEED_WAITS_QUIET,
 	.run = cmd_watch_run,
 };

@@ -135,6 +135,7 @@ int cmd_scan(struct cmd_ctx *ctx, struct model *m)
 		.search = ctx->needs & NEED_SEARCH,
 		.want_fill = ctx->needs & NEED_FILL,
 		.want_waits = ctx->needs & NEED_WAITS,
+		.waits_quiet = ctx->needs & NEED_WAITS_QUIET,
 		.threads = scan_threads(),
 		.focus = ctx->filter.pids,
 		.nfocus = ctx->filter.npids,

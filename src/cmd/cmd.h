@@ -29,6 +29,10 @@ enum cmd_need {
 	NEED_LEAKED_ONLY = 8,	/* only leaked objects, --older-than old; leak columns */
 	NEED_CGROUP = 16,	/* the holders' cgroups and containers: a file a process */
 	NEED_WAITS = 32,	/* what each sleeping thread waits on: a read a thread */
+	/* waits are a detail of the output, not its point: threads whose call
+	 * could not be read are a note in the JSON, not a warning each run
+	 * (unprivileged, under Yama's ptrace_scope=1, that is all of them) */
+	NEED_WAITS_QUIET = 64,
 };
 
 struct cmd_ctx;

@@ -364,8 +364,22 @@ static bool want_color(const char *when)
 	return isatty(STDOUT_FILENO) && !(no && *no) && !(term && strcmp(term, "dumb") == 0);
 }
 
+/* Does the table -o asks for mark waiting holders: HOLDERS or PEER shown,
+ * or the order taken from them? */
+static bool shows_waits(const struct cmd_ctx *ctx)
+{
+	int holders = column_lookup("HOLDERS"), peer = column_lookup("PEER");
+
+	if (ctx->sort_col >= 0 && (ctx->sort_col == holders || ctx->sort_col == peer))
+		return true;
+	for (size_t i = 0; i < ctx->ro.ncols; i++)
+		if (ctx->ro.cols[i] == holders || ctx->ro.cols[i] == peer)
+			return true;
+	return false;
+}
+
 /* The columns, the order and what they need of the scan: pipe fill
- * levels and cgroups are read only when something will show them. */
+ * levels, cgroups and waits are read only when something will show them. */
 static void finish_columns(struct cmd_ctx *ctx)
 {
 	int queued = column_lookup("QUEUED"), cgroup = column_lookup("CGROUP"),
@@ -398,6 +412,8 @@ static void finish_columns(struct cmd_ctx *ctx)
 		if (ctx->ro.cols[i] == cgroup || ctx->ro.cols[i] == container)
 			ctx->needs |= NEED_CGROUP;
 	}
+	if (ctx->custom_cols && !ctx->json && !shows_waits(ctx))
+		ctx->needs &= ~(unsigned)NEED_WAITS;
 }
 
 /* What the options leave to be worked out once all are known. */

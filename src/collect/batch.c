@@ -56,7 +56,6 @@ void batch_mark(struct scan_batch *b, dev_t dev, uint64_t ino, uint64_t ns)
 			if (!key_empty(&b->seen[i]))
 				seen_insert(tab, cap, &b->seen[i]);
 		free(b->seen);
-	free(b->waits);
 		b->seen = tab;
 		b->capseen = cap;
 	}
@@ -101,6 +100,7 @@ void batch_free(struct scan_batch *b)
 	free(b->recs);
 	free(b->extras);
 	free(b->seen);
+	free(b->waits);
 	buf_free(&b->names);
 	memset(b, 0, sizeof(*b));
 }

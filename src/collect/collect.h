@@ -47,6 +47,7 @@ struct scan_opts {
 	unsigned types;
 	bool want_fill;		/* JSON, show, or a QUEUED column */
 	bool want_waits;
+	bool waits_quiet;	/* unreadable threads: a note, not a warning */
 	int threads;		/* 0: one per CPU */
 	/* --pid: only these processes' objects, and their other holders */
 	const pid_t *focus;

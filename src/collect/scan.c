@@ -289,6 +289,7 @@ int scan_run(struct model *m, const struct scan_opts *opts)
 
 	c.rooted = c.devs.rooted = pio_rerooted();
 	m->waits_asked = opts->want_waits && !c.rooted;
+	m->waits_quiet = opts->waits_quiet;
 	fd_probe(&c);
 	m->sockfs_dev = c.devs.sockfs;
 	view_probe(m, &c);

@@ -232,6 +232,7 @@ void model_add_holder(struct ipc_obj *o, struct ipc_proc *p, int fd,
 	h->fd = fd;
 	h->mode = mode;
 	h->mapped = mapped;
+	h->wait = NULL;		/* the link stage's, when waits are read */
 	p->holds = true;
 }
 

@@ -296,6 +296,7 @@ struct model {
 
 	/* waits, when asked for */
 	bool waits_asked;
+	bool waits_quiet;	/* unreadable threads are a note (model_note) */
 	struct ipc_wait *waits;
 	size_t nwaits, capwaits;
 	struct ipc_cycle *cycles;

@@ -5,7 +5,14 @@
  * can be woken by a process that is not stuck: a group of such processes
  * waiting on each other is a deadlock. A waiting process that is not stuck
  * is held up by the processes at the end of its edges that are busy with
- * something else: the bottleneck of a stalled pipeline. */
+ * something else: the bottleneck of a stalled pipeline.
+ *
+ * Many processes may wait on one object (workers reading a shared pipe,
+ * writers to a stuck logger): the wakers of all the waits on one object
+ * in one direction are one list, made once, and every walk below visits
+ * a list or a process at most once, so that the work grows with the
+ * holders and the waits, not with their product. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,16 +20,21 @@
 #include "kind.h"
 #include "waitgraph.h"
 
-/* The processes that can end one wait, and whether no one else can. */
+/* The processes that can end the waits on one object in one direction,
+ * each once, and whether no one else can. */
 struct wakers {
 	uint32_t *procs;
 	size_t n, cap;
 	bool closed;
+	bool has_live;		/* one of them is live: it stays so */
+	uint32_t stamp;		/* the walk that last went through it */
 };
 
 struct wg {
 	struct model *m;
-	struct wakers *wk;	/* per wait */
+	struct wakers *lists;
+	size_t nlists;
+	uint32_t *list_of;	/* per wait: its list */
 	bool *live;		/* per process: can still act, or be woken */
 	/* per process: its waits are [first, end) (the walk kept a process's
 	 * records together) */
@@ -33,7 +45,16 @@ struct wg {
 	uint32_t *stack;
 	size_t sp;
 	int next;
+	uint32_t *cycle;	/* per process: its cycle's number + 1, or 0 */
+	/* per process: the walk that last saw it, and its stall + 1 */
+	uint32_t *seen, *stall;
+	uint32_t walk;
 };
+
+static struct wakers *wakers_of(const struct wg *g, size_t wait)
+{
+	return &g->lists[g->list_of[wait]];
+}
 
 bool waits_proc_waiting(const struct ipc_proc *p)
 {
@@ -41,18 +62,34 @@ bool waits_proc_waiting(const struct ipc_proc *p)
 	       p->nwaiting == p->nthreads_seen;
 }
 
+/* A list being made: mark[p] == stamp when p is in it already. */
+struct wakers_build {
+	struct wakers *w;
+	uint32_t *mark;
+	uint32_t stamp;
+};
+
 static void wakers_add(void *arg, const struct ipc_holder *h)
 {
-	struct wakers *w = arg;
+	struct wakers_build *b = arg;
+	struct wakers *w = b->w;
 
-	for (size_t i = 0; i < w->n; i++)
-		if (w->procs[i] == h->proc->idx)
-			return;
+	if (b->mark[h->proc->idx] == b->stamp)
+		return;
+	b->mark[h->proc->idx] = b->stamp;
 	if (w->n == w->cap) {
 		w->cap = w->cap ? w->cap * 2 : 4;
 		w->procs = xreallocarray(w->procs, w->cap, sizeof(*w->procs));
 	}
 	w->procs[w->n++] = (uint32_t)h->proc->idx;
+}
+
+/* Appends to an array whose capacity is the next power of two. */
+static void append_ptr(void ***arr, size_t *n, void *p)
+{
+	if ((*n & (*n - 1)) == 0)
+		*arr = xreallocarray(*arr, *n ? *n * 2 : 1, sizeof(**arr));
+	(*arr)[(*n)++] = p;
 }
 
 void waits_wakers(const struct model *m, const struct ipc_wait *w,
@@ -69,14 +106,105 @@ void waits_wakers(const struct model *m, const struct ipc_wait *w,
 	*closed = false;
 }
 
-static void mark_holder(struct ipc_wait *w)
-{
-	for (size_t i = 0; w->fd >= 0 && i < w->obj->nholders; i++) {
-		struct ipc_holder *h = &w->obj->holders[i];
+static const struct ipc_wait *sort_waits;
 
-		if (h->proc == w->proc && h->fd == w->fd && !h->wait)
-			h->wait = w->syscall;
+static int cmp_ptr(const void *a, const void *b)
+{
+	return (uintptr_t)a < (uintptr_t)b ? -1 : (uintptr_t)a > (uintptr_t)b;
+}
+
+/* By object, process and fd, then in model order. */
+static int wait_by_holder(const void *pa, const void *pb)
+{
+	const struct ipc_wait *a = &sort_waits[*(const uint32_t *)pa],
+			      *b = &sort_waits[*(const uint32_t *)pb];
+	int c = cmp_ptr(a->obj, b->obj);
+
+	if (!c && a->proc != b->proc)
+		c = a->proc->idx < b->proc->idx ? -1 : 1;
+	if (!c)
+		c = (a->fd > b->fd) - (a->fd < b->fd);
+	return c ? c : cmp_ptr(a, b);
+}
+
+/* By object and direction, then in model order. */
+static int wait_by_list(const void *pa, const void *pb)
+{
+	const struct ipc_wait *a = &sort_waits[*(const uint32_t *)pa],
+			      *b = &sort_waits[*(const uint32_t *)pb];
+	int c = cmp_ptr(a->obj, b->obj);
+
+	if (!c)
+		c = (a->dir > b->dir) - (a->dir < b->dir);
+	return c ? c : cmp_ptr(a, b);
+}
+
+/* The waits' indexes in the order of cmp (the link stage is single
+ * threaded: the comparators read sort_waits). */
+static uint32_t *waits_sorted(const struct model *m, int (*cmp)(const void *, const void *))
+{
+	uint32_t *v = xcalloc(m->nwaits ? m->nwaits : 1, sizeof(*v));
+
+	for (size_t i = 0; i < m->nwaits; i++)
+		v[i] = (uint32_t)i;
+	sort_waits = m->waits;
+	qsort(v, m->nwaits, sizeof(*v), cmp);
+	return v;
+}
+
+/* Each holder through which a thread waits gets the call of the first
+ * such wait: a binary search among its object's waits, per holder. */
+static void mark_holders(struct model *m)
+{
+	uint32_t *v = waits_sorted(m, wait_by_holder);
+
+	for (size_t i = 0, j; i < m->nwaits; i = j) {
+		struct ipc_obj *o = m->waits[v[i]].obj;
+
+		for (j = i; j < m->nwaits && m->waits[v[j]].obj == o; j++)
+			;
+		for (size_t k = 0; k < o->nholders; k++) {
+			struct ipc_holder *h = &o->holders[k];
+			size_t lo = i, hi = j;
+
+			while (!h->mapped && lo < hi) {
+				const struct ipc_wait *w = &m->waits[v[lo + (hi - lo) / 2]];
+
+				if (w->proc->idx < h->proc->idx ||
+				    (w->proc == h->proc && w->fd < h->fd))
+					lo = lo + (hi - lo) / 2 + 1;
+				else
+					hi = lo + (hi - lo) / 2;
+			}
+			if (!h->mapped && lo < j && m->waits[v[lo]].proc == h->proc &&
+			    m->waits[v[lo]].fd == h->fd)
+				h->wait = m->waits[v[lo]].syscall;
+		}
 	}
+	free(v);
+}
+
+/* One list per (object, direction) waited on, made by the kind once. */
+static void make_lists(struct wg *g)
+{
+	struct model *m = g->m;
+	uint32_t *v = waits_sorted(m, wait_by_list);
+	struct wakers_build b = { .mark = xcalloc(m->nprocs ? m->nprocs : 1, sizeof(*b.mark)) };
+
+	g->lists = xcalloc(m->nwaits ? m->nwaits : 1, sizeof(*g->lists));
+	g->list_of = xcalloc(m->nwaits ? m->nwaits : 1, sizeof(*g->list_of));
+	for (size_t i = 0; i < m->nwaits; i++) {
+		const struct ipc_wait *w = &m->waits[v[i]], *prev = i ? &m->waits[v[i - 1]] : NULL;
+
+		if (!prev || prev->obj != w->obj || prev->dir != w->dir) {
+			b.w = &g->lists[g->nlists++];
+			b.stamp = (uint32_t)g->nlists;
+			waits_wakers(m, w, wakers_add, &b, &b.w->closed);
+		}
+		g->list_of[v[i]] = (uint32_t)(g->nlists - 1);
+	}
+	free(b.mark);
+	free(v);
 }
 
 /* Objects found by identity; a wait whose fd turned out to be no IPC
@@ -97,7 +225,6 @@ static void resolve(struct model *m)
 			continue;
 		w->state = kind_of(w->obj)->wait_state ? kind_of(w->obj)->wait_state((enum wait_dir)w->dir)
 						      : "waiting";
-		mark_holder(w);
 		if (!prev || prev->proc != w->proc || prev->tid != w->tid) {
 			w->proc->nwaiting++;
 			if (!w->proc->waiting_in)
@@ -106,21 +233,28 @@ static void resolve(struct model *m)
 		m->waits[n++] = *w;
 	}
 	m->nwaits = n;
+	mark_holders(m);
+}
+
+/* Does the list hold a live process? Once it does, it always will: no
+ * process stops being live. */
+static bool list_live(const struct wg *g, struct wakers *w)
+{
+	for (size_t k = 0; !w->has_live && k < w->n; k++)
+		w->has_live = g->live[w->procs[k]];
+	return w->has_live;
 }
 
 /* Can this thread (waits [i, j)) be woken, now that live is as it is? */
 static bool thread_wakeable(const struct wg *g, size_t i, size_t j)
 {
 	for (; i < j; i++) {
-		const struct wakers *w = &g->wk[i];
+		struct wakers *w = wakers_of(g, i);
 
 		/* a wait that blocks has another end: when none was seen, it
 		 * is in a process we could not read */
-		if (g->m->waits[i].alt || !w->closed || !w->n)
+		if (g->m->waits[i].alt || !w->closed || !w->n || list_live(g, w))
 			return true;
-		for (size_t k = 0; k < w->n; k++)
-			if (g->live[w->procs[k]])
-				return true;
 	}
 	return false;
 }
@@ -164,36 +298,51 @@ static void add_ptr(void ***arr, size_t *n, void *p)
 	(*arr)[(*n)++] = p;
 }
 
-static bool in_scc(const struct ipc_cycle *c, uint32_t p)
+static const size_t *sort_first;
+
+static int by_first(const void *a, const void *b)
 {
-	for (size_t i = 0; i < c->nprocs; i++)
-		if (c->procs[i]->idx == p)
-			return true;
-	return false;
+	size_t x = sort_first[*(const uint32_t *)a], y = sort_first[*(const uint32_t *)b];
+
+	return (x > y) - (x < y);
 }
 
-/* The objects through which the members wait on each other. */
-static void cycle_objects(const struct wg *g, struct ipc_cycle *c)
+/* The objects through which the members of cycle id (g->cycle) wait on
+ * each other, in the order of their waits in the model: the members are
+ * taken in the order of their first wait. */
+static void cycle_objects(const struct wg *g, struct ipc_cycle *c, uint32_t id)
 {
-	for (size_t i = 0; i < g->m->nwaits; i++) {
-		const struct ipc_wait *w = &g->m->waits[i];
+	uint32_t *members = xcalloc(c->nprocs, sizeof(*members));
 
-		if (!in_scc(c, (uint32_t)w->proc->idx))
-			continue;
-		for (size_t k = 0; k < g->wk[i].n; k++)
-			if (in_scc(c, g->wk[i].procs[k])) {
-				add_ptr((void ***)&c->objs, &c->nobjs, w->obj);
-				break;
-			}
+	for (size_t n = 0; n < c->nprocs; n++)
+		members[n] = (uint32_t)c->procs[n]->idx;
+	sort_first = g->first;
+	qsort(members, c->nprocs, sizeof(*members), by_first);
+	for (size_t n = 0; n < c->nprocs; n++) {
+		size_t p = members[n];
+
+		for (size_t i = g->first[p]; i < g->end[p]; i++) {
+			const struct wakers *w = wakers_of(g, i);
+
+			for (size_t k = 0; k < w->n; k++)
+				if (g->cycle[w->procs[k]] == id) {
+					add_ptr((void ***)&c->objs, &c->nobjs, g->m->waits[i].obj);
+					break;
+				}
+		}
 	}
+	free(members);
 }
 
 static bool self_edge(const struct wg *g, uint32_t p)
 {
-	for (size_t i = g->first[p]; i < g->end[p]; i++)
-		for (size_t k = 0; k < g->wk[i].n; k++)
-			if (g->wk[i].procs[k] == p)
+	for (size_t i = g->first[p]; i < g->end[p]; i++) {
+		const struct wakers *w = wakers_of(g, i);
+
+		for (size_t k = 0; k < w->n; k++)
+			if (w->procs[k] == p)
 				return true;
+	}
 	return false;
 }
 
@@ -204,23 +353,28 @@ static int by_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* A component off Tarjan's stack, whose members are each there once: a
+ * cycle when it has two, or one that waits on itself. */
 static void scc_pop(struct wg *g, uint32_t root)
 {
 	struct model *m = g->m;
 	struct ipc_cycle c = { 0 };
-	uint32_t p;
+	uint32_t p, id = (uint32_t)m->ncycles + 1;
 
 	do {
 		p = g->stack[--g->sp];
 		g->on_stack[p] = false;
-		add_ptr((void ***)&c.procs, &c.nprocs, m->procs[p]);
+		g->cycle[p] = id;
+		append_ptr((void ***)&c.procs, &c.nprocs, m->procs[p]);
 	} while (p != root);
 	if (c.nprocs < 2 && !self_edge(g, root)) {
+		g->cycle[root] = 0;
 		free(c.procs);
 		return;
 	}
+	/* in pid order, for output that does not depend on the walk */
 	qsort(c.procs, c.nprocs, sizeof(*c.procs), by_pid);
-	cycle_objects(g, &c);
+	cycle_objects(g, &c, id);
 	m->cycles = xreallocarray(m->cycles, m->ncycles + 1, sizeof(*m->cycles));
 	m->cycles[m->ncycles++] = c;
 }
@@ -231,8 +385,10 @@ static void scc_visit(struct wg *g, uint32_t p)
 	g->stack[g->sp++] = p;
 	g->on_stack[p] = true;
 	for (size_t i = g->first[p]; i < g->end[p]; i++) {
-		for (size_t k = 0; k < g->wk[i].n; k++) {
-			uint32_t q = g->wk[i].procs[k];
+		const struct wakers *w = wakers_of(g, i);
+
+		for (size_t k = 0; k < w->n; k++) {
+			uint32_t q = w->procs[k];
 
 			if (!stuck(g, q))
 				continue;
@@ -257,6 +413,7 @@ static void find_cycles(struct wg *g)
 	g->low = xcalloc(n, sizeof(*g->low));
 	g->on_stack = xcalloc(n, sizeof(*g->on_stack));
 	g->stack = xcalloc(n, sizeof(*g->stack));
+	g->cycle = xcalloc(n, sizeof(*g->cycle));
 	for (size_t i = 0; i < n; i++)
 		g->index[i] = -1;
 	for (size_t i = 0; i < n; i++)
@@ -266,58 +423,64 @@ static void find_cycles(struct wg *g)
 	free(g->low);
 	free(g->on_stack);
 	free(g->stack);
+	free(g->cycle);
 }
 
-static struct ipc_stall *stall_of(const struct model *m, const struct ipc_proc *bottleneck)
+/* Waiting process p is held up by busy process b: a new stall only when
+ * start. A pair comes once (each process starts one walk, which sees a
+ * process once), so nothing is looked for. */
+static void add_stall(struct wg *g, uint32_t b, uint32_t p, bool start)
 {
-	for (size_t i = 0; i < m->nstalls; i++)
-		if (m->stalls[i].bottleneck == bottleneck)
-			return &m->stalls[i];
-	return NULL;
-}
+	struct model *m = g->m;
+	struct ipc_stall *s;
 
-static void add_stall(struct model *m, struct ipc_proc *bottleneck, struct ipc_proc *waiting,
-		      bool start)
-{
-	struct ipc_stall *s = stall_of(m, bottleneck);
-
-	if (!s && !start)
-		return;
-	if (!s) {
-		m->stalls = xreallocarray(m->stalls, m->nstalls + 1, sizeof(*m->stalls));
-		s = &m->stalls[m->nstalls++];
-		memset(s, 0, sizeof(*s));
-		s->bottleneck = bottleneck;
+	if (!g->stall[b]) {
+		if (!start)
+			return;
+		if ((m->nstalls & (m->nstalls - 1)) == 0)
+			m->stalls = xreallocarray(m->stalls, m->nstalls ? 2 * m->nstalls : 1,
+						  sizeof(*m->stalls));
+		memset(&m->stalls[m->nstalls], 0, sizeof(*m->stalls));
+		m->stalls[m->nstalls].bottleneck = m->procs[b];
+		g->stall[b] = (uint32_t)++m->nstalls;
 	}
-	add_ptr((void ***)&s->waiting, &s->nwaiting, waiting);
+	s = &m->stalls[g->stall[b] - 1];
+	append_ptr((void ***)&s->waiting, &s->nwaiting, m->procs[p]);
 }
 
 /* From waiting process p along its edges through waiting processes, to
  * the processes busy with something else: the bottlenecks. start: p
  * pushes against one (a full pipe), which makes it a stall; else p only
- * joins a stall already found (a reader downstream of the slow stage). */
-static void find_bottlenecks(struct wg *g, uint32_t p, bool *seen, uint32_t *queue, bool start)
+ * joins a stall already found (a reader downstream of the slow stage).
+ * A walk goes through a list of wakers once, however many of the waits
+ * it meets share it. */
+static void find_bottlenecks(struct wg *g, uint32_t p, uint32_t *queue, bool start)
 {
 	struct model *m = g->m;
 	size_t head = 0, tail = 0;
+	uint32_t walk = ++g->walk;
 
-	memset(seen, 0, m->nprocs * sizeof(*seen));
 	queue[tail++] = p;
-	seen[p] = true;
+	g->seen[p] = walk;
 	while (head < tail) {
 		uint32_t q = queue[head++];
 
 		for (size_t i = g->first[q]; i < g->end[q]; i++) {
-			for (size_t k = 0; k < g->wk[i].n; k++) {
-				uint32_t r = g->wk[i].procs[k];
+			struct wakers *w = wakers_of(g, i);
 
-				if (seen[r])
+			if (w->stamp == walk)
+				continue;
+			w->stamp = walk;
+			for (size_t k = 0; k < w->n; k++) {
+				uint32_t r = w->procs[k];
+
+				if (g->seen[r] == walk)
 					continue;
-				seen[r] = true;
+				g->seen[r] = walk;
 				if (waits_proc_waiting(m->procs[r]))
 					queue[tail++] = r;
 				else
-					add_stall(m, m->procs[r], m->procs[p], start);
+					add_stall(g, r, p, start);
 			}
 		}
 	}
@@ -335,36 +498,47 @@ static bool pushes(const struct wg *g, uint32_t p)
 static void find_stalls(struct wg *g)
 {
 	struct model *m = g->m;
-	bool *seen = xcalloc(m->nprocs, sizeof(*seen));
 	uint32_t *queue = xcalloc(m->nprocs, sizeof(*queue));
 
+	g->seen = xcalloc(m->nprocs, sizeof(*g->seen));
+	g->stall = xcalloc(m->nprocs, sizeof(*g->stall));
 	/* A reader of an empty pipe is only idle; a writer to a full one is
 	 * held back, and that is a stall. Those downstream join it after. */
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < m->nprocs; i++)
 			if (waits_proc_waiting(m->procs[i]) && !stuck(g, (uint32_t)i) &&
 			    pushes(g, (uint32_t)i) == (pass == 0))
-				find_bottlenecks(g, (uint32_t)i, seen, queue, pass == 0);
-	free(seen);
+				find_bottlenecks(g, (uint32_t)i, queue, pass == 0);
+	free(g->seen);
+	free(g->stall);
 	free(queue);
 }
 
 /* Threads whose call could not be read: their process might wait on
- * anything, so it is never taken as waiting. */
+ * anything, so it is never taken as waiting. Where waits are only a detail
+ * (list, show, graph, watch, metrics) this is a note in the JSON: under
+ * Yama's ptrace_scope=1 a user can read none of them, and a warning on
+ * every run would teach people to ignore the real ones. */
 static void count_unread(struct model *m)
 {
-	size_t procs = 0;
+	size_t procs = 0, n;
+	char text[200];
 
 	for (size_t i = 0; i < m->nprocs; i++)
 		if (m->procs[i]->nunread) {
 			m->stats.threads_unread += m->procs[i]->nunread;
 			procs++;
 		}
-	if (procs)
-		model_warn(m, "what %zu sleeping thread%s of %zu process%s wait%s in could not be "
-			   "read (it needs ptrace access%s)", m->stats.threads_unread,
-			   m->stats.threads_unread == 1 ? "" : "s", procs, procs == 1 ? "" : "es",
-			   m->stats.threads_unread == 1 ? "s" : "", geteuid() ? ": run as root" : "");
+	if (!procs)
+		return;
+	n = m->stats.threads_unread;
+	snprintf(text, sizeof(text), "what %zu sleeping thread%s of %zu process%s wait%s in could "
+		 "not be read (it needs ptrace access%s)", n, n == 1 ? "" : "s", procs,
+		 procs == 1 ? "" : "es", n == 1 ? "s" : "", geteuid() ? ": run as root" : "");
+	if (m->waits_quiet)
+		model_note(m, "%s", text);
+	else
+		model_warn(m, "%s", text);
 }
 
 void waits_link(struct model *m)
@@ -375,7 +549,6 @@ void waits_link(struct model *m)
 	resolve(m);
 	if (!m->nwaits)
 		return;
-	g.wk = xcalloc(m->nwaits, sizeof(*g.wk));
 	g.live = xcalloc(m->nprocs, sizeof(*g.live));
 	g.first = xcalloc(m->nprocs, sizeof(*g.first));
 	g.end = xcalloc(m->nprocs, sizeof(*g.end));
@@ -386,14 +559,14 @@ void waits_link(struct model *m)
 			g.end[p] = i + 1;
 		g.first[p] = i;
 	}
-	for (size_t i = 0; i < m->nwaits; i++)
-		waits_wakers(m, &m->waits[i], wakers_add, &g.wk[i], &g.wk[i].closed);
+	make_lists(&g);
 	find_live(&g);
 	find_cycles(&g);
 	find_stalls(&g);
-	for (size_t i = 0; i < m->nwaits; i++)
-		free(g.wk[i].procs);
-	free(g.wk);
+	for (size_t i = 0; i < g.nlists; i++)
+		free(g.lists[i].procs);
+	free(g.lists);
+	free(g.list_of);
 	free(g.live);
 	free(g.first);
 	free(g.end);

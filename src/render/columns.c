@@ -142,9 +142,22 @@ void holder_entry_text(struct buf *out, const struct ipc_holder *h)
 		buf_addc(out, 'w');
 }
 
+void wait_text(struct buf *out, const struct ipc_wait *w)
+{
+	holder_proc_text(out, w->proc);
+	buf_printf(out, " thread %d in %s", (int)w->tid, w->syscall);
+	if (w->fd >= 0)
+		buf_printf(out, " on fd %d", w->fd);
+	if (w->via >= 0)
+		buf_printf(out, " via epoll %d", w->via);
+	buf_printf(out, " (%s)", w->state);
+}
+
 typedef bool (*holder_pick)(const struct ipc_holder *h, const void *arg);
 
-/* One entry per process: 1234/nginx[3r,5w,mem] */
+/* One entry per process: 1234/nginx[3r,5w,mem]; an entry a thread of the
+ * process sleeps on is marked, 1234/cat[0r*]. The mark is ASCII, and no
+ * entry ends in '*' otherwise. */
 static void format_holders(struct buf *out, const struct ipc_obj *o, holder_pick pick,
 			   const void *arg)
 {
@@ -169,6 +182,8 @@ static void format_holders(struct buf *out, const struct ipc_obj *o, holder_pick
 				buf_addc(out, ',');
 			}
 			holder_entry_text(out, h);
+			if (h->wait)
+				buf_addc(out, '*');
 		}
 		if (n)
 			buf_addc(out, ']');
@@ -508,7 +523,7 @@ const struct column columns[] = {
 	  .help = "inode of the connected peer socket",
 	  .flags = COL_RIGHT, .fill = fill_peerino, .num = num_peerino },
 	{ .name = "HOLDERS", .json_type = "string",
-	  .help = "holding processes: PID/COMM[FD and mode, mem for mappings]",
+	  .help = "holding processes: PID/COMM[FD and mode, mem for mappings, * if waited on]",
 	  .flags = COL_TRUNC | COL_DEFAULT | COL_LAST, .fill = fill_holders },
 	{ .name = "PEER", .json_type = "string",
 	  .help = "the other end: a socket peer's holders; with --pid, a pipe's other end",

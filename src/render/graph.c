@@ -32,24 +32,28 @@ static size_t add_node(struct gbuild *b, const struct ipc_proc *p, const struct 
 	return g->nnodes++;
 }
 
+/* An edge, once per pair and object: another pair of entries between the
+ * same processes only adds its wait. */
 static void add_edge(struct gbuild *b, size_t from, size_t to, const struct ipc_obj *o,
-		     bool directed)
+		     bool directed, bool wait)
 {
 	struct graph *g = b->g;
 
 	if (from == to)
 		return;
 	for (size_t i = g->nedges; i-- > 0 && g->edges[i].obj == o;) {
-		const struct graph_edge *e = &g->edges[i];
+		struct graph_edge *e = &g->edges[i];
 
-		if ((e->from == from && e->to == to) || (!directed && e->from == to && e->to == from))
+		if ((e->from == from && e->to == to) || (!directed && e->from == to && e->to == from)) {
+			e->wait |= wait;
 			return;
+		}
 	}
 	if (g->nedges == b->capedges) {
 		b->capedges = b->capedges ? b->capedges * 2 : 64;
 		g->edges = xreallocarray(g->edges, b->capedges, sizeof(*g->edges));
 	}
-	g->edges[g->nedges++] = (struct graph_edge){ from, to, o, directed };
+	g->edges[g->nedges++] = (struct graph_edge){ from, to, o, directed, wait };
 }
 
 static size_t distinct_procs(const struct ipc_obj *o)
@@ -71,7 +75,8 @@ static void pipe_edges(struct gbuild *b, const struct ipc_obj *o)
 			if (!(o->holders[r].mode & MODE_R) || o->holders[r].proc == o->holders[w].proc)
 				continue;
 			add_edge(b, add_node(b, o->holders[w].proc, NULL),
-				 add_node(b, o->holders[r].proc, NULL), o, true);
+				 add_node(b, o->holders[r].proc, NULL), o, true,
+				 o->holders[w].wait || o->holders[r].wait);
 		}
 	}
 }
@@ -93,7 +98,8 @@ static void socket_edges(struct gbuild *b, const struct model *m, const struct i
 			if (o->holders[i].proc != peer->holders[k].proc)
 				add_edge(b, add_node(b, o->holders[i].proc, NULL),
 					 add_node(b, peer->holders[k].proc, NULL),
-					 o->path ? o : peer, false);
+					 o->path ? o : peer, false,
+					 o->holders[i].wait || peer->holders[k].wait);
 }
 
 /* Keeps the processes at most depth hops from the given ones. A hop is a
@@ -156,7 +162,8 @@ void graph_build(const struct model *m, struct graph *g, const pid_t *pids, size
 			size_t on = add_node(&b, NULL, o);
 
 			for (size_t k = 0; k < o->nholders; k++)
-				add_edge(&b, add_node(&b, o->holders[k].proc, NULL), on, o, false);
+				add_edge(&b, add_node(&b, o->holders[k].proc, NULL), on, o, false,
+					 o->holders[k].wait);
 		}
 	}
 	free(b.proc_node);
@@ -252,24 +259,33 @@ static void text_node(FILE *out, const struct graph_node *n, const char *id,
 	fputs("\"];\n", out);
 }
 
+/* A wait edge is dashed in DOT and dotted in Mermaid; the others are
+ * written as they always were. */
 static void text_edge(FILE *out, const struct graph_edge *ed, const char *from,
 		      const char *to, const struct buf *l, enum graph_format f)
 {
+	const char *sep = "";
+
 	if (f == GRAPH_DOT) {
 		fprintf(out, "\t\"%s\" -> \"%s\" [", from, to);
 		if (l->len) {
 			fputs("label=\"", out);
 			dot_str(out, l->data);
 			fputs("\"", out);
+			sep = ", ";
 		}
-		fprintf(out, "%s%s];\n", l->len && !ed->directed ? ", " : "",
-			ed->directed ? "" : "dir=none");
+		if (!ed->directed) {
+			fprintf(out, "%sdir=none", sep);
+			sep = ", ";
+		}
+		fprintf(out, "%s];\n", ed->wait ? *sep ? ", style=dashed" : "style=dashed" : "");
 	} else if (l->len) {
-		fprintf(out, "\t%s %s|\"", from, ed->directed ? "-->" : "---");
+		fprintf(out, "\t%s %s|\"", from, ed->directed ? ed->wait ? "-.->" : "-->"
+							  : ed->wait ? "-.-" : "---");
 		mermaid_str(out, l->data);
 		fprintf(out, "\"| %s\n", to);
 	} else {
-		fprintf(out, "\t%s --- %s\n", from, to);
+		fprintf(out, "\t%s %s %s\n", from, ed->wait ? "-.-" : "---", to);
 	}
 }
 

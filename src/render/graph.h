@@ -22,6 +22,10 @@ struct graph_edge {
 	size_t from, to;		/* node indexes */
 	const struct ipc_obj *obj;
 	bool directed;			/* pipes and FIFOs: writer to reader */
+	/* a thread of a process at either end sleeps on the object through
+	 * one of the entries the edge joins: a reader of an empty pipe, a
+	 * writer to a full one, a socket waiting for its peer */
+	bool wait;
 };
 
 struct graph {

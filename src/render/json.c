@@ -46,6 +46,8 @@ void json_holder_fields(struct jw *w, const struct ipc_holder *h)
 	/* untrusted bytes: a cgroup is named by whoever may create one */
 	jw_bytes(w, "cgroup", p->cgroup, p->cgroup ? strlen(p->cgroup) : 0);
 	jw_str(w, "container", p->container[0] ? p->container : NULL);
+	/* the call a thread sleeps in on the object through this entry */
+	jw_str(w, "wait", h->wait);
 }
 
 /* -- every object -- */
@@ -574,6 +576,7 @@ int graph_render_json(FILE *out, const struct graph *g)
 		graph_node_id(w, "to", g, ed->to);
 		graph_object_fields(w, ed->obj);
 		jw_bool(w, "directed", ed->directed);
+		jw_bool(w, "wait", ed->wait);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);

@@ -168,6 +168,98 @@ static void widen(uint64_t *to, const size_t *from, size_t n)
 		to[i] = from[i];
 }
 
+/* ---- waits ---- */
+
+#define WAIT_DIRS (WD_OPEN_WRITE + 1)
+
+/* Why a thread waits on an object of type t for d: the kind's word. */
+static const char *wait_state_of(enum ipc_type t, enum wait_dir d)
+{
+	return ipc_kinds[t]->wait_state ? ipc_kinds[t]->wait_state(d) : "waiting";
+}
+
+/* Series are (type, state), and a kind may give several directions one
+ * state ("waiting"): each direction's series is that of the first with
+ * its state. */
+static void wait_series(uint8_t canon[IPC_NTYPES][WAIT_DIRS])
+{
+	for (int t = 0; t < IPC_NTYPES; t++)
+		for (int d = 0; d < WAIT_DIRS; d++) {
+			int k = 0;
+
+			while (strcmp(wait_state_of(t, d), wait_state_of(t, k)) != 0)
+				k++;
+			canon[t][d] = (uint8_t)k;
+		}
+}
+
+/* Threads per series: a thread (its waits are together in m->waits)
+ * counts once in each series it has a wait in, whatever the number of
+ * objects its poll or epoll watches. */
+static void wait_tally(const struct model *m, uint8_t canon[IPC_NTYPES][WAIT_DIRS],
+		       size_t n[IPC_NTYPES][WAIT_DIRS])
+{
+	bool seen[IPC_NTYPES][WAIT_DIRS];
+
+	for (size_t i = 0, j; i < m->nwaits; i = j) {
+		memset(seen, 0, sizeof(seen));
+		for (j = i; j < m->nwaits && m->waits[j].proc == m->waits[i].proc &&
+			    m->waits[j].tid == m->waits[i].tid; j++) {
+			const struct ipc_wait *w = &m->waits[j];
+			int t = w->obj->type, d = canon[t][w->dir < WAIT_DIRS ? w->dir : 0];
+
+			if (w->obj->hidden || seen[t][d])
+				continue;
+			seen[t][d] = true;
+			n[t][d]++;
+		}
+	}
+}
+
+/* The deadlocks through an object the filters keep, as for the waits. */
+static size_t visible_cycles(const struct model *m)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->ncycles; i++)
+		for (size_t k = 0; k < m->cycles[i].nobjs; k++)
+			if (!m->cycles[i].objs[k]->hidden) {
+				n++;
+				break;
+			}
+	return n;
+}
+
+/* The series of the states each kind names, 0 or not, and any other
+ * ("waiting") only when some thread is in it. */
+static void render_waits(FILE *out, const struct model *m)
+{
+	uint8_t canon[IPC_NTYPES][WAIT_DIRS];
+	size_t n[IPC_NTYPES][WAIT_DIRS] = { { 0 } };
+
+	wait_series(canon);
+	wait_tally(m, canon, n);
+	header(out, "ipcscope_waiting_threads",
+	       "Threads asleep in a system call on an IPC object, by type and why they wait; "
+	       "a thread counts once in each series it has a wait in.");
+	for (int t = 0; t < IPC_NTYPES; t++)
+		for (int d = 0; d < WAIT_DIRS; d++) {
+			const char *state = wait_state_of(t, d);
+
+			if (canon[t][d] != d ||
+			    (!n[t][d] && (!ipc_kinds[t]->wait_state || !strcmp(state, "waiting"))))
+				continue;
+			fprintf(out, "ipcscope_waiting_threads{type=\"%s\",state=\"%s\"} %zu\n",
+				ipc_type_name(t), state, n[t][d]);
+		}
+	gauge(out, "ipcscope_deadlock_cycles",
+	      "Groups of processes that wait on each other through IPC objects and that "
+	      "nothing else can wake.", visible_cycles(m));
+	gauge(out, "ipcscope_unreadable_threads",
+	      "Sleeping threads whose system call could not be read, so that their waits "
+	      "are not counted.", m->stats.threads_unread);
+}
+
 static void render_view(FILE *out, const struct model *m)
 {
 	gauge(out, "ipcscope_unreadable_processes",
@@ -213,6 +305,7 @@ int metrics_render(FILE *out, const struct model *m, const struct metrics_opts *
 	gauge(out, "ipcscope_unix_queue_bytes_max",
 	      "Largest number of unread bytes in the receive queue of any UNIX socket.",
 	      t.unix_max);
+	render_waits(out, m);
 	render_view(out, m);
 	header(out, "ipcscope_scan_duration_seconds", "Time the scan took, in seconds.");
 	fprintf(out, "ipcscope_scan_duration_seconds %.6f\n", mo->duration);

@@ -69,6 +69,9 @@ void columns_sort(struct model *m, int col, bool descending, const struct render
 void holder_proc_text(struct buf *out, const struct ipc_proc *p);
 void holder_entry_text(struct buf *out, const struct ipc_holder *h);
 void holders_text(struct buf *out, const struct ipc_obj *o);
+/* One thread's wait, as show and watch write it: "1234/cat thread 1234
+ * in read on fd 0 (empty)"; " via epoll 7" for an fd an epoll watches. */
+void wait_text(struct buf *out, const struct ipc_wait *w);
 
 /* 0, or -1 after a write error (errno set). */
 int table_render(FILE *out, const struct model *m, const struct render_opts *ro);

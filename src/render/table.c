@@ -277,8 +277,53 @@ static void detail_home(FILE *out, const struct ipc_obj *o, struct buf *tmp)
 		"via", tmp->data);
 }
 
+/* The waits by object, each object's in the order of m->waits: show finds
+ * an object's with a binary search, whatever the number of objects. */
+static int wait_by_obj(const void *pa, const void *pb)
+{
+	const struct ipc_wait *a = *(const struct ipc_wait *const *)pa,
+			      *b = *(const struct ipc_wait *const *)pb;
+
+	if (a->obj != b->obj)
+		return (uintptr_t)a->obj < (uintptr_t)b->obj ? -1 : 1;
+	return (a > b) - (a < b);
+}
+
+static const struct ipc_wait **waits_by_obj(const struct model *m)
+{
+	const struct ipc_wait **v = xcalloc(m->nwaits ? m->nwaits : 1, sizeof(*v));
+
+	for (size_t i = 0; i < m->nwaits; i++)
+		v[i] = &m->waits[i];
+	qsort(v, m->nwaits, sizeof(*v), wait_by_obj);
+	return v;
+}
+
+/* show: a line per thread asleep on o, "waits     1234/cat thread 1234 in
+ * read on fd 0 (empty)" */
+static void detail_waits(FILE *out, const struct ipc_wait *const *v, size_t n,
+			 const struct ipc_obj *o, struct buf *tmp)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if ((uintptr_t)v[mid]->obj < (uintptr_t)o)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && v[lo]->obj == o; lo++) {
+		buf_reset(tmp);
+		wait_text(tmp, v[lo]);
+		fprintf(out, "  %-9s %s\n", "waits", tmp->data);
+	}
+}
+
 int detail_render(FILE *out, const struct model *m, const struct render_opts *ro)
 {
+	const struct ipc_wait **waits = waits_by_obj(m);
 	struct buf tmp = { 0 };
 	bool first = true;
 
@@ -301,11 +346,13 @@ int detail_render(FILE *out, const struct model *m, const struct render_opts *ro
 		fprintf(out, "  %-9s %zu\n", "holders", o->nholders);
 		for (size_t k = 0; k < o->nholders; k++)
 			detail_holder(out, &o->holders[k], &tmp);
+		detail_waits(out, waits, m->nwaits, o, &tmp);
 		if (kind_of(o)->detail_peer)
 			kind_of(o)->detail_peer(out, m, o, ro, &tmp);
 		if (ferror(out))
 			break;
 	}
 	buf_free(&tmp);
+	free(waits);
 	return ferror(out) ? -1 : 0;
 }

@@ -14,6 +14,9 @@ enum watch_event {
 	EV_HOLDER_ADDED,
 	EV_HOLDER_REMOVED,
 	EV_THRESHOLD,
+	EV_WAIT_BEGIN,
+	EV_WAIT_END,
+	EV_DEADLOCK,
 };
 
 struct watch_change {
@@ -23,12 +26,16 @@ struct watch_change {
 	const struct ipc_holder *h;	/* holder events */
 	uint64_t queued;		/* threshold: the queue now */
 	bool above;			/* threshold: crossed upwards */
+	const struct ipc_wait *w;	/* wait events, of m; h its holder or NULL */
+	const struct ipc_cycle *c;	/* deadlock, of m; o its first object */
 };
 
 typedef int (*watch_fn)(void *arg, const struct watch_change *ch);
 
-/* Reports, in order, what old and cur differ in; threshold 0 disables
- * threshold events. Stops early when fn returns < 0. */
+/* Reports, in order, what old and cur differ in: objects and holders, then
+ * waits that ended, waits that began and deadlocks that appeared (when the
+ * scans read waits); threshold 0 disables threshold events. Stops early
+ * when fn returns < 0. */
 int watch_diff(const struct model *old, const struct model *cur, uint64_t threshold,
 	       watch_fn fn, void *arg);
 const char *watch_event_name(enum watch_event ev);

@@ -70,6 +70,76 @@ mk() {
 	done <"$out"
 }
 
+# blocked_pipe NAME: `sleep 1000 | cat`, with cat asleep in read(0) on the
+# empty pipe: a wait no mkipc factory makes. Sets NAME_writer (sleep),
+# NAME_reader (cat) and NAME_ino (the pipe). Both are this shell's
+# children, run under MK_PREFIX as mkipc is, and stopped at teardown.
+blocked_pipe() {
+	local name=$1 wpid="$BATS_TEST_TMPDIR/$1.writer" i r
+	# the pid goes through a file this shell opens: MK_PREFIX's user may
+	# not write here
+	(close_fds; exec "${MK_PREFIX[@]}" sh -c 'echo $$ >&2; exec sleep 1000 2>/dev/null' 2>"$wpid") |
+		(close_fds; exec "${MK_PREFIX[@]}" cat >/dev/null) &
+	r=$!
+	MK_PIDS+=("$r")
+	for ((i = 0; i < 200; i++)); do
+		[ -s "$wpid" ] && break
+		sleep 0.05
+	done
+	[ -s "$wpid" ] || fail "blocked_pipe $name: the writer did not start"
+	MK_PIDS+=("$(cat "$wpid")")
+	wait_read_fd0 "$r" "blocked_pipe $name: cat"
+	printf -v "${name}_reader" '%s' "$r"
+	printf -v "${name}_writer" '%s' "$(cat "$wpid")"
+	printf -v "${name}_ino" '%s' "$(stat -Lc %i "/proc/$r/fd/0")"
+}
+
+# deadlock NAME: two cats, each asleep in read on the pipe the other one
+# writes to (bash's coproc), and nothing else holds those pipes: a
+# deadlock. Sets NAME_a and NAME_b (pids) and NAME_a_ino and NAME_b_ino
+# (the pipe each reads). Run under MK_PREFIX, stopped at teardown.
+deadlock() {
+	local name=$1 out="$BATS_TEST_TMPDIR/$1.pids" a b
+	# the coproc's fds are closed in bash's children: dup'd for the second cat
+	(close_fds; exec "${MK_PREFIX[@]}" bash -c 'coproc cat; exec 5<&"${COPROC[0]}" 6>&"${COPROC[1]}"
+		cat <&5 >&6 5<&- 6>&- & echo "$COPROC_PID $!"' >"$out" 2>/dev/null)
+	read -r a b <"$out" || fail "deadlock $name: the cats did not start"
+	MK_PIDS+=("$a" "$b")
+	wait_read_fd0 "$a" "deadlock $name: the first cat"
+	wait_read_fd0 "$b" "deadlock $name: the second cat"
+	printf -v "${name}_a" '%s' "$a"
+	printf -v "${name}_b" '%s' "$b"
+	printf -v "${name}_a_ino" '%s' "$(stat -Lc %i "/proc/$a/fd/0")"
+	printf -v "${name}_b_ino" '%s' "$(stat -Lc %i "/proc/$b/fd/0")"
+}
+
+# close_fds: in a subshell about to exec a process that waits, closes
+# every fd above 2, such as bats' pipes and fd 3: a test that counts waits
+# on pipes must not find others asleep on one its process inherited.
+close_fds() {
+	local f
+	for f in /proc/"$BASHPID"/fd/*; do
+		f=${f##*/}
+		[ "$f" -gt 2 ] && eval "exec $f>&-"
+	done 2>/dev/null
+	return 0
+}
+
+# wait_read_fd0 PID WHAT: waits until PID sleeps (S) in a call whose first
+# argument is fd 0, its read (the call's number differs between
+# architectures), or fails naming WHAT.
+wait_read_fd0() {
+	local i st sc=()
+	for ((i = 0; i < 200; i++)); do
+		st=$(cat "/proc/$1/stat" 2>/dev/null) || break
+		st=${st##*) }
+		read -r -a sc <"/proc/$1/syscall" 2>/dev/null || sc=()
+		[ "${st%% *}" = S ] && [ "${sc[1]:-}" = 0x0 ] && return 0
+		sleep 0.05
+	done
+	fail "$2 did not block in read"
+}
+
 # Stops the mkipc instance NAME early (its cleanup runs), e.g. to see an
 # object disappear.
 mk_stop() {
