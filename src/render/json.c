@@ -135,7 +135,7 @@ static int jout_cb(const char *buffer, size_t size, void *data)
 	else
 		memcpy(b->data + b->len, buffer, size);
 	b->len += size;
-	b->data[b->len] = '\0';
+	/* no NUL: the buffer is only ever written out by length */
 	return 0;
 }
 
@@ -202,29 +202,35 @@ struct jwork {
 	struct jchunk ring[JSON_RING];
 };
 
+/* Into a buffer of the thread's own, handed to the chunk when done: the
+ * ring's chunks share cache lines, and the callback updates its buffer's
+ * length for every piece, which two threads would fight over. */
 static void jchunk_render(struct jwork *w, struct jw *t, size_t c)
 {
 	struct jchunk *ch = &w->ring[c % JSON_RING];
 	size_t from = c * JSON_CHUNK, to = from + JSON_CHUNK;
+	struct buf b = ch->b;
+	bool failed = false;
 
 	if (to > w->m->nobjs)
 		to = w->m->nobjs;
-	buf_reset(&ch->b);
-	ch->failed = false;
-	for (size_t i = from; i < to && !ch->failed; i++) {
+	buf_reset(&b);
+	for (size_t i = from; i < to && !failed; i++) {
 		const struct ipc_obj *obj = w->m->objs[i];
 
 		if (obj->hidden)
 			continue;
 		if (!w->ro->json_lines)
-			buf_adds(&ch->b, i == w->first_visible ? "\n" : ",\n");
+			buf_adds(&b, i == w->first_visible ? "\n" : ",\n");
 		jw_begin(t, obj->type);
 		json_object_fields(t, w->m, obj, w->ro);
-		if (jdump(jw_end(t), &ch->b) < 0)
-			ch->failed = true;
+		if (jdump(jw_end(t), &b) < 0)
+			failed = true;
 		if (w->ro->json_lines)
-			buf_addc(&ch->b, '\n');
+			buf_addc(&b, '\n');
 	}
+	ch->b = b;
+	ch->failed = failed;
 }
 
 /* With the lock held: a chunk to render, unless none is left or the ring
