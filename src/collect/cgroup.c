@@ -121,11 +121,24 @@ int cgroup_parse(const char *buf, size_t len, struct cgroup_info *ci)
 	return ci->path ? 0 : -1;
 }
 
-/* One process's file, read through its /proc directory once that is known
- * to be the process the walk saw (a pid may have been reused since). */
-static void read_one(struct ipc_proc *p, struct buf *b)
+void cgroup_read(struct ipc_proc *p, int piddir, struct buf *b)
 {
 	struct cgroup_info ci;
+
+	p->cgroup_read = true;
+	if (pio_read_at(piddir, "cgroup", b) == 0 && cgroup_parse(b->data, b->len, &ci) == 0) {
+		free(p->cgroup);
+		p->cgroup = ci.path ? xmemdup(ci.path, ci.pathlen) : NULL;
+		memcpy(p->container, ci.container, sizeof(p->container));
+	}
+	/* gone, hidden or not ours to read: no cgroup, which is no error */
+}
+
+/* A process the walk did not read it for: through its /proc directory
+ * once that is known to be the process the walk saw (a pid may have been
+ * reused since). */
+static void read_one(struct ipc_proc *p, struct buf *b)
+{
 	unsigned long long start;
 	char path[32];
 	int dfd;
@@ -135,13 +148,8 @@ static void read_one(struct ipc_proc *p, struct buf *b)
 	if (dfd < 0)
 		return;
 	if (pio_read_at(dfd, "stat", b) == 0 &&
-	    proc_parse_stat_start(b->data, b->len, &start) == 0 && start == p->start &&
-	    pio_read_at(dfd, "cgroup", b) == 0 && cgroup_parse(b->data, b->len, &ci) == 0) {
-		free(p->cgroup);
-		p->cgroup = ci.path ? xmemdup(ci.path, ci.pathlen) : NULL;
-		memcpy(p->container, ci.container, sizeof(p->container));
-	}
-	/* gone, hidden or not ours to read: no cgroup, which is no error */
+	    proc_parse_stat_start(b->data, b->len, &start) == 0 && start == p->start)
+		cgroup_read(p, dfd, b);
 	close(dfd);
 }
 
@@ -164,7 +172,7 @@ void cgroup_collect(struct model *m, bool holders)
 			need[o->home->idx] = true;
 	}
 	for (size_t i = 0; need && i < m->nprocs; i++)
-		if (need[i])
+		if (need[i] && !m->procs[i]->cgroup_read)
 			read_one(m->procs[i], &b);
 	buf_free(&b);
 	free(need);

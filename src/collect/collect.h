@@ -29,6 +29,7 @@ struct scan_ctx {
 	struct scan_batch *batch;
 	bool want_fill;		/* read pipe fill levels (they cost syscalls) */
 	bool want_waits;	/* what each sleeping thread waits on */
+	bool want_cgroup;	/* the holders' cgroups, read by the walk */
 	/* --pid, second pass: only add holders to objects marked wanted */
 	bool only_wanted;
 	bool skip_maps;		/* --pid, second pass: nothing wanted is mappable */
@@ -233,6 +234,8 @@ int cgroup_parse(const char *buf, size_t len, struct cgroup_info *ci);
  * namespace, and what names a container's objects), and with holders of
  * every process that holds an object; unreadable ones keep a NULL cgroup. */
 void cgroup_collect(struct model *m, bool holders);
+/* The walk's way: through the process's verified /proc directory. */
+void cgroup_read(struct ipc_proc *p, int piddir, struct buf *b);
 
 /* unix.c */
 struct unix_entry {

@@ -123,6 +123,9 @@ static void scan_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 			st->denied++;
 		}
 	}
+	/* a holder's cgroup, while its directory is open and checked */
+	if (c->want_cgroup && c->batch->nrecs > first_rec)
+		cgroup_read(p, piddir, &c->text);
 	close(piddir);
 }
 
@@ -284,7 +287,7 @@ static void scan_finish(struct model *m, struct scan_ctx *c, const struct scan_o
 int scan_run(struct model *m, const struct scan_opts *opts)
 {
 	struct scan_ctx c = { .types = opts->types, .pidfd = -1, .want_fill = opts->want_fill,
-			      .want_waits = opts->want_waits };
+			      .want_waits = opts->want_waits, .want_cgroup = opts->want_cgroup };
 	int rc;
 
 	c.rooted = c.devs.rooted = pio_rerooted();

@@ -48,6 +48,7 @@ struct ipc_proc {
 	 * or none; the runtime's short container id (12 hex digits) when that
 	 * path names a container's scope, else "" */
 	char *cgroup;
+	bool cgroup_read;		/* tried, whatever it gave */
 	char container[13];
 	char state;			/* from stat when the walk opened it */
 	uint32_t nthreads;
