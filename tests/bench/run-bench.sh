@@ -324,7 +324,10 @@ declare -A CMD_LABEL=(
 	[ss]="ss -xap"
 )
 if [[ -n $BASELINE ]]; then
-	CMD_NAMES+=(baseline-list baseline-unix)
+	# each right beside its counterpart, so both run after the same
+	# command: what ran before (ss -xap warms /proc's dentries, lsof
+	# evicts them) moves a time by more than the 5% being looked for
+	CMD_NAMES=(ipcscope-list baseline-list ipcscope-unix baseline-unix floor lsfd lsof ss)
 	CMD_LABEL[baseline-list]="baseline list --json"
 	CMD_LABEL[baseline-unix]="baseline list --type unix --json"
 fi
@@ -332,6 +335,21 @@ if [[ -n $IPCSCOPE_PROBLEM ]]; then
 	SKIP[ipcscope-list]=$IPCSCOPE_PROBLEM
 	SKIP[ipcscope-unix]=$IPCSCOPE_PROBLEM
 fi
+
+# The commands of round REP: with a baseline, every other round runs it
+# before the build under test, so neither always goes first.
+round_order() {
+	local n
+	for n in "${CMD_NAMES[@]}"; do
+		if [[ -n $BASELINE && $(( $1 % 2 )) -eq 0 ]]; then
+			case $n in
+			ipcscope-list) n=baseline-list ;; baseline-list) n=ipcscope-list ;;
+			ipcscope-unix) n=baseline-unix ;; baseline-unix) n=ipcscope-unix ;;
+			esac
+		fi
+		printf '%s\n' "$n"
+	done
+}
 
 run_cmd() {
 	case $1 in
@@ -620,7 +638,7 @@ for scen in $SCENARIOS; do
 	wl_died=0
 	for ((rep = 1; rep <= REPS; rep++)); do
 		if ! alive "$WL_PID"; then wl_died=1; break; fi
-		for name in "${CMD_NAMES[@]}"; do
+		for name in $(round_order "$rep"); do
 			[[ -n ${SKIP[$name]:-} ]] && continue
 			run_cmd "$name"
 			printf '%s %d %d %d %s %s\n' "$name" "$rep" "$M_RC" "$M_WALL" "${M_CPU:--}" "${M_RSS:--}" >> "$res"
