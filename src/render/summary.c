@@ -194,12 +194,11 @@ static void size_cell(char *out, size_t n, uint64_t v, bool bytes)
 		format_size(out, n, v);
 }
 
-int summary_render_text(FILE *out, const struct summary *s, bool bytes)
+static void types_text(FILE *out, const struct summary *s, bool bytes)
 {
-	size_t tot_o = 0, tot_h = 0, lk_o = 0, lk_u = 0;
-	uint64_t tot_s = 0, tot_r = 0, lk_s = 0, lk_r = 0;
+	size_t tot_o = 0, tot_h = 0;
+	uint64_t tot_s = 0, tot_r = 0;
 	char a[32], b[32];
-	struct buf t = { 0 };
 
 	fprintf(out, "%-9s %8s %8s %10s %10s\n", "TYPE", "OBJECTS", "HOLDERS", "SIZE", "RESIDENT");
 	for (int i = 0; i < IPC_NTYPES; i++) {
@@ -215,6 +214,11 @@ int summary_render_text(FILE *out, const struct summary *s, bool bytes)
 	size_cell(a, sizeof(a), tot_s, bytes);
 	size_cell(b, sizeof(b), tot_r, bytes);
 	fprintf(out, "%-9s %8zu %8zu %10s %10s\n", "total", tot_o, tot_h, a, b);
+}
+
+static void top_text(FILE *out, const struct summary *s)
+{
+	struct buf t = { 0 };
 
 	fprintf(out, "\n%-30s %8s\n", "TOP PROCESSES", "OBJECTS");
 	for (size_t i = 0; i < s->ntop; i++) {
@@ -229,20 +233,32 @@ int summary_render_text(FILE *out, const struct summary *s, bool bytes)
 		n = 30 - (int)esc_width(t.data, t.len);
 		fprintf(out, "%s%*s %8zu\n", t.data, n > 0 ? n : 0, "", s->top[i].objects);
 	}
+	buf_free(&t);
+}
 
-	if (s->containers_seen) {
-		fprintf(out, "\n%-17s %8s %10s\n", "CONTAINERS", "OBJECTS", "SIZE");
-		for (size_t i = 0; i < s->ncontainers; i++) {
-			size_cell(a, sizeof(a), s->containers[i].bytes, bytes);
-			fprintf(out, "%-17s %8zu %10s\n", s->containers[i].id,
-				s->containers[i].objects, a);
-		}
-		if (s->containers_seen > s->ncontainers)
-			fprintf(out, "(%zu more containers)\n", s->containers_seen - s->ncontainers);
-		size_cell(a, sizeof(a), s->uncontained_bytes, bytes);
-		if (s->uncontained)
-			fprintf(out, "%-17s %8zu %10s\n", "no container", s->uncontained, a);
+static void containers_text(FILE *out, const struct summary *s, bool bytes)
+{
+	char a[32];
+
+	if (!s->containers_seen)
+		return;
+	fprintf(out, "\n%-17s %8s %10s\n", "CONTAINERS", "OBJECTS", "SIZE");
+	for (size_t i = 0; i < s->ncontainers; i++) {
+		size_cell(a, sizeof(a), s->containers[i].bytes, bytes);
+		fprintf(out, "%-17s %8zu %10s\n", s->containers[i].id, s->containers[i].objects, a);
 	}
+	if (s->containers_seen > s->ncontainers)
+		fprintf(out, "(%zu more containers)\n", s->containers_seen - s->ncontainers);
+	size_cell(a, sizeof(a), s->uncontained_bytes, bytes);
+	if (s->uncontained)
+		fprintf(out, "%-17s %8zu %10s\n", "no container", s->uncontained, a);
+}
+
+static void leaks_text(FILE *out, const struct summary *s, bool bytes)
+{
+	size_t lk_o = 0, lk_u = 0;
+	uint64_t lk_s = 0, lk_r = 0;
+	char a[32], b[32];
 
 	fprintf(out, "\n%-17s %8s %10s %10s %9s\n", "LEAKS", "OBJECTS", "SIZE", "RESIDENT",
 		"UNCERTAIN");
@@ -259,11 +275,17 @@ int summary_render_text(FILE *out, const struct summary *s, bool bytes)
 	size_cell(a, sizeof(a), lk_s, bytes);
 	size_cell(b, sizeof(b), lk_r, bytes);
 	fprintf(out, "%-17s %8zu %10s %10s %9zu\n", "total", lk_o, a, b, lk_u);
+}
 
+int summary_render_text(FILE *out, const struct summary *s, bool bytes)
+{
+	types_text(out, s, bytes);
+	top_text(out, s);
+	containers_text(out, s, bytes);
+	leaks_text(out, s, bytes);
 	fprintf(out, "\nprocesses: %zu, not readable: %zu, hidden: %s\n", s->procs,
 		s->unreadable, s->hidden ? "some, how many is unknown" : "none");
 	if (s->incomplete)
 		fprintf(out, "not seen: %s\n", s->incomplete);
-	buf_free(&t);
 	return ferror(out) ? -1 : 0;
 }
