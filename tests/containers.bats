@@ -113,9 +113,9 @@ obj_path() { jq -c --arg t "$1" --arg p "$2" '.objects[] | select(.type == $t an
 	assert_line --partial "removed sysvshm shmid $s_shmid"
 	refute_line --partial "$SHM_PREFIX-held"
 	# gone in there; what is held, there and here, is still there
-	run nsenter -t "$CTR_PID" -m stat -c %i "/dev/shm/$SHM_PREFIX-orph"
+	run nsenter -t "$CTR_PID" -m -r stat -c %i "/dev/shm/$SHM_PREFIX-orph"
 	assert_failure
-	run nsenter -t "$CTR_PID" -m stat -c %i "/dev/shm/$SHM_PREFIX-held"
+	run nsenter -t "$CTR_PID" -m -r stat -c %i "/dev/shm/$SHM_PREFIX-held"
 	assert_output "$f_ino"
 	# ipcs -i says so, with status 0, when an id is not there
 	run nsenter -t "$CTR_PID" -i ipcs -m -i "$s_shmid"
@@ -132,7 +132,7 @@ obj_path() { jq -c --arg t "$1" --arg p "$2" '.objects[] | select(.type == $t an
 	mk f shm-fd name="$SHM_PREFIX-fd"
 	mk o shm-orphan name="$SHM_PREFIX-orph"
 	MK_PREFIX=()
-	local inside=(nsenter -t "$CTR_PID" -a)
+	local inside=(nsenter -t "$CTR_PID" -a -r -w)
 	run --separate-stderr "${inside[@]}" "$IPCSCOPE" list --json -t shm
 	assert_success
 	# the holder runs in the host's pid namespace: from in there it is not seen
@@ -146,7 +146,7 @@ obj_path() { jq -c --arg t "$1" --arg p "$2" '.objects[] | select(.type == $t an
 	run --separate-stderr "${inside[@]}" "$IPCSCOPE" clean --force -t shm
 	assert_success
 	refute_line --partial "removed"
-	run nsenter -t "$CTR_PID" -m stat -c %i "/dev/shm/$SHM_PREFIX-orph"
+	run nsenter -t "$CTR_PID" -m -r stat -c %i "/dev/shm/$SHM_PREFIX-orph"
 	assert_output "$o_ino"
 }
 

@@ -310,8 +310,7 @@ static void pipe_probe(struct scan_ctx *c, struct scan_extra *e, const struct ip
 
 static bool type_wanted(const struct scan_ctx *c, enum ipc_type type)
 {
-	return (c->types & IPC_TYPE_BIT(type)) ||
-	       (type == IPC_SHM && (c->types & IPC_TYPE_BIT(IPC_SEM)));
+	return (c->types & kind_takes(type)) != 0;
 }
 
 /* One fd, however it was read: what the classifier saw and what the

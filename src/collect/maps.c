@@ -245,7 +245,7 @@ static int maps_kind(const struct scan_ctx *c, const struct maps_line *ml)
 	int t = kind_classify_map(&mf, &c->devs);
 
 	/* shm is refined to sem by name later */
-	if (t < 0 || !(c->types & (IPC_TYPE_BIT(t) | (t == IPC_SHM ? IPC_TYPE_BIT(IPC_SEM) : 0))))
+	if (t < 0 || !(c->types & kind_takes((enum ipc_type)t)))
 		return -1;
 	return t;
 }

@@ -300,9 +300,9 @@ static int mount_ns(struct scan_ctx *c, struct ipc_proc *home, struct buf *file,
 		return -1;
 	/* only a filesystem of its own: files on a plain /dev/shm directory
 	 * share their device with the whole root filesystem */
-	if (mi->has_shm && !fs_known(c, mi->shm_dev) && (c->types & kind_mask(KT_MAPPABLE)))
+	if (mi->has_shm && !fs_known(c, mi->shm_dev) && (c->types & kind_listing_mask(LIST_DEVSHM)))
 		add_fs(c, mi->shm_dev, false, home, "/dev/shm");
-	if (mi->has_mq && !fs_known(c, mi->mq_dev) && (c->types & IPC_TYPE_BIT(IPC_MQUEUE)))
+	if (mi->has_mq && !fs_known(c, mi->mq_dev) && (c->types & kind_listing_mask(LIST_MQUEUE)))
 		add_fs(c, mi->mq_dev, true, home, mi->mq_dir.data);
 	return 0;
 }
@@ -327,8 +327,8 @@ static bool ipc_known(const struct ns_table *t, uint64_t ns)
  * mount namespaces for /dev/shm and mqueue files, IPC ones for SysV. */
 static void learn_procs(struct model *m, struct scan_ctx *c, uint64_t self_mnt)
 {
-	unsigned in_mnt = IPC_TYPE_BIT(IPC_SHM) | IPC_TYPE_BIT(IPC_SEM) | IPC_TYPE_BIT(IPC_MQUEUE);
-	bool want_mnt = c->types & in_mnt, want_ipc = c->types & IPC_TYPE_BIT(IPC_SYSVSHM);
+	bool want_mnt = c->types & kind_listing_mask(LIST_DEVSHM | LIST_MQUEUE);
+	bool want_ipc = c->types & kind_listing_mask(LIST_SYSV);
 	struct ns_table *t = c->ns;
 	struct ns_mounts mi = { 0 };
 	struct buf file = { 0 };
@@ -370,7 +370,7 @@ static void ipc_namespaces(struct model *m, struct scan_ctx *c)
 	struct buf text = { 0 };
 	size_t denied = 0;
 
-	if (!(c->types & IPC_TYPE_BIT(IPC_SYSVSHM)))
+	if (!(c->types & kind_listing_mask(LIST_SYSV)))
 		return;
 	for (size_t i = 0; i < t->nipc; i++) {
 		int rc = ns_in_ipcns(t->ipc[i].home, t->ipc[i].ns, read_sysv, &text);

@@ -233,14 +233,14 @@ static int list_sysv(struct model *m, struct scan_ctx *c, const struct scan_opts
 	return 0;
 }
 
+/* each runs when a kind it serves is wanted (ipc_kind.listings) */
 static const struct {
-	unsigned types;
+	unsigned listing;
 	int (*run)(struct model *m, struct scan_ctx *c, const struct scan_opts *o);
 } listings[] = {
-	/* memfd too: the walk needs /dev/shm's device to tell them apart */
-	{ IPC_TYPE_BIT(IPC_SHM) | IPC_TYPE_BIT(IPC_SEM) | IPC_TYPE_BIT(IPC_MEMFD), list_shm },
-	{ IPC_TYPE_BIT(IPC_MQUEUE), list_mqueue },
-	{ IPC_TYPE_BIT(IPC_SYSVSHM), list_sysv },
+	{ LIST_DEVSHM, list_shm },
+	{ LIST_MQUEUE, list_mqueue },
+	{ LIST_SYSV, list_sysv },
 };
 
 /* The walk of every process, then the sockets' tables; with --pid, those
@@ -297,7 +297,7 @@ int scan_run(struct model *m, const struct scan_opts *opts)
 	m->sockfs_dev = c.devs.sockfs;
 	view_probe(m, &c);
 	for (size_t i = 0; i < ARRAY_SIZE(listings); i++)
-		if (c.types & listings[i].types)
+		if (c.types & kind_listing_mask(listings[i].listing))
 			listings[i].run(m, &c, opts);
 	rc = proc_collect(m);
 	if (rc == 0) {

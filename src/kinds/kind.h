@@ -100,6 +100,14 @@ enum kind_col {
 	KC_NATTCH,
 };
 
+/* The listings of objects that exist without a process (collect/scan.c,
+ * and ns.c for other namespaces), as bits of ipc_kind.listings. */
+enum kind_listing {
+	LIST_DEVSHM = 1 << 0,	/* the /dev/shm directories */
+	LIST_MQUEUE = 1 << 1,	/* the mqueue filesystems */
+	LIST_SYSV = 1 << 2,	/* /proc/sysvipc/shm, in each IPC namespace */
+};
+
 enum kind_match {
 	KM_NO,
 	KM_YES,
@@ -135,8 +143,13 @@ struct ipc_kind {
 	/* Recognition: an fd, a maps line (NULL: never through maps). */
 	enum kind_match (*match_fd)(const struct fd_facts *f, const struct kind_devs *d);
 	bool (*match_map)(const struct map_facts *f, const struct kind_devs *d);
-	/* A name may say more than the device: /dev/shm/sem.X is a semaphore. */
+	/* A name may say more than the device: /dev/shm/sem.X is a semaphore.
+	 * refines: the types refine() may give, wanted along with this one. */
 	enum ipc_type (*refine)(const char *name, size_t len);
+	unsigned refines;
+	/* The listings that find its objects, or that the walk needs to tell
+	 * them apart (a memfd from a /dev/shm file, by device). */
+	unsigned listings;
 
 	/* What PATH shows when the object has no path; NULL: nothing. */
 	void (*label)(struct buf *out, const struct ipc_obj *o);
@@ -225,6 +238,16 @@ static inline const struct ipc_mq *obj_mq(const struct ipc_obj *o)
 {
 	return kind_of(o)->data == KD_MQUEUE ? &o->mq : NULL;
 }
+
+/* The types whose wish makes the walk take an object it classifies as t:
+ * t itself, and what t refines to. */
+static inline unsigned kind_takes(enum ipc_type t)
+{
+	return IPC_TYPE_BIT(t) | ipc_kinds[t]->refines;
+}
+
+/* The types a listing finds or serves. */
+unsigned kind_listing_mask(unsigned listing);
 
 /* --type's help text, from the registry. */
 const char *kind_type_help(void);

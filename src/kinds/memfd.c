@@ -28,6 +28,8 @@ const struct ipc_kind kind_memfd = {
 	.name = "memfd",
 	.color = "\033[34m",
 	.traits = KT_MAPPABLE | KT_MEMORY,
+	/* /dev/shm's device tells a memfd from a /dev/shm file */
+	.listings = LIST_DEVSHM,
 	.naming = NAME_MEMFD,
 	.match_fd = memfd_match_fd,
 	.match_map = memfd_match_map,

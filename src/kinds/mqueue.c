@@ -44,6 +44,7 @@ const struct ipc_kind kind_mqueue = {
 	.name = "mqueue",
 	.color = "\033[1;36m",
 	.traits = KT_PATHNAMED,
+	.listings = LIST_MQUEUE,
 	.data = KD_MQUEUE,
 	.naming = NAME_MQUEUE,
 	.match_fd = mq_match_fd,

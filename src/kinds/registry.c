@@ -84,6 +84,16 @@ const char *kind_type_help(void)
 	return help;
 }
 
+unsigned kind_listing_mask(unsigned listing)
+{
+	unsigned mask = 0;
+
+	for (int t = 0; t < IPC_NTYPES; t++)
+		if (ipc_kinds[t]->listings & listing)
+			mask |= IPC_TYPE_BIT(t);
+	return mask;
+}
+
 unsigned kind_mask(unsigned trait)
 {
 	unsigned mask = 0;

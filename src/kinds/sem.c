@@ -6,6 +6,7 @@ const struct ipc_kind kind_sem = {
 	.name = "sem",
 	.color = "\033[32m",
 	.traits = KT_MAPPABLE | KT_PATHNAMED | KT_MEMORY,
+	.listings = LIST_DEVSHM,
 	.naming = NAME_PATH,
 	.leak = kind_shm_leak,
 	.remove = kind_shm_remove,

@@ -48,6 +48,8 @@ const struct ipc_kind kind_shm = {
 	.match_fd = shm_match_fd,
 	.match_map = shm_match_map,
 	.refine = shm_refine,
+	.refines = IPC_TYPE_BIT(IPC_SEM),
+	.listings = LIST_DEVSHM,
 	.leak = kind_shm_leak,
 	.remove = kind_shm_remove,
 };

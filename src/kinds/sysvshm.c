@@ -124,6 +124,7 @@ const struct ipc_kind kind_sysvshm = {
 	.name = "sysvshm",
 	.color = "\033[1;32m",
 	.traits = KT_MAPPABLE | KT_NAMESPACED | KT_MEMORY,
+	.listings = LIST_SYSV,
 	.data = KD_SYSV,
 	.naming = NAME_NONE,
 	.label = sysv_label,

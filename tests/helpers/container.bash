@@ -47,7 +47,9 @@ ctr_start() {
 	[ -n "$CTR_PID" ] || fail "no container init below unshare $CTR_UNSHARE"
 	CTR_MNTNS=$(stat -Lc %i "/proc/$CTR_PID/ns/mnt")
 	CTR_IPCNS=$(stat -Lc %i "/proc/$CTR_PID/ns/ipc")
-	CTR_IN=(nsenter -t "$CTR_PID" -m -i -n)
+	# -r -w: the container's root and cwd, which a chroot this test may run in
+	# shares, not the root of the mount namespace setns would leave us at
+	CTR_IN=(nsenter -t "$CTR_PID" -m -i -n -r -w)
 	ctr_cgroup
 }
 

@@ -7,7 +7,12 @@
 set -u
 [ $# -ge 1 ] || { echo "usage: man-lint.sh PAGE..." >&2; exit 2; }
 command -v mandoc >/dev/null 2>&1 || { echo "man-lint.sh: mandoc is not installed" >&2; exit 2; }
-out=$(mandoc -Tlint -W style "$@" 2>&1 |
+# mandoc writes its messages to stdout and its database complaints to
+# stderr: read apart, or a stderr line lands inside a 4 KiB block of stdout
+# and splits a message where no pattern finds it
+err=$(mktemp) || exit 2
+trap 'rm -f "$err"' EXIT
+out=$({ mandoc -Tlint -W style "$@" 2>"$err"; cat "$err"; } |
 	grep -v -e ': STYLE: referenced manual not found: ' -e 'mandoc\.db')
 [ -z "$out" ] && exit 0
 printf '%s\n' "$out"
