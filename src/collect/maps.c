@@ -100,13 +100,19 @@ static bool starts(const char *s, size_t len, const char *pre)
 }
 
 /* Cheap pre-check on the raw line: every line we care about names a file
- * that starts with one of these, so most lines need no full parse. */
-static bool line_interesting(const char *line, size_t len)
+ * that starts with one of these, so most lines need no full parse. Another
+ * mount namespace's /dev/shm may be named otherwise from here (below the
+ * root a chroot or a runtime set up): with such namespaces, any shared
+ * mapping of a file is parsed, and its device decides. */
+static bool line_interesting(const char *line, size_t len, bool other_shm)
 {
-	const char *slash = memchr(line, '/', len);
+	const char *slash = memchr(line, '/', len), *sp;
 
 	if (!slash)
 		return false;
+	if (other_shm && (sp = memchr(line, ' ', (size_t)(slash - line))) &&
+	    slash - sp > 4 && sp[4] == 's')
+		return true;
 	len -= (size_t)(slash - line);
 	return starts(slash, len, "/dev/shm/") || starts(slash, len, "/memfd:") ||
 	       starts(slash, len, "/SYSV") || starts(slash, len, "/dev/zero");
@@ -268,7 +274,7 @@ int maps_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int
 
 		if (!eol)
 			eol = end;
-		if (line_interesting(s, (size_t)(eol - s)) &&
+		if (line_interesting(s, (size_t)(eol - s), c->devs.nmore_shm > 0) &&
 		    maps_parse_line(s, (size_t)(eol - s), &ml, &c->text) == 0) {
 			/* a SysV "inode" is its shmid, and a new IPC namespace's
 			 * first segment is shmid 0; any other inode 0 is private */
