@@ -18,6 +18,9 @@ void json_holder_fields(struct jw *w, const struct ipc_holder *h);
 
 /* "warnings": every warning of the scan. */
 void json_warnings(struct jw *w, const struct model *m);
+/* One deadlock as ipcscope waits lists it under "cycles" (render/waits.c);
+ * watch's deadlock events carry the same. key: NULL in an array. */
+void json_cycle(struct jw *w, const char *key, const struct model *m, const struct ipc_cycle *c);
 /* Prints the document w has written, on a line of its own, and frees w;
  * 0, or -1 after a write error. */
 int json_print_doc(struct jw *w, FILE *out);

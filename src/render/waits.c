@@ -206,25 +206,27 @@ static void procs_json(struct jw *w, const char *key, struct ipc_proc *const *pr
 	jw_arr_end(w);
 }
 
+void json_cycle(struct jw *w, const char *key, const struct model *m, const struct ipc_cycle *c)
+{
+	jw_obj_begin(w, key);
+	procs_json(w, "pids", c->procs, c->nprocs);
+	jw_arr_begin(w, "objects");
+	for (size_t k = 0; k < c->nobjs; k++) {
+		jw_obj_begin(w, NULL);
+		jw_str(w, "type", ipc_type_name(c->objs[k]->type));
+		jw_u64(w, "inode", c->objs[k]->ino);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_bool(w, "certain", !m->view.procs);
+	jw_obj_end(w);
+}
+
 static void cycles_json(struct jw *w, const struct model *m)
 {
 	jw_arr_begin(w, "cycles");
-	for (size_t i = 0; i < m->ncycles; i++) {
-		const struct ipc_cycle *c = &m->cycles[i];
-
-		jw_obj_begin(w, NULL);
-		procs_json(w, "pids", c->procs, c->nprocs);
-		jw_arr_begin(w, "objects");
-		for (size_t k = 0; k < c->nobjs; k++) {
-			jw_obj_begin(w, NULL);
-			jw_str(w, "type", ipc_type_name(c->objs[k]->type));
-			jw_u64(w, "inode", c->objs[k]->ino);
-			jw_obj_end(w);
-		}
-		jw_arr_end(w);
-		jw_bool(w, "certain", !m->view.procs);
-		jw_obj_end(w);
-	}
+	for (size_t i = 0; i < m->ncycles; i++)
+		json_cycle(w, NULL, m, &m->cycles[i]);
 	jw_arr_end(w);
 }
 

@@ -365,26 +365,6 @@ static void wait_json(struct jw *w, const struct ipc_wait *wt)
 	jw_obj_end(w);
 }
 
-/* A deadlock, as an entry of the cycles of ipcscope waits */
-static void cycle_json(struct jw *w, const struct model *m, const struct ipc_cycle *c)
-{
-	jw_obj_begin(w, "cycle");
-	jw_arr_begin(w, "pids");
-	for (size_t i = 0; i < c->nprocs; i++)
-		jw_int(w, NULL, c->procs[i]->pid);
-	jw_arr_end(w);
-	jw_arr_begin(w, "objects");
-	for (size_t i = 0; i < c->nobjs; i++) {
-		jw_obj_begin(w, NULL);
-		jw_str(w, "type", ipc_type_name(c->objs[i]->type));
-		jw_u64(w, "inode", c->objs[i]->ino);
-		jw_obj_end(w);
-	}
-	jw_arr_end(w);
-	jw_bool(w, "certain", !m->view.procs);
-	jw_obj_end(w);
-}
-
 /* One event per line; its object and holder as the list writes them */
 int watch_render_json(FILE *out, const struct watch_change *ch, const char *when)
 {
@@ -411,6 +391,6 @@ int watch_render_json(FILE *out, const struct watch_change *ch, const char *when
 	if (ch->w)
 		wait_json(w, ch->w);
 	if (ch->c)
-		cycle_json(w, ch->m, ch->c);
+		json_cycle(w, "cycle", ch->m, ch->c);
 	return json_print_doc(w, out);
 }
