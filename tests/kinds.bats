@@ -33,6 +33,14 @@ efd_of() { jqr --argjson p "$1" '[.objects[] | select(.type == "eventfd" and any
 	refute_output --partial "[9rw]"
 }
 
+@test "eventfd: the counter is read as the kernel writes it, in hex (26 is 1a, 4096 is 1000)" {
+	mk a eventfd fd=5 count=26
+	mk b eventfd fd=5 count=4096
+	ipc_json --type eventfd
+	assert_equal "$(efd_of "$a_pid" | jq -r '.[0].eventfd.count')" 26
+	assert_equal "$(efd_of "$b_pid" | jq -r '.[0].eventfd.count')" 4096
+}
+
 @test "eventfd: show gives id and count; --pid finds the other holder; leaks never lists it" {
 	mk a eventfd fd=6 count=2 semaphore=1
 	run --separate-stderr "$IPCSCOPE" show --type eventfd --pid "$a_pid" "$a_ino"

@@ -60,7 +60,9 @@ void kind_pipe_detail_peer(FILE *out, const struct model *m, const struct ipc_ob
 	detail_field(out, m, o, ro, "peer", "PEER", tmp);
 }
 
-bool kind_field_u64(const char *buf, size_t len, const char *key, uint64_t *v)
+/* The text after "key:" and its blanks on the line that starts so. */
+static bool field_at(const char *buf, size_t len, const char *key, const char **val,
+		     const char **eolp)
 {
 	size_t kl = strlen(key);
 
@@ -74,11 +76,42 @@ bool kind_field_u64(const char *buf, size_t len, const char *key, uint64_t *v)
 
 			while (q < eol && (*q == ' ' || *q == '\t'))
 				q++;
-			return scan_u64(&q, eol, v);
+			*val = q;
+			*eolp = eol;
+			return true;
 		}
 		p = eol + 1;
 	}
 	return false;
+}
+
+bool kind_field_x64(const char *buf, size_t len, const char *key, uint64_t *v)
+{
+	const char *q, *eol;
+	uint64_t x = 0;
+	bool any = false;
+
+	if (!field_at(buf, len, key, &q, &eol))
+		return false;
+	for (; q < eol; q++) {
+		int d = *q >= '0' && *q <= '9' ? *q - '0' :
+			(*q | 0x20) >= 'a' && (*q | 0x20) <= 'f' ? (*q | 0x20) - 'a' + 10 : -1;
+
+		if (d < 0 || x >> 60)
+			return false;
+		x = x << 4 | (uint64_t)d;
+		any = true;
+	}
+	if (any)
+		*v = x;
+	return any;
+}
+
+bool kind_field_u64(const char *buf, size_t len, const char *key, uint64_t *v)
+{
+	const char *q, *eol;
+
+	return field_at(buf, len, key, &q, &eol) && scan_u64(&q, eol, v);
 }
 
 void kind_pipe_json(struct jw *w, const struct model *m, const struct ipc_obj *o)

@@ -19,7 +19,8 @@ static void efd_fdinfo(struct ipc_obj *o, const char *buf, size_t len)
 {
 	uint64_t sem = 0;
 
-	o->efd.known = kind_field_u64(buf, len, "eventfd-count:", &o->efd.count);
+	/* the kernel writes the counter in hex ("%16llx") */
+	o->efd.known = kind_field_x64(buf, len, "eventfd-count:", &o->efd.count);
 	o->efd.has_id = kind_field_u64(buf, len, "eventfd-id:", &o->efd.id);
 	if (kind_field_u64(buf, len, "eventfd-semaphore:", &sem))
 		o->efd.semaphore = sem != 0;

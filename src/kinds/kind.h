@@ -277,6 +277,8 @@ int kind_unlink_checked(const struct ipc_obj *o, mode_t fmt, bool (*dir_ok)(int 
 bool kind_text_starts(const struct fd_facts *f, const char *prefix);
 /* The number after "key:" on a line of fdinfo-like text. */
 bool kind_field_u64(const char *buf, size_t len, const char *key, uint64_t *v);
+/* The same, for a number written in hex (eventfd-count's "%16llx"). */
+bool kind_field_x64(const char *buf, size_t len, const char *key, uint64_t *v);
 /* Column cells (the column hook): a number, present or not; a text,
  * NULL for none. Both as the hook returns them. */
 bool kind_cell_u64(bool has, uint64_t v, struct buf *out, int64_t *num);
