@@ -9,30 +9,30 @@
 _ipcscope_options() {
 	case $1 in
 	list | show)
-		REPLY='--type --pid --user --path --container --cgroup --mqueue-dir
+		REPLY='--type --pid --user --path --container --cgroup --mqueue-dir --backend
 			--json --json-lines --output --sort --raw --width --color
 			--no-headings --bytes --list-columns --help' ;;
 	leaks)
 		REPLY='--type --user --path --container --cgroup --older-than
-			--mqueue-dir --exit-code --json --json-lines --output --sort --raw
+			--mqueue-dir --backend --exit-code --json --json-lines --output --sort --raw
 			--width --color --no-headings --bytes --list-columns --help' ;;
 	summary)
-		REPLY='--type --user --path --container --cgroup --mqueue-dir --json
+		REPLY='--type --user --path --container --cgroup --mqueue-dir --backend --json
 			--bytes --help' ;;
 	graph)
 		REPLY='--format --depth --type --pid --user --path --container --cgroup
-			--mqueue-dir --help' ;;
+			--mqueue-dir --backend --help' ;;
 	metrics)
 		REPLY='--per-process --textfile --type --user --path --container
-			--cgroup --mqueue-dir --help' ;;
+			--cgroup --mqueue-dir --backend --help' ;;
 	watch)
 		REPLY='--interval --count --queue-threshold --type --pid --user --path
-			--container --cgroup --mqueue-dir --json --help' ;;
+			--container --cgroup --mqueue-dir --backend --json --help' ;;
 	clean)
 		REPLY='--type --user --path --container --cgroup --older-than
-			--mqueue-dir --force --help' ;;
+			--mqueue-dir --backend --force --help' ;;
 	waits)
-		REPLY='--type --pid --user --path --container --cgroup --mqueue-dir
+		REPLY='--type --pid --user --path --container --cgroup --mqueue-dir --backend
 			--exit-code --json --no-headings --help' ;;
 	*) REPLY= ;;
 	esac
@@ -40,7 +40,7 @@ _ipcscope_options() {
 
 _ipcscope_takes_arg() {
 	case $1 in
-	--type | --pid | --user | --path | --container | --cgroup | --mqueue-dir | \
+	--type | --pid | --user | --path | --container | --cgroup | --mqueue-dir | --backend | \
 		--older-than | --output | --sort | --width | --format | --depth | --textfile | \
 		--interval | --count | --queue-threshold) return 0 ;;
 	esac
@@ -177,6 +177,7 @@ _ipcscope_values() {
 	--mqueue-dir | --textfile) _ipcscope_files -d "$cur" ;;
 	--format) _ipcscope_match "$cur" dot json mermaid ;;
 	--color) _ipcscope_match "$cur" auto always never ;;
+	--backend) _ipcscope_match "$cur" auto proc bpf ;;
 	esac
 	if [[ -n $sign ]]; then
 		for p in "${!COMPREPLY[@]}"; do

@@ -82,7 +82,7 @@ complete -c ipcscope -n __ipcscope_needs_command -a graph -d 'who talks to whom,
 complete -c ipcscope -n __ipcscope_needs_command -a metrics -d 'Prometheus metrics, to stdout or a textfile'
 complete -c ipcscope -n __ipcscope_needs_command -a watch -d 'rescan every few seconds and print what changed'
 complete -c ipcscope -n __ipcscope_needs_command -a clean -d 'remove leaked objects (a dry run without --force)'
-complete -c ipcscope -n __ipcscope_needs_command -s V -l version -d 'show the version and exit'
+complete -c ipcscope -n __ipcscope_needs_command -s V -l version -d 'show the version and the backends built in, and exit'
 complete -c ipcscope -s h -l help -d 'show help and exit'
 
 # options of every command
@@ -98,6 +98,8 @@ complete -c ipcscope -n '__ipcscope_using list show leaks waits summary graph me
     -d 'only objects held by a process whose cgroup v2 path matches GLOB'
 complete -c ipcscope -n '__ipcscope_using list show leaks waits summary graph metrics watch clean' -l mqueue-dir -x \
     -a '(__fish_complete_directories)' -d 'where the mqueue filesystem is mounted'
+complete -c ipcscope -n '__ipcscope_using list show leaks waits summary graph metrics watch clean' -l backend -x \
+    -a 'auto\t"bpf when its programs load, else proc" proc\t"walk /proc" bpf\t"kernel iterators"' -d 'how processes are read'
 
 complete -c ipcscope -n '__ipcscope_using list show graph watch waits' -s p -l pid -x \
     -a '(__ipcscope_list (__ipcscope_pids))' -d 'only objects these processes hold'

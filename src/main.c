@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpfscan.h"
 #include "cmd/cmd.h"
 #include "escape.h"
 #include "pathio.h"
@@ -21,7 +22,7 @@ static void main_usage(void)
 		printf(" %-8s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
 	printf("\nOptions:\n"
 	       " -h, --help      show this help and exit\n"
-	       " -V, --version   show the version and exit\n\n"
+	       " -V, --version   show the version and the backends built in, and exit\n\n"
 	       "Run '%s COMMAND --help' for a command's options; see ipcscope(1).\n", CMD_PROG);
 }
 
@@ -48,6 +49,10 @@ static int run(int argc, char **argv)
 	}
 	if (is_version(argv[1])) {
 		printf("%s %s\n", CMD_PROG, IPCSCOPE_VERSION);
+		/* which backends --backend can choose; whether bpf loads on this
+		 * machine is a scan's business (the JSON's "backend") */
+		printf("backends: proc%s\n", bpfscan_built() ? ", bpf" :
+		       " (built without bpf: clang, bpftool or libbpf-dev was missing)");
 		return cmd_finish_stdout(0);
 	}
 	ce = cmd_find(argv[1]);

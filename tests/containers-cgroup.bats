@@ -35,7 +35,7 @@ teardown() {
 # fixture TREE ARGS...: ipcscope ARGS below the fixture tree, into $output
 # (stdout only) and $stderr
 fixture() {
-	run --separate-stderr env IPCSCOPE_ROOT="$FIX" "$IPCSCOPE" "$@"
+	run --separate-stderr env IPCSCOPE_BACKEND=proc IPCSCOPE_ROOT="$FIX" "$IPCSCOPE" "$@"
 	assert_success
 }
 
@@ -225,13 +225,13 @@ fixture_inodes() {
 }
 
 @test "fixture: without cgroup files, cgroup and container are null and summary has no containers" {
-	run --separate-stderr env IPCSCOPE_ROOT="$BATS_TEST_DIRNAME/fixtures/basic" "$IPCSCOPE" list --json
+	run --separate-stderr env IPCSCOPE_BACKEND=proc IPCSCOPE_ROOT="$BATS_TEST_DIRNAME/fixtures/basic" "$IPCSCOPE" list --json
 	assert_success
 	assert_equal "$(jq -c '[.objects[].holders[] | [.cgroup, .container]] | unique' <<<"$output")" '[[null,null]]'
-	run --separate-stderr env IPCSCOPE_ROOT="$BATS_TEST_DIRNAME/fixtures/basic" "$IPCSCOPE" summary
+	run --separate-stderr env IPCSCOPE_BACKEND=proc IPCSCOPE_ROOT="$BATS_TEST_DIRNAME/fixtures/basic" "$IPCSCOPE" summary
 	assert_success
 	refute_line --partial CONTAINERS
-	run --separate-stderr env IPCSCOPE_ROOT="$BATS_TEST_DIRNAME/fixtures/basic" "$IPCSCOPE" summary --json
+	run --separate-stderr env IPCSCOPE_BACKEND=proc IPCSCOPE_ROOT="$BATS_TEST_DIRNAME/fixtures/basic" "$IPCSCOPE" summary --json
 	assert_success
 	assert_equal "$(jq -c .containers <<<"$output")" '[]'
 }

@@ -12,7 +12,7 @@ teardown() {
 	ctr_stop
 }
 
-NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups env -u IPCSCOPE_BACKEND)
 
 # The object of TYPE whose path (or, with no path, inode) is $2, from the
 # last ipc_json, compact.

@@ -10,7 +10,7 @@ setup() { common_setup; }
 teardown() { common_teardown; }
 
 fix_json() {
-	IPCSCOPE_ROOT=$1 "$IPCSCOPE" list --json "${@:2}" >"$BATS_TEST_TMPDIR/ipc.json" 2>"$BATS_TEST_TMPDIR/ipc.err" ||
+	IPCSCOPE_BACKEND=proc IPCSCOPE_ROOT=$1 "$IPCSCOPE" list --json "${@:2}" >"$BATS_TEST_TMPDIR/ipc.json" 2>"$BATS_TEST_TMPDIR/ipc.err" ||
 		fail "ipcscope failed on fixture $1: $(cat "$BATS_TEST_TMPDIR/ipc.err")"
 	jq -e . "$BATS_TEST_TMPDIR/ipc.json" >/dev/null || fail "invalid JSON"
 }
@@ -24,7 +24,7 @@ fix_json() {
 @test "fixture: comm with a control byte is escaped in the table, exact in JSON" {
 	fix_json "$FIX"
 	assert_equal "$(jqr '.objects[] | select(.inode == 5001) | .holders[1].comm')" "$(printf 'wr\033iter')"
-	run --separate-stderr env IPCSCOPE_ROOT="$FIX" "$IPCSCOPE" list --type pipe
+	run --separate-stderr env IPCSCOPE_BACKEND=proc IPCSCOPE_ROOT="$FIX" "$IPCSCOPE" list --type pipe
 	assert_success
 	assert_line --regexp '^pipe +5001 +100/server one\[3r\] 101/wr\\eiter\[1w\]$'
 }
@@ -65,7 +65,7 @@ fix_json() {
 	assert_equal "$(jqr '.objects[] | select(.inode == 2) | .deleted')" true
 	# two ranges of one object in one process make one holder entry
 	assert_equal "$(holders_of 2)" "100:-:rw:true"
-	run --separate-stderr env IPCSCOPE_ROOT="$FIX" "$IPCSCOPE" list --type shm
+	run --separate-stderr env IPCSCOPE_BACKEND=proc IPCSCOPE_ROOT="$FIX" "$IPCSCOPE" list --type shm
 	assert_line --regexp '^shm +2 +/dev/shm/gone\\nline \(deleted\) +100/server one\[memrw\]$'
 }
 
@@ -78,7 +78,7 @@ fix_json() {
 @test "fixture: no /proc/net/unix is a warning, not a failure" {
 	cp -a "$FIX" "$T/tree"
 	rm "$T/tree/proc/net/unix"
-	run --separate-stderr env IPCSCOPE_ROOT="$T/tree" "$IPCSCOPE" list --json
+	run --separate-stderr env IPCSCOPE_BACKEND=proc IPCSCOPE_ROOT="$T/tree" "$IPCSCOPE" list --json
 	assert_success
 	assert_equal "$(echo "$output" | jq -r '.warnings[] | select(startswith("cannot read"))')" "cannot read /proc/net/unix: No such file or directory"
 	assert_equal "$stderr" "ipcscope: cannot read /proc/net/unix: No such file or directory"
@@ -92,7 +92,7 @@ fix_json() {
 	head -c 30 "$FIX/proc/100/maps" >"$T/tree/proc/100/maps"
 	: >"$T/tree/proc/100/fdinfo/3"
 	rm -r "$T/tree/proc/101/fd"
-	run --separate-stderr env IPCSCOPE_ROOT="$T/tree" "$IPCSCOPE" list --json
+	run --separate-stderr env IPCSCOPE_BACKEND=proc IPCSCOPE_ROOT="$T/tree" "$IPCSCOPE" list --json
 	assert_success
 	echo "$output" | jq -e . >/dev/null
 	# fdinfo without flags: the holder stays, its mode unknown
@@ -102,13 +102,13 @@ fix_json() {
 @test "fixture: a FIFO planted in /dev/shm is never opened" {
 	cp -a "$FIX" "$T/tree"
 	mkfifo "$T/tree/dev/shm/planted-fifo"
-	run timeout 10 env IPCSCOPE_ROOT="$T/tree" "$IPCSCOPE" list --json
+	run timeout 10 env IPCSCOPE_BACKEND=proc IPCSCOPE_ROOT="$T/tree" "$IPCSCOPE" list --json
 	assert_success
 	assert_equal "$(echo "$output" | jq '[.objects[] | select(.path == "/dev/shm/planted-fifo")] | length')" 0
 }
 
 @test "IPCSCOPE_ROOT that does not exist: exit 1 with a message" {
-	run --separate-stderr env IPCSCOPE_ROOT="$T/nope" "$IPCSCOPE" list
+	run --separate-stderr env IPCSCOPE_BACKEND=proc IPCSCOPE_ROOT="$T/nope" "$IPCSCOPE" list
 	assert_failure 1
 	assert_equal "$stderr" "ipcscope: IPCSCOPE_ROOT '$T/nope': No such file or directory"
 }

@@ -4,13 +4,15 @@
 # Usage: sh tests/install-deps.sh [--build-only]
 set -eu
 
-build="make gcc libc6-dev pkg-config libproc2-dev libjansson-dev"
+# clang, bpftool and libbpf-dev build the bpf backend (its headers only:
+# nothing of libbpf is linked); without them make builds the proc backend.
+build="make gcc libc6-dev pkg-config libproc2-dev libjansson-dev clang bpftool libbpf-dev"
 # what `make check` and .ci/run use. lsfd is in util-linux-extra; clang's
 # libFuzzer runtime (libclang-rt-dev) is only a Recommends, which
 # --no-install-recommends leaves out. The man page is linted without the
 # pages it refers to (tests/helpers/man-lint.sh), so none are needed.
 test="bats bats-assert bats-support jq util-linux util-linux-extra iproute2 procps lsof
-	clang libclang-rt-dev valgrind mandoc zsh fish graphviz prometheus"
+	libclang-rt-dev valgrind mandoc zsh fish graphviz prometheus strace"
 want="$build"
 [ "${1:-}" = "--build-only" ] || want="$build $test"
 

@@ -235,7 +235,7 @@ sysv() { jqr --argjson i "$1" ".objects[] | select(.inode == \$i and .type == \"
 
 @test "clean: as another user, other users' objects are refused" {
 	requires_root "to switch users"
-	local nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	local nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups env -u IPCSCOPE_BACKEND)
 	"${nobody[@]}" test -x "$IPCSCOPE" || skip "nobody cannot execute $IPCSCOPE"
 	mk o shm-orphan name="$SHM_PREFIX-mine"
 	run --separate-stderr "${nobody[@]}" "$IPCSCOPE" clean --force --type shm --path "/dev/shm/$SHM_PREFIX-mine"

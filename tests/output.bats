@@ -202,6 +202,6 @@ same_objects() {
 }
 
 @test "json: the fixture's objects print the same bytes wherever they are, and alone" {
-	IPCSCOPE_ROOT="$BATS_TEST_DIRNAME/fixtures/basic" same_objects list
+	IPCSCOPE_BACKEND=proc IPCSCOPE_ROOT="$BATS_TEST_DIRNAME/fixtures/basic" same_objects list
 	[ "$(wc -l <"$T/raw.jsonl")" -ge 10 ] || fail "the fixture listed too little"
 }

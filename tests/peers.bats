@@ -133,7 +133,7 @@ pp() { jqr --argjson i "$1" ".objects[] | select(.inode == \$i) | .pipe.$2"; }
 @test "netns: without root another namespace is read from net/unix, and says so" {
 	requires_root "to switch users"
 	command -v unshare >/dev/null || skip "unshare (util-linux) is not installed"
-	local nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	local nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups env -u IPCSCOPE_BACKEND)
 	"${nobody[@]}" test -x "$IPCSCOPE" || skip "nobody cannot execute $IPCSCOPE"
 	# an unprivileged user can make its own network namespace with a user namespace
 	unshare -U -n true 2>/dev/null || skip "user namespaces are disabled"

@@ -8,7 +8,7 @@ setup() {
 	common_setup
 	requires_root "to switch to the nobody user"
 	command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
-	NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups env -u IPCSCOPE_BACKEND)
 	# nobody must be able to reach the binaries
 	"${NOBODY[@]}" test -x "$IPCSCOPE" || skip "nobody cannot execute $IPCSCOPE"
 }

@@ -10,7 +10,7 @@ teardown() {
 	[ -z "${PUBDIR:-}" ] || rm -rf "$PUBDIR"
 }
 
-NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups env -u IPCSCOPE_BACKEND)
 
 # The object at PATH in the last $output (leaks --json), compact.
 obj_at() { jq -c --arg p "$1" '.objects[] | select(.path == $p)' <<<"$output"; }

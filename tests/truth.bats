@@ -95,7 +95,7 @@ bad() {
 	bad "unknown command 'lis\\nt'" $'lis\nt'
 	bad "unexpected argument '\\e[2J'" show /tmp $'\e[2J'
 	# not usage errors, but the same untrusted text in messages
-	run --separate-stderr env IPCSCOPE_ROOT=$'/no\e[2Jroot' "$IPCSCOPE" list
+	run --separate-stderr env IPCSCOPE_BACKEND=proc IPCSCOPE_ROOT=$'/no\e[2Jroot' "$IPCSCOPE" list
 	assert_failure 1
 	assert_equal "$stderr" "ipcscope: IPCSCOPE_ROOT '/no\\e[2Jroot': No such file or directory"
 	run --separate-stderr "$IPCSCOPE" metrics --textfile "$T/no"$'\n''dir'

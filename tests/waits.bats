@@ -7,7 +7,7 @@ load helpers/common
 setup() { common_setup; }
 teardown() { common_teardown; }
 
-NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups env -u IPCSCOPE_BACKEND)
 
 # waits --json into $T/w.json; fails on invalid JSON
 waits_json() {

@@ -83,7 +83,7 @@ static int cmd_clean_run(struct cmd_ctx *ctx)
 
 static const struct cmd_opt *const clean_opts[] = {
 	CMD_OPT(TYPE), CMD_OPT(USER), CMD_OPT(PATH_SEARCH), CMD_CGROUP_OPTS,
-	CMD_OPT(OLDER_THAN), CMD_OPT(MQUEUE_DIR), &opt_force, NULL
+	CMD_OPT(OLDER_THAN), CMD_OPT(MQUEUE_DIR), CMD_OPT(BACKEND), &opt_force, NULL
 };
 
 const struct cmd_entry cmd_clean_entry = {

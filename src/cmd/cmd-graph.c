@@ -85,7 +85,7 @@ static int cmd_graph_run(struct cmd_ctx *ctx)
 
 static const struct cmd_opt *const graph_opts[] = {
 	&opt_format, &opt_depth, CMD_OPT(TYPE), &opt_pid, CMD_OPT(USER), CMD_OPT(PATH),
-	CMD_CGROUP_OPTS, CMD_OPT(MQUEUE_DIR), NULL
+	CMD_CGROUP_OPTS, CMD_OPT(MQUEUE_DIR), CMD_OPT(BACKEND), NULL
 };
 
 const struct cmd_entry cmd_graph_entry = {

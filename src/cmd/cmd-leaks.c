@@ -58,7 +58,7 @@ static int cmd_leaks_run(struct cmd_ctx *ctx)
 
 static const struct cmd_opt *const leaks_opts[] = {
 	CMD_OPT(TYPE), CMD_OPT(USER), CMD_OPT(PATH_SEARCH), CMD_CGROUP_OPTS,
-	CMD_OPT(OLDER_THAN), CMD_OPT(MQUEUE_DIR), &opt_exit_code, CMD_TABLE_OPTS, NULL
+	CMD_OPT(OLDER_THAN), CMD_OPT(MQUEUE_DIR), CMD_OPT(BACKEND), &opt_exit_code, CMD_TABLE_OPTS, NULL
 };
 
 const struct cmd_entry cmd_leaks_entry = {

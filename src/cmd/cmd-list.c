@@ -15,7 +15,7 @@ static int cmd_list_run(struct cmd_ctx *ctx)
 
 const struct cmd_opt *const cmd_list_opts[] = {
 	CMD_OPT(TYPE), CMD_OPT(PID), CMD_OPT(USER), CMD_OPT(PATH), CMD_CGROUP_OPTS,
-	CMD_OPT(MQUEUE_DIR), CMD_TABLE_OPTS, NULL
+	CMD_OPT(MQUEUE_DIR), CMD_OPT(BACKEND), CMD_TABLE_OPTS, NULL
 };
 
 const struct cmd_entry cmd_list_entry = {

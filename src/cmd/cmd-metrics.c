@@ -76,7 +76,7 @@ out:
 
 static const struct cmd_opt *const metrics_opts[] = {
 	&opt_per_process, &opt_textfile, CMD_OPT(TYPE), CMD_OPT(USER), CMD_OPT(PATH_SEARCH),
-	CMD_CGROUP_OPTS, CMD_OPT(MQUEUE_DIR), NULL
+	CMD_CGROUP_OPTS, CMD_OPT(MQUEUE_DIR), CMD_OPT(BACKEND), NULL
 };
 
 const struct cmd_entry cmd_metrics_entry = {

@@ -25,7 +25,7 @@ static int cmd_summary_run(struct cmd_ctx *ctx)
 
 static const struct cmd_opt *const summary_opts[] = {
 	CMD_OPT(TYPE), CMD_OPT(USER), CMD_OPT(PATH_SEARCH), CMD_CGROUP_OPTS,
-	CMD_OPT(MQUEUE_DIR), CMD_OPT(JSON), CMD_OPT(BYTES), NULL
+	CMD_OPT(MQUEUE_DIR), CMD_OPT(BACKEND), CMD_OPT(JSON), CMD_OPT(BYTES), NULL
 };
 
 const struct cmd_entry cmd_summary_entry = {

@@ -41,7 +41,7 @@ static int cmd_waits_run(struct cmd_ctx *ctx)
 
 static const struct cmd_opt *const waits_opts[] = {
 	CMD_OPT(TYPE), CMD_OPT(PID), CMD_OPT(USER), CMD_OPT(PATH), CMD_CGROUP_OPTS,
-	CMD_OPT(MQUEUE_DIR), &opt_exit_code, CMD_OPT(JSON), CMD_OPT(NO_HEADINGS), NULL
+	CMD_OPT(MQUEUE_DIR), CMD_OPT(BACKEND), &opt_exit_code, CMD_OPT(JSON), CMD_OPT(NO_HEADINGS), NULL
 };
 
 const struct cmd_entry cmd_waits_entry = {

@@ -133,7 +133,7 @@ static int cmd_watch_run(struct cmd_ctx *ctx)
 
 static const struct cmd_opt *const watch_opts[] = {
 	&opt_interval, &opt_count, &opt_threshold, CMD_OPT(TYPE), CMD_OPT(PID), CMD_OPT(USER),
-	CMD_OPT(PATH), CMD_CGROUP_OPTS, CMD_OPT(MQUEUE_DIR), CMD_OPT(JSON), NULL
+	CMD_OPT(PATH), CMD_CGROUP_OPTS, CMD_OPT(MQUEUE_DIR), CMD_OPT(BACKEND), CMD_OPT(JSON), NULL
 };
 
 const struct cmd_entry cmd_watch_entry = {

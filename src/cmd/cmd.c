@@ -130,6 +130,7 @@ int cmd_scan(struct cmd_ctx *ctx, struct model *m)
 	struct scan_opts so = {
 		.types = ctx->filter.types,
 		.mqueue_dir = ctx->mqueue_dir,
+		.backend = (enum scan_backend)ctx->backend,
 		.mqueue_asked = ctx->filter.types != IPC_ALL_TYPES &&
 				(ctx->filter.types & IPC_TYPE_BIT(IPC_MQUEUE)),
 		.search = ctx->needs & NEED_SEARCH,
@@ -149,6 +150,10 @@ int cmd_scan(struct cmd_ctx *ctx, struct model *m)
 	model_init(m);
 	rc = scan_run(m, &so);
 	free(roots);
+	if (rc == -ENOTSUP) {
+		warnx("the bpf backend cannot run: %s", m->backend_why);
+		return -1;
+	}
 	if (rc < 0) {
 		warnx("cannot read processes from %s/proc: %s",
 		      pio_rerooted() ? cmd_shown(pio_root()) : "", strerror(-rc));

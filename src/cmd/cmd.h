@@ -74,6 +74,8 @@ struct cmd_ctx {
 	bool custom_cols;	/* -o given */
 	const char *operand;
 	const char *mqueue_dir;
+	int backend;		/* enum scan_backend: --backend, else IPCSCOPE_BACKEND */
+	bool backend_given;
 	int64_t older_than;	/* seconds; 0 = any age */
 	int sort_col;		/* -1: the natural order */
 	bool sort_desc;
@@ -93,6 +95,7 @@ enum cmd_opt_id {
 	CMD_OPT_CGROUP,
 	CMD_OPT_OLDER_THAN,
 	CMD_OPT_MQUEUE_DIR,
+	CMD_OPT_BACKEND,
 	CMD_OPT_JSON,
 	CMD_OPT_JSON_LINES,
 	CMD_OPT_OUTPUT,

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "collect.h"
 #include "kind.h"
 #include "leaks.h"
 #include "pathio.h"
@@ -138,6 +139,42 @@ static void set_mqueue_dir(struct cmd_ctx *ctx, const char *arg)
 	ctx->mqueue_dir = arg;
 }
 
+/* auto, proc or bpf: which walks the processes (collect/scan.c). */
+static int parse_backend(const char *arg)
+{
+	if (strcmp(arg, "auto") == 0)
+		return SCAN_BACKEND_AUTO;
+	if (strcmp(arg, "proc") == 0)
+		return SCAN_BACKEND_PROC;
+	if (strcmp(arg, "bpf") == 0)
+		return SCAN_BACKEND_BPF;
+	return -1;
+}
+
+static void set_backend(struct cmd_ctx *ctx, const char *arg)
+{
+	int b = parse_backend(arg);
+
+	if (b < 0)
+		cmd_usage_error("invalid --backend '%s' (auto, proc or bpf)", cmd_shown(arg));
+	ctx->backend = b;
+	ctx->backend_given = true;
+}
+
+/* IPCSCOPE_BACKEND, read only when --backend is not given. */
+static void env_backend(struct cmd_ctx *ctx)
+{
+	const char *env = getenv("IPCSCOPE_BACKEND");
+	int b;
+
+	if (ctx->backend_given || !env || !*env)
+		return;
+	b = parse_backend(env);
+	if (b < 0)
+		cmd_usage_error("invalid IPCSCOPE_BACKEND '%s' (auto, proc or bpf)", cmd_shown(env));
+	ctx->backend = b;
+}
+
 /* JSON carries every field, fill levels and cgroups included. */
 static void set_json(struct cmd_ctx *ctx, const char *arg)
 {
@@ -236,6 +273,9 @@ const struct cmd_opt cmd_opts[CMD_NOPTS] = {
 	  set_older_than },
 	[CMD_OPT_MQUEUE_DIR] = { "mqueue-dir", required_argument, 0, "DIR",
 	  "where the mqueue filesystem is mounted (default: from mountinfo)", set_mqueue_dir },
+	[CMD_OPT_BACKEND] = { "backend", required_argument, 0, "WHICH",
+	  "how processes are read: auto (the default: bpf when its\n"
+	  "programs load, else proc), proc or bpf (see ipcscope(1))", set_backend },
 	[CMD_OPT_JSON] = { "json", no_argument, 'J', NULL,
 	  "JSON output (schema version 1, see ipcscope(1))", set_json },
 	[CMD_OPT_JSON_LINES] = { "json-lines", no_argument, 0, NULL,
@@ -423,6 +463,7 @@ static void finish_options(struct cmd_ctx *ctx)
 		ctx->filter.types = IPC_ALL_TYPES;
 	if (ctx->mqueue_dir)
 		check_mqueue_dir(ctx->mqueue_dir);
+	env_backend(ctx);
 	finish_columns(ctx);
 	ctx->ro.width = ctx->width >= 0 ? (size_t)ctx->width : terminal_width();
 	ctx->ro.color = want_color(ctx->color_when);

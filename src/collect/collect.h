@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "kind.h"
@@ -21,6 +22,8 @@ struct scan_ctx {
 	uint64_t self_netns, self_ipcns, self_mntns;
 	/* the namespaces other than ours (ns.c); NULL on a fixture tree */
 	struct ns_table *ns;
+	/* the bpf backend, when it walks the processes (bpfscan.c) */
+	struct bpfscan *bpf;
 	const char *mqueue_dir;	/* where the mqueue fs is mounted, if it is */
 	char *mqueue_found;	/* that place, when found in mountinfo */
 
@@ -44,8 +47,11 @@ struct scan_ctx {
 	struct buf text;
 };
 
+enum scan_backend { SCAN_BACKEND_AUTO, SCAN_BACKEND_PROC, SCAN_BACKEND_BPF };
+
 struct scan_opts {
 	unsigned types;
+	enum scan_backend backend;
 	bool want_fill;		/* JSON, show, or a QUEUED column */
 	bool want_waits;
 	bool waits_quiet;	/* unreadable threads: a note, not a warning */
@@ -61,7 +67,9 @@ struct scan_opts {
 	bool want_cgroup;	/* the holders' cgroup and container, not only the homes' */
 };
 
-/* The whole pipeline's collect and link stages. 0 or -errno (fatal). */
+/* The whole pipeline's collect and link stages. 0 or -errno (fatal):
+ * -ENOTSUP when the bpf backend was asked for and cannot run, and
+ * model.backend_why says why. */
 int scan_run(struct model *m, const struct scan_opts *opts);
 
 /* One fd or mapping found by a walker. The walkers never write to the
@@ -150,6 +158,28 @@ int fd_parse_fdinfo(const char *buf, size_t len, int *mode, uint64_t *ino);
 void fd_name(struct scan_ctx *c, int piddir, enum ipc_type *type, dev_t dev,
 	     uint64_t ino, const char *text, size_t len, struct scan_extra *e);
 
+/* One fd as the bpf backend saw it in the kernel: what a stat, the link,
+ * fdinfo, a duplicate of the fd and ns/net would tell the walk. */
+struct fd_given {
+	mode_t fmt;
+	dev_t dev;
+	nlink_t nlink;
+	uint64_t ino;
+	struct stat st;		/* what fstatat would give: mode, size, blocks, uid */
+	const char *text;	/* the link's text, NULL when not known */
+	size_t len;
+	uint8_t mode;		/* MODE_R | MODE_W */
+	bool has_fill;
+	uint32_t queued, capacity;
+	const char *info;	/* fdinfo-like text a kind reads (eventfd) */
+	size_t infolen;
+	uint64_t netns;		/* the process's network namespace */
+};
+/* Records one such fd of p, as fd_scan would; piddir (or -1) is read only
+ * for what the kernel side did not give. */
+void fd_take(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir,
+	     int fdnum, const struct fd_given *g);
+
 /* waits.c: the threads of p, after its fds were walked (their records
  * start at first_rec in the batch). */
 void waits_scan(struct scan_ctx *c, struct ipc_proc *p, int piddir, size_t first_rec);
@@ -165,10 +195,27 @@ struct maps_line {
 	uint64_t ino;
 	const char *path;	/* decoded into the caller's buffer */
 	size_t pathlen;
+	const struct stat *st;	/* the file's, when already known (bpf) */
 };
 int maps_parse_line(const char *line, size_t len, struct maps_line *ml,
 		    struct buf *pathbuf);
 int maps_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir);
+/* One mapping as the bpf backend saw it: path is its maps path when the
+ * kernel side could make it (a pseudo file), else NULL. */
+struct map_given {
+	uint64_t start, end;
+	bool read, write, shared;
+	dev_t dev;
+	uint64_t ino;
+	const char *path;
+	size_t pathlen;
+	struct stat st;		/* size, blocks, uid */
+	uint64_t ipcns;		/* the process's IPC namespace */
+};
+/* Records it as maps_scan would; piddir (or -1) only to name a file the
+ * kernel side could not. */
+void maps_take(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir,
+	       const struct map_given *g);
 
 /* shm.c */
 int shm_scan_dir(struct model *m, struct scan_ctx *c);

@@ -319,6 +319,9 @@ struct fd_seen {
 	struct fd_facts f;
 	uint64_t ino;
 	const struct stat *st;	/* the file's stat, live only */
+	/* what the bpf backend read in the kernel: the walk learns these
+	 * through a duplicate of the fd, fdinfo and ns/net */
+	const struct fd_given *given;
 };
 
 /* Is an fd of this kind and identity worth a record in this walk? */
@@ -352,12 +355,21 @@ static bool fd_describe(struct scan_ctx *c, struct ipc_proc *p, int piddir, int 
 	}
 	if (!known && k->naming != NAME_NONE) {
 		/* the fd may have gone away since it was looked at */
-		if (!s->f.text && fd_readlink(fdd, name, &c->text) < 0)
+		if (s->f.text)
+			fd_name(c, piddir, type, s->f.dev, s->ino, s->f.text, s->f.len, e);
+		else if (fd_readlink(fdd, name, &c->text) == 0)
+			fd_name(c, piddir, type, s->f.dev, s->ino, c->text.data, c->text.len, e);
+		else
 			return false;
-		fd_name(c, piddir, type, s->f.dev, s->ino, c->text.data, c->text.len, e);
 	}
-	if (k->traits & KT_PIPELIKE)
+	if ((k->traits & KT_PIPELIKE) && s->given) {
+		e->fill_tried = c->want_fill;
+		e->has_fill = c->want_fill && s->given->has_fill;
+		e->queued = s->given->queued;
+		e->capacity = s->given->capacity;
+	} else if (k->traits & KT_PIPELIKE) {
 		pipe_probe(c, e, p, piddir, fdnum);
+	}
 	return true;
 }
 
@@ -388,8 +400,12 @@ static void fd_record_anon(const struct model *m, struct scan_ctx *c, struct ipc
 	uint64_t id;
 
 	snprintf(info, sizeof(info), "fdinfo/%d", fdnum);
-	if (pio_read_at(piddir, info, &c->file) < 0)
+	if (s->given && s->given->info) {
+		buf_reset(&c->file);
+		buf_add(&c->file, s->given->info, s->given->infolen);
+	} else if (pio_read_at(piddir, info, &c->file) < 0) {
 		return;
+	}
 	id = fd_anon_id(k, c, p, fdnum);
 	o = c->only_wanted ? model_find_ns(m, s->f.dev, s->ino, id) : NULL;
 	if (c->only_wanted && !(o && o->wanted))
@@ -441,7 +457,7 @@ static void fd_socket(struct scan_ctx *c, struct ipc_proc *p, int piddir, int fd
 		      enum ipc_type type, const struct fd_seen *s)
 {
 	if (!p->netns)
-		p->netns = proc_netns(piddir);
+		p->netns = s->given ? s->given->netns : proc_netns(piddir);
 	/* sockets are always opened read-write */
 	batch_add(c->batch, type, s->f.dev, s->ino, p, fdnum, MODE_R | MODE_W, SCAN_NO_EXTRA);
 }
@@ -532,6 +548,30 @@ static int fd_one(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 		return 0;
 	fd_record(m, c, p, piddir, fdd, name, fdnum, (enum ipc_type)t, &s, link_mode(lst.st_mode));
 	return 0;
+}
+
+void fd_take(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir,
+	     int fdnum, const struct fd_given *g)
+{
+	struct fd_seen s = { .f = { g->fmt, g->dev, g->nlink, g->text, g->len },
+			     .ino = g->ino, .st = &g->st, .given = g };
+	char name[32];
+	int t;
+
+	snprintf(name, sizeof(name), "fd/%d", fdnum);
+	t = kind_classify_fd(&s.f, &c->devs);
+	/* a name the kernel side did not give: as the walk reads it */
+	if (t == -2 && piddir >= 0 && fd_readlink(piddir, name, &c->text) == 0) {
+		s.f.text = c->text.data;
+		s.f.len = c->text.len;
+		t = kind_classify_fd(&s.f, &c->devs);
+	}
+	if (t < 0 || !fd_wanted(m, c, (enum ipc_type)t, g->dev, g->ino))
+		return;
+	if (kind_has((enum ipc_type)t, KT_SOCKET))
+		fd_socket(c, p, piddir, fdnum, (enum ipc_type)t, &s);
+	else
+		fd_record(m, c, p, piddir, piddir, name, fdnum, (enum ipc_type)t, &s, g->mode);
 }
 
 int fd_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir)

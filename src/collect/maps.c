@@ -2,6 +2,7 @@
  * after the process closed its fd. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -180,6 +181,11 @@ static void maps_size(struct scan_extra *e, struct scan_ctx *c, int piddir,
 	char name[96];
 	struct stat st;
 
+	if (ml->st) {
+		/* the bpf backend read the file's inode in the kernel */
+		st = *ml->st;
+		goto known;
+	}
 	if (c->rooted || ml->rangelen >= sizeof(name) - 10)
 		return;
 	memcpy(name, "map_files/", 10);
@@ -189,6 +195,7 @@ static void maps_size(struct scan_extra *e, struct scan_ctx *c, int piddir,
 	 * unknown: no file in /proc tells them for a mapping alone */
 	if (fstatat(piddir, name, &st, 0) == 0 && st.st_dev == ml->dev &&
 	    st.st_ino == ml->ino) {
+known:
 		e->has_size = true;
 		e->size = (uint64_t)st.st_size;
 		e->has_owner = true;
@@ -286,4 +293,70 @@ int maps_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int
 		s = eol;
 	}
 	return 0;
+}
+
+/* The maps path of the range in g, for a mapping the kernel side could
+ * not name: map_files' link (CAP_SYS_ADMIN), else the maps line itself. */
+static bool maps_path_of(struct scan_ctx *c, int piddir, const struct maps_line *ml)
+{
+	char name[96];
+	ssize_t n;
+
+	if (piddir < 0)
+		return false;
+	snprintf(name, sizeof(name), "map_files/%.*s", (int)ml->rangelen, ml->range);
+	buf_reset(&c->text);
+	buf_reserve(&c->text, PATH_MAX);
+	n = readlinkat(piddir, name, c->text.data, c->text.cap - 1);
+	if (n >= 0) {
+		c->text.len = (size_t)n;
+		c->text.data[n] = '\0';
+		return true;
+	}
+	if (pio_read_at(piddir, "maps", &c->file) < 0)
+		return false;
+	for (const char *s = c->file.data, *end = s + c->file.len; s < end; s++) {
+		const char *eol = memchr(s, '\n', (size_t)(end - s));
+		struct maps_line l;
+
+		if (!eol)
+			eol = end;
+		if ((size_t)(eol - s) > ml->rangelen && memcmp(s, ml->range, ml->rangelen) == 0 &&
+		    s[ml->rangelen] == ' ' && maps_parse_line(s, (size_t)(eol - s), &l, &c->text) == 0)
+			return l.dev == ml->dev && l.ino == ml->ino;
+		s = eol;
+	}
+	return false;
+}
+
+void maps_take(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir,
+	       const struct map_given *g)
+{
+	char range[64];
+	struct maps_line ml = { .range = range, .read = g->read, .write = g->write,
+				.shared = g->shared, .dev = g->dev, .ino = g->ino,
+				.path = g->path ? g->path : "", .pathlen = g->pathlen,
+				.st = &g->st };
+	int32_t key;
+	int t;
+
+	ml.rangelen = (size_t)snprintf(range, sizeof(range), "%llx-%llx",
+				       (unsigned long long)g->start, (unsigned long long)g->end);
+	if (g->path && sysv_name(ml.path, ml.pathlen, &key)) {
+		if (!p->ipcns)
+			p->ipcns = g->ipcns;
+		maps_sysv(m, c, p, piddir, &ml, key);
+		return;
+	}
+	if (ml.ino == 0 || (t = maps_kind(c, &ml)) < 0)
+		return;
+	/* a file of some /dev/shm: its name is needed only the first time */
+	if (!g->path && !model_find(m, ml.dev, ml.ino) &&
+	    !batch_seen(c->batch, ml.dev, ml.ino, 0)) {
+		if (!maps_path_of(c, piddir, &ml))
+			return;
+		ml.path = c->text.data;
+		ml.pathlen = c->text.len;
+	}
+	maps_object(m, c, p, piddir, &ml, (enum ipc_type)t);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bpfscan.h"
 #include "collect.h"
 #include "kind.h"
 #include "ns.h"
@@ -157,10 +158,73 @@ static void *walker_main(void *arg)
 	return NULL;
 }
 
+static void scan_procs_proc(struct model *m, struct scan_ctx *c,
+			    const struct scan_opts *opts, enum walk_set set);
+
+struct walk_filter {
+	const struct scan_opts *opts;
+	enum walk_set set;
+};
+
+static bool filter_takes(const void *arg, pid_t pid)
+{
+	const struct walk_filter *f = arg;
+
+	return takes(f->opts, f->set, pid);
+}
+
+/* A bpf walk that failed halfway left what it read of processes' threads
+ * behind; the /proc walk starts them afresh. */
+static void forget_waits(struct model *m)
+{
+	for (size_t i = 0; i < m->nprocs; i++) {
+		struct ipc_proc *p = m->procs[i];
+
+		p->nwaiting = p->nunread = p->nthreads_seen = 0;
+		p->doing = p->waiting_in = NULL;
+		p->waits_read = false;
+	}
+}
+
+/* The kernel's iterators walk the fds and mappings; false when they
+ * could not, and the /proc walk is to run instead. */
+static bool scan_bpf(struct model *m, struct scan_ctx *c, const struct scan_opts *opts,
+		     enum walk_set set)
+{
+	struct walk_filter f = { opts, set };
+	struct scan_batch one = { 0 };
+	const char *why;
+	int rc;
+
+	c->batch = &one;
+	rc = bpfscan_walk(c->bpf, m, c, filter_takes, &f, &why);
+	c->batch = NULL;
+	if (rc == 0) {
+		batch_merge(m, &one);
+		return true;
+	}
+	batch_free(&one);
+	forget_waits(m);
+	model_warn(m, "the bpf backend failed (%s: %s); the processes were read "
+		   "through /proc instead", why, strerror(-rc));
+	m->backend = "proc";
+	bpfscan_free(c->bpf);
+	c->bpf = NULL;
+	return false;
+}
+
 /* The walk of /proc/PID is nearly all system calls, which run in parallel
  * well: one walker per CPU, each taking the next process when it is done. */
 static void scan_procs(struct model *m, struct scan_ctx *c, const struct scan_opts *opts,
 		       enum walk_set set)
+{
+	if (c->bpf && scan_bpf(m, c, opts, set))
+		return;
+	scan_procs_proc(m, c, opts, set);
+}
+
+static void scan_procs_proc(struct model *m, struct scan_ctx *c, const struct scan_opts *opts,
+			    enum walk_set set)
 {
 	struct scan_batch one = { 0 };
 	struct walker *w;
@@ -284,6 +348,35 @@ static void scan_finish(struct model *m, struct scan_ctx *c, const struct scan_o
 		waits_link(m);
 }
 
+/* Which backend walks the processes: bpf when asked, or on auto when its
+ * programs load; else proc. -errno when bpf was asked and cannot run. */
+static int pick_backend(struct model *m, struct scan_ctx *c, const struct scan_opts *opts)
+{
+	const char *why;
+
+	m->backend = "proc";
+	if (c->rooted) {
+		m->backend_why = opts->backend == SCAN_BACKEND_BPF ?
+			"it reads the running kernel, not the tree IPCSCOPE_ROOT names" :
+			"a fixture tree (IPCSCOPE_ROOT) is read through /proc";
+		return opts->backend == SCAN_BACKEND_BPF ? -ENOTSUP : 0;
+	}
+	if (opts->backend == SCAN_BACKEND_PROC) {
+		m->backend_why = "asked for";
+		return 0;
+	}
+	if (bpfscan_ready(c->bpf, &why) < 0) {
+		bpfscan_free(c->bpf);
+		c->bpf = NULL;
+		m->backend_why = why;
+		return opts->backend == SCAN_BACKEND_BPF ? -ENOTSUP : 0;
+	}
+	m->backend = "bpf";
+	m->backend_why = opts->backend == SCAN_BACKEND_BPF ? "asked for" :
+			 "its programs loaded";
+	return 0;
+}
+
 int scan_run(struct model *m, const struct scan_opts *opts)
 {
 	struct scan_ctx c = { .types = opts->types, .pidfd = -1, .want_fill = opts->want_fill,
@@ -294,6 +387,9 @@ int scan_run(struct model *m, const struct scan_opts *opts)
 	m->waits_asked = opts->want_waits && !c.rooted;
 	m->waits_quiet = opts->waits_quiet;
 	fd_probe(&c);
+	/* the load overlaps the listings and the process list */
+	if (!c.rooted && opts->backend != SCAN_BACKEND_PROC)
+		c.bpf = bpfscan_start(&c.devs);
 	m->sockfs_dev = c.devs.sockfs;
 	view_probe(m, &c);
 	for (size_t i = 0; i < ARRAY_SIZE(listings); i++)
@@ -306,9 +402,13 @@ int scan_run(struct model *m, const struct scan_opts *opts)
 		if (getenv("IPCSCOPE_TEST_PAUSE_AFTER_PROCS"))
 			raise(SIGSTOP);
 		ns_discover(m, &c);
+		rc = pick_backend(m, &c, opts);
+	}
+	if (rc == 0) {
 		scan_walk(m, &c, opts);
 		scan_finish(m, &c, opts);
 	}
+	bpfscan_free(c.bpf);
 	ns_free(&c);
 	free(c.mqueue_found);
 	buf_free(&c.file);

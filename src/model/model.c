@@ -108,7 +108,7 @@ void model_drop_last_proc(struct model *m)
 	free(p);
 }
 
-static size_t key_hash(dev_t dev, uint64_t ino, uint64_t ns)
+static uint64_t key_hash(dev_t dev, uint64_t ino, uint64_t ns)
 {
 	uint64_t h = ino * 0x9E3779B97F4A7C15ull ^ ((uint64_t)dev + 0x632BE59BD9B4E019ull) ^
 		     (ns * 0xD6E8FEB86659FD93ull);
@@ -116,18 +116,20 @@ static size_t key_hash(dev_t dev, uint64_t ino, uint64_t ns)
 	h ^= h >> 29;
 	h *= 0xBF58476D1CE4E5B9ull;
 	h ^= h >> 32;
-	return (size_t)h;
+	return h;
 }
 
 static void index_insert(struct model *m, size_t objidx)
 {
 	const struct ipc_obj *o = m->objs[objidx];
 	size_t mask = m->indexcap - 1;
-	size_t i = key_hash(o->dev, o->ino, o->ns) & mask;
+	uint64_t h = key_hash(o->dev, o->ino, o->ns);
+	size_t i = (size_t)h & mask;
 
-	while (m->index[i])
+	while (m->index[i].obj)
 		i = (i + 1) & mask;
-	m->index[i] = (uint32_t)(objidx + 1);
+	m->index[i].obj = (uint32_t)(objidx + 1);
+	m->index[i].tag = (uint32_t)(h >> 32);
 }
 
 static void index_rebuild(struct model *m, size_t cap)
@@ -142,13 +144,20 @@ static void index_rebuild(struct model *m, size_t cap)
 struct ipc_obj *model_find_ns(const struct model *m, dev_t dev, uint64_t ino, uint64_t ns)
 {
 	size_t mask, i;
+	uint64_t h;
+	uint32_t tag;
 
 	if (!m->indexcap)
 		return NULL;
 	mask = m->indexcap - 1;
-	for (i = key_hash(dev, ino, ns) & mask; m->index[i]; i = (i + 1) & mask) {
-		struct ipc_obj *o = m->objs[m->index[i] - 1];
+	h = key_hash(dev, ino, ns);
+	tag = (uint32_t)(h >> 32);
+	for (i = (size_t)h & mask; m->index[i].obj; i = (i + 1) & mask) {
+		struct ipc_obj *o;
 
+		if (m->index[i].tag != tag)
+			continue;
+		o = m->objs[m->index[i].obj - 1];
 		if (o->ino == ino && o->dev == dev && o->ns == ns)
 			return o;
 	}

@@ -251,6 +251,11 @@ struct ipc_obj {
 	bool wanted;		/* --pid: held by, or the peer of, those processes */
 };
 
+struct model_slot {
+	uint32_t obj;		/* index in objs, plus one; 0: empty */
+	uint32_t tag;		/* the key hash's upper half */
+};
+
 struct model_stats {
 	size_t procs;		/* user-space processes considered */
 	size_t denied;		/* processes whose fds/maps were not readable */
@@ -280,8 +285,10 @@ struct model {
 	size_t nobjs;
 	size_t capobjs;
 
-	/* open-addressing index over objs, keyed by (dev, ino) */
-	uint32_t *index;
+	/* open-addressing index over objs, keyed by (dev, ino, ns); each slot
+	 * keeps a tag of the key's hash, so that a probe reads an object only
+	 * when the tag matches (the objects are scattered in memory) */
+	struct model_slot *index;
 	size_t indexcap;
 
 	char **warnings;
@@ -298,6 +305,10 @@ struct model {
 	/* waits, when asked for */
 	bool waits_asked;
 	bool waits_quiet;	/* unreadable threads are a note (model_note) */
+
+	/* which backend walked the processes, "proc" or "bpf", and why
+	 * (static strings) */
+	const char *backend, *backend_why;
 	struct ipc_wait *waits;
 	size_t nwaits, capwaits;
 	struct ipc_cycle *cycles;

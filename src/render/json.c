@@ -384,6 +384,13 @@ void json_warnings(struct jw *w, const struct model *m)
 	for (size_t i = 0; i < m->nwarnings; i++)
 		jw_str(w, NULL, m->warnings[i]);
 	jw_arr_end(w);
+	/* which backend walked the processes, and why that one */
+	if (m->backend) {
+		jw_obj_begin(w, "backend");
+		jw_str(w, "name", m->backend);
+		jw_str(w, "reason", m->backend_why ? m->backend_why : "");
+		jw_obj_end(w);
+	}
 }
 
 /* The members after the objects, as a document of their own whose opening

@@ -17,6 +17,7 @@ void json_holder_fields(struct jw *w, const struct ipc_holder *h);
 #define JSON_VERSION 1
 
 /* "warnings": every warning of the scan. */
+/* "warnings", and "backend": which walked the processes and why */
 void json_warnings(struct jw *w, const struct model *m);
 /* One deadlock as ipcscope waits lists it under "cycles" (render/waits.c);
  * watch's deadlock events carry the same. key: NULL in an array. */

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The bpf backend's kernel side: two iterators that only read. task_file
+ * visits every (process, fd, file) and task_vma every mapping; each
+ * writes binary records (records.h) for what an IPC kind could be, and
+ * nothing for the rest (regular files on disk, ttys, ...), which the /proc
+ * walk has to stat one by one to skip. GPL: bpf_d_path and
+ * bpf_probe_read_kernel are GPL-only helpers. */
+#include "kernel.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+#include "records.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define S_IFMT 0170000
+#define S_IFSOCK 0140000
+#define S_IFREG 0100000
+#define S_IFIFO 0010000
+#define FMODE_READ 0x1
+#define FMODE_WRITE 0x2
+#define EFD_SEMAPHORE 1
+#define PIPE_MAX_BUFS 1024	/* a ring beyond this is left unmeasured */
+
+/* set by the loader before load */
+const volatile __u32 pid_level = 0;	/* of the reader's pid namespace */
+const volatile __u32 page_size = 4096;
+const volatile __u32 pipefs_dev = 0;	/* pipes are named by their inode */
+
+/* The devices whose regular files are IPC objects: every mount
+ * namespace's /dev/shm and mqueue filesystems (kernel dev_t encoding). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, __u8);
+} ipc_devs SEC(".maps");
+
+/* Scratch space too large for the 512-byte stack. */
+struct scratch {
+	struct isc_fd fd;
+	struct isc_vma vma;
+	char path[ISC_PATH_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch_map SEC(".maps");
+
+/* The process's number in the reader's pid namespace; 0 for a thread
+ * other than the leader, whose fds the leader's /proc directory shows. */
+static __u32 task_tgid(struct task_struct *task)
+{
+	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+	__u64 addr;
+	int nr = 0;
+
+	if (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid) || !pid)
+		return 0;
+	if (pid_level == 0)
+		return (__u32)BPF_CORE_READ(task, tgid);
+	if (BPF_CORE_READ(pid, level) < pid_level)
+		return 0;
+	addr = (__u64)(void *)pid + bpf_core_field_offset(struct pid, numbers) +
+	       (__u64)pid_level * bpf_core_type_size(struct upid);
+	if (bpf_probe_read_kernel(&nr, sizeof(nr), (void *)addr) < 0)
+		return 0;
+	return (__u32)nr;
+}
+
+static void fill_hdr(struct isc_hdr *h, struct task_struct *task, __u32 tgid, __u8 type)
+{
+	struct nsproxy *ns = BPF_CORE_READ(task, nsproxy);
+
+	h->type = type;
+	h->tgid = tgid;
+	h->start_ns = BPF_CORE_READ(task, start_boottime);
+	if (ns) {
+		h->netns = BPF_CORE_READ(ns, net_ns, ns.inum);
+		h->ipcns = BPF_CORE_READ(ns, ipc_ns, ns.inum);
+	}
+}
+
+struct fill_ctx {
+	__u64 bufs;		/* the ring, as an address */
+	__u32 tail, mask, size, sum;
+	int bad;
+};
+
+static long fill_one(__u32 i, void *arg)
+{
+	struct fill_ctx *f = arg;
+	__u64 addr = f->bufs + (__u64)((f->tail + i) & f->mask) * f->size +
+		     bpf_core_field_offset(struct pipe_buffer, len);
+	__u32 len = 0;
+
+	if (bpf_probe_read_kernel(&len, sizeof(len), (void *)addr) < 0) {
+		f->bad = 1;
+		return 1;
+	}
+	f->sum += len;
+	return 0;
+}
+
+/* What FIONREAD and F_GETPIPE_SZ would say, without the pipe's lock: a
+ * snapshot that a writer may move while it is taken. bpf_loop, not a
+ * loop, so that the verifier checks one step and not every unrolled one
+ * (that took it 25 ms on each load). */
+static void pipe_fill(struct isc_fd *r, struct inode *inode)
+{
+	struct pipe_inode_info *pipe = BPF_CORE_READ(inode, i_pipe);
+	struct fill_ctx f = { 0 };
+	__u32 head;
+
+	if (!pipe)
+		return;
+	head = BPF_CORE_READ(pipe, head);
+	f.tail = BPF_CORE_READ(pipe, tail);
+	f.mask = BPF_CORE_READ(pipe, ring_size) - 1;
+	f.bufs = (__u64)(void *)BPF_CORE_READ(pipe, bufs);
+	f.size = bpf_core_type_size(struct pipe_buffer);
+	if (head - f.tail > PIPE_MAX_BUFS)
+		return;
+	bpf_loop(head - f.tail, fill_one, &f, 0);
+	if (f.bad)
+		return;
+	r->queued = f.sum;
+	r->capacity = BPF_CORE_READ(pipe, max_usage) * page_size;
+	r->h.flags |= ISC_F_FILL;
+}
+
+static void eventfd_facts(struct isc_fd *r, struct file *file)
+{
+	struct eventfd_ctx *ctx = BPF_CORE_READ(file, private_data);
+
+	if (!ctx)
+		return;
+	r->count = BPF_CORE_READ(ctx, count);
+	r->efd_id = BPF_CORE_READ(ctx, id);
+	r->efd_semaphore = (BPF_CORE_READ(ctx, flags) & EFD_SEMAPHORE) != 0;
+	r->h.flags |= ISC_F_EVENTFD;
+}
+
+static int is_eventfd(const char *name)
+{
+	static const char want[] = "[eventfd]";
+
+	for (int i = 0; i < (int)sizeof(want); i++)
+		if (name[i] != want[i])
+			return 0;
+	return 1;
+}
+
+/* Which files are worth a record: every FIFO, socket and anonymous
+ * inode, and the regular files of the IPC filesystems or with no link
+ * left (memfds, and deleted files a kind may name). */
+static int file_wanted(__u32 fmt, __u32 dev, __u32 nlink)
+{
+	if (fmt == S_IFIFO || fmt == S_IFSOCK || fmt == 0)
+		return 1;
+	if (fmt != S_IFREG)
+		return 0;
+	return nlink == 0 || bpf_map_lookup_elem(&ipc_devs, &dev) != 0;
+}
+
+/* The path as readlink of /proc/PID/fd/N would give it, written after
+ * the record; 0 when there is none. */
+static __u16 file_path(struct file *file, char *buf)
+{
+	long n = bpf_d_path(&file->f_path, buf, ISC_PATH_MAX);
+
+	if (n <= 1)
+		return 0;
+	return (__u16)((n - 1) & (ISC_PATH_MAX - 1));
+}
+
+SEC("iter/task_file")
+int ipc_files(struct bpf_iter__task_file *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct scratch *s;
+	struct inode *inode;
+	struct isc_fd *r;
+	__u32 key = 0, tgid, fmt, dev, nlink;
+
+	if (!task || !file)
+		return 0;
+	tgid = task_tgid(task);
+	if (!tgid)
+		return 0;
+	inode = BPF_CORE_READ(file, f_inode);
+	if (!inode)
+		return 0;
+	fmt = BPF_CORE_READ(inode, i_mode) & S_IFMT;
+	dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	nlink = BPF_CORE_READ(inode, i_nlink);
+	if (!file_wanted(fmt, dev, nlink))
+		return 0;
+	s = bpf_map_lookup_elem(&scratch_map, &key);
+	if (!s)
+		return 0;
+	r = &s->fd;
+	__builtin_memset(r, 0, sizeof(*r));
+	fill_hdr(&r->h, task, tgid, ISC_REC_FD);
+	r->fd = ctx->fd;
+	r->dev = dev;
+	r->ino = BPF_CORE_READ(inode, i_ino);
+	r->mode = BPF_CORE_READ(inode, i_mode);
+	r->nlink = nlink;
+	r->uid = BPF_CORE_READ(inode, i_uid.val);
+	r->size = BPF_CORE_READ(inode, i_size);
+	r->blocks = BPF_CORE_READ(inode, i_blocks);
+	r->fmode = BPF_CORE_READ(file, f_mode);
+	if (fmt == S_IFIFO)
+		pipe_fill(r, inode);
+	if (fmt == 0) {
+		const unsigned char *name = BPF_CORE_READ(file, f_path.dentry, d_name.name);
+
+		if (bpf_probe_read_kernel_str(r->dname, sizeof(r->dname), name) > 0) {
+			r->h.flags |= ISC_F_DNAME;
+			if (is_eventfd(r->dname))
+				eventfd_facts(r, file);
+		}
+	}
+	/* a name only where a kind names its objects; pipes and sockets
+	 * are named by their inode */
+	if ((fmt == S_IFIFO && dev != pipefs_dev) || fmt == S_IFREG)
+		r->pathlen = file_path(file, s->path);
+	if (r->pathlen)
+		r->h.flags |= ISC_F_PATH;
+	r->h.len = sizeof(*r) + r->pathlen;
+	bpf_seq_write(seq, r, sizeof(*r));
+	if (r->pathlen)
+		bpf_seq_write(seq, s->path, r->pathlen & (ISC_PATH_MAX - 1));
+	return 0;
+}
+
+#define VM_READ 0x1
+#define VM_WRITE 0x2
+#define VM_MAYSHARE 0x80
+
+/* A file made without a directory entry (alloc_file_pseudo): its dentry
+ * is its own parent without being the root of its mount. */
+static int is_pseudo(struct file *file)
+{
+	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+
+	return d && BPF_CORE_READ(d, d_parent) == d &&
+	       BPF_CORE_READ(file, f_path.mnt, mnt_root) != d;
+}
+
+SEC("iter/task_vma")
+int ipc_maps(struct bpf_iter__task_vma *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	struct vm_area_struct *vma = ctx->vma;
+	struct file *file;
+	struct inode *inode;
+	struct scratch *s;
+	struct isc_vma *r;
+	__u32 key = 0, tgid, dev, nlink;
+
+	if (!task || !vma)
+		return 0;
+	/* a direct load keeps the pointer typed, as bpf_d_path wants it */
+	file = vma->vm_file;
+	if (!file)
+		return 0;
+	tgid = task_tgid(task);
+	if (!tgid)
+		return 0;
+	inode = BPF_CORE_READ(file, f_inode);
+	if (!inode)
+		return 0;
+	dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	nlink = BPF_CORE_READ(inode, i_nlink);
+	if (nlink != 0 && !bpf_map_lookup_elem(&ipc_devs, &dev))
+		return 0;
+	s = bpf_map_lookup_elem(&scratch_map, &key);
+	if (!s)
+		return 0;
+	r = &s->vma;
+	__builtin_memset(r, 0, sizeof(*r));
+	fill_hdr(&r->h, task, tgid, ISC_REC_VMA);
+	r->start = BPF_CORE_READ(vma, vm_start);
+	r->end = BPF_CORE_READ(vma, vm_end);
+	r->flags = BPF_CORE_READ(vma, vm_flags);
+	r->dev = dev;
+	r->nlink = nlink;
+	r->ino = BPF_CORE_READ(inode, i_ino);
+	r->size = BPF_CORE_READ(inode, i_size);
+	r->blocks = BPF_CORE_READ(inode, i_blocks);
+	r->uid = BPF_CORE_READ(inode, i_uid.val);
+	if (is_pseudo(file)) {
+		const unsigned char *name = BPF_CORE_READ(file, f_path.dentry, d_name.name);
+		long n = bpf_probe_read_kernel_str(s->path, 256, name);
+
+		if (n > 1) {
+			r->namelen = (__u16)((n - 1) & 255);
+			r->h.flags |= ISC_F_PSEUDO;
+		}
+	}
+	r->h.len = sizeof(*r) + r->namelen;
+	bpf_seq_write(seq, r, sizeof(*r));
+	if (r->namelen)
+		bpf_seq_write(seq, s->path, r->namelen & 255);
+	return 0;
+}
