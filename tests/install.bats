@@ -120,6 +120,23 @@ copy_tree() {
 	[ "${#lines[@]}" -eq 2 ]
 }
 
+@test "make BPF=0: the proc backend alone; --version and --backend bpf say so, auto uses proc" {
+	copy_tree
+	run clean_make -s -C "$T/tree" -j2 CFLAGS=-O0 BPF=0
+	assert_success
+	run "$T/tree/ipcscope" --version
+	assert_success
+	assert_line --index 1 "backends: proc (built without bpf: clang, bpftool or libbpf-dev was missing)"
+	run --separate-stderr "$T/tree/ipcscope" list --backend bpf --type pipe
+	assert_failure 1
+	assert_equal "$stderr" "ipcscope: the bpf backend cannot run: this ipcscope was built without the bpf backend (clang, bpftool or libbpf-dev was missing)"
+	run --separate-stderr env -u IPCSCOPE_BACKEND "$T/tree/ipcscope" list --json --type pipe
+	assert_success
+	assert_equal "$(jq -r .backend.name <<<"$output")" proc
+	# nothing of the bpf part was built
+	[ ! -e "$T/tree/build/bpf" ]
+}
+
 @test "make: missing libraries stop the build with one message, not an up-to-date tree" {
 	copy_tree
 	run clean_make -s -C "$T/tree" -j2 CFLAGS=-O0

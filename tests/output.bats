@@ -97,8 +97,11 @@ teardown() { common_teardown; }
 	assert_line --regexp '^ +HOLDERS +holding processes'
 	run --separate-stderr "$IPCSCOPE" --version
 	assert_success
-	assert_output --regexp '^ipcscope [0-9]+\.[0-9]+\.[0-9]+$'
-	grep -q "^VERSION := ${output#ipcscope }\$" "$TOP/Makefile"
+	assert_equal "${#lines[@]}" 2
+	[[ ${lines[0]} =~ ^ipcscope\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "first line: ${lines[0]}"
+	grep -q "^VERSION := ${lines[0]#ipcscope }\$" "$TOP/Makefile"
+	# the backends this build has
+	[[ ${lines[1]} =~ ^backends:\ proc(,\ bpf|\ \(built\ without\ bpf:\ .+\))$ ]] || fail "second line: ${lines[1]}"
 }
 
 @test "-o chooses columns, +COL appends, --list-columns lists them all" {

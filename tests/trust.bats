@@ -106,7 +106,7 @@ obj_at() { jq -c --arg p "$1" '.objects[] | select(.path == $p)' <<<"$output"; }
 	mk h shm-fd name="$SHM_PREFIX-hid" fd=5
 	chown 65534 "/dev/shm/$SHM_PREFIX-hid"
 	local in=(unshare --mount --propagation private sh -c)
-	local mnt="mount -t proc -o hidepid=2 proc /proc && exec setpriv --reuid=65534 --regid=65534 --clear-groups"
+	local mnt="mount -t proc -o hidepid=2 proc /proc && exec setpriv --reuid=65534 --regid=65534 --clear-groups env -u IPCSCOPE_BACKEND"
 	run --separate-stderr "${in[@]}" "$mnt '$IPCSCOPE' summary"
 	assert_success
 	assert_line --regexp '^processes: [0-9]+, not readable: 0, hidden: some, how many is unknown$'
@@ -196,9 +196,10 @@ obj_at() { jq -c --arg p "$1" '.objects[] | select(.path == $p)' <<<"$output"; }
 @test "denied processes as root get the real reason, not 'run as root'" {
 	requires_root "to be root"
 	# a root without CAP_SYS_PTRACE cannot read processes with more
-	# capabilities than it has, such as this test's own shell
+	# capabilities than it has, such as this test's own shell; through
+	# /proc, that is (the bpf backend reads their fds in the kernel: below)
 	run --separate-stderr setpriv --inh-caps=-sys_ptrace --bounding-set=-sys_ptrace \
-		"$IPCSCOPE" list --json --type pipe
+		"$IPCSCOPE" list --json --type pipe --backend proc
 	assert_success
 	[[ $stderr =~ [0-9]+\ of\ [0-9]+\ processes\ not\ readable ]] || fail "no count: $stderr"
 	[[ $stderr == *"runs as root without CAP_SYS_PTRACE"* ]] || fail "advice: $stderr"
@@ -207,4 +208,24 @@ obj_at() { jq -c --arg p "$1" '.objects[] | select(.path == $p)' <<<"$output"; }
 	run --separate-stderr "$IPCSCOPE" list --json --type pipe
 	assert_success
 	[[ $stderr != *"run as root to see them"* ]] || fail "advice: $stderr"
+}
+
+@test "bpf: a root without CAP_SYS_PTRACE still sees the pipes of the processes /proc denies it" {
+	requires_root "to be root"
+	"$IPCSCOPE" list --backend bpf --type pipe >/dev/null 2>&1 || skip "the bpf backend cannot run here"
+	mk p pipe rfd=3 wfd=4
+	local drop=(setpriv --inh-caps=-sys_ptrace --bounding-set=-sys_ptrace)
+	# this shell has capabilities the dropped root lacks: /proc denies it
+	run --separate-stderr "${drop[@]}" "$IPCSCOPE" list --json --type pipe --backend proc
+	assert_success
+	[[ $stderr =~ [0-9]+\ of\ [0-9]+\ processes\ not\ readable ]] || fail "no count: $stderr"
+	local denied_pipes=$(jq "[.objects[] | select(any(.holders[]; .pid == $$))] | length" <<<"$output")
+	run --separate-stderr "${drop[@]}" "$IPCSCOPE" list --json --type pipe --backend bpf
+	assert_success
+	[[ $stderr != *"not readable"* ]] || fail "bpf reported unreadable processes: $stderr"
+	assert_equal "$denied_pipes" 0
+	# bats' own pipes, held by this shell, are seen
+	[ "$(jq "[.objects[] | select(any(.holders[]; .pid == $$))] | length" <<<"$output")" -gt 0 ]
+	assert_equal "$(jq -r ".objects[] | select(.inode == $p_ino) | [.holders[] | \"\(.pid):\(.fd)\"] | join(\" \")" <<<"$output")" \
+		"$(by_pid "$p_pid:3" "$p_child_pid:4")"
 }

@@ -166,6 +166,21 @@ static void merge_waits(struct model *m, const struct scan_batch *b)
  * batch after the other, so each process's records stay together. */
 void batch_merge(struct model *m, struct scan_batch *b)
 {
+	batch_merge_keep(m, b);
+	batch_free(b);
+}
+
+/* Empties a merged batch, keeping its memory for the next process. */
+static void batch_clear(struct scan_batch *b)
+{
+	b->nrecs = b->nextras = b->nwaits = b->nseen = 0;
+	buf_reset(&b->names);
+	if (b->capseen)
+		memset(b->seen, 0, b->capseen * sizeof(*b->seen));
+}
+
+void batch_merge_keep(struct model *m, struct scan_batch *b)
+{
 	for (size_t i = 0; i < b->nrecs; i++) {
 		const struct scan_rec *r = &b->recs[i];
 		const struct scan_extra *e = r->extra == SCAN_NO_EXTRA ? NULL : &b->extras[r->extra];
@@ -186,6 +201,6 @@ void batch_merge(struct model *m, struct scan_batch *b)
 		model_add_holder(o, m->procs[r->proc], r->fd, r->mode, r->fd < 0);
 	}
 	merge_waits(m, b);
-	batch_free(b);
+	batch_clear(b);
 }
 

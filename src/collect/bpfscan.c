@@ -269,59 +269,167 @@ static struct ipc_proc *index_find(const struct pid_index *ix, const struct mode
 
 typedef int (*rec_fn)(void *arg, const struct isc_hdr *h, const unsigned char *rec);
 
-/* Reads the whole output of the iterator of link, record by record. 0,
- * or -errno; a record is never cut, since the kernel drops and retries
- * an object whose output did not fit. */
-static int iter_read(int link_fd, rec_fn fn, void *arg)
+#define FEED_CHUNK (256 * 1024)
+#define FEED_RING 4
+
+/* The kernel's side of an iteration (read()) runs on a thread of its own,
+ * a few chunks ahead of the records' decoding, which runs on the caller's:
+ * on two CPUs the two overlap. The ring bounds the memory either way. */
+struct feeder {
+	pthread_t tid;
+	int fd;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned char *chunk[FEED_RING];
+	size_t len[FEED_RING];
+	size_t head, tail;	/* chunks filled, chunks taken */
+	bool eof, stop;
+	int err;
+};
+
+static void *feeder_main(void *arg)
 {
-	size_t cap = 256 * 1024, have = 0;
-	unsigned char *buf = xmalloc(cap);
+	struct feeder *f = arg;
+	int err = 0;
+
+	for (;;) {
+		size_t slot;
+		ssize_t n;
+
+		pthread_mutex_lock(&f->mu);
+		while (f->head - f->tail == FEED_RING && !f->stop)
+			pthread_cond_wait(&f->cv, &f->mu);
+		slot = f->head % FEED_RING;
+		pthread_mutex_unlock(&f->mu);
+		if (f->stop)
+			break;
+		do
+			n = read(f->fd, f->chunk[slot], FEED_CHUNK);
+		while (n < 0 && errno == EINTR);
+		if (n <= 0) {
+			err = n < 0 ? -errno : 0;
+			break;
+		}
+		pthread_mutex_lock(&f->mu);
+		f->len[slot] = (size_t)n;
+		f->head++;
+		pthread_cond_signal(&f->cv);
+		pthread_mutex_unlock(&f->mu);
+	}
+	pthread_mutex_lock(&f->mu);
+	f->err = err;
+	f->eof = true;
+	pthread_cond_signal(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	return NULL;
+}
+
+/* The next chunk read, or NULL at the end; *n its length. */
+static const unsigned char *feeder_next(struct feeder *f, size_t *n)
+{
+	const unsigned char *c = NULL;
+
+	pthread_mutex_lock(&f->mu);
+	while (f->head == f->tail && !f->eof)
+		pthread_cond_wait(&f->cv, &f->mu);
+	if (f->head != f->tail) {
+		c = f->chunk[f->tail % FEED_RING];
+		*n = f->len[f->tail % FEED_RING];
+	}
+	pthread_mutex_unlock(&f->mu);
+	return c;
+}
+
+static void feeder_done(struct feeder *f)
+{
+	pthread_mutex_lock(&f->mu);
+	f->tail++;
+	pthread_cond_signal(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+}
+
+/* Hands each whole record in buf to fn; what is left over is a record cut
+ * between two reads. The number of bytes used, or -errno. */
+static ssize_t feed_records(const unsigned char *buf, size_t have, rec_fn fn, void *arg)
+{
+	size_t off = 0;
+
+	while (have - off >= sizeof(struct isc_hdr)) {
+		struct isc_hdr h;
+		int rc;
+
+		memcpy(&h, buf + off, sizeof(h));
+		if (h.len < sizeof(h))
+			return -EPROTO;
+		if (have - off < h.len)
+			break;
+		rc = fn(arg, &h, buf + off);
+		if (rc < 0)
+			return rc;
+		off += h.len;
+	}
+	return (ssize_t)off;
+}
+
+static int iter_open(int link_fd)
+{
 	union bpf_attr attr;
-	int fd, rc = 0;
+	int fd;
 
 	memset(&attr, 0, sizeof(attr));
 	attr.iter_create.link_fd = (uint32_t)link_fd;
 	fd = skel_sys_bpf(BPF_ITER_CREATE, &attr, sizeof(attr));
-	if (fd < 0) {
-		free(buf);
-		return -errno;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + have, cap - have);
-		size_t off = 0;
+	return fd < 0 ? -errno : fd;
+}
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
+/* Reads the whole output of the iterator of link_fd, record by record.
+ * 0, or -errno. */
+static int iter_read(int link_fd, rec_fn fn, void *arg)
+{
+	struct feeder f = { .fd = iter_open(link_fd) };
+	struct buf pend = { 0 };
+	const unsigned char *c;
+	size_t n;
+	int rc = 0;
+
+	if (f.fd < 0)
+		return f.fd;
+	pthread_mutex_init(&f.mu, NULL);
+	pthread_cond_init(&f.cv, NULL);
+	for (int i = 0; i < FEED_RING; i++)
+		f.chunk[i] = xmalloc(FEED_CHUNK);
+	if (pthread_create(&f.tid, NULL, feeder_main, &f) != 0) {
+		f.tid = 0;
+		rc = -EAGAIN;
+	}
+	while (rc == 0 && (c = feeder_next(&f, &n))) {
+		ssize_t used;
+
+		/* a record cut by the last read is completed from this one */
+		buf_add(&pend, c, n);
+		feeder_done(&f);
+		used = feed_records((const unsigned char *)pend.data, pend.len, fn, arg);
+		if (used < 0) {
+			rc = (int)used;
 			break;
 		}
-		if (n == 0) {
-			rc = have ? -EPROTO : 0;
-			break;
-		}
-		have += (size_t)n;
-		while (have - off >= sizeof(struct isc_hdr)) {
-			struct isc_hdr h;
-
-			memcpy(&h, buf + off, sizeof(h));
-			if (h.len < sizeof(h)) {
-				rc = -EPROTO;
-				goto out;
-			}
-			if (have - off < h.len)
-				break;
-			rc = fn(arg, &h, buf + off);
-			if (rc < 0)
-				goto out;
-			off += h.len;
-		}
-		memmove(buf, buf + off, have - off);
-		have -= off;
+		memmove(pend.data, pend.data + used, pend.len - (size_t)used);
+		pend.len -= (size_t)used;
 	}
-out:
-	close(fd);
-	free(buf);
+	pthread_mutex_lock(&f.mu);
+	f.stop = true;
+	pthread_cond_signal(&f.cv);
+	pthread_mutex_unlock(&f.mu);
+	if (f.tid)
+		pthread_join(f.tid, NULL);
+	if (rc == 0)
+		rc = f.err ? f.err : pend.len ? -EPROTO : 0;
+	for (int i = 0; i < FEED_RING; i++)
+		free(f.chunk[i]);
+	buf_free(&pend);
+	close(f.fd);
+	pthread_mutex_destroy(&f.mu);
+	pthread_cond_destroy(&f.cv);
 	return rc;
 }
 
@@ -343,6 +451,7 @@ struct walk {
 	size_t first_rec;
 	uint8_t *done;		/* per process: the /proc part was done */
 	size_t vanished;
+	size_t denied;		/* /proc directories that could not be read */
 	bool fds;		/* the fd walk, which does the /proc part */
 	struct buf text;
 };
@@ -365,12 +474,15 @@ static void proc_part(struct walk *w)
 	if (w->piddir >= 0) {
 		if (c->want_waits)
 			waits_scan(c, p, w->piddir, w->first_rec);
-		if (c->want_cgroup && c->batch->nrecs > w->first_rec)
+		if (c->want_cgroup && (c->batch->nrecs > w->first_rec || p->holds))
 			cgroup_read(p, w->piddir, &c->text);
 		close(w->piddir);
 	}
 	w->piddir = -1;
 	w->done[p->idx] = 1;
+	/* into the model now: the decoding thread is its only writer, and a
+	 * batch of the whole walk would double the memory it takes */
+	batch_merge_keep(w->m, c->batch);
 }
 
 static void end_proc(struct walk *w)
@@ -381,6 +493,19 @@ static void end_proc(struct walk *w)
 		close(w->piddir);
 	w->piddir = -1;
 	w->p = NULL;
+}
+
+/* proc_open, counting what could not be read: not ours to read through
+ * /proc (an LSM, a root without CAP_SYS_PTRACE), the kernel's view of its
+ * fds and mappings stands, and only its threads' waits and its cgroup
+ * stay unread. */
+static int open_proc(struct walk *w, struct ipc_proc *p)
+{
+	int dfd = proc_open(p);
+
+	if (dfd == -EACCES || dfd == -EPERM)
+		w->denied++;
+	return dfd;
 }
 
 /* The first record of another process. A pid not in the list (born since)
@@ -396,14 +521,12 @@ static void begin_proc(struct walk *w, const struct isc_hdr *h, bool open_dir)
 	w->first_rec = w->c->batch->nrecs;
 	if (w->skip || !open_dir)
 		return;
-	w->piddir = proc_open(w->p);
+	w->piddir = open_proc(w, w->p);
 	/* gone since the kernel saw it: as the /proc walk counts it */
 	if (w->piddir == -ESRCH) {
 		w->vanished++;
 		w->skip = true;
 	}
-	/* not ours to read through /proc (an LSM): the kernel's view of its
-	 * fds stands, only its threads' waits stay unread */
 	if (w->piddir < 0)
 		w->piddir = -1;
 }
@@ -518,24 +641,6 @@ static int vma_rec(void *arg, const struct isc_hdr *h, const unsigned char *raw)
 	return 0;
 }
 
-/* The mappings, on a thread of their own while the fds are read. */
-struct vma_job {
-	pthread_t tid;
-	struct walk w;
-	struct scan_batch batch;
-	struct scan_ctx c;
-	int rc;
-};
-
-static void *vma_main(void *arg)
-{
-	struct vma_job *j = arg;
-
-	j->rc = iter_read(j->w.b->skel->links.ipc_maps_fd, vma_rec, &j->w);
-	end_proc(&j->w);
-	return NULL;
-}
-
 static void walk_init(struct walk *w, struct bpfscan *b, struct model *m, struct scan_ctx *c,
 		      const struct pid_index *ix, uint8_t *done,
 		      bool (*takes)(const void *, pid_t), const void *arg)
@@ -544,19 +649,24 @@ static void walk_init(struct walk *w, struct bpfscan *b, struct model *m, struct
 			    .piddir = -1, .done = done };
 }
 
-/* A process that holds only mappings: the fd walk did not see it, so its
- * /proc part is done here. */
-static void maps_only(struct walk *w, struct scan_batch *vb)
+/* The processes the fd walk did not meet: those that hold only mappings
+ * (their cgroup), and, when waits are read, every other one, as the /proc
+ * walk does: a thread asleep opening a FIFO holds no fd for it yet. */
+static void rest_procs(struct walk *w, bool want_waits)
 {
-	for (size_t i = 0; i < vb->nrecs; i++) {
-		struct ipc_proc *p = w->m->procs[vb->recs[i].proc];
+	struct model *m = w->m;
 
-		if (w->done[p->idx])
+	for (size_t i = 0; i < m->nprocs; i++) {
+		struct ipc_proc *p = m->procs[i];
+
+		if (w->done[i] || !w->takes(w->targ, p->pid) || (!want_waits && !p->holds))
 			continue;
 		w->p = p;
 		w->skip = false;
 		w->first_rec = w->c->batch->nrecs;
-		w->piddir = proc_open(p);
+		w->piddir = open_proc(w, p);
+		if (w->piddir == -ESRCH)
+			w->vanished++;
 		if (w->piddir < 0)
 			w->piddir = -1;
 		proc_part(w);
@@ -564,14 +674,31 @@ static void maps_only(struct walk *w, struct scan_batch *vb)
 	w->p = NULL;
 }
 
+/* The mappings: before the fds, on this thread, since recording them
+ * reads the model that the fds' decoding then writes. */
+static int walk_maps(struct walk *w, struct bpfscan *b)
+{
+	struct scan_batch vb = { 0 }, *keep = w->c->batch;
+	int rc;
+
+	w->c->batch = &vb;
+	rc = iter_read(b->skel->links.ipc_maps_fd, vma_rec, w);
+	end_proc(w);
+	w->c->batch = keep;
+	if (rc == 0)
+		batch_merge(w->m, &vb);
+	else
+		batch_free(&vb);
+	return rc;
+}
+
 int bpfscan_walk(struct bpfscan *b, struct model *m, struct scan_ctx *c,
 		 bool (*takes)(const void *arg, pid_t pid), const void *arg, const char **why)
 {
 	struct pid_index ix = { 0 };
-	struct vma_job vj = { 0 };
 	struct walk w;
+	size_t nobjs = m->nobjs;
 	uint8_t *done;
-	bool maps = (c->types & kind_mask(KT_MAPPABLE)) && !c->skip_maps;
 	int rc;
 
 	*why = NULL;
@@ -584,36 +711,27 @@ int bpfscan_walk(struct bpfscan *b, struct model *m, struct scan_ctx *c,
 	index_build(&ix, m);
 	done = xcalloc(m->nprocs + 1, 1);
 	walk_init(&w, b, m, c, &ix, done, takes, arg);
+	if ((c->types & kind_mask(KT_MAPPABLE)) && !c->skip_maps)
+		rc = walk_maps(&w, b);
 	w.fds = true;
-	if (maps) {
-		vj.c = *c;
-		vj.c.batch = &vj.batch;
-		memset(&vj.c.file, 0, sizeof(vj.c.file));
-		memset(&vj.c.text, 0, sizeof(vj.c.text));
-		walk_init(&vj.w, b, m, &vj.c, &ix, done, takes, arg);
-		if (pthread_create(&vj.tid, NULL, vma_main, &vj) != 0)
-			vma_main(&vj), vj.tid = 0;
-	}
-	rc = iter_read(b->skel->links.ipc_files_fd, fd_rec, &w);
+	if (rc == 0)
+		rc = iter_read(b->skel->links.ipc_files_fd, fd_rec, &w);
 	end_proc(&w);
-	if (maps && vj.tid)
-		pthread_join(vj.tid, NULL);
-	if (rc == 0 && maps)
-		rc = vj.rc;
-	if (rc == 0 && maps)
-		maps_only(&w, &vj.batch);
+	if (rc == 0)
+		rest_procs(&w, c->want_waits);
 	m->stats.vanished += w.vanished;
-	if (rc == 0 && maps)
-		batch_merge(m, &vj.batch);
-	else
-		batch_free(&vj.batch);
+	if (rc == 0 && w.denied && (c->want_waits || c->want_cgroup))
+		(m->waits_quiet ? model_note : model_warn)(m, "%zu process%s could not be read "
+			"through /proc: the bpf backend saw %s descriptors and mappings, not what "
+			"%s threads wait on nor %s cgroup", w.denied, w.denied == 1 ? "" : "es",
+			w.denied == 1 ? "its" : "their", w.denied == 1 ? "its" : "their",
+			w.denied == 1 ? "its" : "their");
 	if (rc < 0) {
+		/* nothing of it stays: the caller walks /proc instead */
 		*why = "reading an iterator failed";
 		b->broken = true;
+		model_rollback(m, nobjs);
 	}
-	buf_free(&vj.c.file);
-	buf_free(&vj.c.text);
-	buf_free(&vj.w.text);
 	buf_free(&w.text);
 	free(done);
 	free(ix.pids);

@@ -24,6 +24,8 @@ struct scan_ctx {
 	struct ns_table *ns;
 	/* the bpf backend, when it walks the processes (bpfscan.c) */
 	struct bpfscan *bpf;
+	/* our namespace's sock_diag dump, read ahead (unix.c) */
+	struct unix_prefetch *unix_pre;
 	const char *mqueue_dir;	/* where the mqueue fs is mounted, if it is */
 	char *mqueue_found;	/* that place, when found in mountinfo */
 
@@ -140,6 +142,9 @@ struct scan_batch {
 void batch_free(struct scan_batch *b);
 /* Moves a batch's records into the model, and frees the batch. */
 void batch_merge(struct model *m, struct scan_batch *b);
+/* The same, leaving the batch empty but with its memory, for a walker
+ * that merges process by process (the bpf backend's). */
+void batch_merge_keep(struct model *m, struct scan_batch *b);
 /* Has this walker described the object already? */
 bool batch_seen(const struct scan_batch *b, dev_t dev, uint64_t ino, uint64_t ns);
 void batch_mark(struct scan_batch *b, dev_t dev, uint64_t ino, uint64_t ns);
@@ -310,5 +315,8 @@ int unix_parse_procnet(const char *buf, size_t len, unix_entry_fn fn, void *arg)
 int unix_parse_diag(const void *buf, size_t len, unix_entry_fn fn, void *arg,
 		    bool *done);
 int unix_collect(struct model *m, struct scan_ctx *c);
+/* Starts reading our namespace's sock_diag dump on a thread, once the
+ * walk is over and while its batches are merged; unix_collect uses it. */
+void unix_prefetch(struct scan_ctx *c);
 
 #endif

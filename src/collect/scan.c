@@ -264,6 +264,8 @@ static void scan_procs_proc(struct model *m, struct scan_ctx *c, const struct sc
 		m->stats.denied += w[i].st.denied;
 		m->stats.vanished += w[i].st.vanished;
 	}
+	if (set != WALK_OTHERS)
+		unix_prefetch(c);
 	for (int i = 0; i < n; i++)
 		batch_merge(m, &w[i].batch);
 	free(w);

@@ -7,6 +7,7 @@
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,15 +266,19 @@ int unix_parse_diag(const void *buf, size_t len, unix_entry_fn fn, void *arg,
 			break;
 		}
 		if (h.nlmsg_type == SOCK_DIAG_BY_FAMILY) {
-			struct nlmsghdr *copy = xmalloc(h.nlmsg_len);
+			/* a buffer from a fuzzer may be unaligned: a copy then */
+			bool aligned = ((uintptr_t)p & (NLMSG_ALIGNTO - 1)) == 0;
+			struct nlmsghdr *msg = aligned ? (struct nlmsghdr *)(uintptr_t)p :
+							 xmalloc(h.nlmsg_len);
 
-			/* work on an aligned copy: the buffer may come from a fuzzer */
-			memcpy(copy, p, h.nlmsg_len);
-			if (diag_msg(copy, &e, &name) == 0) {
+			if (!aligned)
+				memcpy(msg, p, h.nlmsg_len);
+			if (diag_msg(msg, &e, &name) == 0) {
 				fn(arg, &e);
 				n++;
 			}
-			free(copy);
+			if (!aligned)
+				free(msg);
 		}
 		p += NLMSG_ALIGN(h.nlmsg_len);
 	}
@@ -281,19 +286,17 @@ int unix_parse_diag(const void *buf, size_t len, unix_entry_fn fn, void *arg,
 	return n;
 }
 
-static int diag_dump(unix_entry_fn fn, void *arg)
+/* Opens a sock_diag socket and asks for every UNIX socket of the current
+ * network namespace; the socket fd, or -errno. */
+static int diag_request(void)
 {
 	struct {
 		struct nlmsghdr nlh;
 		struct unix_diag_req req;
 	} rq;
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	size_t bufsz = 64 * 1024;
-	char *buf = NULL;
-	bool done = false;
-	int fd, rc = 0;
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 
-	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd < 0)
 		return -errno;
 	memset(&rq, 0, sizeof(rq));
@@ -306,32 +309,120 @@ static int diag_dump(unix_entry_fn fn, void *arg)
 	rq.req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER |
 			    UDIAG_SHOW_ICONS | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
 	if (sendto(fd, &rq, sizeof(rq), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	buf = xmalloc(bufsz);
-	while (!done) {
-		ssize_t n = recv(fd, buf, bufsz, 0);
-		int got;
+		int err = -errno;
 
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* Does this datagram end the dump (NLMSG_DONE or NLMSG_ERROR)? */
+static bool diag_last(const char *p, size_t len)
+{
+	const char *end = p + len;
+
+	while (end - p >= (ptrdiff_t)sizeof(struct nlmsghdr)) {
+		struct nlmsghdr h;
+
+		memcpy(&h, p, sizeof(h));
+		if (h.nlmsg_type == NLMSG_DONE || h.nlmsg_type == NLMSG_ERROR)
+			return true;
+		if (h.nlmsg_len < sizeof(h))
+			return true;
+		p += NLMSG_ALIGN(h.nlmsg_len);
+	}
+	return false;
+}
+
+/* The whole dump's datagrams, one after the other, in all; 0 or -errno. */
+static int diag_fetch(struct buf *all)
+{
+	size_t chunk = 64 * 1024;
+	int fd = diag_request(), rc = 0;
+
+	if (fd < 0)
+		return fd;
+	for (;;) {
+		ssize_t n;
+
+		buf_reserve(all, chunk);
+		n = recv(fd, all->data + all->len, chunk, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
 			rc = -errno;
 			break;
 		}
 		if (n == 0)
 			break;
-		got = unix_parse_diag(buf, (size_t)n, fn, arg, &done);
-		if (got < 0) {
-			rc = got;
+		all->len += (size_t)n;
+		if (diag_last(all->data + all->len - n, (size_t)n))
 			break;
-		}
-		rc += got;
 	}
-out:
-	free(buf);
 	close(fd);
+	return rc;
+}
+
+static int diag_dump(unix_entry_fn fn, void *arg)
+{
+	struct buf all = { 0 };
+	bool done;
+	int rc = diag_fetch(&all);
+
+	if (rc == 0)
+		rc = unix_parse_diag(all.data, all.len, fn, arg, &done);
+	buf_free(&all);
+	return rc;
+}
+
+/* The dump of our own namespace, read on a thread of its own while the
+ * walk's batches are merged: the walk is over, so it answers for every
+ * socket the walk found, as a dump made after the merge would. */
+struct unix_prefetch {
+	pthread_t tid;
+	struct buf all;
+	int rc;
+};
+
+static void *prefetch_main(void *arg)
+{
+	struct unix_prefetch *p = arg;
+
+	p->rc = diag_fetch(&p->all);
+	return NULL;
+}
+
+void unix_prefetch(struct scan_ctx *c)
+{
+	struct unix_prefetch *p;
+
+	if (c->rooted || c->unix_pre || !(c->types & IPC_TYPE_BIT(IPC_UNIX)))
+		return;
+	p = xcalloc(1, sizeof(*p));
+	if (pthread_create(&p->tid, NULL, prefetch_main, p) != 0) {
+		free(p);
+		return;
+	}
+	c->unix_pre = p;
+}
+
+/* Our namespace's dump: the one read ahead, else one read now. */
+static int diag_dump_self(struct scan_ctx *c, unix_entry_fn fn, void *arg)
+{
+	struct unix_prefetch *p = c->unix_pre;
+	bool done;
+	int rc;
+
+	if (!p)
+		return diag_dump(fn, arg);
+	pthread_join(p->tid, NULL);
+	rc = p->rc;
+	if (rc == 0)
+		rc = unix_parse_diag(p->all.data, p->all.len, fn, arg, &done);
+	buf_free(&p->all);
+	free(p);
+	c->unix_pre = NULL;
 	return rc;
 }
 
@@ -462,7 +553,7 @@ static void ns_add(struct ns_set *s, uint64_t ns)
 static void unix_collect_self(struct model *m, struct scan_ctx *c)
 {
 	struct unix_sink self = { m, c, c->self_netns, false };
-	int rc = diag_dump(unix_apply, &self), rc2;
+	int rc = diag_dump_self(c, unix_apply, &self), rc2;
 
 	m->diag_tried = true;
 	m->diag_ok = rc >= 0;

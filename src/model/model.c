@@ -50,19 +50,47 @@ void model_init(struct model *m)
 	memset(m, 0, sizeof(*m));
 }
 
+#define MODEL_SLAB 2048
+
+struct model_slab {
+	struct model_slab *next;
+	size_t used;
+	struct ipc_obj objs[MODEL_SLAB];
+};
+
+/* A zeroed object from the current slab; a new slab when it is full. */
+static struct ipc_obj *obj_alloc(struct model *m)
+{
+	struct model_slab *s = m->slabs;
+
+	if (!s || s->used == MODEL_SLAB) {
+		s = xcalloc(1, sizeof(*s));
+		s->next = m->slabs;
+		m->slabs = s;
+	}
+	return &s->objs[s->used++];
+}
+
+/* What an object owns; the object itself goes with its slab. */
 static void obj_free(struct ipc_obj *o)
 {
 	free(o->path);
-	free(o->holders);
+	if (o->holders != o->inl)
+		free(o->holders);
 	if (o->type == IPC_UNIX)
 		free(o->un.pending);
-	free(o);
 }
 
 void model_free(struct model *m)
 {
 	for (size_t i = 0; i < m->nobjs; i++)
 		obj_free(m->objs[i]);
+	while (m->slabs) {
+		struct model_slab *next = m->slabs->next;
+
+		free(m->slabs);
+		m->slabs = next;
+	}
 	for (size_t i = 0; i < m->nprocs; i++) {
 		free(m->procs[i]->comm);
 		free(m->procs[i]->cgroup);
@@ -187,7 +215,7 @@ struct ipc_obj *model_get_ns(struct model *m, enum ipc_type type, dev_t dev,
 		return o;
 	if (m->nobjs >= UINT32_MAX - 1)
 		abort();
-	o = xcalloc(1, sizeof(*o));
+	o = obj_alloc(m);
 	o->type = type;
 	o->dev = dev;
 	o->ino = ino;
@@ -232,9 +260,17 @@ void model_add_holder(struct ipc_obj *o, struct ipc_proc *p, int fd,
 			return;
 		}
 	}
-	if (o->nholders == o->capholders) {
-		o->capholders = o->capholders ? o->capholders * 2 : 2;
-		o->holders = xreallocarray(o->holders, o->capholders, sizeof(*o->holders));
+	if (!o->capholders) {
+		o->holders = o->inl;
+		o->capholders = ARRAY_SIZE(o->inl);
+	} else if (o->nholders == o->capholders) {
+		struct ipc_holder *h2 = xreallocarray(o->holders == o->inl ? NULL : o->holders,
+						      o->capholders * 2, sizeof(*h2));
+
+		if (o->holders == o->inl)
+			memcpy(h2, o->inl, sizeof(o->inl));
+		o->holders = h2;
+		o->capholders *= 2;
 	}
 	h = &o->holders[o->nholders++];
 	h->proc = p;
@@ -243,6 +279,25 @@ void model_add_holder(struct ipc_obj *o, struct ipc_proc *p, int fd,
 	h->mapped = mapped;
 	h->wait = NULL;		/* the link stage's, when waits are read */
 	p->holds = true;
+}
+
+void model_rollback(struct model *m, size_t nobjs)
+{
+	for (size_t i = nobjs; i < m->nobjs; i++)
+		obj_free(m->objs[i]);
+	m->nobjs = nobjs;
+	for (size_t i = 0; i < nobjs; i++) {
+		struct ipc_obj *o = m->objs[i];
+
+		if (o->holders != o->inl)
+			free(o->holders);
+		o->holders = NULL;
+		o->nholders = o->capholders = 0;
+	}
+	for (size_t i = 0; i < m->nprocs; i++)
+		m->procs[i]->holds = false;
+	m->nwaits = 0;
+	index_rebuild(m, m->indexcap ? m->indexcap : 4096);
 }
 
 void model_prune(struct model *m, bool (*keep)(const struct ipc_obj *))

@@ -234,9 +234,10 @@ struct ipc_obj {
 	 * that might hold the object (model.view's text); NULL when certain.
 	 * clean never removes an uncertain object. */
 	const char *uncertain;
-	struct ipc_holder *holders;
+	struct ipc_holder *holders;	/* first the two of inl, then the heap's */
 	size_t nholders;
 	size_t capholders;
+	struct ipc_holder inl[2];	/* most objects have one or two holders */
 	/* For an object of a namespace other than ours (a container's
 	 * /dev/shm, mqueue filesystem or SysV IPC): one readable process of
 	 * that namespace, which names its container and through whose root
@@ -284,6 +285,9 @@ struct model {
 	struct ipc_obj **objs;
 	size_t nobjs;
 	size_t capobjs;
+	/* where the objects live: slabs of MODEL_SLAB, freed with the model
+	 * (a scan makes 100k objects: one allocation each was a tenth of it) */
+	struct model_slab *slabs;
 
 	/* open-addressing index over objs, keyed by (dev, ino, ns); each slot
 	 * keeps a tag of the key's hash, so that a probe reads an object only
@@ -336,6 +340,10 @@ void model_set_path(struct ipc_obj *o, const char *p, size_t n);
 void model_add_holder(struct ipc_obj *o, struct ipc_proc *p, int fd,
 		      uint8_t mode, bool mapped);
 /* Remove objects for which keep() is false, e.g. non-AF_UNIX sockets. */
+/* Forgets what a walk added: the objects after the first nobjs (which the
+ * listings made), every holder and every wait. For a walk that failed
+ * halfway, before another walks again. */
+void model_rollback(struct model *m, size_t nobjs);
 void model_prune(struct model *m, bool (*keep)(const struct ipc_obj *));
 void model_warn(struct model *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

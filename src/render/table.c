@@ -1,14 +1,20 @@
 /* The aligned table for people: one line per object, every cell already
  * terminal-safe, cut to the terminal's width only when there is one. */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "escape.h"
 #include "kind.h"
 #include "render.h"
 
+/* 16 bytes: a table of 100k rows has 600k of them */
 struct cell {
-	size_t off, len, width;
+	uint64_t off : 56;	/* in its part's arena */
+	uint64_t part : 8;	/* whose arena holds its text */
+	uint32_t len, width;
 };
 
 #define COL_GAP 2
@@ -134,41 +140,92 @@ static void put_raw(FILE *out, const char *s, size_t len, bool first)
 }
 
 /* Every cell, filled once: the widths need them all before any is printed. */
+#define GRID_PARTS 2		/* the machine this runs on has 2 CPUs, or more */
+#define GRID_SERIAL 4096	/* fewer rows than this: one thread is enough */
+
 struct grid {
 	struct cell *cells;
 	size_t nrows;
 	size_t w[MAX_COLUMNS];
-	struct buf arena;
+	struct buf arena[GRID_PARTS];
 };
 
+/* One part of the rows, filled on a thread of its own: its own arena and
+ * widths, so that the parts share nothing they write. */
+struct grid_part {
+	pthread_t tid;
+	struct grid *g;
+	const struct model *m;
+	const struct render_opts *ro;
+	const size_t *vis;	/* the visible objects' indexes */
+	size_t from, to;	/* rows */
+	unsigned part;
+	size_t w[MAX_COLUMNS];
+};
+
+static void *part_fill(void *arg)
+{
+	struct grid_part *p = arg;
+	const struct render_opts *ro = p->ro;
+	struct buf tmp = { 0 }, *arena = &p->g->arena[p->part];
+
+	for (size_t r = p->from; r < p->to; r++) {
+		const struct ipc_obj *o = p->m->objs[p->vis[r]];
+
+		for (size_t k = 0; k < ro->ncols; k++) {
+			struct cell *c = &p->g->cells[r * ro->ncols + k];
+
+			buf_reset(&tmp);
+			columns[ro->cols[k]].fill(&tmp, p->m, o, ro);
+			c->part = p->part & 0xff;
+			c->off = arena->len;
+			c->len = (uint32_t)tmp.len;
+			c->width = (uint32_t)esc_width(tmp.data ? tmp.data : "", tmp.len);
+			buf_add(arena, tmp.data ? tmp.data : "", tmp.len);
+			if (c->width > p->w[k])
+				p->w[k] = c->width;
+		}
+	}
+	buf_free(&tmp);
+	return NULL;
+}
+
+/* Every cell's text and width: a table of 100k rows takes most of the
+ * time of a table listing to fill, so the rows are split between two
+ * threads when there are that many and two CPUs. */
 static void grid_fill(struct grid *g, const struct model *m, const struct render_opts *ro)
 {
-	struct buf tmp = { 0 };
-	size_t n = 0;
+	struct grid_part parts[GRID_PARTS] = { 0 };
+	size_t n = 0, nparts;
+	size_t *vis = xcalloc(m->nobjs + 1, sizeof(*vis));
 
 	for (size_t i = 0; i < m->nobjs; i++)
-		n += !m->objs[i]->hidden;
+		if (!m->objs[i]->hidden)
+			vis[n++] = i;
+	g->nrows = n;
 	g->cells = xcalloc(n ? n * ro->ncols : 1, sizeof(*g->cells));
 	for (size_t k = 0; k < ro->ncols; k++)
 		g->w[k] = strlen(columns[ro->cols[k]].name);
-	for (size_t i = 0; i < m->nobjs; i++) {
-		if (m->objs[i]->hidden)
-			continue;
-		for (size_t k = 0; k < ro->ncols; k++) {
-			struct cell *c = &g->cells[g->nrows * ro->ncols + k];
-
-			buf_reset(&tmp);
-			columns[ro->cols[k]].fill(&tmp, m, m->objs[i], ro);
-			c->off = g->arena.len;
-			c->len = tmp.len;
-			c->width = esc_width(tmp.data ? tmp.data : "", tmp.len);
-			buf_add(&g->arena, tmp.data ? tmp.data : "", tmp.len);
-			if (c->width > g->w[k])
-				g->w[k] = c->width;
-		}
-		g->nrows++;
+	nparts = n >= GRID_SERIAL && sysconf(_SC_NPROCESSORS_ONLN) > 1 ? GRID_PARTS : 1;
+	for (size_t i = 0; i < nparts; i++) {
+		parts[i] = (struct grid_part){ .g = g, .m = m, .ro = ro, .vis = vis,
+					       .from = n * i / nparts, .to = n * (i + 1) / nparts,
+					       .part = (unsigned)i };
+		if (i == 0 || pthread_create(&parts[i].tid, NULL, part_fill, &parts[i]) != 0)
+			parts[i].tid = 0;
 	}
-	buf_free(&tmp);
+	/* this thread fills the first part, and any a thread could not take */
+	for (size_t i = 0; i < nparts; i++)
+		if (!parts[i].tid)
+			part_fill(&parts[i]);
+	for (size_t i = 0; i < nparts; i++) {
+		if (parts[i].tid)
+			pthread_join(parts[i].tid, NULL);
+		for (size_t k = 0; k < ro->ncols; k++)
+			if (parts[i].w[k] > g->w[k])
+				g->w[k] = parts[i].w[k];
+	}
+	free(vis);
 }
 
 static void put_header(FILE *out, const size_t *w, const struct render_opts *ro)
@@ -199,11 +256,12 @@ static int put_row(FILE *out, const struct grid *g, size_t row, const struct ipc
 		const char *color = ro->color && col->color ? col->color(o) : NULL;
 		/* without a width to fit, an outlier overflows, uncut */
 		size_t colw = !ro->width && c->width > g->w[k] ? c->width : g->w[k];
+		const char *text = g->arena[c->part].data ? g->arena[c->part].data + c->off : "";
 
 		if (ro->raw)
-			put_raw(out, g->arena.data + c->off, c->len, k == 0);
+			put_raw(out, text, c->len, k == 0);
 		else
-			pending = put_cell(out, g->arena.data + c->off, c->len, c->width, colw,
+			pending = put_cell(out, text, c->len, c->width, colw,
 					   col->flags, color, &pending) + COL_GAP;
 	}
 	return fputc('\n', out) == EOF ? -1 : 0;
@@ -226,7 +284,8 @@ int table_render(FILE *out, const struct model *m, const struct render_opts *ro)
 		if (!m->objs[i]->hidden)
 			rc = put_row(out, &g, row++, m->objs[i], ro);
 	free(g.cells);
-	buf_free(&g.arena);
+	for (size_t i = 0; i < GRID_PARTS; i++)
+		buf_free(&g.arena[i]);
 	return rc;
 }
 

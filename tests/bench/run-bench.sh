@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # run-bench.sh IPCSCOPE_BINARY
 #
-# Benchmarks `ipcscope list --json` and `ipcscope list --type unix --json`
+# Benchmarks `ipcscope list --json`, `ipcscope list` (the table) and
+# `ipcscope list --type unix --json`, each with the bpf and the proc backend,
 # against the "floor" (tests/bench/floor: the bare cost of reading the raw
-# /proc facts) and against lsfd -J, lsof -nP and ss -xap, under synthetic
-# workloads of N processes x K objects of every IPC kind (tests/bench/workload).
+# /proc facts) and against lsfd -J, lsfd, lsof -nP and ss -xap, under
+# synthetic workloads of N processes x K objects of every IPC kind
+# (tests/bench/workload). Where the bpf backend cannot run (not root), its
+# runs are skipped and the reason said.
 # See tests/bench/README.md.
 #
 # Environment:
@@ -314,26 +317,41 @@ measure() {
 }
 
 # ---------------------------------------------------------------- commands
-CMD_NAMES=(ipcscope-list ipcscope-unix floor lsfd lsof ss)
+# ipcscope with each backend: bpf (kernel iterators) and proc (/proc walk),
+# its JSON, its table, and its UNIX sockets; lsfd as JSON and as a table.
+CMD_NAMES=(bpf-list proc-list bpf-table proc-table bpf-unix proc-unix floor lsfd lsfd-table lsof ss)
 declare -A CMD_LABEL=(
-	[ipcscope-list]="ipcscope list --json"
-	[ipcscope-unix]="ipcscope list --type unix --json"
+	[bpf-list]="ipcscope list --json (bpf)"
+	[proc-list]="ipcscope list --json (proc)"
+	[bpf-table]="ipcscope list (bpf)"
+	[proc-table]="ipcscope list (proc)"
+	[bpf-unix]="ipcscope list -t unix --json (bpf)"
+	[proc-unix]="ipcscope list -t unix --json (proc)"
 	[floor]="floor"
 	[lsfd]="lsfd -J"
+	[lsfd-table]="lsfd"
 	[lsof]="lsof -nP"
 	[ss]="ss -xap"
 )
 if [[ -n $BASELINE ]]; then
 	# each right beside its counterpart, so both run after the same
 	# command: what ran before (ss -xap warms /proc's dentries, lsof
-	# evicts them) moves a time by more than the 5% being looked for
-	CMD_NAMES=(ipcscope-list baseline-list ipcscope-unix baseline-unix floor lsfd lsof ss)
+	# evicts them) moves a time by more than the 5% being looked for.
+	# An older build may have no --backend: it is compared with proc.
+	CMD_NAMES=(bpf-list proc-list baseline-list bpf-table proc-table bpf-unix proc-unix
+		baseline-unix floor lsfd lsfd-table lsof ss)
 	CMD_LABEL[baseline-list]="baseline list --json"
 	CMD_LABEL[baseline-unix]="baseline list --type unix --json"
 fi
 if [[ -n $IPCSCOPE_PROBLEM ]]; then
-	SKIP[ipcscope-list]=$IPCSCOPE_PROBLEM
-	SKIP[ipcscope-unix]=$IPCSCOPE_PROBLEM
+	for n in bpf-list proc-list bpf-table proc-table bpf-unix proc-unix; do
+		SKIP[$n]=$IPCSCOPE_PROBLEM
+	done
+elif ! BPF_WHY=$("$IPCSCOPE" list --backend bpf --type pipe 2>&1 >/dev/null); then
+	for n in bpf-list bpf-table bpf-unix; do
+		SKIP[$n]="the bpf backend cannot run here: ${BPF_WHY#ipcscope: }"
+	done
+	warn "the bpf backend cannot run here; its runs are skipped: ${BPF_WHY#ipcscope: }"
 fi
 
 # The commands of round REP: with a baseline, every other round runs it
@@ -343,8 +361,8 @@ round_order() {
 	for n in "${CMD_NAMES[@]}"; do
 		if [[ -n $BASELINE && $(( $1 % 2 )) -eq 0 ]]; then
 			case $n in
-			ipcscope-list) n=baseline-list ;; baseline-list) n=ipcscope-list ;;
-			ipcscope-unix) n=baseline-unix ;; baseline-unix) n=ipcscope-unix ;;
+			proc-list) n=baseline-list ;; baseline-list) n=proc-list ;;
+			proc-unix) n=baseline-unix ;; baseline-unix) n=proc-unix ;;
 			esac
 		fi
 		printf '%s\n' "$n"
@@ -353,10 +371,15 @@ round_order() {
 
 run_cmd() {
 	case $1 in
-	ipcscope-list) measure "$1" "$IPCSCOPE" list --json ;;
-	ipcscope-unix) measure "$1" "$IPCSCOPE" list --type unix --json ;;
+	bpf-list)      measure "$1" "$IPCSCOPE" list --json --backend bpf ;;
+	proc-list)     measure "$1" "$IPCSCOPE" list --json --backend proc ;;
+	bpf-table)     measure "$1" "$IPCSCOPE" list --backend bpf ;;
+	proc-table)    measure "$1" "$IPCSCOPE" list --backend proc ;;
+	bpf-unix)      measure "$1" "$IPCSCOPE" list --type unix --json --backend bpf ;;
+	proc-unix)     measure "$1" "$IPCSCOPE" list --type unix --json --backend proc ;;
 	floor)         measure "$1" "$FLOOR" ;;
 	lsfd)          measure "$1" lsfd -J ;;
+	lsfd-table)    measure "$1" lsfd ;;
 	lsof)          measure "$1" lsof -nP ;;
 	ss)            measure "$1" ss -xap ;;
 	baseline-list) measure "$1" "$BASELINE" list --json ;;
@@ -552,38 +575,41 @@ ratio() { # a b -> a/b or n/a
 
 print_table() {
 	local name w c r
-	printf '%-34s %14s %14s %22s\n' "command" "median wall(s)" "median CPU(s)" "median peak RSS(MiB)"
+	printf '%-38s %14s %14s %22s\n' "command" "median wall(s)" "median CPU(s)" "median peak RSS(MiB)"
 	for name in "${CMD_NAMES[@]}"; do
 		if [[ ${STATUS[$name]} != ok ]]; then
 			local why=${STATUS[$name]}
-			if [[ $why == skipped && $name == ipcscope-* ]]; then
+			if [[ $why == skipped && ($name == bpf-* || $name == proc-*) && -n $IPCSCOPE_PROBLEM ]]; then
 				why="failed (${SKIP[$name]})"
 			elif [[ $why == skipped ]]; then
 				why="skipped (${SKIP[$name]})"
 			fi
-			printf '%-34s %s\n' "${CMD_LABEL[$name]}" "$why"
+			printf '%-38s %s\n' "${CMD_LABEL[$name]}" "$why"
 			continue
 		fi
 		w=$(fmt_us "${MED_WALL[$name]}")
 		c=${MED_CPU[$name]:-n/a}; [[ $c != n/a ]] && c=$(awk -v x="$c" 'BEGIN { printf "%.3f", x }')
 		r=${MED_RSS[$name]:-}; [[ -n $r ]] && r=$(awk -v x="$r" 'BEGIN { printf "%.1f", x / 1024 }') || r="n/a"
-		printf '%-34s %14s %14s %22s\n' "${CMD_LABEL[$name]}" "$w" "$c" "$r"
+		printf '%-38s %14s %14s %22s\n' "${CMD_LABEL[$name]}" "$w" "$c" "$r"
 	done
 }
 
 print_ratios() {
 	local pair a b rlabel
 	printf 'ratios (median wall / median CPU / median peak RSS):\n'
-	for pair in "ipcscope-list floor ipcscope/floor" "ipcscope-list lsfd ipcscope/lsfd" \
-		"ipcscope-list lsof ipcscope/lsof" "ipcscope-unix ss ipcscope-unix/ss" \
-		${BASELINE:+"ipcscope-list baseline-list list/baseline" "ipcscope-unix baseline-unix unix/baseline"}; do
+	for pair in "bpf-list floor json(bpf)/floor" "bpf-list lsfd json(bpf)/lsfd-J" \
+		"bpf-table lsfd-table table(bpf)/lsfd" "bpf-unix ss unix(bpf)/ss" \
+		"bpf-list lsof json(bpf)/lsof" "bpf-list proc-list json(bpf)/json(proc)" \
+		"proc-list floor json(proc)/floor" "proc-list lsfd json(proc)/lsfd-J" \
+		"proc-table lsfd-table table(proc)/lsfd" "proc-unix ss unix(proc)/ss" \
+		${BASELINE:+"proc-list baseline-list list(proc)/baseline" "proc-unix baseline-unix unix(proc)/baseline"}; do
 		read -r a b rlabel <<< "$pair"
 		if [[ ${STATUS[$a]} != ok ]]; then
-			printf '  %-18s n/a (%s failed)\n' "$rlabel" "${CMD_LABEL[$a]}"
+			printf '  %-22s n/a (%s failed)\n' "$rlabel" "${CMD_LABEL[$a]}"
 		elif [[ ${STATUS[$b]} != ok ]]; then
-			printf '  %-18s n/a (%s %s)\n' "$rlabel" "${CMD_LABEL[$b]}" "${STATUS[$b]}"
+			printf '  %-22s n/a (%s %s)\n' "$rlabel" "${CMD_LABEL[$b]}" "${STATUS[$b]}"
 		else
-			printf '  %-18s %s / %s / %s\n' "$rlabel" \
+			printf '  %-22s %s / %s / %s\n' "$rlabel" \
 				"$(ratio "${MED_WALL[$a]}" "${MED_WALL[$b]}")" \
 				"$(ratio "${MED_CPU[$a]}" "${MED_CPU[$b]}")" \
 				"$(ratio "${MED_RSS[$a]}" "${MED_RSS[$b]}")"
@@ -670,7 +696,10 @@ for scen in $SCENARIOS; do
 		[[ -s $RAW ]] || echo "scenario,command,rep,exit_status,wall_s,cpu_s,peak_rss_kib" >> "$RAW"
 		awk -v s="$label" '{ printf "%s,%s,%s,%s,%.6f,%s,%s\n", s, $1, $2, $3, $4 / 1e6, $5, $6 }' "$res" >> "$RAW"
 	fi
-	[[ ${STATUS[ipcscope-list]} == ok && ${STATUS[ipcscope-unix]} == ok ]] || OVERALL_RC=1
+	[[ ${STATUS[proc-list]} == ok && ${STATUS[proc-unix]} == ok ]] || OVERALL_RC=1
+	for n in bpf-list bpf-table bpf-unix; do
+		[[ ${STATUS[$n]} == ok || -n ${SKIP[$n]:-} ]] || OVERALL_RC=1
+	done
 	stop_workload || OVERALL_RC=1
 done
 
