@@ -161,6 +161,10 @@ backend_json() {
 	fi
 	run --separate-stderr env IPCSCOPE_BACKEND=proc "$IPCSCOPE" summary --json
 	assert_equal "$(jq -r .backend.name <<<"$output")" proc
+	# and for people, summary's last line
+	run --separate-stderr "$IPCSCOPE" summary --backend proc --type pipe
+	assert_success
+	assert_equal "${lines[${#lines[@]} - 1]}" "backend: proc (asked for)"
 }
 
 @test "--backend and IPCSCOPE_BACKEND: a bad value is a usage error naming it, escaped" {

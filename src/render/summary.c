@@ -140,6 +140,8 @@ void summary_compute(const struct model *m, struct summary *s)
 	s->unreadable = m->stats.denied;
 	s->hidden = m->stats.hidden || m->stats.foreign_pidns;
 	s->incomplete = m->view.sockets;
+	s->backend = m->backend;
+	s->backend_why = m->backend_why;
 	for (size_t i = 0; i < m->nobjs; i++) {
 		const struct ipc_obj *o = m->objs[i];
 
@@ -287,5 +289,8 @@ int summary_render_text(FILE *out, const struct summary *s, bool bytes)
 		s->unreadable, s->hidden ? "some, how many is unknown" : "none");
 	if (s->incomplete)
 		fprintf(out, "not seen: %s\n", s->incomplete);
+	if (s->backend)
+		fprintf(out, "backend: %s (%s)\n", s->backend,
+			s->backend_why ? s->backend_why : "");
 	return ferror(out) ? -1 : 0;
 }

@@ -41,6 +41,7 @@ struct summary {
 	size_t procs, unreadable;
 	bool hidden;		/* hidepid, or a pid namespace below the host's */
 	const char *incomplete;	/* what the scan could not see, or NULL */
+	const char *backend, *backend_why;	/* model.backend's */
 };
 
 void summary_compute(const struct model *m, struct summary *s);
