@@ -1,17 +1,18 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* The bpf backend's kernel side: two iterators that only read. task_file
  * visits every (process, fd, file) and task_vma every mapping; each
  * writes binary records (records.h) for what an IPC kind could be, and
  * nothing for the rest (regular files on disk, ttys, ...), which the /proc
- * walk has to stat one by one to skip. GPL: bpf_d_path and
- * bpf_probe_read_kernel are GPL-only helpers. */
+ * walk has to stat one by one to skip. Dual-licensed, as the kernel wants
+ * of a program that calls its GPL-only helpers (bpf_d_path,
+ * bpf_probe_read_kernel), while it is embedded in ipcscope's binary. */
 #include "kernel.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 
 #include "records.h"
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define S_IFMT 0170000
 #define S_IFSOCK 0140000
@@ -272,7 +273,7 @@ int ipc_maps(struct bpf_iter__task_vma *ctx)
 
 	if (!task || !vma)
 		return 0;
-	/* a direct load keeps the pointer typed, as bpf_d_path wants it */
+	/* untrusted for bpf_d_path (6.x), but loads through it are safe */
 	file = vma->vm_file;
 	if (!file)
 		return 0;
