@@ -125,6 +125,27 @@ backend_json() {
 	assert_success
 }
 
+@test "backends: an iterator that fails halfway leaves nothing behind; /proc is walked instead, and a warning says so" {
+	requires_bpf
+	mk pipe pipe rfd=3 wfd=7 fill=10
+	mk shm shm-mapped name="$SHM_PREFIX-half"
+	mk sp socketpair fd=4 peerfd=9
+	local pids
+	pids=$(test_pids)
+	backend_json proc "$pids"
+	mv "$T/proc.json" "$T/want.json"
+	# 50 records in: some processes' fds and every mapping are in the model
+	IPCSCOPE_TEST_BPF_FAIL_AFTER=50 backend_json bpf "$pids"
+	assert_equal "$(jq -c .backend "$T/bpf.raw")" '{"name":"proc","reason":"the bpf backend failed during the scan"}'
+	assert_equal "$(jq -r '.warnings[] | select(startswith("the bpf backend failed"))' "$T/bpf.raw")" \
+		"the bpf backend failed (reading an iterator failed: Input/output error); the processes were read through /proc instead"
+	grep -q "ipcscope: the bpf backend failed" "$T/bpf.err"
+	# no holder twice, nothing of the first walk left over
+	assert_equal "$(jq '[.objects[] | .holders | group_by(.pid, .fd, .mapped) | map(length) | max] | max' "$T/bpf.raw")" 1
+	run diff "$T/want.json" "$T/bpf.json"
+	assert_success
+}
+
 @test "--backend bpf as an unprivileged user: exit 1 and one line saying why; auto falls back to proc" {
 	requires_root "to switch to the nobody user"
 	command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"

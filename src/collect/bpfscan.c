@@ -453,6 +453,9 @@ struct walk {
 	size_t vanished;
 	size_t denied;		/* /proc directories that could not be read */
 	bool fds;		/* the fd walk, which does the /proc part */
+	/* IPCSCOPE_TEST_BPF_FAIL_AFTER: fail after this many fd records, for
+	 * the test of the fallback; 0: never */
+	uint64_t fail_after, nrecs;
 	struct buf text;
 };
 
@@ -550,6 +553,8 @@ static int fd_rec(void *arg, const struct isc_hdr *h, const unsigned char *raw)
 
 	if (h->type != ISC_REC_FD || h->len < sizeof(r))
 		return -EPROTO;
+	if (w->fail_after && ++w->nrecs > w->fail_after)
+		return -EIO;
 	if (new_proc(w, h))
 		begin_proc(w, h, true);
 	if (w->skip)
@@ -692,6 +697,17 @@ static int walk_maps(struct walk *w, struct bpfscan *b)
 	return rc;
 }
 
+/* A test hook: an iterator that fails halfway, which no real kernel can
+ * be made to do on demand. */
+static void test_fail_after(struct walk *w)
+{
+	const char *env = getenv("IPCSCOPE_TEST_BPF_FAIL_AFTER");
+	uint64_t n;
+
+	if (env && parse_u64(env, &n))
+		w->fail_after = n;
+}
+
 int bpfscan_walk(struct bpfscan *b, struct model *m, struct scan_ctx *c,
 		 bool (*takes)(const void *arg, pid_t pid), const void *arg, const char **why)
 {
@@ -711,6 +727,7 @@ int bpfscan_walk(struct bpfscan *b, struct model *m, struct scan_ctx *c,
 	index_build(&ix, m);
 	done = xcalloc(m->nprocs + 1, 1);
 	walk_init(&w, b, m, c, &ix, done, takes, arg);
+	test_fail_after(&w);
 	if ((c->types & kind_mask(KT_MAPPABLE)) && !c->skip_maps)
 		rc = walk_maps(&w, b);
 	w.fds = true;
@@ -730,7 +747,7 @@ int bpfscan_walk(struct bpfscan *b, struct model *m, struct scan_ctx *c,
 		/* nothing of it stays: the caller walks /proc instead */
 		*why = "reading an iterator failed";
 		b->broken = true;
-		model_rollback(m, nobjs);
+		model_rollback(m, nobjs, takes, arg);
 	}
 	buf_free(&w.text);
 	free(done);

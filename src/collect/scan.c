@@ -208,6 +208,7 @@ static bool scan_bpf(struct model *m, struct scan_ctx *c, const struct scan_opts
 	model_warn(m, "the bpf backend failed (%s: %s); the processes were read "
 		   "through /proc instead", why, strerror(-rc));
 	m->backend = "proc";
+	m->backend_why = "the bpf backend failed during the scan";
 	bpfscan_free(c->bpf);
 	c->bpf = NULL;
 	return false;

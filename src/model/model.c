@@ -281,22 +281,30 @@ void model_add_holder(struct ipc_obj *o, struct ipc_proc *p, int fd,
 	p->holds = true;
 }
 
-void model_rollback(struct model *m, size_t nobjs)
+void model_rollback(struct model *m, size_t nobjs,
+		    bool (*walked)(const void *arg, pid_t pid), const void *arg)
 {
+	size_t j = 0;
+
 	for (size_t i = nobjs; i < m->nobjs; i++)
 		obj_free(m->objs[i]);
 	m->nobjs = nobjs;
 	for (size_t i = 0; i < nobjs; i++) {
 		struct ipc_obj *o = m->objs[i];
+		size_t k = 0;
 
-		if (o->holders != o->inl)
-			free(o->holders);
-		o->holders = NULL;
-		o->nholders = o->capholders = 0;
+		for (size_t h = 0; h < o->nholders; h++)
+			if (!walked(arg, o->holders[h].proc->pid))
+				o->holders[k++] = o->holders[h];
+		o->nholders = k;
 	}
+	for (size_t i = 0; i < m->nwaits; i++)
+		if (!walked(arg, m->waits[i].proc->pid))
+			m->waits[j++] = m->waits[i];
+	m->nwaits = j;
 	for (size_t i = 0; i < m->nprocs; i++)
-		m->procs[i]->holds = false;
-	m->nwaits = 0;
+		if (walked(arg, m->procs[i]->pid))
+			m->procs[i]->holds = false;
 	index_rebuild(m, m->indexcap ? m->indexcap : 4096);
 }
 

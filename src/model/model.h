@@ -340,10 +340,11 @@ void model_set_path(struct ipc_obj *o, const char *p, size_t n);
 void model_add_holder(struct ipc_obj *o, struct ipc_proc *p, int fd,
 		      uint8_t mode, bool mapped);
 /* Remove objects for which keep() is false, e.g. non-AF_UNIX sockets. */
-/* Forgets what a walk added: the objects after the first nobjs (which the
- * listings made), every holder and every wait. For a walk that failed
- * halfway, before another walks again. */
-void model_rollback(struct model *m, size_t nobjs);
+/* Forgets what a walk added: the objects after the first nobjs (there
+ * before it), and the holders and waits of the processes it walked. For a
+ * walk that failed halfway, before another walks them again. */
+void model_rollback(struct model *m, size_t nobjs,
+		    bool (*walked)(const void *arg, pid_t pid), const void *arg);
 void model_prune(struct model *m, bool (*keep)(const struct ipc_obj *));
 void model_warn(struct model *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
