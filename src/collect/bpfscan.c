@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,31 +111,45 @@ static const char *load_why(int err)
 	}
 }
 
-static void *loader_main(void *arg)
+/* One load: 0 or -errno. */
+static int load_once(struct bpfscan *b, struct ipcscope_iter **out)
 {
-	struct bpfscan *b = arg;
-	struct ipcscope_iter *s;
-	const char *w;
+	struct ipcscope_iter *s = ipcscope_iter__open();
 	int err;
 
-	s = ipcscope_iter__open();
-	if (!s) {
-		err = ENOMEM;
-		goto fail;
-	}
+	if (!s)
+		return -ENOMEM;
 	s->rodata->pid_level = pid_level();
 	s->rodata->page_size = (uint32_t)sysconf(_SC_PAGESIZE);
 	s->rodata->pipefs_dev = b->pipefs;
-	err = -ipcscope_iter__load(s);
-	if (!err)
-		err = -ipcscope_iter__attach(s);
+	/* load gives -errno; attach -1, and errno */
+	err = ipcscope_iter__load(s);
+	if (!err && ipcscope_iter__attach(s) < 0)
+		err = errno ? -errno : -EINVAL;
 	if (err) {
 		ipcscope_iter__destroy(s);
-		goto fail;
+		return err < 0 ? err : -EINVAL;
 	}
-	b->skel = s;
-	return NULL;
-fail:
+	*out = s;
+	return 0;
+}
+
+static void *loader_main(void *arg)
+{
+	struct bpfscan *b = arg;
+	const char *w;
+	sigset_t all;
+	int err;
+
+	/* the verifier gives up with EAGAIN when a signal is pending: the
+	 * process's signals go to the other threads, and a stop (SIGSTOP,
+	 * ^Z), which reaches every thread, costs a retry */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	for (int tries = 0; (err = -load_once(b, &b->skel)) == EAGAIN && tries < 5; tries++)
+		;
+	if (!err)
+		return NULL;
 	b->err = err;
 	w = load_why(err);
 	snprintf(b->why, sizeof(b->why), "%s", w ? w : strerror(err));
