@@ -159,6 +159,8 @@ static void *loader_main(void *arg)
 /* One load serves every scan of the run (watch, metrics' loop): the
  * programs do not change. */
 static struct bpfscan *loaded;
+/* why the last load failed */
+static char last_why[200];
 
 struct bpfscan *bpfscan_start(const struct kind_devs *devs)
 {
@@ -188,7 +190,9 @@ int bpfscan_ready(struct bpfscan *b, const char **why)
 		loaded = b;
 		return 0;
 	}
-	*why = b->why;
+	/* outlives b, which the caller frees: the model quotes it */
+	snprintf(last_why, sizeof(last_why), "%s", b->why);
+	*why = last_why;
 	return -b->err;
 }
 
