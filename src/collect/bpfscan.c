@@ -525,6 +525,9 @@ static int open_proc(struct walk *w, struct ipc_proc *p)
 {
 	int dfd = proc_open(p);
 
+	/* gone since the kernel saw it: as the /proc walk counts it */
+	if (dfd == -ESRCH)
+		w->vanished++;
 	if (dfd == -EACCES || dfd == -EPERM)
 		w->denied++;
 	return dfd;
@@ -544,11 +547,8 @@ static void begin_proc(struct walk *w, const struct isc_hdr *h, bool open_dir)
 	if (w->skip || !open_dir)
 		return;
 	w->piddir = open_proc(w, w->p);
-	/* gone since the kernel saw it: as the /proc walk counts it */
-	if (w->piddir == -ESRCH) {
-		w->vanished++;
+	if (w->piddir == -ESRCH)
 		w->skip = true;
-	}
 	if (w->piddir < 0)
 		w->piddir = -1;
 }
@@ -561,6 +561,25 @@ static bool new_proc(const struct walk *w, const struct isc_hdr *h)
 static uint8_t fmode_bits(unsigned int fmode)
 {
 	return (uint8_t)((fmode & 1 ? MODE_R : 0) | (fmode & 2 ? MODE_W : 0));
+}
+
+/* The fd link's text, when the record has what makes it: the path the
+ * kernel side resolved, or an anonymous inode's name. */
+static void fd_text(struct walk *w, const struct isc_fd *r, const unsigned char *raw,
+		    struct fd_given *g)
+{
+	if ((r->h.flags & ISC_F_PATH) && sizeof(*r) + r->pathlen <= r->h.len) {
+		g->text = (const char *)raw + sizeof(*r);
+		g->len = r->pathlen;
+	} else if ((r->h.flags & ISC_F_DNAME) && w->c->devs.have_anon &&
+		   g->st.st_dev == w->c->devs.anon) {
+		/* "anon_inode:" and its name */
+		buf_reset(&w->text);
+		buf_adds(&w->text, "anon_inode:");
+		buf_add(&w->text, r->dname, strnlen(r->dname, sizeof(r->dname)));
+		g->text = w->text.data;
+		g->len = w->text.len;
+	}
 }
 
 static int fd_rec(void *arg, const struct isc_hdr *h, const unsigned char *raw)
@@ -579,12 +598,8 @@ static int fd_rec(void *arg, const struct isc_hdr *h, const unsigned char *raw)
 	if (w->skip)
 		return 0;
 	memcpy(&r, raw, sizeof(r));
-	g.fmt = r.mode & S_IFMT;
-	g.dev = udev(r.dev);
-	g.nlink = r.nlink;
-	g.ino = r.ino;
 	g.st.st_mode = r.mode;
-	g.st.st_dev = g.dev;
+	g.st.st_dev = udev(r.dev);
 	g.st.st_ino = r.ino;
 	g.st.st_nlink = r.nlink;
 	g.st.st_uid = r.uid;
@@ -592,17 +607,7 @@ static int fd_rec(void *arg, const struct isc_hdr *h, const unsigned char *raw)
 	g.st.st_blocks = (blkcnt_t)r.blocks;
 	g.mode = fmode_bits(r.fmode);
 	g.netns = h->netns;
-	if ((r.h.flags & ISC_F_PATH) && sizeof(r) + r.pathlen <= h->len) {
-		g.text = (const char *)raw + sizeof(r);
-		g.len = r.pathlen;
-	} else if ((r.h.flags & ISC_F_DNAME) && w->c->devs.have_anon && g.dev == w->c->devs.anon) {
-		/* an anonymous inode's link: "anon_inode:" and its name */
-		buf_reset(&w->text);
-		buf_adds(&w->text, "anon_inode:");
-		buf_add(&w->text, r.dname, strnlen(r.dname, sizeof(r.dname)));
-		g.text = w->text.data;
-		g.len = w->text.len;
-	}
+	fd_text(w, &r, raw, &g);
 	g.has_fill = r.h.flags & ISC_F_FILL;
 	g.queued = r.queued;
 	g.capacity = r.capacity;
@@ -627,7 +632,7 @@ static int vma_rec(void *arg, const struct isc_hdr *h, const unsigned char *raw)
 
 	if (h->type != ISC_REC_VMA || h->len < sizeof(r))
 		return -EPROTO;
-	/* the fd walk on the other thread does the /proc part */
+	/* the fd walk, after this one, does the /proc part */
 	if (new_proc(w, h))
 		begin_proc(w, h, false);
 	if (w->skip)
@@ -635,14 +640,12 @@ static int vma_rec(void *arg, const struct isc_hdr *h, const unsigned char *raw)
 	memcpy(&r, raw, sizeof(r));
 	g.start = r.start;
 	g.end = r.end;
-	g.read = r.flags & 0x1;
-	g.write = r.flags & 0x2;
-	g.shared = r.flags & 0x80;	/* VM_MAYSHARE: maps' "s" */
+	g.read = r.flags & ISC_VM_READ;
+	g.write = r.flags & ISC_VM_WRITE;
+	g.shared = r.flags & ISC_VM_MAYSHARE;
 	g.dev = udev(r.dev);
 	g.ino = r.ino;
 	g.ipcns = h->ipcns;
-	g.st.st_dev = g.dev;
-	g.st.st_ino = r.ino;
 	g.st.st_uid = r.uid;
 	g.st.st_size = (off_t)r.size;
 	g.st.st_blocks = (blkcnt_t)r.blocks;
@@ -689,8 +692,6 @@ static void rest_procs(struct walk *w, bool want_waits)
 		w->skip = false;
 		w->first_rec = w->c->batch->nrecs;
 		w->piddir = open_proc(w, p);
-		if (w->piddir == -ESRCH)
-			w->vanished++;
 		if (w->piddir < 0)
 			w->piddir = -1;
 		proc_part(w);

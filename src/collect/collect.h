@@ -166,11 +166,8 @@ void fd_name(struct scan_ctx *c, int piddir, enum ipc_type *type, dev_t dev,
 /* One fd as the bpf backend saw it in the kernel: what a stat, the link,
  * fdinfo, a duplicate of the fd and ns/net would tell the walk. */
 struct fd_given {
-	mode_t fmt;
-	dev_t dev;
-	nlink_t nlink;
-	uint64_t ino;
-	struct stat st;		/* what fstatat would give: mode, size, blocks, uid */
+	/* what fstatat would give: mode, dev, ino, nlink, size, blocks, uid */
+	struct stat st;
 	const char *text;	/* the link's text, NULL when not known */
 	size_t len;
 	uint8_t mode;		/* MODE_R | MODE_W */
@@ -214,7 +211,7 @@ struct map_given {
 	uint64_t ino;
 	const char *path;
 	size_t pathlen;
-	struct stat st;		/* size, blocks, uid */
+	struct stat st;		/* size, blocks, uid; its dev and ino are not set */
 	uint64_t ipcns;		/* the process's IPC namespace */
 };
 /* Records it as maps_scan would; piddir (or -1) only to name a file the

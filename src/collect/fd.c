@@ -230,6 +230,19 @@ static int fd_readlink(int fdd, const char *name, struct buf *b)
 	return 0;
 }
 
+/* The link of fd fdnum: name below fdd, or, when name is NULL (the bpf
+ * backend, which rarely needs it), "fd/N" below the process's directory. */
+static int fd_readlink_n(int fdd, const char *name, int fdnum, struct buf *b)
+{
+	char fdname[32];
+
+	if (!name) {
+		snprintf(fdname, sizeof(fdname), "fd/%d", fdnum);
+		name = fdname;
+	}
+	return fd_readlink(fdd, name, b);
+}
+
 static uint8_t link_mode(mode_t m)
 {
 	/* the fd link's own permission bits mirror the file's access mode */
@@ -357,7 +370,7 @@ static bool fd_describe(struct scan_ctx *c, struct ipc_proc *p, int piddir, int 
 		/* the fd may have gone away since it was looked at */
 		if (s->f.text)
 			fd_name(c, piddir, type, s->f.dev, s->ino, s->f.text, s->f.len, e);
-		else if (fd_readlink(fdd, name, &c->text) == 0)
+		else if (fd_readlink_n(fdd, name, fdnum, &c->text) == 0)
 			fd_name(c, piddir, type, s->f.dev, s->ino, c->text.data, c->text.len, e);
 		else
 			return false;
@@ -553,25 +566,24 @@ static int fd_one(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 void fd_take(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir,
 	     int fdnum, const struct fd_given *g)
 {
-	struct fd_seen s = { .f = { g->fmt, g->dev, g->nlink, g->text, g->len },
-			     .ino = g->ino, .st = &g->st, .given = g };
-	char name[32];
+	struct fd_seen s = { .f = { g->st.st_mode & S_IFMT, g->st.st_dev, g->st.st_nlink,
+				    g->text, g->len },
+			     .ino = g->st.st_ino, .st = &g->st, .given = g };
 	int t;
 
-	snprintf(name, sizeof(name), "fd/%d", fdnum);
 	t = kind_classify_fd(&s.f, &c->devs);
 	/* a name the kernel side did not give: as the walk reads it */
-	if (t == -2 && piddir >= 0 && fd_readlink(piddir, name, &c->text) == 0) {
+	if (t == -2 && piddir >= 0 && fd_readlink_n(piddir, NULL, fdnum, &c->text) == 0) {
 		s.f.text = c->text.data;
 		s.f.len = c->text.len;
 		t = kind_classify_fd(&s.f, &c->devs);
 	}
-	if (t < 0 || !fd_wanted(m, c, (enum ipc_type)t, g->dev, g->ino))
+	if (t < 0 || !fd_wanted(m, c, (enum ipc_type)t, s.f.dev, s.ino))
 		return;
 	if (kind_has((enum ipc_type)t, KT_SOCKET))
 		fd_socket(c, p, piddir, fdnum, (enum ipc_type)t, &s);
 	else
-		fd_record(m, c, p, piddir, piddir, name, fdnum, (enum ipc_type)t, &s, g->mode);
+		fd_record(m, c, p, piddir, piddir, NULL, fdnum, (enum ipc_type)t, &s, g->mode);
 }
 
 int fd_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir)

@@ -173,19 +173,6 @@ static bool filter_takes(const void *arg, pid_t pid)
 	return takes(f->opts, f->set, pid);
 }
 
-/* A bpf walk that failed halfway left what it read of processes' threads
- * behind; the /proc walk starts them afresh. */
-static void forget_waits(struct model *m)
-{
-	for (size_t i = 0; i < m->nprocs; i++) {
-		struct ipc_proc *p = m->procs[i];
-
-		p->nwaiting = p->nunread = p->nthreads_seen = 0;
-		p->doing = p->waiting_in = NULL;
-		p->waits_read = false;
-	}
-}
-
 /* The kernel's iterators walk the fds and mappings; false when they
  * could not, and the /proc walk is to run instead. */
 static bool scan_bpf(struct model *m, struct scan_ctx *c, const struct scan_opts *opts,
@@ -200,11 +187,11 @@ static bool scan_bpf(struct model *m, struct scan_ctx *c, const struct scan_opts
 	rc = bpfscan_walk(c->bpf, m, c, filter_takes, &f, &why);
 	c->batch = NULL;
 	if (rc == 0) {
+		/* merged process by process already: what is left, and its memory */
 		batch_merge(m, &one);
 		return true;
 	}
 	batch_free(&one);
-	forget_waits(m);
 	model_warn(m, "the bpf backend failed (%s: %s); the processes were read "
 		   "through /proc instead", why, strerror(-rc));
 	m->backend = "proc";

@@ -364,16 +364,23 @@ static int diag_fetch(struct buf *all)
 	return rc;
 }
 
+/* Hands a fetched dump's sockets to fn and frees it: the number of
+ * sockets, or the fetch's -errno. */
+static int diag_apply(struct buf *all, int rc, unix_entry_fn fn, void *arg)
+{
+	bool done;
+
+	if (rc == 0)
+		rc = unix_parse_diag(all->data, all->len, fn, arg, &done);
+	buf_free(all);
+	return rc;
+}
+
 static int diag_dump(unix_entry_fn fn, void *arg)
 {
 	struct buf all = { 0 };
-	bool done;
-	int rc = diag_fetch(&all);
 
-	if (rc == 0)
-		rc = unix_parse_diag(all.data, all.len, fn, arg, &done);
-	buf_free(&all);
-	return rc;
+	return diag_apply(&all, diag_fetch(&all), fn, arg);
 }
 
 /* The dump of our own namespace, read on a thread of its own while the
@@ -411,16 +418,12 @@ void unix_prefetch(struct scan_ctx *c)
 static int diag_dump_self(struct scan_ctx *c, unix_entry_fn fn, void *arg)
 {
 	struct unix_prefetch *p = c->unix_pre;
-	bool done;
 	int rc;
 
 	if (!p)
 		return diag_dump(fn, arg);
 	pthread_join(p->tid, NULL);
-	rc = p->rc;
-	if (rc == 0)
-		rc = unix_parse_diag(p->all.data, p->all.len, fn, arg, &done);
-	buf_free(&p->all);
+	rc = diag_apply(&p->all, p->rc, fn, arg);
 	free(p);
 	c->unix_pre = NULL;
 	return rc;

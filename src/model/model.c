@@ -302,9 +302,15 @@ void model_rollback(struct model *m, size_t nobjs,
 		if (!walked(arg, m->waits[i].proc->pid))
 			m->waits[j++] = m->waits[i];
 	m->nwaits = j;
-	for (size_t i = 0; i < m->nprocs; i++)
-		if (walked(arg, m->procs[i]->pid))
-			m->procs[i]->holds = false;
+	for (size_t i = 0; i < m->nprocs; i++) {
+		struct ipc_proc *p = m->procs[i];
+
+		if (!walked(arg, p->pid))
+			continue;
+		p->holds = p->waits_read = false;
+		p->nwaiting = p->nunread = p->nthreads_seen = 0;
+		p->doing = p->waiting_in = NULL;
+	}
 	index_rebuild(m, m->indexcap ? m->indexcap : 4096);
 }
 

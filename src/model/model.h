@@ -341,7 +341,8 @@ void model_add_holder(struct ipc_obj *o, struct ipc_proc *p, int fd,
 		      uint8_t mode, bool mapped);
 /* Remove objects for which keep() is false, e.g. non-AF_UNIX sockets. */
 /* Forgets what a walk added: the objects after the first nobjs (there
- * before it), and the holders and waits of the processes it walked. For a
+ * before it), and the holders, waits and threads' states of the processes
+ * it walked. For a
  * walk that failed halfway, before another walks them again. */
 void model_rollback(struct model *m, size_t nobjs,
 		    bool (*walked)(const void *arg, pid_t pid), const void *arg);

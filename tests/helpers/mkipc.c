@@ -2809,39 +2809,6 @@ static int start_blocked_thread(struct wthread *w)
 /* ------------------------------------------------------------------ */
 /* waits: factories                                                    */
 
-/* wait-pipe-read: C sits in read on an empty pipe, P holds the write end */
-static int run_wait_pipe_read(void)
-{
-	struct wchild w = { .nfd = 1, .b = { .fn = block_read } };
-	pid_t child, tid;
-	long nr;
-	int p[2], rc;
-
-	rc = pipe_held(p);
-	if (rc)
-		return rc;
-	w.from[0] = p[0];
-	w.to[0] = w.b.fd = pfd("rfd");
-	rc = spawn_blocked(&w, &child, &tid);
-	close(p[0]);
-	if (rc) {
-		close(p[1]);
-		return rc;
-	}
-	rc = place_or_fail(p[1], pfd("wfd"));
-	if (rc == 0)
-		rc = await_blocked(child, tid, want_read, pfd("rfd"), &nr);
-	if (rc)
-		return rc;
-	fact("child_pid", "%d", (int)child);
-	fact("child_tid", "%d", (int)tid);
-	fact("rfd", "%d", pfd("rfd"));
-	fact("wfd", "%d", pfd("wfd"));
-	rc = fact_fstat(pfd("wfd"), "ino", NULL);
-	fact_syscall(nr);
-	return rc;
-}
-
 /* The pipe is full when its writer sleeps: check it by the read end. */
 static int pipe_fill_facts(int rfd)
 {
@@ -2858,11 +2825,13 @@ static int pipe_fill_facts(int rfd)
 	return 0;
 }
 
-/* wait-pipe-write: C fills the pipe and sleeps in write; P holds the read
- * end and sleeps waiting for signals, not reading */
-static int run_wait_pipe_write(void)
+/* A pipe with the child C asleep on one end (in read, or in write once it
+ * filled the pipe) and P holding the other: rfd and wfd are where each
+ * end sits, and the facts every pipe wait prints are printed. */
+static int wait_pipe(bool child_writes)
 {
-	struct wchild w = { .nfd = 1, .b = { .fn = block_write } };
+	struct wchild w = { .nfd = 1, .b = { .fn = child_writes ? block_write : block_read } };
+	const char *mine = child_writes ? "wfd" : "rfd", *theirs = child_writes ? "rfd" : "wfd";
 	pid_t child, tid;
 	long nr;
 	int p[2], rc;
@@ -2870,29 +2839,44 @@ static int run_wait_pipe_write(void)
 	rc = pipe_held(p);
 	if (rc)
 		return rc;
-	w.from[0] = p[1];
-	w.to[0] = w.b.fd = pfd("wfd");
+	w.from[0] = p[child_writes];
+	w.to[0] = w.b.fd = pfd(mine);
 	rc = spawn_blocked(&w, &child, &tid);
-	close(p[1]);
+	close(p[child_writes]);
 	if (rc) {
-		close(p[0]);
+		close(p[!child_writes]);
 		return rc;
 	}
-	rc = place_or_fail(p[0], pfd("rfd"));
+	rc = place_or_fail(p[!child_writes], pfd(theirs));
 	if (rc == 0)
-		rc = await_blocked(child, tid, want_write, pfd("wfd"), &nr);
+		rc = await_blocked(child, tid, child_writes ? want_write : want_read, pfd(mine),
+				   &nr);
 	if (rc)
 		return rc;
 	fact("child_pid", "%d", (int)child);
 	fact("child_tid", "%d", (int)tid);
 	fact("rfd", "%d", pfd("rfd"));
 	fact("wfd", "%d", pfd("wfd"));
-	rc = fact_fstat(pfd("rfd"), "ino", NULL);
-	if (rc == 0)
+	rc = fact_fstat(pfd(theirs), "ino", NULL);
+	if (rc == 0 && child_writes)
 		rc = pipe_fill_facts(pfd("rfd"));
-	fact("reader_syscall", "%s", stdin_watched() ? "ppoll" : "rt_sigsuspend");
+	if (child_writes)
+		fact("reader_syscall", "%s", stdin_watched() ? "ppoll" : "rt_sigsuspend");
 	fact_syscall(nr);
 	return rc;
+}
+
+/* wait-pipe-read: C sits in read on an empty pipe, P holds the write end */
+static int run_wait_pipe_read(void)
+{
+	return wait_pipe(false);
+}
+
+/* wait-pipe-write: C fills the pipe and sleeps in write; P holds the read
+ * end and sleeps waiting for signals, not reading */
+static int run_wait_pipe_write(void)
+{
+	return wait_pipe(true);
 }
 
 /* wait-accept: a second thread sits in accept on a listening socket */

@@ -246,10 +246,6 @@ int ipc_files(struct bpf_iter__task_file *ctx)
 	return 0;
 }
 
-#define VM_READ 0x1
-#define VM_WRITE 0x2
-#define VM_MAYSHARE 0x80
-
 /* A file made without a directory entry (alloc_file_pseudo): its dentry
  * is its own parent without being the root of its mount. */
 static int is_pseudo(struct file *file)

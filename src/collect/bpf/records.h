@@ -22,6 +22,11 @@
  * is "/" NAME " (deleted)": its dentry's name follows the record */
 #define ISC_F_PSEUDO 0x10
 
+/* isc_vma.flags: the kernel's vm_flags bits that a maps line shows */
+#define ISC_VM_READ 0x1
+#define ISC_VM_WRITE 0x2
+#define ISC_VM_MAYSHARE 0x80	/* maps' "s" */
+
 /* Every record says whose it is. A program may run twice for one fd
  * (bpf_seq_read drops and retries an object that overflowed the buffer),
  * so a record cannot lean on one written before it. */
