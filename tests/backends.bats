@@ -81,10 +81,12 @@ backend_json() {
 	MK_PIDS+=("$!")
 	# a writer blocked on a full pipe, its reader asleep elsewhere
 	(close_fds; exec sh -c 'yes | sleep 1000') &
-	MK_PIDS+=("$!")
+	local sh=$! pids p
+	MK_PIDS+=("$sh")
 	sleep 0.5
-	local pids p
-	pids=$(for p in "${MK_PIDS[@]}"; do echo "$p"; pgrep -P "$p"; done | paste -sd,)
+	# yes and sleep outlive their shell: teardown stops them too
+	for p in $(pgrep -P "$sh"); do MK_PIDS+=("$p"); done
+	pids=$(IFS=,; echo "${MK_PIDS[*]}")
 	backend_json proc "$pids"
 	backend_json bpf "$pids"
 	assert_equal "$(jq '[.[] | select(.type == "fifo" and .path == "'"$T"'/live.fifo")] | length' "$T/bpf.json")" 1
