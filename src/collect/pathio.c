@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -95,4 +96,86 @@ int pio_read_at(int dirfd, const char *name, struct buf *b)
 int pio_read(const char *abspath, struct buf *b)
 {
 	return pio_read_at(pio_rootfd, pio_rel(abspath), b);
+}
+
+int pio_lines_open_at(struct pio_lines *l, int dirfd, const char *name)
+{
+	memset(l, 0, sizeof(*l));
+	l->fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (l->fd < 0)
+		return -errno;
+	l->buf = xmalloc(PIO_LINE_MAX);
+	return 0;
+}
+
+int pio_lines_open(struct pio_lines *l, const char *abspath)
+{
+	return pio_lines_open_at(l, pio_rootfd, pio_rel(abspath));
+}
+
+/* Moves the unread bytes to the front and reads more after them. */
+static bool lines_fill(struct pio_lines *l)
+{
+	ssize_t n;
+
+	if (l->eof)
+		return false;
+	memmove(l->buf, l->buf + l->start, l->end - l->start);
+	l->end -= l->start;
+	l->start = 0;
+	do
+		n = read(l->fd, l->buf + l->end, PIO_LINE_MAX - l->end);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0) {
+		l->err = n < 0 ? -errno : 0;
+		l->eof = true;
+		return false;
+	}
+	l->end += (size_t)n;
+	return true;
+}
+
+int pio_lines_next(struct pio_lines *l, const char **line, size_t *len)
+{
+	bool skipping = false;
+
+	for (;;) {
+		char *p = l->buf + l->start, *nl = memchr(p, '\n', l->end - l->start);
+
+		if (nl) {
+			l->start = (size_t)(nl + 1 - l->buf);
+			if (skipping) {
+				skipping = false;	/* the tail of a line too long */
+				continue;
+			}
+			*line = p;
+			*len = (size_t)(nl - p);
+			return 1;
+		}
+		if (!skipping && l->start == 0 && l->end == PIO_LINE_MAX) {
+			/* a whole buffer and no newline: drop it and its rest */
+			l->skipped++;
+			skipping = true;
+		}
+		if (skipping)
+			l->start = l->end;
+		if (!lines_fill(l)) {
+			if (skipping || l->start == l->end)
+				return 0;
+			/* a last line without a newline */
+			*line = l->buf + l->start;
+			*len = l->end - l->start;
+			l->start = l->end;
+			return 1;
+		}
+	}
+}
+
+void pio_lines_close(struct pio_lines *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	free(l->buf);
+	l->fd = -1;
+	l->buf = NULL;
 }
