@@ -180,7 +180,7 @@ void format_size(char *out, size_t outsz, uint64_t bytes)
 }
 
 /* statfs(2) f_type of the mqueue filesystem (ipc/mqueue.c; not in uapi) */
-#define MQUEUE_MAGIC 0x19800202
+
 
 bool fd_on_mqueue_fs(int fd)
 {

@@ -45,6 +45,8 @@ bool scan_field(const char **pp, const char *end, const char **f, size_t *n);
 
 /* Format a byte count as 512B, 9.5K, 64K, 1.0M ... */
 /* Is fd (a directory, or O_PATH) on an mqueue filesystem? */
+/* statfs f_type of an mqueue filesystem (not in <linux/magic.h>) */
+#define MQUEUE_MAGIC 0x19800202
 bool fd_on_mqueue_fs(int fd);
 void format_size(char *out, size_t outsz, uint64_t bytes);
 

@@ -135,8 +135,9 @@ int cmd_scan(struct cmd_ctx *ctx, struct model *m)
 				(ctx->filter.types & IPC_TYPE_BIT(IPC_MQUEUE)),
 		.search = ctx->needs & NEED_SEARCH,
 		.want_fill = ctx->needs & NEED_FILL,
-		.want_waits = ctx->needs & NEED_WAITS,
-		.waits_quiet = ctx->needs & NEED_WAITS_QUIET,
+		/* a thread asleep opening a FIFO holds it: leaks need waits */
+		.want_waits = ctx->needs & (NEED_WAITS | NEED_LEAKS),
+		.waits_quiet = (ctx->needs & NEED_WAITS_QUIET) || !(ctx->needs & NEED_WAITS),
 		.threads = scan_threads(),
 		.focus = ctx->filter.pids,
 		.nfocus = ctx->filter.npids,

@@ -10,6 +10,7 @@
 
 #include "kind.h"
 #include "model.h"
+#include "mounts.h"
 #include "util.h"
 
 struct scan_ctx {
@@ -26,6 +27,9 @@ struct scan_ctx {
 	struct bpfscan *bpf;
 	/* our namespace's sock_diag dump, read ahead (unix.c) */
 	struct unix_prefetch *unix_pre;
+	/* our own mountinfo's facts (mounts.h); NULL on a fixture tree, or
+	 * when it could not be read */
+	struct ns_mounts *self_mounts;
 	const char *mqueue_dir;	/* where the mqueue fs is mounted, if it is */
 	char *mqueue_found;	/* that place, when found in mountinfo */
 
@@ -220,12 +224,30 @@ void maps_take(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, in
 	       const struct map_given *g);
 
 /* shm.c */
+/* Our own /dev/shm, when our mountinfo vouches for it. */
 int shm_scan_dir(struct model *m, struct scan_ctx *c);
-/* Lists the /dev/shm directory open at dfd (which it takes over), naming
- * its files prefix/NAME; home: the process of another mount namespace it
- * was reached through, or NULL. */
-int shm_list(struct model *m, struct scan_ctx *c, int dfd, const char *prefix,
-	     struct ipc_proc *home);
+
+/* A /dev/shm or mqueue directory, opened and checked to be the mount
+ * that mountinfo named: its files must be on it. */
+struct ipc_dir {
+	int dfd;
+	dev_t dev;
+	uint32_t mnt_id;	/* 0: unknown (statx without STATX_MNT_ID) */
+	bool mqueue;
+	bool rooted;		/* a fixture tree's directory: nothing is checked */
+};
+/* Checks dfd: the mount want names (its device and mount id; NULL: any),
+ * and a tmpfs or an mqueue filesystem by statfs. 0 or -errno. */
+int ipcdir_check(int dfd, bool mqueue, const struct mnt_fact *want, struct ipc_dir *d);
+/* Each file of the directory, with a queue's state (mq NULL for /dev/shm).
+ * Touches nothing but the directory: safe on a thread of its own. */
+typedef void (*ipcdir_fn)(void *arg, const char *name, const struct stat *st,
+			  const struct ipc_mq *mq);
+int ipcdir_list(const struct ipc_dir *d, ipcdir_fn fn, void *arg);
+/* Records one listed file as an object named prefix/NAME; home: the
+ * process of another mount namespace it was reached through, or NULL. */
+void ipcdir_add(struct model *m, struct scan_ctx *c, const char *prefix, struct ipc_proc *home,
+		const char *name, const struct stat *st, const struct ipc_mq *mq);
 
 struct sysv_entry {
 	int32_t key, shmid;
@@ -244,10 +266,9 @@ int shm_apply_sysv(struct model *m, struct scan_ctx *c, const struct buf *text,
 
 /* A queue file's "QSIZE:... NOTIFY:... SIGNO:... NOTIFY_PID:..." */
 int mq_parse_info(const char *buf, size_t len, struct ipc_mq *mq);
-int mq_scan_dir(struct model *m, struct scan_ctx *c);
-/* As shm_list, for an mqueue filesystem's directory. */
-int mq_list(struct model *m, struct scan_ctx *c, int dfd, const char *prefix,
-	    struct ipc_proc *home);
+/* c->mqueue_dir, checked to be the mount want names (NULL: any mqueue
+ * filesystem, as --mqueue-dir asks). */
+int mq_scan_dir(struct model *m, struct scan_ctx *c, const struct mnt_fact *want);
 
 /* search.c: socket files and FIFOs on disk, for leaks */
 int search_files(struct model *m, struct scan_ctx *c, const char *const *roots,
@@ -262,6 +283,8 @@ void link_run(struct model *m, const pid_t *asked, size_t nasked);
 void view_probe(struct model *m, struct scan_ctx *c);
 void view_check_unix(struct model *m, const struct scan_ctx *c);
 void view_finish(struct model *m, bool sockets);
+/* After waits_link: what FIFO verdicts could not see (model.view.openers). */
+void view_openers(struct model *m);
 /* Why processes could not be read, for a user who may already be root. */
 const char *view_denied_advice(void);
 /* The super options of the proc mount on /proc, from mountinfo text. */

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <pthread.h>
 #include <sched.h>
@@ -20,6 +21,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "bounded.h"
 #include "collect.h"
 #include "pathio.h"
 #include "proc.h"
@@ -29,8 +31,22 @@ struct ns_fs {
 	dev_t dev;
 	bool mqueue;
 	uint64_t ipcns;		/* an mqueue fs's: its home's */
+	uint64_t mntns;
 	struct ipc_proc *home;
 	char *dir;		/* where the namespace mounts it */
+	struct mnt_fact mount;	/* what its mountinfo vouched for */
+};
+
+/* A single file's mount, or a namespace's, from some mountinfo. */
+struct ns_bind {
+	dev_t dev;
+	char *root;
+};
+
+struct ns_nsfs {
+	uint64_t ino;
+	struct ipc_proc *home;
+	char *point;
 };
 
 struct ns_ipc {
@@ -45,84 +61,26 @@ struct ns_table {
 	size_t nipc;
 	dev_t *shm_devs, *mq_devs;	/* for the classifier */
 	size_t nshm, nmq;
+	struct ns_bind *binds;
+	size_t nbinds;
+	struct ns_nsfs *nets;
+	size_t nnets;
+	struct host_mounts host;
+	/* mount namespaces kept by a mount (mnt:[ino]), whose mounts no
+	 * process shows us */
+	uint64_t *kept_mnt;
+	size_t nkept_mnt;
+	/* why single-file mounts may be missing: NULL when none can be */
+	const char *binds_doubt;
+	/* time spent waiting for listings that did not answer */
+	int stalled_ms;
 };
 
-/* ---------------------------------------------------------------- mountinfo */
-
-static bool parse_devno(const char *f, size_t n, dev_t *dev)
-{
-	const char *p = f, *end = f + n;
-	uint64_t maj, min;
-
-	if (!scan_u64(&p, end, &maj) || p >= end || *p++ != ':' ||
-	    !scan_u64(&p, end, &min) || p != end || maj > 0xfff || min > 0xfffff)
-		return false;
-	*dev = makedev((unsigned)maj, (unsigned)min);
-	return true;
-}
-
-/* mountinfo writes space, tab, newline and backslash in paths as \ooo */
-static void unescape_octal(struct buf *out, const char *s, size_t n)
-{
-	buf_reset(out);
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
-		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-			buf_addc(out, (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
-			i += 3;
-		} else {
-			buf_addc(out, s[i]);
-		}
-	}
-}
-
-/* One line: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE ..." */
-static bool mountinfo_line(const char *p, const char *eol, dev_t *dev, const char **mnt,
-			   size_t *mntlen, const char **fs, size_t *fslen)
-{
-	const char *f[5], *sep;
-	size_t n[5];
-
-	for (int i = 0; i < 5; i++)
-		if (!scan_field(&p, eol, &f[i], &n[i]))
-			return false;
-	sep = memmem(p, (size_t)(eol - p), " - ", 3);
-	if (!sep || !parse_devno(f[2], n[2], dev))
-		return false;
-	p = sep + 3;
-	*mnt = f[4];
-	*mntlen = n[4];
-	return scan_field(&p, eol, fs, fslen);
-}
-
-int ns_parse_mountinfo(const char *buf, size_t len, struct ns_mounts *out)
-{
-	const char *p = buf, *end = buf + len;
-	bool any = false;
-
-	out->has_shm = out->has_mq = false;
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p)), *mnt, *fs;
-		size_t mntlen, fslen;
-		dev_t dev;
-
-		if (!eol)
-			eol = end;
-		if (mountinfo_line(p, eol, &dev, &mnt, &mntlen, &fs, &fslen)) {
-			any = true;
-			if (mntlen == 8 && memcmp(mnt, "/dev/shm", 8) == 0) {
-				out->has_shm = true;
-				out->shm_dev = dev;
-			} else if (!out->has_mq && fslen == 6 && memcmp(fs, "mqueue", 6) == 0) {
-				out->has_mq = true;
-				out->mq_dev = dev;
-				unescape_octal(&out->mq_dir, mnt, mntlen);
-			}
-		}
-		p = eol + 1;
-	}
-	return any ? 0 : -1;
-}
+/* Mount namespaces whose listing never answered: the thread that tried
+ * is still stuck in it, so later scans (watch) do not try again. */
+static uint64_t ns_hung[64];
+static size_t ns_nhung;
+static pthread_mutex_t ns_hung_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---------------------------------------------------------------- reaching in */
 
@@ -239,71 +197,222 @@ static bool fs_known(const struct scan_ctx *c, dev_t dev)
 	       dev_in(t->shm_devs, t->nshm, dev) || dev_in(t->mq_devs, t->nmq, dev);
 }
 
-/* Opens dir below home's root, checks it is the filesystem its mountinfo
- * named, and lists it like our own. */
-static void list_foreign(struct model *m, struct scan_ctx *c, struct ns_fs *f)
-{
-	struct stat st;
-	int rootfd, dfd, rc;
+/* ---------------------------------------------------------------- listing */
 
-	rootfd = ns_open_root(f->home);
-	if (rootfd < 0)
-		return;
-	dfd = ns_openat_root(rootfd, f->dir, O_RDONLY | O_DIRECTORY);
-	close(rootfd);
-	if (dfd < 0)
-		return;
-	if (fstat(dfd, &st) < 0 || st.st_dev != f->dev ||
-	    (f->mqueue && !fd_on_mqueue_fs(dfd))) {
-		close(dfd);
-		return;
-	}
-	rc = f->mqueue ? mq_list(m, c, dfd, f->dir, f->home) : shm_list(m, c, dfd, f->dir, f->home);
-	if (rc < 0)
-		model_warn(m, "cannot read %s of pid %d's mount namespace: %s", f->dir,
-			   (int)f->home->pid, strerror(-rc));
+/* One listed file, kept until the listing is known to have finished. */
+struct ns_file {
+	char *name;
+	struct stat st;
+	struct ipc_mq mq;
+};
+
+/* A listing of another namespace's directory, on a thread of its own:
+ * everything the thread needs is here, for it may outlive the scan. */
+struct ns_job {
+	int rootfd;
+	char *dir;
+	struct mnt_fact want;
+	bool mqueue;
+	struct ns_file *files;
+	size_t nfiles;
+};
+
+static void job_file(void *arg, const char *name, const struct stat *st, const struct ipc_mq *mq)
+{
+	struct ns_job *j = arg;
+
+	j->files = xreallocarray(j->files, j->nfiles + 1, sizeof(*j->files));
+	j->files[j->nfiles++] = (struct ns_file){ xstrdup(name), *st, mq ? *mq : (struct ipc_mq){ 0 } };
 }
 
-static void add_fs(struct scan_ctx *c, dev_t dev, bool mqueue, struct ipc_proc *home,
-		   const char *dir)
+static int job_run(void *arg)
+{
+	struct ns_job *j = arg;
+	struct ipc_dir d;
+	int dfd, rc;
+
+	dfd = ns_openat_root(j->rootfd, j->dir, O_RDONLY | O_DIRECTORY);
+	if (dfd < 0)
+		return dfd;
+	rc = ipcdir_check(dfd, j->mqueue, &j->want, &d);
+	if (rc == 0)
+		rc = ipcdir_list(&d, job_file, j);
+	close(dfd);
+	return rc;
+}
+
+static void job_free(void *arg)
+{
+	struct ns_job *j = arg;
+
+	for (size_t i = 0; i < j->nfiles; i++)
+		free(j->files[i].name);
+	free(j->files);
+	free(j->dir);
+	if (j->rootfd >= 0)
+		close(j->rootfd);
+	free(j);
+}
+
+static bool ns_is_hung(uint64_t mntns)
+{
+	bool hung = false;
+
+	pthread_mutex_lock(&ns_hung_lock);
+	for (size_t i = 0; i < ns_nhung; i++)
+		hung |= ns_hung[i] == mntns;
+	pthread_mutex_unlock(&ns_hung_lock);
+	return hung;
+}
+
+static void ns_mark_hung(uint64_t mntns)
+{
+	pthread_mutex_lock(&ns_hung_lock);
+	if (ns_nhung < ARRAY_SIZE(ns_hung))
+		ns_hung[ns_nhung++] = mntns;
+	pthread_mutex_unlock(&ns_hung_lock);
+}
+
+/* How long one listing may take, and all listings that stall together:
+ * an overlay over a FUSE server that never answers passes every mountinfo
+ * test, and a lookup through it would wait for ever. */
+#define NS_LIST_MS 3000
+#define NS_STALL_BUDGET_MS 6000
+
+/* Lists dir below home's root, checked to be the filesystem mountinfo
+ * named, on a thread that the scan waits for only so long. */
+static void list_foreign(struct model *m, struct scan_ctx *c, struct ns_fs *f)
+{
+	int budget = NS_STALL_BUDGET_MS - c->ns->stalled_ms, rc = 0, err;
+	struct ns_job *j;
+
+	if (ns_is_hung(f->mntns) || budget <= 0) {
+		model_warn(m, "%s of mnt:[%llu] (pid %d) is not listed: an earlier listing of it, "
+			   "or of others, did not answer", f->dir, (unsigned long long)f->mntns,
+			   (int)f->home->pid);
+		return;
+	}
+	j = xcalloc(1, sizeof(*j));
+	/* opening a process's root follows its magic link: no lookup at all */
+	j->rootfd = ns_open_root(f->home);
+	if (j->rootfd < 0) {
+		job_free(j);
+		return;
+	}
+	j->dir = xstrdup(f->dir);
+	j->want = f->mount;
+	j->mqueue = f->mqueue;
+	budget = budget < NS_LIST_MS ? budget : NS_LIST_MS;
+	err = bounded_call(job_run, j, job_free, budget, &rc);
+	if (err == -ETIMEDOUT) {
+		c->ns->stalled_ms += budget;
+		ns_mark_hung(f->mntns);
+		model_warn(m, "%s of mnt:[%llu] (pid %d) is not listed: it did not answer within "
+			   "%d ms", f->dir, (unsigned long long)f->mntns, (int)f->home->pid, budget);
+		return;
+	}
+	if (rc < 0)
+		model_warn(m, "%s of mnt:[%llu] (pid %d) is not listed: %s", f->dir,
+			   (unsigned long long)f->mntns, (int)f->home->pid,
+			   rc == -ESTALE ? "it is not the mount its mountinfo named" :
+			   rc == -EMEDIUMTYPE ? "it is not the filesystem it claims to be" :
+			   strerror(-rc));
+	for (size_t i = 0; rc == 0 && i < j->nfiles; i++)
+		ipcdir_add(m, c, f->dir, f->home, j->files[i].name, &j->files[i].st,
+			   f->mqueue ? &j->files[i].mq : NULL);
+	job_free(j);
+}
+
+static void add_fs(struct scan_ctx *c, const struct mnt_fact *mount, bool mqueue,
+		   struct ipc_proc *home, const char *dir)
 {
 	struct ns_table *t = c->ns;
 	struct ns_fs *f;
 
 	t->fs = xreallocarray(t->fs, t->nfs + 1, sizeof(*t->fs));
 	f = &t->fs[t->nfs++];
-	f->dev = dev;
+	f->dev = mount->dev;
+	f->mount = *mount;
 	f->mqueue = mqueue;
 	f->home = home;
+	f->mntns = home->mntns;
 	f->ipcns = mqueue ? (home->ipcns ? home->ipcns : ns_ino(home->pid, "ipc")) : 0;
 	f->dir = xstrdup(dir);
 	if (mqueue)
-		add_dev(&t->mq_devs, &t->nmq, dev);
+		add_dev(&t->mq_devs, &t->nmq, mount->dev);
 	else
-		add_dev(&t->shm_devs, &t->nshm, dev);
+		add_dev(&t->shm_devs, &t->nshm, mount->dev);
+}
+
+/* What every namespace's mountinfo says of single files and namespaces
+ * kept by a mount: kept for the leak verdicts, whichever namespace. */
+static void keep_mounts(struct ns_table *t, const struct ns_mounts *mi, struct ipc_proc *home)
+{
+	for (size_t i = 0; i < mi->nbinds && i < MNT_KEEP_MAX; i++) {
+		t->binds = xreallocarray(t->binds, t->nbinds + 1, sizeof(*t->binds));
+		t->binds[t->nbinds++] = (struct ns_bind){ mi->binds[i].dev, xstrdup(mi->binds[i].root) };
+	}
+	if (mi->nbinds > MNT_KEEP_MAX || mi->nnsfs > MNT_KEEP_MAX)
+		t->binds_doubt = "a mount namespace has more single-file mounts than ipcscope "
+				 "keeps (4096)";
+	for (size_t i = 0; i < mi->nnsfs && i < MNT_KEEP_MAX; i++) {
+		if (!mi->nsfs[i].net) {
+			t->kept_mnt = xreallocarray(t->kept_mnt, t->nkept_mnt + 1,
+						    sizeof(*t->kept_mnt));
+			t->kept_mnt[t->nkept_mnt++] = mi->nsfs[i].ino;
+			continue;
+		}
+		t->nets = xreallocarray(t->nets, t->nnets + 1, sizeof(*t->nets));
+		t->nets[t->nnets++] = (struct ns_nsfs){ mi->nsfs[i].ino, home,
+							xstrdup(mi->nsfs[i].point) };
+	}
+}
+
+static void refuse(struct model *m, const char *what, struct ipc_proc *home, const char *why)
+{
+	model_warn(m, "%s of mnt:[%llu] (pid %d) is not listed, and nothing on it is taken "
+		   "for an IPC object: %s", what, (unsigned long long)home->mntns,
+		   (int)home->pid, why);
 }
 
 /* A mount namespace's filesystems, from the first of its processes whose
- * mountinfo could be read. */
-static int mount_ns(struct scan_ctx *c, struct ipc_proc *home, struct buf *file,
-		    struct ns_mounts *mi)
+ * mountinfo could be read. Only what mountinfo vouches for is kept, and
+ * nothing of that namespace is touched before. */
+static int mount_ns(struct model *m, struct scan_ctx *c, struct ipc_proc *home)
 {
+	struct ns_mounts mi = { 0 };
+	const char *why;
 	char path[48];
-	struct stat st;
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)home->pid);
-	if (pio_read(path, file) < 0 || ns_parse_mountinfo(file->data, file->len, mi) < 0)
+	if (mounts_read_at(AT_FDCWD, path, &mi) < 0) {
+		mounts_free(&mi);
 		return -1;
-	/* its root must be reachable too, or it is no home: ptrace access */
-	snprintf(path, sizeof(path), "/proc/%d/root/", (int)home->pid);
-	if (stat(path, &st) < 0)
+	}
+	/* its root must be reachable too, or it is no home: ptrace access.
+	 * O_PATH through the magic link asks nothing of its filesystem. */
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)home->pid);
+	fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0) {
+		mounts_free(&mi);
 		return -1;
-	/* only a filesystem of its own: files on a plain /dev/shm directory
-	 * share their device with the whole root filesystem */
-	if (mi->has_shm && !fs_known(c, mi->shm_dev) && (c->types & kind_listing_mask(LIST_DEVSHM)))
-		add_fs(c, mi->shm_dev, false, home, "/dev/shm");
-	if (mi->has_mq && !fs_known(c, mi->mq_dev) && (c->types & kind_listing_mask(LIST_MQUEUE)))
-		add_fs(c, mi->mq_dev, true, home, mi->mq_dir.data);
+	}
+	close(fd);
+	keep_mounts(c->ns, &mi, home);
+	if (mi.shm.set && !fs_known(c, mi.shm.dev) && (c->types & kind_listing_mask(LIST_DEVSHM))) {
+		if ((why = mounts_shm_refusal(&mi, &c->ns->host, false)))
+			refuse(m, "/dev/shm", home, why);
+		else
+			add_fs(c, &mi.shm, false, home, "/dev/shm");
+	}
+	if (mi.mq.set && !fs_known(c, mi.mq.dev) && (c->types & kind_listing_mask(LIST_MQUEUE))) {
+		if ((why = mounts_mq_refusal(&mi, false)))
+			refuse(m, "its mqueue filesystem", home, why);
+		else
+			add_fs(c, &mi.mq, true, home, mi.mq_dir.data);
+	}
+	mounts_free(&mi);
 	return 0;
 }
 
@@ -330,8 +439,6 @@ static void learn_procs(struct model *m, struct scan_ctx *c, uint64_t self_mnt)
 	bool want_mnt = c->types & kind_listing_mask(LIST_DEVSHM | LIST_MQUEUE);
 	bool want_ipc = c->types & kind_listing_mask(LIST_SYSV);
 	struct ns_table *t = c->ns;
-	struct ns_mounts mi = { 0 };
-	struct buf file = { 0 };
 	uint64_t *mnts = NULL;
 	size_t nmnts = 0;
 
@@ -348,14 +455,17 @@ static void learn_procs(struct model *m, struct scan_ctx *c, uint64_t self_mnt)
 		    u64_in(mnts, nmnts, p->mntns))
 			continue;
 		/* until one of its processes can be read */
-		if (mount_ns(c, p, &file, &mi) < 0)
+		if (mount_ns(m, c, p) < 0)
 			continue;
 		mnts = xreallocarray(mnts, nmnts + 1, sizeof(*mnts));
 		mnts[nmnts++] = p->mntns;
 	}
+	/* a mount namespace no process is in may bind a file too */
+	for (size_t i = 0; want_mnt && i < t->nkept_mnt; i++)
+		if (t->kept_mnt[i] != self_mnt && !u64_in(mnts, nmnts, t->kept_mnt[i]))
+			t->binds_doubt = "a mount namespace that no process is in (kept by a "
+					 "mount) could not be read";
 	free(mnts);
-	buf_free(&mi.mq_dir);
-	buf_free(&file);
 }
 
 static int read_sysv(void *arg)
@@ -397,6 +507,9 @@ void ns_discover(struct model *m, struct scan_ctx *c)
 		return;
 	c->ns = xcalloc(1, sizeof(*c->ns));
 	c->self_mntns = stat("/proc/self/ns/mnt", &st) == 0 ? (uint64_t)st.st_ino : 0;
+	mounts_host_read(&c->ns->host);
+	if (c->self_mounts)
+		keep_mounts(c->ns, c->self_mounts, NULL);
 	learn_procs(m, c, c->self_mntns);
 	for (size_t i = 0; i < c->ns->nfs; i++)
 		list_foreign(m, c, &c->ns->fs[i]);
@@ -430,6 +543,27 @@ static struct ipc_proc *ipc_home(const struct scan_ctx *c, uint64_t ns)
 	return NULL;
 }
 
+/* A listed file that a mount shows somewhere (a bind of /dev/shm/x onto
+ * any path, in any namespace) is held by that mount. Listed files are the
+ * top of their filesystem, so the mount's root is "/NAME". */
+static void link_mounted(const struct scan_ctx *c, struct ipc_obj *o)
+{
+	const char *base = o->path ? memrchr(o->path, '/', o->pathlen) : NULL;
+	char root[NAME_MAX + 2];
+	size_t n;
+
+	if (!base || !c->ns)
+		return;
+	n = o->pathlen - (size_t)(base - o->path);
+	if (n >= sizeof(root) || memchr(base, '\0', n))
+		return;
+	memcpy(root, base, n);
+	root[n] = '\0';
+	if (ns_file_mounted(c, o->dev, root))
+		o->held_by |= HELD_MOUNT;
+	o->doubt = c->ns->binds_doubt;
+}
+
 /* The namespaces each object lives in, by its device or its SysV
  * namespace: nothing here needs to know the kinds. */
 void ns_link(struct model *m, const struct scan_ctx *c)
@@ -453,6 +587,8 @@ void ns_link(struct model *m, const struct scan_ctx *c)
 		} else if (c->devs.have_mqueue && o->dev == c->devs.mqueue) {
 			o->ipcns = c->self_ipcns;
 		}
+		if (o->in_dir)
+			link_mounted(c, o);
 	}
 }
 
@@ -466,6 +602,30 @@ void ns_free(struct scan_ctx *c)
 	free(c->ns->ipc);
 	free(c->ns->shm_devs);
 	free(c->ns->mq_devs);
+	for (size_t i = 0; i < c->ns->nbinds; i++)
+		free(c->ns->binds[i].root);
+	free(c->ns->binds);
+	for (size_t i = 0; i < c->ns->nnets; i++)
+		free(c->ns->nets[i].point);
+	free(c->ns->nets);
+	free(c->ns->kept_mnt);
+	mounts_host_free(&c->ns->host);
 	free(c->ns);
 	c->ns = NULL;
+}
+
+bool ns_file_mounted(const struct scan_ctx *c, dev_t dev, const char *root)
+{
+	for (size_t i = 0; c->ns && i < c->ns->nbinds; i++)
+		if (c->ns->binds[i].dev == dev && strcmp(c->ns->binds[i].root, root) == 0)
+			return true;
+	return false;
+}
+
+void ns_each_netns_mount(const struct scan_ctx *c,
+			 void (*fn)(void *arg, uint64_t ino, struct ipc_proc *home,
+				    const char *point), void *arg)
+{
+	for (size_t i = 0; c->ns && i < c->ns->nnets; i++)
+		fn(arg, c->ns->nets[i].ino, c->ns->nets[i].home, c->ns->nets[i].point);
 }

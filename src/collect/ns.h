@@ -8,23 +8,10 @@
 #include <sys/types.h>
 
 #include "model.h"
+#include "mounts.h"
 #include "util.h"
 
 struct scan_ctx;
-
-/* What a mount namespace's mountinfo says of its IPC filesystems. */
-struct ns_mounts {
-	bool has_shm;		/* something is mounted on /dev/shm */
-	dev_t shm_dev;
-	bool has_mq;		/* an mqueue filesystem is mounted */
-	dev_t mq_dev;
-	struct buf mq_dir;	/* where: "/dev/mqueue" */
-};
-
-/* Parses /proc/PID/mountinfo text: the mount on /dev/shm (the last one,
- * which hides those below it) and the first mqueue mount. 0, or -1 when
- * no line is a mountinfo line. */
-int ns_parse_mountinfo(const char *buf, size_t len, struct ns_mounts *out);
 
 /* Learns every namespace of the processes in the model, lists the other
  * mount namespaces' /dev/shm and mqueue directories and the other IPC
@@ -34,6 +21,16 @@ void ns_discover(struct model *m, struct scan_ctx *c);
 /* After the walk: every object of another namespace gets its home. */
 void ns_link(struct model *m, const struct scan_ctx *c);
 void ns_free(struct scan_ctx *c);
+/* Every mount of a single tmpfs or mqueue file that some namespace's
+ * mountinfo shows (a bind of a /dev/shm file holds it, as an fd does),
+ * and whether each namespace's list was complete. */
+bool ns_file_mounted(const struct scan_ctx *c, dev_t dev, const char *root);
+/* The network namespaces that a bind mount keeps (ip netns add), each
+ * with the process through whose root its mount is reached: fn is called
+ * for each one not in skip. */
+void ns_each_netns_mount(const struct scan_ctx *c,
+			 void (*fn)(void *arg, uint64_t ino, struct ipc_proc *home,
+				    const char *point), void *arg);
 /* The mqueue directory of the filesystem on dev, as its namespace names
  * it; NULL when it is not another namespace's. */
 const char *ns_mq_dir(const struct scan_ctx *c, dev_t dev);

@@ -1,6 +1,7 @@
 /* collect → link: runs the collectors in order and leaves a consistent
  * model behind. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,16 +65,30 @@ static bool mark_wanted(struct model *m, const struct scan_opts *opts)
 }
 
 /* POSIX message queues are visible only where an mqueue filesystem is
- * mounted: --mqueue-dir, else the first one in our mountinfo. */
+ * mounted: --mqueue-dir, else the first one in our mountinfo, if it is
+ * one to trust. */
 static void scan_mqueue(struct model *m, struct scan_ctx *c, const char *dir, bool asked)
 {
-	struct ns_mounts mi = { 0 };
+	const struct ns_mounts *mi = c->self_mounts;
+	const struct mnt_fact *want = NULL;
+	const char *why;
 	int rc;
 
-	if (!dir && pio_read("/proc/self/mountinfo", &c->file) == 0 &&
-	    ns_parse_mountinfo(c->file.data, c->file.len, &mi) == 0 && mi.has_mq)
-		dir = c->mqueue_found = buf_steal(&mi.mq_dir);
-	buf_free(&mi.mq_dir);
+	if (!dir && mi && mi->mq.set) {
+		if ((why = mounts_mq_refusal(mi, true))) {
+			model_warn(m, "the mqueue filesystem on %s is not listed: %s",
+				   mi->mq_dir.data, why);
+			return;
+		}
+		dir = c->mqueue_found = xstrdup(mi->mq_dir.data);
+		want = &mi->mq;
+	} else if (!dir && c->rooted && pio_read("/proc/self/mountinfo", &c->file) == 0) {
+		struct ns_mounts fx = { 0 };
+
+		if (ns_parse_mountinfo(c->file.data, c->file.len, &fx) == 0 && fx.mq.set)
+			dir = c->mqueue_found = xstrdup(fx.mq_dir.data);
+		mounts_free(&fx);
+	}
 	if (!dir) {
 		(asked ? model_warn : model_note)(m, "no mqueue filesystem is mounted here, so the "
 			"POSIX message queues of this IPC namespace are not listed "
@@ -81,7 +96,7 @@ static void scan_mqueue(struct model *m, struct scan_ctx *c, const char *dir, bo
 		return;
 	}
 	c->mqueue_dir = dir;
-	rc = mq_scan_dir(m, c);
+	rc = mq_scan_dir(m, c, want);
 	if (rc < 0)
 		model_warn(m, "cannot read the message queues in %s: %s", dir, strerror(-rc));
 }
@@ -336,6 +351,7 @@ static void scan_finish(struct model *m, struct scan_ctx *c, const struct scan_o
 	view_finish(m, sockets);
 	if (m->waits_asked)
 		waits_link(m);
+	view_openers(m);
 }
 
 /* Which backend walks the processes: bpf when asked, or on auto when its
@@ -374,6 +390,14 @@ int scan_run(struct model *m, const struct scan_opts *opts)
 	int rc;
 
 	c.rooted = c.devs.rooted = pio_rerooted();
+	if (!c.rooted) {
+		/* what our own namespace mounts: trusted before anything is listed */
+		c.self_mounts = xcalloc(1, sizeof(*c.self_mounts));
+		if (mounts_read_at(AT_FDCWD, "/proc/self/mountinfo", c.self_mounts) < 0) {
+			free(c.self_mounts);
+			c.self_mounts = NULL;
+		}
+	}
 	m->waits_asked = opts->want_waits && !c.rooted;
 	m->waits_quiet = opts->waits_quiet;
 	fd_probe(&c);
@@ -400,6 +424,9 @@ int scan_run(struct model *m, const struct scan_opts *opts)
 	}
 	bpfscan_free(c.bpf);
 	ns_free(&c);
+	if (c.self_mounts)
+		mounts_free(c.self_mounts);
+	free(c.self_mounts);
 	free(c.mqueue_found);
 	buf_free(&c.file);
 	buf_free(&c.text);

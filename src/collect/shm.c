@@ -1,15 +1,22 @@
 /* The /dev/shm directory: POSIX shm objects and named semaphores, held or
- * not. Never follows a symlink someone planted there. */
+ * not; the mqueue filesystem's queues; the SysV table. Never follows a
+ * symlink someone planted there, never takes a file that another mount
+ * covers, and opens a queue only once it is known to be one. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "collect.h"
+#include "kind.h"
+#include "mounts.h"
 #include "pathio.h"
 
 #define SHM_DIR "/dev/shm"
@@ -24,45 +31,141 @@ static void set_file_times(struct ipc_obj *o, const struct stat *st)
 	o->resident = (uint64_t)st->st_blocks * 512;
 }
 
-/* Opens a directory of IPC files, itself never through a symlink, and
- * learns the device its objects live on. An fd or -errno. */
-static int open_ipc_dir(const char *path, dev_t *dev, bool *have_dev)
+/* statx as a struct stat, and the mount it is on. AT_STATX_DONT_SYNC:
+ * where another user bound a FUSE file over an entry, the answer comes
+ * from the cache, never from their server. */
+static int statx_at(int dfd, const char *name, int flags, struct stat *st, uint32_t *mnt)
 {
-	struct stat st;
-	int dfd;
+	struct statx sx;
 
-	dfd = pio_open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-	if (dfd >= 0 && fstat(dfd, &st) == 0) {
-		*dev = st.st_dev;
-		*have_dev = true;
-	}
-	return dfd;
+	if (statx(dfd, name, flags | AT_STATX_DONT_SYNC | AT_NO_AUTOMOUNT,
+		  STATX_BASIC_STATS | STATX_MNT_ID, &sx) < 0)
+		return -errno;
+	memset(st, 0, sizeof(*st));
+	st->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+	st->st_ino = sx.stx_ino;
+	st->st_mode = sx.stx_mode;
+	st->st_nlink = sx.stx_nlink;
+	st->st_uid = sx.stx_uid;
+	st->st_gid = sx.stx_gid;
+	st->st_size = (off_t)sx.stx_size;
+	st->st_blocks = (blkcnt_t)sx.stx_blocks;
+	st->st_atim = (struct timespec){ sx.stx_atime.tv_sec, sx.stx_atime.tv_nsec };
+	st->st_mtim = (struct timespec){ sx.stx_mtime.tv_sec, sx.stx_mtime.tv_nsec };
+	st->st_ctim = (struct timespec){ sx.stx_ctime.tv_sec, sx.stx_ctime.tv_nsec };
+	*mnt = sx.stx_mask & STATX_MNT_ID ? (uint32_t)sx.stx_mnt_id : 0;
+	return 0;
 }
 
-/* The regular files of a listed directory, never a symlink: st is each
- * one's own stat. NULL at the end. */
-static const char *next_file(DIR *dir, struct stat *st)
+int ipcdir_check(int dfd, bool mqueue, const struct mnt_fact *want, struct ipc_dir *d)
 {
+	struct statfs sfs;
+	struct stat st;
+
+	d->dfd = dfd;
+	d->mqueue = mqueue;
+	d->rooted = false;
+	if (statx_at(dfd, "", AT_EMPTY_PATH, &st, &d->mnt_id) < 0 || !S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	d->dev = st.st_dev;
+	/* the very mount mountinfo vouched for, not one swapped in since */
+	if (want && (want->dev != d->dev || (d->mnt_id && want->id != d->mnt_id)))
+		return -ESTALE;
+	if (fstatfs(dfd, &sfs) < 0)
+		return -errno;
+	if ((unsigned long)sfs.f_type != (mqueue ? MQUEUE_MAGIC : TMPFS_MAGIC))
+		return -EMEDIUMTYPE;
+	return 0;
+}
+
+/* A queue's state, read only once it is known to be a queue of this
+ * filesystem: no mount on top of its name (a host file bound there would
+ * be some other file), reopened from a path fd so that nothing is looked
+ * up between the check and the read. */
+static void mq_read_checked(const struct ipc_dir *d, const char *name, const struct stat *st,
+			    struct ipc_mq *mq)
+{
+	int pfd = openat(d->dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC), fd = -1;
+	char self[48], info[256];
+	struct stat now;
+	uint32_t mnt;
+	ssize_t n;
+
+	if (pfd < 0)
+		return;
+	if (statx_at(pfd, "", AT_EMPTY_PATH, &now, &mnt) == 0 && S_ISREG(now.st_mode) &&
+	    now.st_dev == d->dev && now.st_ino == st->st_ino && (!d->mnt_id || mnt == d->mnt_id)) {
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+		fd = open(self, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	}
+	close(pfd);
+	if (fd < 0)
+		return;
+	if (fd_on_mqueue_fs(fd) && (n = read(fd, info, sizeof(info) - 1)) > 0)
+		mq_parse_info(info, (size_t)n, mq);
+	close(fd);
+}
+
+/* A fixture tree has plain files for queues: read as they are. */
+static void mq_read_rooted(int dfd, const char *name, struct ipc_mq *mq)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	char info[256];
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	n = read(fd, info, sizeof(info) - 1);
+	if (n > 0)
+		mq_parse_info(info, (size_t)n, mq);
+	close(fd);
+}
+
+/* The regular files of the directory that live on its own mount: an entry
+ * with a mount on top (a bind of any file, from any filesystem) is not
+ * one of its objects and is neither listed nor opened. */
+int ipcdir_list(const struct ipc_dir *d, ipcdir_fn fn, void *arg)
+{
+	int dup = fcntl(d->dfd, F_DUPFD_CLOEXEC, 0);
+	DIR *dir = dup < 0 ? NULL : fdopendir(dup);
 	struct dirent *de;
 
+	if (!dir) {
+		if (dup >= 0)
+			close(dup);
+		return -errno;
+	}
 	while ((de = readdir(dir))) {
+		struct ipc_mq mq = { 0 };
+		struct stat st;
+		uint32_t mnt;
+
 		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
 			continue;
-		if (fstatat(dirfd(dir), de->d_name, st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISREG(st->st_mode))
-			return de->d_name;
+		if (statx_at(d->dfd, de->d_name, AT_SYMLINK_NOFOLLOW, &st, &mnt) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (!d->rooted && (st.st_dev != d->dev || (d->mnt_id && mnt != d->mnt_id)))
+			continue;
+		if (d->mqueue && d->rooted)
+			mq_read_rooted(d->dfd, de->d_name, &mq);
+		else if (d->mqueue)
+			mq_read_checked(d, de->d_name, &st, &mq);
+		fn(arg, de->d_name, &st, d->mqueue ? &mq : NULL);
 	}
-	return NULL;
+	closedir(dir);
+	return 0;
 }
 
-/* An object its directory lists: named prefix/NAME as its namespace names
- * it, owned by the file's owner. */
-static struct ipc_obj *listed(struct model *m, struct scan_ctx *c, enum ipc_type type,
-			      const struct stat *st, const char *prefix, const char *name,
-			      struct ipc_proc *home)
+void ipcdir_add(struct model *m, struct scan_ctx *c, const char *prefix, struct ipc_proc *home,
+		const char *name, const struct stat *st, const struct ipc_mq *mq)
 {
-	struct ipc_obj *o = model_get(m, type, st->st_dev, st->st_ino, NULL);
+	enum ipc_type type = mq ? IPC_MQUEUE : ipc_kinds[IPC_SHM]->refine(name, strlen(name));
+	struct ipc_obj *o;
 
+	if (!(c->types & IPC_TYPE_BIT(type)))
+		return;
+	o = model_get(m, type, st->st_dev, st->st_ino, NULL);
 	buf_reset(&c->text);
 	buf_adds(&c->text, prefix);
 	if (c->text.len && c->text.data[c->text.len - 1] != '/')
@@ -74,61 +177,81 @@ static struct ipc_obj *listed(struct model *m, struct scan_ctx *c, enum ipc_type
 	o->has_owner = true;
 	o->owner = st->st_uid;
 	set_file_times(o, st);
-	return o;
+	if (mq) {
+		o->has_resident = false;
+		o->mq = *mq;
+		if (mq->known) {
+			o->has_size = true;
+			o->size = mq->qsize;
+		}
+	} else {
+		o->deleted = false;
+		o->has_size = true;
+		o->size = (uint64_t)st->st_size;
+	}
 }
 
-/* What each listed file becomes, by the directory's kind. */
-struct list_ctx {
+struct add_ctx {
 	struct model *m;
 	struct scan_ctx *c;
 	const char *prefix;
-	struct ipc_proc *home;
-	DIR *dir;
 };
 
-static int list_dir(struct list_ctx *l, int dfd,
-		    void (*one)(struct list_ctx *l, const char *name, const struct stat *st))
+static void add_ours(void *arg, const char *name, const struct stat *st, const struct ipc_mq *mq)
 {
-	const char *name;
+	struct add_ctx *a = arg;
+
+	ipcdir_add(a->m, a->c, a->prefix, NULL, name, st, mq);
+}
+
+/* One of our own IPC directories: a fixture tree's as it is; the live one
+ * only when our mountinfo vouches for it (want), and on its own device.
+ * Its device becomes the one the walk classifies files of that kind by. */
+static int list_ours(struct model *m, struct scan_ctx *c, const char *path, bool mqueue,
+		     const struct mnt_fact *want, dev_t *dev, bool *have_dev)
+{
+	struct add_ctx a = { m, c, path };
+	struct ipc_dir d = { .rooted = true, .mqueue = mqueue };
 	struct stat st;
+	int dfd, rc = 0;
 
-	l->dir = fdopendir(dfd);
-	if (!l->dir) {
-		close(dfd);
-		return -errno;
+	dfd = pio_open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+	if (dfd < 0)
+		return dfd;
+	if (!c->rooted)
+		rc = ipcdir_check(dfd, mqueue, want, &d);
+	else if (fstat(dfd, &st) == 0)
+		d = (struct ipc_dir){ dfd, st.st_dev, 0, mqueue, true };
+	else
+		rc = -errno;
+	if (rc == 0) {
+		*dev = d.dev;
+		*have_dev = true;
+		rc = ipcdir_list(&d, add_ours, &a);
 	}
-	while ((name = next_file(l->dir, &st)))
-		one(l, name, &st);
-	closedir(l->dir);
-	return 0;
-}
-
-static void shm_one(struct list_ctx *l, const char *name, const struct stat *st)
-{
-	enum ipc_type type = ipc_kinds[IPC_SHM]->refine(name, strlen(name));
-	struct ipc_obj *o;
-
-	if (!(l->c->types & IPC_TYPE_BIT(type)))
-		return;
-	o = listed(l->m, l->c, type, st, l->prefix, name, l->home);
-	o->deleted = false;
-	o->has_size = true;
-	o->size = (uint64_t)st->st_size;
-}
-
-int shm_list(struct model *m, struct scan_ctx *c, int dfd, const char *prefix,
-	     struct ipc_proc *home)
-{
-	struct list_ctx l = { m, c, prefix, home, NULL };
-
-	return list_dir(&l, dfd, shm_one);
+	close(dfd);
+	return rc;
 }
 
 int shm_scan_dir(struct model *m, struct scan_ctx *c)
 {
-	int dfd = open_ipc_dir(SHM_DIR, &c->devs.devshm, &c->devs.have_devshm);
+	const struct ns_mounts *mi = c->self_mounts;
+	const char *why = NULL;
 
-	return dfd < 0 ? dfd : shm_list(m, c, dfd, SHM_DIR, NULL);
+	if (!c->rooted && !mi)
+		why = "our own mountinfo could not be read";
+	else if (!c->rooted)
+		why = mounts_shm_refusal(mi, NULL, true);
+	if (why) {
+		/* nothing mounted there is the common case of a small container */
+		if (mi && !mi->shm.set)
+			return 0;
+		model_warn(m, "/dev/shm is not listed, and no file is taken for POSIX shared "
+			   "memory: %s", why);
+		return 0;
+	}
+	return list_ours(m, c, SHM_DIR, false, c->rooted ? NULL : &mi->shm, &c->devs.devshm,
+			 &c->devs.have_devshm);
 }
 
 static bool field_i64(const char *f, size_t n, int64_t *out)
@@ -320,52 +443,8 @@ int mq_parse_info(const char *buf, size_t len, struct ipc_mq *mq)
 	return 0;
 }
 
-/* reading a queue's file reports its state and changes nothing */
-static void mq_read_info(int dirfd_, const char *name, struct ipc_obj *o)
+int mq_scan_dir(struct model *m, struct scan_ctx *c, const struct mnt_fact *want)
 {
-	int fd = openat(dirfd_, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	char info[256];
-	ssize_t n;
-
-	if (fd < 0)
-		return;
-	n = read(fd, info, sizeof(info) - 1);
-	if (n > 0)
-		mq_parse_info(info, (size_t)n, &o->mq);
-	close(fd);
-	if (o->mq.known) {
-		o->has_size = true;
-		o->size = o->mq.qsize;
-	}
-}
-
-static void mq_one(struct list_ctx *l, const char *name, const struct stat *st)
-{
-	struct ipc_obj *o = listed(l->m, l->c, IPC_MQUEUE, st, l->prefix, name, l->home);
-
-	o->has_resident = false;
-	mq_read_info(dirfd(l->dir), name, o);
-}
-
-int mq_list(struct model *m, struct scan_ctx *c, int dfd, const char *prefix,
-	    struct ipc_proc *home)
-{
-	struct list_ctx l = { m, c, prefix, home, NULL };
-
-	return list_dir(&l, dfd, mq_one);
-}
-
-int mq_scan_dir(struct model *m, struct scan_ctx *c)
-{
-	int dfd = open_ipc_dir(c->mqueue_dir, &c->devs.mqueue, &c->devs.have_mqueue);
-
-	if (dfd < 0)
-		return dfd;
-	if (!c->rooted && !fd_on_mqueue_fs(dfd)) {
-		/* the name was checked; this is the directory it names now */
-		close(dfd);
-		c->devs.have_mqueue = false;
-		return -EMEDIUMTYPE;
-	}
-	return mq_list(m, c, dfd, c->mqueue_dir, NULL);
+	return list_ours(m, c, c->mqueue_dir, true, c->rooted ? NULL : want, &c->devs.mqueue,
+			 &c->devs.have_mqueue);
 }

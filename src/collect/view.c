@@ -268,6 +268,28 @@ static size_t test_unread_ok(struct model *m)
 	return n;
 }
 
+/* A thread asleep in open() of a FIFO holds it before any fd shows it:
+ * FIFO verdicts need every sleeping thread read, and every such open's
+ * FIFO told. */
+void view_openers(struct model *m)
+{
+	size_t unsure = 0;
+	struct buf b = { 0 };
+
+	if (!m->waits_asked)
+		return;
+	for (size_t i = 0; i < m->nprocs; i++)
+		unsure += m->procs[i]->nopen_unsure;
+	if (m->stats.threads_unread)
+		add_count(&b, "what %zu sleeping thread%s wait in could not be read",
+			  m->stats.threads_unread);
+	if (unsure)
+		add_count(&b, "the FIFO that %zu thread%s asleep in open() wait for could not be "
+			  "told for sure", unsure);
+	m->view.openers = b.len ? xstrdup(b.data) : NULL;
+	buf_free(&b);
+}
+
 /* Words the gaps into model.view: procs for every verdict, sockets (which
  * includes procs) for stale socket files. */
 void view_finish(struct model *m, bool sockets)

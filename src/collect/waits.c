@@ -7,15 +7,18 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "bounded.h"
 #include "collect.h"
 #include "pathio.h"
 
@@ -265,48 +268,135 @@ static void wait_select(struct wait_thread *t, uint64_t nfds, uint64_t rset, uin
 	}
 }
 
+/* The FIFO a sleeping open names, resolved on a thread of its own: the
+ * lookup runs through the process's mounts, which may be its owner's FUSE
+ * server behind an overlay. */
+struct open_job {
+	int rootfd;
+	char *path;		/* below the root, as the process's kernel sees it */
+	struct stat st;
+	bool fifo;
+};
+
+static int open_job_run(void *arg)
+{
+	struct open_job *j = arg;
+	/* O_PATH: the FIFO itself is never opened for reading or writing */
+	int fd = (int)syscall(SYS_openat2, j->rootfd, j->path,
+			      &(struct open_how){ .flags = O_PATH | O_CLOEXEC,
+						  .resolve = RESOLVE_IN_ROOT },
+			      sizeof(struct open_how));
+
+	if (fd < 0)
+		return -errno;
+	j->fifo = fstat(fd, &j->st) == 0 && S_ISFIFO(j->st.st_mode);
+	close(fd);
+	return 0;
+}
+
+static void open_job_free(void *arg)
+{
+	struct open_job *j = arg;
+
+	close(j->rootfd);
+	free(j->path);
+	free(j);
+}
+
+/* Where a relative path starts (the cwd, or the directory fd link names),
+ * as a path below the process's root: its link less the root's own, and
+ * checked to name that very directory. The kernel lets ".." climb from
+ * there up to the root, and no higher; resolving from the root the whole
+ * path does the same. False when it cannot be known for sure (a deleted
+ * or unreachable directory, one renamed meanwhile). */
+static bool base_below_root(int piddir, int rootfd, const char *link, struct buf *out)
+{
+	char root[PATH_MAX], base[PATH_MAX];
+	ssize_t rn = readlinkat(piddir, "root", root, sizeof(root) - 1);
+	ssize_t bn = readlinkat(piddir, link, base, sizeof(base) - 1);
+	struct stat want, got;
+	size_t skip;
+	int fd, dfd;
+
+	if (rn <= 0 || bn <= 0 || base[0] != '/')
+		return false;
+	root[rn] = base[bn] = '\0';
+	skip = strcmp(root, "/") == 0 ? 0 : (size_t)rn;
+	if (skip && (strncmp(base, root, skip) != 0 || (base[skip] != '/' && base[skip])))
+		return false;
+	buf_reset(out);
+	buf_adds(out, base[skip] ? base + skip : "/");
+	dfd = openat(piddir, link, O_PATH | O_CLOEXEC);
+	if (dfd < 0)
+		return false;
+	fd = (int)syscall(SYS_openat2, rootfd, out->data,
+			  &(struct open_how){ .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+					      .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS },
+			  sizeof(struct open_how));
+	bool same = fd >= 0 && fstat(fd, &got) == 0 && fstat(dfd, &want) == 0 &&
+		    got.st_dev == want.st_dev && got.st_ino == want.st_ino;
+
+	if (fd >= 0)
+		close(fd);
+	close(dfd);
+	return same;
+}
+
+/* How long the lookup of a sleeping opener's path may take. */
+#define WAIT_OPEN_MS 1000
+
 /* An open that sleeps is an open of a FIFO waiting for its other end. The
- * path is read from the process's memory and resolved as the process
- * would: below its root, from its cwd or the directory fd. */
+ * path is read from the process's memory and resolved as its kernel did:
+ * from its root, or from its cwd or directory fd with ".." free to climb
+ * up to that root. An opener whose FIFO cannot be told for sure is
+ * counted (p->nopen_unsure): any FIFO may be the one it waits on. */
 static void wait_open(struct wait_thread *t, long dirfd, uint64_t path, uint64_t flags)
 {
-	char rel[4096 + 64];
-	struct stat st;
+	struct buf *full = &t->c->text;
+	struct open_job *j;
+	char rel[4096], link[48];
 	size_t len;
-	int base, fd;
+	int rc = -1;
 
-	if (!read_mem(t->p->pid, path, rel + 64, 4096) &&
-	    !read_mem(t->p->pid, path, rel + 64, 256))
-		return;
+	if (!read_mem(t->p->pid, path, rel, sizeof(rel)) && !read_mem(t->p->pid, path, rel, 256))
+		goto unsure;
 	rel[sizeof(rel) - 1] = '\0';
-	len = strlen(rel + 64);
+	len = strlen(rel);
 	if (!len)
 		return;
-	if (rel[64] == '/')
-		base = openat(t->piddir, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	else if (dirfd == AT_FDCWD)
-		base = openat(t->piddir, "cwd", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	else {
-		snprintf(rel, 64, "fd/%ld", dirfd);
-		base = openat(t->piddir, rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	j = xcalloc(1, sizeof(*j));
+	j->rootfd = openat(t->piddir, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (j->rootfd < 0) {
+		free(j);
+		goto unsure;
 	}
-	if (base < 0)
-		return;
-	/* O_PATH: the FIFO itself is never opened for reading or writing */
-	fd = (int)syscall(SYS_openat2, base, rel + 64,
-			  &(struct open_how){ .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT },
-			  sizeof(struct open_how));
-	close(base);
-	if (fd < 0)
-		return;
-	if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+	if (dirfd == AT_FDCWD)
+		snprintf(link, sizeof(link), "cwd");
+	else
+		snprintf(link, sizeof(link), "fd/%ld", dirfd);
+	buf_reset(full);
+	if (rel[0] != '/' && !base_below_root(t->piddir, j->rootfd, link, full)) {
+		open_job_free(j);
+		goto unsure;
+	}
+	if (rel[0] != '/')
+		buf_addc(full, '/');
+	buf_adds(full, rel);
+	j->path = xstrdup(full->data);
+	if (bounded_call(open_job_run, j, open_job_free, WAIT_OPEN_MS, &rc) < 0)
+		goto unsure;	/* j is the stuck thread's now */
+	if (rc == 0 && j->fifo) {
 		add_wait(t, -1, -1, (flags & O_ACCMODE) == O_RDONLY ? WD_OPEN_READ : WD_OPEN_WRITE,
-			 false, st.st_dev, (uint64_t)st.st_ino, IPC_FIFO);
+			 false, j->st.st_dev, (uint64_t)j->st.st_ino, IPC_FIFO);
 		t->c->batch->waits[t->c->batch->nwaits - 1].path_len = (uint32_t)len;
 		t->c->batch->waits[t->c->batch->nwaits - 1].path_off = (uint32_t)t->c->batch->names.len;
-		buf_add(&t->c->batch->names, rel + 64, len);
+		buf_add(&t->c->batch->names, rel, len);
 	}
-	close(fd);
+	open_job_free(j);
+	if (rc == 0)
+		return;
+unsure:
+	t->p->nopen_unsure++;
 }
 
 static void wait_decode(struct wait_thread *t, const uint64_t a[6])

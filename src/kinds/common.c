@@ -2,17 +2,20 @@
  * removing a file that is still the object a scan saw. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "jw.h"
 #include "kind.h"
 #include "ns.h"
 #include "render.h"
+#include "testhooks.h"
 
 bool kind_pipe_queued(const struct ipc_obj *o, uint64_t *v)
 {
@@ -173,25 +176,88 @@ static int open_parent(const struct ipc_obj *o, const char **base)
 	return fd;
 }
 
+/* The directory still holds the object on its own mount: the same
+ * filesystem as the file, no mount on top of the name, and the kind's
+ * idea of the filesystem (tmpfs for /dev/shm, mqueue for a queue). */
+static int same_mount(int dfd, const char *base, const struct ipc_obj *o, mode_t fmt,
+		      bool (*dir_ok)(int dfd))
+{
+	struct statx d, f;
+	int flags = AT_STATX_DONT_SYNC | AT_NO_AUTOMOUNT;
+
+	if (statx(dfd, "", flags | AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_MNT_ID, &d) < 0 ||
+	    statx(dfd, base, flags | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_MNT_ID, &f) < 0)
+		return -errno;
+	if ((f.stx_mode & S_IFMT) != fmt || makedev(f.stx_dev_major, f.stx_dev_minor) != o->dev ||
+	    f.stx_ino != o->ino)
+		return -ESTALE;	/* another file has taken the name */
+	if (makedev(d.stx_dev_major, d.stx_dev_minor) != o->dev ||
+	    ((d.stx_mask & f.stx_mask & STATX_MNT_ID) && d.stx_mnt_id != f.stx_mnt_id))
+		return -ESTALE;	/* a mount covers the name: not the object */
+	if (dir_ok && !dir_ok(dfd))
+		return -ESTALE;
+	return 0;
+}
+
+/* A write lease is granted only while nobody else has the file open or
+ * mapped through an open file, wherever that open file is: a process's fd,
+ * an fd in flight in a UNIX socket, an io_uring's registered files, a loop
+ * device. Held across the last look and the unlink, it also tells of
+ * anyone who opens the file meanwhile (the lease breaks). The lease's fd
+ * is a reopening of a path fd checked to be the object, so the open
+ * itself can never reach another file. */
+static int take_lease(int dfd, const char *base, const struct ipc_obj *o)
+{
+	char self[48];
+	struct stat st;
+	int pfd, fd;
+
+	pfd = openat(dfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	if (fstat(pfd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_dev != o->dev ||
+	    st.st_ino != o->ino) {
+		close(pfd);
+		return -ESTALE;
+	}
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+	fd = open(self, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	close(pfd);
+	if (fd < 0)
+		return -errno;
+	if (fcntl(fd, F_SETLEASE, F_WRLCK) < 0) {
+		int err = errno;
+
+		close(fd);
+		return err == EAGAIN || err == EBUSY ? -EBUSY : -err;
+	}
+	return fd;
+}
+
 int kind_unlink_checked(const struct ipc_obj *o, mode_t fmt, bool (*dir_ok)(int dfd))
 {
 	const char *base;
-	struct stat st;
-	int dfd, rc = 0;
+	int dfd, lease = -1, rc;
 
 	if (!o->path)
 		return -EINVAL;
 	dfd = open_parent(o, &base);
 	if (dfd < 0)
 		return dfd;
-	if (dir_ok && !dir_ok(dfd))
-		rc = -ESTALE;
-	else if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	rc = same_mount(dfd, base, o, fmt, dir_ok);
+	if (rc == 0 && fmt == S_IFREG && (lease = take_lease(dfd, base, o)) < 0)
+		rc = lease;
+	if (rc == 0)
+		testhook_pause(TESTHOOK_BEFORE_UNLINK);
+	/* the last look: the lease unbroken, the name still the object's */
+	if (rc == 0 && lease >= 0 && fcntl(lease, F_GETLEASE) != F_WRLCK)
+		rc = -EBUSY;
+	if (rc == 0)
+		rc = same_mount(dfd, base, o, fmt, dir_ok);
+	if (rc == 0 && unlinkat(dfd, base, 0) < 0)
 		rc = -errno;
-	else if ((st.st_mode & S_IFMT) != fmt || st.st_dev != o->dev || st.st_ino != o->ino)
-		rc = -ESTALE;	/* another file has taken the name */
-	else if (unlinkat(dfd, base, 0) < 0)
-		rc = -errno;
+	if (lease >= 0)
+		close(lease);	/* and a late opener goes on */
 	close(dfd);
 	return rc;
 }

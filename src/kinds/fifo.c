@@ -34,5 +34,6 @@ const struct ipc_kind kind_fifo = {
 	.wait_state = kind_pipe_wait_state,
 	.wait_wakers = kind_pipe_wait_wakers,
 	.leak = fifo_leak,
+	.leak_needs_openers = true,
 	.remove = fifo_remove,
 };

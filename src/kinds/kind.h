@@ -179,6 +179,9 @@ struct ipc_kind {
 	bool leak_always_certain;
 	/* A verdict that also needs every network namespace's sockets. */
 	bool leak_needs_sockets;
+	/* A verdict that also needs every sleeping open() told: a thread
+	 * asleep opening a FIFO holds it, though no fd shows it yet. */
+	bool leak_needs_openers;
 	/* clean: removes the very object checked; 0 or -errno (-ESTALE: it
 	 * is not the same object any more). */
 	int (*remove)(const struct ipc_obj *o);

@@ -8,11 +8,18 @@
 
 /* How sure a verdict is: what the scan could not see, for what the kind
  * needs; NULL when nothing unseen can hold it. */
-static const char *leak_doubt(const struct model *m, const struct ipc_kind *k)
+static const char *leak_doubt(const struct model *m, const struct ipc_kind *k,
+			      const struct ipc_obj *o)
 {
 	if (k->leak_always_certain)
 		return NULL;
-	return k->leak_needs_sockets ? m->view.sockets : m->view.procs;
+	if (k->leak_needs_sockets && m->view.sockets)
+		return m->view.sockets;
+	if (m->view.procs)
+		return m->view.procs;
+	if (k->leak_needs_openers && m->view.openers)
+		return m->view.openers;
+	return o->doubt;
 }
 
 void leaks_classify(struct model *m)
@@ -23,17 +30,17 @@ void leaks_classify(struct model *m)
 
 		o->leak = LEAK_NONE;
 		o->uncertain = NULL;
-		if (o->nholders || !k->leak)
+		if (o->nholders || o->held_by || !k->leak)
 			continue;
 		o->leak = k->leak(m, o);
 		if (o->leak != LEAK_NONE)
-			o->uncertain = leak_doubt(m, k);
+			o->uncertain = leak_doubt(m, k, o);
 	}
 }
 
 void leaks_warn(struct model *m)
 {
-	bool procs = false, sockets = false;
+	bool procs = false, sockets = false, others = false;
 
 	for (size_t i = 0; i < m->nobjs; i++) {
 		const struct ipc_obj *o = m->objs[i];
@@ -42,8 +49,10 @@ void leaks_warn(struct model *m)
 			continue;
 		if (o->uncertain == m->view.procs && o->uncertain)
 			procs = true;
-		else if (o->uncertain)
+		else if (o->uncertain == m->view.sockets && o->uncertain)
 			sockets = true;
+		else if (o->uncertain)
+			others = true;
 	}
 	if (procs)
 		model_warn(m, "leak verdicts are uncertain, and clean removes none of them: %s",
@@ -51,6 +60,17 @@ void leaks_warn(struct model *m)
 	if (sockets)
 		model_warn(m, "stale-socket verdicts are uncertain, and clean removes none of "
 			   "them: %s", m->view.sockets);
+	if (others && m->view.openers)
+		model_warn(m, "orphaned-fifo verdicts are uncertain, and clean removes none of "
+			   "them: %s", m->view.openers);
+	if (others)
+		for (size_t i = 0; i < m->nobjs; i++)
+			if (!m->objs[i]->hidden && m->objs[i]->uncertain == m->objs[i]->doubt &&
+			    m->objs[i]->doubt) {
+				model_warn(m, "some leak verdicts are uncertain, and clean removes "
+					   "none of them: %s", m->objs[i]->doubt);
+				break;
+			}
 	if (!m->diag_ok && m->diag_tried)
 		model_warn(m, "sock_diag is unavailable: stale socket files cannot be told "
 			   "from live ones and are not listed");

@@ -104,6 +104,7 @@ void model_free(struct model *m)
 	waits_free(m);
 	free(m->view.procs);
 	free(m->view.sockets);
+	free(m->view.openers);
 	free(m->objs);
 	free(m->procs);
 	free(m->index);

@@ -56,6 +56,8 @@ struct ipc_proc {
 	 * whose syscall could not be read, and what the first thread that is
 	 * not in an IPC wait is doing ("clock_nanosleep", "running") */
 	uint32_t nwaiting, nunread, nthreads_seen;
+	/* threads asleep opening a FIFO that could not be told for sure */
+	uint32_t nopen_unsure;
 	const char *doing;
 	const char *waiting_in;		/* the call of its first IPC wait */
 	bool waits_read;		/* its threads were looked at */
@@ -177,6 +179,11 @@ struct ipc_mq {
 	pid_t notify_pid;
 };
 
+enum held_by {
+	HELD_MOUNT = 1 << 0,	/* a bind mount of the file, in some namespace */
+	HELD_OPENER = 1 << 1,	/* a thread asleep in open() of the FIFO */
+};
+
 enum leak_reason {
 	LEAK_NONE,
 	LEAK_SHM,		/* orphaned-shm */
@@ -229,6 +236,13 @@ struct ipc_obj {
 	bool sockfile;		/* a socket FILE found on disk, not a socket */
 	bool sockfile_live;	/* some socket is bound to it */
 	bool on_disk;		/* found by the leak search of directories */
+	/* Holds that no fd or mapping shows, which keep it in use all the
+	 * same (HELD_*): a mount of the file somewhere, a thread asleep
+	 * opening the FIFO. An object so held is no leak. */
+	uint8_t held_by;
+	/* Why a leak verdict on this object alone could not be certain (a
+	 * namespace with more single-file mounts than are kept), or NULL. */
+	const char *doubt;
 	enum leak_reason leak;
 	/* Why a leak verdict cannot be trusted: what the scan could not see
 	 * that might hold the object (model.view's text); NULL when certain.
@@ -275,6 +289,7 @@ struct model_stats {
 struct model_view {
 	char *procs;		/* processes not read or not visible */
 	char *sockets;		/* sockets of namespaces not read */
+	char *openers;		/* sleeping opens of FIFOs not told for sure */
 };
 
 struct model {

@@ -223,6 +223,8 @@ static void resolve(struct model *m)
 		w->obj = model_find(m, w->dev, w->ino);
 		if (!w->obj)
 			continue;
+		if (w->dir == WD_OPEN_READ || w->dir == WD_OPEN_WRITE)
+			w->obj->held_by |= HELD_OPENER;
 		w->state = kind_of(w->obj)->wait_state ? kind_of(w->obj)->wait_state((enum wait_dir)w->dir)
 						      : "waiting";
 		if (!prev || prev->proc != w->proc || prev->tid != w->tid) {

@@ -107,6 +107,13 @@ void json_object_fields(struct jw *w, const struct model *m, const struct ipc_ob
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
+	/* holds that are no process's fd or mapping */
+	jw_arr_begin(w, "held_by");
+	if (o->held_by & HELD_MOUNT)
+		jw_str(w, NULL, "mount");
+	if (o->held_by & HELD_OPENER)
+		jw_str(w, NULL, "opener");
+	jw_arr_end(w);
 	if (ro->leaks)
 		leak_fields(w, o, ro);
 }

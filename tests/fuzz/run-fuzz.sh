@@ -284,7 +284,7 @@ parser_of() {
 	fdinfo) echo "collect/fd.c fd_parse_fdinfo" ;;
 	sysvipc) echo "collect/shm.c shm_parse_sysvipc sysv_line field_i64 field_u64 field_octal" ;;
 	mqueue) echo "collect/shm.c mq_parse_info" ;;
-	mountinfo) echo "collect/ns.c ns_parse_mountinfo mountinfo_line unescape_octal parse_devno" ;;
+	mountinfo) echo "collect/mounts.c ns_parse_mountinfo mounts_line split_line unescape_octal parse_devno set_fact keep_bind keep_nsfs" ;;
 	cgroup) echo "collect/cgroup.c cgroup_parse find_container scope_id all_hex" ;;
 	esac
 }
