@@ -12,6 +12,7 @@
 #include "kind.h"
 #include "leaks.h"
 #include "proc.h"
+#include "testhooks.h"
 #include "util.h"
 
 static void describe(struct buf *b, const struct ipc_obj *o)
@@ -83,7 +84,11 @@ static const char *refusal(const struct ipc_obj *o, uid_t me, struct buf *why)
 /* o is the fresh scan's object: its home, if any, is alive a moment ago */
 static void act(FILE *out, const struct ipc_obj *o, const char *d, struct clean_counts *n)
 {
-	int rc = kind_of(o)->remove(o);
+	int rc;
+
+	/* a test's window between the last re-check and the removal */
+	testhook_pause(TESTHOOK_BEFORE_UNLINK);
+	rc = kind_of(o)->remove(o);
 
 	if (rc == -ESTALE || rc == -ENOENT) {
 		fprintf(out, "skipped %s: it changed at the last moment\n", d);

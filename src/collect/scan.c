@@ -1,7 +1,6 @@
 /* collect → link: runs the collectors in order and leaves a consistent
  * model behind. */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,6 +9,7 @@
 #include "collect.h"
 #include "kind.h"
 #include "ns.h"
+#include "testhooks.h"
 #include "waitgraph.h"
 #include "pathio.h"
 #include "proc.h"
@@ -389,8 +389,7 @@ int scan_run(struct model *m, const struct scan_opts *opts)
 	if (rc == 0) {
 		m->stats.procs = m->nprocs;
 		/* for the pid-reuse test: a window between the process list and the walk */
-		if (getenv("IPCSCOPE_TEST_PAUSE_AFTER_PROCS"))
-			raise(SIGSTOP);
+		testhook_pause(TESTHOOK_AFTER_PROCS);
 		ns_discover(m, &c);
 		rc = pick_backend(m, &c, opts);
 	}
