@@ -52,6 +52,11 @@ ALL_CFLAGS += -DIPCSCOPE_HAVE_BPF -I$(OBJDIR)/bpf $(shell $(PKG_CONFIG) --cflags
 endif
 
 HELPER := tests/helpers/mkipc
+# The test binary: the same objects, but src/testhooks.c compiled with its
+# hooks (IPCSCOPE_TEST_*). Only `make check` builds it, in OBJDIR, and
+# nothing installs it; ./ipcscope reads no IPCSCOPE_TEST_* variable.
+HOOKED := $(OBJDIR)/ipcscope-test
+HOOKED_OBJS := $(filter-out $(OBJDIR)/testhooks.o,$(OBJS)) $(OBJDIR)/testhooks-hooked.o
 
 .PHONY: all check test install uninstall clean bench deps deps-check fuzz fuzz-build fuzz-regress
 
@@ -64,6 +69,10 @@ ipcscope: $(OBJS)
 	$(need_deps)
 	$(CC) -o $@ $(OBJS) $(ALL_LDFLAGS) $(PKG_LIBS)
 
+$(HOOKED): $(HOOKED_OBJS)
+	$(need_deps)
+	$(CC) -o $@ $(HOOKED_OBJS) $(ALL_LDFLAGS) $(PKG_LIBS)
+
 # Objects mirror src/'s folders; the folders are order-only, so that an
 # up-to-date tree has nothing to do, not even a mkdir.
 OBJDIRS := $(sort $(dir $(OBJS)))
@@ -75,7 +84,11 @@ $(OBJDIR)/%.o: src/%.c
 	$(need_deps)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
--include $(OBJS:.o=.d)
+$(OBJDIR)/testhooks-hooked.o: src/testhooks.c | $(OBJDIR)/
+	$(need_deps)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -DIPCSCOPE_TEST_HOOKS -MMD -MP -c -o $@ $<
+
+-include $(HOOKED_OBJS:.o=.d)
 
 # The iterators: compiled for the BPF target, then embedded in a light
 # skeleton header (bpftool gen skeleton -L) that collect/bpfscan.c
@@ -101,12 +114,13 @@ $(HELPER): tests/helpers/mkipc.c
 
 # The suite runs once per backend: proc, then bpf when this build has it
 # and its programs load here (root, a kernel with BTF); otherwise it says
-# why the bpf pass did not run.
-check test: ipcscope $(HELPER)
-	IPCSCOPE_BACKEND=proc bats --print-output-on-failure tests/
+# why the bpf pass did not run. Tests that need a hook run $(HOOKED)
+# (IPCSCOPE_HOOKED), every other one ./ipcscope.
+check test: ipcscope $(HOOKED) $(HELPER)
+	IPCSCOPE_HOOKED=$(CURDIR)/$(HOOKED) IPCSCOPE_BACKEND=proc bats --print-output-on-failure tests/
 	@if why=$$(./ipcscope list --backend bpf --type pipe 2>&1 >/dev/null); then \
 		echo "== the suite again, with the bpf backend"; \
-		IPCSCOPE_BACKEND=bpf bats --print-output-on-failure tests/; \
+		IPCSCOPE_HOOKED=$(CURDIR)/$(HOOKED) IPCSCOPE_BACKEND=bpf bats --print-output-on-failure tests/; \
 	else \
 		echo "== the bpf backend cannot run here, so its pass is skipped: $$why"; \
 	fi

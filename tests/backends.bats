@@ -141,7 +141,8 @@ backend_json() {
 	local half
 	half=$(jq '[.objects[].holders[] | select(.fd != null)] | length / 2 | floor' "$T/proc.raw")
 	[ "$half" -ge 2 ] || fail "too few fds on this machine to fail halfway ($half)"
-	IPCSCOPE_TEST_BPF_FAIL_AFTER=$half backend_json bpf "$pids"
+	hooked
+	IPCSCOPE=$IPCSCOPE_HOOKED IPCSCOPE_TEST_BPF_FAIL_AFTER=$half backend_json bpf "$pids"
 	assert_equal "$(jq -c .backend "$T/bpf.raw")" '{"name":"proc","reason":"the bpf backend failed during the scan"}'
 	assert_equal "$(jq -r '.warnings[] | select(startswith("the bpf backend failed"))' "$T/bpf.raw")" \
 		"the bpf backend failed (reading an iterator failed: Input/output error); the processes were read through /proc instead"

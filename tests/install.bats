@@ -33,6 +33,8 @@ dirs_below() {
 	done
 	[ -x "$T/root/opt/ipc/bin/ipcscope" ]
 	cmp "$TOP/ipcscope" "$T/root/opt/ipc/bin/ipcscope"
+	# those and nothing else: never the test binary
+	assert_equal "$(find "$T/root" -type f | wc -l)" 5
 	run "$T/root/opt/ipc/bin/ipcscope" --version
 	assert_success
 	run clean_make -s -C "$TOP" uninstall DESTDIR="$T/root" PREFIX=/opt/ipc
@@ -112,6 +114,8 @@ copy_tree() {
 	run clean_make -n -C "$T/tree" CFLAGS=-O0
 	assert_success
 	assert_output "make: Nothing to be done for 'all'."
+	# make builds no test binary (make check does)
+	[ ! -e "$T/tree/build/ipcscope-test" ]
 	# a changed source is rebuilt and relinked, and only that
 	touch "$T/tree/src/util.c"
 	run clean_make -n -C "$T/tree" CFLAGS=-O0

@@ -220,7 +220,8 @@ sysv() { jqr --argjson i "$1" ".objects[] | select(.inode == \$i and .type == \"
 
 @test "clean: an object that gains a holder after the scan is not removed" {
 	mk o shm-orphan name="$SHM_PREFIX-race"
-	IPCSCOPE_TEST_PAUSE_BEFORE_RECHECK=1 "$IPCSCOPE" clean --force --type shm \
+	hooked
+	IPCSCOPE_TEST_PAUSE_BEFORE_RECHECK=1 "$IPCSCOPE_HOOKED" clean --force --type shm \
 		--path "/dev/shm/$SHM_PREFIX-race" >"$T/clean.out" 2>"$T/clean.err" 3>&- &
 	local cp=$!
 	wait_stopped "$cp" clean

@@ -57,7 +57,8 @@ churn() {
 	sleep 1000 <"$T/f" 3>&- &
 	local reader=$!
 	MK_PIDS+=("$reader")
-	IPCSCOPE_TEST_PAUSE_AFTER_PROCS=1 "$IPCSCOPE" list --json --type pipe,fifo \
+	hooked
+	IPCSCOPE_TEST_PAUSE_AFTER_PROCS=1 "$IPCSCOPE_HOOKED" list --json --type pipe,fifo \
 		>"$T/out.json" 2>"$T/err" 3>&- &
 	local scan=$! i
 	wait_stopped "$scan" ipcscope

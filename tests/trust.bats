@@ -138,7 +138,8 @@ obj_at() { jq -c --arg p "$1" '.objects[] | select(.path == $p)' <<<"$output"; }
 @test "clean: a SysV segment attached and detached between the scan and the re-check is kept" {
 	unread_holds_nothing
 	mk v sysvshm-orphan size=4096
-	IPCSCOPE_TEST_PAUSE_BEFORE_RECHECK=1 "$IPCSCOPE" clean --force --type sysvshm \
+	hooked
+	IPCSCOPE_TEST_PAUSE_BEFORE_RECHECK=1 "$IPCSCOPE_HOOKED" clean --force --type sysvshm \
 		--path "key 0x00000000" >"$T/clean.out" 2>"$T/clean.err" 3>&- &
 	local cp=$!
 	wait_stopped "$cp" clean

@@ -5,6 +5,7 @@
 #include "clean.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -88,6 +89,10 @@ static void act(FILE *out, const struct ipc_obj *o, const char *d, struct clean_
 	if (rc == -ESTALE || rc == -ENOENT) {
 		fprintf(out, "skipped %s: it changed at the last moment\n", d);
 		n->skipped++;
+	} else if (rc == -EBUSY) {
+		fprintf(out, "skipped %s: it is open or mapped somewhere no scan shows (an fd in "
+			"flight, an io_uring, a loop device), or was opened at the last moment\n", d);
+		n->skipped++;
 	} else if (rc < 0) {
 		fprintf(out, "failed %s: %s\n", d, strerror(-rc));
 		n->failed++;
@@ -104,6 +109,10 @@ void clean_run(FILE *out, const struct model *planned, const struct model *fresh
 	struct buf d = { 0 }, why = { 0 };
 
 	memset(n, 0, sizeof(*n));
+	/* a removal holds a write lease, whose break is signalled with SIGIO
+	 * (by default fatal); the break is read from F_GETLEASE instead */
+	if (fresh)
+		signal(SIGIO, SIG_IGN);
 	for (size_t i = 0; i < planned->nobjs; i++) {
 		const struct ipc_obj *o = planned->objs[i];
 		const char *no;

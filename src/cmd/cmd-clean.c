@@ -1,12 +1,12 @@
 /* ipcscope clean: removes what leaks lists, each re-checked first. */
 #include <err.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "clean.h"
 #include "cmd.h"
 #include "pathio.h"
+#include "testhooks.h"
 
 /* the values of this command's own options */
 static struct {
@@ -25,12 +25,6 @@ static const struct cmd_opt opt_force = {
 	"really remove; without it clean only says what it would do", set_force,
 };
 
-/* A test's way into the race between the scan and the removal. */
-static void cmd_clean_pause(void)
-{
-	if (getenv("IPCSCOPE_TEST_PAUSE_BEFORE_RECHECK"))
-		raise(SIGSTOP);
-}
 
 /* The removal, or for a dry run what it would remove; the exit status. */
 static int cmd_clean_report(const struct model *planned, const struct model *fresh)
@@ -62,7 +56,8 @@ static int cmd_clean_exec(struct cmd_ctx *ctx)
 		status = cmd_clean_report(&planned, NULL);
 		goto out;
 	}
-	cmd_clean_pause();
+	/* a test's way into the race between the scan and the removal */
+	testhook_pause(TESTHOOK_BEFORE_RECHECK);
 	/* everything is checked again, just before it is removed */
 	if (cmd_scan(ctx, &fresh) == 0)
 		status = cmd_clean_report(&planned, &fresh);

@@ -15,6 +15,7 @@
 
 #include "pathio.h"
 #include "proc.h"
+#include "testhooks.h"
 
 #ifdef IPCSCOPE_HAVE_BPF
 
@@ -472,7 +473,7 @@ struct walk {
 	size_t vanished;
 	size_t denied;		/* /proc directories that could not be read */
 	bool fds;		/* the fd walk, which does the /proc part */
-	/* IPCSCOPE_TEST_BPF_FAIL_AFTER: fail after this many fd records, for
+	/* a test hook (testhooks.h): fail after this many fd records, for
 	 * the test of the fallback; 0: never */
 	uint64_t fail_after, nrecs;
 	struct buf text;
@@ -717,17 +718,6 @@ static int walk_maps(struct walk *w, struct bpfscan *b)
 	return rc;
 }
 
-/* A test hook: an iterator that fails halfway, which no real kernel can
- * be made to do on demand. */
-static void test_fail_after(struct walk *w)
-{
-	const char *env = getenv("IPCSCOPE_TEST_BPF_FAIL_AFTER");
-	uint64_t n;
-
-	if (env && parse_u64(env, &n))
-		w->fail_after = n;
-}
-
 int bpfscan_walk(struct bpfscan *b, struct model *m, struct scan_ctx *c,
 		 bool (*takes)(const void *arg, pid_t pid), const void *arg, const char **why)
 {
@@ -747,7 +737,8 @@ int bpfscan_walk(struct bpfscan *b, struct model *m, struct scan_ctx *c,
 	index_build(&ix, m);
 	done = xcalloc(m->nprocs + 1, 1);
 	walk_init(&w, b, m, c, &ix, done, takes, arg);
-	test_fail_after(&w);
+	/* an iterator that fails halfway, which no real kernel does on demand */
+	w.fail_after = testhook_bpf_fail_after();
 	if ((c->types & kind_mask(KT_MAPPABLE)) && !c->skip_maps)
 		rc = walk_maps(&w, b);
 	w.fds = true;

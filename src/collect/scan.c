@@ -2,7 +2,6 @@
  * model behind. */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +10,7 @@
 #include "collect.h"
 #include "kind.h"
 #include "ns.h"
+#include "testhooks.h"
 #include "waitgraph.h"
 #include "pathio.h"
 #include "proc.h"
@@ -413,8 +413,7 @@ int scan_run(struct model *m, const struct scan_opts *opts)
 	if (rc == 0) {
 		m->stats.procs = m->nprocs;
 		/* for the pid-reuse test: a window between the process list and the walk */
-		if (getenv("IPCSCOPE_TEST_PAUSE_AFTER_PROCS"))
-			raise(SIGSTOP);
+		testhook_pause(TESTHOOK_AFTER_PROCS);
 		ns_discover(m, &c);
 		rc = pick_backend(m, &c, opts);
 	}
