@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/vfs.h>
 
 void *xmalloc(size_t n)
@@ -203,4 +204,21 @@ bool scan_field(const char **pp, const char *end, const char **f, size_t *n)
 	*n = (size_t)(p - *f);
 	*pp = p;
 	return true;
+}
+
+int write_all(int fd, const void *p, size_t n)
+{
+	const char *s = p;
+
+	while (n) {
+		ssize_t w = write(fd, s, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }

@@ -1,14 +1,19 @@
-/* A call that may wait on something another user controls (a lookup on a
- * filesystem of their namespace, which an overlay over FUSE can stall),
- * run on a thread of its own so that the scan waits for it only so long. */
+/* Work that may wait on something another user controls (a lookup on a
+ * filesystem of their namespace, which an overlay over a FUSE server can
+ * stall), done in a child process, so that the scan waits for it only so
+ * long. A thread would not do: a lookup that meets another process's
+ * stalled lookup of the same name sleeps uninterruptibly, and a process
+ * cannot exit while one of its threads sleeps so. */
 #ifndef IPCSCOPE_BOUNDED_H
 #define IPCSCOPE_BOUNDED_H
 
-/* Runs fn(arg) on its own thread and waits at most ms milliseconds.
- * Returns 0 with fn's result in *rc when it returned in time: arg is the
- * caller's again. Otherwise -ETIMEDOUT: the thread goes on alone, the
- * caller must forget arg, and done(arg) runs when fn at last returns (if
- * it ever does before exit). With no thread to be had, fn runs here. */
-int bounded_call(int (*fn)(void *arg), void *arg, void (*done)(void *arg), int ms, int *rc);
+#include "util.h"
+
+/* Runs fn(arg, fd) in a forked child, which writes its results to fd, and
+ * collects them into out for at most ms milliseconds. Returns 0 when the
+ * child ended in time with status 0, -ETIMEDOUT when it did not (it is
+ * sent SIGKILL and left behind), or fn's -errno (its exit status). The
+ * child only calls fn and _exit: fn must touch nothing but its arg. */
+int bounded_fork(int (*fn)(void *arg, int fd), void *arg, int ms, struct buf *out);
 
 #endif

@@ -88,7 +88,7 @@ void mounts_host_free(struct host_mounts *h);
 const char *mounts_shm_refusal(const struct ns_mounts *mi, const struct host_mounts *h,
 			       bool own);
 /* The same for its mqueue filesystem. */
-const char *mounts_mq_refusal(const struct ns_mounts *mi, bool own);
+const char *mounts_mq_refusal(const struct ns_mounts *mi);
 /* Is a filesystem type one whose lookups never wait on another process
  * (no FUSE, no network filesystem)? */
 bool mounts_fstype_local(const char *fstype);

@@ -199,38 +199,40 @@ static bool fs_known(const struct scan_ctx *c, dev_t dev)
 
 /* ---------------------------------------------------------------- listing */
 
-/* One listed file, kept until the listing is known to have finished. */
-struct ns_file {
-	char *name;
+/* One listed file as the listing child sends it: the record, then the
+ * name's bytes. */
+struct ns_file_rec {
 	struct stat st;
 	struct ipc_mq mq;
+	uint32_t namelen;
 };
 
-/* A listing of another namespace's directory, on a thread of its own:
- * everything the thread needs is here, for it may outlive the scan. */
+/* What the listing child needs; it touches nothing else. */
 struct ns_job {
 	int rootfd;
-	char *dir;
+	const char *dir;
 	struct mnt_fact want;
 	bool mqueue;
-	struct ns_file *files;
-	size_t nfiles;
+	int out;
+	int err;
 };
 
 static void job_file(void *arg, const char *name, const struct stat *st, const struct ipc_mq *mq)
 {
 	struct ns_job *j = arg;
+	struct ns_file_rec r = { *st, mq ? *mq : (struct ipc_mq){ 0 }, (uint32_t)strlen(name) };
 
-	j->files = xreallocarray(j->files, j->nfiles + 1, sizeof(*j->files));
-	j->files[j->nfiles++] = (struct ns_file){ xstrdup(name), *st, mq ? *mq : (struct ipc_mq){ 0 } };
+	if (write_all(j->out, &r, sizeof(r)) < 0 || write_all(j->out, name, r.namelen) < 0)
+		j->err = -EPIPE;
 }
 
-static int job_run(void *arg)
+static int job_run(void *arg, int out)
 {
 	struct ns_job *j = arg;
 	struct ipc_dir d;
 	int dfd, rc;
 
+	j->out = out;
 	dfd = ns_openat_root(j->rootfd, j->dir, O_RDONLY | O_DIRECTORY);
 	if (dfd < 0)
 		return dfd;
@@ -238,20 +240,26 @@ static int job_run(void *arg)
 	if (rc == 0)
 		rc = ipcdir_list(&d, job_file, j);
 	close(dfd);
-	return rc;
+	return rc ? rc : j->err;
 }
 
-static void job_free(void *arg)
+/* Records what the child listed, as our own listing would. */
+static void job_apply(struct model *m, struct scan_ctx *c, const struct ns_fs *f,
+		      const struct buf *b)
 {
-	struct ns_job *j = arg;
+	struct ns_file_rec r;
+	char name[NAME_MAX + 1];
 
-	for (size_t i = 0; i < j->nfiles; i++)
-		free(j->files[i].name);
-	free(j->files);
-	free(j->dir);
-	if (j->rootfd >= 0)
-		close(j->rootfd);
-	free(j);
+	for (size_t off = 0; off + sizeof(r) <= b->len;) {
+		memcpy(&r, b->data + off, sizeof(r));
+		off += sizeof(r);
+		if (r.namelen > NAME_MAX || off + r.namelen > b->len)
+			break;
+		memcpy(name, b->data + off, r.namelen);
+		name[r.namelen] = '\0';
+		off += r.namelen;
+		ipcdir_add(m, c, f->dir, f->home, name, &r.st, f->mqueue ? &r.mq : NULL);
+	}
 }
 
 static bool ns_is_hung(uint64_t mntns)
@@ -280,11 +288,12 @@ static void ns_mark_hung(uint64_t mntns)
 #define NS_STALL_BUDGET_MS 6000
 
 /* Lists dir below home's root, checked to be the filesystem mountinfo
- * named, on a thread that the scan waits for only so long. */
+ * named, in a child that the scan waits for only so long. */
 static void list_foreign(struct model *m, struct scan_ctx *c, struct ns_fs *f)
 {
-	int budget = NS_STALL_BUDGET_MS - c->ns->stalled_ms, rc = 0, err;
-	struct ns_job *j;
+	int budget = NS_STALL_BUDGET_MS - c->ns->stalled_ms, rc;
+	struct ns_job j = { .dir = f->dir, .want = f->mount, .mqueue = f->mqueue };
+	struct buf got = { 0 };
 
 	if (ns_is_hung(f->mntns) || budget <= 0) {
 		model_warn(m, "%s of mnt:[%llu] (pid %d) is not listed: an earlier listing of it, "
@@ -292,35 +301,28 @@ static void list_foreign(struct model *m, struct scan_ctx *c, struct ns_fs *f)
 			   (int)f->home->pid);
 		return;
 	}
-	j = xcalloc(1, sizeof(*j));
 	/* opening a process's root follows its magic link: no lookup at all */
-	j->rootfd = ns_open_root(f->home);
-	if (j->rootfd < 0) {
-		job_free(j);
+	j.rootfd = ns_open_root(f->home);
+	if (j.rootfd < 0)
 		return;
-	}
-	j->dir = xstrdup(f->dir);
-	j->want = f->mount;
-	j->mqueue = f->mqueue;
 	budget = budget < NS_LIST_MS ? budget : NS_LIST_MS;
-	err = bounded_call(job_run, j, job_free, budget, &rc);
-	if (err == -ETIMEDOUT) {
+	rc = bounded_fork(job_run, &j, budget, &got);
+	close(j.rootfd);
+	if (rc == -ETIMEDOUT) {
 		c->ns->stalled_ms += budget;
 		ns_mark_hung(f->mntns);
 		model_warn(m, "%s of mnt:[%llu] (pid %d) is not listed: it did not answer within "
 			   "%d ms", f->dir, (unsigned long long)f->mntns, (int)f->home->pid, budget);
-		return;
-	}
-	if (rc < 0)
+	} else if (rc < 0) {
 		model_warn(m, "%s of mnt:[%llu] (pid %d) is not listed: %s", f->dir,
 			   (unsigned long long)f->mntns, (int)f->home->pid,
 			   rc == -ESTALE ? "it is not the mount its mountinfo named" :
 			   rc == -EMEDIUMTYPE ? "it is not the filesystem it claims to be" :
 			   strerror(-rc));
-	for (size_t i = 0; rc == 0 && i < j->nfiles; i++)
-		ipcdir_add(m, c, f->dir, f->home, j->files[i].name, &j->files[i].st,
-			   f->mqueue ? &j->files[i].mq : NULL);
-	job_free(j);
+	} else {
+		job_apply(m, c, f, &got);
+	}
+	buf_free(&got);
 }
 
 static void add_fs(struct scan_ctx *c, const struct mnt_fact *mount, bool mqueue,
@@ -407,7 +409,7 @@ static int mount_ns(struct model *m, struct scan_ctx *c, struct ipc_proc *home)
 			add_fs(c, &mi.shm, false, home, "/dev/shm");
 	}
 	if (mi.mq.set && !fs_known(c, mi.mq.dev) && (c->types & kind_listing_mask(LIST_MQUEUE))) {
-		if ((why = mounts_mq_refusal(&mi, false)))
+		if ((why = mounts_mq_refusal(&mi)))
 			refuse(m, "its mqueue filesystem", home, why);
 		else
 			add_fs(c, &mi.mq, true, home, mi.mq_dir.data);

@@ -75,7 +75,7 @@ static void scan_mqueue(struct model *m, struct scan_ctx *c, const char *dir, bo
 	int rc;
 
 	if (!dir && mi && mi->mq.set) {
-		if ((why = mounts_mq_refusal(mi, true))) {
+		if ((why = mounts_mq_refusal(mi))) {
 			model_warn(m, "the mqueue filesystem on %s is not listed: %s",
 				   mi->mq_dir.data, why);
 			return;

@@ -96,7 +96,7 @@ static void mq_read_checked(const struct ipc_dir *d, const char *name, const str
 	if (statx_at(pfd, "", AT_EMPTY_PATH, &now, &mnt) == 0 && S_ISREG(now.st_mode) &&
 	    now.st_dev == d->dev && now.st_ino == st->st_ino && (!d->mnt_id || mnt == d->mnt_id)) {
 		snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
-		fd = open(self, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+		fd = open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	}
 	close(pfd);
 	if (fd < 0)

@@ -268,55 +268,71 @@ static void wait_select(struct wait_thread *t, uint64_t nfds, uint64_t rset, uin
 	}
 }
 
-/* The FIFO a sleeping open names, resolved on a thread of its own: the
- * lookup runs through the process's mounts, which may be its owner's FUSE
- * server behind an overlay. */
+/* The FIFO a sleeping open names, resolved in a child process: the lookups
+ * run through the process's mounts, which may be its owner's FUSE server
+ * behind an overlay. */
 struct open_job {
 	int rootfd;
-	char *path;		/* below the root, as the process's kernel sees it */
+	int basefd;		/* the cwd or dirfd it is relative to, or -1 */
+	const char *base;	/* that directory's path below the root */
+	const char *path;	/* the whole path below the root */
+};
+
+struct open_res {
 	struct stat st;
 	bool fifo;
 };
 
-static int open_job_run(void *arg)
+static int open_in_root(int rootfd, const char *path, uint64_t flags, uint64_t resolve)
 {
-	struct open_job *j = arg;
-	/* O_PATH: the FIFO itself is never opened for reading or writing */
-	int fd = (int)syscall(SYS_openat2, j->rootfd, j->path,
-			      &(struct open_how){ .flags = O_PATH | O_CLOEXEC,
-						  .resolve = RESOLVE_IN_ROOT },
+	int fd = (int)syscall(SYS_openat2, rootfd, path,
+			      &(struct open_how){ .flags = flags | O_PATH | O_CLOEXEC,
+						  .resolve = RESOLVE_IN_ROOT | resolve },
 			      sizeof(struct open_how));
 
-	if (fd < 0)
-		return -errno;
-	j->fifo = fstat(fd, &j->st) == 0 && S_ISFIFO(j->st.st_mode);
-	close(fd);
-	return 0;
+	return fd < 0 ? -errno : fd;
 }
 
-static void open_job_free(void *arg)
+/* The kernel lets ".." climb from the cwd (or dirfd) up to the process's
+ * root and no higher; resolving the whole path from the root does the
+ * same, once the base's path below the root names that very directory. */
+static int open_job_run(void *arg, int out)
 {
 	struct open_job *j = arg;
+	struct open_res r = { 0 };
+	struct stat want, got;
+	int fd;
 
-	close(j->rootfd);
-	free(j->path);
-	free(j);
+	if (j->basefd >= 0) {
+		fd = open_in_root(j->rootfd, j->base, O_DIRECTORY, RESOLVE_NO_SYMLINKS);
+		if (fd < 0)
+			return fd;
+		if (fstat(fd, &got) < 0 || fstat(j->basefd, &want) < 0 ||
+		    got.st_dev != want.st_dev || got.st_ino != want.st_ino) {
+			close(fd);
+			return -ESTALE;
+		}
+		close(fd);
+	}
+	/* O_PATH: the FIFO itself is never opened for reading or writing */
+	fd = open_in_root(j->rootfd, j->path, 0, 0);
+	if (fd < 0)
+		return fd;
+	r.fifo = fstat(fd, &r.st) == 0 && S_ISFIFO(r.st.st_mode);
+	close(fd);
+	return write_all(out, &r, sizeof(r));
 }
 
 /* Where a relative path starts (the cwd, or the directory fd link names),
- * as a path below the process's root: its link less the root's own, and
- * checked to name that very directory. The kernel lets ".." climb from
- * there up to the root, and no higher; resolving from the root the whole
- * path does the same. False when it cannot be known for sure (a deleted
- * or unreachable directory, one renamed meanwhile). */
-static bool base_below_root(int piddir, int rootfd, const char *link, struct buf *out)
+ * as a path below the process's root: its link less the root's own. Both
+ * are the kernel's names for paths it holds, no lookup. False when the
+ * base is not below the root (a deleted directory, one outside a chroot). */
+static bool base_below_root(int piddir, const char *link, struct buf *out)
 {
 	char root[PATH_MAX], base[PATH_MAX];
 	ssize_t rn = readlinkat(piddir, "root", root, sizeof(root) - 1);
 	ssize_t bn = readlinkat(piddir, link, base, sizeof(base) - 1);
-	struct stat want, got;
 	size_t skip;
-	int fd, dfd;
 
 	if (rn <= 0 || bn <= 0 || base[0] != '/')
 		return false;
@@ -326,75 +342,98 @@ static bool base_below_root(int piddir, int rootfd, const char *link, struct buf
 		return false;
 	buf_reset(out);
 	buf_adds(out, base[skip] ? base + skip : "/");
-	dfd = openat(piddir, link, O_PATH | O_CLOEXEC);
-	if (dfd < 0)
-		return false;
-	fd = (int)syscall(SYS_openat2, rootfd, out->data,
-			  &(struct open_how){ .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-					      .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS },
-			  sizeof(struct open_how));
-	bool same = fd >= 0 && fstat(fd, &got) == 0 && fstat(dfd, &want) == 0 &&
-		    got.st_dev == want.st_dev && got.st_ino == want.st_ino;
-
-	if (fd >= 0)
-		close(fd);
-	close(dfd);
-	return same;
+	return true;
 }
 
 /* How long the lookup of a sleeping opener's path may take. */
 #define WAIT_OPEN_MS 1000
 
+/* Is the thread asleep in the FIFO's own wait, its lookup done? Only then
+ * is its path looked up again: a thread still inside a lookup (a stalled
+ * FUSE server's) would make ours sleep behind it, unkillably. The name of
+ * the wait is a kernel's, so a kernel that renames it makes such openers
+ * unsure, never wrong. */
+static bool in_fifo_wait(const struct wait_thread *t)
+{
+	char path[64], wchan[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "task/%d/wchan", (int)t->tid);
+	fd = openat(t->piddir, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, wchan, sizeof(wchan) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	wchan[n] = '\0';
+	return strcmp(wchan, "wait_for_partner") == 0 || strcmp(wchan, "fifo_open") == 0;
+}
+
+/* The FIFO a sleeping open names; false when it cannot be told for sure. */
+static bool open_target(struct wait_thread *t, long dirfd, const char *rel, struct open_res *r)
+{
+	struct buf base = { 0 }, full = { 0 }, got = { 0 };
+	struct open_job j = { .basefd = -1 };
+	char link[48];
+	bool ok;
+
+	snprintf(link, sizeof(link), dirfd == AT_FDCWD ? "cwd" : "fd/%ld", dirfd);
+	j.rootfd = openat(t->piddir, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ok = j.rootfd >= 0;
+	if (ok && rel[0] != '/') {
+		/* the magic links are followed on purpose: no lookup either */
+		j.basefd = openat(t->piddir, link, O_PATH | O_CLOEXEC);
+		ok = j.basefd >= 0 && base_below_root(t->piddir, link, &base);
+		buf_adds(&full, ok ? base.data : "");
+		buf_addc(&full, '/');
+	}
+	buf_adds(&full, rel);
+	j.base = base.data;
+	j.path = full.data;
+	ok = ok && bounded_fork(open_job_run, &j, WAIT_OPEN_MS, &got) == 0 &&
+	     got.len == sizeof(*r);
+	if (ok)
+		memcpy(r, got.data, sizeof(*r));
+	if (j.rootfd >= 0)
+		close(j.rootfd);
+	if (j.basefd >= 0)
+		close(j.basefd);
+	buf_free(&base);
+	buf_free(&full);
+	buf_free(&got);
+	return ok;
+}
+
 /* An open that sleeps is an open of a FIFO waiting for its other end. The
- * path is read from the process's memory and resolved as its kernel did:
- * from its root, or from its cwd or directory fd with ".." free to climb
- * up to that root. An opener whose FIFO cannot be told for sure is
- * counted (p->nopen_unsure): any FIFO may be the one it waits on. */
+ * path is read from the process's memory and resolved as its kernel did.
+ * An opener whose FIFO cannot be told for sure is counted
+ * (p->nopen_unsure): any FIFO may be the one it waits on. */
 static void wait_open(struct wait_thread *t, long dirfd, uint64_t path, uint64_t flags)
 {
-	struct buf *full = &t->c->text;
-	struct open_job *j;
-	char rel[4096], link[48];
+	struct open_res r;
+	char rel[4096];
 	size_t len;
-	int rc = -1;
 
+	if (!in_fifo_wait(t))
+		goto unsure;
 	if (!read_mem(t->p->pid, path, rel, sizeof(rel)) && !read_mem(t->p->pid, path, rel, 256))
 		goto unsure;
 	rel[sizeof(rel) - 1] = '\0';
 	len = strlen(rel);
 	if (!len)
 		return;
-	j = xcalloc(1, sizeof(*j));
-	j->rootfd = openat(t->piddir, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (j->rootfd < 0) {
-		free(j);
+	if (!open_target(t, dirfd, rel, &r))
 		goto unsure;
-	}
-	if (dirfd == AT_FDCWD)
-		snprintf(link, sizeof(link), "cwd");
-	else
-		snprintf(link, sizeof(link), "fd/%ld", dirfd);
-	buf_reset(full);
-	if (rel[0] != '/' && !base_below_root(t->piddir, j->rootfd, link, full)) {
-		open_job_free(j);
-		goto unsure;
-	}
-	if (rel[0] != '/')
-		buf_addc(full, '/');
-	buf_adds(full, rel);
-	j->path = xstrdup(full->data);
-	if (bounded_call(open_job_run, j, open_job_free, WAIT_OPEN_MS, &rc) < 0)
-		goto unsure;	/* j is the stuck thread's now */
-	if (rc == 0 && j->fifo) {
+	if (r.fifo) {
 		add_wait(t, -1, -1, (flags & O_ACCMODE) == O_RDONLY ? WD_OPEN_READ : WD_OPEN_WRITE,
-			 false, j->st.st_dev, (uint64_t)j->st.st_ino, IPC_FIFO);
+			 false, r.st.st_dev, (uint64_t)r.st.st_ino, IPC_FIFO);
 		t->c->batch->waits[t->c->batch->nwaits - 1].path_len = (uint32_t)len;
 		t->c->batch->waits[t->c->batch->nwaits - 1].path_off = (uint32_t)t->c->batch->names.len;
 		buf_add(&t->c->batch->names, rel, len);
 	}
-	open_job_free(j);
-	if (rc == 0)
-		return;
+	return;
 unsure:
 	t->p->nopen_unsure++;
 }

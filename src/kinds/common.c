@@ -221,7 +221,7 @@ static int take_lease(int dfd, const char *base, const struct ipc_obj *o)
 		return -ESTALE;
 	}
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
-	fd = open(self, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	close(pfd);
 	if (fd < 0)
 		return -errno;

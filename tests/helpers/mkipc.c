@@ -20,6 +20,7 @@
 #include <limits.h>
 #include <mqueue.h>
 #include <poll.h>
+#include <sched.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -35,7 +36,9 @@
 #include <sys/ipc.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -3334,6 +3337,176 @@ static int run_wait_sock_full(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* hostile: holds no fd table shows, and filesystems that never answer  */
+
+/* shm-in-flight: a /dev/shm file whose only holder is its fd in flight: sent
+ * over a socketpair with SCM_RIGHTS and never received; both ends of the
+ * pair are kept. */
+static int send_fd(int sock, int fd)
+{
+	char data = 'x', cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &data, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+
+	memset(cbuf, 0, sizeof(cbuf));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &mh, 0) == 1 ? 0 : -1;
+}
+
+static int run_shm_in_flight(void)
+{
+	struct stat st;
+	int fd = -1, sv[2], rc;
+
+	rc = shm_create_sized(&fd, NULL);
+	if (rc)
+		return rc;
+	if (fstat(fd, &st) < 0)
+		rc = sysfail("fstat shm");
+	else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		rc = sysfail("socketpair");
+	else if ((sv[0] = hold(sv[0])) < 0 || (sv[1] = hold(sv[1])) < 0)
+		rc = sysfail("hold socketpair");
+	else if (send_fd(sv[0], fd) < 0)
+		rc = sysfail("sendmsg SCM_RIGHTS");
+	close(fd);
+	if (rc)
+		return rc;
+	fact_stat(&st, "ino", "dev");
+	return 0;
+}
+
+/* shm-uring: a /dev/shm file registered in an io_uring
+ * (IORING_REGISTER_FILES), its fd then closed: the ring holds it. */
+static int run_shm_uring(void)
+{
+	struct { uint32_t sq_entries, cq_entries, flags, sq_thread_cpu, sq_thread_idle,
+		 features, wq_fd, resv[3]; uint64_t off[20]; } params;
+	struct stat st;
+	int fd = -1, ring, rc;
+
+	rc = shm_create_sized(&fd, NULL);
+	if (rc)
+		return rc;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return sysfail("fstat shm");
+	}
+	memset(&params, 0, sizeof(params));
+	ring = (int)syscall(__NR_io_uring_setup, 4, &params);
+	if (ring < 0) {
+		close(fd);
+		return fail(EXIT_UNSUPPORTED, "io_uring_setup: %s", strerror(errno));
+	}
+	ring = hold(ring);
+	if (ring < 0 || syscall(__NR_io_uring_register, ring, 2 /* IORING_REGISTER_FILES */,
+				&fd, 1) < 0)
+		rc = fail(EXIT_UNSUPPORTED, "io_uring_register files: %s", strerror(errno));
+	close(fd);
+	if (rc)
+		return rc;
+	fact("ring_fd", "%d", ring);
+	fact_stat(&st, "ino", "dev");
+	return 0;
+}
+
+/* fuse-hang: a FUSE filesystem mounted on path in a mount namespace of its
+ * own (so the host never sees it), whose server never answers, not even
+ * its INIT: any lookup, stat or statfs on it waits for ever. With
+ * opener=1, a child sleeps in open() of path/x, inside it. */
+static int fuse_opener(void *arg, unsigned long long v[4])
+{
+	(void)arg, (void)v;
+	return 0;
+}
+
+static void fuse_open_then(void *arg)
+{
+	char *p = concat(arg, "/x", 2);
+
+	if (p)
+		open(p, O_RDONLY);
+}
+
+static int run_fuse_hang(void)
+{
+	const char *path = pstr("path"), *shown = pshown("path");
+	char opts[128];
+	struct stat st;
+	pid_t child;
+	int fd, rc;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return fail(EXIT_UNSUPPORTED, "a mount namespace of its own: %s", strerror(errno));
+	fd = hold(open("/dev/fuse", O_RDWR | O_CLOEXEC));
+	if (fd < 0)
+		return fail(EXIT_UNSUPPORTED, "/dev/fuse: %s", strerror(errno));
+	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other", fd);
+	if (mount("ipcscope-test", path, "fuse", MS_NOSUID | MS_NODEV, opts) < 0)
+		return fail(EXIT_UNSUPPORTED, "mount fuse on %s: %s", shown, strerror(errno));
+	if (stat("/proc/self/ns/mnt", &st) < 0)
+		return sysfail("stat ns/mnt");
+	fact("mntns", "%llu", (unsigned long long)st.st_ino);
+	if (pnum("opener")) {
+		rc = spawn_then(fuse_opener, fuse_open_then, (void *)path, NULL, 0, &child, NULL);
+		if (rc)
+			return rc;
+		fact("child_pid", "%d", (int)child);
+	}
+	return 0;
+}
+
+/* watch-open: reports every open of path (inotify IN_OPEN) by appending a
+ * line to log, from a child, for a test that must prove nobody opened it. */
+static int watch_child(void *arg, unsigned long long v[4])
+{
+	(void)arg, (void)v;
+	return 0;
+}
+
+static void watch_then(void *arg)
+{
+	int in = inotify_init1(IN_CLOEXEC), log;
+	char ev[4096];
+
+	(void)arg;
+	if (in < 0 || inotify_add_watch(in, pstr("path"), IN_OPEN | IN_ACCESS) < 0)
+		_exit(EXIT_FAIL);
+	log = open(pstr("log"), O_WRONLY | O_APPEND | O_CLOEXEC);
+	for (;;) {
+		ssize_t n = read(in, ev, sizeof(ev));
+
+		if (n > 0 && log >= 0)
+			write_full(log, "opened\n", 7);
+	}
+}
+
+static int run_watch_open(void)
+{
+	pid_t child;
+	int in, rc;
+
+	/* the watch must hold before READY: tried here first */
+	in = inotify_init1(IN_CLOEXEC);
+	if (in < 0 || inotify_add_watch(in, pstr("path"), IN_OPEN) < 0)
+		return sysfail("inotify on %s", pshown("path"));
+	close(in);
+	rc = spawn_then(watch_child, watch_then, NULL, NULL, 0, &child, NULL);
+	if (rc)
+		return rc;
+	/* the child's watch is in place once it runs then(): give it a moment */
+	usleep(100000);
+	fact("child_pid", "%d", (int)child);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* factory table                                                       */
 
 struct factory {
@@ -3444,6 +3617,18 @@ static const struct factory factories[] = {
 	  .facts = "pid child_pid fd count ino dev",
 	  .keys = { K_FD("fd", "3", P), K_INT("count", "0", 0, 1000000),
 		    K_INT("semaphore", "0", 0, 1) } },
+	{ .name = "shm-in-flight", .run = run_shm_in_flight,
+	  .facts = "pid ino dev",
+	  .keys = { K_STR("name", KF_POSIX), SIZE_KEY("8192", 0) } },
+	{ .name = "shm-uring", .run = run_shm_uring,
+	  .facts = "pid ring_fd ino dev",
+	  .keys = { K_STR("name", KF_POSIX), SIZE_KEY("8192", 0) } },
+	{ .name = "fuse-hang", .run = run_fuse_hang,
+	  .facts = "pid mntns child_pid",
+	  .keys = { K_STR("path", KF_NONEMPTY), K_INT("opener", "0", 0, 1) } },
+	{ .name = "watch-open", .run = run_watch_open,
+	  .facts = "pid child_pid",
+	  .keys = { K_STR("path", KF_NONEMPTY), K_STR("log", KF_NONEMPTY) } },
 	{ .name = "anonshm", .run = run_anonshm,
 	  .facts = "pid child_pid ino size",
 	  .keys = { SIZE_KEY("65536", 1) } },
