@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "collect.h"
+#include "ns.h"
 #include "pathio.h"
 
 #define SO_ACCEPTCON_FLAG 0x10000	/* __SO_ACCEPTCON in net/unix Flags */
@@ -489,41 +490,46 @@ static int read_procnet(struct model *m, struct scan_ctx *c, const char *path,
 	return rc < 0 ? -EBADMSG : rc;
 }
 
-/* Runs the sock_diag dump inside another network namespace: the netlink
- * socket answers for the namespace it was created in. Needs CAP_SYS_ADMIN.
- * Returns the dump's result, or -errno if the namespace could not be
- * entered. *stuck is set if we could not get back, which ends all tries. */
-static int diag_dump_in(pid_t pid, uint64_t netns, struct unix_sink *sink, bool *stuck)
+/* Runs the sock_diag dump inside the network namespace target names: the
+ * netlink socket answers for the namespace it was created in. Needs
+ * CAP_SYS_ADMIN. Returns the dump's result, or -errno if the namespace
+ * could not be entered (-ESRCH: it is not netns any more). *stuck is set
+ * if we could not get back, which ends all tries. */
+static int diag_dump_nsfd(int target, uint64_t netns, struct unix_sink *sink, bool *stuck)
 {
-	char path[64];
 	struct stat st;
-	int self, target, rc;
+	int self, rc;
 
+	if (fstat(target, &st) < 0 || (uint64_t)st.st_ino != netns)
+		return -ESRCH;
 	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
 		return -errno;
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	target = open(path, O_RDONLY | O_CLOEXEC);
-	if (target < 0) {
-		rc = -errno;
-		goto out_self;
-	}
-	/* the pid may have been reused since its namespace was noted */
-	if (fstat(target, &st) < 0 || (uint64_t)st.st_ino != netns) {
-		rc = -ESRCH;
-		goto out;
-	}
 	if (setns(target, CLONE_NEWNET) < 0) {
 		rc = -errno;
-		goto out;
+		close(self);
+		return rc;
 	}
 	rc = diag_dump(unix_apply, sink);
 	if (setns(self, CLONE_NEWNET) < 0)
 		*stuck = true;
-out:
-	close(target);
-out_self:
 	close(self);
+	return rc;
+}
+
+/* The same through a process of that namespace; the pid may have been
+ * reused since its namespace was noted. */
+static int diag_dump_in(pid_t pid, uint64_t netns, struct unix_sink *sink, bool *stuck)
+{
+	char path[64];
+	int target, rc;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	target = open(path, O_RDONLY | O_CLOEXEC);
+	if (target < 0)
+		return -errno;
+	rc = diag_dump_nsfd(target, netns, sink, stuck);
+	close(target);
 	return rc;
 }
 
@@ -591,6 +597,47 @@ static int unix_collect_other(struct model *m, struct scan_ctx *c, const struct 
 	return read_procnet(m, c, path, p->netns) < 0 ? -1 : 0;
 }
 
+/* A network namespace that no process is in, kept by a bind mount of its
+ * nsfs file (ip netns add): its listeners are live all the same. Our own
+ * namespace's mounts are entered; one seen only in another mount
+ * namespace's mountinfo is counted unread, which makes stale-socket
+ * verdicts uncertain. */
+struct netns_walk {
+	struct model *m;
+	struct scan_ctx *c;
+	struct ns_set *seen;
+	bool *stuck;
+};
+
+static void netns_mount(void *arg, uint64_t ino, struct ipc_proc *home, const char *point)
+{
+	struct netns_walk *w = arg;
+	struct unix_sink sink = { w->m, w->c, ino, false };
+	int fd, rc = -EPERM;
+
+	if (ino == w->c->self_netns || ns_has(w->seen, ino))
+		return;
+	ns_add(w->seen, ino);
+	if (!home && !*w->stuck) {
+		fd = openat(AT_FDCWD, point, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		rc = fd < 0 ? -errno : diag_dump_nsfd(fd, ino, &sink, w->stuck);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (rc < 0)
+		w->m->stats.netns_unread++;
+	else
+		w->m->stats.foreign_netns++;
+}
+
+static void collect_netns_mounts(struct model *m, struct scan_ctx *c, struct ns_set *seen,
+				 bool *stuck)
+{
+	struct netns_walk w = { m, c, seen, stuck };
+
+	ns_each_netns_mount(c, netns_mount, &w);
+}
+
 int unix_collect(struct model *m, struct scan_ctx *c)
 {
 	struct ns_set seen = { 0 };
@@ -615,6 +662,7 @@ int unix_collect(struct model *m, struct scan_ctx *c)
 		ns_add(&seen, p->netns);
 		m->stats.foreign_netns++;
 	}
+	collect_netns_mounts(m, c, &seen, &stuck);
 	/* a namespace whose processes all vanished or refused is unread, and
 	 * one read from net/unix knows bound files only by path */
 	for (size_t i = 0; i < m->nprocs; i++) {

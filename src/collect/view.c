@@ -192,7 +192,8 @@ static int holder_unix(const struct ipc_holder *h, uint64_t ino)
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n < 0 || (size_t)n != strlen(want) || memcmp(link, want, (size_t)n) != 0)
 		return 0;	/* closed since the walk: it was not bound then either */
-	return strcmp(proto, "UNIX") == 0 ? 1 : 0;
+	/* "UNIX", or since Linux 5.x "UNIX-STREAM" (and -DGRAM...) */
+	return strncmp(proto, "UNIX", 4) == 0 && (!proto[4] || proto[4] == '-') ? 1 : 0;
 }
 
 /* A socket that no namespace's table listed was made in a network

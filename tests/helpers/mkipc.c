@@ -3506,6 +3506,38 @@ static int run_watch_open(void)
 	return 0;
 }
 
+/* listener-in-netns: a listening socket made in the network namespace
+ * netns names (an nsfs file, e.g. /run/netns/NAME), held by this process,
+ * which lives in its own namespace: no process is in the socket's. */
+static int run_listener_in_netns(void)
+{
+	int self, target, fd = -1, rc;
+	struct stat st, pst;
+
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	target = open(pstr("netns"), O_RDONLY | O_CLOEXEC);
+	if (self < 0 || target < 0)
+		return sysfail("open %s", pshown("netns"));
+	if (setns(target, CLONE_NEWNET) < 0)
+		return fail(EXIT_UNSUPPORTED, "setns %s: %s", pshown("netns"), strerror(errno));
+	rc = bound_socket(SOCK_STREAM, pstr("path"), plen("path"), pshown("path"), &fd);
+	if (setns(self, CLONE_NEWNET) < 0)
+		return sysfail("setns back");
+	close(self);
+	close(target);
+	if (rc)
+		return rc;
+	rc = do_listen(fd, pshown("path"));
+	if (rc)
+		return rc;
+	if (fstat(fd, &st) < 0 || lstat(pstr("path"), &pst) < 0)
+		return sysfail("stat %s", pshown("path"));
+	fact("fd", "%d", fd);
+	fact_stat(&st, "ino", NULL);
+	fact_stat(&pst, "path_ino", NULL);
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* factory table                                                       */
 
@@ -3626,6 +3658,9 @@ static const struct factory factories[] = {
 	{ .name = "fuse-hang", .run = run_fuse_hang,
 	  .facts = "pid mntns child_pid",
 	  .keys = { K_STR("path", KF_NONEMPTY), K_INT("opener", "0", 0, 1) } },
+	{ .name = "listener-in-netns", .run = run_listener_in_netns,
+	  .facts = "pid fd ino path_ino",
+	  .keys = { K_STR("netns", KF_NONEMPTY), K_STR("path", KF_NONEMPTY) } },
 	{ .name = "watch-open", .run = run_watch_open,
 	  .facts = "pid child_pid",
 	  .keys = { K_STR("path", KF_NONEMPTY), K_STR("log", KF_NONEMPTY) } },
