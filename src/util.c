@@ -190,6 +190,13 @@ bool fd_on_mqueue_fs(int fd)
 	return fstatfs(fd, &sfs) == 0 && (unsigned long)sfs.f_type == MQUEUE_MAGIC;
 }
 
+bool fd_on_tmpfs(int fd)
+{
+	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) == 0 && (unsigned long)sfs.f_type == 0x01021994;	/* TMPFS_MAGIC */
+}
+
 bool scan_field(const char **pp, const char *end, const char **f, size_t *n)
 {
 	const char *p = *pp;

@@ -48,6 +48,8 @@ bool scan_field(const char **pp, const char *end, const char **f, size_t *n);
 /* statfs f_type of an mqueue filesystem (not in <linux/magic.h>) */
 #define MQUEUE_MAGIC 0x19800202
 bool fd_on_mqueue_fs(int fd);
+/* Is fd on a tmpfs (statfs)? What a /dev/shm must be. */
+bool fd_on_tmpfs(int fd);
 /* write(2) all of it, through EINTR and short writes. 0 or -errno. */
 int write_all(int fd, const void *p, size_t n);
 void format_size(char *out, size_t outsz, uint64_t bytes);

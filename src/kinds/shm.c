@@ -34,10 +34,11 @@ enum leak_reason kind_shm_leak(const struct model *m, const struct ipc_obj *o)
 	return o->in_dir ? LEAK_SHM : LEAK_NONE;
 }
 
-/* what shm_unlink and sem_unlink do, but on the very file checked */
+/* what shm_unlink and sem_unlink do, but on the very file checked, and
+ * only where the directory is still a tmpfs */
 int kind_shm_remove(const struct ipc_obj *o)
 {
-	return kind_unlink_checked(o, S_IFREG, NULL);
+	return kind_unlink_checked(o, S_IFREG, fd_on_tmpfs);
 }
 
 const struct ipc_kind kind_shm = {
