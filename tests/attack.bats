@@ -17,6 +17,7 @@ setup() {
 	ATTACKER=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 	ATTACK_PIDS=()
 	ATTACK_MOUNTS=()
+	ATTACK_LOOPS=()
 	# a place the attacker can reach: $T is root's alone
 	A=$(mktemp -d /tmp/ipcscope-attack.XXXXXX)
 	chmod 755 "$A"
@@ -32,6 +33,9 @@ teardown() {
 	done
 	for m in "${ATTACK_MOUNTS[@]}"; do
 		umount -l "$m" 2>/dev/null || true
+	done
+	for m in "${ATTACK_LOOPS[@]}"; do
+		losetup -d "$m" 2>/dev/null || true
 	done
 	common_teardown
 	rm -rf --one-file-system "$A"
@@ -203,6 +207,21 @@ clean_ours() {
 	assert_success
 	assert_line --partial "removed shm /dev/shm/$SHM_PREFIX-free"
 	[ ! -e "/dev/shm/$SHM_PREFIX-free" ]
+}
+
+@test "hold: a /dev/shm file attached to a loop device is kept by clean" {
+	command -v losetup >/dev/null || skip "losetup (util-linux) is not installed"
+	mk o shm-orphan name="$SHM_PREFIX-loop" size=1048576
+	local dev
+	dev=$(losetup --find --show "/dev/shm/$SHM_PREFIX-loop" 2>/dev/null) ||
+		skip "no loop device can be had here"
+	ATTACK_LOOPS+=("$dev")
+	unread_holds_nothing
+	run --separate-stderr "$IPCSCOPE_HOOKED" clean --force --type shm --path "/dev/shm/$SHM_PREFIX-loop"
+	assert_success
+	assert_line --partial "skipped shm /dev/shm/$SHM_PREFIX-loop"
+	refute_output --partial removed
+	[ "$(stat -c %i "/dev/shm/$SHM_PREFIX-loop")" = "$o_ino" ]
 }
 
 @test "hold: a file opened during clean's last window is not removed (the lease breaks)" {
