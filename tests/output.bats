@@ -14,7 +14,7 @@ teardown() { common_teardown; }
 	assert_equal "$(jqr '.version')" 1
 	assert_equal "$(jqr '.warnings | type')" array
 	assert_equal "$(jqr --argjson i "$s_ino" '.objects[] | select(.inode==$i) | keys_unsorted | join(",")')" \
-		"type,inode,dev,path,deleted,size,owner,ipcns,mntns,home_pid,container,holders"
+		"type,inode,dev,path,deleted,size,owner,ipcns,mntns,home_pid,container,holders,held_by"
 	assert_equal "$(jqr --argjson i "$u_ino" '.objects[] | select(.inode==$i) | keys_unsorted | join(",")')" \
 		"type,inode,dev,path,deleted,size,owner,ipcns,mntns,home_pid,container,unix,holders"
 	# our own /dev/shm: its mount namespace is ours, and it has no home
