@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "collect.h"
+#include "escape.h"
 #include "pathio.h"
 #include "proc.h"
 
@@ -259,9 +260,16 @@ static void list_foreign(struct model *m, struct scan_ctx *c, struct ns_fs *f)
 		return;
 	}
 	rc = f->mqueue ? mq_list(m, c, dfd, f->dir, f->home) : shm_list(m, c, dfd, f->dir, f->home);
-	if (rc < 0)
-		model_warn(m, "cannot read %s of pid %d's mount namespace: %s", f->dir,
+	if (rc < 0) {
+		/* the directory is a mount point of a container's own mount
+		 * table, which its root names as it likes: escaped */
+		struct buf d = { 0 };
+
+		esc_table(&d, f->dir, strlen(f->dir));
+		model_warn(m, "cannot read %s of pid %d's mount namespace: %s", d.data,
 			   (int)f->home->pid, strerror(-rc));
+		buf_free(&d);
+	}
 }
 
 static void add_fs(struct scan_ctx *c, dev_t dev, bool mqueue, struct ipc_proc *home,

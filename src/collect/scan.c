@@ -7,6 +7,7 @@
 
 #include "bpfscan.h"
 #include "collect.h"
+#include "escape.h"
 #include "kind.h"
 #include "ns.h"
 #include "testhooks.h"
@@ -82,8 +83,14 @@ static void scan_mqueue(struct model *m, struct scan_ctx *c, const char *dir, bo
 	}
 	c->mqueue_dir = dir;
 	rc = mq_scan_dir(m, c);
-	if (rc < 0)
-		model_warn(m, "cannot read the message queues in %s: %s", dir, strerror(-rc));
+	if (rc < 0) {
+		/* a mount point is a name like any other: escaped */
+		struct buf d = { 0 };
+
+		esc_table(&d, dir, strlen(dir));
+		model_warn(m, "cannot read the message queues in %s: %s", d.data, strerror(-rc));
+		buf_free(&d);
+	}
 }
 
 /* Which processes a walk takes: all, only the --pid ones, or the others. */
