@@ -92,6 +92,60 @@ static bool deceptive(uint32_t cp)
 	       (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff || cp == 0x061c;
 }
 
+/* A byte no output may carry as it is: a control byte, DEL, or one that
+ * starts no valid UTF-8 sequence. Returns the width of its escape. */
+static size_t esc_byte(struct buf *out, unsigned char ch)
+{
+	const char *e = NULL;
+
+	switch (ch) {
+	case '\n': e = "\\n"; break;
+	case '\t': e = "\\t"; break;
+	case '\r': e = "\\r"; break;
+	case 0x1b: e = "\\e"; break;
+	}
+	if (e) {
+		buf_adds(out, e);
+		return 2;
+	}
+	buf_printf(out, "\\x%02x", ch);
+	return 4;
+}
+
+/* Printable ASCII as it is, but for the backslash that starts escapes. */
+static size_t esc_ascii(struct buf *out, unsigned char ch)
+{
+	if (ch == '\\') {
+		buf_add(out, "\\\\", 2);
+		return 2;
+	}
+	buf_addc(out, (char)ch);
+	return 1;
+}
+
+void esc_text(struct buf *out, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+
+	for (size_t i = 0; i < len;) {
+		size_t n;
+
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			esc_ascii(out, p[i++]);
+		} else if (p[i] < 0x80 || !(n = utf8_decode(p + i, len - i, &cp))) {
+			esc_byte(out, p[i++]);
+		} else {
+			/* C1 controls are code points a terminal may obey too */
+			if (cp < 0xa0 || deceptive(cp))
+				buf_printf(out, "\\u{%04x}", (unsigned)cp);
+			else
+				buf_add(out, s + i, n);
+			i += n;
+		}
+	}
+}
+
 size_t esc_table(struct buf *out, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -103,32 +157,12 @@ size_t esc_table(struct buf *out, const char *s, size_t len)
 		size_t n;
 
 		if (ch >= 0x20 && ch < 0x7f) {
-			if (ch == '\\') {
-				buf_add(out, "\\\\", 2);
-				width += 2;
-			} else {
-				buf_addc(out, (char)ch);
-				width++;
-			}
+			width += esc_ascii(out, ch);
 			i++;
 			continue;
 		}
 		if (ch < 0x80 || !esc_utf8_term || !(n = utf8_decode(p + i, len - i, &cp))) {
-			const char *e = NULL;
-
-			switch (ch) {
-			case '\n': e = "\\n"; break;
-			case '\t': e = "\\t"; break;
-			case '\r': e = "\\r"; break;
-			case 0x1b: e = "\\e"; break;
-			}
-			if (e) {
-				buf_adds(out, e);
-				width += 2;
-			} else {
-				buf_printf(out, "\\x%02x", ch);
-				width += 4;
-			}
+			width += esc_byte(out, ch);
 			i++;
 			continue;
 		}

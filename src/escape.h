@@ -23,6 +23,11 @@ size_t esc_fit(const char *s, size_t len, size_t width);
  * changing code points. Returns its display width. */
 size_t esc_table(struct buf *out, const char *s, size_t len);
 
+/* As esc_table(), but the same in every locale, for text that is not only
+ * for this terminal (metrics label values): valid UTF-8 stays, but for
+ * C0 and C1 controls, DEL and invisible or direction-changing code points. */
+void esc_text(struct buf *out, const char *s, size_t len);
+
 /* Display width of text that esc_table() produced. */
 size_t esc_width(const char *s, size_t len);
 

@@ -23,6 +23,7 @@
 
 #include "bounded.h"
 #include "collect.h"
+#include "escape.h"
 #include "pathio.h"
 #include "proc.h"
 
@@ -34,6 +35,7 @@ struct ns_fs {
 	uint64_t mntns;
 	struct ipc_proc *home;
 	char *dir;		/* where the namespace mounts it */
+	char *shown;		/* dir as messages show it: its namespace names it */
 	struct mnt_fact mount;	/* what its mountinfo vouched for */
 };
 
@@ -297,7 +299,7 @@ static void list_foreign(struct model *m, struct scan_ctx *c, struct ns_fs *f)
 
 	if (ns_is_hung(f->mntns) || budget <= 0) {
 		model_warn(m, "%s of mnt:[%llu] (pid %d) is not listed: an earlier listing of it, "
-			   "or of others, did not answer", f->dir, (unsigned long long)f->mntns,
+			   "or of others, did not answer", f->shown, (unsigned long long)f->mntns,
 			   (int)f->home->pid);
 		return;
 	}
@@ -312,9 +314,9 @@ static void list_foreign(struct model *m, struct scan_ctx *c, struct ns_fs *f)
 		c->ns->stalled_ms += budget;
 		ns_mark_hung(f->mntns);
 		model_warn(m, "%s of mnt:[%llu] (pid %d) is not listed: it did not answer within "
-			   "%d ms", f->dir, (unsigned long long)f->mntns, (int)f->home->pid, budget);
+			   "%d ms", f->shown, (unsigned long long)f->mntns, (int)f->home->pid, budget);
 	} else if (rc < 0) {
-		model_warn(m, "%s of mnt:[%llu] (pid %d) is not listed: %s", f->dir,
+		model_warn(m, "%s of mnt:[%llu] (pid %d) is not listed: %s", f->shown,
 			   (unsigned long long)f->mntns, (int)f->home->pid,
 			   rc == -ESTALE ? "it is not the mount its mountinfo named" :
 			   rc == -EMEDIUMTYPE ? "it is not the filesystem it claims to be" :
@@ -340,6 +342,12 @@ static void add_fs(struct scan_ctx *c, const struct mnt_fact *mount, bool mqueue
 	f->mntns = home->mntns;
 	f->ipcns = mqueue ? (home->ipcns ? home->ipcns : ns_ino(home->pid, "ipc")) : 0;
 	f->dir = xstrdup(dir);
+	{
+		struct buf b = { 0 };
+
+		esc_table(&b, dir, strlen(dir));
+		f->shown = buf_steal(&b);
+	}
 	if (mqueue)
 		add_dev(&t->mq_devs, &t->nmq, mount->dev);
 	else
@@ -598,8 +606,10 @@ void ns_free(struct scan_ctx *c)
 {
 	if (!c->ns)
 		return;
-	for (size_t i = 0; i < c->ns->nfs; i++)
+	for (size_t i = 0; i < c->ns->nfs; i++) {
 		free(c->ns->fs[i].dir);
+		free(c->ns->fs[i].shown);
+	}
 	free(c->ns->fs);
 	free(c->ns->ipc);
 	free(c->ns->shm_devs);

@@ -8,6 +8,7 @@
 
 #include "bpfscan.h"
 #include "collect.h"
+#include "escape.h"
 #include "kind.h"
 #include "ns.h"
 #include "testhooks.h"
@@ -76,8 +77,11 @@ static void scan_mqueue(struct model *m, struct scan_ctx *c, const char *dir, bo
 
 	if (!dir && mi && mi->mq.set) {
 		if ((why = mounts_mq_refusal(mi))) {
-			model_warn(m, "the mqueue filesystem on %s is not listed: %s",
-				   mi->mq_dir.data, why);
+			struct buf d = { 0 };
+
+			esc_table(&d, mi->mq_dir.data, mi->mq_dir.len);
+			model_warn(m, "the mqueue filesystem on %s is not listed: %s", d.data, why);
+			buf_free(&d);
 			return;
 		}
 		dir = c->mqueue_found = xstrdup(mi->mq_dir.data);
@@ -97,8 +101,14 @@ static void scan_mqueue(struct model *m, struct scan_ctx *c, const char *dir, bo
 	}
 	c->mqueue_dir = dir;
 	rc = mq_scan_dir(m, c, want);
-	if (rc < 0)
-		model_warn(m, "cannot read the message queues in %s: %s", dir, strerror(-rc));
+	if (rc < 0) {
+		/* a mount point is a name like any other: escaped */
+		struct buf d = { 0 };
+
+		esc_table(&d, dir, strlen(dir));
+		model_warn(m, "cannot read the message queues in %s: %s", d.data, strerror(-rc));
+		buf_free(&d);
+	}
 }
 
 /* Which processes a walk takes: all, only the --pid ones, or the others. */

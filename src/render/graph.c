@@ -224,6 +224,8 @@ static void mermaid_str(FILE *out, const char *s)
 		case '>': fputs("#gt;", out); break;
 		case '#': fputs("#35;", out); break;
 		case '&': fputs("#amp;", out); break;
+		/* ends an edge's |label| */
+		case '|': fputs("#124;", out); break;
 		default: fputc(*s, out);
 		}
 	}

@@ -128,6 +128,21 @@ struct jout {
 	bool failed;
 };
 
+/* Jansson escapes every control byte but DEL, which JSON allows raw but
+ * a terminal need not ignore. With JSON_ENSURE_ASCII nothing else is
+ * above 0x7e, and a DEL can only be in a string's text: it is written
+ * \u007f, so that no control byte leaves ipcscope raw. */
+static int jout_del(struct buf *b, const char *s, size_t size)
+{
+	for (size_t i = 0; i < size; i++) {
+		if (s[i] == 0x7f)
+			buf_adds(b, "\\u007f");
+		else
+			buf_addc(b, s[i]);
+	}
+	return 0;
+}
+
 /* Called for every quote, key, colon, comma and value: kept to a bounds
  * check and a copy. Most pieces are one byte, for which a call to memcpy
  * costs more than the copy. */
@@ -135,6 +150,8 @@ static int jout_cb(const char *buffer, size_t size, void *data)
 {
 	struct buf *b = data;
 
+	if (size == 1 ? *buffer == 0x7f : memchr(buffer, 0x7f, size) != NULL)
+		return jout_del(b, buffer, size);
 	if (b->cap - b->len <= size)
 		buf_reserve(b, size);
 	if (size == 1)

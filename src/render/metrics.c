@@ -18,21 +18,21 @@ static void header(FILE *out, const char *name, const char *help)
 	fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 }
 
-/* Label values are UTF-8 with \, " and newline escaped. */
+/* A label value is the name as the table shows it (esc_text: no control
+ * byte, no invalid UTF-8, whatever the locale, for the file is read by
+ * others and may be printed on a terminal), then with \ and " escaped as
+ * the exposition format wants; esc_text leaves no newline to escape. */
 static void label_value(FILE *out, const char *s, size_t len)
 {
 	struct buf b = { 0 };
 
-	utf8_sanitize(&b, s, len);
+	esc_text(&b, s, len);
 	for (size_t i = 0; i < b.len; i++) {
 		char ch = b.data[i];
 
 		if (ch == '\\' || ch == '"')
-			fprintf(out, "\\%c", ch);
-		else if (ch == '\n')
-			fputs("\\n", out);
-		else
-			fputc(ch, out);
+			fputc('\\', out);
+		fputc(ch, out);
 	}
 	buf_free(&b);
 }

@@ -74,16 +74,18 @@ mk() {
 	done <"$out"
 }
 
-# blocked_pipe NAME: `sleep 1000 | cat`, with cat asleep in read(0) on the
-# empty pipe: a wait no mkipc factory makes. Sets NAME_writer (sleep),
-# NAME_reader (cat) and NAME_ino (the pipe). Both are this shell's
-# children, run under MK_PREFIX as mkipc is, and stopped at teardown.
+# blocked_pipe NAME [READER]: `sleep 1000 | cat`, with cat (or READER, a
+# program that reads its stdin, such as a copy of cat with a hostile name)
+# asleep in read(0) on the empty pipe: a wait no mkipc factory makes. Sets
+# NAME_writer (sleep), NAME_reader (cat) and NAME_ino (the pipe). Both are
+# this shell's children, run under MK_PREFIX as mkipc is, and stopped at
+# teardown.
 blocked_pipe() {
-	local name=$1 wpid="$BATS_TEST_TMPDIR/$1.writer" i r
+	local name=$1 reader=${2:-cat} wpid="$BATS_TEST_TMPDIR/$1.writer" i r
 	# the pid goes through a file this shell opens: MK_PREFIX's user may
 	# not write here
 	(close_fds; exec "${MK_PREFIX[@]}" sh -c 'echo $$ >&2; exec sleep 1000 2>/dev/null' 2>"$wpid") |
-		(close_fds; exec "${MK_PREFIX[@]}" cat >/dev/null) &
+		(close_fds; exec "${MK_PREFIX[@]}" "$reader" >/dev/null) &
 	r=$!
 	MK_PIDS+=("$r")
 	for ((i = 0; i < 200; i++)); do
