@@ -207,13 +207,10 @@ int ns_in_ipcns(struct ipc_proc *home, uint64_t ipcns, int (*fn)(void *arg), voi
 
 /* ---------------------------------------------------------------- discovery */
 
+/* through a live thread when the leader has exited (proc.c) */
 static uint64_t ns_ino(pid_t pid, const char *which)
 {
-	char path[48];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, which);
-	return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
+	return proc_ns_ino(pid, which);
 }
 
 static bool dev_in(const dev_t *devs, size_t n, dev_t dev)

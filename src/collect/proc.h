@@ -13,8 +13,17 @@ int proc_collect(struct model *m);
 /* Opens /proc/PID as a directory and checks, by start time, that it is
  * still the process proc_collect() saw. A dirfd, or -errno: -ESRCH when the
  * process exited or its pid now belongs to another one. Also takes the
- * exact comm bytes from stat. */
+ * exact comm bytes from stat. When the leader has exited while other
+ * threads live (its fd, maps and ns/ entries are then empty), the dirfd is
+ * a live thread's /proc/PID/task/TID, and p->via_tid that thread. */
 int proc_open(struct ipc_proc *p);
+/* The same, without refreshing p's facts: for readers after the walk. */
+int proc_open_view(const struct ipc_proc *p);
+/* The process's task/ directory, from a dirfd proc_open gave for p. */
+int proc_open_tasks(int piddir, const struct ipc_proc *p);
+/* The inode of /proc/PID/ns/WHICH, through a live thread when the leader
+ * has exited; 0 if unknown. Checks no start time. */
+uint64_t proc_ns_ino(pid_t pid, const char *which);
 
 /* The network namespace inode of the process behind piddir; 0 if unknown. */
 uint64_t proc_netns(int piddir);

@@ -19,6 +19,7 @@
 
 #include "collect.h"
 #include "pathio.h"
+#include "proc.h"
 
 #define SO_ACCEPTCON_FLAG 0x10000	/* __SO_ACCEPTCON in net/unix Flags */
 
@@ -489,23 +490,52 @@ static int read_procnet(struct model *m, struct scan_ctx *c, const char *path,
 	return rc < 0 ? -EBADMSG : rc;
 }
 
+/* Another namespace's /proc/PID/net/unix, through the checked directory
+ * of one of its processes (a live thread's when the leader exited). */
+static int read_procnet_of(struct model *m, struct scan_ctx *c, const struct ipc_proc *p)
+{
+	struct unix_sink s = { m, c, p->netns, true };
+	int dir = proc_open_view(p), rc;
+
+	if (dir < 0)
+		return dir;
+	rc = pio_read_at(dir, "net/unix", &c->file);
+	close(dir);
+	if (rc < 0)
+		return rc;
+	rc = unix_parse_procnet(c->file.data, c->file.len, unix_apply, &s);
+	return rc < 0 ? -EBADMSG : rc;
+}
+
+/* ns/net of p, through its checked /proc directory. */
+static int open_netns(const struct ipc_proc *p)
+{
+	int dir = proc_open_view(p), fd;
+
+	if (dir < 0)
+		return dir;
+	fd = openat(dir, "ns/net", O_RDONLY | O_CLOEXEC);
+	fd = fd < 0 ? -errno : fd;
+	close(dir);
+	return fd;
+}
+
 /* Runs the sock_diag dump inside another network namespace: the netlink
  * socket answers for the namespace it was created in. Needs CAP_SYS_ADMIN.
  * Returns the dump's result, or -errno if the namespace could not be
  * entered. *stuck is set if we could not get back, which ends all tries. */
-static int diag_dump_in(pid_t pid, uint64_t netns, struct unix_sink *sink, bool *stuck)
+static int diag_dump_in(const struct ipc_proc *p, uint64_t netns, struct unix_sink *sink,
+			bool *stuck)
 {
-	char path[64];
 	struct stat st;
 	int self, target, rc;
 
 	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
 		return -errno;
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	target = open(path, O_RDONLY | O_CLOEXEC);
+	target = open_netns(p);
 	if (target < 0) {
-		rc = -errno;
+		rc = target;
 		goto out_self;
 	}
 	/* the pid may have been reused since its namespace was noted */
@@ -579,16 +609,14 @@ static int unix_collect_other(struct model *m, struct scan_ctx *c, const struct 
 			      bool *stuck, bool *denied)
 {
 	struct unix_sink other = { m, c, p->netns, false };
-	char path[64];
-	int rc = *stuck ? -EPERM : diag_dump_in(p->pid, p->netns, &other, stuck);
+	int rc = *stuck ? -EPERM : diag_dump_in(p, p->netns, &other, stuck);
 
 	if (*stuck)
 		model_warn(m, "could not return to our own network namespace");
 	if (rc >= 0)
 		return 1;
 	*denied |= rc == -EPERM;
-	snprintf(path, sizeof(path), "/proc/%d/net/unix", (int)p->pid);
-	return read_procnet(m, c, path, p->netns) < 0 ? -1 : 0;
+	return read_procnet_of(m, c, p) < 0 ? -1 : 0;
 }
 
 int unix_collect(struct model *m, struct scan_ctx *c)

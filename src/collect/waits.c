@@ -18,6 +18,7 @@
 
 #include "collect.h"
 #include "pathio.h"
+#include "proc.h"
 
 /* How a call waits, and where its object is. */
 enum wait_how {
@@ -371,6 +372,7 @@ void waits_scan(struct scan_ctx *c, struct ipc_proc *p, int piddir, size_t first
 {
 	struct wait_thread t = { c, p, piddir, p->pid, NULL, first_rec,
 				 c->batch->nrecs - first_rec, false, false };
+	const char *tasks = p->via_tid ? ".." : "task";
 	struct dirent *de;
 	char name[64];
 	DIR *dir;
@@ -381,7 +383,7 @@ void waits_scan(struct scan_ctx *c, struct ipc_proc *p, int piddir, size_t first
 		wait_thread(&t, p->state, "syscall");
 		return;
 	}
-	dfd = openat(piddir, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = proc_open_tasks(piddir, p);
 	dir = dfd < 0 ? NULL : fdopendir(dfd);
 	if (!dir) {
 		if (dfd >= 0)
@@ -395,7 +397,8 @@ void waits_scan(struct scan_ctx *c, struct ipc_proc *p, int piddir, size_t first
 
 		if (!parse_u64(de->d_name, &tid) || tid > INT32_MAX)
 			continue;
-		snprintf(name, sizeof(name), "task/%llu/stat", (unsigned long long)tid);
+		/* piddir may be a live thread's task dir (proc_open) */
+		snprintf(name, sizeof(name), "%s/%llu/stat", tasks, (unsigned long long)tid);
 		if (pio_read_at(piddir, name, &c->text) == 0) {
 			const char *r = memrchr(c->text.data, ')', c->text.len);
 
@@ -403,7 +406,7 @@ void waits_scan(struct scan_ctx *c, struct ipc_proc *p, int piddir, size_t first
 				state = r[2];
 		}
 		t.tid = (pid_t)tid;
-		snprintf(name, sizeof(name), "task/%llu/syscall", (unsigned long long)tid);
+		snprintf(name, sizeof(name), "%s/%llu/syscall", tasks, (unsigned long long)tid);
 		wait_thread(&t, state, name);
 	}
 	closedir(dir);
