@@ -84,11 +84,15 @@ assert_leader_exited() {
 
 @test "threads: a thread's own fd table: its fds are holders of the process, the same fd number naming another object than the leader's" {
 	mk tf thread-files name="$SHM_PREFIX-tf" fd=3 wfd=4
-	ipc_json --pid "$tf_child_pid"
+	# every process: the sibling's records come between the leader's table
+	# and the thread's, as --pid's first pass does not take it
+	ipc_json
 	# fd 3: the shm file in the thread's table, the pipe's read end in the
 	# leader's; fd 4, the write end, in both tables: one entry
 	assert_equal "$(holders_of "$tf_ino")" "$tf_child_pid:3:rw:false"
-	assert_equal "$(holders_of "$tf_pipe_ino")" "$tf_child_pid:3:r:false $tf_child_pid:4:w:false"
+	# the sibling, between them in pid order, holds both ends too
+	assert_equal "$(holders_of "$tf_pipe_ino")" \
+		"$(by_pid "$tf_child_pid:3:r:false" "$tf_child_pid:4:w:false" "$tf_sibling_pid:3:r:false" "$tf_sibling_pid:4:w:false")"
 	leaks_json --type shm --path "/dev/shm/$SHM_PREFIX-tf"
 	assert_equal "$(leaked_inodes)" ""
 	run --separate-stderr "$IPCSCOPE" clean --force --type shm --path "/dev/shm/$SHM_PREFIX-tf"
@@ -110,14 +114,16 @@ assert_leader_exited() {
 	assert_equal "$(leaked_inodes)" "$le_ino"
 }
 
-# the objects of this test's processes, every field, holders in a fixed
-# order, with either backend
+# the objects of these inodes, every field, holders in a fixed order, from
+# a walk of every process with either backend
 backend_json() {
-	"$IPCSCOPE" list --backend "$1" --json --pid "$2" >"$T/$1.raw" 2>"$T/$1.err" ||
+	"$IPCSCOPE" list --backend "$1" --json >"$T/$1.raw" 2>"$T/$1.err" ||
 		fail "list --backend $1 failed: $(cat "$T/$1.err")"
 	[ "$(jq -r .backend.name "$T/$1.raw")" = "$1" ] ||
 		skip "the $1 backend did not run: $(jq -r .backend.reason "$T/$1.raw")"
-	jq -S '[.objects[] | .holders |= sort_by(.pid, .fd // -1, .mapped)]
+	jq -S --arg inos "$2" '($inos | split(" ") | map(tonumber)) as $i |
+		[.objects[] | select(.inode as $n | $i | index($n))
+		 | .holders |= sort_by(.pid, .fd // -1, .mapped)]
 		| sort_by(.type, .inode)' "$T/$1.raw" >"$T/$1.json"
 }
 
@@ -126,11 +132,12 @@ backend_json() {
 		skip "the bpf backend cannot run here: $why"
 	mk le leader-exited-netns name="$SHM_PREFIX-bl" fifo="$T/bl.fifo" sock="$T/bl.sock" map=1
 	mk tf thread-files name="$SHM_PREFIX-bt" fd=3 wfd=4
-	backend_json proc "$le_child_pid,$tf_child_pid"
-	backend_json bpf "$le_child_pid,$tf_child_pid"
+	local inos
+	inos=$(printf '%s\n' "$le_ino" "$le_fifo_ino" "$le_listen_ino" "$tf_ino" "$tf_pipe_ino" | sort -n | paste -sd' ')
+	backend_json proc "$inos"
+	backend_json bpf "$inos"
 	# not two empty lists: both scenes are there
-	assert_equal "$(jq -r '[.[].inode] | sort | map(tostring) | join(" ")' "$T/proc.json")" \
-		"$(printf '%s\n' "$le_ino" "$le_fifo_ino" "$le_listen_ino" "$tf_ino" "$tf_pipe_ino" | sort -n | paste -sd' ')"
+	assert_equal "$(jq -r '[.[].inode] | sort | map(tostring) | join(" ")' "$T/proc.json")" "$inos"
 	run diff "$T/proc.json" "$T/bpf.json"
 	assert_success
 }

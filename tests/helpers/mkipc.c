@@ -3598,6 +3598,32 @@ static void *thread_files_thread(void *arg)
 	return thr_report(a, rc);
 }
 
+/* A process that holds the pipe too, forked before the thread: its pid
+ * usually falls between C's and the thread's, so that a walk in pid
+ * order meets the thread's table after another process. It dies with
+ * C's main thread. */
+static int thr_sibling(struct thr_arg *a)
+{
+	int keep[] = { a->rfd, a->wfd };
+	pid_t parent = getpid(), pid = fork();
+
+	if (pid < 0)
+		return sysfail("fork");
+	if (pid == 0) {
+		int nul = open("/dev/null", O_WRONLY);
+
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(EXIT_FAIL);
+		if (nul >= 0)
+			dup2(nul, STDERR_FILENO);
+		close_fds_except(keep, 2);
+		for (;;)
+			pause();
+	}
+	a->v[2] = (unsigned long long)pid;
+	return 0;
+}
+
 static int thread_files_child(void *arg, unsigned long long v[4])
 {
 	struct thr_arg *a = arg;
@@ -3616,6 +3642,8 @@ static int thread_files_child(void *arg, unsigned long long v[4])
 	rc = place_or_fail(p[0], a->rfd);
 	if (rc == 0)
 		rc = place_or_fail(p[1], a->wfd);
+	if (rc == 0)
+		rc = thr_sibling(a);
 	if (rc == 0)
 		rc = thr_run(a, thread_files_thread);
 	memcpy(v, a->v, sizeof(a->v));
@@ -3641,6 +3669,7 @@ static int run_thread_files(void)
 	fact("fd", "%d", a.rfd);
 	fact("wfd", "%d", a.wfd);
 	fact("pipe_ino", "%llu", v[1]);
+	fact("sibling_pid", "%llu", v[2]);
 	return fact_path("ino", shm);
 }
 
@@ -3820,7 +3849,7 @@ static const struct factory factories[] = {
 		    K_FD("fd", "3", C), K_FD("fifofd", "4", C), K_FD("lfd", "5", C),
 		    K_INT("map", "1", 0, 2) } },
 	{ .name = "thread-files", .run = run_thread_files,
-	  .facts = "pid child_pid child_tid fd wfd pipe_ino ino",
+	  .facts = "pid child_pid child_tid sibling_pid fd wfd pipe_ino ino",
 	  .keys = { K_STR("name", KF_POSIX), SIZE_KEY("8192", 0),
 		    K_FD("fd", "3", C), K_FD("wfd", "4", C) } },
 };
