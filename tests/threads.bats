@@ -114,6 +114,20 @@ assert_leader_exited() {
 	assert_equal "$(leaked_inodes)" "$le_ino"
 }
 
+@test "threads: a wait in a thread's own fd table is not taken for the leader's object of that fd number" {
+	mk tf thread-files name="$SHM_PREFIX-tw" fd=3 wfd=4 block=1
+	ipc_json --pid "$tf_child_pid"
+	# fd 4 is the shared pipe's write end for the leader, the thread's own
+	# pipe's read end for the thread that sleeps reading it
+	# (its write end at a scratch fd of mkipc's)
+	[[ "$(holders_of "$tf_own_pipe_ino")" =~ ^$tf_child_pid:4:r:false\ $tf_child_pid:[0-9]+:w:false$ ]] ||
+		fail "the thread's own pipe: $(holders_of "$tf_own_pipe_ino")"
+	assert_equal "$(jqr --argjson i "$tf_pipe_ino" '[.objects[] | select(.inode == $i) | .holders[] | select(.wait != null)] | length')" 0
+	run --separate-stderr "$IPCSCOPE" waits --pid "$tf_child_pid"
+	assert_success
+	refute_output --partial "pipe $tf_pipe_ino"
+}
+
 # the objects of these inodes, every field, holders in a fixed order, from
 # a walk of every process with either backend
 backend_json() {

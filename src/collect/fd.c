@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/kcmp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -627,18 +626,10 @@ int fd_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int p
 	return denied ? -EACCES : 0;
 }
 
-/* Does thread b use the fd table of thread a? kcmp compares the kernel's
- * pointers. Where it is missing (CONFIG_KCMP off) every table counts as
- * another: a table walked twice only repeats entries that merge. */
-static bool fd_same_table(pid_t a, pid_t b)
-{
-	return syscall(SYS_kcmp, a, b, KCMP_FILES, 0, 0) == 0;
-}
-
 static bool fd_table_walked(const pid_t *walked, size_t n, pid_t tid)
 {
 	for (size_t i = 0; i < n; i++)
-		if (walked[i] == tid || fd_same_table(walked[i], tid))
+		if (proc_same_files(walked[i], tid))
 			return true;
 	return false;
 }

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/kcmp.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "pathio.h"
@@ -341,6 +343,11 @@ uint64_t proc_ns_ino(pid_t pid, const char *which)
 	rc = fstatat(tfd, path, &st, 0);
 	close(tfd);
 	return rc == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+bool proc_same_files(pid_t a, pid_t b)
+{
+	return a == b || syscall(SYS_kcmp, a, b, KCMP_FILES, 0, 0) == 0;
 }
 
 uint64_t proc_netns(int piddir)

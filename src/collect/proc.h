@@ -2,7 +2,9 @@
 #ifndef IPCSCOPE_PROC_H
 #define IPCSCOPE_PROC_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "model.h"
 
@@ -24,6 +26,11 @@ int proc_open_tasks(int piddir, const struct ipc_proc *p);
 /* The inode of /proc/PID/ns/WHICH, through a live thread when the leader
  * has exited; 0 if unknown. Checks no start time. */
 uint64_t proc_ns_ino(pid_t pid, const char *which);
+
+/* Do threads a and b share one fd table? kcmp(KCMP_FILES) compares the
+ * kernel's pointers; false where it fails (CONFIG_KCMP off, a thread gone),
+ * which costs a walk of the same table again, never a missed one. */
+bool proc_same_files(pid_t a, pid_t b);
 
 /* The network namespace inode of the process behind piddir; 0 if unknown. */
 uint64_t proc_netns(int piddir);

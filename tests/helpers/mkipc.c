@@ -3352,6 +3352,8 @@ struct thr_arg {
 	unsigned long long v[4];
 	int fd, fifofd, lfd, rfd, wfd;
 	int map, netns;
+	bool block;	/* the thread sleeps in read(blockfd), not in pause() */
+	int blockfd;
 };
 
 /* the thread's setup result, handed to the main thread that reports it */
@@ -3362,8 +3364,13 @@ static void *thr_report(struct thr_arg *a, int status)
 	a->done = true;
 	pthread_cond_signal(&a->cv);
 	pthread_mutex_unlock(&a->mu);
-	for (;;)
-		pause();
+	for (;;) {
+		char c;
+
+		/* nobody writes: the thread holds the write end itself */
+		if (!a->block || read(a->blockfd, &c, 1) < 0)
+			pause();
+	}
 	return NULL;
 }
 
@@ -3574,6 +3581,24 @@ static int run_leader_exited(void) { return leader_exited_common(false); }
 /* the listener in a network namespace of its own (root) */
 static int run_leader_exited_netns(void) { return leader_exited_common(true); }
 
+/* block=1: a pipe of the thread's table alone, its read end at wfd (in
+ * place of the shared write end), which the thread then sleeps reading:
+ * in the leader's table wfd is the other pipe's write end */
+static int thr_own_pipe(struct thr_arg *a)
+{
+	struct stat st;
+	int p[2];
+
+	if (pipe(p) < 0)
+		return sysfail("pipe");
+	p[1] = hold(p[1]);
+	if (p[1] < 0 || fstat(p[0], &st) < 0)
+		return sysfail("pipe");
+	a->v[3] = st.st_ino;
+	a->blockfd = a->wfd;
+	return place_or_fail(p[0], a->wfd);
+}
+
 static void *thread_files_thread(void *arg)
 {
 	struct thr_arg *a = arg;
@@ -3586,6 +3611,8 @@ static void *thread_files_thread(void *arg)
 	 * read end the shm file then replaces in this table only */
 	close_fds_except(keep, 2);
 	rc = thr_shm_open(a->rfd);
+	if (rc == 0 && a->block)
+		rc = thr_own_pipe(a);
 	/* as child_main does for the leader's table: not the test's stderr */
 	if (rc == 0) {
 		int nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -3652,7 +3679,7 @@ static int thread_files_child(void *arg, unsigned long long v[4])
 
 static int run_thread_files(void)
 {
-	struct thr_arg a = { .rfd = pfd("fd"), .wfd = pfd("wfd") };
+	struct thr_arg a = { .rfd = pfd("fd"), .wfd = pfd("wfd"), .block = pnum("block") };
 	char shm[PATH_MAX];
 	unsigned long long v[4];
 	pid_t child;
@@ -3670,6 +3697,7 @@ static int run_thread_files(void)
 	fact("wfd", "%d", a.wfd);
 	fact("pipe_ino", "%llu", v[1]);
 	fact("sibling_pid", "%llu", v[2]);
+	fact("own_pipe_ino", "%llu", v[3]);
 	return fact_path("ino", shm);
 }
 
@@ -3849,9 +3877,9 @@ static const struct factory factories[] = {
 		    K_FD("fd", "3", C), K_FD("fifofd", "4", C), K_FD("lfd", "5", C),
 		    K_INT("map", "1", 0, 2) } },
 	{ .name = "thread-files", .run = run_thread_files,
-	  .facts = "pid child_pid child_tid sibling_pid fd wfd pipe_ino ino",
+	  .facts = "pid child_pid child_tid sibling_pid fd wfd pipe_ino ino own_pipe_ino",
 	  .keys = { K_STR("name", KF_POSIX), SIZE_KEY("8192", 0),
-		    K_FD("fd", "3", C), K_FD("wfd", "4", C) } },
+		    K_FD("fd", "3", C), K_FD("wfd", "4", C), K_INT("block", "0", 0, 1) } },
 };
 
 #undef P
