@@ -345,6 +345,18 @@ uint64_t proc_ns_ino(pid_t pid, const char *which)
 	return rc == 0 ? (uint64_t)st.st_ino : 0;
 }
 
+bool proc_task_alive(int piddir)
+{
+	char sbuf[512], *r;
+	int sfd = openat(piddir, "stat", O_RDONLY | O_CLOEXEC);
+	ssize_t n = sfd < 0 ? -1 : read(sfd, sbuf, sizeof(sbuf) - 1);
+
+	if (sfd >= 0)
+		close(sfd);
+	r = n > 0 ? memrchr(sbuf, ')', (size_t)n) : NULL;
+	return r && r + 2 < sbuf + n && r[2] != 'Z' && r[2] != 'X';
+}
+
 bool proc_same_files(pid_t a, pid_t b)
 {
 	return a == b || syscall(SYS_kcmp, a, b, KCMP_FILES, 0, 0) == 0;

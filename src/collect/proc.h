@@ -27,6 +27,9 @@ int proc_open_tasks(int piddir, const struct ipc_proc *p);
  * has exited; 0 if unknown. Checks no start time. */
 uint64_t proc_ns_ino(pid_t pid, const char *which);
 
+/* Is the task of a dirfd proc_open gave still alive? A thread read for an
+ * exited leader that exits itself leaves fd/ and maps reading empty. */
+bool proc_task_alive(int piddir);
 /* Do threads a and b share one fd table? kcmp(KCMP_FILES) compares the
  * kernel's pointers; false where it fails (CONFIG_KCMP off, a thread gone),
  * which costs a walk of the same table again, never a missed one. */

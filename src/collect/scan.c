@@ -129,6 +129,13 @@ static void scan_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 			st->denied++;
 		}
 	}
+	/* The thread read for an exited leader may have exited during the
+	 * walk, its fd/ and maps then reading empty: what was seen is not a
+	 * view to call a leak certain on. */
+	if (p->via_tid && !p->denied && !proc_task_alive(piddir)) {
+		p->denied = true;
+		st->denied++;
+	}
 	/* a holder's cgroup, while its directory is open and checked */
 	if (c->want_cgroup && c->batch->nrecs > first_rec)
 		cgroup_read(p, piddir, &c->text);
