@@ -197,6 +197,18 @@ out:
 	return rc;
 }
 
+bool proc_task_alive(int piddir)
+{
+	char sbuf[512], *r;
+	int sfd = openat(piddir, "stat", O_RDONLY | O_CLOEXEC);
+	ssize_t n = sfd < 0 ? -1 : read(sfd, sbuf, sizeof(sbuf) - 1);
+
+	if (sfd >= 0)
+		close(sfd);
+	r = n > 0 ? memrchr(sbuf, ')', (size_t)n) : NULL;
+	return r && r + 2 < sbuf + n && r[2] != 'Z' && r[2] != 'X';
+}
+
 /* A thread of the process, other than the leader, whose task directory
  * opens below the checked dir and which has not exited: the one to read a
  * process through once its leader has. Its tid in *tid; a dirfd, or -1. */
@@ -213,28 +225,18 @@ static int proc_live_task(int dfd, pid_t pid, pid_t *tid)
 		return -1;
 	}
 	while (tfd < 0 && (de = readdir(dir))) {
-		char sbuf[512], *r;
 		uint64_t n;
-		ssize_t len;
-		int sfd;
 
 		if (!parse_u64(de->d_name, &n) || n > INT32_MAX || (pid_t)n == pid)
 			continue;
 		tfd = openat(dirfd(dir), de->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (tfd < 0)
-			continue;
-		sfd = openat(tfd, "stat", O_RDONLY | O_CLOEXEC);
-		len = sfd < 0 ? -1 : read(sfd, sbuf, sizeof(sbuf) - 1);
-		if (sfd >= 0)
-			close(sfd);
-		r = len > 0 ? memrchr(sbuf, ')', (size_t)len) : NULL;
 		/* an exiting thread has dropped its fd table and mappings too */
-		if (!r || r + 2 >= sbuf + len || r[2] == 'Z' || r[2] == 'X') {
+		if (tfd >= 0 && !proc_task_alive(tfd)) {
 			close(tfd);
 			tfd = -1;
-			continue;
 		}
-		*tid = (pid_t)n;
+		if (tfd >= 0)
+			*tid = (pid_t)n;
 	}
 	closedir(dir);
 	return tfd;
@@ -343,18 +345,6 @@ uint64_t proc_ns_ino(pid_t pid, const char *which)
 	rc = fstatat(tfd, path, &st, 0);
 	close(tfd);
 	return rc == 0 ? (uint64_t)st.st_ino : 0;
-}
-
-bool proc_task_alive(int piddir)
-{
-	char sbuf[512], *r;
-	int sfd = openat(piddir, "stat", O_RDONLY | O_CLOEXEC);
-	ssize_t n = sfd < 0 ? -1 : read(sfd, sbuf, sizeof(sbuf) - 1);
-
-	if (sfd >= 0)
-		close(sfd);
-	r = n > 0 ? memrchr(sbuf, ')', (size_t)n) : NULL;
-	return r && r + 2 < sbuf + n && r[2] != 'Z' && r[2] != 'X';
 }
 
 bool proc_same_files(pid_t a, pid_t b)
