@@ -490,7 +490,10 @@ struct walk {
 };
 
 /* Is this record of the thread that speaks for its table? Leaders always
- * are: the kernel reports no other thread sharing their table. */
+ * are: the kernel reports no other thread sharing their table. Once the
+ * leader exited, every thread reports the one table (a process of 200
+ * threads, 200 times): the holder merge would fold the copies, but each
+ * would be decoded, and named through /proc, first. */
 static bool claimed_here(struct walk *w, const struct isc_hdr *h)
 {
 	struct claim *c;
