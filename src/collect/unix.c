@@ -477,34 +477,34 @@ static void unix_apply(void *arg, const struct unix_entry *e)
 	}
 }
 
+/* The net/unix text in c->file, of namespace netns. */
+static int apply_procnet(struct model *m, struct scan_ctx *c, uint64_t netns)
+{
+	struct unix_sink s = { m, c, netns, true };
+	int rc = unix_parse_procnet(c->file.data, c->file.len, unix_apply, &s);
+
+	return rc < 0 ? -EBADMSG : rc;
+}
+
 static int read_procnet(struct model *m, struct scan_ctx *c, const char *path,
 			uint64_t netns)
 {
-	struct unix_sink s = { m, c, netns, true };
-	int rc;
+	int rc = pio_read(path, &c->file);
 
-	rc = pio_read(path, &c->file);
-	if (rc < 0)
-		return rc;
-	rc = unix_parse_procnet(c->file.data, c->file.len, unix_apply, &s);
-	return rc < 0 ? -EBADMSG : rc;
+	return rc < 0 ? rc : apply_procnet(m, c, netns);
 }
 
 /* Another namespace's /proc/PID/net/unix, through the checked directory
  * of one of its processes (a live thread's when the leader exited). */
 static int read_procnet_of(struct model *m, struct scan_ctx *c, const struct ipc_proc *p)
 {
-	struct unix_sink s = { m, c, p->netns, true };
 	int dir = proc_open_view(p), rc;
 
 	if (dir < 0)
 		return dir;
 	rc = pio_read_at(dir, "net/unix", &c->file);
 	close(dir);
-	if (rc < 0)
-		return rc;
-	rc = unix_parse_procnet(c->file.data, c->file.len, unix_apply, &s);
-	return rc < 0 ? -EBADMSG : rc;
+	return rc < 0 ? rc : apply_procnet(m, c, p->netns);
 }
 
 /* ns/net of p, through its checked /proc directory. */
