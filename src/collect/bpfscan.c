@@ -467,6 +467,9 @@ struct walk {
 	uint32_t tgid;
 	unsigned long long start_ns;
 	bool skip;		/* not wanted, or not the process of the list */
+	/* records of a thread's own fd table, met after the process's /proc
+	 * part was done: they only add holders */
+	bool late;
 	int piddir;		/* -1: not open (or not openable) */
 	size_t first_rec;
 	uint8_t *done;		/* per process: the /proc part was done */
@@ -477,7 +480,36 @@ struct walk {
 	 * the test of the fallback; 0: never */
 	uint64_t fail_after, nrecs;
 	struct buf text;
+	/* the tables (fd tables, address spaces) that a thread other than
+	 * the leader reported, and which thread: every thread sharing one
+	 * reports it, and only the first one's records are kept */
+	struct claim {
+		uint32_t tgid, tid;
+		unsigned long long start_ns, table;
+	} *claims;
+	size_t nclaims;
 };
+
+/* Is this record of the thread that speaks for its table? Leaders always
+ * are: the kernel reports no other thread sharing their table. Once the
+ * leader exited, every thread reports the one table (a process of 200
+ * threads, 200 times): the holder merge would fold the copies, but each
+ * would be decoded, and named through /proc, first. */
+static bool claimed_here(struct walk *w, const struct isc_hdr *h)
+{
+	struct claim *c;
+
+	if (!(h->flags & ISC_F_THREAD))
+		return true;
+	for (size_t i = 0; i < w->nclaims; i++) {
+		c = &w->claims[i];
+		if (c->tgid == h->tgid && c->start_ns == h->start_ns && c->table == h->table)
+			return c->tid == h->tid;
+	}
+	w->claims = xreallocarray(w->claims, w->nclaims + 1, sizeof(*w->claims));
+	w->claims[w->nclaims++] = (struct claim){ h->tgid, h->tid, h->start_ns, h->table };
+	return true;
+}
 
 static bool same_start(const struct walk *w, const struct ipc_proc *p, unsigned long long ns)
 {
@@ -510,7 +542,9 @@ static void proc_part(struct walk *w)
 
 static void end_proc(struct walk *w)
 {
-	if (w->p && !w->skip && w->fds)
+	if (w->p && !w->skip && w->late)
+		batch_merge_keep(w->m, w->c->batch);
+	else if (w->p && !w->skip && w->fds)
 		proc_part(w);
 	else if (w->piddir >= 0)
 		close(w->piddir);
@@ -545,7 +579,12 @@ static void begin_proc(struct walk *w, const struct isc_hdr *h, bool open_dir)
 	w->skip = !w->p || !w->takes(w->targ, w->p->pid) || !same_start(w, w->p, h->start_ns);
 	w->piddir = -1;
 	w->first_rec = w->c->batch->nrecs;
-	if (w->skip || !open_dir)
+	/* a thread's own table, after other processes' records: its holder
+	 * entries may merge with ones not at the tail of an object's list */
+	w->late = !w->skip && open_dir && w->done[w->p->idx];
+	if (w->late)
+		w->p->split_tables = true;
+	if (w->skip || !open_dir || w->late)
 		return;
 	w->piddir = open_proc(w, w->p);
 	if (w->piddir == -ESRCH)
@@ -596,7 +635,7 @@ static int fd_rec(void *arg, const struct isc_hdr *h, const unsigned char *raw)
 		return -EIO;
 	if (new_proc(w, h))
 		begin_proc(w, h, true);
-	if (w->skip)
+	if (w->skip || !claimed_here(w, h))
 		return 0;
 	memcpy(&r, raw, sizeof(r));
 	g.st.st_mode = r.mode;
@@ -636,7 +675,7 @@ static int vma_rec(void *arg, const struct isc_hdr *h, const unsigned char *raw)
 	/* the fd walk, after this one, does the /proc part */
 	if (new_proc(w, h))
 		begin_proc(w, h, false);
-	if (w->skip)
+	if (w->skip || !claimed_here(w, h))
 		return 0;
 	memcpy(&r, raw, sizeof(r));
 	g.start = r.start;
@@ -659,11 +698,11 @@ static int vma_rec(void *arg, const struct isc_hdr *h, const unsigned char *raw)
 		g.path = w->text.data;
 		g.pathlen = w->text.len;
 	} else if (w->piddir < 0) {
-		/* a /dev/shm file: named from /proc, if it is new to us */
-		char path[32];
-
-		snprintf(path, sizeof(path), "/proc/%d", (int)w->p->pid);
-		w->piddir = pio_open(path, O_PATH | O_DIRECTORY);
+		/* a /dev/shm file: named from /proc, if it is new to us; a
+		 * live thread's directory once the leader exited */
+		w->piddir = proc_open_view(w->p);
+		if (w->piddir < 0)
+			w->piddir = -1;
 	}
 	maps_take(w->m, w->c, w->p, w->piddir, &g);
 	return 0;
@@ -761,6 +800,7 @@ int bpfscan_walk(struct bpfscan *b, struct model *m, struct scan_ctx *c,
 		model_rollback(m, nobjs, takes, arg);
 	}
 	buf_free(&w.text);
+	free(w.claims);
 	free(done);
 	free(ix.pids);
 	free(ix.idx);

@@ -139,17 +139,12 @@ void cgroup_read(struct ipc_proc *p, int piddir, struct buf *b)
  * reused since). */
 static void read_one(struct ipc_proc *p, struct buf *b)
 {
-	unsigned long long start;
-	char path[32];
-	int dfd;
+	/* checked, and a live thread's once the leader exited */
+	int dfd = proc_open_view(p);
 
-	snprintf(path, sizeof(path), "/proc/%d", (int)p->pid);
-	dfd = pio_open(path, O_PATH | O_DIRECTORY);
 	if (dfd < 0)
 		return;
-	if (pio_read_at(dfd, "stat", b) == 0 &&
-	    proc_parse_stat_start(b->data, b->len, &start) == 0 && start == p->start)
-		cgroup_read(p, dfd, b);
+	cgroup_read(p, dfd, b);
 	close(dfd);
 }
 

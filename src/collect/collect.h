@@ -43,6 +43,9 @@ struct scan_ctx {
 	bool only_wanted;
 	bool skip_maps;		/* --pid, second pass: nothing wanted is mappable */
 
+	/* the thread whose fd table is walked when it is not the leader's
+	 * (a table of its own, or an exited leader's process); else 0 */
+	pid_t fd_tid;
 	/* pidfd of the process being scanned, opened on first need */
 	int pidfd;
 	pid_t pidfd_pid;
@@ -160,6 +163,12 @@ void batch_add(struct scan_batch *b, enum ipc_type type, dev_t dev, uint64_t ino
 /* fd.c */
 void fd_probe(struct scan_ctx *c);
 int fd_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir);
+/* The fd tables of p's threads other than the one fd_scan walked (after
+ * unshare(CLONE_FILES)): their fds are p's holders too. A table that the
+ * same fd number opens the same object in merges into one holder entry.
+ * 0, or -EACCES when some fd could not be looked at. */
+int fd_scan_threads(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
+		    int piddir);
 int fd_parse_fdinfo(const char *buf, size_t len, int *mode, uint64_t *ino);
 /* Names an object (dev, ino) first seen through a process into e: text is
  * the fd link or the decoded maps path; deletion is decided by identity,

@@ -18,6 +18,10 @@
 #include "pathio.h"
 #include "proc.h"
 
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL	/* Linux 6.9 */
+#endif
+
 #define DELETED_SUFFIX " (deleted)"
 #define DELETED_SUFFIX_LEN (sizeof(DELETED_SUFFIX) - 1)
 
@@ -270,14 +274,17 @@ static bool is_wanted(const struct model *m, dev_t dev, uint64_t ino)
 
 static int pidfd_for(struct scan_ctx *c, const struct ipc_proc *p, int piddir)
 {
+	/* pidfd_getfd reads the table of the pidfd's task: the thread's,
+	 * when the walked table is not the leader's */
+	pid_t tid = c->fd_tid ? c->fd_tid : p->pid;
 	struct stat st;
 
-	if (c->pidfd_pid == p->pid)
+	if (c->pidfd_pid == tid)
 		return c->pidfd;
 	if (c->pidfd >= 0)
 		close(c->pidfd);
-	c->pidfd_pid = p->pid;
-	c->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+	c->pidfd_pid = tid;
+	c->pidfd = (int)syscall(SYS_pidfd_open, tid, c->fd_tid ? PIDFD_THREAD : 0);
 	if (c->pidfd < 0) {
 		c->pidfd_err = errno;
 		return -1;
@@ -616,5 +623,58 @@ int fd_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int p
 		close(c->pidfd);
 	c->pidfd = -1;
 	c->pidfd_pid = 0;
+	return denied ? -EACCES : 0;
+}
+
+static bool fd_table_walked(const pid_t *walked, size_t n, pid_t tid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (proc_same_files(walked[i], tid))
+			return true;
+	return false;
+}
+
+int fd_scan_threads(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
+		    int piddir)
+{
+	/* the tables walked, by a thread of each; a process of more tables
+	 * than this has its extra ones compared again, which costs syscalls */
+	pid_t walked[16] = { p->via_tid ? p->via_tid : p->pid };
+	size_t nwalked = 1;
+	struct dirent *de;
+	bool denied = false;
+	DIR *dir;
+	int dfd;
+
+	/* one kcmp per thread, so only where there are threads */
+	if (p->nthreads <= 1 || c->rooted)
+		return 0;
+	dfd = proc_open_tasks(piddir, p);
+	dir = dfd < 0 ? NULL : fdopendir(dfd);
+	if (!dir) {
+		if (dfd >= 0)
+			close(dfd);
+		return 0;
+	}
+	while ((de = readdir(dir))) {
+		uint64_t n;
+		int tdir;
+
+		/* an exited leader has no table left */
+		if (!parse_u64(de->d_name, &n) || n > INT32_MAX || (pid_t)n == p->pid ||
+		    fd_table_walked(walked, nwalked, (pid_t)n))
+			continue;
+		/* below the checked directory: a thread of this very process */
+		tdir = openat(dirfd(dir), de->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (tdir < 0)
+			continue;
+		c->fd_tid = (pid_t)n;
+		denied |= fd_scan(m, c, p, tdir) == -EACCES;
+		close(tdir);
+		if (nwalked < ARRAY_SIZE(walked))
+			walked[nwalked++] = (pid_t)n;
+	}
+	c->fd_tid = p->via_tid;
+	closedir(dir);
 	return denied ? -EACCES : 0;
 }

@@ -167,13 +167,10 @@ int ns_in_ipcns(struct ipc_proc *home, uint64_t ipcns, int (*fn)(void *arg), voi
 
 /* ---------------------------------------------------------------- discovery */
 
+/* through a live thread when the leader has exited (proc.c) */
 static uint64_t ns_ino(pid_t pid, const char *which)
 {
-	char path[48];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, which);
-	return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
+	return proc_ns_ino(pid, which);
 }
 
 static bool dev_in(const dev_t *devs, size_t n, dev_t dev)
@@ -392,18 +389,17 @@ static int mount_ns(struct model *m, struct scan_ctx *c, struct ipc_proc *home)
 {
 	struct ns_mounts mi = { 0 };
 	const char *why;
-	char path[48];
-	int fd;
+	int dir, fd = -1;
 
-	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)home->pid);
-	if (mounts_read_at(AT_FDCWD, path, &mi) < 0) {
-		mounts_free(&mi);
+	/* through its checked directory: a live thread's, if its leader exited */
+	dir = proc_open_view(home);
+	if (dir < 0)
 		return -1;
-	}
 	/* its root must be reachable too, or it is no home: ptrace access.
 	 * O_PATH through the magic link asks nothing of its filesystem. */
-	snprintf(path, sizeof(path), "/proc/%d/root", (int)home->pid);
-	fd = open(path, O_PATH | O_CLOEXEC);
+	if (mounts_read_at(dir, "mountinfo", &mi) == 0)
+		fd = openat(dir, "root", O_PATH | O_CLOEXEC);
+	close(dir);
 	if (fd < 0) {
 		mounts_free(&mi);
 		return -1;

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/kcmp.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "pathio.h"
@@ -195,14 +197,63 @@ out:
 	return rc;
 }
 
-int proc_open(struct ipc_proc *p)
+bool proc_task_alive(int piddir)
 {
-	struct proc_stat pst;
-	char path[32], sbuf[1024];
-	const char *l, *r;
-	ssize_t n;
-	int dfd, sfd;
+	char sbuf[512], *r;
+	int sfd = openat(piddir, "stat", O_RDONLY | O_CLOEXEC);
+	ssize_t n = sfd < 0 ? -1 : read(sfd, sbuf, sizeof(sbuf) - 1);
 
+	if (sfd >= 0)
+		close(sfd);
+	r = n > 0 ? memrchr(sbuf, ')', (size_t)n) : NULL;
+	return r && r + 2 < sbuf + n && r[2] != 'Z' && r[2] != 'X';
+}
+
+/* A thread of the process, other than the leader, whose task directory
+ * opens below the checked dir and which has not exited: the one to read a
+ * process through once its leader has. Its tid in *tid; a dirfd, or -1. */
+static int proc_live_task(int dfd, pid_t pid, pid_t *tid)
+{
+	struct dirent *de;
+	DIR *dir;
+	int fd = openat(dfd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC), tfd = -1;
+
+	dir = fd < 0 ? NULL : fdopendir(fd);
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while (tfd < 0 && (de = readdir(dir))) {
+		uint64_t n;
+
+		if (!parse_u64(de->d_name, &n) || n > INT32_MAX || (pid_t)n == pid)
+			continue;
+		tfd = openat(dirfd(dir), de->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		/* an exiting thread has dropped its fd table and mappings too */
+		if (tfd >= 0 && !proc_task_alive(tfd)) {
+			close(tfd);
+			tfd = -1;
+		}
+		if (tfd >= 0)
+			*tid = (pid_t)n;
+	}
+	closedir(dir);
+	return tfd;
+}
+
+/* Opens /proc/PID and checks its start time; with stat's text in sbuf.
+ * When the leader has exited while other threads live, its fd, maps and
+ * ns entries are empty or unreadable: the dirfd is then that of a live
+ * thread's task directory, found below the checked one (so of the same
+ * process), and *tid that thread's id, else 0. */
+static int proc_open_dir(const struct ipc_proc *p, struct proc_stat *pst, char *sbuf,
+			 size_t size, ssize_t *n, pid_t *tid)
+{
+	char path[32];
+	int dfd, sfd, tfd;
+
+	*tid = 0;
 	snprintf(path, sizeof(path), "/proc/%d", (int)p->pid);
 	dfd = pio_open(path, O_PATH | O_DIRECTORY);
 	if (dfd < 0)
@@ -212,10 +263,33 @@ int proc_open(struct ipc_proc *p)
 	sfd = openat(dfd, "stat", O_RDONLY | O_CLOEXEC);
 	if (sfd < 0)
 		goto gone;
-	n = read(sfd, sbuf, sizeof(sbuf) - 1);
+	*n = read(sfd, sbuf, size - 1);
 	close(sfd);
-	if (n <= 0 || proc_parse_stat(sbuf, (size_t)n, &pst) < 0 || pst.start != p->start)
+	if (*n <= 0 || proc_parse_stat(sbuf, (size_t)*n, pst) < 0 || pst->start != p->start)
 		goto gone;
+	if (pst->state != 'Z' || pst->threads <= 1)
+		return dfd;
+	tfd = proc_live_task(dfd, p->pid, tid);
+	close(dfd);
+	/* a zombie whose last threads are exiting: nothing left to read */
+	return tfd < 0 ? -ESRCH : tfd;
+gone:
+	close(dfd);
+	return -ESRCH;
+}
+
+int proc_open(struct ipc_proc *p)
+{
+	struct proc_stat pst;
+	char sbuf[1024];
+	const char *l, *r;
+	ssize_t n;
+	pid_t tid;
+	int dfd = proc_open_dir(p, &pst, sbuf, sizeof(sbuf), &n, &tid);
+
+	if (dfd < 0)
+		return dfd;
+	p->via_tid = tid;
 	/* waits need no other read for a process of one thread */
 	p->state = pst.state;
 	p->nthreads = pst.threads;
@@ -228,9 +302,54 @@ int proc_open(struct ipc_proc *p)
 		p->comm = xmemdup(l + 1, (size_t)(r - l - 1));
 	}
 	return dfd;
-gone:
+}
+
+int proc_open_view(const struct ipc_proc *p)
+{
+	struct proc_stat pst;
+	char sbuf[1024];
+	ssize_t n;
+	pid_t tid;
+
+	return proc_open_dir(p, &pst, sbuf, sizeof(sbuf), &n, &tid);
+}
+
+int proc_open_tasks(int piddir, const struct ipc_proc *p)
+{
+	/* a task directory's parent is the process's task/ */
+	int fd = openat(piddir, p->via_tid ? ".." : "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+uint64_t proc_ns_ino(pid_t pid, const char *which)
+{
+	char path[48];
+	struct stat st;
+	pid_t tid;
+	int dfd, tfd, rc;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, which);
+	if (stat(path, &st) == 0)
+		return (uint64_t)st.st_ino;
+	/* an exited leader has no namespaces left: a live thread's */
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	dfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return 0;
+	tfd = proc_live_task(dfd, pid, &tid);
 	close(dfd);
-	return -ESRCH;
+	if (tfd < 0)
+		return 0;
+	snprintf(path, sizeof(path), "ns/%s", which);
+	rc = fstatat(tfd, path, &st, 0);
+	close(tfd);
+	return rc == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+bool proc_same_files(pid_t a, pid_t b)
+{
+	return a == b || syscall(SYS_kcmp, a, b, KCMP_FILES, 0, 0) == 0;
 }
 
 uint64_t proc_netns(int piddir)

@@ -136,9 +136,14 @@ static void scan_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 		return;
 	}
 	first_rec = c->batch->nrecs;
+	c->fd_tid = p->via_tid;
 	rc = fd_scan(m, c, p, piddir);
 	if (rc == 0 && c->want_waits && !c->rooted)
 		waits_scan(c, p, piddir, first_rec);
+	/* after the waits, which match fd numbers of the first table only */
+	if (rc == 0)
+		rc = fd_scan_threads(m, c, p, piddir);
+	c->fd_tid = 0;
 	if (rc == -EACCES || rc == -EPERM) {
 		p->denied = true;
 		st->denied++;
@@ -148,6 +153,13 @@ static void scan_one(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 			p->denied = true;
 			st->denied++;
 		}
+	}
+	/* The thread read for an exited leader may have exited during the
+	 * walk, its fd/ and maps then reading empty: what was seen is not a
+	 * view to call a leak certain on. */
+	if (p->via_tid && !p->denied && !proc_task_alive(piddir)) {
+		p->denied = true;
+		st->denied++;
 	}
 	/* a holder's cgroup, while its directory is open and checked */
 	if (c->want_cgroup && c->batch->nrecs > first_rec)

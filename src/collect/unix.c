@@ -20,6 +20,7 @@
 #include "collect.h"
 #include "ns.h"
 #include "pathio.h"
+#include "proc.h"
 
 #define SO_ACCEPTCON_FLAG 0x10000	/* __SO_ACCEPTCON in net/unix Flags */
 
@@ -477,17 +478,47 @@ static void unix_apply(void *arg, const struct unix_entry *e)
 	}
 }
 
+/* The net/unix text in c->file, of namespace netns. */
+static int apply_procnet(struct model *m, struct scan_ctx *c, uint64_t netns)
+{
+	struct unix_sink s = { m, c, netns, true };
+	int rc = unix_parse_procnet(c->file.data, c->file.len, unix_apply, &s);
+
+	return rc < 0 ? -EBADMSG : rc;
+}
+
 static int read_procnet(struct model *m, struct scan_ctx *c, const char *path,
 			uint64_t netns)
 {
-	struct unix_sink s = { m, c, netns, true };
-	int rc;
+	int rc = pio_read(path, &c->file);
 
-	rc = pio_read(path, &c->file);
-	if (rc < 0)
-		return rc;
-	rc = unix_parse_procnet(c->file.data, c->file.len, unix_apply, &s);
-	return rc < 0 ? -EBADMSG : rc;
+	return rc < 0 ? rc : apply_procnet(m, c, netns);
+}
+
+/* Another namespace's /proc/PID/net/unix, through the checked directory
+ * of one of its processes (a live thread's when the leader exited). */
+static int read_procnet_of(struct model *m, struct scan_ctx *c, const struct ipc_proc *p)
+{
+	int dir = proc_open_view(p), rc;
+
+	if (dir < 0)
+		return dir;
+	rc = pio_read_at(dir, "net/unix", &c->file);
+	close(dir);
+	return rc < 0 ? rc : apply_procnet(m, c, p->netns);
+}
+
+/* ns/net of p, through its checked /proc directory. */
+static int open_netns(const struct ipc_proc *p)
+{
+	int dir = proc_open_view(p), fd;
+
+	if (dir < 0)
+		return dir;
+	fd = openat(dir, "ns/net", O_RDONLY | O_CLOEXEC);
+	fd = fd < 0 ? -errno : fd;
+	close(dir);
+	return fd;
 }
 
 /* Runs the sock_diag dump inside the network namespace target names: the
@@ -519,15 +550,13 @@ static int diag_dump_nsfd(int target, uint64_t netns, struct unix_sink *sink, bo
 
 /* The same through a process of that namespace; the pid may have been
  * reused since its namespace was noted. */
-static int diag_dump_in(pid_t pid, uint64_t netns, struct unix_sink *sink, bool *stuck)
+static int diag_dump_in(const struct ipc_proc *p, uint64_t netns, struct unix_sink *sink,
+			bool *stuck)
 {
-	char path[64];
-	int target, rc;
+	int target = open_netns(p), rc;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	target = open(path, O_RDONLY | O_CLOEXEC);
 	if (target < 0)
-		return -errno;
+		return target;
 	rc = diag_dump_nsfd(target, netns, sink, stuck);
 	close(target);
 	return rc;
@@ -585,16 +614,14 @@ static int unix_collect_other(struct model *m, struct scan_ctx *c, const struct 
 			      bool *stuck, bool *denied)
 {
 	struct unix_sink other = { m, c, p->netns, false };
-	char path[64];
-	int rc = *stuck ? -EPERM : diag_dump_in(p->pid, p->netns, &other, stuck);
+	int rc = *stuck ? -EPERM : diag_dump_in(p, p->netns, &other, stuck);
 
 	if (*stuck)
 		model_warn(m, "could not return to our own network namespace");
 	if (rc >= 0)
 		return 1;
 	*denied |= rc == -EPERM;
-	snprintf(path, sizeof(path), "/proc/%d/net/unix", (int)p->pid);
-	return read_procnet(m, c, path, p->netns) < 0 ? -1 : 0;
+	return read_procnet_of(m, c, p) < 0 ? -1 : 0;
 }
 
 /* A network namespace that no process is in, kept by a bind mount of its

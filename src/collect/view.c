@@ -183,7 +183,12 @@ static int holder_unix(const struct ipc_holder *h, uint64_t ino)
 	char path[64], proto[16], link[64], want[40];
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)h->proc->pid, h->fd);
+	/* an exited leader's fds are its live thread's */
+	if (h->proc->via_tid)
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/fd/%d", (int)h->proc->pid,
+			 (int)h->proc->via_tid, h->fd);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)h->proc->pid, h->fd);
 	n = getxattr(path, "system.sockprotoname", proto, sizeof(proto) - 1);
 	if (n < 0)
 		return errno == ENOENT || errno == ESRCH ? 0 : -1;

@@ -21,6 +21,7 @@
 #include "bounded.h"
 #include "collect.h"
 #include "pathio.h"
+#include "proc.h"
 
 /* How a call waits, and where its object is. */
 enum wait_how {
@@ -126,6 +127,9 @@ struct wait_thread {
 	size_t first_rec, nrecs;	/* this process's records in the batch */
 	bool waits;			/* some fd of it is an IPC object */
 	bool alt;			/* some other fd can end the wait too */
+	/* the thread has an fd table of its own: the fd numbers of its call
+	 * are not the walked table's, whose records are matched */
+	bool own_table;
 };
 
 /* The walk's record of fd in this process: its records are in fd order,
@@ -486,7 +490,7 @@ static void wait_thread(struct wait_thread *t, char state, const char *file)
 	t->call = rc == 0 ? wait_call_find(nr) : NULL;
 	t->waits = t->alt = false;
 	first = t->c->batch->nwaits;
-	if (t->call)
+	if (t->call && !t->own_table)
 		wait_decode(t, args);
 	for (size_t i = first; t->alt && i < t->c->batch->nwaits; i++)
 		t->c->batch->waits[i].alt = true;
@@ -499,7 +503,8 @@ static void wait_thread(struct wait_thread *t, char state, const char *file)
 void waits_scan(struct scan_ctx *c, struct ipc_proc *p, int piddir, size_t first_rec)
 {
 	struct wait_thread t = { c, p, piddir, p->pid, NULL, first_rec,
-				 c->batch->nrecs - first_rec, false, false };
+				 c->batch->nrecs - first_rec, false, false, false };
+	const char *tasks = p->via_tid ? ".." : "task";
 	struct dirent *de;
 	char name[64];
 	DIR *dir;
@@ -510,7 +515,7 @@ void waits_scan(struct scan_ctx *c, struct ipc_proc *p, int piddir, size_t first
 		wait_thread(&t, p->state, "syscall");
 		return;
 	}
-	dfd = openat(piddir, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = proc_open_tasks(piddir, p);
 	dir = dfd < 0 ? NULL : fdopendir(dfd);
 	if (!dir) {
 		if (dfd >= 0)
@@ -524,7 +529,8 @@ void waits_scan(struct scan_ctx *c, struct ipc_proc *p, int piddir, size_t first
 
 		if (!parse_u64(de->d_name, &tid) || tid > INT32_MAX)
 			continue;
-		snprintf(name, sizeof(name), "task/%llu/stat", (unsigned long long)tid);
+		/* piddir may be a live thread's task dir (proc_open) */
+		snprintf(name, sizeof(name), "%s/%llu/stat", tasks, (unsigned long long)tid);
 		if (pio_read_at(piddir, name, &c->text) == 0) {
 			const char *r = memrchr(c->text.data, ')', c->text.len);
 
@@ -532,7 +538,10 @@ void waits_scan(struct scan_ctx *c, struct ipc_proc *p, int piddir, size_t first
 				state = r[2];
 		}
 		t.tid = (pid_t)tid;
-		snprintf(name, sizeof(name), "task/%llu/syscall", (unsigned long long)tid);
+		/* only a sleeper's table matters; one kcmp each */
+		t.own_table = (state == 'S' || state == 'D') && (pid_t)tid != p->pid &&
+			      !proc_same_files(p->via_tid ? p->via_tid : p->pid, (pid_t)tid);
+		snprintf(name, sizeof(name), "%s/%llu/syscall", tasks, (unsigned long long)tid);
 		wait_thread(&t, state, name);
 	}
 	closedir(dir);

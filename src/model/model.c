@@ -254,8 +254,10 @@ void model_add_holder(struct ipc_obj *o, struct ipc_proc *p, int fd,
 
 	/* A process's holders are appended together, so its earlier entry for
 	 * the same fd or for its mappings is at the tail. */
-	for (size_t i = o->nholders; i-- > 0 && o->holders[i].proc == p;) {
+	for (size_t i = o->nholders; i-- > 0 && (o->holders[i].proc == p || p->split_tables);) {
 		h = &o->holders[i];
+		if (h->proc != p)
+			continue;
 		if (h->mapped == mapped && h->fd == fd) {
 			h->mode |= mode;
 			return;

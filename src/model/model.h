@@ -52,6 +52,12 @@ struct ipc_proc {
 	char container[13];
 	char state;			/* from stat when the walk opened it */
 	uint32_t nthreads;
+	/* the leader exited while other threads live: the walk read the
+	 * process through this thread's /proc/PID/task/TID; else 0 */
+	pid_t via_tid;
+	/* its fds came from more than one fd table, not all in a row: a
+	 * holder entry to merge with may be anywhere in an object's list */
+	bool split_tables;
 	/* waits (collect/waits.c): threads asleep in an IPC wait, threads
 	 * whose syscall could not be read, and what the first thread that is
 	 * not in an IPC wait is doing ("clock_nanosleep", "running") */

@@ -3539,6 +3539,398 @@ static int run_listener_in_netns(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* threads: holders that only a thread's /proc/PID/task/TID shows       */
+/*                                                                      */
+/* leader-exited: a child whose main thread leaves by SYS_exit while a  */
+/* second thread holds a /dev/shm file (by fd and/or mapping), a FIFO   */
+/* and, in a network namespace of its own, a listening socket.          */
+/* thread-files: a child one of whose threads has its own fd table      */
+/* (unshare(CLONE_FILES)): the shm file at the same fd number as the    */
+/* leader's pipe read end, the pipe's write end in both tables.         */
+/* The tests kill the child (the tgid) through mkipc's own cleanup.     */
+
+struct thr_arg {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done;
+	int status;
+	unsigned long long v[4];
+	int fd, fifofd, lfd, rfd, wfd;
+	int map, netns;
+	bool block;	/* the thread sleeps in read(blockfd), not in pause() */
+	int blockfd;
+};
+
+/* the thread's setup result, handed to the main thread that reports it */
+static void *thr_report(struct thr_arg *a, int status)
+{
+	pthread_mutex_lock(&a->mu);
+	a->status = status;
+	a->done = true;
+	pthread_cond_signal(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+	for (;;) {
+		char c;
+
+		/* nobody writes: the thread holds the write end itself */
+		if (!a->block || read(a->blockfd, &c, 1) < 0)
+			pause();
+	}
+	return NULL;
+}
+
+static int thr_run(struct thr_arg *a, void *(*fn)(void *))
+{
+	pthread_t th;
+	int e;
+
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_cond_init(&a->cv, NULL);
+	e = pthread_create(&th, NULL, fn, a);
+	if (e) {
+		errno = e;
+		return sysfail("pthread_create");
+	}
+	pthread_detach(th);
+	pthread_mutex_lock(&a->mu);
+	while (!a->done)
+		pthread_cond_wait(&a->cv, &a->mu);
+	pthread_mutex_unlock(&a->mu);
+	return a->status;
+}
+
+/* shm_open of the parent's file (it unlinks it), placed at target */
+static int thr_shm_open(int target)
+{
+	char *full = concat("/", pstr("name"), plen("name"));
+	int fd;
+
+	if (!full)
+		return oom();
+	fd = hold(shm_open(full, O_RDWR, 0));
+	free(full);
+	if (fd < 0)
+		return sysfail("shm_open /%s", pshown("name"));
+	return place_or_fail(fd, target);
+}
+
+static int thr_listen(struct thr_arg *a)
+{
+	struct sockaddr_un sa;
+	socklen_t salen;
+	struct stat st;
+	int fd, rc;
+
+	rc = make_sockaddr(&sa, &salen, pstr("sock"), plen("sock"), false, pshown("sock"));
+	if (rc)
+		return rc;
+	fd = hold(socket(AF_UNIX, SOCK_STREAM, 0));
+	if (fd < 0)
+		return sysfail("socket");
+	if (bind(fd, (struct sockaddr *)&sa, salen) < 0 || listen(fd, 8) < 0) {
+		rc = sysfail("bind+listen %s", pshown("sock"));
+		close(fd);
+		return rc;
+	}
+	if (fstat(fd, &st) < 0) {
+		rc = sysfail("fstat socket");
+		close(fd);
+		return rc;
+	}
+	a->v[1] = st.st_ino;
+	if (stat("/proc/thread-self/ns/net", &st) < 0) {
+		rc = sysfail("stat /proc/thread-self/ns/net");
+		close(fd);
+		return rc;
+	}
+	a->v[2] = st.st_ino;
+	return place_or_fail(fd, a->lfd);
+}
+
+static int thr_map(struct thr_arg *a)
+{
+	void *p = mmap(NULL, (size_t)pnum("size"), PROT_READ | PROT_WRITE, MAP_SHARED,
+		       a->fd, 0);
+
+	if (p == MAP_FAILED)
+		return sysfail("mmap /%s", pshown("name"));
+	*(volatile char *)p = 1;
+	/* map=2: the mapping alone holds it */
+	if (a->map == 2)
+		close(a->fd);
+	return 0;
+}
+
+static void *leader_exited_thread(void *arg)
+{
+	struct thr_arg *a = arg;
+	int rc, fd;
+
+	a->v[0] = (unsigned long long)syscall(SYS_gettid);
+	rc = thr_shm_open(a->fd);
+	if (rc == 0 && a->map)
+		rc = thr_map(a);
+	if (rc == 0) {
+		fd = hold(open(pstr("fifo"), O_RDWR));
+		rc = fd < 0 ? sysfail("open %s", pshown("fifo")) : place_or_fail(fd, a->fifofd);
+	}
+	if (rc == 0)
+		rc = thr_listen(a);
+	return thr_report(a, rc);
+}
+
+static void *idle_main(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static int thr_idle(void)
+{
+	pthread_t th;
+	int e = pthread_create(&th, NULL, idle_main, NULL);
+
+	if (e) {
+		errno = e;
+		return sysfail("pthread_create");
+	}
+	pthread_detach(th);
+	return 0;
+}
+
+static int leader_exited_child(void *arg, unsigned long long v[4])
+{
+	struct thr_arg *a = arg;
+	int rc;
+
+	/* the thread inherits the namespace; the leader's goes with it */
+	if (a->netns && unshare(CLONE_NEWNET) < 0)
+		return errno == EPERM ? fail(EXIT_UNSUPPORTED, "unshare(CLONE_NEWNET): "
+					     "needs root") : sysfail("unshare(CLONE_NEWNET)");
+	rc = thr_run(a, leader_exited_thread);
+	/* a second thread on the same table: both are left to report it */
+	if (rc == 0)
+		rc = thr_idle();
+	memcpy(v, a->v, sizeof(a->v));
+	return rc;
+}
+
+static void leader_exit(void *arg)
+{
+	(void)arg;
+	syscall(SYS_exit, 0);
+}
+
+/* until the child's leader is a zombie with its thread alive */
+static int await_leader_exit(pid_t pid)
+{
+	char path[64], buf[512], *r;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (int n = 0; n < 500; n++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+		if (fd >= 0)
+			close(fd);
+		if (len > 0) {
+			buf[len] = '\0';
+			r = strrchr(buf, ')');
+			if (r && r[1] == ' ' && r[2] == 'Z')
+				return 0;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return fail(EXIT_FAIL, "child %d: main thread did not exit", (int)pid);
+}
+
+/* the parent's files, which it removes at the end and holds nothing of */
+static int thr_files(bool fifo, bool sock)
+{
+	int fd = -1, rc;
+
+	rc = shm_create_sized(&fd, NULL);
+	if (rc)
+		return rc;
+	close(fd);
+	if (fifo && (rc = make_fifo(pstr("fifo"), pshown("fifo"))))
+		return rc;
+	if (sock) {
+		char *copy = strdup(pstr("sock"));
+
+		if (!copy)
+			return oom();
+		reg_name(R_PATH, copy);
+	}
+	return 0;
+}
+
+static int fact_path(const char *key, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return sysfail("stat %s", path);
+	fact_stat(&st, key, NULL);
+	return 0;
+}
+
+static int leader_exited_common(bool netns)
+{
+	struct thr_arg a = { .fd = pfd("fd"), .fifofd = pfd("fifofd"), .lfd = pfd("lfd"),
+			     .map = (int)pnum("map"), .netns = netns };
+	char shm[PATH_MAX];
+	unsigned long long v[4];
+	pid_t child;
+	int rc;
+
+	rc = thr_files(true, true);
+	if (rc == 0)
+		rc = spawn_then(leader_exited_child, leader_exit, &a, NULL, 0, &child, v);
+	if (rc == 0)
+		rc = await_leader_exit(child);
+	if (rc)
+		return rc;
+	snprintf(shm, sizeof(shm), "/dev/shm/%s", pstr("name"));
+	fact("child_pid", "%d", (int)child);
+	fact("child_tid", "%llu", v[0]);
+	fact("fd", "%d", a.fd);
+	fact("fifofd", "%d", a.fifofd);
+	fact("lfd", "%d", a.lfd);
+	fact("listen_ino", "%llu", v[1]);
+	fact("netns", "%llu", v[2]);
+	rc = fact_path("ino", shm);
+	return rc ? rc : fact_path("fifo_ino", pstr("fifo"));
+}
+
+static int run_leader_exited(void) { return leader_exited_common(false); }
+/* the listener in a network namespace of its own (root) */
+static int run_leader_exited_netns(void) { return leader_exited_common(true); }
+
+/* block=1: a pipe of the thread's table alone, its read end at wfd (in
+ * place of the shared write end), which the thread then sleeps reading:
+ * in the leader's table wfd is the other pipe's write end */
+static int thr_own_pipe(struct thr_arg *a)
+{
+	struct stat st;
+	int p[2];
+
+	if (pipe(p) < 0)
+		return sysfail("pipe");
+	p[1] = hold(p[1]);
+	if (p[1] < 0 || fstat(p[0], &st) < 0)
+		return sysfail("pipe");
+	a->v[3] = st.st_ino;
+	a->blockfd = a->wfd;
+	return place_or_fail(p[0], a->wfd);
+}
+
+static void *thread_files_thread(void *arg)
+{
+	struct thr_arg *a = arg;
+	int keep[] = { a->rfd, a->wfd }, rc;
+
+	a->v[0] = (unsigned long long)syscall(SYS_gettid);
+	if (unshare(CLONE_FILES) < 0)
+		return thr_report(a, sysfail("unshare(CLONE_FILES)"));
+	/* a copy of the leader's table: nothing in it but the pipe, whose
+	 * read end the shm file then replaces in this table only */
+	close_fds_except(keep, 2);
+	rc = thr_shm_open(a->rfd);
+	if (rc == 0 && a->block)
+		rc = thr_own_pipe(a);
+	/* as child_main does for the leader's table: not the test's stderr */
+	if (rc == 0) {
+		int nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (nul >= 0) {
+			dup2(nul, STDERR_FILENO);
+			close(nul);
+		}
+	}
+	return thr_report(a, rc);
+}
+
+/* A process that holds the pipe too, forked before the thread: its pid
+ * usually falls between C's and the thread's, so that a walk in pid
+ * order meets the thread's table after another process. It dies with
+ * C's main thread. */
+static int thr_sibling(struct thr_arg *a)
+{
+	int keep[] = { a->rfd, a->wfd };
+	pid_t parent = getpid(), pid = fork();
+
+	if (pid < 0)
+		return sysfail("fork");
+	if (pid == 0) {
+		int nul = open("/dev/null", O_WRONLY);
+
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(EXIT_FAIL);
+		if (nul >= 0)
+			dup2(nul, STDERR_FILENO);
+		close_fds_except(keep, 2);
+		for (;;)
+			pause();
+	}
+	a->v[2] = (unsigned long long)pid;
+	return 0;
+}
+
+static int thread_files_child(void *arg, unsigned long long v[4])
+{
+	struct thr_arg *a = arg;
+	struct stat st;
+	int p[2], rc;
+
+	if (pipe(p) < 0)
+		return sysfail("pipe");
+	p[0] = hold(p[0]);
+	p[1] = hold(p[1]);
+	if (p[0] < 0 || p[1] < 0)
+		return sysfail("pipe");
+	if (fstat(p[0], &st) < 0)
+		return sysfail("fstat pipe");
+	a->v[1] = st.st_ino;
+	rc = place_or_fail(p[0], a->rfd);
+	if (rc == 0)
+		rc = place_or_fail(p[1], a->wfd);
+	if (rc == 0)
+		rc = thr_sibling(a);
+	if (rc == 0)
+		rc = thr_run(a, thread_files_thread);
+	memcpy(v, a->v, sizeof(a->v));
+	return rc;
+}
+
+static int run_thread_files(void)
+{
+	struct thr_arg a = { .rfd = pfd("fd"), .wfd = pfd("wfd"), .block = pnum("block") };
+	char shm[PATH_MAX];
+	unsigned long long v[4];
+	pid_t child;
+	int rc;
+
+	rc = thr_files(false, false);
+	if (rc == 0)
+		rc = spawn(thread_files_child, &a, NULL, 0, &child, v);
+	if (rc)
+		return rc;
+	snprintf(shm, sizeof(shm), "/dev/shm/%s", pstr("name"));
+	fact("child_pid", "%d", (int)child);
+	fact("child_tid", "%llu", v[0]);
+	fact("fd", "%d", a.rfd);
+	fact("wfd", "%d", a.wfd);
+	fact("pipe_ino", "%llu", v[1]);
+	fact("sibling_pid", "%llu", v[2]);
+	fact("own_pipe_ino", "%llu", v[3]);
+	return fact_path("ino", shm);
+}
+
+/* ------------------------------------------------------------------ */
 /* factory table                                                       */
 
 struct factory {
@@ -3716,6 +4108,22 @@ static const struct factory factories[] = {
 	{ .name = "wait-sock-full", .run = run_wait_sock_full,
 	  .facts = "pid child_pid child_tid fd peerfd ino peer_ino queued syscall syscall_nr",
 	  .keys = { K_FD("fd", "3", C), K_FD("peerfd", "4", P) } },
+	{ .name = "leader-exited", .run = run_leader_exited,
+	  .facts = "pid child_pid child_tid fd fifofd lfd listen_ino netns ino fifo_ino",
+	  .keys = { K_STR("name", KF_POSIX), K_STR("fifo", KF_NONEMPTY),
+		    K_STR("sock", KF_NONEMPTY), SIZE_KEY("8192", 1),
+		    K_FD("fd", "3", C), K_FD("fifofd", "4", C), K_FD("lfd", "5", C),
+		    K_INT("map", "1", 0, 2) } },
+	{ .name = "leader-exited-netns", .run = run_leader_exited_netns,
+	  .facts = "pid child_pid child_tid fd fifofd lfd listen_ino netns ino fifo_ino",
+	  .keys = { K_STR("name", KF_POSIX), K_STR("fifo", KF_NONEMPTY),
+		    K_STR("sock", KF_NONEMPTY), SIZE_KEY("8192", 1),
+		    K_FD("fd", "3", C), K_FD("fifofd", "4", C), K_FD("lfd", "5", C),
+		    K_INT("map", "1", 0, 2) } },
+	{ .name = "thread-files", .run = run_thread_files,
+	  .facts = "pid child_pid child_tid sibling_pid fd wfd pipe_ino ino own_pipe_ino",
+	  .keys = { K_STR("name", KF_POSIX), SIZE_KEY("8192", 0),
+		    K_FD("fd", "3", C), K_FD("wfd", "4", C), K_INT("block", "0", 0, 1) } },
 };
 
 #undef P

@@ -51,15 +51,16 @@ struct {
 	__type(value, struct scratch);
 } scratch_map SEC(".maps");
 
-/* The process's number in the reader's pid namespace; 0 for a thread
- * other than the leader, whose fds the leader's /proc directory shows. */
+/* The process's number in the reader's pid namespace (of any of its
+ * threads: the leader's); 0 when it has none there. */
 static __u32 task_tgid(struct task_struct *task)
 {
-	struct pid *pid = task->thread_pid;
+	struct task_struct *leader = task->group_leader;
+	struct pid *pid = leader ? leader->thread_pid : 0;
 	__u64 addr;
 	int nr = 0;
 
-	if (task->pid != task->tgid || !pid)
+	if (!pid)
 		return 0;
 	if (pid_level == 0)
 		return (__u32)task->tgid;
@@ -72,16 +73,36 @@ static __u32 task_tgid(struct task_struct *task)
 	return (__u32)nr;
 }
 
+/* Does a thread other than the leader report what the leader's /proc
+ * directory does not show? task_file visits such a thread only when its
+ * fd table is not the leader's: its own, or any once the leader exited
+ * (the leader's is then NULL). Its mappings are the leader's, unless the
+ * leader exited (its mm is then NULL). */
+static int thread_reports(struct task_struct *task, int vma)
+{
+	struct task_struct *leader = task->group_leader;
+
+	if (!leader || task == leader)
+		return 1;
+	return vma ? !leader->mm : task->files != leader->files;
+}
+
 /* Direct loads through the typed pointers the iterators hand over (the
  * verifier makes them fault-safe), not bpf_probe_read calls: most of the
  * program's time per fd. */
 static void fill_hdr(struct isc_hdr *h, struct task_struct *task, __u32 tgid, __u8 type)
 {
 	struct nsproxy *ns = task->nsproxy;
+	struct task_struct *leader = task->group_leader;
 
 	h->type = type;
 	h->tgid = tgid;
-	h->start_ns = task->start_boottime;
+	/* the process's start, as /proc/PID/stat gives it: the leader's */
+	h->start_ns = leader ? leader->start_boottime : task->start_boottime;
+	h->tid = (__u32)task->pid;
+	h->table = type == ISC_REC_VMA ? (__u64)(void *)task->mm : (__u64)(void *)task->files;
+	if (leader && leader != task)
+		h->flags |= ISC_F_THREAD;
 	if (ns) {
 		h->netns = ns->net_ns->ns.inum;
 		h->ipcns = ns->ipc_ns->ns.inum;
@@ -197,7 +218,7 @@ int ipc_files(struct bpf_iter__task_file *ctx)
 	if (!task || !file)
 		return 0;
 	tgid = task_tgid(task);
-	if (!tgid)
+	if (!tgid || !thread_reports(task, 0))
 		return 0;
 	inode = file->f_inode;
 	if (!inode)
@@ -274,7 +295,7 @@ int ipc_maps(struct bpf_iter__task_vma *ctx)
 	if (!file)
 		return 0;
 	tgid = task_tgid(task);
-	if (!tgid)
+	if (!tgid || !thread_reports(task, 1))
 		return 0;
 	inode = file->f_inode;
 	if (!inode)

@@ -54,12 +54,19 @@ struct pid {
 	struct upid numbers[1];
 } CORE;
 
+/* only compared, never read through */
+struct files_struct;
+struct mm_struct;
+
 struct task_struct {
 	int pid;
 	int tgid;
 	__u64 start_boottime;
 	struct nsproxy *nsproxy;
 	struct pid *thread_pid;
+	struct task_struct *group_leader;
+	struct files_struct *files;
+	struct mm_struct *mm;
 } CORE;
 
 struct super_block {

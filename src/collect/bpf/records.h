@@ -21,6 +21,11 @@
 /* a mapping's file is a pseudo file (memfd, SysV, /dev/zero), whose path
  * is "/" NAME " (deleted)": its dentry's name follows the record */
 #define ISC_F_PSEUDO 0x10
+/* the record is of a thread other than the leader: its own fd table
+ * (unshare(CLONE_FILES)), or any table or mapping once the leader exited.
+ * Every thread sharing that table reports it: tid and table tell them
+ * apart, and the reader keeps one thread's records per table. */
+#define ISC_F_THREAD 0x20
 
 /* isc_vma.flags: the kernel's vm_flags bits that a maps line shows */
 #define ISC_VM_READ 0x1
@@ -37,6 +42,11 @@ struct isc_hdr {
 	unsigned int tgid;	/* as the reader's pid namespace numbers it */
 	unsigned long long start_ns;	/* task->start_boottime: pid reuse */
 	unsigned int netns, ipcns;	/* 0: the task has no namespaces left */
+	unsigned int tid;	/* the thread's, as the kernel numbers it */
+	unsigned int pad;
+	/* the fd table (task_file) or address space (task_vma) the record
+	 * comes from, as an identity to compare, never to read through */
+	unsigned long long table;
 };
 
 /* One file: the facts a stat of /proc/PID/fd/N gives, and what a kind
