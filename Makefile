@@ -52,6 +52,8 @@ ALL_CFLAGS += -DIPCSCOPE_HAVE_BPF -I$(OBJDIR)/bpf $(shell $(PKG_CONFIG) --cflags
 endif
 
 HELPER := tests/helpers/mkipc
+# the large scenes of tests/bounds.bats
+BIGIPC := tests/helpers/bigipc
 
 .PHONY: all check test install uninstall clean bench deps deps-check fuzz fuzz-build fuzz-regress
 
@@ -99,10 +101,14 @@ $(HELPER): tests/helpers/mkipc.c
 	$(CC) $(CPPFLAGS) -std=gnu11 -O1 -g -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) $(SANFLAGS) \
 		-o $@ $< $(LDFLAGS) -lrt -lpthread
 
+$(BIGIPC): tests/helpers/bigipc.c
+	$(CC) $(CPPFLAGS) -std=gnu11 -O1 -g -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) $(SANFLAGS) \
+		-o $@ $< $(LDFLAGS) -lpthread
+
 # The suite runs once per backend: proc, then bpf when this build has it
 # and its programs load here (root, a kernel with BTF); otherwise it says
 # why the bpf pass did not run.
-check test: ipcscope $(HELPER)
+check test: ipcscope $(HELPER) $(BIGIPC)
 	IPCSCOPE_BACKEND=proc bats --print-output-on-failure tests/
 	@if why=$$(./ipcscope list --backend bpf --type pipe 2>&1 >/dev/null); then \
 		echo "== the suite again, with the bpf backend"; \
@@ -167,4 +173,4 @@ bench: ipcscope $(BENCH_BINS)
 	bash tests/bench/run-bench.sh ./ipcscope
 
 clean:
-	rm -rf build build-san ipcscope $(HELPER) tests/bench/workload tests/bench/floor tests/fuzz/out
+	rm -rf build build-san ipcscope $(HELPER) $(BIGIPC) tests/bench/workload tests/bench/floor tests/fuzz/out
