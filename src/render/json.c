@@ -1,7 +1,7 @@
 /* JSON for programs: schema version 1, documented in ipcscope(1). The
  * document is streamed one object per line, so memory stays flat. Every
- * document is written through jw.h, and a listed object's fields by
- * json_object_fields() alone, for --json, --json-lines and watch (whose
+ * document is written through jw.h, and a listed object by
+ * json_object_dump() alone, for --json, --json-lines and watch (whose
  * events watch.c writes). */
 #include <errno.h>
 #include <jansson.h>
@@ -102,21 +102,6 @@ static void json_object_head(struct jw *w, const struct model *m, const struct i
 		kind_of(o)->json(w, m, o);
 }
 
-void json_object_fields(struct jw *w, const struct model *m, const struct ipc_obj *o,
-			const struct render_opts *ro)
-{
-	json_object_head(w, m, o);
-	jw_arr_begin(w, "holders");
-	for (size_t i = 0; i < o->nholders; i++) {
-		jw_obj_begin(w, NULL);
-		json_holder_fields(w, &o->holders[i]);
-		jw_obj_end(w);
-	}
-	jw_arr_end(w);
-	if (ro->leaks)
-		leak_fields(w, o, ro);
-}
-
 /* ---- Output ---- */
 
 /* Jansson writes many small pieces; collecting them here and writing in
@@ -189,7 +174,7 @@ int json_print_doc(struct jw *w, FILE *out)
 	return jout_end(&o);
 }
 
-/* ---- The list ---- */
+/* ---- An object in pieces ---- */
 
 /* The writer's shapes (jw_begin) of the pieces of a streamed object; an
  * object's own head takes its type's, below these. */
@@ -197,23 +182,22 @@ int json_print_doc(struct jw *w, FILE *out)
 #define JSON_SHAPE_TAIL 14
 _Static_assert(IPC_NTYPES <= JSON_SHAPE_TAIL, "a type's shape is a piece's");
 
-/* An object of the list, as json_object_fields writes it, but in pieces
- * that Jansson dumps one after the other: its head, each holder as a small
+/* An object, in pieces that Jansson dumps one after the other: its
+ * head, each holder as a small
  * document of its own, then what leaks adds. A writer's tree would hold
  * every holder at once: about 2.7 KB a holder, 1 GB for an object that
  * 20 processes hold through 19,000 fds each, which any user can make. The
  * text is the same, byte for byte: a compact dump ends an object with
  * '}' and starts one with '{', and every value is still Jansson's. */
-static int json_stream_object(struct jw *t, const struct model *m, const struct ipc_obj *o,
-			      const struct render_opts *ro, struct buf *b)
+int json_object_dump(struct jw *t, const struct model *m, const struct ipc_obj *o,
+		     const struct render_opts *ro, struct buf *b)
 {
 	const char *sep = "";
 
 	jw_begin(t, o->type);
 	json_object_head(t, m, o);
-	if (jdump(jw_end(t), b) < 0)
+	if (json_doc_open(t, b) < 0)
 		return -1;
-	b->len--;		/* its '}' */
 	buf_adds(b, ",\"holders\":[");
 	for (size_t i = 0; i < o->nholders; i++) {
 		buf_adds(b, sep);
@@ -231,9 +215,23 @@ static int json_stream_object(struct jw *t, const struct model *m, const struct 
 	buf_addc(b, ',');
 	jw_begin(t, JSON_SHAPE_TAIL);
 	leak_fields(t, o, ro);
-	/* its '{' goes: the fields join the object's */
-	return jdump_after_brace(jw_end(t), b);
+	return json_doc_rest(t, b);
 }
+
+int json_doc_open(struct jw *w, struct buf *b)
+{
+	if (jdump(jw_end(w), b) < 0)
+		return -1;
+	b->len--;
+	return 0;
+}
+
+int json_doc_rest(struct jw *w, struct buf *b)
+{
+	return jdump_after_brace(jw_end(w), b);
+}
+
+/* ---- The list ---- */
 
 /* Rendering threads take chunks of the list in turn, each into a buffer
  * of a ring; the calling thread writes the buffers out in order (and
@@ -284,7 +282,7 @@ static void jchunk_render(struct jwork *w, struct jw *t, size_t c)
 			continue;
 		if (!w->ro->json_lines)
 			buf_adds(&b, i == w->first_visible ? "\n" : ",\n");
-		if (json_stream_object(t, w->m, obj, w->ro, &b) < 0)
+		if (json_object_dump(t, w->m, obj, w->ro, &b) < 0)
 			failed = true;
 		if (w->ro->json_lines)
 			buf_addc(&b, '\n');
