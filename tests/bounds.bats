@@ -175,3 +175,18 @@ rss_below() {
 	run "$IPCSCOPE" leaks -t shm -P "$SHM_FILE"
 	refute_output --partial "$SHM_FILE"
 }
+
+@test "bounds: a process's waits stop at 65,536, and the threads past them are said" {
+	# 20 threads, each in poll on an array of its own of 4,096 pipes:
+	# 81,920 waits on distinct objects. 16 threads' fit; the 4 others
+	# count as not read. The waits' document was one tree (535 MB), and
+	# is dumped a wait at a time.
+	big q pollmany 20 4096
+	peak waits --json
+	rss_below 64
+	run jq --argjson p "$q_pid" '[.waits[] | select(.pid == $p)] | length,
+		([.[] | .tid] | unique | length)' "$T/out"
+	assert_output "$(printf '65536\n16')"
+	grep -Eq "^ipcscope: [0-9]+ sleeping threads were not followed: at most 65536 waits of one process are recorded$" "$T/err"
+	[ "$(jq .threads_unread "$T/out")" -ge 4 ]
+}

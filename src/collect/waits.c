@@ -76,6 +76,9 @@ static const struct wait_call wait_calls[] = {
 /* Open addressing over one set's objects: a power of two, over twice
  * WAIT_MAX_FDS so that a probe ends soon. */
 #define WAIT_HASH 16384
+/* Sets a process's cache keeps, looked up one by one: when a process has
+ * more (each thread a poll array of its own), the cache starts again. */
+#define WAIT_MAX_SETS 1024
 
 static const struct wait_call *wait_call_find(long nr)
 {
@@ -262,6 +265,8 @@ static struct wait_set *set_get(struct wait_thread *t, enum wait_how how, uint64
 			return ws;
 		}
 	}
+	if (wc->nsets == WAIT_MAX_SETS)
+		wc->nsets = wc->nitems = 0;
 	if (wc->nsets == wc->capsets) {
 		wc->capsets = wc->capsets ? wc->capsets * 2 : 8;
 		wc->sets = xreallocarray(wc->sets, wc->capsets, sizeof(*wc->sets));
@@ -421,9 +426,13 @@ static void wait_open(struct wait_thread *t, long dirfd, uint64_t path, uint64_t
 	if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
 		add_wait(t, -1, -1, (flags & O_ACCMODE) == O_RDONLY ? WD_OPEN_READ : WD_OPEN_WRITE,
 			 false, st.st_dev, (uint64_t)st.st_ino, IPC_FIFO);
-		t->c->batch->waits[t->c->batch->nwaits - 1].path_len = (uint32_t)len;
-		t->c->batch->waits[t->c->batch->nwaits - 1].path_off = (uint32_t)t->c->batch->names.len;
-		buf_add(&t->c->batch->names, rel + 64, len);
+		if (!t->cut) {	/* else nothing was added */
+			struct scan_wait *w = &t->c->batch->waits[t->c->batch->nwaits - 1];
+
+			w->path_len = (uint32_t)len;
+			w->path_off = (uint32_t)t->c->batch->names.len;
+			buf_add(&t->c->batch->names, rel + 64, len);
+		}
 	}
 	close(fd);
 }
@@ -499,7 +508,11 @@ static void wait_thread(struct wait_thread *t, char state, const char *file)
 	t->call = rc == 0 ? wait_call_find(nr) : NULL;
 	t->waits = t->alt = t->cut = false;
 	first = t->c->batch->nwaits;
-	if (t->call)
+	/* past the limit, not even decoded: the cache's items stay within
+	 * what was recorded, and one set more */
+	if (first - t->first_wait >= WAITS_MAX_PER_PROC && t->call && t->call->how != WH_NONE)
+		t->cut = true;
+	else if (t->call)
 		wait_decode(t, args);
 	if (t->cut) {
 		/* none of its waits, rather than some: what it waits on is

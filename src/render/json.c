@@ -218,6 +218,11 @@ int json_object_dump(struct jw *t, const struct model *m, const struct ipc_obj *
 	return json_doc_rest(t, b);
 }
 
+int json_doc_dump(struct jw *w, struct buf *b)
+{
+	return jdump(jw_end(w), b);
+}
+
 int json_doc_open(struct jw *w, struct buf *b)
 {
 	if (jdump(jw_end(w), b) < 0)

@@ -23,6 +23,8 @@ int json_object_dump(struct jw *w, const struct model *m, const struct ipc_obj *
  * and its rest. 0, or -1. */
 int json_doc_open(struct jw *w, struct buf *b);
 int json_doc_rest(struct jw *w, struct buf *b);
+/* Ends the document w has written and dumps it onto b whole. 0, or -1. */
+int json_doc_dump(struct jw *w, struct buf *b);
 #define JSON_VERSION 1
 
 /* "warnings": every warning of the scan. */

@@ -11,6 +11,8 @@
  *                            bytes long
  *   poll NTHR NFD            NTHR threads in poll() on one array of NFD
  *                            copies of one pipe fd
+ *   pollmany NTHR NPIPE      NTHR threads in poll(), each on an array of
+ *                            its own of NPIPE pipes' read ends
  *   epoll NTHR NFD           NTHR threads in epoll_wait() on one epoll
  *                            watching NFD dups of one pipe's read end
  *   mapfile PATH             maps PATH shared, closes its fd
@@ -274,8 +276,11 @@ static void *epoll_thread(void *arg)
 
 static void threads(long n, void *(*fn)(void *), struct sleepers *s)
 {
+	static int want;
 	pthread_attr_t a;
 	pthread_t t;
+
+	want += (int)n;
 
 	pthread_attr_init(&a);
 	pthread_attr_setstacksize(&a, 64 * 1024);
@@ -284,7 +289,7 @@ static void threads(long n, void *(*fn)(void *), struct sleepers *s)
 		if ((errno = pthread_create(&t, &a, fn, s)))
 			die("pthread_create");
 	/* READY once every thread is about to sleep in its call */
-	while (__atomic_load_n(&started, __ATOMIC_RELAXED) < n)
+	while (__atomic_load_n(&started, __ATOMIC_RELAXED) < want)
 		usleep(10000);
 	usleep(200000);
 }
@@ -303,6 +308,31 @@ static void scene_poll(long nthr, long nfd)
 	print_ino("ino", p[0]);
 	printf("pid=%d\nfd=%d\nwfd=%d\n", (int)getpid(), p[0], p[1]);
 	threads(nthr, poll_thread, &s);
+	hold();
+}
+
+/* Each thread polls an array of its own, with every pipe's read end in
+ * it: NTHR x NPIPE waits on distinct objects. */
+static void scene_pollmany(long nthr, long npipe)
+{
+	struct sleepers *s = calloc((size_t)nthr, sizeof(*s));
+	struct pollfd *pf = calloc((size_t)npipe, sizeof(*pf));
+
+	more_fds(2 * npipe);
+	for (long i = 0; i < npipe; i++) {
+		int p[2];
+
+		if (pipe(p) < 0)
+			die("pipe");
+		pf[i] = (struct pollfd){ .fd = p[0], .events = POLLIN };
+	}
+	printf("pid=%d\n", (int)getpid());
+	for (long i = 0; i < nthr; i++) {
+		s[i].pf = malloc((size_t)npipe * sizeof(*pf));
+		memcpy(s[i].pf, pf, (size_t)npipe * sizeof(*pf));
+		s[i].nfd = npipe;
+		threads(1, poll_thread, &s[i]);
+	}
 	hold();
 }
 
@@ -406,6 +436,8 @@ int main(int argc, char **argv)
 		scene_maps(num(argv[2], 4096), num(argv[3], 1 << 20), num(argv[4], 4000), argv[5]);
 	else if (!strcmp(s, "poll") && argc == 4)
 		scene_poll(num(argv[2], 100000), num(argv[3], 1 << 20));
+	else if (!strcmp(s, "pollmany") && argc == 4)
+		scene_pollmany(num(argv[2], 100000), num(argv[3], 1 << 16));
 	else if (!strcmp(s, "epoll") && argc == 4)
 		scene_epoll(num(argv[2], 100000), num(argv[3], 1 << 20));
 	else if (!strcmp(s, "mapfile") && argc == 3)
