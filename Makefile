@@ -57,6 +57,8 @@ HELPER := tests/helpers/mkipc
 # nothing installs it; ./ipcscope reads no IPCSCOPE_TEST_* variable.
 HOOKED := $(OBJDIR)/ipcscope-test
 HOOKED_OBJS := $(filter-out $(OBJDIR)/testhooks.o,$(OBJS)) $(OBJDIR)/testhooks-hooked.o
+# the large scenes of tests/bounds.bats
+BIGIPC := tests/helpers/bigipc
 
 .PHONY: all check test install uninstall clean bench deps deps-check fuzz fuzz-build fuzz-regress
 
@@ -112,11 +114,15 @@ $(HELPER): tests/helpers/mkipc.c
 	$(CC) $(CPPFLAGS) -std=gnu11 -O1 -g -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) $(SANFLAGS) \
 		-o $@ $< $(LDFLAGS) -lrt -lpthread
 
+$(BIGIPC): tests/helpers/bigipc.c
+	$(CC) $(CPPFLAGS) -std=gnu11 -O1 -g -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) $(SANFLAGS) \
+		-o $@ $< $(LDFLAGS) -lpthread
+
 # The suite runs once per backend: proc, then bpf when this build has it
 # and its programs load here (root, a kernel with BTF); otherwise it says
 # why the bpf pass did not run. Tests that need a hook run $(HOOKED)
 # (IPCSCOPE_HOOKED), every other one ./ipcscope.
-check test: ipcscope $(HOOKED) $(HELPER)
+check test: ipcscope $(HOOKED) $(HELPER) $(BIGIPC)
 	IPCSCOPE_HOOKED=$(CURDIR)/$(HOOKED) IPCSCOPE_BACKEND=proc bats --print-output-on-failure tests/
 	@if why=$$(./ipcscope list --backend bpf --type pipe 2>&1 >/dev/null); then \
 		echo "== the suite again, with the bpf backend"; \
@@ -181,4 +187,4 @@ bench: ipcscope $(BENCH_BINS)
 	bash tests/bench/run-bench.sh ./ipcscope
 
 clean:
-	rm -rf build build-san ipcscope $(HELPER) tests/bench/workload tests/bench/floor tests/fuzz/out
+	rm -rf build build-san ipcscope $(HELPER) $(BIGIPC) tests/bench/workload tests/bench/floor tests/fuzz/out

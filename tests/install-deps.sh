@@ -12,7 +12,7 @@ build="make gcc libc6-dev pkg-config libproc2-dev libjansson-dev clang bpftool l
 # --no-install-recommends leaves out. The man page is linted without the
 # pages it refers to (tests/helpers/man-lint.sh), so none are needed.
 test="bats bats-assert bats-support jq util-linux util-linux-extra iproute2 procps lsof
-	libclang-rt-dev valgrind mandoc zsh fish graphviz prometheus strace"
+	libclang-rt-dev valgrind mandoc zsh fish graphviz prometheus strace time"
 want="$build"
 [ "${1:-}" = "--build-only" ] || want="$build $test"
 

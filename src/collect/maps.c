@@ -49,8 +49,10 @@ static bool expect(const char **pp, const char *end, char ch)
 	return true;
 }
 
-int maps_parse_line(const char *line, size_t len, struct maps_line *ml,
-		    struct buf *pathbuf)
+/* The fields before the path, which every line's classification needs;
+ * *path: where the path starts, undecoded. 0 or -1. */
+static int maps_parse_head(const char *line, size_t len, struct maps_line *ml,
+			   const char **path)
 {
 	const char *p = line, *end = line + len;
 	uint64_t v, maj, min;
@@ -78,18 +80,41 @@ int maps_parse_line(const char *line, size_t len, struct maps_line *ml,
 		return -1;
 	while (p < end && *p == ' ')
 		p++;
-	/* The kernel writes a newline in a name as the text \012. */
+	*path = p;
+	return 0;
+}
+
+/* The kernel writes a newline in a name as the text \012. */
+static void maps_decode_path(const char *p, const char *end, struct maps_line *ml,
+			     struct buf *pathbuf)
+{
 	buf_reset(pathbuf);
 	while (p < end) {
+		const char *bs = memchr(p, '\\', (size_t)(end - p));
+
+		if (!bs)
+			bs = end;
+		buf_add(pathbuf, p, (size_t)(bs - p));
+		p = bs;
 		if (end - p >= 4 && memcmp(p, "\\012", 4) == 0) {
 			buf_addc(pathbuf, '\n');
 			p += 4;
-		} else {
+		} else if (p < end) {
 			buf_addc(pathbuf, *p++);
 		}
 	}
 	ml->path = pathbuf->data ? pathbuf->data : "";
 	ml->pathlen = pathbuf->len;
+}
+
+int maps_parse_line(const char *line, size_t len, struct maps_line *ml,
+		    struct buf *pathbuf)
+{
+	const char *path;
+
+	if (maps_parse_head(line, len, ml, &path) < 0)
+		return -1;
+	maps_decode_path(path, line + len, ml, pathbuf);
 	return 0;
 }
 
@@ -100,23 +125,34 @@ static bool starts(const char *s, size_t len, const char *pre)
 	return len > n && memcmp(s, pre, n) == 0;
 }
 
-/* Cheap pre-check on the raw line: every line we care about names a file
- * that starts with one of these, so most lines need no full parse. Another
- * mount namespace's /dev/shm may be named otherwise from here (below the
- * root a chroot or a runtime set up): with such namespaces, any shared
- * mapping of a file is parsed, and its device decides. */
-static bool line_interesting(const char *line, size_t len, bool other_shm)
-{
-	const char *slash = memchr(line, '/', len), *sp;
+/* The last device a walker asked about, and whether it is a /dev/shm: a
+ * process's lines name few devices, and with many mount namespaces the
+ * question is a walk of all their /dev/shm devices. */
+struct maps_devcache {
+	dev_t dev;
+	bool known, shm;
+};
 
-	if (!slash)
-		return false;
-	if (other_shm && (sp = memchr(line, ' ', (size_t)(slash - line))) &&
-	    slash - sp > 4 && sp[4] == 's')
+/* Is the line worth its path's decoding? A /dev/shm file is known by its
+ * device, whatever path it was mapped through (a chroot's, a bind mount's
+ * elsewhere), and a fixture tree's, whose devices are made up, by its
+ * name; memfds, SysV segments and anonymous shared memory by the name the
+ * kernel gives them. Kept to a few compares: it runs for every line. */
+static bool line_interesting(const struct scan_ctx *c, struct maps_devcache *dc,
+			     const struct maps_line *ml, const char *path, size_t len)
+{
+	if (len && path[0] == '/' &&
+	    (starts(path, len, "/memfd:") || starts(path, len, "/SYSV") ||
+	     starts(path, len, "/dev/zero") || (c->rooted && starts(path, len, "/dev/shm/"))))
 		return true;
-	len -= (size_t)(slash - line);
-	return starts(slash, len, "/dev/shm/") || starts(slash, len, "/memfd:") ||
-	       starts(slash, len, "/SYSV") || starts(slash, len, "/dev/zero");
+	if (ml->ino == 0 || c->rooted)
+		return false;
+	if (!dc->known || dc->dev != ml->dev) {
+		dc->dev = ml->dev;
+		dc->shm = kind_devs_shm(&c->devs, ml->dev);
+		dc->known = true;
+	}
+	return dc->shm;
 }
 
 /* "/SYSV%08x (deleted)": the segment's key, as it was at shmget() */
@@ -263,36 +299,69 @@ static int maps_kind(const struct scan_ctx *c, const struct maps_line *ml)
 	return t;
 }
 
+/* One line of maps_scan's. */
+static void maps_one(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir,
+		     struct maps_devcache *dc, const char *line, size_t len)
+{
+	struct maps_line ml;
+	const char *path;
+	int32_t key;
+	int t;
+
+	if (maps_parse_head(line, len, &ml, &path) < 0 ||
+	    !line_interesting(c, dc, &ml, path, (size_t)(line + len - path)))
+		return;
+	maps_decode_path(path, line + len, &ml, &c->text);
+	/* a SysV "inode" is its shmid, and a new IPC namespace's first
+	 * segment is shmid 0; any other inode 0 is private */
+	if (sysv_name(ml.path, ml.pathlen, &key))
+		maps_sysv(m, c, p, piddir, &ml, key);
+	else if (ml.ino != 0 && (t = maps_kind(c, &ml)) >= 0)
+		maps_object(m, c, p, piddir, &ml, (enum ipc_type)t);
+}
+
+/* A line at a time: a process makes its maps file as large as it likes
+ * (65,000 mappings of 4 KB paths are 250 MB), and a whole-file buffer per
+ * walker would be that large too. */
 int maps_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir)
 {
-	const char *s, *end;
+	struct maps_devcache dc = { 0 };
+	struct pio_lines l;
+	const char *line;
+	size_t len;
 	int rc;
 
-	rc = pio_read_at(piddir, "maps", &c->file);
+	rc = pio_lines_open_at(&l, piddir, "maps");
 	if (rc < 0)
 		return rc;
-	s = c->file.data;
-	end = s + c->file.len;
-	for (; s < end; s++) {
-		const char *eol = memchr(s, '\n', (size_t)(end - s));
-		struct maps_line ml;
-		int32_t key;
-		int t;
+	while (pio_lines_next(&l, &line, &len))
+		maps_one(m, c, p, piddir, &dc, line, len);
+	rc = l.err;
+	pio_lines_close(&l);
+	return rc;
+}
 
-		if (!eol)
-			eol = end;
-		if (line_interesting(s, (size_t)(eol - s), c->devs.nmore_shm > 0) &&
-		    maps_parse_line(s, (size_t)(eol - s), &ml, &c->text) == 0) {
-			/* a SysV "inode" is its shmid, and a new IPC namespace's
-			 * first segment is shmid 0; any other inode 0 is private */
-			if (sysv_name(ml.path, ml.pathlen, &key))
-				maps_sysv(m, c, p, piddir, &ml, key);
-			else if (ml.ino != 0 && (t = maps_kind(c, &ml)) >= 0)
-				maps_object(m, c, p, piddir, &ml, (enum ipc_type)t);
+/* The path of ml's range from the maps file, read a line at a time. */
+static bool maps_path_in_file(struct scan_ctx *c, int piddir, const struct maps_line *ml)
+{
+	struct pio_lines l;
+	const char *s;
+	size_t len;
+	bool found = false;
+
+	if (pio_lines_open_at(&l, piddir, "maps") < 0)
+		return false;
+	while (pio_lines_next(&l, &s, &len)) {
+		struct maps_line ln;
+
+		if (len > ml->rangelen && memcmp(s, ml->range, ml->rangelen) == 0 &&
+		    s[ml->rangelen] == ' ' && maps_parse_line(s, len, &ln, &c->text) == 0) {
+			found = ln.dev == ml->dev && ln.ino == ml->ino;
+			break;
 		}
-		s = eol;
 	}
-	return 0;
+	pio_lines_close(&l);
+	return found;
 }
 
 /* The maps path of the range in g, for a mapping the kernel side could
@@ -313,20 +382,7 @@ static bool maps_path_of(struct scan_ctx *c, int piddir, const struct maps_line 
 		c->text.data[n] = '\0';
 		return true;
 	}
-	if (pio_read_at(piddir, "maps", &c->file) < 0)
-		return false;
-	for (const char *s = c->file.data, *end = s + c->file.len; s < end; s++) {
-		const char *eol = memchr(s, '\n', (size_t)(end - s));
-		struct maps_line l;
-
-		if (!eol)
-			eol = end;
-		if ((size_t)(eol - s) > ml->rangelen && memcmp(s, ml->range, ml->rangelen) == 0 &&
-		    s[ml->rangelen] == ' ' && maps_parse_line(s, (size_t)(eol - s), &l, &c->text) == 0)
-			return l.dev == ml->dev && l.ino == ml->ino;
-		s = eol;
-	}
-	return false;
+	return maps_path_in_file(c, piddir, ml);
 }
 
 void maps_take(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir,

@@ -13,12 +13,17 @@
 
 #define SEARCH_MAX_DEPTH 8
 #define SEARCH_MAX_ENTRIES 1000000
+/* Files the search adds to the model at most: each is an object, about
+ * 400 bytes, and a table row more, and anyone may make 300,000 FIFOs in
+ * /tmp (200 MB). Files that some process holds are objects already, and
+ * are not counted. */
+#define SEARCH_MAX_FOUND 65536
 
 struct search {
 	struct model *m;
 	struct scan_ctx *c;
 	struct buf path;
-	size_t entries;
+	size_t entries, found;
 	bool truncated;
 };
 
@@ -30,6 +35,10 @@ static void found(struct search *s, const struct stat *st)
 	/* only the kinds asked for: a FIFO is not worth a look for -t unix */
 	if (!(s->c->types & IPC_TYPE_BIT(S_ISFIFO(st->st_mode) ? IPC_FIFO : IPC_UNIX)))
 		return;
+	if (s->found >= SEARCH_MAX_FOUND && !model_find(s->m, st->st_dev, st->st_ino)) {
+		s->truncated = true;
+		return;
+	}
 	if (S_ISFIFO(st->st_mode)) {
 		o = model_get(s->m, IPC_FIFO, st->st_dev, st->st_ino, &created);
 	} else {
@@ -37,6 +46,7 @@ static void found(struct search *s, const struct stat *st)
 		o->sockfile = true;
 	}
 	o->on_disk = true;
+	s->found += created;
 	if (created || !o->path)
 		model_set_path(o, s->path.data, s->path.len);
 	o->has_owner = true;
@@ -120,9 +130,9 @@ int search_files(struct model *m, struct scan_ctx *c, const char *const *roots,
 		walk(&s, dfd, st.st_dev, 1);
 	}
 	if (s.truncated)
-		model_warn(m, "the search for socket files and FIFOs stopped at depth %d or "
-			   "after %d entries; some may be missing", SEARCH_MAX_DEPTH,
-			   SEARCH_MAX_ENTRIES);
+		model_warn(m, "the search for socket files and FIFOs stopped at depth %d, "
+			   "after %d entries or %d files found; some may be missing",
+			   SEARCH_MAX_DEPTH, SEARCH_MAX_ENTRIES, SEARCH_MAX_FOUND);
 	buf_free(&s.path);
 	return 0;
 }

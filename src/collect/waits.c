@@ -76,6 +76,12 @@ static const struct wait_call wait_calls[] = {
 
 /* At most this many fds of one poll, select or epoll are followed. */
 #define WAIT_MAX_FDS 4096
+/* Open addressing over one set's objects: a power of two, over twice
+ * WAIT_MAX_FDS so that a probe ends soon. */
+#define WAIT_HASH 16384
+/* Sets a process's cache keeps, looked up one by one: when a process has
+ * more (each thread a poll array of its own), the cache starts again. */
+#define WAIT_MAX_SETS 1024
 
 static const struct wait_call *wait_call_find(long nr)
 {
@@ -118,6 +124,33 @@ int waits_parse_syscall(const char *buf, size_t len, long *nr, uint64_t args[6])
 
 /* ---------------------------------------------------------------- one thread */
 
+/* One object of a set a call waits on: the first fd of the set that is
+ * it, for that direction. */
+struct wait_item {
+	int32_t fd, via;
+	dev_t dev;
+	uint64_t ino;
+	uint8_t dir, type;
+};
+
+/* A set decoded once per process: its threads share the fd table and the
+ * memory, so one epoll fd is one set, and so is one poll or select array
+ * (same address, same length) read in the same walk. */
+struct wait_set {
+	long how;			/* enum wait_how */
+	uint64_t key[3];		/* epfd; address, nfds; nfds, rset, wset */
+	size_t first, n;		/* its items in the cache */
+	bool alt;			/* some fd of it is not an IPC object */
+};
+
+struct wait_cache {
+	struct wait_set *sets;
+	size_t nsets, capsets;
+	struct wait_item *items;
+	size_t nitems, capitems;
+	uint32_t hash[WAIT_HASH];	/* 1 + an item's index; 0: free */
+};
+
 struct wait_thread {
 	struct scan_ctx *c;
 	struct ipc_proc *p;
@@ -125,11 +158,15 @@ struct wait_thread {
 	pid_t tid;
 	const struct wait_call *call;
 	size_t first_rec, nrecs;	/* this process's records in the batch */
+	size_t first_wait;		/* this process's waits in the batch */
+	struct wait_cache *cache;	/* NULL until a set is met */
+	struct wait_set *set;		/* the one being decoded, or NULL */
 	bool waits;			/* some fd of it is an IPC object */
 	bool alt;			/* some other fd can end the wait too */
 	/* the thread has an fd table of its own: the fd numbers of its call
 	 * are not the walked table's, whose records are matched */
 	bool own_table;
+	bool cut;			/* its process has WAITS_MAX_PER_PROC waits */
 };
 
 /* The walk's record of fd in this process: its records are in fd order,
@@ -161,6 +198,10 @@ static void add_wait(struct wait_thread *t, int fd, int via, uint8_t dir, bool p
 	struct scan_batch *b = t->c->batch;
 	struct scan_wait *w;
 
+	if (b->nwaits - t->first_wait >= WAITS_MAX_PER_PROC) {
+		t->cut = true;
+		return;
+	}
 	if (b->nwaits == b->capwaits) {
 		b->capwaits = b->capwaits ? b->capwaits * 2 : 64;
 		b->waits = xreallocarray(b->waits, b->capwaits, sizeof(*b->waits));
@@ -180,14 +221,93 @@ static void add_wait(struct wait_thread *t, int fd, int via, uint8_t dir, bool p
 	t->waits = true;
 }
 
+/* ---------------------------------------------------------------- sets */
+
+static size_t item_hash(dev_t dev, uint64_t ino, uint8_t dir)
+{
+	uint64_t h = (ino ^ ((uint64_t)dev << 24) ^ dir) * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h >> 50) & (WAIT_HASH - 1);
+}
+
+/* Adds an object to the set being decoded, unless the set has it already
+ * in that direction: 4,096 copies of one fd in a poll array, or 19,000
+ * dups of one pipe in an epoll, are one wait on one object, through the
+ * first fd that names it. */
+static void set_item(struct wait_cache *wc, struct wait_set *ws, int fd, int via, uint8_t dir,
+		     const struct scan_rec *r)
+{
+	size_t h = item_hash(r->dev, r->ino, dir);
+	struct wait_item *it;
+
+	for (; wc->hash[h]; h = (h + 1) & (WAIT_HASH - 1)) {
+		it = &wc->items[wc->hash[h] - 1];
+		if (it->dev == r->dev && it->ino == r->ino && it->dir == dir)
+			return;
+	}
+	if (wc->nitems == wc->capitems) {
+		wc->capitems = wc->capitems ? wc->capitems * 2 : 64;
+		wc->items = xreallocarray(wc->items, wc->capitems, sizeof(*wc->items));
+	}
+	it = &wc->items[wc->nitems++];
+	*it = (struct wait_item){ fd, via, r->dev, r->ino, dir, r->type };
+	wc->hash[h] = (uint32_t)wc->nitems;
+	ws->n++;
+}
+
+/* The set of this call, decoded now unless another thread's was. */
+static struct wait_set *set_get(struct wait_thread *t, enum wait_how how, uint64_t k0,
+				uint64_t k1, uint64_t k2, bool *fresh)
+{
+	struct wait_cache *wc = t->cache;
+	struct wait_set *ws;
+
+	if (!wc)	/* a process's first set: most never have one */
+		wc = t->cache = xcalloc(1, sizeof(*wc));
+	for (size_t i = 0; i < wc->nsets; i++) {
+		ws = &wc->sets[i];
+		if (ws->how == how && ws->key[0] == k0 && ws->key[1] == k1 && ws->key[2] == k2) {
+			*fresh = false;
+			return ws;
+		}
+	}
+	if (wc->nsets == WAIT_MAX_SETS)
+		wc->nsets = wc->nitems = 0;
+	if (wc->nsets == wc->capsets) {
+		wc->capsets = wc->capsets ? wc->capsets * 2 : 8;
+		wc->sets = xreallocarray(wc->sets, wc->capsets, sizeof(*wc->sets));
+	}
+	ws = &wc->sets[wc->nsets++];
+	*ws = (struct wait_set){ how, { k0, k1, k2 }, wc->nitems, 0, false };
+	memset(wc->hash, 0, sizeof(wc->hash));
+	*fresh = true;
+	return ws;
+}
+
+/* The thread's waits: one per object of its set. */
+static void set_replay(struct wait_thread *t, const struct wait_set *ws)
+{
+	for (size_t i = ws->first; i < ws->first + ws->n && !t->cut; i++) {
+		const struct wait_item *it = &t->cache->items[i];
+
+		add_wait(t, it->fd, it->via, it->dir, true, it->dev, it->ino, it->type);
+	}
+	if (ws->alt)
+		t->alt = true;
+}
+
 /* A wait on fd, when fd is an IPC object the walk recorded; a polled fd
  * that is not one (a terminal, a TCP socket) can end the wait too. */
 static void wait_on_fd(struct wait_thread *t, long fd, int via, uint8_t dir, bool polled)
 {
 	const struct scan_rec *r = fd >= 0 && fd <= INT32_MAX ? rec_of_fd(t, (int)fd) : NULL;
 
-	if (r)
+	if (r && t->set)
+		set_item(t->cache, t->set, (int)fd, via, dir, r);
+	else if (r)
 		add_wait(t, (int)fd, via, dir, polled, r->dev, r->ino, r->type);
+	else if (t->set)
+		t->set->alt = true;
 	else if (polled)
 		t->alt = true;
 }
@@ -199,37 +319,40 @@ static bool read_mem(pid_t pid, uint64_t addr, void *out, size_t len)
 	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len;
 }
 
-/* epoll: every watched fd, from "tfd: N events: HEX ..." lines */
+/* One "tfd: N events: HEX ..." line of an epoll's fdinfo. */
+static void wait_epoll_line(struct wait_thread *t, long epfd, const char *p, const char *eol)
+{
+	const char *q = p + 4, *f;
+	uint64_t tfd, ev = 0;
+	size_t fl;
+
+	if (eol - p > 4 && memcmp(p, "tfd:", 4) == 0 && scan_field(&q, eol, &f, &fl) &&
+	    scan_u64(&f, f + fl, &tfd) && scan_field(&q, eol, &f, &fl) &&
+	    fl == 7 && memcmp(f, "events:", 7) == 0 && scan_field(&q, eol, &f, &fl)) {
+		for (size_t k = 0; k < fl; k++)
+			ev = ev * 16 + (uint64_t)(f[k] <= '9' ? f[k] - '0' : (f[k] | 0x20) - 'a' + 10);
+		wait_on_fd(t, (long)tfd, (int)epfd, (ev & POLLIN) || !(ev & POLLOUT) ? WD_READ : WD_WRITE,
+			   true);
+	}
+}
+
+/* epoll: every watched fd, from its fdinfo, a line at a time: an epoll
+ * may watch a million fds, and only the first WAIT_MAX_FDS lines count */
 static void wait_epoll(struct wait_thread *t, long epfd)
 {
-	struct buf *b = &t->c->text;
+	struct pio_lines l;
+	const char *line;
 	char name[48];
-	const char *p, *end;
-	size_t n = 0;
+	size_t len, n = 0;
 
 	if (epfd < 0 || epfd > INT32_MAX)
 		return;
 	snprintf(name, sizeof(name), "fdinfo/%ld", epfd);
-	if (pio_read_at(t->piddir, name, b) < 0)
+	if (pio_lines_open_at(&l, t->piddir, name) < 0)
 		return;
-	for (p = b->data, end = b->data + b->len; p < end && n < WAIT_MAX_FDS; n++) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p)), *q, *f;
-		uint64_t tfd, ev = 0;
-		size_t fl;
-
-		if (!eol)
-			eol = end;
-		q = p + 4;
-		if (eol - p > 4 && memcmp(p, "tfd:", 4) == 0 && scan_field(&q, eol, &f, &fl) &&
-		    scan_u64(&f, f + fl, &tfd) && scan_field(&q, eol, &f, &fl) &&
-		    fl == 7 && memcmp(f, "events:", 7) == 0 && scan_field(&q, eol, &f, &fl)) {
-			for (size_t k = 0; k < fl; k++)
-				ev = ev * 16 + (uint64_t)(f[k] <= '9' ? f[k] - '0' : (f[k] | 0x20) - 'a' + 10);
-			wait_on_fd(t, (long)tfd, (int)epfd, (ev & POLLIN) || !(ev & POLLOUT) ? WD_READ : WD_WRITE,
-				   true);
-		}
-		p = eol + 1;
-	}
+	while (n++ < WAIT_MAX_FDS && pio_lines_next(&l, &line, &len))
+		wait_epoll_line(t, epfd, line, line + len);
+	pio_lines_close(&l);
 }
 
 /* poll, ppoll: the struct pollfd array */
@@ -363,7 +486,8 @@ static bool in_fifo_wait(const struct wait_thread *t)
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "task/%d/wchan", (int)t->tid);
+	/* piddir may be a live thread's task dir (proc_open) */
+	snprintf(path, sizeof(path), "%s/%d/wchan", t->p->via_tid ? ".." : "task", (int)t->tid);
 	fd = openat(t->piddir, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
@@ -433,13 +557,42 @@ static void wait_open(struct wait_thread *t, long dirfd, uint64_t path, uint64_t
 	if (r.fifo) {
 		add_wait(t, -1, -1, (flags & O_ACCMODE) == O_RDONLY ? WD_OPEN_READ : WD_OPEN_WRITE,
 			 false, r.st.st_dev, (uint64_t)r.st.st_ino, IPC_FIFO);
-		t->c->batch->waits[t->c->batch->nwaits - 1].path_len = (uint32_t)len;
-		t->c->batch->waits[t->c->batch->nwaits - 1].path_off = (uint32_t)t->c->batch->names.len;
-		buf_add(&t->c->batch->names, rel, len);
+		if (!t->cut) {	/* else nothing was added */
+			struct scan_wait *w = &t->c->batch->waits[t->c->batch->nwaits - 1];
+
+			w->path_len = (uint32_t)len;
+			w->path_off = (uint32_t)t->c->batch->names.len;
+			buf_add(&t->c->batch->names, rel, len);
+		}
 	}
 	return;
 unsure:
 	t->p->nopen_unsure++;
+}
+
+/* epoll, poll, select: the set is decoded by the first thread of the
+ * process that sleeps on it, and each thread gets its waits. The key is
+ * what names the set: the epoll fd; the array's address and length; the
+ * bit sets' length and addresses. */
+static void wait_on_set(struct wait_thread *t, const uint64_t a[6])
+{
+	enum wait_how how = t->call->how;
+	struct wait_set *ws;
+	bool fresh;
+
+	ws = set_get(t, how, a[0], how == WH_EPOLL ? 0 : a[1], how == WH_SELECT ? a[2] : 0,
+		     &fresh);
+	if (fresh) {
+		t->set = ws;
+		if (how == WH_EPOLL)
+			wait_epoll(t, (long)a[0]);
+		else if (how == WH_POLL)
+			wait_poll(t, a[0], a[1]);
+		else
+			wait_select(t, a[0], a[1], a[2]);
+		t->set = NULL;
+	}
+	set_replay(t, ws);
 }
 
 static void wait_decode(struct wait_thread *t, const uint64_t a[6])
@@ -457,9 +610,7 @@ static void wait_decode(struct wait_thread *t, const uint64_t a[6])
 		if (read_mem(t->p->pid, a[2], how2, sizeof(how2)))
 			wait_open(t, (long)(int)a[0], a[1], how2[0]);
 		break;
-	case WH_EPOLL: wait_epoll(t, (long)a[0]); break;
-	case WH_POLL: wait_poll(t, a[0], a[1]); break;
-	case WH_SELECT: wait_select(t, a[0], a[1], a[2]); break;
+	case WH_EPOLL: case WH_POLL: case WH_SELECT: wait_on_set(t, a); break;
 	case WH_NONE: break;
 	}
 }
@@ -488,10 +639,25 @@ static void wait_thread(struct wait_thread *t, char state, const char *file)
 		return;
 	}
 	t->call = rc == 0 ? wait_call_find(nr) : NULL;
-	t->waits = t->alt = false;
+	t->waits = t->alt = t->cut = false;
 	first = t->c->batch->nwaits;
-	if (t->call && !t->own_table)
+	/* past the limit, not even decoded: the cache's items stay within
+	 * what was recorded, and one set more */
+	if (first - t->first_wait >= WAITS_MAX_PER_PROC && t->call && t->call->how != WH_NONE)
+		t->cut = true;
+	else if (t->call && !t->own_table)
 		wait_decode(t, args);
+	else if (t->call && (t->call->how == WH_OPEN || t->call->how == WH_OPENAT ||
+			     t->call->how == WH_OPENAT2))
+		p->nopen_unsure++;	/* a FIFO it opens is not told: its dirfd is another table's */
+	if (t->cut) {
+		/* none of its waits, rather than some: what it waits on is
+		 * not known, as for a thread whose call was not readable */
+		t->c->batch->nwaits = first;
+		p->nunread++;
+		p->ncut++;
+		return;
+	}
 	for (size_t i = first; t->alt && i < t->c->batch->nwaits; i++)
 		t->c->batch->waits[i].alt = true;
 	if (t->waits)
@@ -500,10 +666,21 @@ static void wait_thread(struct wait_thread *t, char state, const char *file)
 		p->doing = t->call ? t->call->name : rc == 0 ? "sleeping" : "running";
 }
 
+static void wait_cache_free(struct wait_cache *wc)
+{
+	if (!wc)
+		return;
+	free(wc->sets);
+	free(wc->items);
+	free(wc);
+}
+
+/* A process's threads, with one cache of the sets they sleep on. */
 void waits_scan(struct scan_ctx *c, struct ipc_proc *p, int piddir, size_t first_rec)
 {
-	struct wait_thread t = { c, p, piddir, p->pid, NULL, first_rec,
-				 c->batch->nrecs - first_rec, false, false, false };
+	struct wait_thread t = { .c = c, .p = p, .piddir = piddir, .tid = p->pid,
+				 .first_rec = first_rec, .nrecs = c->batch->nrecs - first_rec,
+				 .first_wait = c->batch->nwaits };
 	const char *tasks = p->via_tid ? ".." : "task";
 	struct dirent *de;
 	char name[64];
@@ -513,6 +690,7 @@ void waits_scan(struct scan_ctx *c, struct ipc_proc *p, int piddir, size_t first
 	p->waits_read = true;
 	if (p->nthreads <= 1) {
 		wait_thread(&t, p->state, "syscall");
+		wait_cache_free(t.cache);
 		return;
 	}
 	dfd = proc_open_tasks(piddir, p);
@@ -545,4 +723,5 @@ void waits_scan(struct scan_ctx *c, struct ipc_proc *p, int piddir, size_t first
 		wait_thread(&t, state, name);
 	}
 	closedir(dir);
+	wait_cache_free(t.cache);
 }

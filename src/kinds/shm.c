@@ -9,10 +9,16 @@ static enum kind_match shm_match_fd(const struct fd_facts *f, const struct kind_
 	return f->fmt == S_IFREG && kind_devs_shm(d, f->dev) ? KM_YES : KM_NO;
 }
 
+/* By the device alone: a /dev/shm file may be mapped through any path (a
+ * chroot's /srv/root/dev/shm/x, a bind mount of the tmpfs elsewhere), and
+ * any file may be named /dev/shm/x from a root of its own. Only a fixture
+ * tree, whose devices are made up (its /dev/shm is a directory of the
+ * disk its maps' files seem to be on), is trusted by name alone. */
 static bool shm_match_map(const struct map_facts *f, const struct kind_devs *d)
 {
-	return kind_devs_shm(d, f->dev) ||
-	       (f->len > 9 && memcmp(f->path, "/dev/shm/", 9) == 0);
+	if (d->rooted)
+		return f->len > 9 && memcmp(f->path, "/dev/shm/", 9) == 0;
+	return kind_devs_shm(d, f->dev);
 }
 
 /* glibc's sem_open() names its file sem.NAME */

@@ -311,7 +311,7 @@ void model_rollback(struct model *m, size_t nobjs,
 		if (!walked(arg, p->pid))
 			continue;
 		p->holds = p->waits_read = false;
-		p->nwaiting = p->nunread = p->nthreads_seen = 0;
+		p->nwaiting = p->nunread = p->nthreads_seen = p->ncut = 0;
 		p->doing = p->waiting_in = NULL;
 	}
 	index_rebuild(m, m->indexcap ? m->indexcap : 4096);

@@ -60,8 +60,9 @@ struct ipc_proc {
 	bool split_tables;
 	/* waits (collect/waits.c): threads asleep in an IPC wait, threads
 	 * whose syscall could not be read, and what the first thread that is
-	 * not in an IPC wait is doing ("clock_nanosleep", "running") */
-	uint32_t nwaiting, nunread, nthreads_seen;
+	 * not in an IPC wait is doing ("clock_nanosleep", "running"); of the
+	 * unread, those past the waits recorded for one process */
+	uint32_t nwaiting, nunread, nthreads_seen, ncut;
 	/* threads asleep opening a FIFO that could not be told for sure */
 	uint32_t nopen_unsure;
 	const char *doing;
@@ -83,6 +84,12 @@ struct ipc_holder {
 	 * this fd, or NULL (the link stage) */
 	const char *wait;
 };
+
+/* At most this many waits are recorded for one process (collect/waits.c);
+ * a thread past them is counted as not read. Each thread of a process may
+ * sleep on a set of its own, and 4,778 threads on 4,096 pipes each would
+ * be 20 million. */
+#define WAITS_MAX_PER_PROC 65536
 
 /* What a thread waits for on an object. */
 enum wait_dir {

@@ -523,17 +523,23 @@ static void find_stalls(struct wg *g)
  * every run would teach people to ignore the real ones. */
 static void count_unread(struct model *m)
 {
-	size_t procs = 0, n;
+	size_t procs = 0, cut = 0, n;
 	char text[200];
 
-	for (size_t i = 0; i < m->nprocs; i++)
-		if (m->procs[i]->nunread) {
-			m->stats.threads_unread += m->procs[i]->nunread;
+	for (size_t i = 0; i < m->nprocs; i++) {
+		cut += m->procs[i]->ncut;
+		if (m->procs[i]->nunread > m->procs[i]->ncut) {
+			m->stats.threads_unread += m->procs[i]->nunread - m->procs[i]->ncut;
 			procs++;
 		}
+	}
+	if (cut)
+		model_warn(m, "%zu sleeping thread%s not followed: at most %d waits of one process "
+			   "are recorded", cut, cut == 1 ? " was" : "s were", WAITS_MAX_PER_PROC);
+	m->stats.threads_unread += cut;
 	if (!procs)
 		return;
-	n = m->stats.threads_unread;
+	n = m->stats.threads_unread - cut;
 	snprintf(text, sizeof(text), "what %zu sleeping thread%s of %zu process%s wait%s in could "
 		 "not be read (it needs ptrace access%s)", n, n == 1 ? "" : "s", procs,
 		 procs == 1 ? "" : "es", n == 1 ? "s" : "", geteuid() ? ": run as root" : "");

@@ -10,10 +10,21 @@
 #include "model.h"
 #include "render.h"
 
-/* The members of one listed object, into the object w has open. */
-void json_object_fields(struct jw *w, const struct model *m, const struct ipc_obj *o,
-			const struct render_opts *ro);
+/* The members of one holder, into the object w has open. */
 void json_holder_fields(struct jw *w, const struct ipc_holder *h);
+/* One listed object as a whole document, onto b, dumped in pieces, each
+ * holder a small document of its own: memory does not grow with them.
+ * The writer's shapes 14 and 15 are its pieces'. 0, or -1. */
+int json_object_dump(struct jw *w, const struct model *m, const struct ipc_obj *o,
+		     const struct render_opts *ro, struct buf *b);
+/* Ends the document w has written and dumps it onto b without its last
+ * '}' (open), or without its first '{' (rest): a document around an
+ * object dumped in pieces is its open part, ",\"key\":", the object, ","
+ * and its rest. 0, or -1. */
+int json_doc_open(struct jw *w, struct buf *b);
+int json_doc_rest(struct jw *w, struct buf *b);
+/* Ends the document w has written and dumps it onto b whole. 0, or -1. */
+int json_doc_dump(struct jw *w, struct buf *b);
 #define JSON_VERSION 1
 
 /* "warnings": every warning of the scan. */

@@ -177,12 +177,13 @@ static void object_json(struct jw *w, const struct ipc_obj *o)
 	jw_obj_end(w);
 }
 
+/* One wait, as a document of its own. */
 static void wait_json(struct jw *w, const struct model *m, const struct ipc_wait *wt)
 {
 	struct others o = { NULL, w, NULL };
 	bool closed;
 
-	jw_obj_begin(w, NULL);
+	jw_begin(w, 1);
 	jw_int(w, "pid", wt->proc->pid);
 	jw_int(w, "tid", wt->tid);
 	jw_bytes(w, "comm", wt->proc->comm, strlen(wt->proc->comm));
@@ -195,7 +196,6 @@ static void wait_json(struct jw *w, const struct model *m, const struct ipc_wait
 	waits_wakers(m, wt, other_json, &o, &closed);
 	jw_arr_end(w);
 	jw_bool(w, "others_complete", closed);
-	jw_obj_end(w);
 }
 
 static void procs_json(struct jw *w, const char *key, struct ipc_proc *const *procs, size_t n)
@@ -248,20 +248,50 @@ static void stalls_json(struct jw *w, const struct model *m)
 	jw_arr_end(w);
 }
 
+/* Writes out what b holds once it is large, or at the end. */
+static void waits_flush(FILE *out, struct buf *b, bool all, int *rc)
+{
+	if (b->len && (all || b->len >= 1 << 16)) {
+		if (fwrite(b->data, 1, b->len, out) != b->len)
+			*rc = -1;
+		buf_reset(b);
+	}
+}
+
+/* The document in pieces, each wait dumped on its own and written out as
+ * it goes: a process may sleep in 65,536 waits, and a tree of them all
+ * took 400 MB. The text is what one tree would give. */
 int waits_render_json(FILE *out, const struct model *m)
 {
 	struct jw *w = jw_new();
+	struct buf b = { 0 };
+	const char *sep = "";
+	int rc;
 
 	jw_begin(w, 0);
 	jw_int(w, "version", JSON_VERSION);
-	jw_arr_begin(w, "waits");
-	for (size_t i = 0; i < m->nwaits; i++)
-		if (wait_shown(&m->waits[i]))
-			wait_json(w, m, &m->waits[i]);
-	jw_arr_end(w);
+	rc = json_doc_open(w, &b);
+	buf_adds(&b, ",\"waits\":[");
+	for (size_t i = 0; i < m->nwaits && rc == 0; i++) {
+		if (!wait_shown(&m->waits[i]))
+			continue;
+		buf_adds(&b, sep);
+		sep = ",";
+		wait_json(w, m, &m->waits[i]);
+		rc = json_doc_dump(w, &b);
+		waits_flush(out, &b, false, &rc);
+	}
+	buf_adds(&b, "],");
+	jw_begin(w, 2);
 	cycles_json(w, m);
 	stalls_json(w, m);
 	jw_int(w, "threads_unread", (int64_t)m->stats.threads_unread);
 	json_warnings(w, m);
-	return json_print_doc(w, out);
+	if (rc == 0)
+		rc = json_doc_rest(w, &b);
+	buf_addc(&b, '\n');
+	waits_flush(out, &b, true, &rc);
+	buf_free(&b);
+	jw_free(w);
+	return rc == 0 && !ferror(out) ? 0 : -1;
 }

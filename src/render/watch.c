@@ -365,18 +365,25 @@ static void wait_json(struct jw *w, const struct ipc_wait *wt)
 	jw_obj_end(w);
 }
 
-/* One event per line; its object and holder as the list writes them */
+/* One event per line; its object and holder as the list writes them. The
+ * object is dumped in pieces, as the list does: it may have a million
+ * holders. */
 int watch_render_json(FILE *out, const struct watch_change *ch, const char *when)
 {
 	struct render_opts ro = { 0 };
 	struct jw *w = jw_new();
+	struct buf b = { 0 };
+	int rc;
 
 	jw_begin(w, 0);
 	jw_str(w, "time", when);
 	jw_str(w, "event", watch_event_name(ch->ev));
-	jw_obj_begin(w, "object");
-	json_object_fields(w, ch->m, ch->o, &ro);
-	jw_obj_end(w);
+	rc = json_doc_open(w, &b);
+	buf_adds(&b, ",\"object\":");
+	if (rc == 0)
+		rc = json_object_dump(w, ch->m, ch->o, &ro, &b);
+	buf_addc(&b, ',');
+	jw_begin(w, 1);
 	if (ch->h) {
 		jw_obj_begin(w, "holder");
 		json_holder_fields(w, ch->h);
@@ -392,5 +399,12 @@ int watch_render_json(FILE *out, const struct watch_change *ch, const char *when
 		wait_json(w, ch->w);
 	if (ch->c)
 		json_cycle(w, "cycle", ch->m, ch->c);
-	return json_print_doc(w, out);
+	if (rc == 0)
+		rc = json_doc_rest(w, &b);
+	buf_addc(&b, '\n');
+	jw_free(w);
+	if (rc == 0 && fwrite(b.data, 1, b.len, out) != b.len)
+		rc = -1;
+	buf_free(&b);
+	return rc;
 }

@@ -29,10 +29,14 @@ const volatile __u32 page_size = 4096;
 const volatile __u32 pipefs_dev = 0;	/* pipes are named by their inode */
 
 /* The devices whose regular files are IPC objects: every mount
- * namespace's /dev/shm and mqueue filesystems (kernel dev_t encoding). */
+ * namespace's /dev/shm and mqueue filesystems (kernel dev_t encoding).
+ * Anyone may make a mount namespace with a tmpfs of its own: 256 of them
+ * made the backend give up for /proc. Not preallocated, so the room for
+ * 65,536 costs only the entries used. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 256);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
 	__type(key, __u32);
 	__type(value, __u8);
 } ipc_devs SEC(".maps");

@@ -156,5 +156,6 @@ struct bpf_iter__task_vma {
 #define BPF_MAP_TYPE_HASH 1
 #define BPF_MAP_TYPE_PERCPU_ARRAY 6
 #define BPF_ANY 0
+#define BPF_F_NO_PREALLOC (1U << 0)
 
 #endif
