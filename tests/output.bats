@@ -16,7 +16,7 @@ teardown() { common_teardown; }
 	assert_equal "$(jqr --argjson i "$s_ino" '.objects[] | select(.inode==$i) | keys_unsorted | join(",")')" \
 		"type,inode,dev,path,deleted,size,owner,ipcns,mntns,home_pid,container,holders,held_by"
 	assert_equal "$(jqr --argjson i "$u_ino" '.objects[] | select(.inode==$i) | keys_unsorted | join(",")')" \
-		"type,inode,dev,path,deleted,size,owner,ipcns,mntns,home_pid,container,unix,holders"
+		"type,inode,dev,path,deleted,size,owner,ipcns,mntns,home_pid,container,unix,holders,held_by"
 	# our own /dev/shm: its mount namespace is ours, and it has no home
 	assert_equal "$(jqr --argjson i "$s_ino" '.objects[] | select(.inode==$i) | "\(.mntns) \(.ipcns) \(.home_pid) \(.container)"')" \
 		"$(stat -Lc %i /proc/self/ns/mnt) null null null"
