@@ -2,11 +2,14 @@
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 
 void *xmalloc(size_t n)
 {
@@ -211,6 +214,32 @@ bool scan_field(const char **pp, const char *end, const char **f, size_t *n)
 	*n = (size_t)(p - *f);
 	*pp = p;
 	return true;
+}
+
+int stat_nosync(int dfd, const char *name, int flags, struct stat *st, uint32_t *mnt)
+{
+	struct statx sx;
+
+	if (statx(dfd, name, flags | AT_STATX_DONT_SYNC | AT_NO_AUTOMOUNT,
+		  STATX_BASIC_STATS | (mnt ? STATX_MNT_ID : 0), &sx) < 0)
+		return -errno;
+	memset(st, 0, sizeof(*st));
+	st->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+	st->st_rdev = makedev(sx.stx_rdev_major, sx.stx_rdev_minor);
+	st->st_ino = sx.stx_ino;
+	st->st_mode = sx.stx_mode;
+	st->st_nlink = sx.stx_nlink;
+	st->st_uid = sx.stx_uid;
+	st->st_gid = sx.stx_gid;
+	st->st_size = (off_t)sx.stx_size;
+	st->st_blocks = (blkcnt_t)sx.stx_blocks;
+	st->st_blksize = (blksize_t)sx.stx_blksize;
+	st->st_atim = (struct timespec){ sx.stx_atime.tv_sec, sx.stx_atime.tv_nsec };
+	st->st_mtim = (struct timespec){ sx.stx_mtime.tv_sec, sx.stx_mtime.tv_nsec };
+	st->st_ctim = (struct timespec){ sx.stx_ctime.tv_sec, sx.stx_ctime.tv_nsec };
+	if (mnt)
+		*mnt = sx.stx_mask & STATX_MNT_ID ? (uint32_t)sx.stx_mnt_id : 0;
+	return 0;
 }
 
 int write_all(int fd, const void *p, size_t n)

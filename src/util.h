@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -50,6 +51,11 @@ bool scan_field(const char **pp, const char *end, const char **f, size_t *n);
 bool fd_on_mqueue_fs(int fd);
 /* Is fd on a tmpfs (statfs)? What a /dev/shm must be. */
 bool fd_on_tmpfs(int fd);
+/* fstatat through statx with AT_STATX_DONT_SYNC: a file on another user's
+ * FUSE (or NFS) mount answers from the kernel's cache, never from their
+ * server, which may never answer. mnt, unless NULL, gets the mount id (0
+ * when the kernel gives none). 0 or -errno. */
+int stat_nosync(int dfd, const char *name, int flags, struct stat *st, uint32_t *mnt);
 /* write(2) all of it, through EINTR and short writes. 0 or -errno. */
 int write_all(int fd, const void *p, size_t n);
 void format_size(char *out, size_t outsz, uint64_t bytes);

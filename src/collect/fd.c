@@ -546,7 +546,7 @@ static int fd_one(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 	struct fd_seen s = { .st = &st };
 	int t;
 
-	if (fstatat(fdd, name, &st, 0) < 0)
+	if (stat_nosync(fdd, name, 0, &st, NULL) < 0)
 		return errno == EACCES || errno == EPERM ? -EACCES : 0;
 	s.f.fmt = st.st_mode & S_IFMT;
 	s.f.dev = st.st_dev;

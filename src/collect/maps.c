@@ -229,7 +229,7 @@ static void maps_size(struct scan_extra *e, struct scan_ctx *c, int piddir,
 	name[10 + ml->rangelen] = '\0';
 	/* needs CAP_SYS_ADMIN; without it the size and the memory used stay
 	 * unknown: no file in /proc tells them for a mapping alone */
-	if (fstatat(piddir, name, &st, 0) == 0 && st.st_dev == ml->dev &&
+	if (stat_nosync(piddir, name, 0, &st, NULL) == 0 && st.st_dev == ml->dev &&
 	    st.st_ino == ml->ino) {
 known:
 		e->has_size = true;

@@ -78,7 +78,7 @@ static void walk(struct search *s, int dfd, dev_t dev, int depth)
 		if (de->d_type != DT_UNKNOWN && de->d_type != DT_DIR && de->d_type != DT_SOCK &&
 		    de->d_type != DT_FIFO)
 			continue;
-		if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		if (stat_nosync(dirfd(dir), de->d_name, AT_SYMLINK_NOFOLLOW, &st, NULL) < 0)
 			continue;
 		s->path.len = base;
 		if (base && s->path.data[base - 1] != '/')

@@ -31,30 +31,9 @@ static void set_file_times(struct ipc_obj *o, const struct stat *st)
 	o->resident = (uint64_t)st->st_blocks * 512;
 }
 
-/* statx as a struct stat, and the mount it is on. AT_STATX_DONT_SYNC:
- * where another user bound a FUSE file over an entry, the answer comes
- * from the cache, never from their server. */
 static int statx_at(int dfd, const char *name, int flags, struct stat *st, uint32_t *mnt)
 {
-	struct statx sx;
-
-	if (statx(dfd, name, flags | AT_STATX_DONT_SYNC | AT_NO_AUTOMOUNT,
-		  STATX_BASIC_STATS | STATX_MNT_ID, &sx) < 0)
-		return -errno;
-	memset(st, 0, sizeof(*st));
-	st->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
-	st->st_ino = sx.stx_ino;
-	st->st_mode = sx.stx_mode;
-	st->st_nlink = sx.stx_nlink;
-	st->st_uid = sx.stx_uid;
-	st->st_gid = sx.stx_gid;
-	st->st_size = (off_t)sx.stx_size;
-	st->st_blocks = (blkcnt_t)sx.stx_blocks;
-	st->st_atim = (struct timespec){ sx.stx_atime.tv_sec, sx.stx_atime.tv_nsec };
-	st->st_mtim = (struct timespec){ sx.stx_mtime.tv_sec, sx.stx_mtime.tv_nsec };
-	st->st_ctim = (struct timespec){ sx.stx_ctime.tv_sec, sx.stx_ctime.tv_nsec };
-	*mnt = sx.stx_mask & STATX_MNT_ID ? (uint32_t)sx.stx_mnt_id : 0;
-	return 0;
+	return stat_nosync(dfd, name, flags, st, mnt);
 }
 
 int ipcdir_check(int dfd, bool mqueue, const struct mnt_fact *want, struct ipc_dir *d)
