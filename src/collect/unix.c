@@ -2,6 +2,7 @@
  * /proc/PID/net/unix for the others and as the fallback. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
@@ -14,6 +15,7 @@
 #include <sched.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -636,6 +638,30 @@ struct netns_walk {
 	bool *stuck;
 };
 
+/* The namespace file mounted at point, opened only once a path fd says it
+ * is that namespace on nsfs: the name may have been made anything since
+ * mountinfo was read (a FIFO, whose open would wait for a writer). */
+static int open_nsfs(const char *point, uint64_t ino)
+{
+	char self[48];
+	struct statfs sfs;
+	struct stat st;
+	int pfd, fd;
+
+	pfd = open(point, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	if (fstatfs(pfd, &sfs) < 0 || (unsigned long)sfs.f_type != NSFS_MAGIC ||
+	    fstat(pfd, &st) < 0 || (uint64_t)st.st_ino != ino) {
+		close(pfd);
+		return -ESTALE;
+	}
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+	fd = open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	close(pfd);
+	return fd < 0 ? -errno : fd;
+}
+
 static void netns_mount(void *arg, uint64_t ino, struct ipc_proc *home, const char *point)
 {
 	struct netns_walk *w = arg;
@@ -646,8 +672,8 @@ static void netns_mount(void *arg, uint64_t ino, struct ipc_proc *home, const ch
 		return;
 	ns_add(w->seen, ino);
 	if (!home && !*w->stuck) {
-		fd = openat(AT_FDCWD, point, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		rc = fd < 0 ? -errno : diag_dump_nsfd(fd, ino, &sink, w->stuck);
+		fd = open_nsfs(point, ino);
+		rc = fd < 0 ? fd : diag_dump_nsfd(fd, ino, &sink, w->stuck);
 		if (fd >= 0)
 			close(fd);
 	}
