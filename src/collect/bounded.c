@@ -5,6 +5,9 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -108,4 +111,71 @@ int bounded_fork(int (*fn)(void *arg, int fd), void *arg, int ms, struct buf *ou
 	if (!WIFEXITED(status))
 		return -ECHILD;
 	return WEXITSTATUS(status) ? -WEXITSTATUS(status) : 0;
+}
+
+/* A read left to a thread: whoever of the two finishes last frees it. */
+struct mem_read {
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	pid_t pid;
+	uint64_t addr;
+	size_t len;
+	bool ok, done, abandoned;
+	char data[];
+};
+
+static void *mem_read_main(void *arg)
+{
+	struct mem_read *r = arg;
+	struct iovec local = { r->data, r->len }, remote = { (void *)(uintptr_t)r->addr, r->len };
+	bool ok = process_vm_readv(r->pid, &local, 1, &remote, 1, 0) == (ssize_t)r->len, gone;
+
+	pthread_mutex_lock(&r->lock);
+	r->ok = ok;
+	r->done = true;
+	gone = r->abandoned;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->lock);
+	if (gone)
+		free(r);
+	return NULL;
+}
+
+bool bounded_read_mem(pid_t pid, uint64_t addr, void *out, size_t len, int ms)
+{
+	struct mem_read *r = xmalloc(sizeof(*r) + len);
+	struct timespec until;
+	pthread_attr_t attr;
+	pthread_t tid;
+	bool ok;
+
+	*r = (struct mem_read){ .pid = pid, .addr = addr, .len = len };
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&tid, &attr, mem_read_main, r) != 0) {
+		pthread_attr_destroy(&attr);
+		free(r);
+		return false;	/* no thread: not read rather than read unbounded */
+	}
+	pthread_attr_destroy(&attr);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&r->lock);
+	while (!r->done && pthread_cond_timedwait(&r->cv, &r->lock, &until) != ETIMEDOUT)
+		;
+	ok = r->done && r->ok;
+	r->abandoned = !r->done;
+	if (ok)
+		memcpy(out, r->data, len);
+	pthread_mutex_unlock(&r->lock);
+	if (!r->abandoned)
+		free(r);
+	return ok;
 }

@@ -7,6 +7,10 @@
 #ifndef IPCSCOPE_BOUNDED_H
 #define IPCSCOPE_BOUNDED_H
 
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
 #include "util.h"
 
 /* Runs fn(arg, fd) in a forked child, which writes its results to fd, and
@@ -15,5 +19,12 @@
  * sent SIGKILL and left behind), or fn's -errno (its exit status). The
  * child only calls fn and _exit: fn must touch nothing but its arg. */
 int bounded_fork(int (*fn)(void *arg, int fd), void *arg, int ms, struct buf *out);
+
+/* Reads len bytes at addr in process pid (process_vm_readv) on a thread
+ * of its own, waiting at most ms: a page there may be another user's FUSE
+ * file, whose server need never answer the fault. The wait in such a fault
+ * is killable, so a thread left in it ends with the process. true when
+ * all of it was read in time. */
+bool bounded_read_mem(pid_t pid, uint64_t addr, void *out, size_t len, int ms);
 
 #endif

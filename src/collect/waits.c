@@ -312,11 +312,14 @@ static void wait_on_fd(struct wait_thread *t, long fd, int via, uint8_t dir, boo
 		t->alt = true;
 }
 
+/* How long a read of a process's memory may take. */
+#define WAIT_MEM_MS 500
+
+/* A process's memory, read only so long: its owner may have put the page
+ * on a FUSE file whose server never answers the fault. */
 static bool read_mem(pid_t pid, uint64_t addr, void *out, size_t len)
 {
-	struct iovec local = { out, len }, remote = { (void *)(uintptr_t)addr, len };
-
-	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len;
+	return bounded_read_mem(pid, addr, out, len, WAIT_MEM_MS);
 }
 
 /* One "tfd: N events: HEX ..." line of an epoll's fdinfo. */
