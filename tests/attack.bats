@@ -18,6 +18,8 @@ setup() {
 	ATTACK_PIDS=()
 	ATTACK_MOUNTS=()
 	ATTACK_LOOPS=()
+	# processes whose children (not ours to name) go with them
+	ATTACK_PARENTS=()
 	# a place the attacker can reach: $T is root's alone
 	A=$(mktemp -d /tmp/ipcscope-attack.XXXXXX)
 	chmod 755 "$A"
@@ -25,6 +27,9 @@ setup() {
 
 teardown() {
 	local p m
+	for p in "${ATTACK_PARENTS[@]}"; do
+		pkill -KILL -P "$p" 2>/dev/null || true
+	done
 	for p in "${ATTACK_PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null || true
 	done
@@ -165,6 +170,57 @@ clean_ours() {
 	assert_success
 	assert_equal "$(jq '.objects[0].certain' <<<"$output")" false
 	[[ $stderr == *"open() wait for could not be told"* ]] || fail "no word on the opener: $stderr"
+}
+
+@test "attack: a dozen openers whose FIFO's directory became a FUSE that never answers: the scan waits 6 s in all, not 1 s each" {
+	[ -c /dev/fuse ] || skip "no /dev/fuse here"
+	mkdir "$T/d"
+	unshare -m --propagation private sh -c '
+		mount -t tmpfs ipcscope-test "$1" && mkfifo "$1/f" || exit 1
+		i=0; while [ $i -lt 12 ]; do cat "$1/f" >/dev/null & i=$((i + 1)); done
+		sleep 0.3
+		exec "$2" fuse-hang path="$1" newns=0' sh "$T/d" "$MKIPC" >"$T/fh.out" 2>"$T/fh.err" </dev/null 3>&- &
+	local f=$! i
+	MK_PIDS+=("$f")
+	ATTACK_PARENTS+=("$f")
+	for ((i = 0; i < 100; i++)); do
+		grep -qx READY "$T/fh.out" 2>/dev/null && break
+		sleep 0.05
+	done
+	grep -qx READY "$T/fh.out" || skip "could not mount the FUSE here: $(cat "$T/fh.err")"
+	local c start took
+	for c in waits leaks; do
+		start=$(date +%s)
+		run --separate-stderr timeout 60 "$IPCSCOPE" $c
+		took=$(($(date +%s) - start))
+		[ "$status" -ne 124 ] || fail "ipcscope $c hung"
+		[ "$took" -le 15 ] || fail "ipcscope $c took $took s: more than the budget"
+		[[ $stderr == *"waited 6000 ms in all"* ]] || fail "ipcscope $c did not say it stopped waiting: $stderr"
+	done
+}
+
+@test "hold: a FIFO bind-mounted in an attacker's namespace is held; a /dev/shm file with another name bound is uncertain" {
+	mkfifo "$A/$SHM_PREFIX-fifo"
+	: >"$A/target" ; : >"$A/t2"
+	chmod 666 "$A/$SHM_PREFIX-fifo" "$A/target" "$A/t2"
+	echo data >"/dev/shm/$SHM_PREFIX-linkA"
+	ln "/dev/shm/$SHM_PREFIX-linkA" "/dev/shm/$SHM_PREFIX-linkB"
+	chmod 644 "/dev/shm/$SHM_PREFIX-linkA"
+	attack x "mount --bind '$A/$SHM_PREFIX-fifo' '$A/target' &&
+		mount --bind /dev/shm/$SHM_PREFIX-linkB '$A/t2';"
+	unread_holds_nothing
+	run --separate-stderr "$IPCSCOPE_HOOKED" leaks --json --type fifo --path "$A/*"
+	assert_success
+	assert_equal "$(jq '[.objects[] | select(.path | endswith("-fifo"))] | length' <<<"$output")" 0
+	run --separate-stderr "$IPCSCOPE_HOOKED" clean --force --type fifo --path "$A/*"
+	refute_output --partial removed
+	[ -p "$A/$SHM_PREFIX-fifo" ] || fail "the bound FIFO was removed"
+	# one name of a /dev/shm file is bound: the other is no certain leak
+	run --separate-stderr "$IPCSCOPE_HOOKED" clean --force --type shm --path "/dev/shm/$SHM_PREFIX-link*"
+	refute_output --partial removed
+	[ -f "/dev/shm/$SHM_PREFIX-linkA" ] && [ -f "/dev/shm/$SHM_PREFIX-linkB" ] ||
+		fail "a name of the bound file was removed"
+	rm -f "/dev/shm/$SHM_PREFIX-linkA" "/dev/shm/$SHM_PREFIX-linkB"
 }
 
 @test "attack: a host file bound over a queue of the attacker's mqueue filesystem is never opened" {

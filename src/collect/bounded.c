@@ -12,6 +12,32 @@
 #include <time.h>
 #include <unistd.h>
 
+/* what is left of this scan's budget, shared by the walker threads */
+static int budget_ms = BOUNDED_BUDGET_MS;
+
+void bounded_reset(void)
+{
+	__atomic_store_n(&budget_ms, BOUNDED_BUDGET_MS, __ATOMIC_RELAXED);
+}
+
+bool bounded_spent(void)
+{
+	return __atomic_load_n(&budget_ms, __ATOMIC_RELAXED) <= 0;
+}
+
+/* How long a call may wait: ms, or what is left of the budget. */
+static int allowance(int ms)
+{
+	int left = __atomic_load_n(&budget_ms, __ATOMIC_RELAXED);
+
+	return left < ms ? left : ms;
+}
+
+static void charge(int ms)
+{
+	__atomic_sub_fetch(&budget_ms, ms, __ATOMIC_RELAXED);
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -74,10 +100,13 @@ static int collect(int fd, long long until, struct buf *out)
 
 int bounded_fork(int (*fn)(void *arg, int fd), void *arg, int ms, struct buf *out)
 {
-	long long until = now_ms() + ms;
+	long long until;
 	int p[2], rc, status;
 	pid_t pid;
 
+	if ((ms = allowance(ms)) <= 0)
+		return -ETIMEDOUT;
+	until = now_ms() + ms;
 	reap_left();
 	buf_reset(out);
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -99,6 +128,8 @@ int bounded_fork(int (*fn)(void *arg, int fd), void *arg, int ms, struct buf *ou
 	close(p[0]);
 	if (rc < 0) {
 		leave(pid);
+		if (rc == -ETIMEDOUT)
+			charge(ms);
 		return rc;
 	}
 	/* EOF: the child is ending, or closed its end and stalled after */
@@ -106,6 +137,7 @@ int bounded_fork(int (*fn)(void *arg, int fd), void *arg, int ms, struct buf *ou
 		usleep(1000);
 	if (rc <= 0) {
 		leave(pid);
+		charge(ms);
 		return -ETIMEDOUT;
 	}
 	if (!WIFEXITED(status))
@@ -143,12 +175,15 @@ static void *mem_read_main(void *arg)
 
 bool bounded_read_mem(pid_t pid, uint64_t addr, void *out, size_t len, int ms)
 {
-	struct mem_read *r = xmalloc(sizeof(*r) + len);
+	struct mem_read *r;
 	struct timespec until;
 	pthread_attr_t attr;
 	pthread_t tid;
 	bool ok;
 
+	if ((ms = allowance(ms)) <= 0)
+		return false;
+	r = xmalloc(sizeof(*r) + len);
 	*r = (struct mem_read){ .pid = pid, .addr = addr, .len = len };
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cv, NULL);
@@ -177,5 +212,7 @@ bool bounded_read_mem(pid_t pid, uint64_t addr, void *out, size_t len, int ms)
 	pthread_mutex_unlock(&r->lock);
 	if (!r->abandoned)
 		free(r);
+	else
+		charge(ms);
 	return ok;
 }

@@ -13,6 +13,16 @@
 
 #include "util.h"
 
+/* All the waiting that calls below may do in one scan, together: another
+ * user can make every one of them stall (a thousand openers behind one
+ * FUSE server), so once this much time went to calls that did not answer,
+ * the rest are not even tried and fail with -ETIMEDOUT at once. */
+#define BOUNDED_BUDGET_MS 6000
+/* A new scan's budget. */
+void bounded_reset(void);
+/* Whether the budget is spent: what is not tried is not known. */
+bool bounded_spent(void);
+
 /* Runs fn(arg, fd) in a forked child, which writes its results to fd, and
  * collects them into out for at most ms milliseconds. Returns 0 when the
  * child ended in time with status 0, -ETIMEDOUT when it did not (it is

@@ -39,6 +39,7 @@ struct scan_ctx {
 	bool want_fill;		/* read pipe fill levels (they cost syscalls) */
 	bool want_waits;	/* what each sleeping thread waits on */
 	bool want_cgroup;	/* the holders' cgroups, read by the walk */
+	bool want_binds;	/* every namespace's mounts of single files (leaks) */
 	/* --pid, second pass: only add holders to objects marked wanted */
 	bool only_wanted;
 	bool skip_maps;		/* --pid, second pass: nothing wanted is mappable */

@@ -126,7 +126,6 @@ static void keep_nsfs(struct ns_mounts *mi, const struct mnt_line *l)
 bool mounts_line(const char *p, size_t len, struct ns_mounts *mi)
 {
 	struct mnt_line l;
-	bool memfs;
 
 	if (!split_line(p, p + len, &l))
 		return false;
@@ -142,11 +141,14 @@ bool mounts_line(const char *p, size_t len, struct ns_mounts *mi)
 		set_fact(&mi->mq, &l);
 		unescape_octal(&mi->mq_dir, l.point, l.pointlen);
 	}
-	memfs = field_is(l.fs, l.fslen, "tmpfs") || field_is(l.fs, l.fslen, "mqueue");
-	if (memfs && !field_is(l.root, l.rootlen, "/") && mi->nbinds <= MNT_KEEP_MAX)
+	/* a bind of a part of a filesystem, whatever its type: it may be a
+	 * single file (a FIFO a container is given, a /dev/shm file) */
+	if (field_is(l.fs, l.fslen, "nsfs")) {
+		if (mi->nnsfs <= MNT_KEEP_MAX)
+			keep_nsfs(mi, &l);
+	} else if (!field_is(l.root, l.rootlen, "/") && mi->nbinds <= MNT_KEEP_MAX) {
 		keep_bind(mi, &l);
-	else if (field_is(l.fs, l.fslen, "nsfs") && mi->nnsfs <= MNT_KEEP_MAX)
-		keep_nsfs(mi, &l);
+	}
 	return true;
 }
 

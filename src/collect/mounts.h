@@ -24,9 +24,9 @@ struct mnt_fact {
 	char fstype[32];	/* truncated; longer names are never trusted */
 };
 
-/* A mount of one file of a tmpfs or mqueue filesystem somewhere: the file
- * is held by that mount, as by an fd. root is the file's path inside its
- * filesystem ("/NAME"). */
+/* A mount of a part of a filesystem somewhere (root is not "/"): when the
+ * part is one file, the file is held by that mount, as by an fd. root is
+ * its path inside its filesystem ("/NAME", "/tmp/x.fifo"). */
 struct mnt_bind {
 	dev_t dev;
 	char *root;

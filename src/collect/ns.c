@@ -74,8 +74,7 @@ struct ns_table {
 	size_t nkept_mnt;
 	/* why single-file mounts may be missing: NULL when none can be */
 	const char *binds_doubt;
-	/* time spent waiting for listings that did not answer */
-	int stalled_ms;
+	size_t nfiles;		/* taken from other namespaces' directories */
 };
 
 /* Mount namespaces whose listing never answered: the thread that tried
@@ -206,12 +205,19 @@ struct ns_file_rec {
 	uint32_t namelen;
 };
 
+/* Files taken from one other namespace's directory, and from all of them:
+ * another user can fill as many tmpfs mounts as they like. Past these, the
+ * rest are not listed, and a warning says so. */
+#define NS_FILES_MAX 65536
+#define NS_FILES_TOTAL_MAX 262144
+
 /* What the listing child needs; it touches nothing else. */
 struct ns_job {
 	int rootfd;
 	const char *dir;
 	struct mnt_fact want;
 	bool mqueue;
+	size_t max, n;
 	int out;
 	int err;
 };
@@ -221,6 +227,11 @@ static void job_file(void *arg, const char *name, const struct stat *st, const s
 	struct ns_job *j = arg;
 	struct ns_file_rec r = { *st, mq ? *mq : (struct ipc_mq){ 0 }, (uint32_t)strlen(name) };
 
+	if (j->n >= j->max) {
+		j->err = -E2BIG;
+		return;
+	}
+	j->n++;
 	if (write_all(j->out, &r, sizeof(r)) < 0 || write_all(j->out, name, r.namelen) < 0)
 		j->err = -EPIPE;
 }
@@ -242,12 +253,13 @@ static int job_run(void *arg, int out)
 	return rc ? rc : j->err;
 }
 
-/* Records what the child listed, as our own listing would. */
-static void job_apply(struct model *m, struct scan_ctx *c, const struct ns_fs *f,
-		      const struct buf *b)
+/* Records what the child listed, as our own listing would; how many. */
+static size_t job_apply(struct model *m, struct scan_ctx *c, const struct ns_fs *f,
+			const struct buf *b)
 {
 	struct ns_file_rec r;
 	char name[NAME_MAX + 1];
+	size_t n = 0;
 
 	for (size_t off = 0; off + sizeof(r) <= b->len;) {
 		memcpy(&r, b->data + off, sizeof(r));
@@ -258,7 +270,9 @@ static void job_apply(struct model *m, struct scan_ctx *c, const struct ns_fs *f
 		name[r.namelen] = '\0';
 		off += r.namelen;
 		ipcdir_add(m, c, f->dir, f->home, name, &r.st, f->mqueue ? &r.mq : NULL);
+		n++;
 	}
+	return n;
 }
 
 static bool ns_is_hung(uint64_t mntns)
@@ -280,21 +294,30 @@ static void ns_mark_hung(uint64_t mntns)
 	pthread_mutex_unlock(&ns_hung_lock);
 }
 
-/* How long one listing may take, and all listings that stall together:
- * an overlay over a FUSE server that never answers passes every mountinfo
- * test, and a lookup through it would wait for ever. */
+/* How long one listing may take (and all that stall together, the scan's
+ * bounded budget): an overlay over a FUSE server that never answers passes
+ * every mountinfo test, and a lookup through it would wait for ever. */
 #define NS_LIST_MS 3000
-#define NS_STALL_BUDGET_MS 6000
 
 /* Lists dir below home's root, checked to be the filesystem mountinfo
  * named, in a child that the scan waits for only so long. */
 static void list_foreign(struct model *m, struct scan_ctx *c, struct ns_fs *f)
 {
-	int budget = NS_STALL_BUDGET_MS - c->ns->stalled_ms, rc;
-	struct ns_job j = { .dir = f->dir, .want = f->mount, .mqueue = f->mqueue };
+	int rc;
+	struct ns_job j = { .dir = f->dir, .want = f->mount, .mqueue = f->mqueue,
+			    .max = NS_FILES_MAX };
 	struct buf got = { 0 };
+	size_t left = NS_FILES_TOTAL_MAX - c->ns->nfiles;
 
-	if (ns_is_hung(f->mntns) || budget <= 0) {
+	if (left < j.max)
+		j.max = left;
+	if (!j.max) {
+		model_warn(m, "%s of mnt:[%llu] (pid %d) is not listed: other namespaces' "
+			   "directories gave %d files already", f->shown,
+			   (unsigned long long)f->mntns, (int)f->home->pid, NS_FILES_TOTAL_MAX);
+		return;
+	}
+	if (ns_is_hung(f->mntns) || bounded_spent()) {
 		model_warn(m, "%s of mnt:[%llu] (pid %d) is not listed: an earlier listing of it, "
 			   "or of others, did not answer", f->shown, (unsigned long long)f->mntns,
 			   (int)f->home->pid);
@@ -304,14 +327,17 @@ static void list_foreign(struct model *m, struct scan_ctx *c, struct ns_fs *f)
 	j.rootfd = ns_open_root(f->home);
 	if (j.rootfd < 0)
 		return;
-	budget = budget < NS_LIST_MS ? budget : NS_LIST_MS;
-	rc = bounded_fork(job_run, &j, budget, &got);
+	rc = bounded_fork(job_run, &j, NS_LIST_MS, &got);
 	close(j.rootfd);
 	if (rc == -ETIMEDOUT) {
-		c->ns->stalled_ms += budget;
 		ns_mark_hung(f->mntns);
-		model_warn(m, "%s of mnt:[%llu] (pid %d) is not listed: it did not answer within "
-			   "%d ms", f->shown, (unsigned long long)f->mntns, (int)f->home->pid, budget);
+		model_warn(m, "%s of mnt:[%llu] (pid %d) is not listed: it did not answer in time",
+			   f->shown, (unsigned long long)f->mntns, (int)f->home->pid);
+	} else if (rc == -E2BIG) {
+		model_warn(m, "%s of mnt:[%llu] (pid %d) has more files than are taken from one "
+			   "place (%zu): the rest are not listed", f->shown,
+			   (unsigned long long)f->mntns, (int)f->home->pid, j.max);
+		c->ns->nfiles += job_apply(m, c, f, &got);
 	} else if (rc < 0) {
 		model_warn(m, "%s of mnt:[%llu] (pid %d) is not listed: %s", f->shown,
 			   (unsigned long long)f->mntns, (int)f->home->pid,
@@ -319,7 +345,7 @@ static void list_foreign(struct model *m, struct scan_ctx *c, struct ns_fs *f)
 			   rc == -EMEDIUMTYPE ? "it is not the filesystem it claims to be" :
 			   strerror(-rc));
 	} else {
-		job_apply(m, c, f, &got);
+		c->ns->nfiles += job_apply(m, c, f, &got);
 	}
 	buf_free(&got);
 }
@@ -442,7 +468,8 @@ static bool ipc_known(const struct ns_table *t, uint64_t ns)
  * mount namespaces for /dev/shm and mqueue files, IPC ones for SysV. */
 static void learn_procs(struct model *m, struct scan_ctx *c, uint64_t self_mnt)
 {
-	bool want_mnt = c->types & kind_listing_mask(LIST_DEVSHM | LIST_MQUEUE);
+	/* the leak search's files may be bound anywhere: every mountinfo */
+	bool want_mnt = (c->types & kind_listing_mask(LIST_DEVSHM | LIST_MQUEUE)) || c->want_binds;
 	bool want_ipc = c->types & kind_listing_mask(LIST_SYSV);
 	struct ns_table *t = c->ns;
 	uint64_t *mnts = NULL;
@@ -549,25 +576,51 @@ static struct ipc_proc *ipc_home(const struct scan_ctx *c, uint64_t ns)
 	return NULL;
 }
 
-/* A listed file that a mount shows somewhere (a bind of /dev/shm/x onto
- * any path, in any namespace) is held by that mount. Listed files are the
- * top of their filesystem, so the mount's root is "/NAME". */
+/* Does a mount of a part of dev end in "/NAME" (base is "/NAME")? A mount
+ * of a single file is held by the mount, whichever namespace shows it; its
+ * root is the file's path inside the filesystem, which the object's name
+ * (a path in our namespace, or below another namespace's /dev/shm) need
+ * not spell the same way, but whose last part it shares. */
+static bool mounted_as(const struct ns_table *t, dev_t dev, const char *base, size_t n,
+		       bool *any)
+{
+	for (size_t i = 0; i < t->nbinds; i++) {
+		const char *r = t->binds[i].root;
+		size_t rl = strlen(r);
+
+		if (t->binds[i].dev != dev)
+			continue;
+		*any = true;
+		if (rl >= n && memcmp(r + rl - n, base, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A file found by a listing or the leak search that a mount shows
+ * somewhere is held by that mount; one with other names (hard links) may
+ * be mounted by one of them, which is not known. */
 static void link_mounted(const struct scan_ctx *c, struct ipc_obj *o)
 {
 	const char *base = o->path ? memrchr(o->path, '/', o->pathlen) : NULL;
-	char root[NAME_MAX + 2];
-	size_t n;
+	bool any = false;
 
 	if (!base || !c->ns)
 		return;
-	n = o->pathlen - (size_t)(base - o->path);
-	if (n >= sizeof(root) || memchr(base, '\0', n))
-		return;
-	memcpy(root, base, n);
-	root[n] = '\0';
-	if (ns_file_mounted(c, o->dev, root))
+	if (mounted_as(c->ns, o->dev, base, o->pathlen - (size_t)(base - o->path), &any))
 		o->held_by |= HELD_MOUNT;
-	o->doubt = c->ns->binds_doubt;
+	else if (o->other_names && any)
+		o->doubt = "it has other names (hard links), and a mount of a file of its "
+			   "filesystem may be one of them";
+	if (!o->doubt)
+		o->doubt = c->ns->binds_doubt;
+}
+
+void ns_link_mounts(struct model *m, const struct scan_ctx *c)
+{
+	for (size_t i = 0; i < m->nobjs; i++)
+		if (m->objs[i]->in_dir || m->objs[i]->on_disk)
+			link_mounted(c, m->objs[i]);
 }
 
 /* The namespaces each object lives in, by its device or its SysV
@@ -593,8 +646,6 @@ void ns_link(struct model *m, const struct scan_ctx *c)
 		} else if (c->devs.have_mqueue && o->dev == c->devs.mqueue) {
 			o->ipcns = c->self_ipcns;
 		}
-		if (o->in_dir)
-			link_mounted(c, o);
 	}
 }
 
@@ -620,14 +671,6 @@ void ns_free(struct scan_ctx *c)
 	mounts_host_free(&c->ns->host);
 	free(c->ns);
 	c->ns = NULL;
-}
-
-bool ns_file_mounted(const struct scan_ctx *c, dev_t dev, const char *root)
-{
-	for (size_t i = 0; c->ns && i < c->ns->nbinds; i++)
-		if (c->ns->binds[i].dev == dev && strcmp(c->ns->binds[i].root, root) == 0)
-			return true;
-	return false;
 }
 
 void ns_each_netns_mount(const struct scan_ctx *c,

@@ -21,10 +21,8 @@ void ns_discover(struct model *m, struct scan_ctx *c);
 /* After the walk: every object of another namespace gets its home. */
 void ns_link(struct model *m, const struct scan_ctx *c);
 void ns_free(struct scan_ctx *c);
-/* Every mount of a single tmpfs or mqueue file that some namespace's
- * mountinfo shows (a bind of a /dev/shm file holds it, as an fd does),
- * and whether each namespace's list was complete. */
-bool ns_file_mounted(const struct scan_ctx *c, dev_t dev, const char *root);
+/* After the leak search: files a mount holds (held_by), or may hold. */
+void ns_link_mounts(struct model *m, const struct scan_ctx *c);
 /* The network namespaces that a bind mount keeps (ip netns add), each
  * with the process through whose root its mount is reached: fn is called
  * for each one not in skip. */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bounded.h"
 #include "bpfscan.h"
 #include "collect.h"
 #include "escape.h"
@@ -364,6 +365,7 @@ static void scan_finish(struct model *m, struct scan_ctx *c, const struct scan_o
 	ns_link(m, c);
 	if (opts->search && (c->types & (IPC_TYPE_BIT(IPC_UNIX) | IPC_TYPE_BIT(IPC_FIFO))))
 		search_files(m, c, opts->search_roots, opts->nsearch_roots);
+	ns_link_mounts(m, c);
 	link_run(m, opts->focus, opts->nfocus);
 	cgroup_collect(m, opts->want_cgroup);
 	if (m->stats.denied)
@@ -374,6 +376,10 @@ static void scan_finish(struct model *m, struct scan_ctx *c, const struct scan_o
 	if (m->waits_asked)
 		waits_link(m);
 	view_openers(m);
+	if (bounded_spent())
+		model_warn(m, "lookups in other users' filesystems and memory waited %d ms in all "
+			   "without an answer, and the rest were not tried: some namespaces, "
+			   "sleeping opens and poll sets were not read", BOUNDED_BUDGET_MS);
 }
 
 /* Which backend walks the processes: bpf when asked, or on auto when its
@@ -412,6 +418,8 @@ int scan_run(struct model *m, const struct scan_opts *opts)
 	int rc;
 
 	c.rooted = c.devs.rooted = pio_rerooted();
+	c.want_binds = opts->search;
+	bounded_reset();
 	if (!c.rooted) {
 		/* what our own namespace mounts: trusted before anything is listed */
 		c.self_mounts = xcalloc(1, sizeof(*c.self_mounts));

@@ -46,6 +46,7 @@ static void found(struct search *s, const struct stat *st)
 		o->sockfile = true;
 	}
 	o->on_disk = true;
+	o->other_names = st->st_nlink > 1;
 	s->found += created;
 	if (created || !o->path)
 		model_set_path(o, s->path.data, s->path.len);

@@ -153,6 +153,7 @@ void ipcdir_add(struct model *m, struct scan_ctx *c, const char *prefix, struct 
 	model_set_path(o, c->text.data, c->text.len);
 	o->home = home;
 	o->in_dir = true;
+	o->other_names = st->st_nlink > 1;
 	o->has_owner = true;
 	o->owner = st->st_uid;
 	set_file_times(o, st);

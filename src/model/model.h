@@ -253,6 +253,7 @@ struct ipc_obj {
 	 * same (HELD_*): a mount of the file somewhere, a thread asleep
 	 * opening the FIFO. An object so held is no leak. */
 	uint8_t held_by;
+	bool other_names;	/* st_nlink > 1: hard links, which a mount may use */
 	/* Why a leak verdict on this object alone could not be certain (a
 	 * namespace with more single-file mounts than are kept), or NULL. */
 	const char *doubt;

@@ -3417,9 +3417,10 @@ static int run_shm_uring(void)
 }
 
 /* fuse-hang: a FUSE filesystem mounted on path in a mount namespace of its
- * own (so the host never sees it), whose server never answers, not even
- * its INIT: any lookup, stat or statfs on it waits for ever. With
- * opener=1, a child sleeps in open() of path/x, inside it. */
+ * own (so the host never sees it; newns=0: in the caller's, which a test
+ * made), whose server never answers, not even its INIT: any lookup, stat
+ * or statfs on it waits for ever. With opener=1, a child sleeps in open()
+ * of path/x, inside it. */
 static int fuse_opener(void *arg, unsigned long long v[4])
 {
 	(void)arg, (void)v;
@@ -3442,7 +3443,8 @@ static int run_fuse_hang(void)
 	pid_t child;
 	int fd, rc;
 
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+	if (pnum("newns") &&
+	    (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0))
 		return fail(EXIT_UNSUPPORTED, "a mount namespace of its own: %s", strerror(errno));
 	fd = hold(open("/dev/fuse", O_RDWR | O_CLOEXEC));
 	if (fd < 0)
@@ -4049,7 +4051,8 @@ static const struct factory factories[] = {
 	  .keys = { K_STR("name", KF_POSIX), SIZE_KEY("8192", 0) } },
 	{ .name = "fuse-hang", .run = run_fuse_hang,
 	  .facts = "pid mntns child_pid",
-	  .keys = { K_STR("path", KF_NONEMPTY), K_INT("opener", "0", 0, 1) } },
+	  .keys = { K_STR("path", KF_NONEMPTY), K_INT("opener", "0", 0, 1),
+		    K_INT("newns", "1", 0, 1) } },
 	{ .name = "listener-in-netns", .run = run_listener_in_netns,
 	  .facts = "pid fd ino path_ino",
 	  .keys = { K_STR("netns", KF_NONEMPTY), K_STR("path", KF_NONEMPTY) } },
