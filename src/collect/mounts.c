@@ -203,17 +203,37 @@ void mounts_free(struct ns_mounts *mi)
  * binding it into the container (docker under any data-root, containerd's
  * CRI sandboxes, CRI-O and podman). A tmpfs mounted anywhere else on the
  * host is an ordinary one: /run, /tmp, an admin's. */
-static const char *const runtime_shm[] = {
-	"*/containers/*/mounts/shm",
-	"*/io.containerd.grpc.v1.cri/sandboxes/*/shm",
-	"*/overlay-containers/*/userdata/shm",
+static const struct {
+	const char *tail;	/* the last parts of the path, "*" one part */
+	int parts;
+} runtime_shm[] = {
+	{ "containers/*/mounts/shm", 4 },
+	{ "io.containerd.grpc.v1.cri/sandboxes/*/shm", 4 },
+	{ "overlay-containers/*/userdata/shm", 4 },
 };
 
+/* The last n parts of path ("a/b/c"), or NULL when it has fewer. */
+static const char *last_parts(const char *path, int n)
+{
+	const char *p = path + strlen(path);
+
+	while (p > path) {
+		if (*--p == '/' && --n == 0)
+			return p + 1;
+	}
+	return NULL;
+}
+
+/* A container's id is one part of the path: FNM_PATHNAME keeps "*" from
+ * matching a "/". */
 static bool runtime_shm_point(const char *point)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(runtime_shm); i++)
-		if (fnmatch(runtime_shm[i], point, 0) == 0)
+	for (size_t i = 0; i < ARRAY_SIZE(runtime_shm); i++) {
+		const char *t = last_parts(point, runtime_shm[i].parts);
+
+		if (t && fnmatch(runtime_shm[i].tail, t, FNM_PATHNAME) == 0)
 			return true;
+	}
 	return false;
 }
 
