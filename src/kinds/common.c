@@ -2,8 +2,8 @@
  * removing a file that is still the object a scan saw. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <linux/openat2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
