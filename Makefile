@@ -59,6 +59,8 @@ HOOKED := $(OBJDIR)/ipcscope-test
 HOOKED_OBJS := $(filter-out $(OBJDIR)/testhooks.o,$(OBJS)) $(OBJDIR)/testhooks-hooked.o
 # the large scenes of tests/bounds.bats
 BIGIPC := tests/helpers/bigipc
+# a sanitizer build's peak RSS says nothing of ipcscope's (bounds.bats)
+SANITIZED := $(if $(SANFLAGS),IPCSCOPE_SANITIZED=1)
 
 .PHONY: all check test install uninstall clean bench deps deps-check fuzz fuzz-build fuzz-regress
 
@@ -123,10 +125,10 @@ $(BIGIPC): tests/helpers/bigipc.c
 # why the bpf pass did not run. Tests that need a hook run $(HOOKED)
 # (IPCSCOPE_HOOKED), every other one ./ipcscope.
 check test: ipcscope $(HOOKED) $(HELPER) $(BIGIPC)
-	IPCSCOPE_HOOKED=$(CURDIR)/$(HOOKED) IPCSCOPE_BACKEND=proc bats --print-output-on-failure tests/
+	IPCSCOPE_HOOKED=$(CURDIR)/$(HOOKED) $(SANITIZED) IPCSCOPE_BACKEND=proc bats --print-output-on-failure tests/
 	@if why=$$(./ipcscope list --backend bpf --type pipe 2>&1 >/dev/null); then \
 		echo "== the suite again, with the bpf backend"; \
-		IPCSCOPE_HOOKED=$(CURDIR)/$(HOOKED) IPCSCOPE_BACKEND=bpf bats --print-output-on-failure tests/; \
+		IPCSCOPE_HOOKED=$(CURDIR)/$(HOOKED) $(SANITIZED) IPCSCOPE_BACKEND=bpf bats --print-output-on-failure tests/; \
 	else \
 		echo "== the bpf backend cannot run here, so its pass is skipped: $$why"; \
 	fi

@@ -31,6 +31,8 @@ teardown() {
 	done
 	BIG_PIDS=()
 	[ -z "$SHM_FILE" ] || rm -f "$SHM_FILE"
+	# 200,000 FIFOs left behind would fill every later leak search
+	rm -rf "$T/ff"
 	common_teardown
 }
 
@@ -63,7 +65,14 @@ peak() {
 	echo "ipcscope $*: ${RSS_KB} KB peak, ${SECS} s" >&3
 }
 
+# rss_below MIB: the peak is under MIB. Under ASan (make check with
+# SANFLAGS), whose shadow memory and quarantine are no measure of
+# ipcscope's, only the output is checked.
 rss_below() {
+	if [ -n "${IPCSCOPE_SANITIZED:-}" ]; then
+		echo "peak RSS not checked under sanitizers (${RSS_KB} KB)" >&3
+		return 0
+	fi
 	[ "$RSS_KB" -lt $(($1 * 1024)) ] || fail "peak RSS ${RSS_KB} KB, over $1 MiB"
 }
 
@@ -127,7 +136,6 @@ rss_below() {
 	grep -q "65536 files found; some may be missing" "$T/err"
 	peak leaks -t fifo -P "$T/ff"
 	rss_below 64
-	rm -rf "$T/ff"
 }
 
 @test "bounds: 4,778 threads in poll on 4,096 copies of one pipe fd" {

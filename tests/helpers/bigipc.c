@@ -422,6 +422,7 @@ static void scene_fifos(const char *dir, long n, long depth)
 		}
 		path[base] = '\0';
 	}
+	free(path);
 	printf("READY\n");
 }
 
