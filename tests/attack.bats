@@ -54,7 +54,7 @@ teardown() {
 attack() {
 	local name=$1 script=$2 out="$A/$1.out" i
 	"${ATTACKER[@]}" unshare -Urm ${ATTACK_FLAGS:-} true 2>/dev/null ||
-		skip "unprivileged user namespaces are disabled here"
+		skip "an unprivileged user namespace cannot be made here (disabled, or in a chroot)"
 	"${ATTACKER[@]}" unshare -Urm ${ATTACK_FLAGS:-} sh -c "$script"'
 		echo READY; exec sleep 1000' >"$out" 2>"$A/$name.err" </dev/null 3>&- &
 	ATTACK_PIDS+=($!)
