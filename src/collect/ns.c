@@ -64,7 +64,7 @@ struct ns_table {
 	dev_t *shm_devs, *mq_devs;	/* for the classifier */
 	size_t nshm, nmq;
 	struct ns_bind *binds;
-	size_t nbinds;
+	size_t nbinds, capbinds;
 	struct ns_nsfs *nets;
 	size_t nnets;
 	struct host_mounts host;
@@ -379,15 +379,33 @@ static void add_fs(struct scan_ctx *c, const struct mnt_fact *mount, bool mqueue
 
 /* What every namespace's mountinfo says of single files and namespaces
  * kept by a mount: kept for the leak verdicts, whichever namespace. */
-static void keep_mounts(struct ns_table *t, const struct ns_mounts *mi, struct ipc_proc *home)
+/* Binds kept from all namespaces together: each namespace may have 4,096,
+ * and anyone can make namespaces. Past this, verdicts that a bind could
+ * change are uncertain. */
+#define NS_BINDS_MAX 65536
+
+static void keep_binds(struct ns_table *t, const struct ns_mounts *mi)
 {
 	for (size_t i = 0; i < mi->nbinds && i < MNT_KEEP_MAX; i++) {
-		t->binds = xreallocarray(t->binds, t->nbinds + 1, sizeof(*t->binds));
+		if (t->nbinds >= NS_BINDS_MAX) {
+			t->binds_doubt = "the mount namespaces have more bind mounts than "
+					 "ipcscope keeps (65536)";
+			return;
+		}
+		if (t->nbinds == t->capbinds) {
+			t->capbinds = t->capbinds ? t->capbinds * 2 : 64;
+			t->binds = xreallocarray(t->binds, t->capbinds, sizeof(*t->binds));
+		}
 		t->binds[t->nbinds++] = (struct ns_bind){ mi->binds[i].dev, xstrdup(mi->binds[i].root) };
 	}
+}
+
+static void keep_mounts(struct ns_table *t, const struct ns_mounts *mi, struct ipc_proc *home)
+{
+	keep_binds(t, mi);
 	if (mi->nbinds > MNT_KEEP_MAX || mi->nnsfs > MNT_KEEP_MAX)
-		t->binds_doubt = "a mount namespace has more single-file mounts than ipcscope "
-				 "keeps (4096)";
+		t->binds_doubt = "a mount namespace has more bind or namespace mounts than "
+				 "ipcscope keeps (4096)";
 	for (size_t i = 0; i < mi->nnsfs && i < MNT_KEEP_MAX; i++) {
 		if (!mi->nsfs[i].net) {
 			t->kept_mnt = xreallocarray(t->kept_mnt, t->nkept_mnt + 1,
