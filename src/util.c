@@ -242,6 +242,16 @@ int stat_nosync(int dfd, const char *name, int flags, struct stat *st, uint32_t 
 	return 0;
 }
 
+int reopen_fd(int pfd, int flags)
+{
+	char self[48];
+	int fd;
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+	fd = open(self, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
 int write_all(int fd, const void *p, size_t n)
 {
 	const char *s = p;

@@ -56,6 +56,10 @@ bool fd_on_tmpfs(int fd);
  * server, which may never answer. mnt, unless NULL, gets the mount id (0
  * when the kernel gives none). 0 or -errno. */
 int stat_nosync(int dfd, const char *name, int flags, struct stat *st, uint32_t *mnt);
+/* Opens, with flags, the very file the path fd pfd names (through
+ * /proc/self/fd): no lookup between the check a caller made on pfd and
+ * the open. An fd or -errno. */
+int reopen_fd(int pfd, int flags);
 /* write(2) all of it, through EINTR and short writes. 0 or -errno. */
 int write_all(int fd, const void *p, size_t n);
 void format_size(char *out, size_t outsz, uint64_t bytes);

@@ -11,7 +11,6 @@
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "collect.h"
@@ -31,11 +30,6 @@ static void set_file_times(struct ipc_obj *o, const struct stat *st)
 	o->resident = (uint64_t)st->st_blocks * 512;
 }
 
-static int statx_at(int dfd, const char *name, int flags, struct stat *st, uint32_t *mnt)
-{
-	return stat_nosync(dfd, name, flags, st, mnt);
-}
-
 int ipcdir_check(int dfd, bool mqueue, const struct mnt_fact *want, struct ipc_dir *d)
 {
 	struct statfs sfs;
@@ -44,7 +38,7 @@ int ipcdir_check(int dfd, bool mqueue, const struct mnt_fact *want, struct ipc_d
 	d->dfd = dfd;
 	d->mqueue = mqueue;
 	d->rooted = false;
-	if (statx_at(dfd, "", AT_EMPTY_PATH, &st, &d->mnt_id) < 0 || !S_ISDIR(st.st_mode))
+	if (stat_nosync(dfd, "", AT_EMPTY_PATH, &st, &d->mnt_id) < 0 || !S_ISDIR(st.st_mode))
 		return -ENOTDIR;
 	d->dev = st.st_dev;
 	/* the very mount mountinfo vouched for, not one swapped in since */
@@ -65,17 +59,16 @@ static void mq_read_checked(const struct ipc_dir *d, const char *name, const str
 			    struct ipc_mq *mq)
 {
 	int pfd = openat(d->dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC), fd = -1;
-	char self[48], info[256];
+	char info[256];
 	struct stat now;
 	uint32_t mnt;
 	ssize_t n;
 
 	if (pfd < 0)
 		return;
-	if (statx_at(pfd, "", AT_EMPTY_PATH, &now, &mnt) == 0 && S_ISREG(now.st_mode) &&
+	if (stat_nosync(pfd, "", AT_EMPTY_PATH, &now, &mnt) == 0 && S_ISREG(now.st_mode) &&
 	    now.st_dev == d->dev && now.st_ino == st->st_ino && (!d->mnt_id || mnt == d->mnt_id)) {
-		snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
-		fd = open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		fd = reopen_fd(pfd, O_RDONLY | O_NONBLOCK);
 	}
 	close(pfd);
 	if (fd < 0)
@@ -121,7 +114,7 @@ int ipcdir_list(const struct ipc_dir *d, ipcdir_fn fn, void *arg)
 
 		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
 			continue;
-		if (statx_at(d->dfd, de->d_name, AT_SYMLINK_NOFOLLOW, &st, &mnt) < 0 ||
+		if (stat_nosync(d->dfd, de->d_name, AT_SYMLINK_NOFOLLOW, &st, &mnt) < 0 ||
 		    !S_ISREG(st.st_mode))
 			continue;
 		if (!d->rooted && (st.st_dev != d->dev || (d->mnt_id && mnt != d->mnt_id)))

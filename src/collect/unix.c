@@ -643,7 +643,6 @@ struct netns_walk {
  * mountinfo was read (a FIFO, whose open would wait for a writer). */
 static int open_nsfs(const char *point, uint64_t ino)
 {
-	char self[48];
 	struct statfs sfs;
 	struct stat st;
 	int pfd, fd;
@@ -656,10 +655,9 @@ static int open_nsfs(const char *point, uint64_t ino)
 		close(pfd);
 		return -ESTALE;
 	}
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
-	fd = open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	fd = reopen_fd(pfd, O_RDONLY | O_NONBLOCK);
 	close(pfd);
-	return fd < 0 ? -errno : fd;
+	return fd;
 }
 
 static void netns_mount(void *arg, uint64_t ino, struct ipc_proc *home, const char *point)

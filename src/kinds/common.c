@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "jw.h"
@@ -182,17 +181,16 @@ static int open_parent(const struct ipc_obj *o, const char **base)
 static int same_mount(int dfd, const char *base, const struct ipc_obj *o, mode_t fmt,
 		      bool (*dir_ok)(int dfd))
 {
-	struct statx d, f;
-	int flags = AT_STATX_DONT_SYNC | AT_NO_AUTOMOUNT;
+	struct stat d, f;
+	uint32_t dmnt, fmnt;
+	int rc;
 
-	if (statx(dfd, "", flags | AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_MNT_ID, &d) < 0 ||
-	    statx(dfd, base, flags | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_MNT_ID, &f) < 0)
-		return -errno;
-	if ((f.stx_mode & S_IFMT) != fmt || makedev(f.stx_dev_major, f.stx_dev_minor) != o->dev ||
-	    f.stx_ino != o->ino)
+	if ((rc = stat_nosync(dfd, "", AT_EMPTY_PATH, &d, &dmnt)) < 0 ||
+	    (rc = stat_nosync(dfd, base, AT_SYMLINK_NOFOLLOW, &f, &fmnt)) < 0)
+		return rc;
+	if ((f.st_mode & S_IFMT) != fmt || f.st_dev != o->dev || f.st_ino != o->ino)
 		return -ESTALE;	/* another file has taken the name */
-	if (makedev(d.stx_dev_major, d.stx_dev_minor) != o->dev ||
-	    ((d.stx_mask & f.stx_mask & STATX_MNT_ID) && d.stx_mnt_id != f.stx_mnt_id))
+	if (d.st_dev != o->dev || (dmnt && fmnt && dmnt != fmnt))
 		return -ESTALE;	/* a mount covers the name: not the object */
 	if (dir_ok && !dir_ok(dfd))
 		return -ESTALE;
@@ -208,7 +206,6 @@ static int same_mount(int dfd, const char *base, const struct ipc_obj *o, mode_t
  * itself can never reach another file. */
 static int take_lease(int dfd, const char *base, const struct ipc_obj *o)
 {
-	char self[48];
 	struct stat st;
 	int pfd, fd;
 
@@ -220,11 +217,10 @@ static int take_lease(int dfd, const char *base, const struct ipc_obj *o)
 		close(pfd);
 		return -ESTALE;
 	}
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
-	fd = open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	fd = reopen_fd(pfd, O_RDONLY | O_NONBLOCK);
 	close(pfd);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fcntl(fd, F_SETLEASE, F_WRLCK) < 0) {
 		int err = errno;
 
