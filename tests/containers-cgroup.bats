@@ -112,8 +112,8 @@ fixture_inodes() {
 	assert_line --index 10 --regexp '^ *9206$'
 	# the columns, like the others, are known to --list-columns and -o
 	run "$IPCSCOPE" list --list-columns
-	assert_line --regexp '^CGROUP +string +'
-	assert_line --regexp '^CONTAINER +string +'
+	assert_line --regexp '^CGROUP +array +'
+	assert_line --regexp '^CONTAINER +array +'
 }
 
 @test "fixture: --container takes the short id, the full id or a prefix, in any case" {

@@ -37,14 +37,23 @@ teardown() { common_teardown; }
 }
 
 @test "every column and its help line is in the man page's OUTPUT COLUMNS" {
-	local name type help n=0
+	local name type help n=0 cols
+	cols=$(sed -n '/^\.Sh OUTPUT COLUMNS/,/^\.Sh /p' "$MAN")
 	while read -r name type help; do
-		grep -qx ".It Sy $name" "$MAN" || fail "column $name missing from the man page"
-		grep -A1 -x ".It Sy $name" "$MAN" | tail -1 | grep -qxF "$help" ||
+		grep -qx ".It Sy $name" <<<"$cols" || fail "column $name missing from the man page"
+		grep -A1 -x ".It Sy $name" <<<"$cols" | tail -1 | grep -qxF "$help" ||
 			fail "man page help for $name differs from --list-columns: $help"
 		n=$((n + 1))
 	done < <("$IPCSCOPE" list --list-columns)
 	[ "$n" -ge 10 ]
+}
+
+@test "the man page's Columns and members list is --list-columns --json's" {
+	local members
+	members=$(sed -n '/^\.Ss Columns and members/,/^\.El/p' "$MAN" |
+		sed -n '/^\.It Sy /{ s/^\.It Sy //; N; s/\n\.Li / /; p; }')
+	[ -n "$members" ] || fail "no Columns and members list in the man page"
+	assert_equal "$members" "$("$IPCSCOPE" list --list-columns --json | jq -r '.columns[] | "\(.name) \(.member)"')"
 }
 
 @test "every command in --help has a COMMANDS entry in the man page" {
@@ -131,3 +140,22 @@ documented() {
 	assert_line --partial "$a_pid/$name"
 	assert_line --partial "$b_pid/$name"
 }
+
+# the README's "full pipes" recipe, as printed there, on a scene with a
+# full pipe and a FIFO no fd holds (whose queued and capacity are both
+# null, and must not match)
+@test "README: the full pipes recipe lists the full pipe and no unheld FIFO" {
+	local recipe
+	recipe=$(sed -n '/^# full pipes/,/^#/p' "$TOP/README.md" | grep -v '^#')
+	[[ $recipe == *"ipcscope list"* ]] || fail "no full pipes recipe in the README"
+	mk w wait-pipe-write
+	# a FIFO whose only user sleeps in open(): listed, held by no fd
+	mk f wait-fifo-open path="$T/unheld"
+	run --separate-stderr bash -c "PATH=\"$(dirname "$IPCSCOPE"):\$PATH\"; $recipe"
+	assert_success
+	local inodes
+	inodes=$(jq -r '.inode' <<<"$output" | sort -n | paste -sd,)
+	[[ ,$inodes, == *",$w_ino,"* ]] || fail "the full pipe $w_ino is not listed: $inodes"
+	[[ ,$inodes, != *",$f_ino,"* ]] || fail "the unheld FIFO $f_ino is listed: $inodes"
+}
+

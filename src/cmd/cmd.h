@@ -82,6 +82,7 @@ struct cmd_ctx {
 	const char *color_when;	/* auto, always, never */
 	long width;		/* --width; -1 = the terminal's */
 	const char *outspec, *sortspec;	/* -o, --sort: read once all is known */
+	bool list_columns;	/* --list-columns */
 };
 
 /* The shared option table; a command names what it takes with CMD_OPT(). */

@@ -235,12 +235,11 @@ static void set_bytes(struct cmd_ctx *ctx, const char *arg)
 	ctx->ro.bytes = true;
 }
 
+/* Acted on once every option is read: --json may come after it. */
 static void list_columns(struct cmd_ctx *ctx, const char *arg)
 {
-	(void)ctx;
 	(void)arg;
-	columns_print_list(stdout);
-	exit(cmd_finish_stdout(0));
+	ctx->list_columns = true;
 }
 
 static void help(struct cmd_ctx *ctx, const char *arg)
@@ -296,7 +295,8 @@ const struct cmd_opt cmd_opts[CMD_NOPTS] = {
 	[CMD_OPT_BYTES] = { "bytes", no_argument, 'b', NULL,
 	  "exact sizes in bytes", set_bytes },
 	[CMD_OPT_LIST_COLUMNS] = { "list-columns", no_argument, 0, NULL,
-	  "list the available columns and exit", list_columns },
+	  "list the available columns and exit; with --json, as JSON\n"
+	  "naming each column's member", list_columns },
 	[CMD_OPT_HELP] = { "help", no_argument, 'h', NULL,
 	  "show this help and exit", help },
 };
@@ -555,5 +555,10 @@ void cmd_parse_options(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	for (; optind < argc; optind++)
 		take_operand(ctx, argv[optind]);
+	if (ctx->list_columns) {
+		int err = columns_print_list(stdout, ctx->json) < 0 ? errno : 0;
+
+		exit(cmd_finish_stdout(err));
+	}
 	finish_options(ctx);
 }

@@ -166,6 +166,11 @@ struct ipc_kind {
 	 * when the cell is empty. NULL: every such cell is empty. */
 	bool (*column)(enum kind_col col, const struct ipc_obj *o,
 		       const struct render_opts *ro, struct buf *out, int64_t *num);
+	/* PEER, for JSON's "peer": each holder at the other end, given to
+	 * fn; false when the object has no other end to tell. NULL: only
+	 * a pipe's, relative to --pid (obj_peer_each). */
+	bool (*peer_holders)(const struct ipc_obj *o,
+			     void (*fn)(void *arg, const struct ipc_holder *h), void *arg);
 	/* JSON: the members only this kind has, under its own key ("unix",
 	 * "pipe", ...), written through jw.h; NULL: none. */
 	void (*json)(struct jw *w, const struct model *m, const struct ipc_obj *o);

@@ -60,6 +60,21 @@ static bool unix_peer_cell(const struct ipc_unix *u, struct buf *out)
 	return out->len > start;
 }
 
+/* The PEER cell's holders, one by one: a client not accepted yet faces
+ * its listener's holders, a connected socket its peer's. */
+static bool unix_peer_holders_each(const struct ipc_obj *o,
+				   void (*fn)(void *arg, const struct ipc_holder *h), void *arg)
+{
+	const struct ipc_unix *u = &o->un;
+	const struct ipc_obj *end = u->has_listener ? u->listener_obj : u->peer_obj;
+
+	if (o->sockfile || !(u->has_listener || u->has_peer))
+		return false;
+	for (size_t i = 0; end && i < end->nholders; i++)
+		fn(arg, &end->holders[i]);
+	return true;
+}
+
 /* A socket file found on disk has un all zero: every cell empty. */
 static bool unix_column(enum kind_col col, const struct ipc_obj *o,
 			const struct render_opts *ro, struct buf *out, int64_t *num)
@@ -253,6 +268,7 @@ const struct ipc_kind kind_unix = {
 	.detail = unix_detail,
 	.detail_peer = unix_detail_peer,
 	.column = unix_column,
+	.peer_holders = unix_peer_holders_each,
 	.json = unix_json,
 	.keep = unix_keep,
 	.wait_state = unix_wait_state,

@@ -6,6 +6,8 @@
 #include <sys/sysmacros.h>
 
 #include "escape.h"
+#include "json.h"
+#include "jw.h"
 #include "filter.h"
 #include "kind.h"
 #include "leaks.h"
@@ -202,34 +204,60 @@ static void fill_holders(struct buf *out, const struct model *m, const struct ip
 	holders_text(out, o);
 }
 
-static bool pick_end(const struct ipc_holder *h, const void *arg)
+/* For a pipe, "the other end" only means something relative to the
+ * processes asked about with --pid (HOLDERS shows both ends anyway): the
+ * writers when they only read it, the readers when they only write it.
+ * When they hold both ends the pipe loops back to them: they are their
+ * own other end, and the other holders share an end with them rather
+ * than face it. The mode of the other end's entries, or 0 when no holder
+ * was asked about. */
+static uint8_t pipe_asked_mode(const struct ipc_obj *o)
 {
-	const uint8_t *mode = arg;
+	uint8_t mine = 0;
 
-	return (h->mode & *mode) && !h->proc->asked;
+	for (size_t i = 0; i < o->nholders; i++)
+		if (o->holders[i].proc->asked)
+			mine |= o->holders[i].mode;
+	return mine;
 }
 
-/* A socket's kind names its peer's holders. For a pipe, "the other end"
- * only means something relative to the processes asked about with --pid:
- * HOLDERS shows both ends anyway. */
+static bool pick_end(const struct ipc_holder *h, const void *arg)
+{
+	const uint8_t *mine = arg;
+
+	if (*mine == (MODE_R | MODE_W))
+		return h->proc->asked;
+	return (h->mode & (*mine == MODE_R ? MODE_W : MODE_R)) && !h->proc->asked;
+}
+
+bool obj_peer_each(const struct ipc_obj *o, void (*fn)(void *arg, const struct ipc_holder *h),
+		   void *arg)
+{
+	uint8_t mine;
+
+	if (kind_of(o)->peer_holders)
+		return kind_of(o)->peer_holders(o, fn, arg);
+	if (!kind_has(o->type, KT_PIPELIKE) || !(mine = pipe_asked_mode(o)))
+		return false;
+	for (size_t i = 0; i < o->nholders; i++)
+		if (pick_end(&o->holders[i], &mine))
+			fn(arg, &o->holders[i]);
+	return true;
+}
+
+/* A socket's kind names its peer's holders; a pipe's other end is told
+ * only relative to --pid. */
 static void fill_peer(struct buf *out, const struct model *m, const struct ipc_obj *o,
 		      const struct render_opts *ro)
 {
-	uint8_t mine = 0, other;
-	bool asked = false;
+	uint8_t mine;
 
 	(void)m;
 	if (by_kind(KC_PEER, o, ro, out, NULL) || !kind_has(o->type, KT_PIPELIKE))
 		return;
-	for (size_t i = 0; i < o->nholders; i++)
-		if (o->holders[i].proc->asked) {
-			mine |= o->holders[i].mode;
-			asked = true;
-		}
-	if (!asked)
-		return;
-	other = mine == MODE_R ? MODE_W : mine == MODE_W ? MODE_R : MODE_R | MODE_W;
-	format_holders(out, o, pick_end, &other);
+	mine = pipe_asked_mode(o);
+	if (mine)
+		format_holders(out, o, pick_end, &mine);
 }
 
 static void fill_queued(struct buf *out, const struct model *m, const struct ipc_obj *o,
@@ -339,10 +367,11 @@ static void fill_pids(struct buf *out, const struct model *m, const struct ipc_o
 }
 
 /* The distinct values of the processes that place an object (its holders,
- * else its home), comma-separated in holder order; a process without one
- * adds nothing. */
-static void fill_distinct(struct buf *out, const struct ipc_obj *o,
-			  const char *(*value)(const struct ipc_proc *p))
+ * else its home), in holder order, each given to fn once; a process
+ * without one gives nothing. Shared by the CGROUP and CONTAINER cells and
+ * their JSON members. */
+void obj_distinct_each(const struct ipc_obj *o, const char *(*value)(const struct ipc_proc *p),
+		       void (*fn)(void *arg, const char *v), void *arg)
 {
 	const struct ipc_proc *p, *prev = NULL;
 	const char *few[8], **seen = few;
@@ -366,20 +395,41 @@ static void fill_distinct(struct buf *out, const struct ipc_obj *o,
 					   : xreallocarray(seen, cap, sizeof(*seen));
 		}
 		seen[nseen++] = v;
-		if (nseen > 1)
-			buf_addc(out, ',');
-		esc_table(out, v, strlen(v));
+		fn(arg, v);
 	}
 	if (seen != few)
 		free(seen);
 }
 
-static const char *proc_cgroup(const struct ipc_proc *p)
+struct distinct_cell {
+	struct buf *out;
+	bool any;
+};
+
+static void distinct_cell(void *arg, const char *v)
+{
+	struct distinct_cell *c = arg;
+
+	if (c->any)
+		buf_addc(c->out, ',');
+	c->any = true;
+	esc_table(c->out, v, strlen(v));
+}
+
+static void fill_distinct(struct buf *out, const struct ipc_obj *o,
+			  const char *(*value)(const struct ipc_proc *p))
+{
+	struct distinct_cell c = { .out = out };
+
+	obj_distinct_each(o, value, distinct_cell, &c);
+}
+
+const char *proc_cgroup(const struct ipc_proc *p)
 {
 	return p->cgroup;
 }
 
-static const char *proc_container(const struct ipc_proc *p)
+const char *proc_container(const struct ipc_proc *p)
 {
 	return p->container;
 }
@@ -489,76 +539,76 @@ static const char *color_reason(const struct ipc_obj *o)
 }
 
 const struct column columns[] = {
-	{ .name = "TYPE", .json_type = "string",
+	{ .name = "TYPE", .json_type = "string", .json = ".type",
 	  .help = "object type: one of the names --type takes",
 	  .flags = COL_DEFAULT | COL_LEAKS, .fill = fill_type, .color = color_type },
-	{ .name = "INODE", .json_type = "number",
+	{ .name = "INODE", .json_type = "number", .json = ".inode",
 	  .help = "inode number, the object's identity with DEV; shmid for sysvshm",
 	  .flags = COL_RIGHT | COL_DEFAULT | COL_LEAKS, .fill = fill_inode, .num = num_inode },
-	{ .name = "DEV", .json_type = "string",
+	{ .name = "DEV", .json_type = "string", .json = ".dev",
 	  .help = "device of the object's filesystem, as major:minor",
 	  .flags = 0, .fill = fill_dev },
-	{ .name = "PATH", .json_type = "string",
+	{ .name = "PATH", .json_type = "string", .json = ".path",
 	  .help = "path, @abstract socket name, memfd:NAME, or a SysV key",
 	  .flags = COL_TRUNC | COL_DEFAULT | COL_LEAKS, .fill = fill_path },
-	{ .name = "DELETED", .json_type = "boolean",
+	{ .name = "DELETED", .json_type = "boolean", .json = ".deleted",
 	  .help = "unlinked while still held",
 	  .flags = 0, .fill = fill_deleted },
-	{ .name = "SIZE", .json_type = "number",
+	{ .name = "SIZE", .json_type = "number", .json = ".size",
 	  .help = "size in bytes of shm, memfd, sem, sysvshm and anonshm; queued bytes of mqueue",
 	  .flags = COL_RIGHT | COL_DEFAULT | COL_LEAKS, .fill = fill_size, .num = num_size },
-	{ .name = "RESIDENT", .json_type = "number",
+	{ .name = "RESIDENT", .json_type = "number", .json = ".resident",
 	  .help = "memory really used: tmpfs blocks, SysV rss and swap",
 	  .flags = COL_RIGHT | COL_LEAKS, .fill = fill_resident, .num = num_resident },
-	{ .name = "OWNER", .json_type = "string",
+	{ .name = "OWNER", .json_type = "string", .json = ".owner",
 	  .help = "user owning the file, the segment or the bound socket",
 	  .flags = COL_LEAKS, .fill = fill_owner },
-	{ .name = "SOCKTYPE", .json_type = "string",
+	{ .name = "SOCKTYPE", .json_type = "string", .json = ".unix.type",
 	  .help = "UNIX socket type: stream, dgram, seqpacket",
 	  .flags = 0, .fill = fill_socktype },
-	{ .name = "STATE", .json_type = "string",
+	{ .name = "STATE", .json_type = "string", .json = ".unix.state",
 	  .help = "UNIX socket state: listen, connected, unconnected, ...",
 	  .flags = 0, .fill = fill_state },
-	{ .name = "PEERINO", .json_type = "number",
+	{ .name = "PEERINO", .json_type = "number", .json = ".unix.peer",
 	  .help = "inode of the connected peer socket",
 	  .flags = COL_RIGHT, .fill = fill_peerino, .num = num_peerino },
-	{ .name = "HOLDERS", .json_type = "string",
+	{ .name = "HOLDERS", .json_type = "array", .json = ".holders",
 	  .help = "holding processes: PID/COMM[FD and mode, mem for mappings, * if waited on]",
 	  .flags = COL_TRUNC | COL_DEFAULT | COL_LAST, .fill = fill_holders },
-	{ .name = "PEER", .json_type = "string",
+	{ .name = "PEER", .json_type = "array", .json = ".peer",
 	  .help = "the other end: a socket peer's holders; with --pid, a pipe's other end",
 	  .flags = COL_TRUNC | COL_DEFAULT, .fill = fill_peer },
-	{ .name = "QUEUED", .json_type = "number",
+	{ .name = "QUEUED", .json_type = "number", .json = ".queued",
 	  .help = "unread bytes in a pipe, FIFO or socket receive queue; an eventfd's count",
 	  .flags = COL_RIGHT, .fill = fill_queued, .num = num_queued },
-	{ .name = "BACKLOG", .json_type = "string",
+	{ .name = "BACKLOG", .json_type = "number", .json = ".unix.backlog",
 	  .help = "listening socket: connections waiting to be accepted/limit",
 	  .flags = COL_RIGHT, .fill = fill_backlog, .num = num_backlog },
-	{ .name = "NETNS", .json_type = "number",
+	{ .name = "NETNS", .json_type = "number", .json = ".unix.netns",
 	  .help = "network namespace inode of a UNIX socket",
 	  .flags = COL_RIGHT, .fill = fill_netns, .num = num_netns },
-	{ .name = "NATTCH", .json_type = "number",
+	{ .name = "NATTCH", .json_type = "number", .json = ".sysv.nattch",
 	  .help = "attach count of a SysV segment",
 	  .flags = COL_RIGHT, .fill = fill_nattch, .num = num_nattch },
-	{ .name = "AGE", .json_type = "string",
+	{ .name = "AGE", .json_type = "number", .json = ".age",
 	  .help = "time since last modified or used",
 	  .flags = COL_RIGHT | COL_LEAKS, .fill = fill_age, .num = num_age },
-	{ .name = "REASON", .json_type = "string",
+	{ .name = "REASON", .json_type = "string", .json = ".reason",
 	  .help = "why it is listed by leaks: orphaned-shm, stale-socket, ...",
 	  .flags = COL_LEAKS, .fill = fill_reason, .color = color_reason },
-	{ .name = "CERTAIN", .json_type = "boolean",
+	{ .name = "CERTAIN", .json_type = "boolean", .json = ".certain",
 	  .help = "leaks: no when a process or namespace the scan could not see may hold it",
 	  .flags = COL_LEAKS, .fill = fill_certain },
-	{ .name = "NHOLDERS", .json_type = "number",
+	{ .name = "NHOLDERS", .json_type = "number", .json = ".nholders",
 	  .help = "number of holder entries (fds and mappings)",
 	  .flags = COL_RIGHT, .fill = fill_nholders, .num = num_nholders },
-	{ .name = "PIDS", .json_type = "string",
+	{ .name = "PIDS", .json_type = "array", .json = ".pids",
 	  .help = "comma-separated pids of the holding processes",
 	  .flags = 0, .fill = fill_pids },
-	{ .name = "CGROUP", .json_type = "string",
+	{ .name = "CGROUP", .json_type = "array", .json = ".cgroups",
 	  .help = "comma-separated cgroup v2 paths of the holding processes",
 	  .flags = COL_TRUNC, .fill = fill_cgroup },
-	{ .name = "CONTAINER", .json_type = "string",
+	{ .name = "CONTAINER", .json_type = "array", .json = ".containers",
 	  .help = "comma-separated container ids (12 hex digits) of the holding processes",
 	  .flags = 0, .fill = fill_container },
 };
@@ -612,11 +662,30 @@ int columns_parse(const char *spec, struct render_opts *ro, char **bad)
 	return rc;
 }
 
-void columns_print_list(FILE *out)
+int columns_print_list(FILE *out, bool json)
 {
-	for (size_t i = 0; i < ncolumns; i++)
-		fprintf(out, "%-10s %-8s %s\n", columns[i].name, columns[i].json_type,
-			columns[i].help);
+	struct jw *w;
+
+	if (!json) {
+		for (size_t i = 0; i < ncolumns; i++)
+			fprintf(out, "%-10s %-8s %s\n", columns[i].name, columns[i].json_type,
+				columns[i].help);
+		return ferror(out) ? -1 : 0;
+	}
+	w = jw_new();
+	jw_begin(w, 0);
+	jw_int(w, "version", JSON_VERSION);
+	jw_arr_begin(w, "columns");
+	for (size_t i = 0; i < ncolumns; i++) {
+		jw_obj_begin(w, NULL);
+		jw_str(w, "name", columns[i].name);
+		jw_str(w, "type", columns[i].json_type);
+		jw_str(w, "member", columns[i].json);
+		jw_str(w, "help", columns[i].help);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	return json_print_doc(w, out);
 }
 
 struct sort_key {

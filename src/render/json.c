@@ -53,13 +53,9 @@ void json_holder_fields(struct jw *w, const struct ipc_holder *h)
 /* -- every object -- */
 
 /* What leaks and clean add: why, since when, what it costs, how sure */
-static void leak_fields(struct jw *w, const struct ipc_obj *o, const struct render_opts *ro)
+static void leak_fields(struct jw *w, const struct ipc_obj *o)
 {
-	int64_t age = leak_age(o, ro->now);
-
 	jw_str(w, "reason", leak_reason_name(o->leak));
-	jw_int_or_null(w, "age", age >= 0, age);
-	jw_u64_or_null(w, "resident", o->has_resident, o->resident);
 	jw_bool(w, "certain", !o->uncertain);
 	jw_str(w, "uncertain", o->uncertain);
 }
@@ -73,8 +69,71 @@ static char *digits_before(char *end, unsigned v)
 	return end;
 }
 
+static void json_peer_holder(void *arg, const struct ipc_holder *h)
+{
+	static const char *const modes[] = {
+		[MODE_R] = "r", [MODE_W] = "w", [MODE_R | MODE_W] = "rw",
+	};
+	struct jw *w = arg;
+
+	jw_obj_begin(w, NULL);
+	jw_int(w, "pid", h->proc->pid);
+	jw_bytes(w, "comm", h->proc->comm, strlen(h->proc->comm));
+	jw_int_or_null(w, "fd", !h->mapped, h->fd);
+	jw_str(w, "mode", h->mode < ARRAY_SIZE(modes) ? modes[h->mode] : NULL);
+	jw_obj_end(w);
+}
+
+static void json_peer_none(void *arg, const struct ipc_holder *h)
+{
+	(void)arg, (void)h;
+}
+
+static void json_distinct_str(void *arg, const char *v)
+{
+	/* untrusted bytes: anyone may name a cgroup */
+	jw_bytes(arg, NULL, v, strlen(v));
+}
+
+/* The facts the table's derived columns show (NHOLDERS, PIDS, CGROUP,
+ * CONTAINER, PEER, QUEUED, AGE, RESIDENT), so that no script needs the
+ * table or has to work them out again. */
+static void json_object_derived(struct jw *w, const struct ipc_obj *o,
+				const struct render_opts *ro)
+{
+	int64_t age = leak_age(o, ro->now);
+	uint64_t queued = 0;
+	bool has_queued = kind_of(o)->queued && kind_of(o)->queued(o, &queued);
+
+	jw_u64_or_null(w, "resident", o->has_resident, o->resident);
+	jw_int_or_null(w, "age", age >= 0, age);
+	jw_u64_or_null(w, "queued", has_queued, queued);
+	jw_u64(w, "nholders", o->nholders);
+	jw_arr_begin(w, "pids");
+	for (size_t i = 0; i < o->nholders; i++)
+		if (!i || o->holders[i].proc != o->holders[i - 1].proc)
+			jw_int(w, NULL, o->holders[i].proc->pid);
+	jw_arr_end(w);
+	jw_arr_begin(w, "cgroups");
+	obj_distinct_each(o, proc_cgroup, json_distinct_str, w);
+	jw_arr_end(w);
+	jw_arr_begin(w, "containers");
+	obj_distinct_each(o, proc_container, json_distinct_str, w);
+	jw_arr_end(w);
+	/* null when there is no other end to tell; first asked without
+	 * writing, as a key is written once */
+	if (!obj_peer_each(o, json_peer_none, NULL)) {
+		jw_null(w, "peer");
+		return;
+	}
+	jw_arr_begin(w, "peer");
+	obj_peer_each(o, json_peer_holder, w);
+	jw_arr_end(w);
+}
+
 /* The members before "holders": the object's own, then its kind's. */
-static void json_object_head(struct jw *w, const struct model *m, const struct ipc_obj *o)
+static void json_object_head(struct jw *w, const struct model *m, const struct ipc_obj *o,
+			     const struct render_opts *ro)
 {
 	const char *owner = o->has_owner ? proc_user_name(o->owner) : NULL;
 	char dev[24], *d = dev + sizeof(dev) - 1;
@@ -97,6 +156,7 @@ static void json_object_head(struct jw *w, const struct model *m, const struct i
 	jw_u64_or_null(w, "mntns", o->mntns, o->mntns);
 	jw_int_or_null(w, "home_pid", o->home, o->home ? o->home->pid : 0);
 	jw_str(w, "container", o->home && o->home->container[0] ? o->home->container : NULL);
+	json_object_derived(w, o, ro);
 	/* the members of its kind, under the kind's own key */
 	if (kind_of(o)->json)
 		kind_of(o)->json(w, m, o);
@@ -113,7 +173,7 @@ static void json_object_tail(struct jw *w, const struct ipc_obj *o, const struct
 		jw_str(w, NULL, "opener");
 	jw_arr_end(w);
 	if (ro->leaks)
-		leak_fields(w, o, ro);
+		leak_fields(w, o);
 }
 
 /* ---- Output ---- */
@@ -226,7 +286,7 @@ int json_object_dump(struct jw *t, const struct model *m, const struct ipc_obj *
 	const char *sep = "";
 
 	jw_begin(t, o->type);
-	json_object_head(t, m, o);
+	json_object_head(t, m, o, ro);
 	if (json_doc_open(t, b) < 0)
 		return -1;
 	buf_adds(b, ",\"holders\":[");

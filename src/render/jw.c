@@ -368,7 +368,10 @@ void jw_bytes(struct jw *w, const char *key, const char *p, size_t len)
 		jw_null(w, key);
 		return;
 	}
-	if (jw_text(w, key, p, len))
+	/* an array element has no key to put a _base64 sibling beside: it
+	 * keeps the sanitized text, and the exact bytes are a keyed
+	 * member's elsewhere (a holder's "cgroup_base64") */
+	if (jw_text(w, key, p, len) || !key)
 		return;
 	k64 = jw_key64(w, key);
 	buf_reset(&w->tmp);

@@ -49,7 +49,8 @@ void jw_u64_or_null(struct jw *w, const char *key, bool has, uint64_t v);
  * UTF-8 become U+FFFD. */
 void jw_str(struct jw *w, const char *key, const char *s);
 /* Names, which are bytes: as jw_str, but when they are not valid UTF-8
- * KEY_base64 follows KEY with the exact bytes in base64. NULL is null. */
+ * KEY_base64 follows KEY with the exact bytes in base64 (not for an array
+ * element, which has no key: it keeps the U+FFFD text). NULL is null. */
 void jw_bytes(struct jw *w, const char *key, const char *p, size_t len);
 
 #endif

@@ -37,6 +37,9 @@ struct render_opts {
 struct column {
 	const char *name;
 	const char *json_type;
+	/* The JSON member that carries the cell's fact, as jq names it from
+	 * a listed object (".unix.state", ".holders[].fd") */
+	const char *json;
 	const char *help;
 	unsigned flags;
 	/* Appends the cell as terminal-safe text. */
@@ -58,7 +61,9 @@ int column_lookup(const char *name);
 int columns_parse(const char *spec, struct render_opts *ro, char **bad);
 /* The default set for list (COL_DEFAULT) or leaks (COL_LEAKS). */
 void columns_default(struct render_opts *ro, unsigned which);
-void columns_print_list(FILE *out);
+/* --list-columns: NAME TYPE HELP lines, or with --json a document that
+ * also names each column's JSON member. 0, or -1 after a write error. */
+int columns_print_list(FILE *out, bool json);
 /* Orders the model's objects by a column: numerically where the column is a
  * number, by text otherwise; empty cells last. */
 void columns_sort(struct model *m, int col, bool descending, const struct render_opts *ro);
@@ -69,6 +74,16 @@ void columns_sort(struct model *m, int col, bool descending, const struct render
 void holder_proc_text(struct buf *out, const struct ipc_proc *p);
 void holder_entry_text(struct buf *out, const struct ipc_holder *h);
 void holders_text(struct buf *out, const struct ipc_obj *o);
+/* PEER's holders, each given to fn; false when the object has no other
+ * end to tell (a pipe without --pid, a kind with no peer). */
+bool obj_peer_each(const struct ipc_obj *o, void (*fn)(void *arg, const struct ipc_holder *h),
+		   void *arg);
+/* The distinct values of the processes that place an object (its
+ * holders, else its home), each given to fn once: CGROUP and CONTAINER. */
+void obj_distinct_each(const struct ipc_obj *o, const char *(*value)(const struct ipc_proc *p),
+		       void (*fn)(void *arg, const char *v), void *arg);
+const char *proc_cgroup(const struct ipc_proc *p);
+const char *proc_container(const struct ipc_proc *p);
 /* One thread's wait, as show and watch write it: "1234/cat thread 1234
  * in read on fd 0 (empty)"; " via epoll 7" for an fd an epoll watches. */
 void wait_text(struct buf *out, const struct ipc_wait *w);
