@@ -3,9 +3,77 @@
 # tell the same story, and choosing one must work as documented.
 
 load helpers/common
+load helpers/container
+
+BIGIPC=${BIGIPC:-$TOP/tests/helpers/bigipc}
+BIG_PIDS=()
+# A command that runs ipcscope elsewhere (in a namespace); none: here.
+RUN_IN=()
 
 setup() { common_setup; }
-teardown() { common_teardown; }
+teardown() {
+	local p
+	# the namespaces first: what runs in them dies with them
+	pidns_stop
+	ctr_stop
+	for p in "${BIG_PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	for p in "${BIG_PIDS[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	BIG_PIDS=()
+	common_teardown
+}
+
+PIDNS_UNSHARE=""
+
+# A child pid namespace with a /proc of its own (unshare --pid --fork
+# --mount-proc) and nothing else of its own. Sets PIDNS_PID (its init, as
+# the host numbers it) and PIDNS_IN, a command that runs another inside
+# it: the pids that one prints, and the /proc it reads, are the
+# namespace's.
+pidns_start() {
+	requires_root "to make a pid namespace"
+	command -v unshare >/dev/null || skip "unshare (util-linux) is not installed"
+	command -v nsenter >/dev/null || skip "nsenter (util-linux) is not installed"
+	unshare --pid --fork --mount-proc --kill-child --propagation private \
+		sh -c 'echo ready >"$1" && exec sleep 100000' sh "$T/pidns.ready" \
+		</dev/null >/dev/null 2>"$T/pidns.err" 3>&- &
+	PIDNS_UNSHARE=$!
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ -s "$T/pidns.ready" ] && break
+		kill -0 "$PIDNS_UNSHARE" 2>/dev/null || fail "the pid namespace did not start: $(cat "$T/pidns.err")"
+		sleep 0.05
+	done
+	[ -s "$T/pidns.ready" ] || fail "the pid namespace did not start"
+	PIDNS_PID=$(pgrep -P "$PIDNS_UNSHARE" | head -n 1)
+	[ -n "$PIDNS_PID" ] || fail "no init below unshare $PIDNS_UNSHARE"
+	PIDNS_IN=(nsenter -t "$PIDNS_PID" -p -m -r -w)
+}
+
+# Kills the namespace's init, and so everything in it.
+pidns_stop() {
+	[ -n "$PIDNS_UNSHARE" ] || return 0
+	kill -KILL "$PIDNS_UNSHARE" 2>/dev/null || true
+	wait "$PIDNS_UNSHARE" 2>/dev/null || true
+	PIDNS_UNSHARE=""
+}
+
+# host_pid NSENTER_PID: the host's number of the process nsenter started
+# in a namespace, which numbers it otherwise.
+host_pid() {
+	local p
+	p=$(pgrep -P "$1" | head -n 1)
+	[ -n "$p" ] || fail "nothing runs below nsenter $1"
+	echo "$p"
+}
+
+# ns_pid HOST_PID: its number in its own pid namespace (NSpid's last).
+ns_pid() {
+	awk '$1 == "NSpid:" { print $NF }' "/proc/$1/status"
+}
 
 # Skips unless the bpf backend runs here (a build with it, root, BTF).
 requires_bpf() {
@@ -27,8 +95,9 @@ test_pids() {
 
 # backend_json BACKEND PIDS: the objects of this test (held by one of its
 # pids, or named below its places), every field, holders in a fixed order.
+# Run under RUN_IN, when that is set.
 backend_json() {
-	"$IPCSCOPE" list --backend "$1" --json >"$T/$1.raw" 2>"$T/$1.err" ||
+	"${RUN_IN[@]}" "$IPCSCOPE" list --backend "$1" --json >"$T/$1.raw" 2>"$T/$1.err" ||
 		fail "list --backend $1 failed: $(cat "$T/$1.err")"
 	jq -S --arg pids "$2" --arg t "$T" --arg shm "$SHM_PREFIX" '
 		($pids | split(",") | map(tonumber)) as $p |
@@ -124,6 +193,156 @@ backend_json() {
 	done
 	assert_equal "$(jq 'length' "$T/show.bpf")" 2
 	run diff "$T/show.proc" "$T/show.bpf"
+	assert_success
+}
+
+# ns_holders BACKEND TYPE INO: the holders of that object in
+# $T/BACKEND.json, as pid:fd:mode:mapped words.
+ns_holders() {
+	jq -r --arg t "$2" --argjson i "$3" '.[] | select(.type == $t and .inode == $i) |
+		[.holders[] | "\(.pid):\(.fd // "-"):\(.mode // "-"):\(.mapped)"] | join(" ")' "$T/$1.json"
+}
+
+# ns_compare WHAT: both backends' WHAT (a command and its options) run
+# under RUN_IN, filtered by the jq program $2 into $T/WHAT.BACKEND, and
+# the two compared.
+ns_compare() {
+	local b
+	for b in proc bpf; do
+		run --separate-stderr "${RUN_IN[@]}" "$IPCSCOPE" $1 --backend "$b" --json
+		assert_success
+		jq -S "${@:3}" "$2" <<<"$output" >"$T/${1%% *}.$b" || fail "jq failed on $b's $1"
+	done
+	run diff "$T/${1%% *}.proc" "$T/${1%% *}.bpf"
+	assert_success
+}
+
+@test "backends: inside a child pid namespace, the same objects, holders, waits, leaks and process count, numbered as its /proc numbers them" {
+	requires_bpf
+	pidns_start
+	MK_PREFIX=("${PIDNS_IN[@]}")
+	mk pipe pipe rfd=3 wfd=7 fill=100
+	local pipe_host pids b
+	pipe_host=$(host_pid "${MK_PIDS[-1]}")
+	mk fifo fifo path="$T/f" rfd=5 wfd=6
+	mk sp socketpair fd=4 peerfd=9
+	mk lst listener path="$T/l.sock"
+	mk shmfd shm-fd name="$SHM_PREFIX-fd" fd=6
+	mk shmmap shm-mapped name="$SHM_PREFIX-map"
+	mk shmorph shm-orphan name="$SHM_PREFIX-orph"
+	mk memfd memfd name="$SHM_PREFIX memfd" fd=5 map=1
+	mk efd eventfd fd=7 count=3
+	mk anon anonshm
+	mk w wait-pipe-read
+	# what only a thread holds, its leader gone: named by the thread's pid
+	mk le leader-exited name="$SHM_PREFIX-le" fifo="$T/le.fifo" sock="$T/le.sock"
+	MK_PREFIX=()
+	# mkipc printed its pid as the namespace numbers it, not as the host does
+	assert_equal "$(ns_pid "$pipe_host")" "$pipe_pid"
+	[ "$pipe_host" != "$pipe_pid" ] || fail "the namespace numbers mkipc as the host does ($pipe_pid)"
+	pids=$(test_pids)
+	# a pipe of the host's, which no process of the namespace holds
+	mk out pipe
+	RUN_IN=("${PIDNS_IN[@]}")
+	backend_json proc "$pids"
+	backend_json bpf "$pids"
+	assert_equal "$(jq -r .backend.name "$T/bpf.raw")" bpf
+	# not two empty lists: every kind made is there, held by the pids the
+	# namespace gives
+	assert_equal "$(jq -r '[.[].type] | unique | join(",")' "$T/bpf.json")" \
+		"anonshm,eventfd,fifo,memfd,pipe,shm,unix"
+	assert_equal "$(ns_holders bpf pipe "$pipe_ino")" "$(by_pid "$pipe_pid:3:r:false" "$pipe_child_pid:7:w:false")"
+	assert_equal "$(ns_holders bpf shm "$shmfd_ino")" "$shmfd_pid:6:rw:false"
+	assert_equal "$(ns_holders bpf shm "$shmmap_ino")" "$shmmap_pid:-:rw:true"
+	assert_equal "$(ns_holders bpf fifo "$le_fifo_ino")" "$le_child_pid:4:rw:false"
+	assert_equal "$(ns_holders bpf eventfd "$efd_ino" | tr ' ' '\n' | cut -d: -f1 | sort -u | tr '\n' ' ')" \
+		"$(printf '%s\n' "$efd_pid" "$efd_child_pid" | sort -u | tr '\n' ' ')"
+	run diff "$T/proc.json" "$T/bpf.json"
+	assert_success
+	# nothing of a process the namespace does not see
+	for b in proc bpf; do
+		assert_equal "$(jq --argjson i "$out_ino" '[.objects[] | select(.type == "pipe" and .inode == $i)] | length' "$T/$b.raw")" 0
+	done
+	# the waiter, by its pid and tid there
+	ns_compare waits '[.waits[] | select(.pid == $p)]' --argjson p "$w_child_pid"
+	assert_equal "$(jq -r '.[] | "\(.pid) \(.tid) \(.syscall) \(.object.inode)"' "$T/waits.bpf")" \
+		"$w_child_pid $w_child_tid read $w_ino"
+	# an in-use file is no leak; the orphan is
+	ns_compare "leaks -t shm" '[.objects[] | select(.path | contains($s)) | .path] | sort' --arg s "$SHM_PREFIX"
+	assert_equal "$(jq -r 'join(" ")' "$T/leaks.bpf")" "/dev/shm/$SHM_PREFIX-orph"
+	# every process of the namespace counted, each kind's holders too
+	ns_compare summary '{processes, holders: [.types[] | select(.type | IN("shm", "memfd", "eventfd", "anonshm")) | {type, holders}]}'
+	[ "$(jq '.processes.total' "$T/summary.bpf")" -ge 13 ]
+	[ "$(jq '[.holders[].holders] | add' "$T/summary.bpf")" -ge 7 ]
+}
+
+@test "backends: inside a container (pid, mount, IPC, network, UTS namespaces), the same objects and holders, numbered as it numbers them" {
+	requires_bpf
+	ctr_start
+	MK_PREFIX=("${CTR_ALL[@]}")
+	mk pipe pipe rfd=3 wfd=7
+	local pipe_host pids
+	pipe_host=$(host_pid "${MK_PIDS[-1]}")
+	mk sp socketpair fd=4 peerfd=9
+	mk lst listener path="$T/c.sock"
+	mk shmfd shm-fd name="$SHM_PREFIX-fd" fd=6
+	mk shmorph shm-orphan name="$SHM_PREFIX-orph"
+	mk q mqueue name="$SHM_PREFIX-q" fd=5
+	mk sysv sysvshm attach=3
+	mk sem sem name="$SHM_PREFIX-sem"
+	mk efd eventfd fd=7 count=5
+	MK_PREFIX=()
+	assert_equal "$(ns_pid "$pipe_host")" "$pipe_pid"
+	[ "$pipe_host" != "$pipe_pid" ] || fail "the container numbers mkipc as the host does ($pipe_pid)"
+	pids=$(test_pids)
+	RUN_IN=("${CTR_ALL[@]}")
+	backend_json proc "$pids"
+	backend_json bpf "$pids"
+	assert_equal "$(jq -r .backend.name "$T/bpf.raw")" bpf
+	assert_equal "$(jq -r '[.[].type] | unique | join(",")' "$T/bpf.json")" \
+		"eventfd,mqueue,pipe,sem,shm,sysvshm,unix"
+	assert_equal "$(ns_holders bpf pipe "$pipe_ino")" "$(by_pid "$pipe_pid:3:r:false" "$pipe_child_pid:7:w:false")"
+	assert_equal "$(ns_holders bpf shm "$shmfd_ino")" "$shmfd_pid:6:rw:false"
+	assert_equal "$(ns_holders bpf mqueue "$q_ino")" "$q_pid:5:rw:false"
+	assert_equal "$(jq -r --argjson i "$sysv_shmid" '[.[] | select(.type == "sysvshm" and .inode == $i) | .holders[].pid] | join(",")' "$T/bpf.json")" \
+		"$(printf '%s\n' "$sysv_pid" ${sysv_child_pids//,/ } | sort -n | paste -sd,)"
+	run diff "$T/proc.json" "$T/bpf.json"
+	assert_success
+	ns_compare "leaks -t shm" '[.objects[] | select(.path | contains($s)) | .path] | sort' --arg s "$SHM_PREFIX"
+	assert_equal "$(jq -r 'join(" ")' "$T/leaks.bpf")" "/dev/shm/$SHM_PREFIX-orph"
+}
+
+@test "backends: 300 mount namespaces, each with its own /dev/shm and mqueue filesystem: bpf lists every held file and queue, as proc does" {
+	requires_bpf
+	requires_root "to make mount and IPC namespaces"
+	[ -x "$BIGIPC" ] || fail "the bigipc helper is not built ($BIGIPC)"
+	local i n=300
+	mkdir "$T/mq"
+	(close_fds; exec "$BIGIPC" mntns-held "$n" "$T/mq" >"$T/big.out" 2>"$T/big.err" </dev/null) &
+	BIG_PIDS+=("$!")
+	for ((i = 0; i < 600; i++)); do
+		grep -qx READY "$T/big.out" 2>/dev/null && break
+		kill -0 "${BIG_PIDS[-1]}" 2>/dev/null || fail "bigipc failed: $(cat "$T/big.err")"
+		sleep 0.05
+	done
+	grep -qx READY "$T/big.out" || fail "bigipc did not become ready"
+	local held
+	held=$(sed -n 's/^pids=//p' "$T/big.out" | tr , '\n' | sort -n | tr '\n' ' ')
+	for b in proc bpf; do
+		run --separate-stderr "$IPCSCOPE" list --backend "$b" --json -t shm,mqueue
+		assert_success
+		refute_regex "$stderr" "bpf backend|device map"
+		assert_equal "$(jq -r .backend.name <<<"$output")" "$b"
+		jq -S --arg mq "$T/mq/bigipc-held" '[.objects[] | select(.path == "/dev/shm/bigipc-held" or .path == $mq)]
+			| sort_by(.type, .dev, .inode)' <<<"$output" >"$T/big.$b"
+	done
+	# each namespace's file and queue, on a device of its own, held by its process
+	assert_equal "$(jq '[.[] | select(.type == "shm")] | length' "$T/big.bpf")" "$n"
+	assert_equal "$(jq '[.[] | select(.type == "mqueue")] | length' "$T/big.bpf")" "$n"
+	assert_equal "$(jq '[.[] | .dev] | unique | length' "$T/big.bpf")" $((2 * n))
+	assert_equal "$(jq -r '[.[] | select(.type == "shm") | .holders[] | .pid] | sort | .[]' "$T/big.bpf" | tr '\n' ' ')" "$held"
+	assert_equal "$(jq -r '[.[] | select(.type == "mqueue") | .holders[] | .pid] | sort | .[]' "$T/big.bpf" | tr '\n' ' ')" "$held"
+	run diff "$T/big.proc" "$T/big.bpf"
 	assert_success
 }
 

@@ -57,8 +57,11 @@ static dev_t udev(uint32_t k)
 	return makedev(k >> 20, k & 0xfffff);
 }
 
-/* Our pid namespace's depth: the entries of NSpid, less one. */
-static uint32_t pid_level(void)
+/* How many levels our pid namespace is below the one whose numbers our
+ * /proc shows: NSpid lists our pid from that namespace down to ours (not
+ * from the initial one: inside a container with a /proc of its own it has
+ * one entry). The iterators count the levels up from their reader. */
+static uint32_t pid_depth(void)
 {
 	struct buf b = { 0 };
 	uint32_t level = 0;
@@ -120,7 +123,7 @@ static int load_once(struct bpfscan *b, struct ipcscope_iter **out)
 
 	if (!s)
 		return -ENOMEM;
-	s->rodata->pid_level = pid_level();
+	s->rodata->pid_depth = pid_depth();
 	s->rodata->page_size = (uint32_t)sysconf(_SC_PAGESIZE);
 	s->rodata->pipefs_dev = b->pipefs;
 	/* load gives -errno; attach -1, and errno */

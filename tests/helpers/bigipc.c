@@ -19,6 +19,12 @@
  *   mntns N                  N processes, each in a mount namespace of its
  *                            own with a tmpfs of its own on /dev/shm,
  *                            which holds one file, bigipc-orphan
+ *   mntns-held N DIR         N processes, each in mount and IPC namespaces
+ *                            of its own, with a tmpfs of its own on
+ *                            /dev/shm and an mqueue filesystem on DIR (an
+ *                            empty directory): each holds open one file,
+ *                            /dev/shm/bigipc-held, and one queue,
+ *                            /bigipc-held, named the same in every one
  *   fifos DIR N DEPTH        a chain of DEPTH directories below DIR, N
  *                            FIFOs in its first 6, then exits
  *
@@ -30,6 +36,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <mqueue.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -393,6 +400,34 @@ static void mntns_setup(void *arg)
 		die("orphan");
 }
 
+/* Each child's fds: its file and its queue, open for as long as it lives. */
+static void mntns_held_setup(void *arg)
+{
+	const char *dir = arg;
+	struct mq_attr qa = { .mq_maxmsg = 1, .mq_msgsize = 16 };
+
+	if (unshare(CLONE_NEWNS | CLONE_NEWIPC) < 0)
+		die("unshare");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		die("mount private");
+	if (mount("bigipc", "/dev/shm", "tmpfs", 0, "size=64k") < 0)
+		die("mount tmpfs");
+	if (mount("bigipc", dir, "mqueue", 0, NULL) < 0)
+		die("mount mqueue");
+	if (open("/dev/shm/bigipc-held", O_RDWR | O_CREAT, 0600) < 0)
+		die("held file");
+	if (mq_open("/bigipc-held", O_RDWR | O_CREAT, 0600, &qa) < 0)
+		die("held queue");
+}
+
+static void scene_mntns_held(long n, const char *dir)
+{
+	for (long i = 0; i < n; i++)
+		spawn(mntns_held_setup, (void *)dir);
+	end_pids();
+	hold();
+}
+
 static void scene_mntns(long n)
 {
 	for (long i = 0; i < n; i++)
@@ -445,6 +480,8 @@ int main(int argc, char **argv)
 		scene_mapfile(argv[2]);
 	else if (!strcmp(s, "mntns") && argc == 3)
 		scene_mntns(num(argv[2], 4096));
+	else if (!strcmp(s, "mntns-held") && argc == 4)
+		scene_mntns_held(num(argv[2], 4096), argv[3]);
 	else if (!strcmp(s, "fifos") && argc == 5)
 		scene_fifos(argv[2], num(argv[3], 10000000), num(argv[4], 1000));
 	else {

@@ -1,5 +1,5 @@
 # A container made with unshare, as a runtime makes one: its own IPC,
-# mount, network and pid namespaces, a private tmpfs on /dev/shm, an mqueue
+# mount, network, UTS and pid namespaces, a private tmpfs on /dev/shm, an mqueue
 # filesystem of its own IPC namespace, and a cgroup v2 directory named like
 # a docker scope. Everything it holds dies with it.
 #
@@ -12,6 +12,8 @@
 #                      namespaces (in ours for pids, so the pids mkipc
 #                      prints are host pids); ctr_join NAME puts NAME's
 #                      mkipc into the container's cgroup
+# CTR_ALL=(...)        runs a command wholly inside it, its pid namespace
+#                      too: the pids it prints and reads are the container's
 # ctr_stop             kills it and removes its cgroup (teardown calls it)
 
 CTR_UNSHARE=""
@@ -31,7 +33,7 @@ ctr_start() {
 	CTR_MQ="$T/ctr-mqueue"
 	mkdir -p "$CTR_MQ"
 	# --kill-child: SIGKILL to unshare ends the container too
-	unshare --ipc --mount --net --pid --fork --mount-proc --kill-child --propagation private \
+	unshare --ipc --mount --net --uts --pid --fork --mount-proc --kill-child --propagation private \
 		sh -c 'mount -t tmpfs -o size=4m,mode=1777 ipcscope-test /dev/shm &&
 			mount -t mqueue ipcscope-test "$1" && echo ready >"$2" && exec sleep 100000' \
 		sh "$CTR_MQ" "$T/ctr.ready" </dev/null >/dev/null 2>"$T/ctr.err" 3>&- &
@@ -50,6 +52,7 @@ ctr_start() {
 	# -r -w: the container's root and cwd, which a chroot this test may run in
 	# shares, not the root of the mount namespace setns would leave us at
 	CTR_IN=(nsenter -t "$CTR_PID" -m -i -n -r -w)
+	CTR_ALL=(nsenter -t "$CTR_PID" -m -i -n -u -p -r -w)
 	ctr_cgroup
 }
 

@@ -24,7 +24,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define PIPE_MAX_BUFS 1024	/* a ring beyond this is left unmeasured */
 
 /* set by the loader before load */
-const volatile __u32 pid_level = 0;	/* of the reader's pid namespace */
+/* how far the reader's pid namespace is below the one of its /proc */
+const volatile __u32 pid_depth = 0;
 const volatile __u32 page_size = 4096;
 const volatile __u32 pipefs_dev = 0;	/* pipes are named by their inode */
 
@@ -55,26 +56,81 @@ struct {
 	__type(value, struct scratch);
 } scratch_map SEC(".maps");
 
-/* The process's number in the reader's pid namespace (of any of its
- * threads: the leader's); 0 when it has none there. */
-static __u32 task_tgid(struct task_struct *task)
+/* The pid namespace whose numbers the reader's /proc shows: ours, or an
+ * ancestor's when /proc was mounted there (unshare --pid without
+ * --mount-proc). Its level, and its identity, compared and never read. */
+struct pid_view {
+	__u32 level;
+	__u64 ns;
+};
+
+/* The number and namespace of pid at a level its numbers[] has; -1 when
+ * they cannot be read. */
+static int upid_at(struct pid *pid, __u32 level, __u32 *nr, __u64 *ns)
+{
+	__u64 at = (__u64)(void *)pid + bpf_core_field_offset(struct pid, numbers) +
+		   (__u64)level * bpf_core_type_size(struct upid);
+	int n = 0;
+	void *p = 0;
+
+	if (bpf_probe_read_kernel(&n, sizeof(n), (void *)(at + bpf_core_field_offset(struct upid, nr))) < 0 ||
+	    bpf_probe_read_kernel(&p, sizeof(p), (void *)(at + bpf_core_field_offset(struct upid, ns))) < 0)
+		return -1;
+	*nr = (__u32)n;
+	*ns = (__u64)p;
+	return 0;
+}
+
+/* The iterator runs in the reader's read(): its task is the reader's.
+ * pid_depth levels above the reader's own pid namespace is the one its
+ * /proc numbers processes in (user space counts NSpid there). 0 when
+ * there is none (a /proc of no ancestor): then nothing is reported. */
+static int view_of_reader(struct pid_view *v)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	struct pid *pid = cur ? cur->thread_pid : 0;
+	__u32 nr;
+
+	if (!pid || pid->level < pid_depth)
+		return 0;
+	v->level = pid->level - pid_depth;
+	v->ns = 0;
+	/* the initial namespace numbers every task: task->pid, task->tgid */
+	return v->level == 0 || upid_at(pid, v->level, &nr, &v->ns) == 0;
+}
+
+/* pid's number in the view, or 0 when the view does not see it: a task
+ * of an ancestor namespace (too shallow) or of a sibling one (another
+ * namespace at that level), as /proc would not list it. */
+static __u32 view_nr(const struct pid_view *v, struct pid *pid)
+{
+	__u64 ns;
+	__u32 nr;
+
+	if (!pid || pid->level < v->level)
+		return 0;
+	if (upid_at(pid, v->level, &nr, &ns) < 0 || ns != v->ns)
+		return 0;
+	return nr;
+}
+
+/* The process's number in the view (of any of its threads: the
+ * leader's), and the thread's in *tid; 0 when it has none there. */
+static __u32 task_tgid(const struct pid_view *v, struct task_struct *task, __u32 *tid)
 {
 	struct task_struct *leader = task->group_leader;
-	struct pid *pid = leader ? leader->thread_pid : 0;
-	__u64 addr;
-	int nr = 0;
+	__u32 tgid;
 
-	if (!pid)
+	if (!leader || !leader->thread_pid)
 		return 0;
-	if (pid_level == 0)
+	if (v->level == 0) {
+		*tid = (__u32)task->pid;
 		return (__u32)task->tgid;
-	if (pid->level < pid_level)
-		return 0;
-	addr = (__u64)(void *)pid + bpf_core_field_offset(struct pid, numbers) +
-	       (__u64)pid_level * bpf_core_type_size(struct upid);
-	if (bpf_probe_read_kernel(&nr, sizeof(nr), (void *)addr) < 0)
-		return 0;
-	return (__u32)nr;
+	}
+	tgid = view_nr(v, leader->thread_pid);
+	/* threads share their leader's namespace */
+	*tid = task == leader ? tgid : view_nr(v, task->thread_pid);
+	return tgid;
 }
 
 /* Does a thread other than the leader report what the leader's /proc
@@ -94,7 +150,8 @@ static int thread_reports(struct task_struct *task, int vma)
 /* Direct loads through the typed pointers the iterators hand over (the
  * verifier makes them fault-safe), not bpf_probe_read calls: most of the
  * program's time per fd. */
-static void fill_hdr(struct isc_hdr *h, struct task_struct *task, __u32 tgid, __u8 type)
+static void fill_hdr(struct isc_hdr *h, struct task_struct *task, __u32 tgid, __u32 tid,
+		     __u8 type)
 {
 	struct nsproxy *ns = task->nsproxy;
 	struct task_struct *leader = task->group_leader;
@@ -103,7 +160,7 @@ static void fill_hdr(struct isc_hdr *h, struct task_struct *task, __u32 tgid, __
 	h->tgid = tgid;
 	/* the process's start, as /proc/PID/stat gives it: the leader's */
 	h->start_ns = leader ? leader->start_boottime : task->start_boottime;
-	h->tid = (__u32)task->pid;
+	h->tid = tid;
 	h->table = type == ISC_REC_VMA ? (__u64)(void *)task->mm : (__u64)(void *)task->files;
 	if (leader && leader != task)
 		h->flags |= ISC_F_THREAD;
@@ -217,11 +274,12 @@ int ipc_files(struct bpf_iter__task_file *ctx)
 	struct scratch *s;
 	struct inode *inode;
 	struct isc_fd *r;
-	__u32 key = 0, tgid, fmt, dev, nlink;
+	struct pid_view v;
+	__u32 key = 0, tgid, tid = 0, fmt, dev, nlink;
 
-	if (!task || !file)
+	if (!task || !file || !view_of_reader(&v))
 		return 0;
-	tgid = task_tgid(task);
+	tgid = task_tgid(&v, task, &tid);
 	if (!tgid || !thread_reports(task, 0))
 		return 0;
 	inode = file->f_inode;
@@ -237,7 +295,7 @@ int ipc_files(struct bpf_iter__task_file *ctx)
 		return 0;
 	r = &s->fd;
 	__builtin_memset(r, 0, sizeof(*r));
-	fill_hdr(&r->h, task, tgid, ISC_REC_FD);
+	fill_hdr(&r->h, task, tgid, tid, ISC_REC_FD);
 	r->fd = ctx->fd;
 	r->dev = dev;
 	r->ino = inode->i_ino;
@@ -290,7 +348,8 @@ int ipc_maps(struct bpf_iter__task_vma *ctx)
 	struct inode *inode;
 	struct scratch *s;
 	struct isc_vma *r;
-	__u32 key = 0, tgid, dev, nlink;
+	struct pid_view v;
+	__u32 key = 0, tgid, tid = 0, dev, nlink;
 
 	if (!task || !vma)
 		return 0;
@@ -298,7 +357,9 @@ int ipc_maps(struct bpf_iter__task_vma *ctx)
 	file = vma->vm_file;
 	if (!file)
 		return 0;
-	tgid = task_tgid(task);
+	if (!view_of_reader(&v))
+		return 0;
+	tgid = task_tgid(&v, task, &tid);
 	if (!tgid || !thread_reports(task, 1))
 		return 0;
 	inode = file->f_inode;
@@ -313,7 +374,7 @@ int ipc_maps(struct bpf_iter__task_vma *ctx)
 		return 0;
 	r = &s->vma;
 	__builtin_memset(r, 0, sizeof(*r));
-	fill_hdr(&r->h, task, tgid, ISC_REC_VMA);
+	fill_hdr(&r->h, task, tgid, tid, ISC_REC_VMA);
 	r->start = vma->vm_start;
 	r->end = vma->vm_end;
 	r->flags = vma->vm_flags;

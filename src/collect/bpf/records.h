@@ -39,10 +39,10 @@ struct isc_hdr {
 	unsigned short len;	/* of the record and what follows it */
 	unsigned char type;
 	unsigned char flags;
-	unsigned int tgid;	/* as the reader's pid namespace numbers it */
+	unsigned int tgid;	/* as the reader's /proc numbers it */
 	unsigned long long start_ns;	/* task->start_boottime: pid reuse */
 	unsigned int netns, ipcns;	/* 0: the task has no namespaces left */
-	unsigned int tid;	/* the thread's, as the kernel numbers it */
+	unsigned int tid;	/* the thread's, as the reader's /proc does */
 	unsigned int pad;
 	/* the fd table (task_file) or address space (task_vma) the record
 	 * comes from, as an identity to compare, never to read through */
