@@ -200,3 +200,25 @@ teardown() { common_teardown; }
 		jq '.types[] | select(.type == "shm") | .size')
 	assert_equal "$bytes" 12288
 }
+
+@test "--pid with a pid no process has warns, names it, and exits 0 (list, graph, waits)" {
+	mk p pipe
+	# a pid that was a process a moment ago: ours, reaped
+	sleep 0 &
+	local gone=$!
+	wait "$gone"
+	local cmd
+	for cmd in list graph waits; do
+		run --separate-stderr "$IPCSCOPE" "$cmd" --pid "$gone,$p_pid"
+		assert_success
+		[[ $stderr == *"no process $gone was seen"* ]] || fail "$cmd: no warning about $gone: $stderr"
+		[[ $stderr != *"no process $p_pid"* ]] || fail "$cmd: a live pid is called unseen: $stderr"
+	done
+	run --separate-stderr "$IPCSCOPE" list --pid "$gone" --json
+	assert_success
+	assert_equal "$(jq -r --arg w "no process $gone was seen" '[.warnings[] | select(startswith($w))] | length' <<<"$output")" 1
+	# a pid it saw holds nothing: no warning
+	run --separate-stderr "$IPCSCOPE" list --pid "$p_pid" -t sysvshm
+	assert_success
+	[[ $stderr != *"was seen"* ]] || fail "a live pid holding nothing is called unseen: $stderr"
+}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "collect.h"
 #include "graph.h"
 
 /* the values of this command's own options */
@@ -65,6 +66,7 @@ static int cmd_graph_print(struct cmd_ctx *ctx, struct model *m)
 	int rc;
 
 	(void)ctx;
+	link_warn_unseen(m, own.pids, own.npids);
 	graph_build(m, &g, own.pids, own.npids, own.depth);
 	if (own.format == GRAPH_JSON)
 		rc = graph_render_json(stdout, &g);

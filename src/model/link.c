@@ -67,10 +67,31 @@ static bool in_list(const pid_t *pids, size_t n, pid_t pid)
 	return false;
 }
 
+/* A pid asked about that the walk did not meet: said, as a process that
+ * holds nothing is not. Processes come and go, so it is no error. */
+void link_warn_unseen(struct model *m, const pid_t *asked, size_t nasked)
+{
+	for (size_t k = 0; k < nasked; k++) {
+		bool seen = false;
+
+		for (size_t i = 0; i < m->nprocs && !seen; i++)
+			seen = m->procs[i]->pid == asked[k];
+		if (!seen)
+			model_warn(m, "no process %d was seen: it has exited, is a kernel thread or "
+				   "is outside this pid namespace", (int)asked[k]);
+	}
+}
+
 void link_run(struct model *m, const pid_t *asked, size_t nasked)
 {
-	for (size_t i = 0; i < m->nprocs; i++)
+	size_t nseen = 0;
+
+	for (size_t i = 0; i < m->nprocs; i++) {
 		m->procs[i]->asked = in_list(asked, nasked, m->procs[i]->pid);
+		nseen += m->procs[i]->asked;
+	}
+	if (nseen < nasked)
+		link_warn_unseen(m, asked, nasked);
 	for (size_t i = 0; i < m->nobjs; i++)
 		if (obj_unix(m->objs[i]))
 			link_socket(m, m->objs[i]);
