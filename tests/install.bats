@@ -59,6 +59,7 @@ dirs_below() {
 	assert_equal "$(dirs_below "$T/usr-local")" "$before"
 	# a directory that holds something else stays, with what it holds
 	run clean_make -s -C "$TOP" -o ipcscope install PREFIX="$T/usr-local"
+	assert_success
 	touch "$T/usr-local/share/zsh/site-functions/_other"
 	run clean_make -s -C "$TOP" uninstall PREFIX="$T/usr-local"
 	assert_success

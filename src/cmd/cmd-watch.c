@@ -1,5 +1,6 @@
 /* ipcscope watch: rescan and print what changed. */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,13 +75,43 @@ static int cmd_watch_emit(void *arg, const struct watch_change *ch)
 			 : watch_render_text(stdout, ch, when);
 }
 
-/* Sleeps, but wakes at once for SIGINT or SIGTERM. */
+/* Sleeps, but wakes at once for SIGINT or SIGTERM, and ends the watch
+ * when no one reads stdout any more: a pipe whose reader is gone, a
+ * terminal hung up. A watch that has nothing to print would otherwise
+ * never meet the EPIPE that ends it. poll asks for no event, so a file or
+ * a live terminal never wakes it. */
 static void cmd_watch_sleep(double secs)
 {
-	struct timespec ts = { (time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9) };
+	struct timespec left = { (time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9) };
+	struct timespec end, now;
+	struct pollfd out = { .fd = STDOUT_FILENO, .events = 0 };
 
-	while (!cmd_watch_stop && nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += left.tv_sec;
+	end.tv_nsec += left.tv_nsec;
+	if (end.tv_nsec >= 1000000000L) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000L;
+	}
+	while (!cmd_watch_stop) {
+		int n = ppoll(&out, 1, &left, NULL);
+
+		if (n > 0 && (out.revents & (POLLERR | POLLHUP | POLLNVAL))) {
+			cmd_watch_stop = 1;
+			return;
+		}
+		if (n == 0 || (n < 0 && errno != EINTR))
+			return;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			return;
+		left.tv_sec = end.tv_sec - now.tv_sec;
+		left.tv_nsec = end.tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0) {
+			left.tv_sec--;
+			left.tv_nsec += 1000000000L;
+		}
+	}
 }
 
 /* Every scan after the first, compared with the one before it. */
