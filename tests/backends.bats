@@ -443,3 +443,46 @@ ns_compare() {
 		assert_output --partial "--backend WHICH"
 	done
 }
+
+# the objects of this test in the order ipcscope listed them: type, inode
+# and dev, one a line
+natural_order() {
+	jq -r --arg pids "$2" --arg t "$T" --arg shm "$SHM_PREFIX" '
+		($pids | split(",") | map(tonumber)) as $p |
+		.objects[] | select(any(.holders[]; .pid as $h | $p | index($h)) or
+			((.path // "") | startswith($t) or contains($shm)))
+		| "\(.type) \(.inode) \(.dev) \(.path // "")"' "$1"
+}
+
+@test "backends: the default order is the same for every backend and number of walker threads: type, named first by path, then inode" {
+	mk a many count=300
+	mk b many count=300
+	mk f fifo path="$T/z-fifo"
+	mk g fifo path="$T/a-fifo"
+	mk s shm-fd name="$SHM_PREFIX-b"
+	mk t shm-fd name="$SHM_PREFIX-a"
+	mk u socketpair
+	mk l listener path="$T/sock"
+	local pids want got n b
+	pids=$(test_pids)
+	IPCSCOPE_THREADS=1 "$IPCSCOPE" list --backend proc --json >"$T/one.json" 2>/dev/null
+	want=$(natural_order "$T/one.json" "$pids")
+	[ "$(wc -l <<<"$want")" -ge 600 ] || fail "too few objects: $(wc -l <<<"$want")"
+	# the order the man page gives: type in --type's order, named objects
+	# first in byte order of their paths, then by inode
+	local types
+	types=$("$IPCSCOPE" list --help | sed -n 's/.*--type LIST.*//p' >/dev/null; echo fifo pipe unix shm memfd sem sysvshm mqueue eventfd anonshm)
+	assert_equal "$want" "$(awk -v types="$types" 'BEGIN { n = split(types, t, " "); for (i = 1; i <= n; i++) rank[t[i]] = i }
+		{ printf "%02d %d %s %020d %s\n", rank[$1], $4 == "" ? 1 : 0, $4, $2, $0 }' <<<"$want" |
+		LC_ALL=C sort -k1,1 -k2,2 -k3,3 -k4,4 | cut -d' ' -f5-)"
+	for n in 2 4; do
+		IPCSCOPE_THREADS=$n "$IPCSCOPE" list --backend proc --json >"$T/n.json" 2>/dev/null
+		assert_equal "$(natural_order "$T/n.json" "$pids")" "$want"
+		IPCSCOPE_THREADS=$n "$IPCSCOPE" list --backend proc -n --raw -o TYPE,INODE,DEV --pid "$pids" >"$T/n.txt" 2>/dev/null
+		assert_equal "$(cat "$T/n.txt")" "$("$IPCSCOPE" list --backend proc -n --raw -o TYPE,INODE,DEV --pid "$pids" 2>/dev/null)"
+	done
+	if "$IPCSCOPE" list --backend bpf --type pipe >/dev/null 2>&1; then
+		"$IPCSCOPE" list --backend bpf --json >"$T/bpf.json" 2>/dev/null
+		assert_equal "$(natural_order "$T/bpf.json" "$pids")" "$want"
+	fi
+}

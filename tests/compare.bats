@@ -115,6 +115,8 @@ teardown() {
 	name=$(lsfd -p "$f_pid" -n -o ASSOC,NAME | awk '$1 == 5 { print $2 }')
 	[[ $name == /dev/shm/* ]] || skip "lsfd names the container's file $name from here"
 	run "$TOP/tests/helpers/compare-live.sh" "$IPCSCOPE" "$T/cmp"
+	# 1 is a difference, the one kept below; anything else is a failure
+	[[ $status =~ ^[01]$ ]] || fail "compare-live.sh failed (status $status): $output"
 	# lsfd names the descriptors /dev/shm/... too: compared, and agreed
 	grep -qx "$f_pid 5 $f_ino" "$T/cmp/stable.fds"
 	grep -qx "$f_pid 5 $f_ino" "$T/cmp/ipc.fds"
