@@ -110,6 +110,8 @@ struct scan_extra {
 	int fill_err;
 	bool has_name, deleted, has_size, has_owner, sysv, fill_tried, has_fill;
 	bool has_resident;
+	/* a socket's file flags: O_NONBLOCK, from fdinfo or the iterator */
+	bool has_flags, nonblock;
 	/* fdinfo text a kind reads facts from (eventfd), in the names */
 	uint32_t info_off, info_len;
 	bool has_info;
@@ -190,6 +192,8 @@ struct fd_given {
 	const char *info;	/* fdinfo-like text a kind reads (eventfd) */
 	size_t infolen;
 	uint64_t netns;		/* the process's network namespace */
+	bool has_flags;		/* flags holds the file's f_flags */
+	unsigned int flags;
 };
 /* Records one such fd of p, as fd_scan would; piddir (or -1) is read only
  * for what the kernel side did not give. */
@@ -337,6 +341,8 @@ struct unix_entry {
 	uint64_t vfs_ino;
 	const void *icons;	/* npending unaligned u32 inodes */
 	size_t nicons;
+	bool has_shutdown;
+	uint8_t shutdown;	/* UNIX_SHUT_RD | UNIX_SHUT_WR */
 };
 typedef void (*unix_entry_fn)(void *arg, const struct unix_entry *e);
 /* Parsers, exposed for the fixture tests and the fuzzers. They return the

@@ -318,6 +318,20 @@ static void fill_netns(struct buf *out, const struct model *m, const struct ipc_
 	by_kind(KC_NETNS, o, ro, out, NULL);
 }
 
+static void fill_shutdown(struct buf *out, const struct model *m, const struct ipc_obj *o,
+			  const struct render_opts *ro)
+{
+	(void)m;
+	by_kind(KC_SHUTDOWN, o, ro, out, NULL);
+}
+
+static void fill_nonblock(struct buf *out, const struct model *m, const struct ipc_obj *o,
+			  const struct render_opts *ro)
+{
+	(void)m;
+	by_kind(KC_NONBLOCK, o, ro, out, NULL);
+}
+
 static void fill_nholders(struct buf *out, const struct model *m, const struct ipc_obj *o,
 			  const struct render_opts *ro)
 {
@@ -537,6 +551,12 @@ const struct column columns[] = {
 	{ .name = "NETNS", .json_type = "number",
 	  .help = "network namespace inode of a UNIX socket",
 	  .flags = COL_RIGHT, .fill = fill_netns, .num = num_netns },
+	{ .name = "SHUTDOWN", .json_type = "string",
+	  .help = "UNIX socket shut down: rw none, -w receptions, r- sends, -- both (lsfd's)",
+	  .flags = 0, .fill = fill_shutdown },
+	{ .name = "NONBLOCK", .json_type = "boolean",
+	  .help = "UNIX socket's file is O_NONBLOCK: yes or no",
+	  .flags = 0, .fill = fill_nonblock },
 	{ .name = "NATTCH", .json_type = "number",
 	  .help = "attach count of a SysV segment",
 	  .flags = COL_RIGHT, .fill = fill_nattch, .num = num_nattch },

@@ -247,6 +247,7 @@ int ipc_files(struct bpf_iter__task_file *ctx)
 	r->size = inode->i_size;
 	r->blocks = inode->i_blocks;
 	r->fmode = file->f_mode;
+	r->fflags = file->f_flags;
 	if (fmt == S_IFIFO)
 		pipe_fill(r, inode);
 	if (fmt == 0) {

@@ -68,6 +68,8 @@ struct isc_fd {
 	char dname[ISC_DNAME_MAX];
 	unsigned short pathlen;	/* bytes of path after the record, no NUL */
 	unsigned short pad;
+	unsigned int fflags;	/* f_flags, as fdinfo's "flags:" (O_NONBLOCK) */
+	unsigned int pad2;
 };
 
 /* One shared-memory candidate mapping: what a maps line says, and the
