@@ -649,6 +649,8 @@ static int fd_rec(void *arg, const struct isc_hdr *h, const unsigned char *raw)
 	g.netns = h->netns;
 	g.has_flags = true;
 	g.flags = r.fflags;
+	g.has_sock = r.h.flags & ISC_F_SOCK;
+	g.sk_family = r.sk_family;
 	fd_text(w, &r, raw, &g);
 	g.has_fill = r.h.flags & ISC_F_FILL;
 	g.queued = r.queued;

@@ -112,6 +112,9 @@ struct scan_extra {
 	bool has_resident;
 	/* a socket's file flags: O_NONBLOCK, from fdinfo or the iterator */
 	bool has_flags, nonblock;
+	/* a socket's family, when the iterator read it */
+	bool has_family;
+	uint16_t family;
 	/* fdinfo text a kind reads facts from (eventfd), in the names */
 	uint32_t info_off, info_len;
 	bool has_info;
@@ -194,6 +197,8 @@ struct fd_given {
 	uint64_t netns;		/* the process's network namespace */
 	bool has_flags;		/* flags holds the file's f_flags */
 	unsigned int flags;
+	bool has_sock;		/* a socket's family, as SO_DOMAIN gives it */
+	unsigned short sk_family;
 };
 /* Records one such fd of p, as fd_scan would; piddir (or -1) is read only
  * for what the kernel side did not give. */

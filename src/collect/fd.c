@@ -521,11 +521,13 @@ static void fd_socket(struct scan_ctx *c, struct ipc_proc *p, int piddir, int fd
 			has = pio_read_at(piddir, info, &c->file) == 0 &&
 			      fdinfo_flags(c->file.data, c->file.len, &flags);
 		}
-		if (has) {
+		if (has || (s->given && s->given->has_sock)) {
 			struct scan_extra *e = batch_extra(b, &xi);
 
-			e->has_flags = true;
+			e->has_flags = has;
 			e->nonblock = (flags & O_NONBLOCK) != 0;
+			e->has_family = s->given && s->given->has_sock;
+			e->family = e->has_family ? s->given->sk_family : 0;
 		}
 		batch_mark(b, s->f.dev, s->ino, 0);
 	}

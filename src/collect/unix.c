@@ -869,7 +869,9 @@ static void collect_held(struct model *m, struct scan_ctx *c, struct ns_set *see
 	for (size_t i = 0; i < m->nobjs; i++) {
 		struct ipc_obj *o = m->objs[i];
 
-		if (o->type == IPC_UNIX && !o->sockfile && !o->un.known && o->nholders)
+		/* the bpf backend read the family: another one's is no concern */
+		if (o->type == IPC_UNIX && !o->sockfile && !o->un.known && o->nholders &&
+		    !(o->un.has_family && o->un.family != AF_UNIX))
 			held_socket(&w, o);
 	}
 	if (w.unentered)

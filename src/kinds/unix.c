@@ -71,14 +71,7 @@ static bool unix_peer_cell(const struct ipc_unix *u, struct buf *out)
 	return out->len > start;
 }
 
-/* lsfd's SOCK.SHUTDOWN: r (receptions allowed) or -, then w or - */
-static const char *unix_shutdown_cell(const struct ipc_unix *u)
-{
-	static const char *const cells[] = { "rw", "-w", "r-", "--" };
-
-	return u->has_shutdown ? cells[u->shutdown & 3] : NULL;
-}
-
+/* What shutdown(2) closed: lsfd's SOCK.SHUTDOWN rw, -w, r- and -- */
 static const char *unix_shutdown_word(const struct ipc_unix *u)
 {
 	static const char *const words[] = { "none", "read", "write", "both" };
@@ -114,7 +107,7 @@ static bool unix_column(enum kind_col col, const struct ipc_obj *o,
 	case KC_PEER:
 		return out && unix_peer_cell(u, out);
 	case KC_SHUTDOWN:
-		return kind_cell_text(unix_shutdown_cell(u), out);
+		return kind_cell_text(unix_shutdown_word(u), out);
 	case KC_NONBLOCK:
 		return kind_cell_text(!u->has_nonblock ? NULL : u->nonblock ? "yes" : "no", out);
 	default:

@@ -165,6 +165,10 @@ struct ipc_unix {
 	uint8_t shutdown;	/* UNIX_SHUT_RD | UNIX_SHUT_WR */
 	bool has_nonblock;	/* O_NONBLOCK of its file, from a holder's fdinfo */
 	bool nonblock;
+	/* its address family, when the bpf iterator read it: a socket no
+	 * table listed needs no duplicate of its fd to be told not AF_UNIX */
+	bool has_family;
+	uint16_t family;
 	/* the sockets whose peer this one is while its own peer is not them:
 	 * a bound dgram socket's senders (the link stage) */
 	struct ipc_obj **senders;
