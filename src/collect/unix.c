@@ -728,24 +728,37 @@ struct held_walk {
 	size_t unentered;	/* AF_UNIX, of a namespace not dumped */
 	size_t unseen;		/* no holder's fd could be duplicated */
 	int unseen_err;
+	const struct ipc_proc *pidfd_proc;	/* whose pidfd is open */
+	int pidfd, pidfd_err;
 };
 
-/* A duplicate of h's fd, if it is still socket ino: the fd or -errno. */
-static int held_dup(const struct scan_ctx *c, const struct ipc_holder *h, uint64_t ino)
+/* A pidfd of p, kept for its next socket: a process holds many. */
+static int held_pidfd(struct held_walk *w, const struct ipc_proc *p)
 {
-	const struct ipc_proc *p = h->proc;
-	struct stat st;
-	int pidfd, fd;
-
-	pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+	if (w->pidfd_proc == p)
+		return w->pidfd;
+	if (w->pidfd >= 0)
+		close(w->pidfd);
+	w->pidfd_proc = p;
+	w->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
 	/* an exited leader: the thread the walk read its fds through */
-	if (pidfd < 0 && p->via_tid)
-		pidfd = (int)syscall(SYS_pidfd_open, p->via_tid, PIDFD_THREAD);
+	if (w->pidfd < 0 && p->via_tid)
+		w->pidfd = (int)syscall(SYS_pidfd_open, p->via_tid, PIDFD_THREAD);
+	w->pidfd_err = w->pidfd < 0 ? -errno : 0;
+	return w->pidfd < 0 ? w->pidfd_err : w->pidfd;
+}
+
+/* A duplicate of h's fd, if it is still socket ino: the fd or -errno. */
+static int held_dup(struct held_walk *w, const struct ipc_holder *h, uint64_t ino)
+{
+	const struct scan_ctx *c = w->c;
+	struct stat st;
+	int pidfd = held_pidfd(w, h->proc), fd;
+
 	if (pidfd < 0)
-		return -errno;
+		return pidfd;
 	fd = (int)syscall(SYS_pidfd_getfd, pidfd, h->fd, 0);
 	fd = fd < 0 ? -errno : fd;
-	close(pidfd);
 	if (fd < 0)
 		return fd;
 	/* the pid may be another process's now, the fd another file */
@@ -838,12 +851,14 @@ static void held_socket(struct held_walk *w, struct ipc_obj *o)
 
 	for (k = 0; k < o->nholders && fd < 0; k++)
 		if (!o->holders[k].mapped && o->holders[k].fd >= 0)
-			fd = held_dup(w->c, &o->holders[k], o->ino);
+			fd = held_dup(w, &o->holders[k], o->ino);
 	if (fd < 0) {
 		for (k = 0; k < o->nholders; k++)
 			if (!o->holders[k].mapped && held_protoname(o, &o->holders[k]))
 				break;
 		if (o->un.known) {
+			/* it may be bound to any socket file: stale verdicts wait */
+			w->m->stats.unix_unresolved++;
 			w->unseen++;
 			w->unseen_err = -fd;
 		}
@@ -852,10 +867,13 @@ static void held_socket(struct held_walk *w, struct ipc_obj *o)
 	if (sock_opt(fd, SO_DOMAIN) == AF_UNIX) {
 		uint64_t ns = held_netns(w, fd);
 
-		/* the dump of its namespace described it, or could not */
+		/* the dump of its namespace described it, or could not (counted
+		 * unread when named, unresolved when not) */
 		if (!o->un.known) {
 			held_from_fd(o, fd, ns);
 			w->unentered++;
+			if (!ns)
+				w->m->stats.unix_unresolved++;
 		}
 	}
 	close(fd);
@@ -864,7 +882,7 @@ static void held_socket(struct held_walk *w, struct ipc_obj *o)
 static void collect_held(struct model *m, struct scan_ctx *c, struct ns_set *seen,
 			 bool *stuck)
 {
-	struct held_walk w = { m, c, seen, stuck, 0, 0, 0 };
+	struct held_walk w = { m, c, seen, stuck, 0, 0, 0, NULL, -1, 0 };
 
 	for (size_t i = 0; i < m->nobjs; i++) {
 		struct ipc_obj *o = m->objs[i];
@@ -874,6 +892,8 @@ static void collect_held(struct model *m, struct scan_ctx *c, struct ns_set *see
 		    !(o->un.has_family && o->un.family != AF_UNIX))
 			held_socket(&w, o);
 	}
+	if (w.pidfd >= 0)
+		close(w.pidfd);
 	if (w.unentered)
 		model_warn(m, "%zu UNIX socket%s of network namespaces that could not be dumped "
 			   "(entering them needs root): only type, listening and holders are "
