@@ -42,6 +42,8 @@ static void fill_dev(struct buf *out, const struct model *m, const struct ipc_ob
 static void fill_path(struct buf *out, const struct model *m, const struct ipc_obj *o,
 		      const struct render_opts *ro)
 {
+	size_t start = out->len;
+
 	(void)m, (void)ro;
 	if (!o->path && kind_of(o)->label) {
 		kind_of(o)->label(out, o);
@@ -52,7 +54,7 @@ static void fill_path(struct buf *out, const struct model *m, const struct ipc_o
 	}
 	/* two containers' /dev/shm/x are two objects: say whose */
 	if (o->home) {
-		buf_adds(out, " [");
+		buf_adds(out, out->len > start ? " [" : "[");
 		model_home_text(out, o);
 		buf_addc(out, ']');
 	}
