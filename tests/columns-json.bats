@@ -102,8 +102,9 @@ walk() {
 	mk sh shm-fd name="$SHM_PREFIX-a"
 	mk del shm-deleted name="$SHM_PREFIX-del"
 	mk orph shm-orphan name="$SHM_PREFIX-orph"
+	mk sd sock-shutdown how=wr nonblock=1
 	FILLED=""
-	local pids="$p_pid,$p_child_pid,$sp_pid,$l_pid,$m_pid,$sv_pid,$sh_pid,$del_pid"
+	local pids="$p_pid,$p_child_pid,$sp_pid,$l_pid,$m_pid,$sv_pid,$sh_pid,$del_pid,$sd_pid"
 	# --pid: a pipe's PEER is its other end relative to the pids asked
 	walk list --pid "$pids"
 	walk list --pid "$p_pid"

@@ -21,7 +21,7 @@ teardown() { common_teardown; }
 	assert_equal "$(jqr --argjson i "$s_ino" '.objects[] | select(.inode==$i) | "\(.mntns) \(.ipcns) \(.home_pid) \(.container)"')" \
 		"$(stat -Lc %i /proc/self/ns/mnt) null null null"
 	assert_equal "$(jqr --argjson i "$u_ino" '.objects[] | select(.inode==$i) | .unix | keys_unsorted | join(",")')" \
-		"type,state,peer,netns,source,peer_holders,pending,backlog,backlog_max,rqueue,wqueue,listener"
+		"type,state,peer,netns,source,peer_holders,senders,pending,backlog,backlog_max,rqueue,wqueue,listener,shutdown,nonblock"
 	assert_equal "$(jqr --argjson i "$s_ino" '.objects[] | select(.inode==$i) | .holders[0] | keys_unsorted | join(",")')" \
 		"pid,comm,user,fd,mode,mapped,cgroup,container,wait"
 	assert_equal "$(jqr --argjson i "$s_ino" '.objects[] | select(.inode==$i) | .holders[0] | "\(.comm) \(.user)"')" "mkipc $(id -un)"

@@ -198,6 +198,14 @@ void batch_merge_keep(struct model *m, struct scan_batch *b)
 			o->pipe.queued = e->queued;
 			o->pipe.capacity = e->capacity;
 		}
+		if (e && e->has_flags && o->type == IPC_UNIX && !o->un.has_nonblock) {
+			o->un.has_nonblock = true;
+			o->un.nonblock = e->nonblock;
+		}
+		if (e && e->has_family && o->type == IPC_UNIX) {
+			o->un.has_family = true;
+			o->un.family = e->family;
+		}
 		model_add_holder(o, m->procs[r->proc], r->fd, r->mode, r->fd < 0);
 	}
 	merge_waits(m, b);

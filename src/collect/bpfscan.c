@@ -650,6 +650,10 @@ static int fd_rec(void *arg, const struct isc_hdr *h, const unsigned char *raw)
 	g.st.st_blocks = (blkcnt_t)r.blocks;
 	g.mode = fmode_bits(r.fmode);
 	g.netns = h->netns;
+	g.has_flags = true;
+	g.flags = r.fflags;
+	g.has_sock = r.h.flags & ISC_F_SOCK;
+	g.sk_family = r.sk_family;
 	fd_text(w, &r, raw, &g);
 	g.has_fill = r.h.flags & ISC_F_FILL;
 	g.queued = r.queued;

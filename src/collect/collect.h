@@ -110,6 +110,11 @@ struct scan_extra {
 	int fill_err;
 	bool has_name, deleted, has_size, has_owner, sysv, fill_tried, has_fill;
 	bool has_resident;
+	/* a socket's file flags: O_NONBLOCK, from fdinfo or the iterator */
+	bool has_flags, nonblock;
+	/* a socket's family, when the iterator read it */
+	bool has_family;
+	uint16_t family;
 	/* fdinfo text a kind reads facts from (eventfd), in the names */
 	uint32_t info_off, info_len;
 	bool has_info;
@@ -190,6 +195,10 @@ struct fd_given {
 	const char *info;	/* fdinfo-like text a kind reads (eventfd) */
 	size_t infolen;
 	uint64_t netns;		/* the process's network namespace */
+	bool has_flags;		/* flags holds the file's f_flags */
+	unsigned int flags;
+	bool has_sock;		/* a socket's family, as SO_DOMAIN gives it */
+	unsigned short sk_family;
 };
 /* Records one such fd of p, as fd_scan would; piddir (or -1) is read only
  * for what the kernel side did not give. */
@@ -340,6 +349,8 @@ struct unix_entry {
 	uint64_t vfs_ino;
 	const void *icons;	/* npending unaligned u32 inodes */
 	size_t nicons;
+	bool has_shutdown;
+	uint8_t shutdown;	/* UNIX_SHUT_RD | UNIX_SHUT_WR */
 };
 typedef void (*unix_entry_fn)(void *arg, const struct unix_entry *e);
 /* Parsers, exposed for the fixture tests and the fuzzers. They return the

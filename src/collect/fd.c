@@ -472,14 +472,67 @@ static void fd_record(const struct model *m, struct scan_ctx *c, struct ipc_proc
 	batch_add(b, type, s->f.dev, s->ino, p, fdnum, mode, xi);
 }
 
-/* Sockets cost one record and nothing else: sock_diag describes them. */
+/* The file flags of an fd, from fdinfo's "flags:" line (octal). */
+static bool fdinfo_flags(const char *buf, size_t len, unsigned long long *flags)
+{
+	const char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		unsigned long long fl = 0;
+		const char *q;
+		bool any = false;
+
+		if (!eol)
+			eol = end;
+		if ((size_t)(eol - p) > 6 && memcmp(p, "flags:", 6) == 0) {
+			for (q = p + 6; q < eol && (*q == ' ' || *q == '\t'); q++)
+				;
+			for (; q < eol && *q >= '0' && *q <= '7' && !(fl >> 60); q++, any = true)
+				fl = fl * 8 + (unsigned)(*q - '0');
+			*flags = fl;
+			return any;
+		}
+		p = eol + 1;
+	}
+	return false;
+}
+
+/* Sockets cost one record, and the first of each socket in this walker
+ * one read of fdinfo (its file's O_NONBLOCK: a socket has one file, so
+ * any holder's fd tells): sock_diag describes the rest. */
 static void fd_socket(struct scan_ctx *c, struct ipc_proc *p, int piddir, int fdnum,
 		      enum ipc_type type, const struct fd_seen *s)
 {
+	struct scan_batch *b = c->batch;
+	uint32_t xi = SCAN_NO_EXTRA;
+	unsigned long long flags = 0;
+	bool has = false;
+	char info[32];
+
 	if (!p->netns)
 		p->netns = s->given ? s->given->netns : proc_netns(piddir);
+	if (!batch_seen(b, s->f.dev, s->ino, 0)) {
+		if (s->given && s->given->has_flags) {
+			flags = s->given->flags;
+			has = true;
+		} else if (piddir >= 0) {
+			snprintf(info, sizeof(info), "fdinfo/%d", fdnum);
+			has = pio_read_at(piddir, info, &c->file) == 0 &&
+			      fdinfo_flags(c->file.data, c->file.len, &flags);
+		}
+		if (has || (s->given && s->given->has_sock)) {
+			struct scan_extra *e = batch_extra(b, &xi);
+
+			e->has_flags = has;
+			e->nonblock = (flags & O_NONBLOCK) != 0;
+			e->has_family = s->given && s->given->has_sock;
+			e->family = e->has_family ? s->given->sk_family : 0;
+		}
+		batch_mark(b, s->f.dev, s->ino, 0);
+	}
 	/* sockets are always opened read-write */
-	batch_add(c->batch, type, s->f.dev, s->ino, p, fdnum, MODE_R | MODE_W, SCAN_NO_EXTRA);
+	batch_add(b, type, s->f.dev, s->ino, p, fdnum, MODE_R | MODE_W, xi);
 }
 
 /* Fixture trees hold fd links as plain text: what a live stat would say

@@ -63,6 +63,14 @@ static bool mark_wanted(struct model *m, const struct scan_opts *opts)
 		if (kind_has(o->type, KT_MAPPABLE))
 			mappable = true;
 	}
+	/* a dgram server's senders are its other end (link_sender) */
+	for (size_t i = 0; i < m->nobjs; i++) {
+		struct ipc_obj *o = m->objs[i], *to;
+
+		if (!o->wanted && obj_unix(o) && o->un.has_peer &&
+		    (to = model_find_socket(m, o->un.peer)) && to->wanted)
+			o->wanted = true;
+	}
 	return mappable;
 }
 

@@ -16,8 +16,16 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <linux/sockios.h>
 #include <unistd.h>
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL	/* Linux 6.9 */
+#endif
 
 #include "collect.h"
 #include "ns.h"
@@ -224,6 +232,13 @@ static int diag_msg(const struct nlmsghdr *h, struct unix_entry *e, struct buf *
 				e->vfs_ino = get_u32(data);
 				/* the kernel's own dev_t: 12 bits major, 20 minor */
 				e->vfs_dev = makedev(kdev >> 20, kdev & 0xfffff);
+			}
+			break;
+		case UNIX_DIAG_SHUTDOWN:
+			/* the kernel's sk_shutdown: RCV_SHUTDOWN 1, SEND_SHUTDOWN 2 */
+			if (dlen >= 1) {
+				e->has_shutdown = true;
+				e->shutdown = (uint8_t)(data[0] & (UNIX_SHUT_RD | UNIX_SHUT_WR));
 			}
 			break;
 		case UNIX_DIAG_ICONS:
@@ -438,6 +453,9 @@ struct unix_sink {
 	struct scan_ctx *c;
 	uint64_t netns;
 	bool procfs;
+	/* a process of that namespace when it is not ours: the sockets'
+	 * home, which names their container */
+	struct ipc_proc *home;
 };
 
 static void unix_apply(void *arg, const struct unix_entry *e)
@@ -455,7 +473,14 @@ static void unix_apply(void *arg, const struct unix_entry *e)
 	o->un.stype = e->stype;
 	o->un.state = e->state;
 	o->un.netns = s->netns;
+	if (s->netns && s->netns != s->c->self_netns) {
+		o->netns = s->netns;
+		o->home = s->home;
+	}
 	o->un.from_procfs = s->procfs;
+	o->un.from_fd = false;
+	o->un.has_shutdown = e->has_shutdown;
+	o->un.shutdown = e->shutdown;
 	o->un.has_peer = e->has_peer;
 	o->un.peer = e->peer;
 	o->un.has_uid = e->has_uid;
@@ -481,9 +506,10 @@ static void unix_apply(void *arg, const struct unix_entry *e)
 }
 
 /* The net/unix text in c->file, of namespace netns. */
-static int apply_procnet(struct model *m, struct scan_ctx *c, uint64_t netns)
+static int apply_procnet(struct model *m, struct scan_ctx *c, uint64_t netns,
+			 struct ipc_proc *home)
 {
-	struct unix_sink s = { m, c, netns, true };
+	struct unix_sink s = { m, c, netns, true, home };
 	int rc = unix_parse_procnet(c->file.data, c->file.len, unix_apply, &s);
 
 	return rc < 0 ? -EBADMSG : rc;
@@ -494,12 +520,12 @@ static int read_procnet(struct model *m, struct scan_ctx *c, const char *path,
 {
 	int rc = pio_read(path, &c->file);
 
-	return rc < 0 ? rc : apply_procnet(m, c, netns);
+	return rc < 0 ? rc : apply_procnet(m, c, netns, NULL);
 }
 
 /* Another namespace's /proc/PID/net/unix, through the checked directory
  * of one of its processes (a live thread's when the leader exited). */
-static int read_procnet_of(struct model *m, struct scan_ctx *c, const struct ipc_proc *p)
+static int read_procnet_of(struct model *m, struct scan_ctx *c, struct ipc_proc *p)
 {
 	int dir = proc_open_view(p), rc;
 
@@ -507,7 +533,7 @@ static int read_procnet_of(struct model *m, struct scan_ctx *c, const struct ipc
 		return dir;
 	rc = pio_read_at(dir, "net/unix", &c->file);
 	close(dir);
-	return rc < 0 ? rc : apply_procnet(m, c, p->netns);
+	return rc < 0 ? rc : apply_procnet(m, c, p->netns, p);
 }
 
 /* ns/net of p, through its checked /proc directory. */
@@ -592,7 +618,7 @@ static void ns_add(struct ns_set *s, uint64_t ns)
 /* Our own namespace: sock_diag, else /proc/net/unix. */
 static void unix_collect_self(struct model *m, struct scan_ctx *c)
 {
-	struct unix_sink self = { m, c, c->self_netns, false };
+	struct unix_sink self = { m, c, c->self_netns, false, NULL };
 	int rc = diag_dump_self(c, unix_apply, &self), rc2;
 
 	m->diag_tried = true;
@@ -612,10 +638,10 @@ static void unix_collect_self(struct model *m, struct scan_ctx *c)
  * it when we may enter it, its /proc/PID/net/unix otherwise. 1 read with
  * sock_diag, 0 from net/unix, -1 not read (the process just exited: the
  * next one of the namespace is tried). */
-static int unix_collect_other(struct model *m, struct scan_ctx *c, const struct ipc_proc *p,
+static int unix_collect_other(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 			      bool *stuck, bool *denied)
 {
-	struct unix_sink other = { m, c, p->netns, false };
+	struct unix_sink other = { m, c, p->netns, false, p };
 	int rc = *stuck ? -EPERM : diag_dump_in(p, p->netns, &other, stuck);
 
 	if (*stuck)
@@ -663,7 +689,7 @@ static int open_nsfs(const char *point, uint64_t ino)
 static void netns_mount(void *arg, uint64_t ino, struct ipc_proc *home, const char *point)
 {
 	struct netns_walk *w = arg;
-	struct unix_sink sink = { w->m, w->c, ino, false };
+	struct unix_sink sink = { w->m, w->c, ino, false, NULL };
 	int fd, rc = -EPERM;
 
 	if (ino == w->c->self_netns || ns_has(w->seen, ino))
@@ -689,6 +715,197 @@ static void collect_netns_mounts(struct model *m, struct scan_ctx *c, struct ns_
 	ns_each_netns_mount(c, netns_mount, &w);
 }
 
+/* Sockets no table listed: made in a network namespace that no process
+ * is in and no mount keeps (the namespace lives on through the socket),
+ * then handed over by SCM_RIGHTS or kept across setns. Their holders' fds
+ * name the namespace: SIOCGSKNS on a duplicate of one (pidfd_getfd, which
+ * needs ptrace access to the holder; a socket file is never opened). */
+struct held_walk {
+	struct model *m;
+	struct scan_ctx *c;
+	struct ns_set *seen;
+	bool *stuck;
+	size_t unentered;	/* AF_UNIX, of a namespace not dumped */
+	size_t unseen;		/* no holder's fd could be duplicated */
+	int unseen_err;
+	const struct ipc_proc *pidfd_proc;	/* whose pidfd is open */
+	int pidfd, pidfd_err;
+};
+
+/* A pidfd of p, kept for its next socket: a process holds many. */
+static int held_pidfd(struct held_walk *w, const struct ipc_proc *p)
+{
+	if (w->pidfd_proc == p)
+		return w->pidfd;
+	if (w->pidfd >= 0)
+		close(w->pidfd);
+	w->pidfd_proc = p;
+	w->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+	/* an exited leader: the thread the walk read its fds through */
+	if (w->pidfd < 0 && p->via_tid)
+		w->pidfd = (int)syscall(SYS_pidfd_open, p->via_tid, PIDFD_THREAD);
+	w->pidfd_err = w->pidfd < 0 ? -errno : 0;
+	return w->pidfd < 0 ? w->pidfd_err : w->pidfd;
+}
+
+/* A duplicate of h's fd, if it is still socket ino: the fd or -errno. */
+static int held_dup(struct held_walk *w, const struct ipc_holder *h, uint64_t ino)
+{
+	const struct scan_ctx *c = w->c;
+	struct stat st;
+	int pidfd = held_pidfd(w, h->proc), fd;
+
+	if (pidfd < 0)
+		return pidfd;
+	fd = (int)syscall(SYS_pidfd_getfd, pidfd, h->fd, 0);
+	fd = fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return fd;
+	/* the pid may be another process's now, the fd another file */
+	if (fstat(fd, &st) < 0 || st.st_ino != ino ||
+	    (c->devs.have_sockfs && st.st_dev != c->devs.sockfs)) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
+static int sock_opt(int fd, int opt)
+{
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	return getsockopt(fd, SOL_SOCKET, opt, &v, &len) < 0 ? -1 : v;
+}
+
+/* The socket's namespace, dumped if no dump answered for it yet; its
+ * inode, or 0 when SIOCGSKNS refused (CAP_NET_ADMIN over it). */
+static uint64_t held_netns(struct held_walk *w, int fd)
+{
+	struct unix_sink sink = { w->m, w->c, 0, false, NULL };
+	struct stat st;
+	int nsfd = ioctl(fd, SIOCGSKNS), rc;
+
+	if (nsfd < 0)
+		return 0;
+	if (fstat(nsfd, &st) < 0) {
+		close(nsfd);
+		return 0;
+	}
+	sink.netns = (uint64_t)st.st_ino;
+	if (sink.netns != w->c->self_netns && !ns_has(w->seen, sink.netns)) {
+		ns_add(w->seen, sink.netns);
+		rc = *w->stuck ? -EPERM : diag_dump_nsfd(nsfd, sink.netns, &sink, w->stuck);
+		if (rc < 0)
+			w->m->stats.netns_unread++;
+		else
+			w->m->stats.foreign_netns++;
+	}
+	close(nsfd);
+	return sink.netns;
+}
+
+/* What the fd itself tells of a UNIX socket that no dump described. */
+static void held_from_fd(struct ipc_obj *o, int fd, uint64_t netns)
+{
+	int type = sock_opt(fd, SO_TYPE);
+
+	o->un.known = true;
+	o->un.from_fd = true;
+	o->un.stype = type > 0 ? (uint8_t)type : 0;
+	o->un.state = sock_opt(fd, SO_ACCEPTCONN) == 1 ? US_LISTEN : US_UNKNOWN;
+	o->un.netns = netns;
+	o->netns = netns;
+}
+
+/* The same without a duplicate: the protocol name the fd's link shows
+ * ("UNIX", or "UNIX-STREAM" and the like since Linux 5.x), read without
+ * opening it. */
+static bool held_protoname(struct ipc_obj *o, const struct ipc_holder *h)
+{
+	char path[64], proto[32];
+	ssize_t n;
+
+	if (h->proc->via_tid)
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/fd/%d", (int)h->proc->pid,
+			 (int)h->proc->via_tid, h->fd);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)h->proc->pid, h->fd);
+	n = getxattr(path, "system.sockprotoname", proto, sizeof(proto) - 1);
+	if (n < 4 || memcmp(proto, "UNIX", 4) != 0 || (n > 4 && proto[4] != '-'))
+		return false;
+	proto[n] = '\0';
+	o->un.known = true;
+	o->un.from_fd = true;
+	o->un.stype = !strcmp(proto, "UNIX-STREAM") ? SOCK_STREAM :
+		      !strcmp(proto, "UNIX-DGRAM") ? SOCK_DGRAM :
+		      !strcmp(proto, "UNIX-SEQPACKET") ? SOCK_SEQPACKET : 0;
+	o->un.state = US_UNKNOWN;
+	return true;
+}
+
+static void held_socket(struct held_walk *w, struct ipc_obj *o)
+{
+	int fd = -ENOENT;
+	size_t k;
+
+	for (k = 0; k < o->nholders && fd < 0; k++)
+		if (!o->holders[k].mapped && o->holders[k].fd >= 0)
+			fd = held_dup(w, &o->holders[k], o->ino);
+	if (fd < 0) {
+		for (k = 0; k < o->nholders; k++)
+			if (!o->holders[k].mapped && held_protoname(o, &o->holders[k]))
+				break;
+		if (o->un.known) {
+			/* it may be bound to any socket file: stale verdicts wait */
+			w->m->stats.unix_unresolved++;
+			w->unseen++;
+			w->unseen_err = -fd;
+		}
+		return;
+	}
+	if (sock_opt(fd, SO_DOMAIN) == AF_UNIX) {
+		uint64_t ns = held_netns(w, fd);
+
+		/* the dump of its namespace described it, or could not (counted
+		 * unread when named, unresolved when not) */
+		if (!o->un.known) {
+			held_from_fd(o, fd, ns);
+			w->unentered++;
+			if (!ns)
+				w->m->stats.unix_unresolved++;
+		}
+	}
+	close(fd);
+}
+
+static void collect_held(struct model *m, struct scan_ctx *c, struct ns_set *seen,
+			 bool *stuck)
+{
+	struct held_walk w = { m, c, seen, stuck, 0, 0, 0, NULL, -1, 0 };
+
+	for (size_t i = 0; i < m->nobjs; i++) {
+		struct ipc_obj *o = m->objs[i];
+
+		/* the bpf backend read the family: another one's is no concern */
+		if (o->type == IPC_UNIX && !o->sockfile && !o->un.known && o->nholders &&
+		    !(o->un.has_family && o->un.family != AF_UNIX))
+			held_socket(&w, o);
+	}
+	if (w.pidfd >= 0)
+		close(w.pidfd);
+	if (w.unentered)
+		model_warn(m, "%zu UNIX socket%s of network namespaces that could not be dumped "
+			   "(entering them needs root): only type, listening and holders are "
+			   "known, not name, peer or queues", w.unentered,
+			   w.unentered == 1 ? "" : "s");
+	if (w.unseen)
+		model_warn(m, "%zu UNIX socket%s of network namespaces no table listed, whose "
+			   "holders' fds could not be duplicated (%s; pidfd_getfd needs ptrace "
+			   "access): their namespace, name, state and peer are unknown",
+			   w.unseen, w.unseen == 1 ? "" : "s", strerror(w.unseen_err));
+}
+
 int unix_collect(struct model *m, struct scan_ctx *c)
 {
 	struct ns_set seen = { 0 };
@@ -704,7 +921,7 @@ int unix_collect(struct model *m, struct scan_ctx *c)
 	}
 	unix_collect_self(m, c);
 	for (size_t i = 0; i < m->nprocs; i++) {
-		const struct ipc_proc *p = m->procs[i];
+		struct ipc_proc *p = m->procs[i];
 
 		if (!p->netns || p->netns == c->self_netns || ns_has(&seen, p->netns) ||
 		    (rc = unix_collect_other(m, c, p, &stuck, &denied)) < 0)
@@ -714,6 +931,7 @@ int unix_collect(struct model *m, struct scan_ctx *c)
 		m->stats.foreign_netns++;
 	}
 	collect_netns_mounts(m, c, &seen, &stuck);
+	collect_held(m, c, &seen, &stuck);
 	/* a namespace whose processes all vanished or refused is unread, and
 	 * one read from net/unix knows bound files only by path */
 	for (size_t i = 0; i < m->nprocs; i++) {

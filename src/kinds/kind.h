@@ -98,6 +98,8 @@ enum kind_col {
 	KC_BACKLOG,
 	KC_NETNS,
 	KC_NATTCH,
+	KC_SHUTDOWN,		/* a socket's, as lsfd's SOCK.SHUTDOWN: rw, -w, r-, -- */
+	KC_NONBLOCK,		/* its file's O_NONBLOCK */
 };
 
 /* The listings of objects that exist without a process (collect/scan.c,

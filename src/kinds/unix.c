@@ -56,23 +56,53 @@ static bool unix_peer_cell(const struct ipc_unix *u, struct buf *out)
 		buf_adds(out, out->len > start ? " (backlog)" : "(backlog)");
 	} else if (u->peer_obj) {
 		holders_text(out, u->peer_obj);
+	} else {
+		/* a bound dgram socket: the clients connected to it */
+		for (size_t k = 0; k < u->nsenders; k++) {
+			size_t before = out->len;
+
+			if (out->len > start)
+				buf_adds(out, " ");
+			holders_text(out, u->senders[k]);
+			if (out->len == before + 1)
+				out->len = before;	/* a sender held by no one */
+		}
 	}
 	return out->len > start;
 }
 
+static void unix_each_holder(const struct ipc_obj *end,
+			     void (*fn)(void *arg, const struct ipc_holder *h), void *arg)
+{
+	for (size_t i = 0; end && i < end->nholders; i++)
+		fn(arg, &end->holders[i]);
+}
+
 /* The PEER cell's holders, one by one: a client not accepted yet faces
- * its listener's holders, a connected socket its peer's. */
+ * its listener's holders, a connected socket its peer's, a bound dgram
+ * socket its senders'. */
 static bool unix_peer_holders_each(const struct ipc_obj *o,
 				   void (*fn)(void *arg, const struct ipc_holder *h), void *arg)
 {
 	const struct ipc_unix *u = &o->un;
-	const struct ipc_obj *end = u->has_listener ? u->listener_obj : u->peer_obj;
 
-	if (o->sockfile || !(u->has_listener || u->has_peer))
+	if (o->sockfile || !(u->has_listener || u->has_peer || u->nsenders))
 		return false;
-	for (size_t i = 0; end && i < end->nholders; i++)
-		fn(arg, &end->holders[i]);
+	if (u->has_listener || u->has_peer) {
+		unix_each_holder(u->has_listener ? u->listener_obj : u->peer_obj, fn, arg);
+		return true;
+	}
+	for (size_t k = 0; k < u->nsenders; k++)
+		unix_each_holder(u->senders[k], fn, arg);
 	return true;
+}
+
+/* What shutdown(2) closed: lsfd's SOCK.SHUTDOWN rw, -w, r- and -- */
+static const char *unix_shutdown_word(const struct ipc_unix *u)
+{
+	static const char *const words[] = { "none", "read", "write", "both" };
+
+	return u->has_shutdown ? words[u->shutdown & 3] : NULL;
 }
 
 /* A socket file found on disk has un all zero: every cell empty. */
@@ -102,6 +132,10 @@ static bool unix_column(enum kind_col col, const struct ipc_obj *o,
 		return true;
 	case KC_PEER:
 		return out && unix_peer_cell(u, out);
+	case KC_SHUTDOWN:
+		return kind_cell_text(unix_shutdown_word(u), out);
+	case KC_NONBLOCK:
+		return kind_cell_text(!u->has_nonblock ? NULL : u->nonblock ? "yes" : "no", out);
 	default:
 		return false;
 	}
@@ -125,9 +159,15 @@ static void unix_detail(FILE *out, const struct model *m, const struct ipc_obj *
 
 	detail_field(out, m, o, ro, "socket", "SOCKTYPE", tmp);
 	detail_field(out, m, o, ro, "state", "STATE", tmp);
-	if (u->netns)
+	if (u->netns || u->from_fd)
 		fprintf(out, "  %-9s %llu (%s)\n", "netns", (unsigned long long)u->netns,
+			u->from_fd ? "from a holder's fd: the namespace was not dumped, so "
+				     "name, peer and queues are unknown" :
 			u->from_procfs ? "from /proc/PID/net/unix, no peers" : "sock_diag");
+	if (u->has_shutdown && u->shutdown)
+		fprintf(out, "  %-9s %s\n", "shutdown", unix_shutdown_word(u));
+	if (u->has_nonblock && u->nonblock)
+		fprintf(out, "  %-9s nonblock\n", "flags");
 	detail_field(out, m, o, ro, "backlog", "BACKLOG", tmp);
 	unix_pending(out, u);
 	if (u->has_rq && u->state != US_LISTEN)
@@ -142,12 +182,26 @@ static void unix_detail(FILE *out, const struct model *m, const struct ipc_obj *
 		detail_holder(out, &l->holders[k], tmp);
 }
 
+/* A bound dgram socket's senders, one line each with their holders. */
+static void unix_detail_senders(FILE *out, const struct ipc_unix *u, struct buf *tmp)
+{
+	for (size_t i = 0; i < u->nsenders; i++) {
+		const struct ipc_obj *s = u->senders[i];
+
+		fprintf(out, "  %-9s socket %llu connected to it\n", "sender",
+			(unsigned long long)s->ino);
+		for (size_t k = 0; k < s->nholders; k++)
+			detail_holder(out, &s->holders[k], tmp);
+	}
+}
+
 static void unix_detail_peer(FILE *out, const struct model *m, const struct ipc_obj *o,
 			     const struct render_opts *ro, struct buf *tmp)
 {
 	const struct ipc_obj *peer;
 
 	(void)m, (void)ro;
+	unix_detail_senders(out, &o->un, tmp);
 	if (!o->un.has_peer)
 		return;
 	peer = o->un.peer_obj;
@@ -162,14 +216,8 @@ static void unix_detail_peer(FILE *out, const struct model *m, const struct ipc_
 		detail_holder(out, &peer->holders[k], tmp);
 }
 
-/* Who holds the other end, so that no join is needed */
-static void unix_peer_holders(struct jw *w, const struct model *m, const struct ipc_obj *o)
+static void unix_holders_json(struct jw *w, const struct ipc_obj *peer)
 {
-	const struct ipc_obj *peer = o->un.peer_obj;
-
-	(void)m;
-
-	jw_arr_begin(w, "peer_holders");
 	for (size_t i = 0; peer && i < peer->nholders; i++) {
 		const struct ipc_holder *h = &peer->holders[i];
 
@@ -179,6 +227,24 @@ static void unix_peer_holders(struct jw *w, const struct model *m, const struct 
 		jw_int_or_null(w, "fd", !h->mapped, h->fd);
 		jw_obj_end(w);
 	}
+}
+
+/* Who holds the other end, so that no join is needed: the peer's
+ * holders, or a bound dgram socket's senders' */
+static void unix_peer_holders(struct jw *w, const struct model *m, const struct ipc_obj *o)
+{
+	(void)m;
+
+	jw_arr_begin(w, "peer_holders");
+	if (o->un.peer_obj)
+		unix_holders_json(w, o->un.peer_obj);
+	else
+		for (size_t k = 0; k < o->un.nsenders; k++)
+			unix_holders_json(w, o->un.senders[k]);
+	jw_arr_end(w);
+	jw_arr_begin(w, "senders");
+	for (size_t k = 0; k < o->un.nsenders; k++)
+		jw_u64(w, NULL, o->un.senders[k]->ino);
 	jw_arr_end(w);
 }
 
@@ -197,9 +263,9 @@ static void unix_json(struct jw *w, const struct model *m, const struct ipc_obj 
 	jw_str(w, "state", unix_state_name(u->state));
 	jw_u64_or_null(w, "peer", u->has_peer, u->peer);
 	jw_u64_or_null(w, "netns", u->netns, u->netns);
-	jw_str(w, "source", u->from_procfs ? "procfs" : "sock_diag");
+	jw_str(w, "source", u->from_fd ? "fd" : u->from_procfs ? "procfs" : "sock_diag");
 	unix_peer_holders(w, m, o);
-	if (listen && !u->from_procfs) {
+	if (listen && !u->from_procfs && !u->from_fd) {
 		jw_arr_begin(w, "pending");
 		for (size_t i = 0; i < u->npending; i++)
 			jw_u64(w, NULL, u->pending[i]);
@@ -212,6 +278,11 @@ static void unix_json(struct jw *w, const struct model *m, const struct ipc_obj 
 	jw_u64_or_null(w, "rqueue", !listen && u->has_rq, u->rqueue);
 	jw_u64_or_null(w, "wqueue", !listen && u->has_rq, u->wqueue);
 	jw_u64_or_null(w, "listener", u->has_listener, u->listener);
+	jw_str(w, "shutdown", unix_shutdown_word(u));
+	if (u->has_nonblock)
+		jw_bool(w, "nonblock", u->nonblock);
+	else
+		jw_null(w, "nonblock");
 	jw_obj_end(w);
 }
 

@@ -54,9 +54,24 @@ static void link_socket(struct model *m, struct ipc_obj *o)
 {
 	if (o->sockfile)
 		return;
+	o->un.nsenders = 0;
 	o->un.peer_obj = o->un.has_peer ? model_find_socket(m, o->un.peer) : NULL;
 	o->un.listener_obj = o->un.has_listener ? model_find_socket(m, o->un.listener) : NULL;
 	link_sockfile(m, o);
+}
+
+/* A socket connected to one that is not connected back to it (a dgram
+ * client of a bound server) is that one's sender: the server's other end,
+ * which its own peer, none, does not show. */
+static void link_sender(struct ipc_obj *o)
+{
+	struct ipc_obj *to = o->un.peer_obj;
+
+	if (!to || to == o || to->sockfile || (to->un.peer_obj == o))
+		return;
+	to->un.senders = xreallocarray(to->un.senders, to->un.nsenders + 1,
+				       sizeof(*to->un.senders));
+	to->un.senders[to->un.nsenders++] = o;
 }
 
 static bool in_list(const pid_t *pids, size_t n, pid_t pid)
@@ -95,4 +110,7 @@ void link_run(struct model *m, const pid_t *asked, size_t nasked)
 	for (size_t i = 0; i < m->nobjs; i++)
 		if (obj_unix(m->objs[i]))
 			link_socket(m, m->objs[i]);
+	for (size_t i = 0; i < m->nobjs; i++)
+		if (obj_unix(m->objs[i]) && !m->objs[i]->sockfile)
+			link_sender(m->objs[i]);
 }

@@ -77,8 +77,10 @@ static void obj_free(struct ipc_obj *o)
 	free(o->path);
 	if (o->holders != o->inl)
 		free(o->holders);
-	if (o->type == IPC_UNIX)
+	if (o->type == IPC_UNIX) {
 		free(o->un.pending);
+		free(o->un.senders);
+	}
 }
 
 void model_free(struct model *m)
@@ -433,6 +435,8 @@ void model_home_text(struct buf *out, const struct ipc_obj *o)
 		buf_printf(out, "container %s", o->home->container);
 	else if (o->mntns)
 		buf_printf(out, "mnt:[%llu]", (unsigned long long)o->mntns);
+	else if (o->netns)
+		buf_printf(out, "net:[%llu]", (unsigned long long)o->netns);
 	else
 		buf_printf(out, "ipc:[%llu]", (unsigned long long)o->ipcns);
 }

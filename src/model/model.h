@@ -24,6 +24,11 @@ enum ipc_mode {
 	MODE_W = 2,
 };
 
+/* ipc_unix.shutdown: what shutdown(2) closed on this socket (the
+ * kernel's RCV_SHUTDOWN and SEND_SHUTDOWN) */
+#define UNIX_SHUT_RD 1
+#define UNIX_SHUT_WR 2
+
 /* Socket states, in /proc/net/unix's SS_* order where it has them. */
 enum unix_state {
 	US_UNKNOWN,
@@ -153,6 +158,21 @@ struct ipc_unix {
 	size_t npending;
 	uint64_t netns;
 	bool from_procfs;	/* learnt from net/unix, which has no peers */
+	/* learnt only from a holder's fd (no table listed it): its network
+	 * namespace could not be dumped, so name, peer and queues are unknown */
+	bool from_fd;
+	bool has_shutdown;	/* sock_diag's UNIX_DIAG_SHUTDOWN */
+	uint8_t shutdown;	/* UNIX_SHUT_RD | UNIX_SHUT_WR */
+	bool has_nonblock;	/* O_NONBLOCK of its file, from a holder's fdinfo */
+	bool nonblock;
+	/* its address family, when the bpf iterator read it: a socket no
+	 * table listed needs no duplicate of its fd to be told not AF_UNIX */
+	bool has_family;
+	uint16_t family;
+	/* the sockets whose peer this one is while its own peer is not them:
+	 * a bound dgram socket's senders (the link stage) */
+	struct ipc_obj **senders;
+	size_t nsenders;
 	bool has_listener;	/* a client not yet accepted: the listener */
 	uint64_t listener;
 	/* the objects those inodes name, resolved by the link stage */
@@ -275,6 +295,7 @@ struct ipc_obj {
 	 * queue's IPC namespace, a /dev/shm file's mount namespace; 0 when
 	 * none applies or unknown */
 	uint64_t ipcns, mntns;
+	uint64_t netns;		/* a socket's, when it is not ours */
 	bool hidden;		/* filtered out */
 	bool drop;		/* turned out not to be an IPC object */
 	bool wanted;		/* --pid: held by, or the peer of, those processes */

@@ -44,6 +44,8 @@ static void fill_dev(struct buf *out, const struct model *m, const struct ipc_ob
 static void fill_path(struct buf *out, const struct model *m, const struct ipc_obj *o,
 		      const struct render_opts *ro)
 {
+	size_t start = out->len;
+
 	(void)m, (void)ro;
 	if (!o->path && kind_of(o)->label) {
 		kind_of(o)->label(out, o);
@@ -54,7 +56,7 @@ static void fill_path(struct buf *out, const struct model *m, const struct ipc_o
 	}
 	/* two containers' /dev/shm/x are two objects: say whose */
 	if (o->home) {
-		buf_adds(out, " [");
+		buf_adds(out, out->len > start ? " [" : "[");
 		model_home_text(out, o);
 		buf_addc(out, ']');
 	}
@@ -346,6 +348,20 @@ static void fill_netns(struct buf *out, const struct model *m, const struct ipc_
 	by_kind(KC_NETNS, o, ro, out, NULL);
 }
 
+static void fill_shutdown(struct buf *out, const struct model *m, const struct ipc_obj *o,
+			  const struct render_opts *ro)
+{
+	(void)m;
+	by_kind(KC_SHUTDOWN, o, ro, out, NULL);
+}
+
+static void fill_nonblock(struct buf *out, const struct model *m, const struct ipc_obj *o,
+			  const struct render_opts *ro)
+{
+	(void)m;
+	by_kind(KC_NONBLOCK, o, ro, out, NULL);
+}
+
 static void fill_nholders(struct buf *out, const struct model *m, const struct ipc_obj *o,
 			  const struct render_opts *ro)
 {
@@ -576,7 +592,7 @@ const struct column columns[] = {
 	  .help = "holding processes: PID/COMM[FD and mode, mem for mappings, * if waited on]",
 	  .flags = COL_TRUNC | COL_DEFAULT | COL_LAST, .fill = fill_holders },
 	{ .name = "PEER", .json_type = "array", .json = ".peer",
-	  .help = "the other end: a socket peer's holders; with --pid, a pipe's other end",
+	  .help = "other end: socket peer's or dgram senders' holders; with --pid, a pipe's",
 	  .flags = COL_TRUNC | COL_DEFAULT, .fill = fill_peer },
 	{ .name = "QUEUED", .json_type = "number", .json = ".queued",
 	  .help = "unread bytes in a pipe, FIFO or socket receive queue; an eventfd's count",
@@ -587,6 +603,12 @@ const struct column columns[] = {
 	{ .name = "NETNS", .json_type = "number", .json = ".unix.netns",
 	  .help = "network namespace inode of a UNIX socket",
 	  .flags = COL_RIGHT, .fill = fill_netns, .num = num_netns },
+	{ .name = "SHUTDOWN", .json_type = "string", .json = ".unix.shutdown",
+	  .help = "UNIX socket directions shut down: none, read, write or both",
+	  .flags = 0, .fill = fill_shutdown },
+	{ .name = "NONBLOCK", .json_type = "boolean", .json = ".unix.nonblock",
+	  .help = "UNIX socket's file is O_NONBLOCK: yes or no",
+	  .flags = 0, .fill = fill_nonblock },
 	{ .name = "NATTCH", .json_type = "number", .json = ".sysv.nattch",
 	  .help = "attach count of a SysV segment",
 	  .flags = COL_RIGHT, .fill = fill_nattch, .num = num_nattch },

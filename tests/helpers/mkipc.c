@@ -3540,6 +3540,176 @@ static int run_listener_in_netns(void)
 	return 0;
 }
 
+/* netns-pass: sockets made in a network namespace by a child that then
+ * exits, handed to this process (in its own namespace) with SCM_RIGHTS:
+ * what test_mkfds' unix-in-netns and foreign-sockets scenes make. The
+ * namespace lives on only through the sockets (and a mount of it, for
+ * netns=/run/netns/NAME until `ip netns del`). */
+struct netns_msg {
+	int status;		/* 0, or the exit code the child failed with */
+	int err;
+	unsigned long long netns;
+};
+
+static void netns_pass_child(int sock, int type, const char *nspath)
+{
+	struct netns_msg msg = { 0 };
+	char cbuf[CMSG_SPACE(3 * sizeof(int))];
+	struct iovec iov = { &msg, sizeof(msg) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	struct stat st;
+	int fds[3] = { -1, -1, -1 }, target;
+
+	if (nspath[0]) {
+		target = open(nspath, O_RDONLY | O_CLOEXEC);
+		if (target < 0 || setns(target, CLONE_NEWNET) < 0)
+			msg.err = errno;
+	} else if (unshare(CLONE_NEWNET) < 0) {
+		msg.err = errno;
+	}
+	if (!msg.err && (socketpair(AF_UNIX, type, 0, fds) < 0 ||
+			 (fds[2] = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
+			 stat("/proc/self/ns/net", &st) < 0))
+		msg.err = errno;
+	if (msg.err) {
+		msg.status = code_for_errno(msg.err);
+		write_full(sock, &msg, sizeof(msg));
+		_exit(0);
+	}
+	msg.netns = (unsigned long long)st.st_ino;
+	memset(cbuf, 0, sizeof(cbuf));
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
+	_exit(sendmsg(sock, &mh, 0) == (ssize_t)sizeof(msg) ? 0 : 1);
+}
+
+/* The three sockets from the child, and its namespace's inode. */
+static int netns_pass_receive(int sock, int fds[3], unsigned long long *netns)
+{
+	struct netns_msg msg = { 0 };
+	char cbuf[CMSG_SPACE(3 * sizeof(int))];
+	struct iovec iov = { &msg, sizeof(msg) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+
+	if (n != (ssize_t)sizeof(msg))
+		return fail(EXIT_FAIL, "netns-pass: the child sent nothing");
+	if (msg.status)
+		return fail(msg.status, "netns-pass (child): entering the namespace: %s",
+			    strerror(msg.err));
+	cm = CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(3 * sizeof(int)))
+		return fail(EXIT_FAIL, "netns-pass: no fds from the child");
+	memcpy(fds, CMSG_DATA(cm), 3 * sizeof(int));
+	*netns = msg.netns;
+	return 0;
+}
+
+static int run_netns_pass(void)
+{
+	const char *path = pstr("path"), *shown = pshown("path");
+	struct sockaddr_un sa;
+	socklen_t salen = 0;
+	unsigned long long netns = 0;
+	int sv[2], fds[3], rc, status;
+	char *copy;
+	pid_t child;
+
+	rc = make_sockaddr(&sa, &salen, path, plen("path"), false, shown);
+	if (rc)
+		return rc;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return sysfail("socketpair (transport)");
+	fflush(stdout);
+	child = fork();
+	if (child < 0)
+		return sysfail("fork");
+	if (child == 0) {
+		close(sv[0]);
+		netns_pass_child(sv[1], ptypev(), pstr("netns"));
+	}
+	close(sv[1]);
+	rc = netns_pass_receive(sv[0], fds, &netns);
+	close(sv[0]);
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	if (rc)
+		return rc;
+	/* bound here: a socket's namespace is the one it was made in */
+	copy = strdup(path);
+	if (!copy)
+		return oom();
+	if (bind(fds[2], (struct sockaddr *)&sa, salen) < 0) {
+		free(copy);
+		return sysfail("bind %s", shown);
+	}
+	reg_name(R_PATH, copy);
+	rc = do_listen(fds[2], shown);
+	for (int i = 0; i < 3 && !rc; i++) {
+		static const char *const keys[] = { "fd", "peerfd", "lfd" };
+		int fd = hold(fds[i]);
+
+		rc = fd < 0 ? sysfail("fcntl(F_DUPFD)") : place_or_fail(fd, pfd(keys[i]));
+	}
+	if (rc)
+		return rc;
+	fact("child_pid", "%d", (int)child);
+	fact("type", "%s", socktype_name(ptypev()));
+	fact("fd", "%d", pfd("fd"));
+	fact("peerfd", "%d", pfd("peerfd"));
+	fact("lfd", "%d", pfd("lfd"));
+	fact("netns", "%llu", netns);
+	rc = fact_fstat(pfd("fd"), "ino", NULL);
+	if (!rc)
+		rc = fact_fstat(pfd("peerfd"), "peer_ino", NULL);
+	if (!rc)
+		rc = fact_fstat(pfd("lfd"), "listen_ino", NULL);
+	return rc;
+}
+
+/* sock-shutdown: a stream socketpair, both ends held by this process; the
+ * one at fd is shut down with how= (the peer sees the other direction
+ * closed) and made O_NONBLOCK with nonblock=1. */
+static int run_sock_shutdown(void)
+{
+	static const char *const hows[] = { "rd", "wr", "rdwr", NULL };
+	const char *how = pstr("how");
+	int sv[2], rc, h;
+
+	for (h = 0; hows[h] && strcmp(hows[h], how) != 0; h++)
+		;
+	if (!hows[h])
+		return fail(EXIT_USAGE, "how= takes rd, wr or rdwr, not '%s'", pshown("how"));
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return sysfail("socketpair");
+	sv[0] = hold(sv[0]);
+	sv[1] = hold(sv[1]);
+	if (sv[0] < 0 || sv[1] < 0)
+		return sysfail("fcntl(F_DUPFD) (socketpair)");
+	if (shutdown(sv[0], h == 0 ? SHUT_RD : h == 1 ? SHUT_WR : SHUT_RDWR) < 0)
+		return sysfail("shutdown %s", how);
+	if (pnum("nonblock") && set_nonblock(sv[0], true) < 0)
+		return sysfail("fcntl O_NONBLOCK");
+	rc = place_or_fail(sv[0], pfd("fd"));
+	if (!rc)
+		rc = place_or_fail(sv[1], pfd("peerfd"));
+	if (rc)
+		return rc;
+	fact("fd", "%d", pfd("fd"));
+	fact("peerfd", "%d", pfd("peerfd"));
+	fact("how", "%s", how);
+	rc = fact_fstat(pfd("fd"), "ino", NULL);
+	return rc ? rc : fact_fstat(pfd("peerfd"), "peer_ino", NULL);
+}
+
 /* ------------------------------------------------------------------ */
 /* threads: holders that only a thread's /proc/PID/task/TID shows       */
 /*                                                                      */
@@ -4056,6 +4226,16 @@ static const struct factory factories[] = {
 	{ .name = "listener-in-netns", .run = run_listener_in_netns,
 	  .facts = "pid fd ino path_ino",
 	  .keys = { K_STR("netns", KF_NONEMPTY), K_STR("path", KF_NONEMPTY) } },
+	{ .name = "netns-pass", .run = run_netns_pass,
+	  .facts = "pid child_pid type fd peerfd lfd netns ino peer_ino listen_ino",
+	  .keys = { K_STR("path", KF_NONEMPTY),
+		    { .key = "netns", .type = PT_STR, .def = "" },
+		    K_TYPE("stream", T_ALL), K_FD("fd", "3", P), K_FD("peerfd", "4", P),
+		    K_FD("lfd", "5", P) } },
+	{ .name = "sock-shutdown", .run = run_sock_shutdown,
+	  .facts = "pid fd peerfd how ino peer_ino",
+	  .keys = { K_WORD("how", "wr"), K_FD("fd", "3", P), K_FD("peerfd", "4", P),
+		    K_INT("nonblock", "0", 0, 1) } },
 	{ .name = "watch-open", .run = run_watch_open,
 	  .facts = "pid child_pid",
 	  .keys = { K_STR("path", KF_NONEMPTY), K_STR("log", KF_NONEMPTY) } },

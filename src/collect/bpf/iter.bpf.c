@@ -232,6 +232,23 @@ static void eventfd_facts(struct isc_fd *r, struct file *file)
 	r->h.flags |= ISC_F_EVENTFD;
 }
 
+/* What SO_DOMAIN and SIOCGSKNS would say of a socket's file: its family,
+ * and its network namespace, which need not be its holder's */
+static void sock_facts(struct isc_fd *r, struct file *file)
+{
+	struct socket *sock = BPF_CORE_READ(file, private_data);
+	struct sock *sk;
+
+	if (!sock)
+		return;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return;
+	r->sk_family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	r->sk_netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	r->h.flags |= ISC_F_SOCK;
+}
+
 static int is_eventfd(const char *name)
 {
 	static const char want[] = "[eventfd]";
@@ -305,8 +322,11 @@ int ipc_files(struct bpf_iter__task_file *ctx)
 	r->size = inode->i_size;
 	r->blocks = inode->i_blocks;
 	r->fmode = file->f_mode;
+	r->fflags = file->f_flags;
 	if (fmt == S_IFIFO)
 		pipe_fill(r, inode);
+	if (fmt == S_IFSOCK)
+		sock_facts(r, file);
 	if (fmt == 0) {
 		const unsigned char *name = BPF_CORE_READ(file, f_path.dentry, d_name.name);
 

@@ -35,6 +35,24 @@ struct net {
 	struct ns_common ns;
 } CORE;
 
+/* a socket file's private_data, and the namespace its socket was made in */
+typedef struct {
+	struct net *net;
+} CORE possible_net_t;
+
+struct sock_common {
+	unsigned short skc_family;
+	possible_net_t skc_net;
+} CORE;
+
+struct sock {
+	struct sock_common __sk_common;
+} CORE;
+
+struct socket {
+	struct sock *sk;
+} CORE;
+
 struct ipc_namespace {
 	struct ns_common ns;
 } CORE;
@@ -123,6 +141,7 @@ struct file {
 	struct path f_path;
 	struct inode *f_inode;
 	unsigned int f_mode;
+	unsigned int f_flags;
 	void *private_data;
 } CORE;
 

@@ -26,6 +26,9 @@
  * Every thread sharing that table reports it: tid and table tell them
  * apart, and the reader keeps one thread's records per table. */
 #define ISC_F_THREAD 0x20
+/* sk_family and sk_netns hold a socket's family and the inode of the
+ * network namespace it was made in */
+#define ISC_F_SOCK 0x40
 
 /* isc_vma.flags: the kernel's vm_flags bits that a maps line shows */
 #define ISC_VM_READ 0x1
@@ -68,6 +71,11 @@ struct isc_fd {
 	char dname[ISC_DNAME_MAX];
 	unsigned short pathlen;	/* bytes of path after the record, no NUL */
 	unsigned short pad;
+	unsigned int fflags;	/* f_flags, as fdinfo's "flags:" (O_NONBLOCK) */
+	unsigned int sk_netns;
+	unsigned short sk_family;
+	unsigned short pad2;
+	unsigned int pad3;
 };
 
 /* One shared-memory candidate mapping: what a maps line says, and the
