@@ -220,7 +220,9 @@ struct ipc_obj {
 	dev_t dev;
 	uint64_t ino;
 	/* The third part of the identity: the IPC namespace of a SysV segment,
-	 * whose "inode" is only its shmid; 0 for everything else. */
+	 * whose "inode" is only its shmid; the fdinfo id of a kind that has
+	 * one (an eventfd's eventfd-id, all sharing one inode); 0 for
+	 * everything else. */
 	uint64_t ns;
 	/* Name bytes exactly as the object is known: "/dev/shm/x", "@abstract"
 	 * (may contain NUL), "memfd:NAME"; NULL when it has none. */
