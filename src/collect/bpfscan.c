@@ -647,6 +647,7 @@ static int fd_rec(void *arg, const struct isc_hdr *h, const unsigned char *raw)
 	g.st.st_blocks = (blkcnt_t)r.blocks;
 	g.mode = fmode_bits(r.fmode);
 	g.netns = h->netns;
+	g.on_mqueue = r.h.flags & ISC_F_MQUEUE;
 	fd_text(w, &r, raw, &g);
 	g.has_fill = r.h.flags & ISC_F_FILL;
 	g.queued = r.queued;

@@ -52,6 +52,12 @@ struct scan_ctx {
 	pid_t pidfd_pid;
 	int pidfd_err;
 
+	/* devices of regular files already asked whether they are an mqueue
+	 * filesystem (fd.c): a queue held where none is mounted is on its
+	 * IPC namespace's internal mount, which no listing finds */
+	struct { dev_t dev; bool mq; } fstypes[16];
+	unsigned nfstypes;
+
 	/* reusable buffers, so the hot loops do not allocate */
 	struct buf file;
 	struct buf text;
@@ -190,6 +196,7 @@ struct fd_given {
 	const char *info;	/* fdinfo-like text a kind reads (eventfd) */
 	size_t infolen;
 	uint64_t netns;		/* the process's network namespace */
+	bool on_mqueue;		/* on an mqueue filesystem (s_magic) */
 };
 /* Records one such fd of p, as fd_scan would; piddir (or -1) is read only
  * for what the kernel side did not give. */

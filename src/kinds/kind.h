@@ -68,6 +68,10 @@ struct fd_facts {
 	nlink_t nlink;
 	const char *text;	/* NULL until read */
 	size_t len;
+	/* the file is on an mqueue filesystem (its statfs type), whatever its
+	 * device: a queue made where none is mounted lives on the IPC
+	 * namespace's internal mount, whose device no listing learns */
+	bool on_mqueue;
 };
 
 /* One maps line, as the classifier sees it. */

@@ -6,7 +6,8 @@
 
 static enum kind_match mq_match_fd(const struct fd_facts *f, const struct kind_devs *d)
 {
-	return f->fmt == S_IFREG && kind_devs_mqueue(d, f->dev) ? KM_YES : KM_NO;
+	return f->fmt == S_IFREG && (f->on_mqueue || kind_devs_mqueue(d, f->dev)) ? KM_YES
+										  : KM_NO;
 }
 
 static enum leak_reason mq_leak(const struct model *m, const struct ipc_obj *o)

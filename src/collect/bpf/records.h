@@ -26,6 +26,9 @@
  * Every thread sharing that table reports it: tid and table tell them
  * apart, and the reader keeps one thread's records per table. */
 #define ISC_F_THREAD 0x20
+/* isc_fd.flags: the file's superblock is an mqueue filesystem's, mounted
+ * or not (a queue's IPC namespace always has an internal mount) */
+#define ISC_F_MQUEUE 0x40
 
 /* isc_vma.flags: the kernel's vm_flags bits that a maps line shows */
 #define ISC_VM_READ 0x1
