@@ -283,6 +283,8 @@ int shm_apply_sysv(struct model *m, struct scan_ctx *c, const struct buf *text,
 
 /* A queue file's "QSIZE:... NOTIFY:... SIGNO:... NOTIFY_PID:..." */
 int mq_parse_info(const char *buf, size_t len, struct ipc_mq *mq);
+/* What mq_getattr says of the queue open at fd, which touches no time. */
+void mq_attr_of(int fd, struct ipc_mq *mq);
 /* c->mqueue_dir, checked to be the mount want names (NULL: any mqueue
  * filesystem, as --mqueue-dir asks). */
 int mq_scan_dir(struct model *m, struct scan_ctx *c, const struct mnt_fact *want);

@@ -331,6 +331,35 @@ static void pipe_probe(struct scan_ctx *c, struct scan_extra *e, const struct ip
 	}
 }
 
+/* A queue's message counts, through a duplicate of a holder's fd: the
+ * only way to a queue no mqueue mount shows, and one that changes no time
+ * (mq_attr_of). They reach the kind as fdinfo-like text. */
+static void mq_probe(struct scan_ctx *c, struct scan_extra *e, const struct ipc_proc *p,
+		     int piddir, int fdnum)
+{
+	struct ipc_mq mq = { 0 };
+	char text[128];
+	int pidfd, fd, n;
+
+	if (c->rooted || (pidfd = pidfd_for(c, p, piddir)) < 0)
+		return;
+	fd = (int)syscall(SYS_pidfd_getfd, pidfd, fdnum, 0);
+	if (fd < 0)
+		return;
+	if (fd_on_mqueue_fs(fd))
+		mq_attr_of(fd, &mq);
+	close(fd);
+	if (!mq.has_attr)
+		return;
+	n = snprintf(text, sizeof(text), "mq-curmsgs: %llu\nmq-maxmsg: %llu\nmq-msgsize: %llu\n",
+		     (unsigned long long)mq.curmsgs, (unsigned long long)mq.maxmsg,
+		     (unsigned long long)mq.msgsize);
+	e->has_info = true;
+	e->info_off = (uint32_t)c->batch->names.len;
+	e->info_len = (uint32_t)n;
+	buf_add(&c->batch->names, text, (size_t)n);
+}
+
 static bool type_wanted(const struct scan_ctx *c, enum ipc_type type)
 {
 	return (c->types & kind_takes(type)) != 0;
@@ -385,6 +414,9 @@ static bool fd_describe(struct scan_ctx *c, struct ipc_proc *p, int piddir, int 
 		else
 			return false;
 	}
+	/* a queue no listing described: what its holder's fd tells */
+	if (!known && k->data == KD_MQUEUE)
+		mq_probe(c, e, p, piddir, fdnum);
 	if ((k->traits & KT_PIPELIKE) && s->given) {
 		e->fill_tried = c->want_fill;
 		e->has_fill = c->want_fill && s->given->has_fill;
