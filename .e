@@ -1,0 +1,1 @@
+ipcscope: cannot use --mqueue-dir '/nonexist': No such file or directory
