@@ -100,25 +100,38 @@ times_of() {
 }
 
 @test "no scan changes any object's times: a queue, a /dev/shm file and a FIFO, after list, leaks, metrics and summary" {
-	requires_root "to mount an mqueue filesystem in a mount namespace of its own"
+	requires_root "to make an IPC namespace and mount an mqueue filesystem in a mount namespace of its own"
 	command -v unshare >/dev/null || skip "unshare (util-linux) is not installed"
+	command -v nsenter >/dev/null || skip "nsenter (util-linux) is not installed"
+	# The queue lives in an IPC namespace of its own, and the mount
+	# namespace that shows it names first a bind of one queue file, which
+	# makes ipcscope leave that namespace's queues alone: a scan of the
+	# whole machine by another ipcscope (another test suite running on
+	# this machine, an older binary that reads queue files) must not touch
+	# this queue while it is watched. Only the scans below, told the
+	# mount by --mqueue-dir, list it.
+	MK_PREFIX=(unshare -i)
 	mk q mqueue name="$SHM_PREFIX-q" fd=7
+	MK_PREFIX=()
 	mk s shm-fd name="$SHM_PREFIX-s" size=8192 fd=5
 	mk f fifo path="$T/fifo"
-	mkdir "$T/mq"
+	mkdir "$T/mq" "$T/mqa"
+	: >"$T/decoy"
 	local qpath="/proc/$q_pid/fd/7" before after
 	before="q=$(times_of "$qpath") s=$(times_of "/dev/shm/$SHM_PREFIX-s") f=$(times_of "$T/fifo")"
 	# a change made by a scan must be able to show: the times are older
 	# than the scans by more than any timestamp granularity
 	sleep 1.1
-	run --separate-stderr unshare -m --propagation private sh -c '
-		mount -t mqueue none "$1" || exit 1
-		shift
+	run --separate-stderr nsenter -t "$q_pid" -i unshare -m --propagation private sh -c '
+		d=$1 q=$2
+		shift 2
+		mount -t mqueue none "$d/mqa" && mount --bind "$d/mqa/$q" "$d/decoy" &&
+			umount "$d/mqa" && mount -t mqueue none "$d/mq" || exit 1
 		for c in list leaks metrics summary "list --json" "leaks --json" "summary --json"; do
 			# $c is two words where it has --json
-			"$@" $c --mqueue-dir "$0" >/dev/null || { echo "$c failed" >&2; exit 1; }
+			"$@" $c --mqueue-dir "$d/mq" >/dev/null || { echo "$c failed" >&2; exit 1; }
 		done
-		"$@" list --json --type mqueue --mqueue-dir "$0"' "$T/mq" "$T/mq" "$IPCSCOPE"
+		"$@" list --json --type mqueue --mqueue-dir "$d/mq"' sh "$T" "$SHM_PREFIX-q" "$IPCSCOPE"
 	assert_success
 	after="q=$(times_of "$qpath") s=$(times_of "/dev/shm/$SHM_PREFIX-s") f=$(times_of "$T/fifo")"
 	assert_equal "$after" "$before"

@@ -618,7 +618,8 @@ static int fd_one(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 	s.f.dev = st.st_dev;
 	s.f.nlink = st.st_nlink;
 	s.ino = st.st_ino;
-	s.f.on_mqueue = s.f.fmt == S_IFREG && fd_on_mqueue(c, fdd, name, st.st_dev);
+	s.f.on_mqueue = s.f.fmt == S_IFREG && type_wanted(c, IPC_MQUEUE) &&
+			fd_on_mqueue(c, fdd, name, st.st_dev);
 	t = kind_classify_fd(&s.f, &c->devs);
 	if (t == -2 && fd_readlink(fdd, name, &c->text) == 0) {
 		s.f.text = c->text.data;

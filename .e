@@ -1,1 +1,0 @@
-ipcscope: cannot use --mqueue-dir '/nonexist': No such file or directory
