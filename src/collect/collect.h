@@ -55,8 +55,8 @@ struct scan_ctx {
 	/* devices of regular files already asked whether they are an mqueue
 	 * filesystem (fd.c): a queue held where none is mounted is on its
 	 * IPC namespace's internal mount, which no listing finds */
-	struct { dev_t dev; bool mq; } fstypes[16];
-	unsigned nfstypes;
+	struct { dev_t dev; bool mq; } fstypes[64];
+	unsigned nfstypes;	/* entries asked so far; past the room, they cycle */
 
 	/* reusable buffers, so the hot loops do not allocate */
 	struct buf file;

@@ -586,7 +586,7 @@ static bool fd_on_mqueue(struct scan_ctx *c, int fdd, const char *name, dev_t de
 	if (major(dev) != 0 || kind_devs_mqueue(&c->devs, dev) || kind_devs_shm(&c->devs, dev) ||
 	    (c->devs.have_memfd && dev == c->devs.memfd))
 		return false;
-	for (unsigned i = 0; i < c->nfstypes; i++)
+	for (unsigned i = 0; i < c->nfstypes && i < ARRAY_SIZE(c->fstypes); i++)
 		if (c->fstypes[i].dev == dev)
 			return c->fstypes[i].mq;
 	pfd = openat(fdd, name, O_PATH | O_CLOEXEC);
@@ -594,11 +594,11 @@ static bool fd_on_mqueue(struct scan_ctx *c, int fdd, const char *name, dev_t de
 		return false;
 	mq = fd_on_mqueue_fs(pfd);
 	close(pfd);
-	/* past the cache's room, every such file is asked again */
-	if (c->nfstypes < ARRAY_SIZE(c->fstypes)) {
-		c->fstypes[c->nfstypes].dev = dev;
-		c->fstypes[c->nfstypes++].mq = mq;
-	}
+	/* a host of many containers has more overlay devices than room: the
+	 * newest replaces the oldest, as files of one device come together */
+	c->fstypes[c->nfstypes % ARRAY_SIZE(c->fstypes)].dev = dev;
+	c->fstypes[c->nfstypes % ARRAY_SIZE(c->fstypes)].mq = mq;
+	c->nfstypes++;
 	return mq;
 }
 
