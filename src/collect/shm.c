@@ -6,11 +6,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <mqueue.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
-#include <mqueue.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
