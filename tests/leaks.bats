@@ -63,7 +63,9 @@ sysv() { jqr --argjson i "$1" ".objects[] | select(.inode == \$i and .type == \"
 	local o
 	o=$(echo "$output" | jq -c --arg p "$T/mq/$SHM_PREFIX-q" '.objects[] | select(.path == $p)')
 	[ -n "$o" ] || fail "queue not listed: $output"
-	assert_equal "$(jq -r '"\(.type) \(.mqueue.qsize) \(.size) \(.mqueue.notify_pid)"' <<<"$o")" "mqueue 5 5 null"
+	# mq_getattr's counts: the queue file, whose read would stamp the
+	# queue's atime and ctime, is not read, so its QSIZE is not known
+	assert_equal "$(jq -r '"\(.type) \(.mqueue.messages) \(.mqueue.qsize) \(.size) \(.mqueue.notify_pid)"' <<<"$o")" "mqueue 1 null null null"
 	assert_equal "$(jq -r '[.holders[] | "\(.pid):\(.fd):\(.mode)"] | join(" ")' <<<"$o")" "$q_pid:7:rw"
 	# --mqueue-dir names the mount explicitly
 	run --separate-stderr unshare -m --propagation private sh -c \

@@ -21,8 +21,8 @@ static int cmd_show_print(struct cmd_ctx *ctx, struct model *m)
 static int cmd_show_run(struct cmd_ctx *ctx)
 {
 	if (!ctx->operand)
-		cmd_usage_error("show needs an OBJECT: a path, @name, pipe:[INO], socket:[INO] "
-				"or an inode");
+		cmd_usage_error("show needs an OBJECT: a path, @name, pipe:[INO], socket:[INO], "
+				"eventfd:ID or an inode");
 	if (!*ctx->operand)
 		cmd_usage_error("empty OBJECT");
 	return cmd_scan_print(ctx, cmd_show_print);
@@ -35,7 +35,8 @@ const struct cmd_entry cmd_show_entry = {
 	.description =
 	"Show one IPC object in full: its holders, its peer and the peer's holders,\n"
 	"queues and fill level. OBJECT is a path (/tmp/app.sock, /dev/shm/seg), an\n"
-	"@abstract socket name, pipe:[INO], socket:[INO] or an inode number.\n"
+	"@abstract socket name, pipe:[INO], socket:[INO], eventfd:ID (its eventfd-id)\n"
+	"or an inode number.\n"
 	"Options may follow OBJECT; -- ends them, for an OBJECT that starts with -.",
 	.opts = cmd_list_opts,	/* list's, as ipcscope(1) says */
 	/* the detail view shows the fill level, and who waits on it in what */

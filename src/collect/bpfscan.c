@@ -654,6 +654,7 @@ static int fd_rec(void *arg, const struct isc_hdr *h, const unsigned char *raw)
 	g.flags = r.fflags;
 	g.has_sock = r.h.flags & ISC_F_SOCK;
 	g.sk_family = r.sk_family;
+	g.on_mqueue = r.h.flags & ISC_F_MQUEUE;
 	fd_text(w, &r, raw, &g);
 	g.has_fill = r.h.flags & ISC_F_FILL;
 	g.queued = r.queued;

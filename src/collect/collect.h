@@ -52,6 +52,12 @@ struct scan_ctx {
 	pid_t pidfd_pid;
 	int pidfd_err;
 
+	/* devices of regular files already asked whether they are an mqueue
+	 * filesystem (fd.c): a queue held where none is mounted is on its
+	 * IPC namespace's internal mount, which no listing finds */
+	struct { dev_t dev; bool mq; } fstypes[64];
+	unsigned nfstypes;	/* entries asked so far; past the room, they cycle */
+
 	/* reusable buffers, so the hot loops do not allocate */
 	struct buf file;
 	struct buf text;
@@ -199,6 +205,7 @@ struct fd_given {
 	unsigned int flags;
 	bool has_sock;		/* a socket's family, as SO_DOMAIN gives it */
 	unsigned short sk_family;
+	bool on_mqueue;		/* on an mqueue filesystem (s_magic) */
 };
 /* Records one such fd of p, as fd_scan would; piddir (or -1) is read only
  * for what the kernel side did not give. */
@@ -285,6 +292,8 @@ int shm_apply_sysv(struct model *m, struct scan_ctx *c, const struct buf *text,
 
 /* A queue file's "QSIZE:... NOTIFY:... SIGNO:... NOTIFY_PID:..." */
 int mq_parse_info(const char *buf, size_t len, struct ipc_mq *mq);
+/* What mq_getattr says of the queue open at fd, which touches no time. */
+void mq_attr_of(int fd, struct ipc_mq *mq);
 /* c->mqueue_dir, checked to be the mount want names (NULL: any mqueue
  * filesystem, as --mqueue-dir asks). */
 int mq_scan_dir(struct model *m, struct scan_ctx *c, const struct mnt_fact *want);

@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "collect.h"
@@ -165,7 +166,9 @@ static void name_mqueue(struct scan_ctx *c, dev_t dev, const char *text, size_t 
 	/* another namespace's queue: where that namespace mounts them */
 	const char *dir = ns_mq_dir(c, dev);
 
-	if (!dir)
+	/* ours, where it is mounted; a queue of an internal mount no one
+	 * mounted keeps the name mq_open took */
+	if (!dir && c->devs.have_mqueue && dev == c->devs.mqueue)
 		dir = c->mqueue_dir;
 	if (del)
 		len -= DELETED_SUFFIX_LEN;
@@ -328,6 +331,35 @@ static void pipe_probe(struct scan_ctx *c, struct scan_extra *e, const struct ip
 	}
 }
 
+/* A queue's message counts, through a duplicate of a holder's fd: the
+ * only way to a queue no mqueue mount shows, and one that changes no time
+ * (mq_attr_of). They reach the kind as fdinfo-like text. */
+static void mq_probe(struct scan_ctx *c, struct scan_extra *e, const struct ipc_proc *p,
+		     int piddir, int fdnum)
+{
+	struct ipc_mq mq = { 0 };
+	char text[128];
+	int pidfd, fd, n;
+
+	if (c->rooted || (pidfd = pidfd_for(c, p, piddir)) < 0)
+		return;
+	fd = (int)syscall(SYS_pidfd_getfd, pidfd, fdnum, 0);
+	if (fd < 0)
+		return;
+	if (fd_on_mqueue_fs(fd))
+		mq_attr_of(fd, &mq);
+	close(fd);
+	if (!mq.has_attr)
+		return;
+	n = snprintf(text, sizeof(text), "mq-curmsgs: %llu\nmq-maxmsg: %llu\nmq-msgsize: %llu\n",
+		     (unsigned long long)mq.curmsgs, (unsigned long long)mq.maxmsg,
+		     (unsigned long long)mq.msgsize);
+	e->has_info = true;
+	e->info_off = (uint32_t)c->batch->names.len;
+	e->info_len = (uint32_t)n;
+	buf_add(&c->batch->names, text, (size_t)n);
+}
+
 static bool type_wanted(const struct scan_ctx *c, enum ipc_type type)
 {
 	return (c->types & kind_takes(type)) != 0;
@@ -382,6 +414,9 @@ static bool fd_describe(struct scan_ctx *c, struct ipc_proc *p, int piddir, int 
 		else
 			return false;
 	}
+	/* a queue no listing described: what its holder's fd tells */
+	if (!known && k->data == KD_MQUEUE)
+		mq_probe(c, e, p, piddir, fdnum);
 	if ((k->traits & KT_PIPELIKE) && s->given) {
 		e->fill_tried = c->want_fill;
 		e->has_fill = c->want_fill && s->given->has_fill;
@@ -589,6 +624,37 @@ static void fd_one_rooted(const struct model *m, struct scan_ctx *c, struct ipc_
 		fd_record(m, c, p, piddir, fdd, name, fdnum, (enum ipc_type)t, &s, (uint8_t)mode);
 }
 
+/* Is the regular file at fd link name on an mqueue filesystem? Asked once
+ * per device: an IPC namespace's queues live on its internal mqueue mount
+ * even where none is mounted, on a device no listing learns. The question
+ * is put to an O_PATH descriptor, which opens nothing: no queue's state or
+ * times change. */
+static bool fd_on_mqueue(struct scan_ctx *c, int fdd, const char *name, dev_t dev)
+{
+	bool mq;
+	int pfd;
+
+	/* mqueue filesystems have anonymous devices; the known ones are
+	 * told by the device already */
+	if (major(dev) != 0 || kind_devs_mqueue(&c->devs, dev) || kind_devs_shm(&c->devs, dev) ||
+	    (c->devs.have_memfd && dev == c->devs.memfd))
+		return false;
+	for (unsigned i = 0; i < c->nfstypes && i < ARRAY_SIZE(c->fstypes); i++)
+		if (c->fstypes[i].dev == dev)
+			return c->fstypes[i].mq;
+	pfd = openat(fdd, name, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return false;
+	mq = fd_on_mqueue_fs(pfd);
+	close(pfd);
+	/* a host of many containers has more overlay devices than room: the
+	 * newest replaces the oldest, as files of one device come together */
+	c->fstypes[c->nfstypes % ARRAY_SIZE(c->fstypes)].dev = dev;
+	c->fstypes[c->nfstypes % ARRAY_SIZE(c->fstypes)].mq = mq;
+	c->nfstypes++;
+	return mq;
+}
+
 /* Returns -EACCES when the fd could not be looked at, else 0. On a live
  * system one fstatat() tells most fds apart; the link is read only when a
  * kind needs its text to decide. */
@@ -605,6 +671,8 @@ static int fd_one(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 	s.f.dev = st.st_dev;
 	s.f.nlink = st.st_nlink;
 	s.ino = st.st_ino;
+	s.f.on_mqueue = s.f.fmt == S_IFREG && type_wanted(c, IPC_MQUEUE) &&
+			fd_on_mqueue(c, fdd, name, st.st_dev);
 	t = kind_classify_fd(&s.f, &c->devs);
 	if (t == -2 && fd_readlink(fdd, name, &c->text) == 0) {
 		s.f.text = c->text.data;
@@ -627,7 +695,7 @@ void fd_take(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int 
 	     int fdnum, const struct fd_given *g)
 {
 	struct fd_seen s = { .f = { g->st.st_mode & S_IFMT, g->st.st_dev, g->st.st_nlink,
-				    g->text, g->len },
+				    g->text, g->len, g->on_mqueue },
 			     .ino = g->st.st_ino, .st = &g->st, .given = g };
 	int t;
 

@@ -649,7 +649,9 @@ void ns_link(struct model *m, const struct scan_ctx *c)
 		struct ipc_obj *o = m->objs[i];
 		const struct ns_fs *f = fs_of(c, o->dev);
 
-		if (o->ns) {
+		/* an fdinfo id (eventfd-id) completes an identity too, and
+		 * names no namespace */
+		if (o->ns && !ipc_kinds[o->type]->fdinfo_id) {
 			o->ipcns = o->ns;
 			if (o->ns != c->self_ipcns)
 				o->home = ipc_home(c, o->ns);

@@ -74,9 +74,9 @@ static bool mark_wanted(struct model *m, const struct scan_opts *opts)
 	return mappable;
 }
 
-/* POSIX message queues are visible only where an mqueue filesystem is
- * mounted: --mqueue-dir, else the first one in our mountinfo, if it is
- * one to trust. */
+/* POSIX message queues that no process holds are visible only where an
+ * mqueue filesystem is mounted: --mqueue-dir, else the first one in our
+ * mountinfo, if it is one to trust. */
 static void scan_mqueue(struct model *m, struct scan_ctx *c, const char *dir, bool asked)
 {
 	const struct ns_mounts *mi = c->self_mounts;
@@ -103,9 +103,11 @@ static void scan_mqueue(struct model *m, struct scan_ctx *c, const char *dir, bo
 		mounts_free(&fx);
 	}
 	if (!dir) {
+		/* held queues are found by their descriptors, on the IPC
+		 * namespace's internal mount; only the unheld need a listing */
 		(asked ? model_warn : model_note)(m, "no mqueue filesystem is mounted here, so the "
-			"POSIX message queues of this IPC namespace are not listed "
-			"(mount -t mqueue none /dev/mqueue)");
+			"POSIX message queues of this IPC namespace that no process holds are "
+			"not listed (mount -t mqueue none /dev/mqueue)");
 		return;
 	}
 	c->mqueue_dir = dir;

@@ -6,11 +6,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <mqueue.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "collect.h"
@@ -59,10 +61,8 @@ static void mq_read_checked(const struct ipc_dir *d, const char *name, const str
 			    struct ipc_mq *mq)
 {
 	int pfd = openat(d->dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC), fd = -1;
-	char info[256];
 	struct stat now;
 	uint32_t mnt;
-	ssize_t n;
 
 	if (pfd < 0)
 		return;
@@ -73,9 +73,25 @@ static void mq_read_checked(const struct ipc_dir *d, const char *name, const str
 	close(pfd);
 	if (fd < 0)
 		return;
-	if (fd_on_mqueue_fs(fd) && (n = read(fd, info, sizeof(info) - 1)) > 0)
-		mq_parse_info(info, (size_t)n, mq);
+	if (fd_on_mqueue_fs(fd))
+		mq_attr_of(fd, mq);
 	close(fd);
+}
+
+void mq_attr_of(int fd, struct ipc_mq *mq)
+{
+	struct mq_attr a;
+
+	/* a read of the queue file would give QSIZE and NOTIFY, but the
+	 * kernel stamps the queue's atime and ctime at every read, even
+	 * through O_NOATIME: the queue would look used at every scan. A
+	 * get-only mq_getsetattr changes nothing. */
+	if (syscall(SYS_mq_getsetattr, fd, NULL, &a) < 0)
+		return;
+	mq->has_attr = true;
+	mq->curmsgs = (uint64_t)a.mq_curmsgs;
+	mq->maxmsg = (uint64_t)a.mq_maxmsg;
+	mq->msgsize = (uint64_t)a.mq_msgsize;
 }
 
 /* A fixture tree has plain files for queues: read as they are. */
@@ -153,10 +169,7 @@ void ipcdir_add(struct model *m, struct scan_ctx *c, const char *prefix, struct 
 	if (mq) {
 		o->has_resident = false;
 		o->mq = *mq;
-		if (mq->known) {
-			o->has_size = true;
-			o->size = mq->qsize;
-		}
+		o->has_size = mq_qsize(mq, &o->size);
 	} else {
 		o->deleted = false;
 		o->has_size = true;

@@ -80,6 +80,7 @@ const struct ipc_kind kind_eventfd = {
 	.naming = NAME_NONE,
 	.fdinfo_id = "eventfd-id:",
 	.fdinfo = efd_fdinfo,
+	.id_prefix = "eventfd:",
 	.match_fd = efd_match_fd,
 	.queued = efd_queued,
 	.detail = efd_detail,

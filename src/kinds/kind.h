@@ -68,6 +68,10 @@ struct fd_facts {
 	nlink_t nlink;
 	const char *text;	/* NULL until read */
 	size_t len;
+	/* the file is on an mqueue filesystem (its statfs type), whatever its
+	 * device: a queue made where none is mounted lives on the IPC
+	 * namespace's internal mount, whose device no listing learns */
+	bool on_mqueue;
 };
 
 /* One maps line, as the classifier sees it. */
@@ -141,6 +145,9 @@ struct ipc_kind {
 	const char *fdinfo_id;
 	/* What only fdinfo tells of a new object, onto it. */
 	void (*fdinfo)(struct ipc_obj *o, const char *buf, size_t len);
+	/* "eventfd:" for kinds show takes by that id ("eventfd:ID"): their
+	 * inode alone names no one object. NULL: none. */
+	const char *id_prefix;
 
 	/* Recognition: an fd, a maps line (NULL: never through maps). */
 	enum kind_match (*match_fd)(const struct fd_facts *f, const struct kind_devs *d);

@@ -6,7 +6,20 @@
 
 static enum kind_match mq_match_fd(const struct fd_facts *f, const struct kind_devs *d)
 {
-	return f->fmt == S_IFREG && kind_devs_mqueue(d, f->dev) ? KM_YES : KM_NO;
+	return f->fmt == S_IFREG && (f->on_mqueue || kind_devs_mqueue(d, f->dev)) ? KM_YES
+										  : KM_NO;
+}
+
+/* The counts mq_getattr gave through a holder's fd (fd.c's mq_probe),
+ * for a queue that no listing described. */
+static void mq_fdinfo(struct ipc_obj *o, const char *buf, size_t len)
+{
+	struct ipc_mq *q = &o->mq;
+
+	q->has_attr = kind_field_u64(buf, len, "mq-curmsgs:", &q->curmsgs) &&
+		      kind_field_u64(buf, len, "mq-maxmsg:", &q->maxmsg) &&
+		      kind_field_u64(buf, len, "mq-msgsize:", &q->msgsize);
+	o->has_size = mq_qsize(q, &o->size);
 }
 
 static enum leak_reason mq_leak(const struct model *m, const struct ipc_obj *o)
@@ -25,13 +38,18 @@ static int mq_remove(const struct ipc_obj *o)
 static void mqueue_json(struct jw *w, const struct model *m, const struct ipc_obj *o)
 {
 	const struct ipc_mq *q = &o->mq;
+	uint64_t qsize = 0;
+	bool has_qsize = mq_qsize(q, &qsize);
 
 	(void)m;
 	jw_obj_begin(w, "mqueue");
-	jw_u64_or_null(w, "qsize", q->known, q->qsize);
+	jw_u64_or_null(w, "qsize", has_qsize, qsize);
 	jw_int_or_null(w, "notify_pid", q->known && q->notify_pid, q->notify_pid);
 	jw_int_or_null(w, "notify", q->known, q->notify);
 	jw_int_or_null(w, "signo", q->known, q->signo);
+	jw_u64_or_null(w, "messages", q->has_attr, q->curmsgs);
+	jw_u64_or_null(w, "maxmsg", q->has_attr, q->maxmsg);
+	jw_u64_or_null(w, "msgsize", q->has_attr, q->msgsize);
 	jw_obj_end(w);
 }
 
@@ -47,6 +65,7 @@ const struct ipc_kind kind_mqueue = {
 	.listings = LIST_MQUEUE,
 	.data = KD_MQUEUE,
 	.naming = NAME_MQUEUE,
+	.fdinfo = mq_fdinfo,
 	.match_fd = mq_match_fd,
 	.leak = mq_leak,
 	.remove = mq_remove,

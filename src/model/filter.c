@@ -214,9 +214,25 @@ static int anon_spec(const char *spec, uint64_t *ino)
 	return -1;
 }
 
+/* "eventfd:ID": the kind whose objects share an inode and are told apart
+ * by an fdinfo id, or -1 */
+static int id_spec(const char *spec, uint64_t *id)
+{
+	for (int t = 0; t < IPC_NTYPES; t++) {
+		const char *pre = ipc_kinds[t]->id_prefix;
+		size_t pl = pre ? strlen(pre) : 0;
+
+		/* ids without the top bit: the others are made up per fd */
+		if (pre && strncmp(spec, pre, pl) == 0 && parse_u64(spec + pl, id) &&
+		    !(*id >> 63))
+			return t;
+	}
+	return -1;
+}
+
 size_t filter_select(struct model *m, const char *spec)
 {
-	enum { BY_INODE, BY_NAME, BY_ID, BY_SOCKFILE } how = BY_NAME;
+	enum { BY_INODE, BY_NAME, BY_ID, BY_SOCKFILE, BY_KIND_ID } how = BY_NAME;
 	int want_type = -1;
 	struct stat st;
 	uint64_t ino = 0;
@@ -225,6 +241,8 @@ size_t filter_select(struct model *m, const char *spec)
 	want_type = anon_spec(spec, &ino);
 	if (want_type >= 0) {
 		how = BY_INODE;
+	} else if ((want_type = id_spec(spec, &ino)) >= 0) {
+		how = BY_KIND_ID;
 	} else if (parse_u64(spec, &ino)) {
 		how = BY_INODE;
 	} else if (spec[0] != '@' &&
@@ -247,6 +265,9 @@ size_t filter_select(struct model *m, const char *spec)
 				break;
 			case BY_ID:
 				hit = o->dev == st.st_dev && o->ino == st.st_ino;
+				break;
+			case BY_KIND_ID:
+				hit = (int)o->type == want_type && o->ns == ino;
 				break;
 			case BY_SOCKFILE:
 				/* the socket bound to this file, by identity; by name

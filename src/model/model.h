@@ -203,14 +203,31 @@ struct ipc_eventfd {
 	uint64_t count;
 };
 
-/* A POSIX message queue, from its file on the mqueue filesystem. */
+/* A POSIX message queue. known: the queue file's text (a fixture tree's;
+ * a live queue's file is never read, since the kernel stamps its atime and
+ * ctime at every read). has_attr: what mq_getattr says, which changes no
+ * time; its byte count is known only when no message waits. */
 struct ipc_mq {
 	bool known;
 	uint64_t qsize;
 	int32_t notify;
 	int32_t signo;
 	pid_t notify_pid;
+	bool has_attr;
+	uint64_t curmsgs, maxmsg, msgsize;
 };
+
+/* Bytes queued, when they are known. */
+static inline bool mq_qsize(const struct ipc_mq *q, uint64_t *v)
+{
+	if (q->known)
+		*v = q->qsize;
+	else if (q->has_attr && q->curmsgs == 0)
+		*v = 0;
+	else
+		return false;
+	return true;
+}
 
 enum held_by {
 	HELD_MOUNT = 1 << 0,	/* a bind mount of the file, in some namespace */
@@ -240,7 +257,9 @@ struct ipc_obj {
 	dev_t dev;
 	uint64_t ino;
 	/* The third part of the identity: the IPC namespace of a SysV segment,
-	 * whose "inode" is only its shmid; 0 for everything else. */
+	 * whose "inode" is only its shmid; the fdinfo id of a kind that has
+	 * one (an eventfd's eventfd-id, all sharing one inode); 0 for
+	 * everything else. */
 	uint64_t ns;
 	/* Name bytes exactly as the object is known: "/dev/shm/x", "@abstract"
 	 * (may contain NUL), "memfd:NAME"; NULL when it has none. */

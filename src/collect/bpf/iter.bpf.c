@@ -21,6 +21,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define FMODE_READ 0x1
 #define FMODE_WRITE 0x2
 #define EFD_SEMAPHORE 1
+#define MQUEUE_MAGIC 0x19800202
 #define PIPE_MAX_BUFS 1024	/* a ring beyond this is left unmeasured */
 
 /* set by the loader before load */
@@ -262,13 +263,13 @@ static int is_eventfd(const char *name)
 /* Which files are worth a record: every FIFO, socket and anonymous
  * inode, and the regular files of the IPC filesystems or with no link
  * left (memfds, and deleted files a kind may name). */
-static int file_wanted(__u32 fmt, __u32 dev, __u32 nlink)
+static int file_wanted(__u32 fmt, __u32 dev, __u32 nlink, int mq)
 {
 	if (fmt == S_IFIFO || fmt == S_IFSOCK || fmt == 0)
 		return 1;
 	if (fmt != S_IFREG)
 		return 0;
-	return nlink == 0 || bpf_map_lookup_elem(&ipc_devs, &dev) != 0;
+	return nlink == 0 || mq || bpf_map_lookup_elem(&ipc_devs, &dev) != 0;
 }
 
 /* The path as readlink of /proc/PID/fd/N would give it, written after
@@ -293,6 +294,7 @@ int ipc_files(struct bpf_iter__task_file *ctx)
 	struct isc_fd *r;
 	struct pid_view v;
 	__u32 key = 0, tgid, tid = 0, fmt, dev, nlink;
+	int mq;
 
 	if (!task || !file || !view_of_reader(&v))
 		return 0;
@@ -305,7 +307,9 @@ int ipc_files(struct bpf_iter__task_file *ctx)
 	fmt = inode->i_mode & S_IFMT;
 	dev = inode->i_sb->s_dev;
 	nlink = inode->i_nlink;
-	if (!file_wanted(fmt, dev, nlink))
+	/* a queue where no mqueue fs is mounted: its device is in no map */
+	mq = fmt == S_IFREG && inode->i_sb->s_magic == MQUEUE_MAGIC;
+	if (!file_wanted(fmt, dev, nlink, mq))
 		return 0;
 	s = bpf_map_lookup_elem(&scratch_map, &key);
 	if (!s)
@@ -323,6 +327,8 @@ int ipc_files(struct bpf_iter__task_file *ctx)
 	r->blocks = inode->i_blocks;
 	r->fmode = file->f_mode;
 	r->fflags = file->f_flags;
+	if (mq)
+		r->h.flags |= ISC_F_MQUEUE;
 	if (fmt == S_IFIFO)
 		pipe_fill(r, inode);
 	if (fmt == S_IFSOCK)

@@ -89,6 +89,7 @@ struct task_struct {
 
 struct super_block {
 	unsigned int s_dev;
+	unsigned long s_magic;
 } CORE;
 
 struct pipe_buffer {

@@ -29,6 +29,9 @@
 /* sk_family and sk_netns hold a socket's family and the inode of the
  * network namespace it was made in */
 #define ISC_F_SOCK 0x40
+/* isc_fd.flags: the file's superblock is an mqueue filesystem's, mounted
+ * or not (a queue's IPC namespace always has an internal mount) */
+#define ISC_F_MQUEUE 0x80
 
 /* isc_vma.flags: the kernel's vm_flags bits that a maps line shows */
 #define ISC_VM_READ 0x1
