@@ -463,6 +463,9 @@ natural_order() {
 	mk t shm-fd name="$SHM_PREFIX-a"
 	mk u socketpair
 	mk l listener path="$T/sock"
+	# one inode for every eventfd: their ids order them
+	mk e1 eventfd fd=5
+	mk e2 eventfd fd=6
 	local pids want got n b
 	pids=$(test_pids)
 	IPCSCOPE_THREADS=1 "$IPCSCOPE" list --backend proc --json >"$T/one.json" 2>/dev/null
@@ -473,8 +476,9 @@ natural_order() {
 	local types
 	types=$("$IPCSCOPE" list --help | sed -n 's/.*--type LIST.*//p' >/dev/null; echo fifo pipe unix shm memfd sem sysvshm mqueue eventfd anonshm)
 	assert_equal "$want" "$(awk -v types="$types" 'BEGIN { n = split(types, t, " "); for (i = 1; i <= n; i++) rank[t[i]] = i }
-		{ printf "%02d %d %s %020d %s\n", rank[$1], $4 == "" ? 1 : 0, $4, $2, $0 }' <<<"$want" |
-		LC_ALL=C sort -k1,1 -k2,2 -k3,3 -k4,4 | cut -d' ' -f5-)"
+		{ id = $1 == "eventfd" ? $4 : 0; path = $1 == "eventfd" ? "" : $4
+		  printf "%02d %d %s %020d %020d %s\n", rank[$1], path == "" ? 1 : 0, path, $2, id, $0 }' <<<"$want" |
+		LC_ALL=C sort -k1,1 -k2,2 -k3,3 -k4,4 -k5,5 | cut -d' ' -f6-)"
 	for n in 2 4; do
 		IPCSCOPE_THREADS=$n "$IPCSCOPE" list --backend proc --json >"$T/n.json" 2>/dev/null
 		assert_equal "$(natural_order "$T/n.json" "$pids")" "$want"

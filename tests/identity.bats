@@ -41,6 +41,11 @@ efd_id() {
 	assert_line --regexp "^  id +$idb\$"
 	assert_line --regexp "^  count +9\$"
 	refute_line --regexp "^  id +$ida\$"
+	# the table tells them apart too: PATH is the name show takes
+	run --separate-stderr "$IPCSCOPE" list --type eventfd --pid "$a_pid,$b_pid" -n --raw -o PATH,HOLDERS
+	assert_success
+	assert_line --regexp "^eventfd:$ida .*$a_pid/mkipc\\[5rw\\]"
+	assert_line --regexp "^eventfd:$idb .*$b_pid/mkipc\\[6rw\\]"
 	# an id no counter has matches nothing
 	run --separate-stderr "$IPCSCOPE" show "eventfd:$((ida > idb ? ida + 1000 : idb + 1000))"
 	assert_failure 1

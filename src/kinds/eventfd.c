@@ -26,6 +26,13 @@ static void efd_fdinfo(struct ipc_obj *o, const char *buf, size_t len)
 		o->efd.semaphore = sem != 0;
 }
 
+/* PATH: the name show takes it by, as one inode serves every eventfd */
+static void efd_label(struct buf *out, const struct ipc_obj *o)
+{
+	if (o->efd.has_id)
+		buf_printf(out, "eventfd:%llu", (unsigned long long)o->efd.id);
+}
+
 /* the counter is what a reader would take */
 static bool efd_queued(const struct ipc_obj *o, uint64_t *v)
 {
@@ -83,6 +90,7 @@ const struct ipc_kind kind_eventfd = {
 	.id_prefix = "eventfd:",
 	.match_fd = efd_match_fd,
 	.queued = efd_queued,
+	.label = efd_label,
 	.detail = efd_detail,
 	.json = efd_json,
 	.wait_state = efd_wait_state,

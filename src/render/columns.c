@@ -565,7 +565,7 @@ const struct column columns[] = {
 	  .help = "device of the object's filesystem, as major:minor",
 	  .flags = 0, .fill = fill_dev },
 	{ .name = "PATH", .json_type = "string", .json = ".path",
-	  .help = "path, @abstract socket name, memfd:NAME, or a SysV key",
+	  .help = "path, @abstract socket name, memfd:NAME, eventfd:ID, or a SysV key",
 	  .flags = COL_TRUNC | COL_DEFAULT | COL_LEAKS, .fill = fill_path },
 	{ .name = "DELETED", .json_type = "boolean", .json = ".deleted",
 	  .help = "unlinked while still held",
