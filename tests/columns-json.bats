@@ -135,32 +135,39 @@ walk() {
 	assert_equal "$(obj "$p_ino" pipe | jq -r '.peer')" null
 }
 
-@test "PEER of a FIFO whose both ends the asked process holds is that process" {
+@test "PEER of a FIFO whose both ends the asked process holds is no one else" {
 	mkfifo "$T/f"
-	# P holds both ends (fd 3, read-write); Q only reads
+	# P holds both ends (fd 3, read-write); Q only reads; W only writes
 	sleep 1000 3<>"$T/f" &
 	local p=$!
 	MK_PIDS+=("$p")
 	sleep 1000 <"$T/f" &
 	local q=$!
 	MK_PIDS+=("$q")
+	sleep 1000 >"$T/f" &
+	local w=$!
+	MK_PIDS+=("$w")
 	local ino i
 	ino=$(stat -c %i "$T/f")
 	for ((i = 0; i < 100; i++)); do
-		[ "$(readlink "/proc/$q/fd/0")" = "$T/f" ] && break
+		[ "$(readlink "/proc/$q/fd/0")" = "$T/f" ] && [ "$(readlink "/proc/$w/fd/1")" = "$T/f" ] && break
 		sleep 0.05
 	done
 	run --separate-stderr "$IPCSCOPE" list --pid "$p" -n --raw -o INODE,HOLDERS,PEER
 	assert_success
 	local line
 	line=$(awk -v i="$ino" '$1 == i' <<<"$output")
-	[[ $line == *"$q/sleep[0r]"* ]] || fail "Q is not a holder: $line"
-	# the loop back to P is its other end; Q shares P's read end, and is
-	# not the one P talks to
-	assert_equal "$(awk '{ print $3 }' <<<"$line")" "$p/sleep[3rw]"
+	[[ $line == *"$q/sleep[0r]"* && $line == *"$w/sleep[1w]"* ]] || fail "Q and W are not holders: $line"
+	# the pipe loops back to P: Q shares its read end and W its write
+	# end, and neither is the one P talks to
+	assert_equal "$(awk '{ print NF }' <<<"$line")" 2
 	ipc_json --pid "$p"
-	assert_equal "$(obj "$ino" fifo | jq -c '[.peer[] | [.pid, .fd, .mode]]')" "[[$p,3,\"rw\"]]"
-	# asked about Q, a reader alone: its other end is P, the writer
+	assert_equal "$(obj "$ino" fifo | jq -c '.peer')" "[]"
+	# asked about Q, a reader alone: its other end is every writer
 	run --separate-stderr "$IPCSCOPE" list --pid "$q" -n --raw -o INODE,PEER
-	assert_equal "$(awk -v i="$ino" '$1 == i { print $2 }' <<<"$output")" "$p/sleep[3rw]"
+	assert_equal "$(awk -v i="$ino" '$1 == i { print $2 }' <<<"$output")" \
+		"$(by_pid "$p/sleep[3rw]" "$w/sleep[1w]" | sed 's/ /\\x20/')"
+	ipc_json --pid "$q"
+	assert_equal "$(obj "$ino" fifo | jq -c '[.peer[] | [.pid, .fd, .mode]]')" \
+		"$(by_pid "$p:3:rw" "$w:1:w" | jq -Rc 'split(" ") | map(split(":") | [(.[0] | tonumber), (.[1] | tonumber), .[2]])')"
 }

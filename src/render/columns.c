@@ -208,11 +208,11 @@ static void fill_holders(struct buf *out, const struct model *m, const struct ip
 
 /* For a pipe, "the other end" only means something relative to the
  * processes asked about with --pid (HOLDERS shows both ends anyway): the
- * writers when they only read it, the readers when they only write it.
- * When they hold both ends the pipe loops back to them: they are their
- * own other end, and the other holders share an end with them rather
- * than face it. The mode of the other end's entries, or 0 when no holder
- * was asked about. */
+ * other holders that write when they only read it, that read when they
+ * only write it. When they hold both ends the pipe loops back to them:
+ * the other holders share an end with them rather than face it, and the
+ * other end is no one else. The mode of the asked processes' entries, or
+ * 0 when no holder was asked about. */
 static uint8_t pipe_asked_mode(const struct ipc_obj *o)
 {
 	uint8_t mine = 0;
@@ -228,7 +228,7 @@ static bool pick_end(const struct ipc_holder *h, const void *arg)
 	const uint8_t *mine = arg;
 
 	if (*mine == (MODE_R | MODE_W))
-		return h->proc->asked;
+		return false;
 	return (h->mode & (*mine == MODE_R ? MODE_W : MODE_R)) && !h->proc->asked;
 }
 
