@@ -63,6 +63,11 @@ static bool mark_wanted(struct model *m, const struct scan_opts *opts)
 		if (kind_has(o->type, KT_MAPPABLE))
 			mappable = true;
 	}
+	/* a listener they connect to: its holders can end the wait */
+	waits_link_connects(m);
+	for (size_t i = 0; i < m->nwaits; i++)
+		if (m->waits[i].target && in_focus(opts, m->waits[i].proc->pid))
+			m->waits[i].target->wanted = true;
 	return mappable;
 }
 

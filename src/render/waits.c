@@ -196,6 +196,7 @@ static void wait_json(struct jw *w, const struct model *m, const struct ipc_wait
 	waits_wakers(m, wt, other_json, &o, &closed);
 	jw_arr_end(w);
 	jw_bool(w, "others_complete", closed);
+	jw_u64_or_null(w, "listener", wt->target, wt->target ? wt->target->ino : 0);
 }
 
 static void procs_json(struct jw *w, const char *key, struct ipc_proc *const *procs, size_t n)
