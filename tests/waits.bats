@@ -213,6 +213,23 @@ others_of() {
 	assert_equal "$(jq '.waits | length' "$T/w.json")" 0
 }
 
+@test "waits: a COMM that escapes make wider than its column is cut, and the columns stay" {
+	# 15 escape bytes: the comm "\e" 15 times, 30 columns once escaped
+	local name=$'\e\e\e\e\e\e\e\e\e\e\e\e\e\e\e' head row
+	cp /bin/cat "$T/$name"
+	blocked_pipe w "$T/$name"
+	run --separate-stderr env LC_ALL=C "$IPCSCOPE" waits -t pipe
+	assert_success
+	head=${lines[0]}
+	row=$(printf '%s\n' "${lines[@]}" | grep "^$w_reader ")
+	# 14 columns of it (7 escapes), then the ellipsis ("~" in the C locale)
+	[[ $row =~ ^$w_reader\ +$w_reader\ +(\\e){7}~\ read\ +pipe\ $w_ino\ \[fd\ 0\]\ +empty ]] ||
+		fail "unexpected row: $row"
+	# SYSCALL starts where its heading does
+	local before=${head%%SYSCALL*} rest=${row%%read *}
+	assert_equal "${#rest}" "${#before}"
+}
+
 @test "waits: a 2-process deadlock through pipes is a cycle; --exit-code says so" {
 	mk d deadlock-pipes n=2
 	unread_holds_nothing
