@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -366,6 +367,10 @@ static void wait_epoll_line(struct wait_thread *t, long epfd, const char *p, con
 
 		for (size_t k = 0; k < fl; k++)
 			ev = ev * 16 + (uint64_t)(f[k] <= '9' ? f[k] - '0' : (f[k] | 0x20) - 'a' + 10);
+		/* a one-shot entry that fired keeps only these flags: the
+		 * kernel passes it over, hangups too, until it is armed again */
+		if (!(ev & ~(uint64_t)(EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE)))
+			return;
 		events_wait(ev, &dir, &cond);
 		wait_on_fd(t, (long)tfd, (int)epfd, dir, cond, true);
 	}
@@ -643,7 +648,7 @@ static void wait_connect(struct wait_thread *t, const uint64_t a[6])
 	if (b->nwaits == before || b->waits[before].type != IPC_UNIX)
 		return;
 	len = a[2] > sizeof(sa) ? sizeof(sa) : (size_t)a[2];
-	if (len <= off + 1 || !read_mem(t->p->pid, a[1], &sa, len) || sa.sun_family != AF_UNIX)
+	if (len <= off || !read_mem(t->p->pid, a[1], &sa, len) || sa.sun_family != AF_UNIX)
 		return;
 	len -= off;
 	if (sa.sun_path[0] == '\0') {
