@@ -201,6 +201,26 @@ others_of() {
 	assert_line --regexp "^$poll_pid +$poll_tid +mkipc +poll +pipe $poll_ino \[fd 3\] +hangup +$poll_pid/mkipc\[4w\]\$"
 }
 
+@test "waits: metrics count a hangup or urgent wait in a series of its own" {
+	requires_root "to run the waiting processes as a user of their own"
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+	# a uid no one else runs as: --user then counts only these processes
+	local u=$((3100000 + $$ % 100000))
+	MK_PREFIX=(setpriv --reuid="$u" --regid="$u" --clear-groups)
+	mk h wait-mux-end call=poll on=hangup
+	mk x wait-mux-end call=select on=urgent
+	MK_PREFIX=()
+	run --separate-stderr "$IPCSCOPE" metrics --user "$u"
+	assert_success
+	metric() { K="$1" awk '$1 == ENVIRON["K"] { print $2 }' <<<"$output"; }
+	assert_equal "$(metric 'ipcscope_waiting_threads{type="pipe",state="hangup"}')" 1
+	assert_equal "$(metric 'ipcscope_waiting_threads{type="pipe",state="empty"}')" 0
+	assert_equal "$(metric 'ipcscope_waiting_threads{type="unix",state="no-urgent"}')" 1
+	assert_equal "$(metric 'ipcscope_waiting_threads{type="unix",state="no-data"}')" 0
+	# and only where some thread is in it
+	refute_line --partial 'state="hangup"} 0'
+}
+
 @test "waits --pid: the process's own open of a FIFO that has no writer" {
 	mk a wait-fifo-open path="$T/ff" mode=r
 	waits_json --pid "$a_child_pid"
