@@ -137,6 +137,14 @@ fds() {
 	assert_equal "$(fds "$u_pid")" "5:socket:[$u_ino] 6:socket:[$u_peer_ino]"
 	run "$MKIPC" wait-mux-end call=select on=hangup
 	assert_equal "$status" 2
+	run "$MKIPC" wait-mux-end call=poll on=oneshot
+	assert_equal "$status" 2
+	# oneshot: the first epoll_wait took the byte, the second sleeps
+	mk o wait-mux-end call=epoll on=oneshot fd=5 peerfd=6 epfd=7
+	asleep "$o_pid" "$o_tid" "$o_syscall_nr" 7
+	assert_equal "$(fds "$o_pid")" "5:pipe:[$o_ino] 6:pipe:[$o_ino] 7:anon_inode:[eventpoll]"
+	# the entry is disarmed: only EPOLLONESHOT is left
+	grep -Eq '^tfd: +5 events: +40000000 ' /proc/"$o_pid"/fdinfo/7
 }
 
 @test "wait-connect-full: the child sleeps in connect, the listener's backlog full" {

@@ -221,6 +221,14 @@ others_of() {
 	refute_line --partial 'state="hangup"} 0'
 }
 
+@test "waits: an epoll entry that a one-shot event disarmed is no wait" {
+	mk o wait-mux-end call=epoll on=oneshot fd=3 peerfd=4 epfd=5
+	# the entry keeps only EPOLLONESHOT: the kernel wakes nothing through it
+	grep -Eq '^tfd: +3 events: +40000000 ' /proc/"$o_pid"/fdinfo/5
+	waits_json
+	assert_equal "$(jq --argjson p "$o_pid" '[.waits[] | select(.pid == $p)] | length' "$T/w.json")" 0
+}
+
 @test "waits --pid: the process's own open of a FIFO that has no writer" {
 	mk a wait-fifo-open path="$T/ff" mode=r
 	waits_json --pid "$a_child_pid"

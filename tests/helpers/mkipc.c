@@ -2541,7 +2541,7 @@ struct blocker {
 	const char *path;	/* wait-fifo-open, wait-connect-full */
 	size_t pathlen;		/* wait-connect-full */
 	bool abstract;		/* wait-connect-full: path is an abstract name */
-	short events;		/* wait-mux-*: what poll or epoll asks for */
+	uint32_t events;	/* wait-mux-*: what poll or epoll asks for */
 	int set;		/* wait-mux-*: select's set, 0 read, 1 write, 2 except */
 };
 
@@ -2673,7 +2673,7 @@ static const char *const mcall_names[] = {
  * watches it), asking for b->events, or with fd in select's set b->set. */
 static long mux_once(const struct blocker *b)
 {
-	struct pollfd pf = { .fd = b->fd, .events = b->events };
+	struct pollfd pf = { .fd = b->fd, .events = (short)b->events };
 	struct epoll_event ev;
 	fd_set set, *sets[3] = { NULL, NULL, NULL };
 
@@ -2698,6 +2698,10 @@ static void block_mux(const struct blocker *b)
 {
 	long r;
 
+	/* one-shot: the first call takes the event and disarms the entry */
+	if (b->call == MC_EPOLL && (b->events & EPOLLONESHOT))
+		while (mux_once(b) < 0 && errno == EINTR)
+			;
 	do
 		r = mux_once(b);
 	while (r < 0 && errno == EINTR);
@@ -3137,7 +3141,7 @@ static int mux_want(int call, long want[4])
 
 /* A thread of this process sleeps in call= on fd alone; epoll: the epoll
  * instance at epfd watches fd for events. */
-static int mux_start(struct wthread *w, int fd, short events, int set)
+static int mux_start(struct wthread *w, int fd, uint32_t events, int set)
 {
 	long want[4], nr;
 	int rc;
@@ -3149,7 +3153,7 @@ static int mux_start(struct wthread *w, int fd, short events, int set)
 	w->b.events = events;
 	w->b.set = set;
 	if (w->b.call == MC_EPOLL) {
-		struct epoll_event ev = { .events = (uint32_t)events, .data.fd = fd };
+		struct epoll_event ev = { .events = events, .data.fd = fd };
 		int ep = hold(epoll_create1(0));
 
 		if (ep < 0)
@@ -3210,7 +3214,8 @@ static int run_wait_mux_listen(void)
  * or polled for POLLPRI (epoll: EPOLLPRI): out-of-band data. */
 static int run_wait_mux_end(void)
 {
-	static const char *const ons[] = { "hangup", "urgent", NULL };
+	static const char *const ons[] = { "hangup", "urgent", "oneshot", NULL };
+	static const uint32_t events[] = { 0, POLLPRI, EPOLLIN | EPOLLONESHOT };
 	static struct wthread w = { .b = { .fn = block_mux } };
 	int on = pick("wait-mux-end", "on", ons), p[2], rc;
 
@@ -3219,12 +3224,17 @@ static int run_wait_mux_end(void)
 		return EXIT_USAGE;
 	if (on == 0 && (w.b.call == MC_SELECT || w.b.call == MC_PSELECT))
 		return fail(EXIT_USAGE, "wait-mux-end: on=hangup: select has no set for it");
-	rc = on == 0 ? pipe_held(p) : socketpair_held(p);
+	if (on == 2 && w.b.call != MC_EPOLL)
+		return fail(EXIT_USAGE, "wait-mux-end: on=oneshot: for call=epoll only");
+	rc = on == 1 ? socketpair_held(p) : pipe_held(p);
 	if (rc)
 		return rc;
 	if (place(p[0], pfd("fd")) < 0 || place(p[1], pfd("peerfd")) < 0)
 		return sysfail("dup the ends to fd and peerfd");
-	rc = mux_start(&w, pfd("fd"), on == 0 ? 0 : POLLPRI, on == 0 ? 0 : 2);
+	/* oneshot: a byte for the first epoll_wait to take */
+	if (on == 2 && write(pfd("peerfd"), "x", 1) != 1)
+		return sysfail("write to the pipe");
+	rc = mux_start(&w, pfd("fd"), events[on], on == 1 ? 2 : 0);
 	if (rc)
 		return rc;
 	fact("on", "%s", ons[on]);
