@@ -104,6 +104,60 @@ fds() {
 	done
 }
 
+@test "wait-mux-listen: a second thread sleeps in call= on the listener alone" {
+	local c
+	for c in epoll poll select; do
+		mk "$c" wait-mux-listen call=$c path="$T/l$c" lfd=5 epfd=6
+	done
+	[[ $epoll_syscall == epoll_wait || $epoll_syscall == epoll_pwait* ]]
+	asleep "$epoll_pid" "$epoll_tid" "$epoll_syscall_nr" 6
+	[[ $(fds "$epoll_pid") =~ ^"5:socket:[$epoll_listen_ino] 6:anon_inode:[eventpoll]"$ ]]
+	# EPOLLIN, and the EPOLLERR and EPOLLHUP every entry gets
+	grep -Eq '^tfd: +5 events: +19 ' /proc/"$epoll_pid"/fdinfo/6
+	assert_equal "$poll_syscall" poll
+	asleep "$poll_pid" "$poll_tid" "$poll_syscall_nr"
+	assert_equal "$(fds "$poll_pid")" "5:socket:[$poll_listen_ino]"
+	assert_equal "$select_syscall" select
+	asleep "$select_pid" "$select_tid" "$select_syscall_nr" 6
+	assert_equal "$(fds "$select_pid")" "5:socket:[$select_listen_ino]"
+}
+
+@test "wait-mux-end: a poll with no events on a pipe, a select with only the exception set" {
+	mk h wait-mux-end call=poll on=hangup fd=5 peerfd=6 epfd=7
+	assert_equal "$h_on $h_syscall" "hangup poll"
+	asleep "$h_pid" "$h_tid" "$h_syscall_nr"
+	assert_equal "$(fds "$h_pid")" "5:pipe:[$h_ino] 6:pipe:[$h_ino]"
+	mk u wait-mux-end call=select on=urgent fd=5 peerfd=6 epfd=7
+	assert_equal "$u_on $u_syscall" "urgent select"
+	# select(nfds = 6, ...): only the exception set is given
+	asleep "$u_pid" "$u_tid" "$u_syscall_nr" 6
+	read -r _ _ rset wset xset _ <"/proc/$u_pid/task/$u_tid/syscall"
+	assert_equal "$rset $wset" "0x0 0x0"
+	[ "$xset" != 0x0 ]
+	assert_equal "$(fds "$u_pid")" "5:socket:[$u_ino] 6:socket:[$u_peer_ino]"
+	run "$MKIPC" wait-mux-end call=select on=hangup
+	assert_equal "$status" 2
+	run "$MKIPC" wait-mux-end call=poll on=oneshot
+	assert_equal "$status" 2
+	# oneshot: the first epoll_wait took the byte, the second sleeps
+	mk o wait-mux-end call=epoll on=oneshot fd=5 peerfd=6 epfd=7
+	asleep "$o_pid" "$o_tid" "$o_syscall_nr" 7
+	assert_equal "$(fds "$o_pid")" "5:pipe:[$o_ino] 6:pipe:[$o_ino] 7:anon_inode:[eventpoll]"
+	# the entry is disarmed: only EPOLLONESHOT is left
+	grep -Eq '^tfd: +5 events: +40000000 ' /proc/"$o_pid"/fdinfo/7
+}
+
+@test "wait-connect-full: the child sleeps in connect, the listener's backlog full" {
+	mk a wait-connect-full path="$T/sock" lfd=5 cfd=6
+	assert_equal "$a_syscall" connect
+	asleep "$a_child_pid" "$a_child_tid" "$a_syscall_nr" 6
+	assert_equal "$(fds "$a_child_pid")" "6:socket:[$a_ino]"
+	assert_equal "$(fds "$a_pid")" "5:socket:[$a_listen_ino]"
+	assert_equal "$(cat "/proc/$a_child_pid/wchan")" unix_wait_for_peer
+	# a backlog of 0 that holds one connection
+	assert_equal "$("$IPCSCOPE" list -t unix --json | jq -r --argjson i "$a_listen_ino" '.objects[] | select(.inode == $i) | "\(.unix.backlog) \(.unix.backlog_max)"')" "1 0"
+}
+
 @test "deadlock-pipes: each child of the ring reads its pipe and holds the next one's write end" {
 	mk a deadlock-pipes n=3
 	local pids tids inos i

@@ -115,6 +115,149 @@ others_of() {
 	done
 }
 
+@test "waits: a listener watched by epoll, poll or select waits for a client, as accept does" {
+	local c tid sc ino via
+	for c in epoll poll ppoll select pselect; do
+		mk "$c" wait-mux-listen call=$c path="$T/l$c" lfd=5 epfd=6
+	done
+	waits_json -t unix
+	for c in epoll poll ppoll select pselect; do
+		tid="${c}_tid" sc="${c}_syscall" ino="${c}_listen_ino" via=null
+		[ "$c" = epoll ] && via=6
+		assert_equal "$(waits_of "${!tid}")" "${!sc} 5 $via unix ${!ino} no-client"
+		# no client is queued, and any may come
+		assert_equal "$(jq -r --argjson t "${!tid}" '.waits[] | select(.tid == $t) | "\(.others | length) \(.others_complete) \(.listener)"' "$T/w.json")" \
+			"0 false null"
+	done
+	run --separate-stderr "$IPCSCOPE" waits -t unix
+	assert_success
+	assert_line --regexp "^$poll_pid +$poll_tid +mkipc +poll +unix $poll_listen_ino $T/lpoll \[fd 5\] +no-client +- \(anyone may come\)\$"
+	assert_line --regexp "^$epoll_pid +$epoll_tid +mkipc +$epoll_syscall +unix $epoll_listen_ino $T/lepoll \[fd 5\] \[epoll 6\] +no-client +- \(anyone may come\)\$"
+}
+
+@test "waits: a connect blocked on a full backlog waits on the listener's holders" {
+	local n
+	mk p wait-connect-full path="$T/sock" lfd=5 cfd=6
+	mk a wait-connect-full path="ipcscope-test-$$-$BATS_TEST_NUMBER" abstract=1 lfd=7 cfd=8
+	waits_json -t unix
+	assert_equal "$(waits_of "$p_child_tid")" "connect 6 null unix $p_ino backlog-full"
+	assert_equal "$(waits_of "$a_child_tid")" "connect 8 null unix $a_ino backlog-full"
+	# found by the path, and by the abstract name, the connect was given
+	assert_equal "$(others_of "$p_child_tid" "$p_ino")" "$p_pid:5:rw:null"
+	assert_equal "$(others_of "$a_child_tid" "$a_ino")" "$a_pid:7:rw:null"
+	for n in p a; do
+		local tid="${n}_child_tid" lino="${n}_listen_ino"
+		assert_equal "$(jq -r --argjson t "${!tid}" '.waits[] | select(.tid == $t) | "\(.others_complete) \(.listener)"' "$T/w.json")" \
+			"false ${!lino}"
+	done
+	# the listener's process does not accept: it holds the client up
+	assert_equal "$(jq -r --argjson p "$p_pid" '.stalls[] | select(.bottleneck.pid == $p) | .waiting | join(",")' "$T/w.json")" \
+		"$p_child_pid"
+	run --separate-stderr "$IPCSCOPE" waits -t unix
+	assert_success
+	assert_line --regexp "^$p_child_pid +$p_child_tid +mkipc +connect +unix $p_ino \[fd 6\] +backlog-full +$p_pid/mkipc\[5rw\]\$"
+	# --pid on the client alone still finds who holds the listener
+	waits_json -t unix --pid "$p_child_pid"
+	assert_equal "$(others_of "$p_child_tid" "$p_ino")" "$p_pid:5:rw:null"
+}
+
+@test "waits: select with only an exception set waits for urgent data, as POLLPRI does" {
+	local c tid sc ino pid via
+	for c in select pselect poll epoll; do
+		mk "$c" wait-mux-end call=$c on=urgent fd=3 peerfd=4 epfd=5
+	done
+	waits_json -t unix
+	for c in select pselect poll epoll; do
+		tid="${c}_tid" sc="${c}_syscall" ino="${c}_ino" pid="${c}_pid" via=null
+		[ "$c" = epoll ] && via=5
+		assert_equal "$(waits_of "${!tid}")" "${!sc} 3 $via unix ${!ino} no-urgent"
+		# only the peer can send it
+		assert_equal "$(others_of "${!tid}" "${!ino}")" "${!pid}:4:rw:null"
+	done
+	# the fd it waits through is marked in HOLDERS
+	run --separate-stderr "$IPCSCOPE" list -t unix --pid "$select_pid" -o inode,holders --no-headings
+	assert_success
+	assert_line --regexp "^ *$select_ino +$select_pid/mkipc\[3rw\*\]\$"
+	run --separate-stderr "$IPCSCOPE" waits -t unix
+	assert_success
+	assert_line --regexp "^$select_pid +$select_tid +mkipc +select +unix $select_ino \[fd 3\] +no-urgent +$select_pid/mkipc\[4rw\]\$"
+}
+
+@test "waits: a poll that only a hangup can end waits for the other end to go" {
+	local c tid sc ino pid via
+	for c in poll ppoll epoll; do
+		mk "$c" wait-mux-end call=$c on=hangup fd=3 peerfd=4 epfd=5
+	done
+	waits_json -t pipe
+	for c in poll ppoll epoll; do
+		tid="${c}_tid" sc="${c}_syscall" ino="${c}_ino" pid="${c}_pid" via=null
+		[ "$c" = epoll ] && via=5
+		assert_equal "$(waits_of "${!tid}")" "${!sc} 3 $via pipe ${!ino} hangup"
+		# the writer's close ends it: the writer is the other end
+		assert_equal "$(others_of "${!tid}" "${!ino}")" "${!pid}:4:w:null"
+	done
+	run --separate-stderr "$IPCSCOPE" waits -t pipe
+	assert_success
+	assert_line --regexp "^$poll_pid +$poll_tid +mkipc +poll +pipe $poll_ino \[fd 3\] +hangup +$poll_pid/mkipc\[4w\]\$"
+}
+
+@test "waits: metrics count a hangup or urgent wait in a series of its own" {
+	requires_root "to run the waiting processes as a user of their own"
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+	# a uid no one else runs as: --user then counts only these processes
+	local u=$((3100000 + $$ % 100000))
+	MK_PREFIX=(setpriv --reuid="$u" --regid="$u" --clear-groups)
+	mk h wait-mux-end call=poll on=hangup
+	mk x wait-mux-end call=select on=urgent
+	MK_PREFIX=()
+	run --separate-stderr "$IPCSCOPE" metrics --user "$u"
+	assert_success
+	metric() { K="$1" awk '$1 == ENVIRON["K"] { print $2 }' <<<"$output"; }
+	assert_equal "$(metric 'ipcscope_waiting_threads{type="pipe",state="hangup"}')" 1
+	assert_equal "$(metric 'ipcscope_waiting_threads{type="pipe",state="empty"}')" 0
+	assert_equal "$(metric 'ipcscope_waiting_threads{type="unix",state="no-urgent"}')" 1
+	assert_equal "$(metric 'ipcscope_waiting_threads{type="unix",state="no-data"}')" 0
+	# and only where some thread is in it
+	refute_line --partial 'state="hangup"} 0'
+}
+
+@test "waits: an epoll entry that a one-shot event disarmed is no wait" {
+	mk o wait-mux-end call=epoll on=oneshot fd=3 peerfd=4 epfd=5
+	# the entry keeps only EPOLLONESHOT: the kernel wakes nothing through it
+	grep -Eq '^tfd: +3 events: +40000000 ' /proc/"$o_pid"/fdinfo/5
+	waits_json
+	assert_equal "$(jq --argjson p "$o_pid" '[.waits[] | select(.pid == $p)] | length' "$T/w.json")" 0
+}
+
+@test "waits --pid: the process's own open of a FIFO that has no writer" {
+	mk a wait-fifo-open path="$T/ff" mode=r
+	waits_json --pid "$a_child_pid"
+	assert_equal "$(waits_of "$a_child_tid")" "openat null null fifo $a_ino no-writer"
+	run --separate-stderr "$IPCSCOPE" waits --pid "$a_child_pid"
+	assert_success
+	assert_line --regexp "^$a_child_pid +$a_child_tid +mkipc +openat +fifo $a_ino $T/ff +no-writer +- \(anyone may come\)\$"
+	# another process's --pid does not take it
+	waits_json --pid "$a_pid"
+	assert_equal "$(jq '.waits | length' "$T/w.json")" 0
+}
+
+@test "waits: a COMM that escapes make wider than its column is cut, and the columns stay" {
+	# 15 escape bytes: the comm "\e" 15 times, 30 columns once escaped
+	local name=$'\e\e\e\e\e\e\e\e\e\e\e\e\e\e\e' head row
+	cp /bin/cat "$T/$name"
+	blocked_pipe w "$T/$name"
+	run --separate-stderr env LC_ALL=C "$IPCSCOPE" waits -t pipe
+	assert_success
+	head=${lines[0]}
+	row=$(printf '%s\n' "${lines[@]}" | grep "^$w_reader ")
+	# 14 columns of it (7 escapes), then the ellipsis ("~" in the C locale)
+	[[ $row =~ ^$w_reader\ +$w_reader\ +(\\e){7}~\ read\ +pipe\ $w_ino\ \[fd\ 0\]\ +empty ]] ||
+		fail "unexpected row: $row"
+	# SYSCALL starts where its heading does
+	local before=${head%%SYSCALL*} rest=${row%%read *}
+	assert_equal "${#rest}" "${#before}"
+}
+
 @test "waits: a 2-process deadlock through pipes is a cycle; --exit-code says so" {
 	mk d deadlock-pipes n=2
 	unread_holds_nothing

@@ -155,7 +155,12 @@ static void merge_waits(struct model *m, const struct scan_batch *b)
 		w = &m->waits[m->nwaits++];
 		*w = (struct ipc_wait){ .proc = m->procs[s->proc], .tid = s->tid, .syscall = s->syscall,
 					.fd = s->fd, .via = s->via, .dir = s->dir, .polled = s->polled,
-					.alt = s->alt };
+					.alt = s->alt, .cond = s->cond, .has_target = s->has_target,
+					.tdev = s->tdev, .tino = s->tino };
+		if (s->fd >= 0 && s->path_len) {	/* a connect's abstract name */
+			w->tname = xmemdup(b->names.data + s->path_off, s->path_len);
+			w->tnamelen = s->path_len;
+		}
 		/* its object is found by identity once the model is complete */
 		w->dev = s->dev;
 		w->ino = s->ino;

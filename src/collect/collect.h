@@ -134,9 +134,14 @@ struct scan_wait {
 	int32_t fd, via;
 	dev_t dev;
 	uint64_t ino;
-	uint32_t path_off, path_len;	/* a FIFO being opened: its path */
-	uint8_t type, dir;
+	/* a FIFO being opened: its path; a connect: the abstract name it
+	 * connects to ("@...") */
+	uint32_t path_off, path_len;
+	uint8_t type, dir, cond;
 	bool polled, alt;
+	bool has_target;	/* a connect: the socket file it connects to */
+	dev_t tdev;
+	uint64_t tino;
 };
 
 struct scan_key {

@@ -71,6 +71,11 @@ static bool mark_wanted(struct model *m, const struct scan_opts *opts)
 		    (to = model_find_socket(m, o->un.peer)) && to->wanted)
 			o->wanted = true;
 	}
+	/* a listener they connect to: its holders can end the wait */
+	waits_link_connects(m);
+	for (size_t i = 0; i < m->nwaits; i++)
+		if (m->waits[i].target && in_focus(opts, m->waits[i].proc->pid))
+			m->waits[i].target->wanted = true;
 	return mappable;
 }
 

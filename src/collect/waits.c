@@ -8,13 +8,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <linux/openat2.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -130,7 +134,7 @@ struct wait_item {
 	int32_t fd, via;
 	dev_t dev;
 	uint64_t ino;
-	uint8_t dir, type;
+	uint8_t dir, type, cond;
 };
 
 /* A set decoded once per process: its threads share the fd table and the
@@ -138,7 +142,7 @@ struct wait_item {
  * (same address, same length) read in the same walk. */
 struct wait_set {
 	long how;			/* enum wait_how */
-	uint64_t key[3];		/* epfd; address, nfds; nfds, rset, wset */
+	uint64_t key[4];		/* epfd; address, nfds; nfds, rset, wset, xset */
 	size_t first, n;		/* its items in the cache */
 	bool alt;			/* some fd of it is not an IPC object */
 };
@@ -192,8 +196,8 @@ static const struct scan_rec *rec_of_fd(const struct wait_thread *t, int fd)
 	return NULL;
 }
 
-static void add_wait(struct wait_thread *t, int fd, int via, uint8_t dir, bool polled,
-		     dev_t dev, uint64_t ino, uint8_t type)
+static void add_wait(struct wait_thread *t, int fd, int via, uint8_t dir, uint8_t cond,
+		     bool polled, dev_t dev, uint64_t ino, uint8_t type)
 {
 	struct scan_batch *b = t->c->batch;
 	struct scan_wait *w;
@@ -214,6 +218,7 @@ static void add_wait(struct wait_thread *t, int fd, int via, uint8_t dir, bool p
 	w->fd = fd;
 	w->via = via;
 	w->dir = dir;
+	w->cond = cond;
 	w->polled = polled;
 	w->dev = dev;
 	w->ino = ino;
@@ -233,31 +238,35 @@ static size_t item_hash(dev_t dev, uint64_t ino, uint8_t dir)
 /* Adds an object to the set being decoded, unless the set has it already
  * in that direction: 4,096 copies of one fd in a poll array, or 19,000
  * dups of one pipe in an epoll, are one wait on one object, through the
- * first fd that names it. */
+ * first fd that names it. An fd asked for data makes the wait one for
+ * data, whatever another fd on it asked (only a hangup, urgent data). */
 static void set_item(struct wait_cache *wc, struct wait_set *ws, int fd, int via, uint8_t dir,
-		     const struct scan_rec *r)
+		     uint8_t cond, const struct scan_rec *r)
 {
 	size_t h = item_hash(r->dev, r->ino, dir);
 	struct wait_item *it;
 
 	for (; wc->hash[h]; h = (h + 1) & (WAIT_HASH - 1)) {
 		it = &wc->items[wc->hash[h] - 1];
-		if (it->dev == r->dev && it->ino == r->ino && it->dir == dir)
+		if (it->dev == r->dev && it->ino == r->ino && it->dir == dir) {
+			if (cond == WC_DATA)
+				it->cond = WC_DATA;
 			return;
+		}
 	}
 	if (wc->nitems == wc->capitems) {
 		wc->capitems = wc->capitems ? wc->capitems * 2 : 64;
 		wc->items = xreallocarray(wc->items, wc->capitems, sizeof(*wc->items));
 	}
 	it = &wc->items[wc->nitems++];
-	*it = (struct wait_item){ fd, via, r->dev, r->ino, dir, r->type };
+	*it = (struct wait_item){ fd, via, r->dev, r->ino, dir, r->type, cond };
 	wc->hash[h] = (uint32_t)wc->nitems;
 	ws->n++;
 }
 
 /* The set of this call, decoded now unless another thread's was. */
-static struct wait_set *set_get(struct wait_thread *t, enum wait_how how, uint64_t k0,
-				uint64_t k1, uint64_t k2, bool *fresh)
+static struct wait_set *set_get(struct wait_thread *t, enum wait_how how, const uint64_t k[4],
+				bool *fresh)
 {
 	struct wait_cache *wc = t->cache;
 	struct wait_set *ws;
@@ -266,7 +275,7 @@ static struct wait_set *set_get(struct wait_thread *t, enum wait_how how, uint64
 		wc = t->cache = xcalloc(1, sizeof(*wc));
 	for (size_t i = 0; i < wc->nsets; i++) {
 		ws = &wc->sets[i];
-		if (ws->how == how && ws->key[0] == k0 && ws->key[1] == k1 && ws->key[2] == k2) {
+		if (ws->how == how && memcmp(ws->key, k, sizeof(ws->key)) == 0) {
 			*fresh = false;
 			return ws;
 		}
@@ -278,7 +287,7 @@ static struct wait_set *set_get(struct wait_thread *t, enum wait_how how, uint64
 		wc->sets = xreallocarray(wc->sets, wc->capsets, sizeof(*wc->sets));
 	}
 	ws = &wc->sets[wc->nsets++];
-	*ws = (struct wait_set){ how, { k0, k1, k2 }, wc->nitems, 0, false };
+	*ws = (struct wait_set){ how, { k[0], k[1], k[2], k[3] }, wc->nitems, 0, false };
 	memset(wc->hash, 0, sizeof(wc->hash));
 	*fresh = true;
 	return ws;
@@ -290,22 +299,28 @@ static void set_replay(struct wait_thread *t, const struct wait_set *ws)
 	for (size_t i = ws->first; i < ws->first + ws->n && !t->cut; i++) {
 		const struct wait_item *it = &t->cache->items[i];
 
-		add_wait(t, it->fd, it->via, it->dir, true, it->dev, it->ino, it->type);
+		add_wait(t, it->fd, it->via, it->dir, it->cond, true, it->dev, it->ino, it->type);
 	}
 	if (ws->alt)
 		t->alt = true;
 }
 
 /* A wait on fd, when fd is an IPC object the walk recorded; a polled fd
- * that is not one (a terminal, a TCP socket) can end the wait too. */
-static void wait_on_fd(struct wait_thread *t, long fd, int via, uint8_t dir, bool polled)
+ * that is not one (a terminal, a TCP socket) can end the wait too. A wait
+ * for a hangup alone is one for the end the fd is not: a pipe's write end
+ * waits for its readers to go (POLLERR), any other fd for its writers or
+ * its peer (POLLHUP). */
+static void wait_on_fd(struct wait_thread *t, long fd, int via, uint8_t dir, uint8_t cond,
+		       bool polled)
 {
 	const struct scan_rec *r = fd >= 0 && fd <= INT32_MAX ? rec_of_fd(t, (int)fd) : NULL;
 
+	if (r && cond == WC_HANGUP)
+		dir = r->mode == MODE_W ? WD_WRITE : WD_READ;
 	if (r && t->set)
-		set_item(t->cache, t->set, (int)fd, via, dir, r);
+		set_item(t->cache, t->set, (int)fd, via, dir, cond, r);
 	else if (r)
-		add_wait(t, (int)fd, via, dir, polled, r->dev, r->ino, r->type);
+		add_wait(t, (int)fd, via, dir, cond, polled, r->dev, r->ino, r->type);
 	else if (t->set)
 		t->set->alt = true;
 	else if (polled)
@@ -322,6 +337,22 @@ static bool read_mem(pid_t pid, uint64_t addr, void *out, size_t len)
 	return bounded_read_mem(pid, addr, out, len, WAIT_MEM_MS);
 }
 
+/* What a poll or epoll entry asking for these events waits for: data,
+ * room, urgent data (POLLPRI), or else only what every entry gets without
+ * asking: a hangup or an error, the other end gone. The EPOLL bits are
+ * the POLL ones. */
+static void events_wait(uint64_t ev, uint8_t *dir, uint8_t *cond)
+{
+	*dir = WD_READ;
+	*cond = WC_DATA;
+	if (ev & (POLLIN | POLLRDNORM | POLLRDBAND))
+		return;
+	if (ev & (POLLOUT | POLLWRNORM | POLLWRBAND))
+		*dir = WD_WRITE;
+	else
+		*cond = ev & POLLPRI ? WC_URGENT : WC_HANGUP;
+}
+
 /* One "tfd: N events: HEX ..." line of an epoll's fdinfo. */
 static void wait_epoll_line(struct wait_thread *t, long epfd, const char *p, const char *eol)
 {
@@ -332,10 +363,16 @@ static void wait_epoll_line(struct wait_thread *t, long epfd, const char *p, con
 	if (eol - p > 4 && memcmp(p, "tfd:", 4) == 0 && scan_field(&q, eol, &f, &fl) &&
 	    scan_u64(&f, f + fl, &tfd) && scan_field(&q, eol, &f, &fl) &&
 	    fl == 7 && memcmp(f, "events:", 7) == 0 && scan_field(&q, eol, &f, &fl)) {
+		uint8_t dir, cond;
+
 		for (size_t k = 0; k < fl; k++)
 			ev = ev * 16 + (uint64_t)(f[k] <= '9' ? f[k] - '0' : (f[k] | 0x20) - 'a' + 10);
-		wait_on_fd(t, (long)tfd, (int)epfd, (ev & POLLIN) || !(ev & POLLOUT) ? WD_READ : WD_WRITE,
-			   true);
+		/* a one-shot entry that fired keeps only these flags: the
+		 * kernel passes it over, hangups too, until it is armed again */
+		if (!(ev & ~(uint64_t)(EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE)))
+			return;
+		events_wait(ev, &dir, &cond);
+		wait_on_fd(t, (long)tfd, (int)epfd, dir, cond, true);
 	}
 }
 
@@ -370,31 +407,37 @@ static void wait_poll(struct wait_thread *t, uint64_t addr, uint64_t nfds)
 
 		if (!read_mem(t->p->pid, addr + done * sizeof(pf[0]), pf, k * sizeof(pf[0])))
 			return;
-		for (size_t i = 0; i < k; i++)
-			if (pf[i].fd >= 0)
-				wait_on_fd(t, pf[i].fd, -1,
-					   (pf[i].events & POLLIN) || !(pf[i].events & POLLOUT) ? WD_READ
-											     : WD_WRITE,
-					   true);
+		for (size_t i = 0; i < k; i++) {
+			uint8_t dir, cond;
+
+			if (pf[i].fd < 0)
+				continue;
+			events_wait((uint16_t)pf[i].events, &dir, &cond);
+			wait_on_fd(t, pf[i].fd, -1, dir, cond, true);
+		}
 		done += k;
 	}
 }
 
-/* select, pselect6: the read and write fd sets, nfds bits each */
-static void wait_select(struct wait_thread *t, uint64_t nfds, uint64_t rset, uint64_t wset)
+/* select, pselect6: the read, write and exception fd sets, nfds bits
+ * each. The exception set waits for urgent data (POLLPRI): a read of
+ * another kind, which an fd in the read set as well makes a plain one. */
+static void wait_select(struct wait_thread *t, uint64_t nfds, const uint64_t a[6])
 {
-	uint64_t sets[2] = { rset, wset }, bits[WAIT_MAX_FDS / 64];
+	static const uint8_t dirs[3] = { WD_READ, WD_WRITE, WD_READ };
+	static const uint8_t conds[3] = { WC_DATA, WC_DATA, WC_URGENT };
+	uint64_t bits[WAIT_MAX_FDS / 64];
 	size_t words;
 
 	if (nfds > WAIT_MAX_FDS)
 		nfds = WAIT_MAX_FDS;
 	words = (size_t)(nfds + 63) / 64;
-	for (int s = 0; s < 2; s++) {
-		if (!sets[s] || !read_mem(t->p->pid, sets[s], bits, words * 8))
+	for (int s = 0; s < 3; s++) {
+		if (!a[1 + s] || !read_mem(t->p->pid, a[1 + s], bits, words * 8))
 			continue;
 		for (uint64_t fd = 0; fd < nfds; fd++)
 			if (bits[fd / 64] & (1ull << (fd % 64)))
-				wait_on_fd(t, (long)fd, -1, s == 0 ? WD_READ : WD_WRITE, true);
+				wait_on_fd(t, (long)fd, -1, dirs[s], conds[s], true);
 	}
 }
 
@@ -478,12 +521,8 @@ static bool base_below_root(int piddir, const char *link, struct buf *out)
 /* How long the lookup of a sleeping opener's path may take. */
 #define WAIT_OPEN_MS 1000
 
-/* Is the thread asleep in the FIFO's own wait, its lookup done? Only then
- * is its path looked up again: a thread still inside a lookup (a stalled
- * FUSE server's) would make ours sleep behind it, unkillably. The name of
- * the wait is a kernel's, so a kernel that renames it makes such openers
- * unsure, never wrong. */
-static bool in_fifo_wait(const struct wait_thread *t)
+/* Is the thread's wait channel one of names? */
+static bool wchan_in(const struct wait_thread *t, const char *const *names)
 {
 	char path[64], wchan[64];
 	ssize_t n;
@@ -499,7 +538,22 @@ static bool in_fifo_wait(const struct wait_thread *t)
 	if (n <= 0)
 		return false;
 	wchan[n] = '\0';
-	return strcmp(wchan, "wait_for_partner") == 0 || strcmp(wchan, "fifo_open") == 0;
+	for (size_t i = 0; names[i]; i++)
+		if (strcmp(wchan, names[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Is the thread asleep in the FIFO's own wait, its lookup done? Only then
+ * is its path looked up again: a thread still inside a lookup (a stalled
+ * FUSE server's) would make ours sleep behind it, unkillably. The name of
+ * the wait is a kernel's, so a kernel that renames it makes such openers
+ * unsure, never wrong. */
+static bool in_fifo_wait(const struct wait_thread *t)
+{
+	static const char *const fifo_waits[] = { "wait_for_partner", "fifo_open", NULL };
+
+	return wchan_in(t, fifo_waits);
 }
 
 /* The FIFO a sleeping open names; false when it cannot be told for sure. */
@@ -559,7 +613,7 @@ static void wait_open(struct wait_thread *t, long dirfd, uint64_t path, uint64_t
 		goto unsure;
 	if (r.fifo) {
 		add_wait(t, -1, -1, (flags & O_ACCMODE) == O_RDONLY ? WD_OPEN_READ : WD_OPEN_WRITE,
-			 false, r.st.st_dev, (uint64_t)r.st.st_ino, IPC_FIFO);
+			 WC_DATA, false, r.st.st_dev, (uint64_t)r.st.st_ino, IPC_FIFO);
 		if (!t->cut) {	/* else nothing was added */
 			struct scan_wait *w = &t->c->batch->waits[t->c->batch->nwaits - 1];
 
@@ -573,6 +627,48 @@ unsure:
 	t->p->nopen_unsure++;
 }
 
+/* A connect that sleeps waits for room in a listener's backlog. Its socket
+ * does not name the listener yet (sock_diag shows it unconnected, with no
+ * peer, until the backlog takes it), so the listener is found by the
+ * address the call was given, read from the process's memory: an abstract
+ * name as it is; a path resolved as the kernel did, to the socket file a
+ * listener is bound to, once the thread sleeps in the backlog's own wait,
+ * its lookup done (as for an open). The link stage joins them. */
+static void wait_connect(struct wait_thread *t, const uint64_t a[6])
+{
+	static const char *const backlog_waits[] = { "unix_wait_for_peer", NULL };
+	const size_t off = offsetof(struct sockaddr_un, sun_path);
+	struct scan_batch *b = t->c->batch;
+	size_t before = b->nwaits, len;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+	struct sockaddr_un sa;
+	struct open_res r;
+
+	wait_on_fd(t, (long)a[0], -1, WD_CONNECT, WC_DATA, false);
+	if (b->nwaits == before || b->waits[before].type != IPC_UNIX)
+		return;
+	len = a[2] > sizeof(sa) ? sizeof(sa) : (size_t)a[2];
+	if (len <= off || !read_mem(t->p->pid, a[1], &sa, len) || sa.sun_family != AF_UNIX)
+		return;
+	len -= off;
+	if (sa.sun_path[0] == '\0') {
+		/* named as sock_diag names a listener's: "@" and the rest */
+		b->waits[before].path_off = (uint32_t)b->names.len;
+		b->waits[before].path_len = (uint32_t)len;
+		buf_addc(&b->names, '@');
+		buf_add(&b->names, sa.sun_path + 1, len - 1);
+		return;
+	}
+	memcpy(path, sa.sun_path, len);
+	path[len] = '\0';	/* the kernel ends the path there too */
+	if (!wchan_in(t, backlog_waits) || !open_target(t, AT_FDCWD, path, &r) ||
+	    !S_ISSOCK(r.st.st_mode))
+		return;
+	b->waits[before].has_target = true;
+	b->waits[before].tdev = r.st.st_dev;
+	b->waits[before].tino = (uint64_t)r.st.st_ino;
+}
+
 /* epoll, poll, select: the set is decoded by the first thread of the
  * process that sleeps on it, and each thread gets its waits. The key is
  * what names the set: the epoll fd; the array's address and length; the
@@ -580,11 +676,12 @@ unsure:
 static void wait_on_set(struct wait_thread *t, const uint64_t a[6])
 {
 	enum wait_how how = t->call->how;
+	uint64_t key[4] = { a[0], how == WH_EPOLL ? 0 : a[1], how == WH_SELECT ? a[2] : 0,
+			    how == WH_SELECT ? a[3] : 0 };
 	struct wait_set *ws;
 	bool fresh;
 
-	ws = set_get(t, how, a[0], how == WH_EPOLL ? 0 : a[1], how == WH_SELECT ? a[2] : 0,
-		     &fresh);
+	ws = set_get(t, how, key, &fresh);
 	if (fresh) {
 		t->set = ws;
 		if (how == WH_EPOLL)
@@ -592,7 +689,7 @@ static void wait_on_set(struct wait_thread *t, const uint64_t a[6])
 		else if (how == WH_POLL)
 			wait_poll(t, a[0], a[1]);
 		else
-			wait_select(t, a[0], a[1], a[2]);
+			wait_select(t, a[0], a);
 		t->set = NULL;
 	}
 	set_replay(t, ws);
@@ -603,10 +700,10 @@ static void wait_decode(struct wait_thread *t, const uint64_t a[6])
 	uint64_t how2[1];
 
 	switch (t->call->how) {
-	case WH_READ: wait_on_fd(t, (long)a[0], -1, WD_READ, false); break;
-	case WH_WRITE: wait_on_fd(t, (long)a[0], -1, WD_WRITE, false); break;
-	case WH_ACCEPT: wait_on_fd(t, (long)a[0], -1, WD_ACCEPT, false); break;
-	case WH_CONNECT: wait_on_fd(t, (long)a[0], -1, WD_CONNECT, false); break;
+	case WH_READ: wait_on_fd(t, (long)a[0], -1, WD_READ, WC_DATA, false); break;
+	case WH_WRITE: wait_on_fd(t, (long)a[0], -1, WD_WRITE, WC_DATA, false); break;
+	case WH_ACCEPT: wait_on_fd(t, (long)a[0], -1, WD_ACCEPT, WC_DATA, false); break;
+	case WH_CONNECT: wait_connect(t, a); break;
 	case WH_OPEN: wait_open(t, AT_FDCWD, a[0], a[1]); break;
 	case WH_OPENAT: wait_open(t, (long)(int)a[0], a[1], a[2]); break;
 	case WH_OPENAT2:

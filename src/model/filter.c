@@ -129,11 +129,14 @@ static bool in_selected(const struct ipc_obj *o, const uint8_t *sel)
 	return false;
 }
 
-static bool matches(const struct ipc_obj *o, const struct filter *f, const uint8_t *sel)
+/* opened: a --pid process sleeps opening it (a FIFO with no partner yet,
+ * which no one holds), which makes it that process's as a holder would. */
+static bool matches(const struct ipc_obj *o, const struct filter *f, const uint8_t *sel,
+		    bool opened)
 {
 	if (!(f->types & IPC_TYPE_BIT(o->type)))
 		return false;
-	if (f->npids && !held_by_pid(o, f))
+	if (f->npids && !opened && !held_by_pid(o, f))
 		return false;
 	if (f->has_uid && !belongs_to_uid(o, f->uid))
 		return false;
@@ -156,7 +159,14 @@ void filter_apply(struct model *m, const struct filter *f)
 	uint8_t *sel = f->ncontainers || f->ncgroups ? select_procs(m, f) : NULL;
 
 	for (size_t i = 0; i < m->nobjs; i++)
-		m->objs[i]->hidden = !matches(m->objs[i], f, sel);
+		m->objs[i]->hidden = !matches(m->objs[i], f, sel, false);
+	for (size_t i = 0; f->npids && i < m->nwaits; i++) {
+		const struct ipc_wait *w = &m->waits[i];
+
+		for (size_t k = 0; w->fd < 0 && w->obj && w->obj->hidden && k < f->npids; k++)
+			if (w->proc->pid == f->pids[k])
+				w->obj->hidden = !matches(w->obj, f, sel, true);
+	}
 	free(sel);
 }
 

@@ -303,9 +303,12 @@ void model_rollback(struct model *m, size_t nobjs,
 				o->holders[k++] = o->holders[h];
 		o->nholders = k;
 	}
-	for (size_t i = 0; i < m->nwaits; i++)
+	for (size_t i = 0; i < m->nwaits; i++) {
 		if (!walked(arg, m->waits[i].proc->pid))
 			m->waits[j++] = m->waits[i];
+		else
+			free(m->waits[i].tname);
+	}
 	m->nwaits = j;
 	for (size_t i = 0; i < m->nprocs; i++) {
 		struct ipc_proc *p = m->procs[i];

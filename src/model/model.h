@@ -106,6 +106,17 @@ enum wait_dir {
 	WD_OPEN_WRITE,		/* a FIFO's reader */
 };
 
+/* What, within its direction, wakes a call that watches a set of fds
+ * (poll, select, epoll): most ask for data or room; some only for the
+ * other end to go away (poll with no events, or only POLLHUP/POLLRDHUP:
+ * WD_READ on a read end or a socket, WD_WRITE on a write end), or only for
+ * urgent data (select's exception set, POLLPRI). */
+enum wait_cond {
+	WC_DATA,
+	WC_HANGUP,
+	WC_URGENT,
+};
+
 /* One thread asleep on one object (collect/waits.c); an epoll, poll or
  * select waits on each of its objects, one record each. */
 struct ipc_wait {
@@ -117,10 +128,20 @@ struct ipc_wait {
 	uint8_t dir;		/* enum wait_dir */
 	bool polled;		/* one of several objects the call waits on */
 	bool alt;		/* and something that is no IPC object may end it */
+	uint8_t cond;		/* enum wait_cond */
 	dev_t dev;		/* its object's identity, until the link stage */
 	uint64_t ino;
 	struct ipc_obj *obj;
 	const char *state;	/* why it waits: "empty", "full", ... (link) */
+	/* a connect: the socket file (has_target) or abstract name (tname,
+	 * "@...") it connects to, read from the call's sockaddr, and the
+	 * listener found by it (link), whose holders can end the wait */
+	bool has_target;
+	dev_t tdev;
+	uint64_t tino;
+	char *tname;
+	size_t tnamelen;
+	struct ipc_obj *target;
 };
 
 /* Processes that wait on each other in a cycle and nothing else can wake

@@ -97,6 +97,14 @@ void waits_wakers(const struct model *m, const struct ipc_wait *w,
 {
 	const struct ipc_kind *k = kind_of(w->obj);
 
+	if (w->target) {
+		/* a connect: the listener's holders, and any process may
+		 * still come and accept */
+		for (size_t i = 0; i < w->target->nholders; i++)
+			fn(arg, &w->target->holders[i]);
+		*closed = false;
+		return;
+	}
 	if (k->wait_wakers) {
 		*closed = k->wait_wakers(m, w->obj, (enum wait_dir)w->dir, fn, arg);
 		return;
@@ -127,7 +135,7 @@ static int wait_by_holder(const void *pa, const void *pb)
 	return c ? c : cmp_ptr(a, b);
 }
 
-/* By object and direction, then in model order. */
+/* By object, direction and target, then in model order. */
 static int wait_by_list(const void *pa, const void *pb)
 {
 	const struct ipc_wait *a = &sort_waits[*(const uint32_t *)pa],
@@ -136,6 +144,8 @@ static int wait_by_list(const void *pa, const void *pb)
 
 	if (!c)
 		c = (a->dir > b->dir) - (a->dir < b->dir);
+	if (!c)
+		c = cmp_ptr(a->target, b->target);
 	return c ? c : cmp_ptr(a, b);
 }
 
@@ -196,7 +206,7 @@ static void make_lists(struct wg *g)
 	for (size_t i = 0; i < m->nwaits; i++) {
 		const struct ipc_wait *w = &m->waits[v[i]], *prev = i ? &m->waits[v[i - 1]] : NULL;
 
-		if (!prev || prev->obj != w->obj || prev->dir != w->dir) {
+		if (!prev || prev->obj != w->obj || prev->dir != w->dir || prev->target != w->target) {
 			b.w = &g->lists[g->nlists++];
 			b.stamp = (uint32_t)g->nlists;
 			waits_wakers(m, w, wakers_add, &b, &b.w->closed);
@@ -204,6 +214,112 @@ static void make_lists(struct wg *g)
 		g->list_of[v[i]] = (uint32_t)(g->nlists - 1);
 	}
 	free(b.mark);
+	free(v);
+}
+
+/* A listener in a poll, select or epoll set waits as accept does, for a
+ * client: it is never writable, and readable once one comes. */
+static void polled_listener(struct ipc_wait *w)
+{
+	if (w->polled && obj_unix(w->obj) && !w->obj->sockfile && w->obj->un.state == US_LISTEN &&
+	    (w->dir == WD_READ || w->dir == WD_WRITE)) {
+		w->dir = WD_ACCEPT;
+		w->cond = WC_DATA;
+	}
+}
+
+/* Why it waits: the kind's word for its direction, or, for a set's fd
+ * that asks for no data, what it asks for. */
+static const char *wait_state(const struct ipc_wait *w)
+{
+	const struct ipc_kind *k = kind_of(w->obj);
+
+	if (w->cond == WC_HANGUP)
+		return "hangup";
+	if (w->cond == WC_URGENT)
+		return "no-urgent";
+	return k->wait_state ? k->wait_state((enum wait_dir)w->dir) : "waiting";
+}
+
+/* A connect's listener: the socket bound to the file it names, or by the
+ * abstract name, in the connecting socket's network namespace. */
+static bool listener_of(const struct ipc_wait *w, const struct ipc_obj *l)
+{
+	const struct ipc_unix *u = &l->un;
+
+	if (w->has_target)
+		return u->has_vfs && u->vfs_dev == w->tdev &&
+		       u->vfs_ino == (uint32_t)w->tino;	/* sock_diag gives 32 bits */
+	return w->tname && l->pathlen == w->tnamelen && memcmp(l->path, w->tname, w->tnamelen) == 0 &&
+	       (!u->netns || !w->obj || !obj_unix(w->obj) || !w->obj->un.netns ||
+		u->netns == w->obj->un.netns);
+}
+
+static int conn_key_cmp(const struct ipc_wait *a, const struct ipc_wait *b)
+{
+	int c = (a->has_target < b->has_target) - (a->has_target > b->has_target);
+	size_t n;
+
+	if (c || a->has_target)
+		return c ? c : a->tdev != b->tdev ? (a->tdev > b->tdev) - (a->tdev < b->tdev)
+			     : ((uint32_t)a->tino > (uint32_t)b->tino) -
+			       ((uint32_t)a->tino < (uint32_t)b->tino);
+	n = a->tnamelen < b->tnamelen ? a->tnamelen : b->tnamelen;
+	c = memcmp(a->tname, b->tname, n);
+	return c ? c : (a->tnamelen > b->tnamelen) - (a->tnamelen < b->tnamelen);
+}
+
+static int conn_cmp(const void *pa, const void *pb)
+{
+	return conn_key_cmp(&sort_waits[*(const uint32_t *)pa], &sort_waits[*(const uint32_t *)pb]);
+}
+
+/* The listeners the connects wait on: the connects sorted by what they
+ * name, and each listener looked for among them, so that many connects
+ * and many listeners cost their sum, not their product. */
+void waits_link_connects(struct model *m)
+{
+	uint32_t *v = xcalloc(m->nwaits ? m->nwaits : 1, sizeof(*v));
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->nwaits; i++) {
+		m->waits[i].target = NULL;	/* an earlier link's may be gone */
+		if (m->waits[i].dir == WD_CONNECT && (m->waits[i].has_target || m->waits[i].tname))
+			v[n++] = (uint32_t)i;
+	}
+	sort_waits = m->waits;
+	if (n)
+		qsort(v, n, sizeof(*v), conn_cmp);
+	for (size_t k = 0; n && k < m->nobjs; k++) {
+		struct ipc_obj *l = m->objs[k];
+		const struct ipc_unix *u = &l->un;
+		struct ipc_wait probe = { 0 };
+		size_t lo = 0, hi = n;
+
+		if (!obj_unix(l) || l->sockfile || u->state != US_LISTEN)
+			continue;
+		if (u->has_vfs) {
+			probe.has_target = true;
+			probe.tdev = u->vfs_dev;
+			probe.tino = u->vfs_ino;
+		} else if (l->path && l->path[0] == '@') {
+			probe.tname = l->path;
+			probe.tnamelen = l->pathlen;
+		} else {
+			continue;
+		}
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (conn_key_cmp(&m->waits[v[mid]], &probe) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < n && conn_key_cmp(&m->waits[v[lo]], &probe) == 0; lo++)
+			if (listener_of(&m->waits[v[lo]], l))
+				m->waits[v[lo]].target = l;
+	}
 	free(v);
 }
 
@@ -221,12 +337,14 @@ static void resolve(struct model *m)
 		const struct ipc_wait *prev = n ? &m->waits[n - 1] : NULL;
 
 		w->obj = model_find(m, w->dev, w->ino);
-		if (!w->obj)
+		if (!w->obj) {
+			free(w->tname);
 			continue;
+		}
 		if (w->dir == WD_OPEN_READ || w->dir == WD_OPEN_WRITE)
 			w->obj->held_by |= HELD_OPENER;
-		w->state = kind_of(w->obj)->wait_state ? kind_of(w->obj)->wait_state((enum wait_dir)w->dir)
-						      : "waiting";
+		polled_listener(w);
+		w->state = wait_state(w);
 		if (!prev || prev->proc != w->proc || prev->tid != w->tid) {
 			w->proc->nwaiting++;
 			if (!w->proc->waiting_in)
@@ -235,6 +353,7 @@ static void resolve(struct model *m)
 		m->waits[n++] = *w;
 	}
 	m->nwaits = n;
+	waits_link_connects(m);
 	mark_holders(m);
 }
 
@@ -492,7 +611,8 @@ static void find_bottlenecks(struct wg *g, uint32_t p, uint32_t *queue, bool sta
 static bool pushes(const struct wg *g, uint32_t p)
 {
 	for (size_t i = g->first[p]; i < g->end[p]; i++)
-		if (g->m->waits[i].dir == WD_WRITE || g->m->waits[i].dir == WD_CONNECT)
+		if ((g->m->waits[i].dir == WD_WRITE && g->m->waits[i].cond == WC_DATA) ||
+		    g->m->waits[i].dir == WD_CONNECT)
 			return true;
 	return false;
 }
@@ -588,6 +708,8 @@ void waits_free(struct model *m)
 	}
 	for (size_t i = 0; i < m->nstalls; i++)
 		free(m->stalls[i].waiting);
+	for (size_t i = 0; i < m->nwaits; i++)
+		free(m->waits[i].tname);
 	free(m->cycles);
 	free(m->stalls);
 	free(m->waits);

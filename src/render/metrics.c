@@ -170,12 +170,29 @@ static void widen(uint64_t *to, const size_t *from, size_t n)
 
 /* ---- waits ---- */
 
-#define WAIT_DIRS (WD_OPEN_WRITE + 1)
+/* A series per direction, and two for what a set's fd may ask for
+ * instead of data or room (enum wait_cond), whatever its direction. */
+#define WAIT_KDIRS (WD_OPEN_WRITE + 1)
+#define WAIT_DIRS (WAIT_KDIRS + 2)
 
 /* Why a thread waits on an object of type t for d: the kind's word. */
-static const char *wait_state_of(enum ipc_type t, enum wait_dir d)
+static const char *wait_state_of(enum ipc_type t, int d)
 {
-	return ipc_kinds[t]->wait_state ? ipc_kinds[t]->wait_state(d) : "waiting";
+	if (d == WAIT_KDIRS)
+		return "hangup";
+	if (d == WAIT_KDIRS + 1)
+		return "no-urgent";
+	return ipc_kinds[t]->wait_state ? ipc_kinds[t]->wait_state((enum wait_dir)d) : "waiting";
+}
+
+/* The series of a wait. */
+static int wait_dir_of(const struct ipc_wait *w)
+{
+	if (w->cond == WC_HANGUP)
+		return WAIT_KDIRS;
+	if (w->cond == WC_URGENT)
+		return WAIT_KDIRS + 1;
+	return w->dir < WAIT_KDIRS ? w->dir : 0;
 }
 
 /* Series are (type, state), and a kind may give several directions one
@@ -206,7 +223,7 @@ static void wait_tally(const struct model *m, uint8_t canon[IPC_NTYPES][WAIT_DIR
 		for (j = i; j < m->nwaits && m->waits[j].proc == m->waits[i].proc &&
 			    m->waits[j].tid == m->waits[i].tid; j++) {
 			const struct ipc_wait *w = &m->waits[j];
-			int t = w->obj->type, d = canon[t][w->dir < WAIT_DIRS ? w->dir : 0];
+			int t = w->obj->type, d = canon[t][wait_dir_of(w)];
 
 			if (w->obj->hidden || seen[t][d])
 				continue;
@@ -231,7 +248,8 @@ static size_t visible_cycles(const struct model *m)
 }
 
 /* The series of the states each kind names, 0 or not, and any other
- * ("waiting") only when some thread is in it. */
+ * ("waiting", and hangup and no-urgent, which a set's fd of any kind may
+ * be in) only when some thread is in it. */
 static void render_waits(FILE *out, const struct model *m)
 {
 	uint8_t canon[IPC_NTYPES][WAIT_DIRS];
@@ -247,7 +265,8 @@ static void render_waits(FILE *out, const struct model *m)
 			const char *state = wait_state_of(t, d);
 
 			if (canon[t][d] != d ||
-			    (!n[t][d] && (!ipc_kinds[t]->wait_state || !strcmp(state, "waiting"))))
+			    (!n[t][d] && (d >= WAIT_KDIRS || !ipc_kinds[t]->wait_state ||
+					  !strcmp(state, "waiting"))))
 				continue;
 			fprintf(out, "ipcscope_waiting_threads{type=\"%s\",state=\"%s\"} %zu\n",
 				ipc_type_name(t), state, n[t][d]);

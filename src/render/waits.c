@@ -72,6 +72,28 @@ static void other_json(void *arg, const struct ipc_holder *h)
 	jw_obj_end(w);
 }
 
+/* The COMM column's width: a comm has 15 bytes at most. */
+#define COMM_W 15
+
+/* COMM in its columns, escaped: cut with an ellipsis where escapes make it
+ * wider (a comm of control bytes is four times as wide), padded by its
+ * display width, not its bytes (UTF-8). */
+static void comm_cell(struct buf *out, const char *comm)
+{
+	size_t w;
+
+	buf_reset(out);
+	w = esc_table(out, comm, strlen(comm));
+	if (w > COMM_W) {
+		out->len = esc_fit(out->data, out->len, COMM_W - 1);
+		out->data[out->len] = '\0';
+		buf_adds(out, esc_utf8() ? "\u2026" : "~");
+		w = COMM_W;
+	}
+	for (; w < COMM_W; w++)
+		buf_addc(out, ' ');
+}
+
 static bool wait_shown(const struct ipc_wait *w)
 {
 	return !w->obj->hidden;
@@ -101,8 +123,8 @@ static int rows_text(FILE *out, const struct model *m, const struct render_opts 
 			buf_printf(&obj, " [epoll %d]", w->via);
 		waits_wakers(m, w, other_text, &o, &closed);
 		other_text_end(&o);
-		esc_table(&comm, w->proc->comm, strlen(w->proc->comm));
-		fprintf(out, "%-7d %-7d %-15s %-15s %-32s %-12s %s\n", (int)w->proc->pid,
+		comm_cell(&comm, w->proc->comm);
+		fprintf(out, "%-7d %-7d %s %-15s %-32s %-12s %s\n", (int)w->proc->pid,
 			(int)w->tid, comm.data, w->syscall, obj.data, w->state,
 			other.len ? other.data : closed ? "? (not seen)" : "- (anyone may come)");
 	}
@@ -196,6 +218,7 @@ static void wait_json(struct jw *w, const struct model *m, const struct ipc_wait
 	waits_wakers(m, wt, other_json, &o, &closed);
 	jw_arr_end(w);
 	jw_bool(w, "others_complete", closed);
+	jw_u64_or_null(w, "listener", wt->target, wt->target ? wt->target->ino : 0);
 }
 
 static void procs_json(struct jw *w, const char *key, struct ipc_proc *const *procs, size_t n)

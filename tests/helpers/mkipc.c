@@ -2189,6 +2189,7 @@ static const struct {
 	{ SYS_accept, "accept" },
 #endif
 	{ SYS_accept4, "accept4" },
+	{ SYS_connect, "connect" },
 	{ SYS_recvfrom, "recvfrom" },
 	{ SYS_sendto, "sendto" },
 #ifdef SYS_poll
@@ -2535,9 +2536,13 @@ struct blocker {
 	void (*fn)(const struct blocker *b);
 	int fd;			/* the fd it waits on */
 	int fd2;		/* poll: the socket; pipeline: where to forward */
-	int call;		/* wait-poll: enum pcall */
+	int call;		/* wait-poll: enum pcall; wait-mux-*: enum mcall */
 	int oflag;		/* wait-fifo-open: O_RDONLY or O_WRONLY */
-	const char *path;	/* wait-fifo-open */
+	const char *path;	/* wait-fifo-open, wait-connect-full */
+	size_t pathlen;		/* wait-connect-full */
+	bool abstract;		/* wait-connect-full: path is an abstract name */
+	uint32_t events;	/* wait-mux-*: what poll or epoll asks for */
+	int set;		/* wait-mux-*: select's set, 0 read, 1 write, 2 except */
 };
 
 __attribute__((noreturn))
@@ -2655,6 +2660,64 @@ static void block_poll(const struct blocker *b)
 
 	do
 		r = poll_once(b);
+	while (r < 0 && errno == EINTR);
+}
+
+/* wait-mux-*'s call= values */
+enum mcall { MC_EPOLL, MC_POLL, MC_PPOLL, MC_SELECT, MC_PSELECT };
+static const char *const mcall_names[] = {
+	"epoll", "poll", "ppoll", "select", "pselect", NULL
+};
+
+/* One call of call= on fd alone (epoll: on fd2, the epoll fd, that
+ * watches it), asking for b->events, or with fd in select's set b->set. */
+static long mux_once(const struct blocker *b)
+{
+	struct pollfd pf = { .fd = b->fd, .events = (short)b->events };
+	struct epoll_event ev;
+	fd_set set, *sets[3] = { NULL, NULL, NULL };
+
+	/* the other sets are NULL: select is given that one alone */
+	FD_ZERO(&set);
+	FD_SET(b->fd, &set);
+	sets[b->set] = &set;
+	switch (b->call) {
+	case MC_EPOLL:
+		return epoll_wait(b->fd2, &ev, 1, -1);
+	case MC_POLL:
+		return syscall(pcall_nr(PC_POLL), &pf, 1, -1);
+	case MC_PPOLL:		/* no timeout, no mask: sigsetsize unused */
+		return syscall(pcall_nr(PC_PPOLL), &pf, 1, NULL, NULL, (size_t)8);
+	default:
+		return syscall(pcall_nr(b->call == MC_SELECT ? PC_SELECT : PC_PSELECT),
+			       b->fd + 1, sets[0], sets[1], sets[2], NULL, NULL);
+	}
+}
+
+static void block_mux(const struct blocker *b)
+{
+	long r;
+
+	/* one-shot: the first call takes the event and disarms the entry */
+	if (b->call == MC_EPOLL && (b->events & EPOLLONESHOT))
+		while (mux_once(b) < 0 && errno == EINTR)
+			;
+	do
+		r = mux_once(b);
+	while (r < 0 && errno == EINTR);
+}
+
+/* Sleeps in connect while the listener's backlog is full. */
+static void block_connect(const struct blocker *b)
+{
+	struct sockaddr_un sa;
+	socklen_t salen = 0;
+	int r;
+
+	if (make_sockaddr(&sa, &salen, b->path, b->pathlen, b->abstract, "path"))
+		return;
+	do
+		r = connect(b->fd, (struct sockaddr *)&sa, salen);
 	while (r < 0 && errno == EINTR);
 }
 
@@ -3051,6 +3114,213 @@ static int run_wait_poll(void)
 	rc = fact_fstat(pfd("rfd"), "pipe_ino", NULL);
 	if (rc == 0)
 		rc = fact_fstat(pfd("sfd"), "sock_ino", NULL);
+	fact_syscall(nr);
+	return rc;
+}
+
+/* The syscall numbers call= of wait-mux-* sleeps in, or fails (usage)
+ * where this architecture has none. */
+static int mux_want(int call, long want[4])
+{
+	static const int pc[] = { -1, PC_POLL, PC_PPOLL, PC_SELECT, PC_PSELECT };
+	int i;
+
+	if (call == MC_EPOLL) {
+		for (i = 0; want_epoll[i] != END_NR && i < 3; i++)
+			want[i] = want_epoll[i];
+		want[i] = END_NR;
+		return 0;
+	}
+	want[0] = pcall_nr(pc[call]);
+	want[1] = END_NR;
+	if (want[0] < 0)
+		return fail(EXIT_UNSUPPORTED, "call=%s: not supported here (no such "
+			    "syscall on this architecture)", mcall_names[call]);
+	return 0;
+}
+
+/* A thread of this process sleeps in call= on fd alone; epoll: the epoll
+ * instance at epfd watches fd for events. */
+static int mux_start(struct wthread *w, int fd, uint32_t events, int set)
+{
+	long want[4], nr;
+	int rc;
+
+	rc = mux_want(w->b.call, want);
+	if (rc)
+		return rc;
+	w->b.fd = fd;
+	w->b.events = events;
+	w->b.set = set;
+	if (w->b.call == MC_EPOLL) {
+		struct epoll_event ev = { .events = events, .data.fd = fd };
+		int ep = hold(epoll_create1(0));
+
+		if (ep < 0)
+			return sysfail("epoll_create1");
+		rc = place_or_fail(ep, pfd("epfd"));
+		if (rc)
+			return rc;
+		if (epoll_ctl(pfd("epfd"), EPOLL_CTL_ADD, fd, &ev) < 0)
+			return sysfail("epoll_ctl ADD fd %d", fd);
+		w->b.fd2 = pfd("epfd");
+		fact("epfd", "%d", pfd("epfd"));
+	}
+	rc = start_blocked_thread(w);
+	if (rc == 0)	/* the first argument is an fd for epoll only */
+		rc = await_blocked(getpid(), w->tid, want, w->b.call == MC_EPOLL ? pfd("epfd") : -1,
+				   &nr);
+	if (rc)
+		return rc;
+	fact("tid", "%d", (int)w->tid);
+	fact("call", "%s", mcall_names[w->b.call]);
+	fact_syscall(nr);
+	return 0;
+}
+
+/* wait-mux-listen: a listening socket at lfd that a second thread watches
+ * in call= for a client (POLLIN, EPOLLIN, the read set) */
+static int run_wait_mux_listen(void)
+{
+	static struct wthread w = { .b = { .fn = block_mux } };
+	const char *shown = pshown("path");
+	int fd = -1, rc;
+
+	w.b.call = pick("wait-mux-listen", "call", mcall_names);
+	if (w.b.call < 0)
+		return EXIT_USAGE;
+	rc = bound_socket(SOCK_STREAM, pstr("path"), plen("path"), shown, &fd);
+	if (rc)
+		return rc;
+	rc = do_listen(fd, shown);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	rc = place_or_fail(fd, pfd("lfd"));
+	if (rc == 0)
+		rc = mux_start(&w, pfd("lfd"), POLLIN, 0);
+	if (rc)
+		return rc;
+	fact("lfd", "%d", pfd("lfd"));
+	return fact_fstat(pfd("lfd"), "listen_ino", NULL);
+}
+
+/* wait-mux-end: a second thread watches fd in call= for what only the
+ * other end can bring: on=hangup, a pipe's read end (fd; this process
+ * holds the write end at peerfd) polled with no events (poll, ppoll,
+ * epoll), which only the writer's close ends; on=urgent, one end of a
+ * stream socketpair (the other at peerfd) in select's exception set alone,
+ * or polled for POLLPRI (epoll: EPOLLPRI): out-of-band data. */
+static int run_wait_mux_end(void)
+{
+	static const char *const ons[] = { "hangup", "urgent", "oneshot", NULL };
+	static const uint32_t events[] = { 0, POLLPRI, EPOLLIN | EPOLLONESHOT };
+	static struct wthread w = { .b = { .fn = block_mux } };
+	int on = pick("wait-mux-end", "on", ons), p[2], rc;
+
+	w.b.call = pick("wait-mux-end", "call", mcall_names);
+	if (on < 0 || w.b.call < 0)
+		return EXIT_USAGE;
+	if (on == 0 && (w.b.call == MC_SELECT || w.b.call == MC_PSELECT))
+		return fail(EXIT_USAGE, "wait-mux-end: on=hangup: select has no set for it");
+	if (on == 2 && w.b.call != MC_EPOLL)
+		return fail(EXIT_USAGE, "wait-mux-end: on=oneshot: for call=epoll only");
+	rc = on == 1 ? socketpair_held(p) : pipe_held(p);
+	if (rc)
+		return rc;
+	if (place(p[0], pfd("fd")) < 0 || place(p[1], pfd("peerfd")) < 0)
+		return sysfail("dup the ends to fd and peerfd");
+	/* oneshot: a byte for the first epoll_wait to take */
+	if (on == 2 && write(pfd("peerfd"), "x", 1) != 1)
+		return sysfail("write to the pipe");
+	rc = mux_start(&w, pfd("fd"), events[on], on == 1 ? 2 : 0);
+	if (rc)
+		return rc;
+	fact("on", "%s", ons[on]);
+	fact("fd", "%d", pfd("fd"));
+	fact("peerfd", "%d", pfd("peerfd"));
+	rc = fact_fstat(pfd("fd"), "ino", NULL);
+	if (rc == 0)
+		rc = fact_fstat(pfd("peerfd"), "peer_ino", NULL);
+	return rc;
+}
+
+/* wait-connect-full: a stream listener at lfd, bound to path (abstract=1:
+ * the abstract name path), with a backlog of 0 that one connection, its
+ * client closed, fills; the child C sits in connect on it from cfd */
+static int run_wait_connect_full(void)
+{
+	static const long want_connect[] = { SYS_connect, END_NR };
+	const char *path = pstr("path"), *shown = pshown("path");
+	struct wchild w = { .nfd = 1, .b = { .fn = block_connect } };
+	bool abstract = pnum("abstract") != 0;
+	struct sockaddr_un sa;
+	socklen_t salen = 0;
+	pid_t child, tid;
+	int fd = -1, c, rc;
+	long nr;
+
+	rc = make_sockaddr(&sa, &salen, path, plen("path"), abstract, shown);
+	if (rc)
+		return rc;
+	if (abstract) {
+		fd = hold(socket(AF_UNIX, SOCK_STREAM, 0));
+		if (fd < 0)
+			return sysfail("socket(AF_UNIX, stream)");
+		if (bind(fd, (struct sockaddr *)&sa, salen) < 0) {
+			rc = sysfail("bind @%s", shown);
+			close(fd);
+			return rc;
+		}
+	} else {
+		rc = bound_socket(SOCK_STREAM, path, plen("path"), shown, &fd);
+		if (rc)
+			return rc;
+	}
+	if (listen(fd, 0) < 0) {
+		rc = sysfail("listen %s", shown);
+		close(fd);
+		return rc;
+	}
+	rc = place_or_fail(fd, pfd("lfd"));
+	if (rc)
+		return rc;
+	/* a backlog of 0 holds one connection: fill it, until it refuses */
+	for (int i = 0; i < 16; i++) {
+		c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (c < 0)
+			return sysfail("socket(AF_UNIX, stream)");
+		rc = connect(c, (struct sockaddr *)&sa, salen);
+		close(c);
+		if (rc < 0 && errno == EAGAIN)
+			break;
+		if (rc < 0)
+			return sysfail("connect %s", shown);
+	}
+	if (rc == 0)
+		return fail(EXIT_FAIL, "the backlog of %s never filled", shown);
+	c = hold(socket(AF_UNIX, SOCK_STREAM, 0));
+	if (c < 0)
+		return sysfail("socket(AF_UNIX, stream)");
+	w.from[0] = c;
+	w.to[0] = w.b.fd = pfd("cfd");
+	w.b.path = path;
+	w.b.pathlen = plen("path");
+	w.b.abstract = abstract;
+	rc = spawn_blocked(&w, &child, &tid);
+	if (rc == 0)
+		rc = fact_fstat(c, "ino", NULL);
+	close(c);
+	if (rc == 0)
+		rc = await_blocked(child, tid, want_connect, pfd("cfd"), &nr);
+	if (rc)
+		return rc;
+	fact("child_pid", "%d", (int)child);
+	fact("child_tid", "%d", (int)tid);
+	fact("lfd", "%d", pfd("lfd"));
+	fact("cfd", "%d", pfd("cfd"));
+	rc = fact_fstat(pfd("lfd"), "listen_ino", NULL);
 	fact_syscall(nr);
 	return rc;
 }
@@ -4271,6 +4541,18 @@ static const struct factory factories[] = {
 	  .keys = { K_WORD("call", "poll"), K_FD("rfd", "3", P),
 		    K_FD("wfd", "4", P), K_FD("sfd", "5", P),
 		    K_FD("peerfd", "6", P) } },
+	{ .name = "wait-mux-listen", .run = run_wait_mux_listen,
+	  .facts = "pid epfd tid call syscall syscall_nr lfd listen_ino",
+	  .keys = { K_WORD("call", "epoll"), K_STR("path", KF_NONEMPTY),
+		    K_FD("lfd", "3", P), K_FD("epfd", "4", P) } },
+	{ .name = "wait-mux-end", .run = run_wait_mux_end,
+	  .facts = "pid epfd tid call syscall syscall_nr on fd peerfd ino peer_ino",
+	  .keys = { K_WORD("call", "poll"), K_WORD("on", "hangup"),
+		    K_FD("fd", "3", P), K_FD("peerfd", "4", P), K_FD("epfd", "5", P) } },
+	{ .name = "wait-connect-full", .run = run_wait_connect_full,
+	  .facts = "pid ino child_pid child_tid lfd cfd listen_ino syscall syscall_nr",
+	  .keys = { K_STR("path", KF_NONEMPTY), K_INT("abstract", "0", 0, 1),
+		    K_FD("lfd", "3", P), K_FD("cfd", "3", C) } },
 	{ .name = "deadlock-pipes", .run = run_deadlock_pipes,
 	  .facts = "pid child_pids child_tids rfd wfd pipe_inos syscall syscall_nr",
 	  .keys = { K_INT("n", "2", 2, MAX_RING), K_FD("rfd", "3", C),
