@@ -56,6 +56,14 @@ fds() {
 	assert_equal "$(fds "$a_pid")" "8:socket:[$a_listen_ino]"
 }
 
+@test "wait-eventfd-read: a second thread sleeps in read on an eventfd at 0" {
+	mk a wait-eventfd-read fd=7
+	[ "$a_tid" != "$a_pid" ]
+	assert_equal "$a_syscall" read
+	asleep "$a_pid" "$a_tid" "$a_syscall_nr" 7
+	assert_equal "$(fds "$a_pid")" "7:anon_inode:[eventfd]"
+}
+
 @test "wait-fifo-open: the child sleeps in open holding nothing; cleanup removes the FIFO" {
 	local m
 	for m in r w; do

@@ -75,6 +75,24 @@ others_of() {
 	assert_line --regexp "^$a_pid +$a_tid +mkipc +$a_syscall +unix $a_listen_ino $T/sock \[fd 8\] +no-client +- \(anyone may come\)\$"
 }
 
+@test "waits: a reader of an eventfd at zero, named by its id, as list names it" {
+	mk a wait-eventfd-read fd=7
+	# a second eventfd on the same (and only) anonymous inode
+	mk b eventfd fd=5
+	local id
+	id=$(awk '$1 == "eventfd-id:" { print $2 }' "/proc/$a_pid/fdinfo/7")
+	[ -n "$id" ] || skip "this kernel's eventfd fdinfo has no eventfd-id (before 6.8)"
+	waits_json -t eventfd
+	assert_equal "$(waits_of "$a_tid")" "read 7 null eventfd $a_ino zero"
+	assert_equal "$(jq -r --argjson t "$a_tid" '.waits[] | select(.tid == $t) | .object | "\(.label) \(.dev)"' "$T/w.json")" \
+		"eventfd:$id $(stat -Lc '%Hd:%Ld' "/proc/$a_pid/fd/7")"
+	run --separate-stderr "$IPCSCOPE" waits -t eventfd --pid "$a_pid"
+	assert_success
+	assert_line --regexp "^$a_pid +$a_tid +mkipc +read +eventfd $a_ino eventfd:$id \[fd 7\] +zero +$a_pid/mkipc\[7rw\]\$"
+	# the other counter has no waiter
+	refute_output --partial "$b_pid/"
+}
+
 @test "waits: the opener of a FIFO that has no writer, found by the path in its memory" {
 	mk a wait-fifo-open path="$T/ff" mode=r
 	waits_json -t fifo

@@ -164,6 +164,7 @@ static void merge_waits(struct model *m, const struct scan_batch *b)
 		/* its object is found by identity once the model is complete */
 		w->dev = s->dev;
 		w->ino = s->ino;
+		w->ns = s->ns;
 	}
 }
 

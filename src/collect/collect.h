@@ -134,6 +134,7 @@ struct scan_wait {
 	int32_t fd, via;
 	dev_t dev;
 	uint64_t ino;
+	uint64_t ns;		/* the key's third part: an eventfd's id */
 	/* a FIFO being opened: its path; a connect: the abstract name it
 	 * connects to ("@...") */
 	uint32_t path_off, path_len;

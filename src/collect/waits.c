@@ -133,7 +133,7 @@ int waits_parse_syscall(const char *buf, size_t len, long *nr, uint64_t args[6])
 struct wait_item {
 	int32_t fd, via;
 	dev_t dev;
-	uint64_t ino;
+	uint64_t ino, ns;
 	uint8_t dir, type, cond;
 };
 
@@ -196,8 +196,15 @@ static const struct scan_rec *rec_of_fd(const struct wait_thread *t, int fd)
 	return NULL;
 }
 
+/* The third part of an fd's object key: an eventfd's id, as the walk
+ * recorded it (every eventfd shares one inode), else 0. */
+static uint64_t rec_ns(const struct wait_thread *t, const struct scan_rec *r)
+{
+	return r->extra == SCAN_NO_EXTRA ? 0 : t->c->batch->extras[r->extra].ns;
+}
+
 static void add_wait(struct wait_thread *t, int fd, int via, uint8_t dir, uint8_t cond,
-		     bool polled, dev_t dev, uint64_t ino, uint8_t type)
+		     bool polled, dev_t dev, uint64_t ino, uint64_t ns, uint8_t type)
 {
 	struct scan_batch *b = t->c->batch;
 	struct scan_wait *w;
@@ -222,6 +229,7 @@ static void add_wait(struct wait_thread *t, int fd, int via, uint8_t dir, uint8_
 	w->polled = polled;
 	w->dev = dev;
 	w->ino = ino;
+	w->ns = ns;
 	w->type = type;
 	t->waits = true;
 }
@@ -241,14 +249,14 @@ static size_t item_hash(dev_t dev, uint64_t ino, uint8_t dir)
  * first fd that names it. An fd asked for data makes the wait one for
  * data, whatever another fd on it asked (only a hangup, urgent data). */
 static void set_item(struct wait_cache *wc, struct wait_set *ws, int fd, int via, uint8_t dir,
-		     uint8_t cond, const struct scan_rec *r)
+		     uint8_t cond, const struct scan_rec *r, uint64_t ns)
 {
-	size_t h = item_hash(r->dev, r->ino, dir);
+	size_t h = item_hash(r->dev, r->ino ^ ns, dir);
 	struct wait_item *it;
 
 	for (; wc->hash[h]; h = (h + 1) & (WAIT_HASH - 1)) {
 		it = &wc->items[wc->hash[h] - 1];
-		if (it->dev == r->dev && it->ino == r->ino && it->dir == dir) {
+		if (it->dev == r->dev && it->ino == r->ino && it->ns == ns && it->dir == dir) {
 			if (cond == WC_DATA)
 				it->cond = WC_DATA;
 			return;
@@ -259,7 +267,7 @@ static void set_item(struct wait_cache *wc, struct wait_set *ws, int fd, int via
 		wc->items = xreallocarray(wc->items, wc->capitems, sizeof(*wc->items));
 	}
 	it = &wc->items[wc->nitems++];
-	*it = (struct wait_item){ fd, via, r->dev, r->ino, dir, r->type, cond };
+	*it = (struct wait_item){ fd, via, r->dev, r->ino, ns, dir, r->type, cond };
 	wc->hash[h] = (uint32_t)wc->nitems;
 	ws->n++;
 }
@@ -299,7 +307,8 @@ static void set_replay(struct wait_thread *t, const struct wait_set *ws)
 	for (size_t i = ws->first; i < ws->first + ws->n && !t->cut; i++) {
 		const struct wait_item *it = &t->cache->items[i];
 
-		add_wait(t, it->fd, it->via, it->dir, it->cond, true, it->dev, it->ino, it->type);
+		add_wait(t, it->fd, it->via, it->dir, it->cond, true, it->dev, it->ino, it->ns,
+			 it->type);
 	}
 	if (ws->alt)
 		t->alt = true;
@@ -318,9 +327,9 @@ static void wait_on_fd(struct wait_thread *t, long fd, int via, uint8_t dir, uin
 	if (r && cond == WC_HANGUP)
 		dir = r->mode == MODE_W ? WD_WRITE : WD_READ;
 	if (r && t->set)
-		set_item(t->cache, t->set, (int)fd, via, dir, cond, r);
+		set_item(t->cache, t->set, (int)fd, via, dir, cond, r, rec_ns(t, r));
 	else if (r)
-		add_wait(t, (int)fd, via, dir, cond, polled, r->dev, r->ino, r->type);
+		add_wait(t, (int)fd, via, dir, cond, polled, r->dev, r->ino, rec_ns(t, r), r->type);
 	else if (t->set)
 		t->set->alt = true;
 	else if (polled)
@@ -613,7 +622,7 @@ static void wait_open(struct wait_thread *t, long dirfd, uint64_t path, uint64_t
 		goto unsure;
 	if (r.fifo) {
 		add_wait(t, -1, -1, (flags & O_ACCMODE) == O_RDONLY ? WD_OPEN_READ : WD_OPEN_WRITE,
-			 WC_DATA, false, r.st.st_dev, (uint64_t)r.st.st_ino, IPC_FIFO);
+			 WC_DATA, false, r.st.st_dev, (uint64_t)r.st.st_ino, 0, IPC_FIFO);
 		if (!t->cut) {	/* else nothing was added */
 			struct scan_wait *w = &t->c->batch->waits[t->c->batch->nwaits - 1];
 

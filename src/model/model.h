@@ -131,6 +131,7 @@ struct ipc_wait {
 	uint8_t cond;		/* enum wait_cond */
 	dev_t dev;		/* its object's identity, until the link stage */
 	uint64_t ino;
+	uint64_t ns;
 	struct ipc_obj *obj;
 	const char *state;	/* why it waits: "empty", "full", ... (link) */
 	/* a connect: the socket file (has_target) or abstract name (tname,

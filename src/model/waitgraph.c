@@ -336,7 +336,7 @@ static void resolve(struct model *m)
 		struct ipc_wait *w = &m->waits[i];
 		const struct ipc_wait *prev = n ? &m->waits[n - 1] : NULL;
 
-		w->obj = model_find(m, w->dev, w->ino);
+		w->obj = model_find_ns(m, w->dev, w->ino, w->ns);
 		if (!w->obj) {
 			free(w->tname);
 			continue;

@@ -2,6 +2,7 @@
  * deadlock cycles and the stalls; or the same as JSON. Only reads. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
 #include "escape.h"
 #include "json.h"
@@ -182,6 +183,22 @@ int waits_render_text(FILE *out, const struct model *m, const struct render_opts
 	return ferror(out) ? -1 : 0;
 }
 
+/* What tells apart objects that share an inode (every eventfd's is one):
+ * the dev, and the PATH column's label of a pathless object
+ * ("eventfd:2"), as list shows it and show takes it. */
+static void waits_object_name(struct jw *w, const struct ipc_obj *o)
+{
+	char dev[32];
+	struct buf label = { 0 };
+
+	snprintf(dev, sizeof(dev), "%u:%u", major(o->dev), minor(o->dev));
+	jw_str(w, "dev", dev);
+	if (!o->path && kind_of(o)->label)
+		kind_of(o)->label(&label, o);
+	jw_str(w, "label", label.len ? label.data : NULL);
+	buf_free(&label);
+}
+
 /* the object, with how full it is where that is known: a pipe's fill
  * level and capacity, a socket's or a queue's bytes */
 static void object_json(struct jw *w, const struct ipc_obj *o)
@@ -194,6 +211,7 @@ static void object_json(struct jw *w, const struct ipc_obj *o)
 	jw_str(w, "type", ipc_type_name(o->type));
 	jw_u64(w, "inode", o->ino);
 	jw_bytes(w, "path", o->path, o->pathlen);
+	waits_object_name(w, o);
 	jw_u64_or_null(w, "queued", has_q, q);
 	jw_u64_or_null(w, "capacity", p && p->has_fill, p ? p->capacity : 0);
 	jw_obj_end(w);
@@ -238,6 +256,7 @@ void json_cycle(struct jw *w, const char *key, const struct model *m, const stru
 		jw_obj_begin(w, NULL);
 		jw_str(w, "type", ipc_type_name(c->objs[k]->type));
 		jw_u64(w, "inode", c->objs[k]->ino);
+		waits_object_name(w, c->objs[k]);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);

@@ -2976,6 +2976,32 @@ static int run_wait_accept(void)
 	return rc;
 }
 
+/* wait-eventfd-read: a second thread sits in read on an eventfd whose
+ * count is 0; only P holds it */
+static int run_wait_eventfd_read(void)
+{
+	static struct wthread w = { .b = { .fn = block_read } };
+	int fd, rc;
+	long nr;
+
+	fd = hold(eventfd(0, EFD_CLOEXEC));
+	if (fd < 0)
+		return sysfail("eventfd");
+	rc = place_or_fail(fd, pfd("fd"));
+	w.b.fd = pfd("fd");
+	if (rc == 0)
+		rc = start_blocked_thread(&w);
+	if (rc == 0)
+		rc = await_blocked(getpid(), w.tid, want_read, pfd("fd"), &nr);
+	if (rc)
+		return rc;
+	fact("tid", "%d", (int)w.tid);
+	fact("fd", "%d", pfd("fd"));
+	rc = fact_fstat(pfd("fd"), "ino", NULL);
+	fact_syscall(nr);
+	return rc;
+}
+
 /* wait-fifo-open: C sits in open on a FIFO no one else opens; cleanup
  * kills it, never opens the FIFO */
 static int run_wait_fifo_open(void)
@@ -4525,6 +4551,9 @@ static const struct factory factories[] = {
 	{ .name = "wait-pipe-write", .run = run_wait_pipe_write,
 	  .facts = "pid child_pid child_tid rfd wfd ino capacity queued reader_syscall syscall syscall_nr",
 	  .keys = { K_FD("rfd", "3", P), K_FD("wfd", "4", C) } },
+	{ .name = "wait-eventfd-read", .run = run_wait_eventfd_read,
+	  .facts = "pid tid fd ino syscall syscall_nr",
+	  .keys = { K_FD("fd", "3", P) } },
 	{ .name = "wait-accept", .run = run_wait_accept,
 	  .facts = "pid tid lfd listen_ino syscall syscall_nr",
 	  .keys = { K_STR("path", KF_NONEMPTY), K_FD("lfd", "3", P) } },
