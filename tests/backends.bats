@@ -490,3 +490,20 @@ natural_order() {
 		assert_equal "$(natural_order "$T/bpf.json" "$pids")" "$want"
 	fi
 }
+
+@test "below the pid namespace its /proc shows (unshare --pid, no --mount-proc): a warning, and nothing read through a pid that names another process" {
+	requires_root "unshare --pid"
+	mk p pipe fill=100
+	run --separate-stderr unshare --pid --fork "$IPCSCOPE" list --backend proc --pid "$p_pid" --json
+	assert_success
+	jq -e . >/dev/null <<<"$output" || fail "invalid JSON"
+	assert_equal "$(jq -r '[.warnings[] | select(startswith("ipcscope runs in a pid namespace below the one its /proc shows"))] | length' <<<"$output")" 1
+	# the holders are /proc's numbers; the fill is not read, as pidfd_open
+	# would take those numbers in ipcscope's own namespace
+	assert_equal "$(jq -r --argjson i "$p_ino" '.objects[] | select(.inode == $i) | "\([.holders[].pid] | sort | join(",")) \(.pipe.queued)"' <<<"$output")" \
+		"$(by_pid "$p_pid" "$p_child_pid" | tr ' ' ,) null"
+	# where /proc is its own, no such warning, and the fill is read
+	run --separate-stderr "$IPCSCOPE" list --backend proc --pid "$p_pid" --json
+	assert_equal "$(jq -r '[.warnings[] | select(startswith("ipcscope runs in a pid namespace below"))] | length' <<<"$output")" 0
+	assert_equal "$(jq -r --argjson i "$p_ino" '.objects[] | select(.inode == $i) | .pipe.queued' <<<"$output")" 100
+}

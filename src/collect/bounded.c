@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proc.h"
+
 /* what is left of this scan's budget, shared by the walker threads */
 static int budget_ms = BOUNDED_BUDGET_MS;
 
@@ -181,7 +183,7 @@ bool bounded_read_mem(pid_t pid, uint64_t addr, void *out, size_t len, int ms)
 	pthread_t tid;
 	bool ok;
 
-	if ((ms = allowance(ms)) <= 0)
+	if (!proc_pids_ours() || (ms = allowance(ms)) <= 0)
 		return false;
 	r = xmalloc(sizeof(*r) + len);
 	*r = (struct mem_read){ .pid = pid, .addr = addr, .len = len };

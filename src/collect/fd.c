@@ -287,6 +287,12 @@ static int pidfd_for(struct scan_ctx *c, const struct ipc_proc *p, int piddir)
 	if (c->pidfd >= 0)
 		close(c->pidfd);
 	c->pidfd_pid = tid;
+	if (!proc_pids_ours()) {
+		/* this /proc's numbers are not our namespace's */
+		c->pidfd = -1;
+		c->pidfd_err = ESRCH;
+		return -1;
+	}
 	c->pidfd = (int)syscall(SYS_pidfd_open, tid, c->fd_tid ? PIDFD_THREAD : 0);
 	if (c->pidfd < 0) {
 		c->pidfd_err = errno;

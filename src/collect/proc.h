@@ -34,6 +34,11 @@ bool proc_task_alive(int piddir);
  * kernel's pointers; false where it fails (CONFIG_KCMP off, a thread gone),
  * which costs a walk of the same table again, never a missed one. */
 bool proc_same_files(pid_t a, pid_t b);
+/* Do the pids /proc shows name the same processes to the calls that take
+ * a pid (pidfd_open, process_vm_readv, kcmp)? Not when ipcscope runs in a
+ * pid namespace below the one its /proc was mounted for (unshare --pid
+ * without --mount-proc): there, /proc's 5 is another process or none. */
+bool proc_pids_ours(void);
 
 /* The network namespace inode of the process behind piddir; 0 if unknown. */
 uint64_t proc_netns(int piddir);

@@ -12,6 +12,7 @@
 
 #include "collect.h"
 #include "pathio.h"
+#include "proc.h"
 #include "testhooks.h"
 
 /* The fixed inode numbers of the initial namespaces (linux/proc_ns.h). */
@@ -161,7 +162,15 @@ static void probe_pidns(struct model *m)
 {
 	uint64_t self = ns_ino("/proc/self/ns/pid"), init = ns_ino("/proc/1/ns/pid");
 
-	if (self == INIT_PID_NS_INO && (!init || init == self))
+	if (!proc_pids_ours())
+		model_warn(m, "ipcscope runs in a pid namespace below the one its /proc shows "
+			   "(unshare --pid without --mount-proc): what needs a process's "
+			   "own number is not read (pipe fill levels, waits, the namespaces "
+			   "of held sockets)");
+	/* /proc's own pid 1 says whose processes it lists: the host's, even
+	 * when ipcscope itself runs below (unshare --pid without
+	 * --mount-proc) */
+	if (init ? init == INIT_PID_NS_INO : self == INIT_PID_NS_INO)
 		return;
 	m->stats.foreign_pidns = true;
 	model_warn(m, "ipcscope runs in a pid namespace that is not the host's: the "
