@@ -2945,13 +2945,34 @@ static int run_wait_pipe_write(void)
 	return wait_pipe(true);
 }
 
+/* Starts w's thread on the fd at key fdkey, waits until it sleeps in one
+ * of the calls want names, and prints tid, the fd, its inode (as inokey)
+ * and the call. */
+static int thread_waits_on(struct wthread *w, const long *want, const char *fdkey,
+			   const char *inokey)
+{
+	long nr;
+	int rc;
+
+	w->b.fd = pfd(fdkey);
+	rc = start_blocked_thread(w);
+	if (rc == 0)
+		rc = await_blocked(getpid(), w->tid, want, pfd(fdkey), &nr);
+	if (rc)
+		return rc;
+	fact("tid", "%d", (int)w->tid);
+	fact(fdkey, "%d", pfd(fdkey));
+	rc = fact_fstat(pfd(fdkey), inokey, NULL);
+	fact_syscall(nr);
+	return rc;
+}
+
 /* wait-accept: a second thread sits in accept on a listening socket */
 static int run_wait_accept(void)
 {
 	static struct wthread w = { .b = { .fn = block_accept } };
 	const char *shown = pshown("path");
 	int fd = -1, rc;
-	long nr;
 
 	rc = bound_socket(SOCK_STREAM, pstr("path"), plen("path"), shown, &fd);
 	if (rc)
@@ -2962,18 +2983,9 @@ static int run_wait_accept(void)
 		return rc;
 	}
 	rc = place_or_fail(fd, pfd("lfd"));
-	w.b.fd = pfd("lfd");
-	if (rc == 0)
-		rc = start_blocked_thread(&w);
-	if (rc == 0)
-		rc = await_blocked(getpid(), w.tid, want_accept, pfd("lfd"), &nr);
 	if (rc)
 		return rc;
-	fact("tid", "%d", (int)w.tid);
-	fact("lfd", "%d", pfd("lfd"));
-	rc = fact_fstat(pfd("lfd"), "listen_ino", NULL);
-	fact_syscall(nr);
-	return rc;
+	return thread_waits_on(&w, want_accept, "lfd", "listen_ino");
 }
 
 /* wait-eventfd-read: a second thread sits in read on an eventfd whose
@@ -2982,24 +2994,14 @@ static int run_wait_eventfd_read(void)
 {
 	static struct wthread w = { .b = { .fn = block_read } };
 	int fd, rc;
-	long nr;
 
 	fd = hold(eventfd(0, EFD_CLOEXEC));
 	if (fd < 0)
 		return sysfail("eventfd");
 	rc = place_or_fail(fd, pfd("fd"));
-	w.b.fd = pfd("fd");
-	if (rc == 0)
-		rc = start_blocked_thread(&w);
-	if (rc == 0)
-		rc = await_blocked(getpid(), w.tid, want_read, pfd("fd"), &nr);
 	if (rc)
 		return rc;
-	fact("tid", "%d", (int)w.tid);
-	fact("fd", "%d", pfd("fd"));
-	rc = fact_fstat(pfd("fd"), "ino", NULL);
-	fact_syscall(nr);
-	return rc;
+	return thread_waits_on(&w, want_read, "fd", "ino");
 }
 
 /* wait-fifo-open: C sits in open on a FIFO no one else opens; cleanup
