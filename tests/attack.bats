@@ -411,3 +411,38 @@ clean_ours() {
 	assert_line --partial "removed shm /dev/shm/$SHM_PREFIX-orphan"
 	[ ! -e "$shmdir/$SHM_PREFIX-orphan" ]
 }
+
+@test "attack: 4,200 network namespaces of one user, a socket kept in each: root enters at most 4,096 a scan, says so, lists the rest from their fds, and keeps the listener's file" {
+	"${ATTACKER[@]}" unshare -Ur true 2>/dev/null ||
+		skip "an unprivileged user namespace cannot be made here (disabled, or in a chroot)"
+	mkdir "$A/u"
+	chmod 777 "$A/u"
+	MK_PREFIX=("${ATTACKER[@]}" unshare -Ur)
+	mk m netns-many path="$A/u/l.sock" n=4200
+	MK_PREFIX=()
+	assert_equal "$(ls "/proc/$m_pid/fd" | wc -l)" 4204
+	ipc_json --type unix --pid "$m_pid"
+	# every socket is listed, held by the attacker
+	# (another root scan running now may hold a duplicate for a moment)
+	assert_equal "$(jqr --argjson p "$m_pid" '[.objects[] | select(.type == "unix" and
+		any(.holders[]; .pid == $p))] | length')" 4201
+	# the budget: at most 4096 namespaces entered (other processes' come
+	# first), the rest of the attacker's known from their fds, with their
+	# namespace named
+	local fromfd named
+	fromfd=$(jqr '[.objects[] | select(.unix.source == "fd")] | length')
+	named=$(jqr '[.objects[] | select(.unix.source == "fd" and (.unix.netns | type) == "number")] |
+		length')
+	[ "$fromfd" -ge 105 ] || fail "only $fromfd sockets were not dumped: more than 4096 namespaces were entered"
+	assert_equal "$named" "$fromfd"
+	jqr '.warnings[]' | grep -q "other network namespaces were not dumped: a scan enters at most 4096" ||
+		fail "no warning of the budget: $(jqr '.warnings[]' | head -5)"
+	# the listener, dumped or not, is never a certain stale socket
+	unread_holds_nothing
+	run --separate-stderr "$IPCSCOPE" leaks --json --type unix --path "$A/u/l.sock"
+	assert_success
+	assert_equal "$(jq '[.objects[] | select(.certain)] | length' <<<"$output")" 0
+	run --separate-stderr "$IPCSCOPE" clean --force --type unix --path "$A/u/l.sock"
+	refute_output --partial removed
+	[ -S "$A/u/l.sock" ] || fail "the listener's socket file was removed"
+}

@@ -20,6 +20,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <linux/sockios.h>
 #include <unistd.h>
 
@@ -536,6 +537,74 @@ static int read_procnet_of(struct model *m, struct scan_ctx *c, struct ipc_proc 
 	return rc < 0 ? rc : apply_procnet(m, c, p->netns, p);
 }
 
+/* The other network namespaces met, each once: a hash set of their
+ * inodes (never 0), as anyone can make tens of thousands of them
+ * (unshare -Urn, one socket kept in each) and a sorted array re-sorted at
+ * each one took seconds. With it, what the dumps of those namespaces may
+ * cost a scan: UNIX_NETNS_MAX of them, UNIX_NETNS_MS in all. Past either,
+ * a namespace is unread (stale-socket verdicts are uncertain) and its
+ * held sockets are known from their fds only. */
+#define UNIX_NETNS_MAX 4096
+#define UNIX_NETNS_MS 3000
+
+struct ns_set {
+	uint64_t *v;
+	size_t n, cap;		/* cap: 0 or a power of two */
+	size_t dumps;		/* namespaces entered and dumped */
+	size_t refused;		/* namespaces not dumped, past the budget */
+	long long spent_ms;
+};
+
+static size_t ns_slot(const struct ns_set *s, uint64_t ns)
+{
+	size_t mask = s->cap - 1, i = (size_t)((ns * 0x9e3779b97f4a7c15ull) >> 17) & mask;
+
+	while (s->v[i] && s->v[i] != ns)
+		i = (i + 1) & mask;
+	return i;
+}
+
+static bool ns_has(const struct ns_set *s, uint64_t ns)
+{
+	return s->cap && s->v[ns_slot(s, ns)] == ns;
+}
+
+static void ns_add(struct ns_set *s, uint64_t ns)
+{
+	if (!ns || ns_has(s, ns))
+		return;
+	if (2 * (s->n + 1) > s->cap) {
+		struct ns_set big = { .cap = s->cap ? 2 * s->cap : 64 };
+
+		big.v = xcalloc(big.cap, sizeof(*big.v));
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->v[i])
+				big.v[ns_slot(&big, s->v[i])] = s->v[i];
+		free(s->v);
+		s->v = big.v;
+		s->cap = big.cap;
+	}
+	s->v[ns_slot(s, ns)] = ns;
+	s->n++;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* May one more namespace be entered and dumped? Counts it if not. */
+static bool ns_budget(struct ns_set *s)
+{
+	if (s->dumps < UNIX_NETNS_MAX && s->spent_ms < UNIX_NETNS_MS)
+		return true;
+	s->refused++;
+	return false;
+}
+
 /* ns/net of p, through its checked /proc directory. */
 static int open_netns(const struct ipc_proc *p)
 {
@@ -552,67 +621,51 @@ static int open_netns(const struct ipc_proc *p)
 /* Runs the sock_diag dump inside the network namespace target names: the
  * netlink socket answers for the namespace it was created in. Needs
  * CAP_SYS_ADMIN. Returns the dump's result, or -errno if the namespace
- * could not be entered (-ESRCH: it is not netns any more). *stuck is set
- * if we could not get back, which ends all tries. */
-static int diag_dump_nsfd(int target, uint64_t netns, struct unix_sink *sink, bool *stuck)
+ * could not be entered (-ESRCH: it is not netns any more; -EDQUOT: the
+ * scan's budget for dumps is spent). *stuck is set if we could not get
+ * back, which ends all tries. */
+static int diag_dump_nsfd(int target, uint64_t netns, struct unix_sink *sink,
+			  struct ns_set *budget, bool *stuck)
 {
 	struct stat st;
+	long long start;
 	int self, rc;
 
 	if (fstat(target, &st) < 0 || (uint64_t)st.st_ino != netns)
 		return -ESRCH;
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (!ns_budget(budget))
+		return -EDQUOT;
+	/* this thread's own: setns moves the calling thread only */
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
 		return -errno;
+	start = mono_ms();
 	if (setns(target, CLONE_NEWNET) < 0) {
 		rc = -errno;
 		close(self);
 		return rc;
 	}
+	budget->dumps++;
 	rc = diag_dump(unix_apply, sink);
 	if (setns(self, CLONE_NEWNET) < 0)
 		*stuck = true;
 	close(self);
+	budget->spent_ms += mono_ms() - start;
 	return rc;
 }
 
 /* The same through a process of that namespace; the pid may have been
  * reused since its namespace was noted. */
 static int diag_dump_in(const struct ipc_proc *p, uint64_t netns, struct unix_sink *sink,
-			bool *stuck)
+			struct ns_set *budget, bool *stuck)
 {
 	int target = open_netns(p), rc;
 
 	if (target < 0)
 		return target;
-	rc = diag_dump_nsfd(target, netns, sink, stuck);
+	rc = diag_dump_nsfd(target, netns, sink, budget, stuck);
 	close(target);
 	return rc;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* A sorted set of namespace inodes. */
-struct ns_set {
-	uint64_t *v;
-	size_t n;
-};
-
-static bool ns_has(const struct ns_set *s, uint64_t ns)
-{
-	return s->n && bsearch(&ns, s->v, s->n, sizeof(*s->v), cmp_u64);
-}
-
-static void ns_add(struct ns_set *s, uint64_t ns)
-{
-	s->v = xreallocarray(s->v, s->n + 1, sizeof(*s->v));
-	s->v[s->n++] = ns;
-	qsort(s->v, s->n, sizeof(*s->v), cmp_u64);
 }
 
 /* Our own namespace: sock_diag, else /proc/net/unix. */
@@ -637,17 +690,20 @@ static void unix_collect_self(struct model *m, struct scan_ctx *c)
 /* One other namespace, through one of its processes: sock_diag from inside
  * it when we may enter it, its /proc/PID/net/unix otherwise. 1 read with
  * sock_diag, 0 from net/unix, -1 not read (the process just exited: the
- * next one of the namespace is tried). */
+ * next one of the namespace is tried), -2 not read as the budget for
+ * other namespaces is spent. */
 static int unix_collect_other(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
-			      bool *stuck, bool *denied)
+			      struct ns_set *seen, bool *stuck, bool *denied)
 {
 	struct unix_sink other = { m, c, p->netns, false, p };
-	int rc = *stuck ? -EPERM : diag_dump_in(p, p->netns, &other, stuck);
+	int rc = *stuck ? -EPERM : diag_dump_in(p, p->netns, &other, seen, stuck);
 
 	if (*stuck)
 		model_warn(m, "could not return to our own network namespace");
 	if (rc >= 0)
 		return 1;
+	if (rc == -EDQUOT)
+		return -2;
 	*denied |= rc == -EPERM;
 	return read_procnet_of(m, c, p) < 0 ? -1 : 0;
 }
@@ -697,7 +753,7 @@ static void netns_mount(void *arg, uint64_t ino, struct ipc_proc *home, const ch
 	ns_add(w->seen, ino);
 	if (!home && !*w->stuck) {
 		fd = open_nsfs(point, ino);
-		rc = fd < 0 ? fd : diag_dump_nsfd(fd, ino, &sink, w->stuck);
+		rc = fd < 0 ? fd : diag_dump_nsfd(fd, ino, &sink, w->seen, w->stuck);
 		if (fd >= 0)
 			close(fd);
 	}
@@ -795,7 +851,8 @@ static uint64_t held_netns(struct held_walk *w, int fd)
 	sink.netns = (uint64_t)st.st_ino;
 	if (sink.netns != w->c->self_netns && !ns_has(w->seen, sink.netns)) {
 		ns_add(w->seen, sink.netns);
-		rc = *w->stuck ? -EPERM : diag_dump_nsfd(nsfd, sink.netns, &sink, w->stuck);
+		rc = *w->stuck ? -EPERM :
+		     diag_dump_nsfd(nsfd, sink.netns, &sink, w->seen, w->stuck);
 		if (rc < 0)
 			w->m->stats.netns_unread++;
 		else
@@ -896,9 +953,10 @@ static void collect_held(struct model *m, struct scan_ctx *c, struct ns_set *see
 		close(w.pidfd);
 	if (w.unentered)
 		model_warn(m, "%zu UNIX socket%s of network namespaces that could not be dumped "
-			   "(entering them needs root): only type, listening and holders are "
-			   "known, not name, peer or queues", w.unentered,
-			   w.unentered == 1 ? "" : "s");
+			   "(%s): only type, listening and holders are known, not name, peer "
+			   "or queues", w.unentered, w.unentered == 1 ? "" : "s",
+			   seen->refused ? "past the scan's budget for namespaces" :
+			   "entering them needs root");
 	if (w.unseen)
 		model_warn(m, "%zu UNIX socket%s of network namespaces no table listed, whose "
 			   "holders' fds could not be duplicated (%s; pidfd_getfd needs ptrace "
@@ -923,8 +981,14 @@ int unix_collect(struct model *m, struct scan_ctx *c)
 	for (size_t i = 0; i < m->nprocs; i++) {
 		struct ipc_proc *p = m->procs[i];
 
-		if (!p->netns || p->netns == c->self_netns || ns_has(&seen, p->netns) ||
-		    (rc = unix_collect_other(m, c, p, &stuck, &denied)) < 0)
+		if (!p->netns || p->netns == c->self_netns || ns_has(&seen, p->netns))
+			continue;
+		rc = unix_collect_other(m, c, p, &seen, &stuck, &denied);
+		if (rc == -2) {
+			ns_add(&seen, p->netns);
+			m->stats.netns_unread++;
+		}
+		if (rc < 0)
 			continue;
 		nprocfs += rc == 0;
 		ns_add(&seen, p->netns);
@@ -943,6 +1007,12 @@ int unix_collect(struct model *m, struct scan_ctx *c)
 		}
 	}
 	m->stats.netns_unread += nprocfs;
+	if (seen.refused)
+		model_warn(m, "%zu other network namespace%s not dumped: a scan enters at most "
+			   "%d, for %d ms in all (%zu entered, %lld ms); their UNIX sockets are "
+			   "known from their holders' fds only", seen.refused,
+			   seen.refused == 1 ? " was" : "s were", UNIX_NETNS_MAX, UNIX_NETNS_MS,
+			   seen.dumps, seen.spent_ms);
 	if (nprocfs)
 		model_warn(m, "%zu other network namespace%s read from /proc/PID/net/unix, "
 			   "without peers or queues%s", nprocfs, nprocfs == 1 ? "" : "s",

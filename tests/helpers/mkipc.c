@@ -3540,6 +3540,41 @@ static int run_listener_in_netns(void)
 	return 0;
 }
 
+/* netns-many: a listener bound to path, then n network namespaces more
+ * (unshare(CLONE_NEWNET) again and again), one datagram socket made in
+ * each and kept: n + 1 namespaces that only their sockets keep, all held
+ * by P, which ends in the last. What anyone may make inside a user
+ * namespace of their own (needs CAP_SYS_ADMIN there, else exit 3). */
+static int run_netns_many(void)
+{
+	long long n = pnum("n"), i;
+	struct stat st;
+	int fd = -1, rc;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return fail(EXIT_UNSUPPORTED, "unshare(CLONE_NEWNET): %s", strerror(errno));
+	rc = bound_socket(SOCK_STREAM, pstr("path"), plen("path"), pshown("path"), &fd);
+	if (rc)
+		return rc;
+	rc = do_listen(fd, pshown("path"));
+	if (rc)
+		return rc;
+	if (fstat(fd, &st) < 0)
+		return sysfail("fstat listener");
+	fact("listen_ino", "%llu", (unsigned long long)st.st_ino);
+	if (stat("/proc/self/ns/net", &st) < 0)
+		return sysfail("stat ns/net");
+	fact("listen_netns", "%llu", (unsigned long long)st.st_ino);
+	for (i = 0; i < n; i++) {
+		if (unshare(CLONE_NEWNET) < 0)
+			return sysfail("unshare(CLONE_NEWNET) #%lld", i + 1);
+		if (hold(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+			return sysfail("socket #%lld", i + 1);
+	}
+	fact("made", "%lld", n);
+	return 0;
+}
+
 /* netns-pass: sockets made in a network namespace by a child that then
  * exits, handed to this process (in its own namespace) with SCM_RIGHTS:
  * what test_mkfds' unix-in-netns and foreign-sockets scenes make. The
@@ -4226,6 +4261,9 @@ static const struct factory factories[] = {
 	{ .name = "listener-in-netns", .run = run_listener_in_netns,
 	  .facts = "pid fd ino path_ino",
 	  .keys = { K_STR("netns", KF_NONEMPTY), K_STR("path", KF_NONEMPTY) } },
+	{ .name = "netns-many", .run = run_netns_many,
+	  .facts = "pid listen_ino listen_netns made",
+	  .keys = { K_STR("path", KF_NONEMPTY), K_INT("n", "4200", 1, 60000) } },
 	{ .name = "netns-pass", .run = run_netns_pass,
 	  .facts = "pid child_pid type fd peerfd lfd netns ino peer_ino listen_ino",
 	  .keys = { K_STR("path", KF_NONEMPTY),
