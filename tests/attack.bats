@@ -20,6 +20,9 @@ setup() {
 	ATTACK_LOOPS=()
 	# processes whose children (not ours to name) go with them
 	ATTACK_PARENTS=()
+	# FUSE connections to abort first: their servers' processes cannot end
+	# before
+	FUSE_CONNS=()
 	# a place the attacker can reach: $T is root's alone
 	A=$(mktemp -d /tmp/ipcscope-attack.XXXXXX)
 	chmod 755 "$A"
@@ -27,6 +30,9 @@ setup() {
 
 teardown() {
 	local p m
+	for m in "${FUSE_CONNS[@]}"; do
+		echo 1 >"/sys/fs/fuse/connections/$m/abort" 2>/dev/null || true
+	done
 	for p in "${ATTACK_PARENTS[@]}"; do
 		pkill -KILL -P "$p" 2>/dev/null || true
 	done
@@ -445,4 +451,31 @@ clean_ours() {
 	run --separate-stderr "$IPCSCOPE" clean --force --type unix --path "$A/u/l.sock"
 	refute_output --partial removed
 	[ -S "$A/u/l.sock" ] || fail "the listener's socket file was removed"
+}
+
+@test "attack: a holder that swaps its sockets' fds for a file of its own FUSE server, which answers no one else: every scan ends, saying what it could not look at" {
+	[ -c /dev/fuse ] || skip "no /dev/fuse here"
+	# (the kernel's, usually mounted: how a test ends a server that hangs)
+	mountpoint -q /sys/fs/fuse/connections ||
+		mount -t fusectl fusectl /sys/fs/fuse/connections 2>/dev/null ||
+		skip "no fusectl to end the FUSE server's connection with"
+	mkdir "$T/fz"
+	mk f fuse-flip path="$T/fz" n=16
+	FUSE_CONNS+=("$f_conn")
+	local i j s stopped=0
+	for ((i = 0; i < 6; i++)); do
+		# in the background: a close that waits for a FLUSH cannot be killed
+		"$IPCSCOPE" list --type unix --pid "$f_pid" >"$T/out.$i" 2>"$T/err.$i" </dev/null &
+		s=$!
+		ATTACK_PIDS+=("$s")
+		for ((j = 0; j < 200; j++)); do
+			kill -0 "$s" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -0 "$s" 2>/dev/null && fail "scan $i did not end in 20 s: $(cat /proc/$s/wchan)"
+		wait "$s" || fail "scan $i failed: $(cat "$T/err.$i")"
+		! grep -q "stopped (it did not end in time)" "$T/err.$i" || stopped=$((stopped + 1))
+	done
+	# the swap was met, and said
+	[ "$stopped" -ge 1 ] || fail "no scan met a swapped fd: $(cat "$T"/err.*)"
 }

@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <linux/sockios.h>
@@ -28,6 +29,7 @@
 #define PIDFD_THREAD O_EXCL	/* Linux 6.9 */
 #endif
 
+#include "bounded.h"
 #include "collect.h"
 #include "ns.h"
 #include "pathio.h"
@@ -625,8 +627,9 @@ static int open_netns(const struct ipc_proc *p)
  * scan's budget for dumps is spent). *stuck is set if we could not get
  * back, which ends all tries. */
 static int diag_dump_nsfd(int target, uint64_t netns, struct unix_sink *sink,
-			  struct ns_set *budget, bool *stuck)
+			  struct ns_set *budget, bool *stuck, struct buf *keep)
 {
+	struct buf all = { 0 };
 	struct stat st;
 	long long start;
 	int self, rc;
@@ -646,7 +649,10 @@ static int diag_dump_nsfd(int target, uint64_t netns, struct unix_sink *sink,
 		return rc;
 	}
 	budget->dumps++;
-	rc = diag_dump(unix_apply, sink);
+	rc = diag_fetch(&all);
+	if (keep && rc == 0)
+		buf_add(keep, all.data, all.len);
+	rc = diag_apply(&all, rc, unix_apply, sink);
 	if (setns(self, CLONE_NEWNET) < 0)
 		*stuck = true;
 	close(self);
@@ -663,7 +669,7 @@ static int diag_dump_in(const struct ipc_proc *p, uint64_t netns, struct unix_si
 
 	if (target < 0)
 		return target;
-	rc = diag_dump_nsfd(target, netns, sink, budget, stuck);
+	rc = diag_dump_nsfd(target, netns, sink, budget, stuck, NULL);
 	close(target);
 	return rc;
 }
@@ -753,7 +759,7 @@ static void netns_mount(void *arg, uint64_t ino, struct ipc_proc *home, const ch
 	ns_add(w->seen, ino);
 	if (!home && !*w->stuck) {
 		fd = open_nsfs(point, ino);
-		rc = fd < 0 ? fd : diag_dump_nsfd(fd, ino, &sink, w->seen, w->stuck);
+		rc = fd < 0 ? fd : diag_dump_nsfd(fd, ino, &sink, w->seen, w->stuck, NULL);
 		if (fd >= 0)
 			close(fd);
 	}
@@ -775,7 +781,33 @@ static void collect_netns_mounts(struct model *m, struct scan_ctx *c, struct ns_
  * is in and no mount keeps (the namespace lives on through the socket),
  * then handed over by SCM_RIGHTS or kept across setns. Their holders' fds
  * name the namespace: SIOCGSKNS on a duplicate of one (pidfd_getfd, which
- * needs ptrace access to the holder; a socket file is never opened). */
+ * needs ptrace access to the holder; a socket file is never opened).
+ *
+ * All of it runs in a child that the scan waits for only so long
+ * (bounded_fork): by the time it is duplicated, the holder may have put
+ * another file at that fd, such as one of its own FUSE server's, whose
+ * stat, getxattr and close (FLUSH, an uninterruptible wait) need never
+ * end. The child sends back what it learnt, as records: each namespace
+ * it dumped (the raw sock_diag answer), each socket it knows from an fd
+ * only, then its counts. */
+#define HELD_MS 4000
+
+enum { HELD_DUMP = 1, HELD_SOCK, HELD_END };
+
+struct held_rec {
+	uint32_t kind;
+	uint32_t len;		/* HELD_DUMP: bytes of the dump that follow */
+	uint64_t a;		/* DUMP: netns; SOCK: index in objs; END: dumps */
+	uint64_t b;		/* SOCK: netns; END: refused */
+	int32_t err;		/* DUMP: the dump's result; END: ms spent */
+	uint8_t stype, state;
+	uint8_t pad[2];
+	/* HELD_END: the child's counts */
+	uint64_t foreign, unread, unresolved, unentered, unseen;
+	int32_t unseen_err;
+	uint32_t pad2;
+};
+
 struct held_walk {
 	struct model *m;
 	struct scan_ctx *c;
@@ -786,7 +818,32 @@ struct held_walk {
 	int unseen_err;
 	const struct ipc_proc *pidfd_proc;	/* whose pidfd is open */
 	int pidfd, pidfd_err;
+	int out;		/* the child's pipe to the scan */
 };
+
+static void held_send(int out, const struct held_rec *r, const void *data, size_t len)
+{
+	struct iovec iov[2] = { { (void *)(uintptr_t)r, sizeof(*r) },
+				{ (void *)(uintptr_t)data, len } };
+	size_t left = sizeof(*r) + len;
+
+	while (left) {
+		ssize_t n = writev(out, iov, data && iov[1].iov_len ? 2 : 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(1);	/* the scan gave up on us */
+		left -= (size_t)n;
+		for (int i = 0; i < 2 && n; i++) {
+			size_t k = (size_t)n < iov[i].iov_len ? (size_t)n : iov[i].iov_len;
+
+			iov[i].iov_base = (char *)iov[i].iov_base + k;
+			iov[i].iov_len -= k;
+			n -= (ssize_t)k;
+		}
+	}
+}
 
 /* A pidfd of p, kept for its next socket: a process holds many. */
 static int held_pidfd(struct held_walk *w, const struct ipc_proc *p)
@@ -850,13 +907,20 @@ static uint64_t held_netns(struct held_walk *w, int fd)
 	}
 	sink.netns = (uint64_t)st.st_ino;
 	if (sink.netns != w->c->self_netns && !ns_has(w->seen, sink.netns)) {
+		struct buf raw = { 0 };
+		struct held_rec r = { .kind = HELD_DUMP, .a = sink.netns };
+
 		ns_add(w->seen, sink.netns);
 		rc = *w->stuck ? -EPERM :
-		     diag_dump_nsfd(nsfd, sink.netns, &sink, w->seen, w->stuck);
+		     diag_dump_nsfd(nsfd, sink.netns, &sink, w->seen, w->stuck, &raw);
 		if (rc < 0)
 			w->m->stats.netns_unread++;
 		else
 			w->m->stats.foreign_netns++;
+		r.err = rc < 0 ? rc : 0;
+		r.len = rc < 0 ? 0 : (uint32_t)raw.len;
+		held_send(w->out, &r, raw.data, r.len);
+		buf_free(&raw);
 	}
 	close(nsfd);
 	return sink.netns;
@@ -901,6 +965,16 @@ static bool held_protoname(struct ipc_obj *o, const struct ipc_holder *h)
 	return true;
 }
 
+/* Tells the scan what the fd said of objs[i], if that is all known of it. */
+static void held_send_sock(struct held_walk *w, size_t i, const struct ipc_obj *o)
+{
+	struct held_rec r = { .kind = HELD_SOCK, .a = i, .b = o->un.netns,
+			      .stype = o->un.stype, .state = o->un.state };
+
+	if (o->un.known && o->un.from_fd)
+		held_send(w->out, &r, NULL, 0);
+}
+
 static void held_socket(struct held_walk *w, struct ipc_obj *o)
 {
 	int fd = -ENOENT;
@@ -936,21 +1010,125 @@ static void held_socket(struct held_walk *w, struct ipc_obj *o)
 	close(fd);
 }
 
+/* A socket the held walk looks at: the bpf backend read the family, and
+ * another one's is no concern. */
+static bool held_wanted(const struct ipc_obj *o)
+{
+	return o->type == IPC_UNIX && !o->sockfile && !o->un.known && o->nholders &&
+	       !(o->un.has_family && o->un.family != AF_UNIX);
+}
+
+/* The child: the walk, on its own copy of the model, told as records. */
+static int held_job_run(void *arg, int out)
+{
+	struct held_walk *w = arg;
+	struct model_stats before = w->m->stats;
+	struct held_rec end = { .kind = HELD_END };
+
+	w->out = out;
+	for (size_t i = 0; i < w->m->nobjs; i++) {
+		struct ipc_obj *o = w->m->objs[i];
+
+		if (!held_wanted(o))
+			continue;
+		held_socket(w, o);
+		held_send_sock(w, i, o);
+	}
+	end.a = w->seen->dumps;
+	end.b = w->seen->refused;
+	end.err = (int32_t)w->seen->spent_ms;
+	end.foreign = w->m->stats.foreign_netns - before.foreign_netns;
+	end.unread = w->m->stats.netns_unread - before.netns_unread;
+	end.unresolved = w->m->stats.unix_unresolved - before.unix_unresolved;
+	end.unentered = w->unentered;
+	end.unseen = w->unseen;
+	end.unseen_err = w->unseen_err;
+	held_send(out, &end, NULL, 0);
+	return 0;
+}
+
+/* The scan: the child's records applied to the model, in their order.
+ * Returns the index of the last object the child told of, plus one, or
+ * every object's count when it ended. */
+static size_t held_apply(struct held_walk *w, const struct buf *got, bool *ended)
+{
+	const char *p = got->data, *end = p + got->len;
+	size_t upto = 0;
+
+	*ended = false;
+	while ((size_t)(end - p) >= sizeof(struct held_rec)) {
+		struct held_rec r;
+
+		memcpy(&r, p, sizeof(r));
+		if (r.len > (size_t)(end - p) - sizeof(r))
+			break;
+		p += sizeof(r);
+		if (r.kind == HELD_DUMP) {
+			struct unix_sink sink = { w->m, w->c, r.a, false, NULL };
+			bool done;
+
+			ns_add(w->seen, r.a);
+			if (r.err == 0)
+				unix_parse_diag(p, r.len, unix_apply, &sink, &done);
+		} else if (r.kind == HELD_SOCK && r.a < w->m->nobjs) {
+			struct ipc_obj *o = w->m->objs[r.a];
+
+			upto = (size_t)r.a + 1;
+			if (o->type == IPC_UNIX && !o->un.known) {
+				o->un.known = true;
+				o->un.from_fd = true;
+				o->un.stype = r.stype;
+				o->un.state = r.state;
+				o->un.netns = r.b;
+				o->netns = r.b;
+			}
+		} else if (r.kind == HELD_END) {
+			w->seen->dumps = r.a;
+			w->seen->refused = r.b;
+			w->seen->spent_ms = r.err;
+			w->m->stats.foreign_netns += r.foreign;
+			w->m->stats.netns_unread += r.unread;
+			w->m->stats.unix_unresolved += r.unresolved;
+			w->unentered = r.unentered;
+			w->unseen = r.unseen;
+			w->unseen_err = r.unseen_err;
+			*ended = true;
+			upto = w->m->nobjs;
+		}
+		p += r.len;
+	}
+	return upto;
+}
+
 static void collect_held(struct model *m, struct scan_ctx *c, struct ns_set *seen,
 			 bool *stuck)
 {
-	struct held_walk w = { m, c, seen, stuck, 0, 0, 0, NULL, -1, 0 };
+	struct held_walk w = { m, c, seen, stuck, 0, 0, 0, NULL, -1, 0, -1 };
+	struct buf got = { 0 };
+	size_t nwanted = 0, left = 0, upto;
+	bool ended;
+	int rc;
 
-	for (size_t i = 0; i < m->nobjs; i++) {
-		struct ipc_obj *o = m->objs[i];
-
-		/* the bpf backend read the family: another one's is no concern */
-		if (o->type == IPC_UNIX && !o->sockfile && !o->un.known && o->nholders &&
-		    !(o->un.has_family && o->un.family != AF_UNIX))
-			held_socket(&w, o);
+	for (size_t i = 0; i < m->nobjs; i++)
+		nwanted += held_wanted(m->objs[i]);
+	if (!nwanted)
+		return;
+	rc = bounded_fork(held_job_run, &w, HELD_MS, &got);
+	upto = held_apply(&w, &got, &ended);
+	buf_free(&got);
+	if (!ended) {
+		/* what the child did not tell of is unknown, and may be bound
+		 * to any socket file: stale verdicts wait */
+		for (size_t i = upto; i < m->nobjs; i++)
+			left += held_wanted(m->objs[i]);
+		m->stats.unix_unresolved += left ? left : 1;
+		m->stats.netns_unread++;
+		model_warn(m, "the look at held UNIX sockets' fds stopped (%s) with %zu of %zu "
+			   "not looked at: a holder's fd may be another user's file that never "
+			   "answers; their namespace, name, state and peer are unknown",
+			   rc == -ETIMEDOUT ? "it did not end in time" : strerror(rc < 0 ? -rc : EIO),
+			   left, nwanted);
 	}
-	if (w.pidfd >= 0)
-		close(w.pidfd);
 	if (w.unentered)
 		model_warn(m, "%zu UNIX socket%s of network namespaces that could not be dumped "
 			   "(%s): only type, listening and holders are known, not name, peer "
