@@ -23,6 +23,7 @@ setup() {
 	# FUSE connections to abort first: their servers' processes cannot end
 	# before
 	FUSE_CONNS=()
+	FUSECTL_MOUNTED=
 	# a place the attacker can reach: $T is root's alone
 	A=$(mktemp -d /tmp/ipcscope-attack.XXXXXX)
 	chmod 755 "$A"
@@ -33,6 +34,7 @@ teardown() {
 	for m in "${FUSE_CONNS[@]}"; do
 		echo 1 >"/sys/fs/fuse/connections/$m/abort" 2>/dev/null || true
 	done
+	[ -z "$FUSECTL_MOUNTED" ] || umount /sys/fs/fuse/connections 2>/dev/null || true
 	for p in "${ATTACK_PARENTS[@]}"; do
 		pkill -KILL -P "$p" 2>/dev/null || true
 	done
@@ -453,26 +455,31 @@ clean_ours() {
 	[ -S "$A/u/l.sock" ] || fail "the listener's socket file was removed"
 }
 
-@test "attack: a holder that swaps its sockets' fds for a file of its own FUSE server, which answers no one else: every scan ends, saying what it could not look at" {
+@test "attack: a holder that swaps its sockets' fds for a file of its own FUSE server, which answers no one else: every list and leaks ends, saying what it could not look at" {
 	[ -c /dev/fuse ] || skip "no /dev/fuse here"
 	# (the kernel's, usually mounted: how a test ends a server that hangs)
-	mountpoint -q /sys/fs/fuse/connections ||
+	if ! mountpoint -q /sys/fs/fuse/connections; then
 		mount -t fusectl fusectl /sys/fs/fuse/connections 2>/dev/null ||
-		skip "no fusectl to end the FUSE server's connection with"
+			skip "no fusectl to end the FUSE server's connection with"
+		FUSECTL_MOUNTED=1
+	fi
 	mkdir "$T/fz"
 	mk f fuse-flip path="$T/fz" n=16
 	FUSE_CONNS+=("$f_conn")
-	local i j s stopped=0
-	for ((i = 0; i < 6; i++)); do
+	local i j s stopped=0 cmd=()
+	for ((i = 0; i < 8; i++)); do
+		# leaks also asks whether an unlisted socket is AF_UNIX
+		cmd=(list --pid "$f_pid")
+		((i % 2)) && cmd=(leaks)
 		# in the background: a close that waits for a FLUSH cannot be killed
-		"$IPCSCOPE" list --type unix --pid "$f_pid" >"$T/out.$i" 2>"$T/err.$i" </dev/null &
+		"$IPCSCOPE" "${cmd[@]}" --type unix >"$T/out.$i" 2>"$T/err.$i" </dev/null &
 		s=$!
 		ATTACK_PIDS+=("$s")
 		for ((j = 0; j < 200; j++)); do
 			kill -0 "$s" 2>/dev/null || break
 			sleep 0.1
 		done
-		kill -0 "$s" 2>/dev/null && fail "scan $i did not end in 20 s: $(cat /proc/$s/wchan)"
+		kill -0 "$s" 2>/dev/null && fail "${cmd[0]} (scan $i) did not end in 20 s: $(cat /proc/$s/wchan)"
 		wait "$s" || fail "scan $i failed: $(cat "$T/err.$i")"
 		! grep -q "stopped (it did not end in time)" "$T/err.$i" || stopped=$((stopped + 1))
 	done
