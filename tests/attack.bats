@@ -486,3 +486,31 @@ clean_ours() {
 	# the swap was met, and said
 	[ "$stopped" -ge 1 ] || fail "no scan met a swapped fd: $(cat "$T"/err.*)"
 }
+
+@test "attack: watch beside a holder that swaps its sockets' fds for a FUSE file: one look at held fds is left waiting, not one a scan" {
+	[ -c /dev/fuse ] || skip "no /dev/fuse here"
+	if ! mountpoint -q /sys/fs/fuse/connections; then
+		mount -t fusectl fusectl /sys/fs/fuse/connections 2>/dev/null ||
+			skip "no fusectl to end the FUSE server's connection with"
+		FUSECTL_MOUNTED=1
+	fi
+	mkdir "$T/fz"
+	mk f fuse-flip path="$T/fz" n=16
+	FUSE_CONNS+=("$f_conn")
+	# the path names this test's scans and the children they leave
+	"$IPCSCOPE" watch --count 10 --interval 0.2 --type unix --path "$T/watch-mark" \
+		>"$T/w.out" 2>"$T/w.err" </dev/null &
+	local w=$! j p n=0
+	ATTACK_PIDS+=("$w")
+	for ((j = 0; j < 600; j++)); do
+		kill -0 "$w" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$w" 2>/dev/null && fail "watch did not end in 60 s"
+	wait "$w" || fail "watch failed: $(cat "$T/w.err")"
+	grep -q "stopped (it did not end in time)" "$T/w.err" || fail "no scan met a swapped fd: $(cat "$T/w.err")"
+	for p in /proc/[0-9]*; do
+		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "--path $T/watch-mark" && n=$((n + 1))
+	done
+	[ "$n" -le 1 ] || fail "$n children of watch are left waiting"
+}

@@ -792,7 +792,7 @@ static void collect_netns_mounts(struct model *m, struct scan_ctx *c, struct ns_
  * only, then its counts. */
 #define HELD_MS 4000
 
-enum { HELD_DUMP = 1, HELD_SOCK, HELD_END };
+enum { HELD_DUMP = 1, HELD_SOCK, HELD_END, HELD_PID };
 
 struct held_rec {
 	uint32_t kind;
@@ -1018,6 +1018,30 @@ static bool held_wanted(const struct ipc_obj *o)
 	       !(o->un.has_family && o->un.family != AF_UNIX);
 }
 
+/* The held walk's child that did not end in time, left waiting (pid), so
+ * that later scans start no other while it waits. */
+static pid_t held_hung;
+
+/* Is that child still waiting (not ended, nor a zombie)? */
+static bool held_alive(pid_t pid)
+{
+	char path[32], st[1024], *rp;
+	struct buf b = { 0 };
+	bool alive = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (pio_read(path, &b) == 0 && b.len < sizeof(st)) {
+		memcpy(st, b.data, b.len);
+		st[b.len] = '\0';
+		rp = strrchr(st, ')');
+		/* ours still (a reaped child's pid may be another's now) */
+		alive = rp && rp[1] == ' ' && rp[2] && rp[2] != 'Z' && rp[2] != 'X' &&
+			strtol(rp + 3, NULL, 10) == (long)getpid();
+	}
+	buf_free(&b);
+	return alive;
+}
+
 /* The child: the walk, on its own copy of the model, told as records. */
 static int held_job_run(void *arg, int out)
 {
@@ -1026,6 +1050,11 @@ static int held_job_run(void *arg, int out)
 	struct held_rec end = { .kind = HELD_END };
 
 	w->out = out;
+	{
+		struct held_rec me = { .kind = HELD_PID, .a = (uint64_t)getpid() };
+
+		held_send(out, &me, NULL, 0);
+	}
 	for (size_t i = 0; i < w->m->nobjs; i++) {
 		struct ipc_obj *o = w->m->objs[i];
 
@@ -1050,7 +1079,8 @@ static int held_job_run(void *arg, int out)
 /* The scan: the child's records applied to the model, in their order.
  * Returns the index of the last object the child told of, plus one, or
  * every object's count when it ended. */
-static size_t held_apply(struct held_walk *w, const struct buf *got, bool *ended)
+static size_t held_apply(struct held_walk *w, const struct buf *got, bool *ended,
+			 pid_t *child)
 {
 	const char *p = got->data, *end = p + got->len;
 	size_t upto = 0;
@@ -1082,6 +1112,8 @@ static size_t held_apply(struct held_walk *w, const struct buf *got, bool *ended
 				o->un.netns = r.b;
 				o->netns = r.b;
 			}
+		} else if (r.kind == HELD_PID) {
+			*child = (pid_t)r.a;
 		} else if (r.kind == HELD_END) {
 			w->seen->dumps = r.a;
 			w->seen->refused = r.b;
@@ -1105,17 +1137,27 @@ static void collect_held(struct model *m, struct scan_ctx *c, struct ns_set *see
 {
 	struct held_walk w = { m, c, seen, stuck, 0, 0, 0, NULL, -1, 0, -1 };
 	struct buf got = { 0 };
-	size_t nwanted = 0, left = 0, upto;
-	bool ended;
-	int rc;
+	size_t nwanted = 0, left = 0, upto = 0;
+	bool ended = false;
+	pid_t child = 0;
+	int rc = -EBUSY;
 
 	for (size_t i = 0; i < m->nobjs; i++)
 		nwanted += held_wanted(m->objs[i]);
 	if (!nwanted)
 		return;
+	/* a child of an earlier scan (watch, metrics) still waits on a file
+	 * that never answers: another would only wait beside it, and every
+	 * scan would leave one more */
+	if (held_hung && held_alive(held_hung))
+		goto unknown;
+	held_hung = 0;
 	rc = bounded_fork(held_job_run, &w, HELD_MS, &got);
-	upto = held_apply(&w, &got, &ended);
+	upto = held_apply(&w, &got, &ended, &child);
 	buf_free(&got);
+	if (!ended && rc == -ETIMEDOUT)
+		held_hung = child;
+unknown:
 	if (!ended) {
 		/* what the child did not tell of is unknown, and may be bound
 		 * to any socket file: stale verdicts wait */
@@ -1126,7 +1168,8 @@ static void collect_held(struct model *m, struct scan_ctx *c, struct ns_set *see
 		model_warn(m, "the look at held UNIX sockets' fds stopped (%s) with %zu of %zu "
 			   "not looked at: a holder's fd may be another user's file that never "
 			   "answers; their namespace, name, state and peer are unknown",
-			   rc == -ETIMEDOUT ? "it did not end in time" : strerror(rc < 0 ? -rc : EIO),
+			   rc == -ETIMEDOUT ? "it did not end in time" :
+			   rc == -EBUSY ? "an earlier one still waits" : strerror(rc < 0 ? -rc : EIO),
 			   left, nwanted);
 	}
 	if (w.unentered)
