@@ -20,6 +20,10 @@ setup() {
 	ATTACK_LOOPS=()
 	# processes whose children (not ours to name) go with them
 	ATTACK_PARENTS=()
+	# FUSE connections to abort first: their servers' processes cannot end
+	# before
+	FUSE_CONNS=()
+	FUSECTL_MOUNTED=
 	# a place the attacker can reach: $T is root's alone
 	A=$(mktemp -d /tmp/ipcscope-attack.XXXXXX)
 	chmod 755 "$A"
@@ -27,6 +31,10 @@ setup() {
 
 teardown() {
 	local p m
+	for m in "${FUSE_CONNS[@]}"; do
+		echo 1 >"/sys/fs/fuse/connections/$m/abort" 2>/dev/null || true
+	done
+	[ -z "$FUSECTL_MOUNTED" ] || umount /sys/fs/fuse/connections 2>/dev/null || true
 	for p in "${ATTACK_PARENTS[@]}"; do
 		pkill -KILL -P "$p" 2>/dev/null || true
 	done
@@ -410,4 +418,99 @@ clean_ours() {
 	assert_success
 	assert_line --partial "removed shm /dev/shm/$SHM_PREFIX-orphan"
 	[ ! -e "$shmdir/$SHM_PREFIX-orphan" ]
+}
+
+@test "attack: 4,200 network namespaces of one user, a socket kept in each: root enters at most 4,096 a scan, says so, lists the rest from their fds, and keeps the listener's file" {
+	"${ATTACKER[@]}" unshare -Ur true 2>/dev/null ||
+		skip "an unprivileged user namespace cannot be made here (disabled, or in a chroot)"
+	mkdir "$A/u"
+	chmod 777 "$A/u"
+	MK_PREFIX=("${ATTACKER[@]}" unshare -Ur)
+	mk m netns-many path="$A/u/l.sock" n=4200
+	MK_PREFIX=()
+	assert_equal "$(ls "/proc/$m_pid/fd" | wc -l)" 4204
+	ipc_json --type unix --pid "$m_pid"
+	# every socket is listed, held by the attacker
+	# (another root scan running now may hold a duplicate for a moment)
+	assert_equal "$(jqr --argjson p "$m_pid" '[.objects[] | select(.type == "unix" and
+		any(.holders[]; .pid == $p))] | length')" 4201
+	# the budget: at most 4096 namespaces entered (other processes' come
+	# first), the rest of the attacker's known from their fds, with their
+	# namespace named
+	local fromfd named
+	fromfd=$(jqr '[.objects[] | select(.unix.source == "fd")] | length')
+	named=$(jqr '[.objects[] | select(.unix.source == "fd" and (.unix.netns | type) == "number")] |
+		length')
+	[ "$fromfd" -ge 105 ] || fail "only $fromfd sockets were not dumped: more than 4096 namespaces were entered"
+	assert_equal "$named" "$fromfd"
+	jqr '.warnings[]' | grep -q "other network namespaces were not dumped: a scan enters at most 4096" ||
+		fail "no warning of the budget: $(jqr '.warnings[]' | head -5)"
+	# the listener, dumped or not, is never a certain stale socket
+	unread_holds_nothing
+	run --separate-stderr "$IPCSCOPE" leaks --json --type unix --path "$A/u/l.sock"
+	assert_success
+	assert_equal "$(jq '[.objects[] | select(.certain)] | length' <<<"$output")" 0
+	run --separate-stderr "$IPCSCOPE" clean --force --type unix --path "$A/u/l.sock"
+	refute_output --partial removed
+	[ -S "$A/u/l.sock" ] || fail "the listener's socket file was removed"
+}
+
+@test "attack: a holder that swaps its sockets' fds for a file of its own FUSE server, which answers no one else: every list and leaks ends, saying what it could not look at" {
+	[ -c /dev/fuse ] || skip "no /dev/fuse here"
+	# (the kernel's, usually mounted: how a test ends a server that hangs)
+	if ! mountpoint -q /sys/fs/fuse/connections; then
+		mount -t fusectl fusectl /sys/fs/fuse/connections 2>/dev/null ||
+			skip "no fusectl to end the FUSE server's connection with"
+		FUSECTL_MOUNTED=1
+	fi
+	mkdir "$T/fz"
+	mk f fuse-flip path="$T/fz" n=16
+	FUSE_CONNS+=("$f_conn")
+	local i j s stopped=0 cmd=()
+	for ((i = 0; i < 8; i++)); do
+		# leaks also asks whether an unlisted socket is AF_UNIX
+		cmd=(list --pid "$f_pid")
+		((i % 2)) && cmd=(leaks)
+		# in the background: a close that waits for a FLUSH cannot be killed
+		"$IPCSCOPE" "${cmd[@]}" --type unix >"$T/out.$i" 2>"$T/err.$i" </dev/null &
+		s=$!
+		ATTACK_PIDS+=("$s")
+		for ((j = 0; j < 200; j++)); do
+			kill -0 "$s" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -0 "$s" 2>/dev/null && fail "${cmd[0]} (scan $i) did not end in 20 s: $(cat /proc/$s/wchan)"
+		wait "$s" || fail "scan $i failed: $(cat "$T/err.$i")"
+		! grep -q "stopped (it did not end in time)" "$T/err.$i" || stopped=$((stopped + 1))
+	done
+	# the swap was met, and said
+	[ "$stopped" -ge 1 ] || fail "no scan met a swapped fd: $(cat "$T"/err.*)"
+}
+
+@test "attack: watch beside a holder that swaps its sockets' fds for a FUSE file: one look at held fds is left waiting, not one a scan" {
+	[ -c /dev/fuse ] || skip "no /dev/fuse here"
+	if ! mountpoint -q /sys/fs/fuse/connections; then
+		mount -t fusectl fusectl /sys/fs/fuse/connections 2>/dev/null ||
+			skip "no fusectl to end the FUSE server's connection with"
+		FUSECTL_MOUNTED=1
+	fi
+	mkdir "$T/fz"
+	mk f fuse-flip path="$T/fz" n=16
+	FUSE_CONNS+=("$f_conn")
+	# the path names this test's scans and the children they leave
+	"$IPCSCOPE" watch --count 10 --interval 0.2 --type unix --path "$T/watch-mark" \
+		>"$T/w.out" 2>"$T/w.err" </dev/null &
+	local w=$! j p n=0
+	ATTACK_PIDS+=("$w")
+	for ((j = 0; j < 600; j++)); do
+		kill -0 "$w" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$w" 2>/dev/null && fail "watch did not end in 60 s"
+	wait "$w" || fail "watch failed: $(cat "$T/w.err")"
+	grep -q "stopped (it did not end in time)" "$T/w.err" || fail "no scan met a swapped fd: $(cat "$T/w.err")"
+	for p in /proc/[0-9]*; do
+		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "--path $T/watch-mark" && n=$((n + 1))
+	done
+	[ "$n" -le 1 ] || fail "$n children of watch are left waiting"
 }

@@ -318,7 +318,6 @@ void link_warn_unseen(struct model *m, const pid_t *asked, size_t nasked);
 
 /* view.c: what the scan could not see */
 void view_probe(struct model *m, struct scan_ctx *c);
-void view_check_unix(struct model *m, const struct scan_ctx *c);
 void view_finish(struct model *m, bool sockets);
 /* After waits_link: what FIFO verdicts could not see (model.view.openers). */
 void view_openers(struct model *m);

@@ -19,7 +19,9 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <linux/sockios.h>
 #include <unistd.h>
 
@@ -27,6 +29,7 @@
 #define PIDFD_THREAD O_EXCL	/* Linux 6.9 */
 #endif
 
+#include "bounded.h"
 #include "collect.h"
 #include "ns.h"
 #include "pathio.h"
@@ -536,6 +539,74 @@ static int read_procnet_of(struct model *m, struct scan_ctx *c, struct ipc_proc 
 	return rc < 0 ? rc : apply_procnet(m, c, p->netns, p);
 }
 
+/* The other network namespaces met, each once: a hash set of their
+ * inodes (never 0), as anyone can make tens of thousands of them
+ * (unshare -Urn, one socket kept in each) and a sorted array re-sorted at
+ * each one took seconds. With it, what the dumps of those namespaces may
+ * cost a scan: UNIX_NETNS_MAX of them, UNIX_NETNS_MS in all. Past either,
+ * a namespace is unread (stale-socket verdicts are uncertain) and its
+ * held sockets are known from their fds only. */
+#define UNIX_NETNS_MAX 4096
+#define UNIX_NETNS_MS 3000
+
+struct ns_set {
+	uint64_t *v;
+	size_t n, cap;		/* cap: 0 or a power of two */
+	size_t dumps;		/* namespaces entered and dumped */
+	size_t refused;		/* namespaces not dumped, past the budget */
+	long long spent_ms;
+};
+
+static size_t ns_slot(const struct ns_set *s, uint64_t ns)
+{
+	size_t mask = s->cap - 1, i = (size_t)((ns * 0x9e3779b97f4a7c15ull) >> 17) & mask;
+
+	while (s->v[i] && s->v[i] != ns)
+		i = (i + 1) & mask;
+	return i;
+}
+
+static bool ns_has(const struct ns_set *s, uint64_t ns)
+{
+	return s->cap && s->v[ns_slot(s, ns)] == ns;
+}
+
+static void ns_add(struct ns_set *s, uint64_t ns)
+{
+	if (!ns || ns_has(s, ns))
+		return;
+	if (2 * (s->n + 1) > s->cap) {
+		struct ns_set big = { .cap = s->cap ? 2 * s->cap : 64 };
+
+		big.v = xcalloc(big.cap, sizeof(*big.v));
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->v[i])
+				big.v[ns_slot(&big, s->v[i])] = s->v[i];
+		free(s->v);
+		s->v = big.v;
+		s->cap = big.cap;
+	}
+	s->v[ns_slot(s, ns)] = ns;
+	s->n++;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* May one more namespace be entered and dumped? Counts it if not. */
+static bool ns_budget(struct ns_set *s)
+{
+	if (s->dumps < UNIX_NETNS_MAX && s->spent_ms < UNIX_NETNS_MS)
+		return true;
+	s->refused++;
+	return false;
+}
+
 /* ns/net of p, through its checked /proc directory. */
 static int open_netns(const struct ipc_proc *p)
 {
@@ -552,67 +623,55 @@ static int open_netns(const struct ipc_proc *p)
 /* Runs the sock_diag dump inside the network namespace target names: the
  * netlink socket answers for the namespace it was created in. Needs
  * CAP_SYS_ADMIN. Returns the dump's result, or -errno if the namespace
- * could not be entered (-ESRCH: it is not netns any more). *stuck is set
- * if we could not get back, which ends all tries. */
-static int diag_dump_nsfd(int target, uint64_t netns, struct unix_sink *sink, bool *stuck)
+ * could not be entered (-ESRCH: it is not netns any more; -EDQUOT: the
+ * scan's budget for dumps is spent). *stuck is set if we could not get
+ * back, which ends all tries. */
+static int diag_dump_nsfd(int target, uint64_t netns, struct unix_sink *sink,
+			  struct ns_set *budget, bool *stuck, struct buf *keep)
 {
+	struct buf all = { 0 };
 	struct stat st;
+	long long start;
 	int self, rc;
 
 	if (fstat(target, &st) < 0 || (uint64_t)st.st_ino != netns)
 		return -ESRCH;
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (!ns_budget(budget))
+		return -EDQUOT;
+	/* this thread's own: setns moves the calling thread only */
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
 		return -errno;
+	start = mono_ms();
 	if (setns(target, CLONE_NEWNET) < 0) {
 		rc = -errno;
 		close(self);
 		return rc;
 	}
-	rc = diag_dump(unix_apply, sink);
+	budget->dumps++;
+	rc = diag_fetch(&all);
+	if (keep && rc == 0)
+		buf_add(keep, all.data, all.len);
+	rc = diag_apply(&all, rc, unix_apply, sink);
 	if (setns(self, CLONE_NEWNET) < 0)
 		*stuck = true;
 	close(self);
+	budget->spent_ms += mono_ms() - start;
 	return rc;
 }
 
 /* The same through a process of that namespace; the pid may have been
  * reused since its namespace was noted. */
 static int diag_dump_in(const struct ipc_proc *p, uint64_t netns, struct unix_sink *sink,
-			bool *stuck)
+			struct ns_set *budget, bool *stuck)
 {
 	int target = open_netns(p), rc;
 
 	if (target < 0)
 		return target;
-	rc = diag_dump_nsfd(target, netns, sink, stuck);
+	rc = diag_dump_nsfd(target, netns, sink, budget, stuck, NULL);
 	close(target);
 	return rc;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* A sorted set of namespace inodes. */
-struct ns_set {
-	uint64_t *v;
-	size_t n;
-};
-
-static bool ns_has(const struct ns_set *s, uint64_t ns)
-{
-	return s->n && bsearch(&ns, s->v, s->n, sizeof(*s->v), cmp_u64);
-}
-
-static void ns_add(struct ns_set *s, uint64_t ns)
-{
-	s->v = xreallocarray(s->v, s->n + 1, sizeof(*s->v));
-	s->v[s->n++] = ns;
-	qsort(s->v, s->n, sizeof(*s->v), cmp_u64);
 }
 
 /* Our own namespace: sock_diag, else /proc/net/unix. */
@@ -637,17 +696,20 @@ static void unix_collect_self(struct model *m, struct scan_ctx *c)
 /* One other namespace, through one of its processes: sock_diag from inside
  * it when we may enter it, its /proc/PID/net/unix otherwise. 1 read with
  * sock_diag, 0 from net/unix, -1 not read (the process just exited: the
- * next one of the namespace is tried). */
+ * next one of the namespace is tried), -2 not read as the budget for
+ * other namespaces is spent. */
 static int unix_collect_other(struct model *m, struct scan_ctx *c, struct ipc_proc *p,
-			      bool *stuck, bool *denied)
+			      struct ns_set *seen, bool *stuck, bool *denied)
 {
 	struct unix_sink other = { m, c, p->netns, false, p };
-	int rc = *stuck ? -EPERM : diag_dump_in(p, p->netns, &other, stuck);
+	int rc = *stuck ? -EPERM : diag_dump_in(p, p->netns, &other, seen, stuck);
 
 	if (*stuck)
 		model_warn(m, "could not return to our own network namespace");
 	if (rc >= 0)
 		return 1;
+	if (rc == -EDQUOT)
+		return -2;
 	*denied |= rc == -EPERM;
 	return read_procnet_of(m, c, p) < 0 ? -1 : 0;
 }
@@ -697,7 +759,7 @@ static void netns_mount(void *arg, uint64_t ino, struct ipc_proc *home, const ch
 	ns_add(w->seen, ino);
 	if (!home && !*w->stuck) {
 		fd = open_nsfs(point, ino);
-		rc = fd < 0 ? fd : diag_dump_nsfd(fd, ino, &sink, w->stuck);
+		rc = fd < 0 ? fd : diag_dump_nsfd(fd, ino, &sink, w->seen, w->stuck, NULL);
 		if (fd >= 0)
 			close(fd);
 	}
@@ -719,7 +781,33 @@ static void collect_netns_mounts(struct model *m, struct scan_ctx *c, struct ns_
  * is in and no mount keeps (the namespace lives on through the socket),
  * then handed over by SCM_RIGHTS or kept across setns. Their holders' fds
  * name the namespace: SIOCGSKNS on a duplicate of one (pidfd_getfd, which
- * needs ptrace access to the holder; a socket file is never opened). */
+ * needs ptrace access to the holder; a socket file is never opened).
+ *
+ * All of it runs in a child that the scan waits for only so long
+ * (bounded_fork): by the time it is duplicated, the holder may have put
+ * another file at that fd, such as one of its own FUSE server's, whose
+ * stat, getxattr and close (FLUSH, an uninterruptible wait) need never
+ * end. The child sends back what it learnt, as records: each namespace
+ * it dumped (the raw sock_diag answer), each socket it knows from an fd
+ * only, then its counts. */
+#define HELD_MS 4000
+
+enum { HELD_DUMP = 1, HELD_SOCK, HELD_END, HELD_PID };
+
+struct held_rec {
+	uint32_t kind;
+	uint32_t len;		/* HELD_DUMP: bytes of the dump that follow */
+	uint64_t a;		/* DUMP: netns; SOCK: index in objs; END: dumps */
+	uint64_t b;		/* SOCK: netns; END: refused */
+	int32_t err;		/* DUMP: the dump's result; END: ms spent */
+	uint8_t stype, state;
+	uint8_t pad[2];
+	/* HELD_END: the child's counts */
+	uint64_t foreign, unread, unresolved, unentered, unseen;
+	int32_t unseen_err;
+	uint32_t pad2;
+};
+
 struct held_walk {
 	struct model *m;
 	struct scan_ctx *c;
@@ -730,7 +818,32 @@ struct held_walk {
 	int unseen_err;
 	const struct ipc_proc *pidfd_proc;	/* whose pidfd is open */
 	int pidfd, pidfd_err;
+	int out;		/* the child's pipe to the scan */
 };
+
+static void held_send(int out, const struct held_rec *r, const void *data, size_t len)
+{
+	struct iovec iov[2] = { { (void *)(uintptr_t)r, sizeof(*r) },
+				{ (void *)(uintptr_t)data, len } };
+	size_t left = sizeof(*r) + len;
+
+	while (left) {
+		ssize_t n = writev(out, iov, data && iov[1].iov_len ? 2 : 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(1);	/* the scan gave up on us */
+		left -= (size_t)n;
+		for (int i = 0; i < 2 && n; i++) {
+			size_t k = (size_t)n < iov[i].iov_len ? (size_t)n : iov[i].iov_len;
+
+			iov[i].iov_base = (char *)iov[i].iov_base + k;
+			iov[i].iov_len -= k;
+			n -= (ssize_t)k;
+		}
+	}
+}
 
 /* A pidfd of p, kept for its next socket: a process holds many. */
 static int held_pidfd(struct held_walk *w, const struct ipc_proc *p)
@@ -794,12 +907,20 @@ static uint64_t held_netns(struct held_walk *w, int fd)
 	}
 	sink.netns = (uint64_t)st.st_ino;
 	if (sink.netns != w->c->self_netns && !ns_has(w->seen, sink.netns)) {
+		struct buf raw = { 0 };
+		struct held_rec r = { .kind = HELD_DUMP, .a = sink.netns };
+
 		ns_add(w->seen, sink.netns);
-		rc = *w->stuck ? -EPERM : diag_dump_nsfd(nsfd, sink.netns, &sink, w->stuck);
+		rc = *w->stuck ? -EPERM :
+		     diag_dump_nsfd(nsfd, sink.netns, &sink, w->seen, w->stuck, &raw);
 		if (rc < 0)
 			w->m->stats.netns_unread++;
 		else
 			w->m->stats.foreign_netns++;
+		r.err = rc < 0 ? rc : 0;
+		r.len = rc < 0 ? 0 : (uint32_t)raw.len;
+		held_send(w->out, &r, raw.data, r.len);
+		buf_free(&raw);
 	}
 	close(nsfd);
 	return sink.netns;
@@ -844,6 +965,16 @@ static bool held_protoname(struct ipc_obj *o, const struct ipc_holder *h)
 	return true;
 }
 
+/* Tells the scan what the fd said of objs[i], if that is all known of it. */
+static void held_send_sock(struct held_walk *w, size_t i, const struct ipc_obj *o)
+{
+	struct held_rec r = { .kind = HELD_SOCK, .a = i, .b = o->un.netns,
+			      .stype = o->un.stype, .state = o->un.state };
+
+	if (o->un.known && o->un.from_fd)
+		held_send(w->out, &r, NULL, 0);
+}
+
 static void held_socket(struct held_walk *w, struct ipc_obj *o)
 {
 	int fd = -ENOENT;
@@ -879,26 +1010,174 @@ static void held_socket(struct held_walk *w, struct ipc_obj *o)
 	close(fd);
 }
 
+/* A socket the held walk looks at: the bpf backend read the family, and
+ * another one's is no concern. */
+static bool held_wanted(const struct ipc_obj *o)
+{
+	return o->type == IPC_UNIX && !o->sockfile && !o->un.known && o->nholders &&
+	       !(o->un.has_family && o->un.family != AF_UNIX);
+}
+
+/* The held walk's child that did not end in time, left waiting (pid), so
+ * that later scans start no other while it waits. */
+static pid_t held_hung;
+
+/* Is that child still waiting (not ended, nor a zombie)? */
+static bool held_alive(pid_t pid)
+{
+	char path[32], st[1024], *rp;
+	struct buf b = { 0 };
+	bool alive = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (pio_read(path, &b) == 0 && b.len < sizeof(st)) {
+		memcpy(st, b.data, b.len);
+		st[b.len] = '\0';
+		rp = strrchr(st, ')');
+		/* ours still (a reaped child's pid may be another's now) */
+		alive = rp && rp[1] == ' ' && rp[2] && rp[2] != 'Z' && rp[2] != 'X' &&
+			strtol(rp + 3, NULL, 10) == (long)getpid();
+	}
+	buf_free(&b);
+	return alive;
+}
+
+/* The child: the walk, on its own copy of the model, told as records. */
+static int held_job_run(void *arg, int out)
+{
+	struct held_walk *w = arg;
+	struct model_stats before = w->m->stats;
+	struct held_rec end = { .kind = HELD_END };
+
+	w->out = out;
+	{
+		struct held_rec me = { .kind = HELD_PID, .a = (uint64_t)getpid() };
+
+		held_send(out, &me, NULL, 0);
+	}
+	for (size_t i = 0; i < w->m->nobjs; i++) {
+		struct ipc_obj *o = w->m->objs[i];
+
+		if (!held_wanted(o))
+			continue;
+		held_socket(w, o);
+		held_send_sock(w, i, o);
+	}
+	end.a = w->seen->dumps;
+	end.b = w->seen->refused;
+	end.err = (int32_t)w->seen->spent_ms;
+	end.foreign = w->m->stats.foreign_netns - before.foreign_netns;
+	end.unread = w->m->stats.netns_unread - before.netns_unread;
+	end.unresolved = w->m->stats.unix_unresolved - before.unix_unresolved;
+	end.unentered = w->unentered;
+	end.unseen = w->unseen;
+	end.unseen_err = w->unseen_err;
+	held_send(out, &end, NULL, 0);
+	return 0;
+}
+
+/* The scan: the child's records applied to the model, in their order.
+ * Returns the index of the last object the child told of, plus one, or
+ * every object's count when it ended. */
+static size_t held_apply(struct held_walk *w, const struct buf *got, bool *ended,
+			 pid_t *child)
+{
+	const char *p = got->data, *end = p + got->len;
+	size_t upto = 0;
+
+	*ended = false;
+	while ((size_t)(end - p) >= sizeof(struct held_rec)) {
+		struct held_rec r;
+
+		memcpy(&r, p, sizeof(r));
+		if (r.len > (size_t)(end - p) - sizeof(r))
+			break;
+		p += sizeof(r);
+		if (r.kind == HELD_DUMP) {
+			struct unix_sink sink = { w->m, w->c, r.a, false, NULL };
+			bool done;
+
+			ns_add(w->seen, r.a);
+			if (r.err == 0)
+				unix_parse_diag(p, r.len, unix_apply, &sink, &done);
+		} else if (r.kind == HELD_SOCK && r.a < w->m->nobjs) {
+			struct ipc_obj *o = w->m->objs[r.a];
+
+			upto = (size_t)r.a + 1;
+			if (o->type == IPC_UNIX && !o->un.known) {
+				o->un.known = true;
+				o->un.from_fd = true;
+				o->un.stype = r.stype;
+				o->un.state = r.state;
+				o->un.netns = r.b;
+				o->netns = r.b;
+			}
+		} else if (r.kind == HELD_PID) {
+			*child = (pid_t)r.a;
+		} else if (r.kind == HELD_END) {
+			w->seen->dumps = r.a;
+			w->seen->refused = r.b;
+			w->seen->spent_ms = r.err;
+			w->m->stats.foreign_netns += r.foreign;
+			w->m->stats.netns_unread += r.unread;
+			w->m->stats.unix_unresolved += r.unresolved;
+			w->unentered = r.unentered;
+			w->unseen = r.unseen;
+			w->unseen_err = r.unseen_err;
+			*ended = true;
+			upto = w->m->nobjs;
+		}
+		p += r.len;
+	}
+	return upto;
+}
+
 static void collect_held(struct model *m, struct scan_ctx *c, struct ns_set *seen,
 			 bool *stuck)
 {
-	struct held_walk w = { m, c, seen, stuck, 0, 0, 0, NULL, -1, 0 };
+	struct held_walk w = { m, c, seen, stuck, 0, 0, 0, NULL, -1, 0, -1 };
+	struct buf got = { 0 };
+	size_t nwanted = 0, left = 0, upto = 0;
+	bool ended = false;
+	pid_t child = 0;
+	int rc = -EBUSY;
 
-	for (size_t i = 0; i < m->nobjs; i++) {
-		struct ipc_obj *o = m->objs[i];
-
-		/* the bpf backend read the family: another one's is no concern */
-		if (o->type == IPC_UNIX && !o->sockfile && !o->un.known && o->nholders &&
-		    !(o->un.has_family && o->un.family != AF_UNIX))
-			held_socket(&w, o);
+	for (size_t i = 0; i < m->nobjs; i++)
+		nwanted += held_wanted(m->objs[i]);
+	if (!nwanted)
+		return;
+	/* a child of an earlier scan (watch, metrics) still waits on a file
+	 * that never answers: another would only wait beside it, and every
+	 * scan would leave one more */
+	if (held_hung && held_alive(held_hung))
+		goto unknown;
+	held_hung = 0;
+	rc = bounded_fork(held_job_run, &w, HELD_MS, &got);
+	upto = held_apply(&w, &got, &ended, &child);
+	buf_free(&got);
+	if (!ended && rc == -ETIMEDOUT)
+		held_hung = child;
+unknown:
+	if (!ended) {
+		/* what the child did not tell of is unknown, and may be bound
+		 * to any socket file: stale verdicts wait */
+		for (size_t i = upto; i < m->nobjs; i++)
+			left += held_wanted(m->objs[i]);
+		m->stats.unix_unresolved += left ? left : 1;
+		m->stats.netns_unread++;
+		model_warn(m, "the look at held UNIX sockets' fds stopped (%s) with %zu of %zu "
+			   "not looked at: a holder's fd may be another user's file that never "
+			   "answers; their namespace, name, state and peer are unknown",
+			   rc == -ETIMEDOUT ? "it did not end in time" :
+			   rc == -EBUSY ? "an earlier one still waits" : strerror(rc < 0 ? -rc : EIO),
+			   left, nwanted);
 	}
-	if (w.pidfd >= 0)
-		close(w.pidfd);
 	if (w.unentered)
 		model_warn(m, "%zu UNIX socket%s of network namespaces that could not be dumped "
-			   "(entering them needs root): only type, listening and holders are "
-			   "known, not name, peer or queues", w.unentered,
-			   w.unentered == 1 ? "" : "s");
+			   "(%s): only type, listening and holders are known, not name, peer "
+			   "or queues", w.unentered, w.unentered == 1 ? "" : "s",
+			   seen->refused ? "past the scan's budget for namespaces" :
+			   "entering them needs root");
 	if (w.unseen)
 		model_warn(m, "%zu UNIX socket%s of network namespaces no table listed, whose "
 			   "holders' fds could not be duplicated (%s; pidfd_getfd needs ptrace "
@@ -923,8 +1202,14 @@ int unix_collect(struct model *m, struct scan_ctx *c)
 	for (size_t i = 0; i < m->nprocs; i++) {
 		struct ipc_proc *p = m->procs[i];
 
-		if (!p->netns || p->netns == c->self_netns || ns_has(&seen, p->netns) ||
-		    (rc = unix_collect_other(m, c, p, &stuck, &denied)) < 0)
+		if (!p->netns || p->netns == c->self_netns || ns_has(&seen, p->netns))
+			continue;
+		rc = unix_collect_other(m, c, p, &seen, &stuck, &denied);
+		if (rc == -2) {
+			ns_add(&seen, p->netns);
+			m->stats.netns_unread++;
+		}
+		if (rc < 0)
 			continue;
 		nprocfs += rc == 0;
 		ns_add(&seen, p->netns);
@@ -943,6 +1228,12 @@ int unix_collect(struct model *m, struct scan_ctx *c)
 		}
 	}
 	m->stats.netns_unread += nprocfs;
+	if (seen.refused)
+		model_warn(m, "%zu other network namespace%s not dumped: a scan enters at most "
+			   "%d, for %d ms in all (%zu entered, %lld ms); their UNIX sockets are "
+			   "known from their holders' fds only", seen.refused,
+			   seen.refused == 1 ? " was" : "s were", UNIX_NETNS_MAX, UNIX_NETNS_MS,
+			   seen.dumps, seen.spent_ms);
 	if (nprocfs)
 		model_warn(m, "%zu other network namespace%s read from /proc/PID/net/unix, "
 			   "without peers or queues%s", nprocfs, nprocfs == 1 ? "" : "s",

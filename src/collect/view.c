@@ -185,54 +185,6 @@ void view_probe(struct model *m, struct scan_ctx *c)
 	probe_hidepid(m, &c->file);
 }
 
-/* Does the holder's fd still refer to this socket, and is it AF_UNIX?
- * 1 yes, 0 no or gone, -1 unknown. */
-static int holder_unix(const struct ipc_holder *h, uint64_t ino)
-{
-	char path[64], proto[16], link[64], want[40];
-	ssize_t n;
-
-	/* an exited leader's fds are its live thread's */
-	if (h->proc->via_tid)
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/fd/%d", (int)h->proc->pid,
-			 (int)h->proc->via_tid, h->fd);
-	else
-		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)h->proc->pid, h->fd);
-	n = getxattr(path, "system.sockprotoname", proto, sizeof(proto) - 1);
-	if (n < 0)
-		return errno == ENOENT || errno == ESRCH ? 0 : -1;
-	proto[n] = '\0';
-	snprintf(want, sizeof(want), "socket:[%llu]", (unsigned long long)ino);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0 || (size_t)n != strlen(want) || memcmp(link, want, (size_t)n) != 0)
-		return 0;	/* closed since the walk: it was not bound then either */
-	/* "UNIX", or since Linux 5.x "UNIX-STREAM" (and -DGRAM...) */
-	return strncmp(proto, "UNIX", 4) == 0 && (!proto[4] || proto[4] == '-') ? 1 : 0;
-}
-
-/* A socket that no namespace's table listed was made in a network
- * namespace we did not read (a process may setns after socket()). If it
- * is AF_UNIX it may be bound to any socket file. */
-void view_check_unix(struct model *m, const struct scan_ctx *c)
-{
-	if (c->rooted)
-		return;
-	for (size_t i = 0; i < m->nobjs; i++) {
-		const struct ipc_obj *o = m->objs[i];
-
-		if (o->type != IPC_UNIX || o->un.known || o->sockfile)
-			continue;
-		for (size_t k = 0; k < o->nholders; k++) {
-			int r = o->holders[k].fd >= 0 ? holder_unix(&o->holders[k], o->ino) : 0;
-
-			if (r == 0)
-				continue;
-			m->stats.unix_unresolved++;
-			break;
-		}
-	}
-}
-
 static void add_sep(struct buf *b)
 {
 	if (b->len)
