@@ -103,7 +103,9 @@ backend_json() {
 		($pids | split(",") | map(tonumber)) as $p |
 		[.objects[] | select(any(.holders[]; .pid as $h | $p | index($h)) or
 			((.path // "") | startswith($t) or contains($shm)))
-		 | .holders |= sort_by(.pid, .fd // -1, .mapped)]
+		 | .holders |= sort_by(.pid, .fd // -1, .mapped)
+		 # seconds since last use: a second may pass between two runs
+		 | del(.age)]
 		| sort_by(.type, .inode, .ipcns // 0, .eventfd.id // 0)' "$T/$1.raw" >"$T/$1.json"
 }
 

@@ -95,7 +95,7 @@ ipcscope_nomq() {
 	done
 	if [ -s "$T/obj.bpf" ]; then
 		# the same object from both backends
-		assert_equal "$(jq -S 'del(.holders[].wait)' "$T/obj.bpf")" "$(jq -S 'del(.holders[].wait)' "$T/obj.proc")"
+		assert_equal "$(jq -S 'del(.holders[].wait, .age)' "$T/obj.bpf")" "$(jq -S 'del(.holders[].wait, .age)' "$T/obj.proc")"
 	fi
 }
 

@@ -137,7 +137,9 @@ backend_json() {
 		skip "the $1 backend did not run: $(jq -r .backend.reason "$T/$1.raw")"
 	jq -S --arg inos "$2" '($inos | split(" ") | map(tonumber)) as $i |
 		[.objects[] | select(.inode as $n | $i | index($n))
-		 | .holders |= sort_by(.pid, .fd // -1, .mapped)]
+		 | .holders |= sort_by(.pid, .fd // -1, .mapped)
+		 # seconds since last use: a second may pass between two runs
+		 | del(.age)]
 		| sort_by(.type, .inode)' "$T/$1.raw" >"$T/$1.json"
 }
 

@@ -853,6 +853,12 @@ static int held_pidfd(struct held_walk *w, const struct ipc_proc *p)
 	if (w->pidfd >= 0)
 		close(w->pidfd);
 	w->pidfd_proc = p;
+	if (!proc_pids_ours()) {
+		/* this /proc's numbers are not our namespace's */
+		w->pidfd = -1;
+		w->pidfd_err = -ESRCH;
+		return w->pidfd_err;
+	}
 	w->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
 	/* an exited leader: the thread the walk read its fds through */
 	if (w->pidfd < 0 && p->via_tid)
