@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 
 #include <dirent.h>
+#include <linux/fuse.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -3760,6 +3761,203 @@ static int run_fuse_hang(void)
 	return 0;
 }
 
+/* fuse-flip: a FUSE file that stalls every caller but P. P mounts a FUSE
+ * filesystem on path (in a mount namespace of its own) whose server, a
+ * thread of P, answers only P's own requests (and INIT): any other
+ * process's stat, getxattr or close (FLUSH) of its one file, path/f,
+ * waits for ever. P makes n sockets, each in a network namespace of its
+ * own that it then leaves (no table lists them, so a scan looks at their
+ * holders' fds), keeps each at fd+n+i, and a thread of P puts, again and
+ * again, the FUSE file then the socket at fd+i: an fd that a walk saw as
+ * a socket may be that file by the time it is duplicated. pipes=1: pipes
+ * instead of sockets (a byte queued in each), each in no namespace. n=0:
+ * P only holds the FUSE file, at fd, and nothing flips. */
+struct fuse_flip {
+	int dev, file, fd, n;
+	int *socks;
+	pid_t flipper;		/* the thread that flips: its requests too */
+};
+
+static void fuse_reply(int dev, uint64_t unique, int err, const void *data, size_t len)
+{
+	char out[sizeof(struct fuse_out_header) + 256];
+	struct fuse_out_header h = { .len = (uint32_t)(sizeof(h) + len), .error = err,
+				     .unique = unique };
+
+	memcpy(out, &h, sizeof(h));
+	memcpy(out + sizeof(h), data, len);
+	(void)!write(dev, out, sizeof(h) + len);
+}
+
+static void fuse_attr_of(uint64_t node, struct fuse_attr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->ino = node;
+	a->mode = node == 1 ? S_IFDIR | 0755 : S_IFREG | 0644;
+	a->nlink = node == 1 ? 2 : 1;
+	a->blksize = 4096;
+}
+
+static void *fuse_flip_server(void *arg)
+{
+	struct fuse_flip *f = arg;
+	static char buf[1 << 20 | 65536];
+	pid_t me = getpid();
+
+	for (;;) {
+		ssize_t n = read(f->dev, buf, sizeof(buf));
+		struct fuse_in_header in;
+
+		if (n < 0 && (errno == EINTR || errno == ENOENT))
+			continue;
+		if (n < (ssize_t)sizeof(in))
+			return NULL;
+		memcpy(&in, buf, sizeof(in));
+		if (in.opcode == FUSE_INIT) {
+			struct fuse_init_in ii;
+			struct fuse_init_out io = { .major = FUSE_KERNEL_VERSION, .minor = 31,
+						    .max_background = 16,
+						    .congestion_threshold = 12,
+						    .max_write = 65536, .time_gran = 1 };
+
+			memcpy(&ii, buf + sizeof(in), sizeof(ii));
+			io.max_readahead = ii.max_readahead;
+			fuse_reply(f->dev, in.unique, 0, &io, sizeof(io));
+			continue;
+		}
+		/* everyone else waits for ever */
+		if ((pid_t)in.pid != me &&
+		    (pid_t)in.pid != __atomic_load_n(&f->flipper, __ATOMIC_ACQUIRE))
+			continue;
+		switch (in.opcode) {
+		case FUSE_LOOKUP: {
+			struct fuse_entry_out e = { .nodeid = 2 };
+
+			fuse_attr_of(2, &e.attr);
+			if (strcmp(buf + sizeof(in), "f") != 0)
+				fuse_reply(f->dev, in.unique, -ENOENT, NULL, 0);
+			else
+				fuse_reply(f->dev, in.unique, 0, &e, sizeof(e));
+			break;
+		}
+		case FUSE_GETATTR: {
+			struct fuse_attr_out a = { 0 };
+
+			fuse_attr_of(in.nodeid, &a.attr);
+			fuse_reply(f->dev, in.unique, 0, &a, sizeof(a));
+			break;
+		}
+		case FUSE_OPEN: {
+			struct fuse_open_out o = { .fh = 1 };
+
+			fuse_reply(f->dev, in.unique, 0, &o, sizeof(o));
+			break;
+		}
+		case FUSE_FLUSH:
+		case FUSE_RELEASE:
+			fuse_reply(f->dev, in.unique, 0, NULL, 0);
+			break;
+		case FUSE_INTERRUPT:
+		case FUSE_FORGET:
+		case FUSE_BATCH_FORGET:
+			break;
+		default:
+			fuse_reply(f->dev, in.unique, -ENOSYS, NULL, 0);
+		}
+	}
+}
+
+static void *fuse_flip_main(void *arg)
+{
+	struct fuse_flip *f = arg;
+
+	__atomic_store_n(&f->flipper, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+	/* fd+i is the file for i + 2 ticks of 100 us, then the socket as
+	 * long: each at a pace of its own, so that some are sure to have
+	 * changed between a scan's walk and its look at them */
+	for (unsigned long t = 0;; t++) {
+		for (int i = 0; i < f->n; i++)
+			if (t % (unsigned long)(i + 2) == 0)
+				dup2((t / (unsigned long)(i + 2)) % 2 ? f->file : f->socks[i], f->fd + i);
+		usleep(100);
+	}
+	return NULL;
+}
+
+static int run_fuse_flip(void)
+{
+	const char *path = pstr("path"), *shown = pshown("path");
+	static struct fuse_flip f;
+	char opts[128], *file;
+	struct stat st;
+	pthread_t th;
+	int self, e;
+
+	f.fd = (int)pnum("fd");
+	f.n = (int)pnum("n");
+	/* the flipped fds and the sockets' own are below every scratch fd */
+	if (g_fdbase <= f.fd + 2 * f.n)
+		g_fdbase = f.fd + 2 * f.n + 1;
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return fail(EXIT_UNSUPPORTED, "a mount namespace of its own: %s", strerror(errno));
+	f.dev = hold(open("/dev/fuse", O_RDWR | O_CLOEXEC));
+	if (f.dev < 0)
+		return fail(EXIT_UNSUPPORTED, "/dev/fuse: %s", strerror(errno));
+	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other", f.dev);
+	if (mount("ipcscope-test", path, "fuse", MS_NOSUID | MS_NODEV, opts) < 0)
+		return fail(EXIT_UNSUPPORTED, "mount fuse on %s: %s", shown, strerror(errno));
+	e = pthread_create(&th, NULL, fuse_flip_server, &f);
+	if (e)
+		return fail(EXIT_FAIL, "pthread_create: %s", strerror(e));
+	file = concat(path, "/f", 2);
+	if (!file)
+		return oom();
+	f.file = hold(open(file, O_RDWR | O_CLOEXEC));
+	free(file);
+	if (f.file < 0)
+		return sysfail("open %s/f", shown);
+	f.socks = calloc((size_t)f.n + 1, sizeof(*f.socks));
+	self = hold(open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
+	if (!f.socks || self < 0)
+		return sysfail("ns/net");
+	for (int i = 0; i < f.n && pnum("pipes"); i++) {
+		int pp[2];
+
+		if (pipe2(pp, O_CLOEXEC) < 0 || write(pp[1], "x", 1) != 1)
+			return sysfail("pipe");
+		hold(pp[1]);
+		f.socks[i] = f.fd + f.n + i;
+		if (place_or_fail(pp[0], f.socks[i]))
+			return EXIT_FAIL;
+	}
+	for (int i = 0; i < f.n && !pnum("pipes"); i++) {
+		int s;
+
+		if (unshare(CLONE_NEWNET) < 0)
+			return fail(EXIT_UNSUPPORTED, "unshare(CLONE_NEWNET): %s", strerror(errno));
+		s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (s < 0 || setns(self, CLONE_NEWNET) < 0)
+			return sysfail("socket in a namespace");
+		f.socks[i] = f.fd + f.n + i;
+		if (place_or_fail(s, f.socks[i]))
+			return EXIT_FAIL;
+	}
+	close(self);
+	/* the connection's number, for /sys/fs/fuse/connections/N/abort: the
+	 * only way to end it once P is killed (its exit closes the file, whose
+	 * FLUSH then waits on the server thread that died with it) */
+	if (stat(path, &st) < 0)
+		return sysfail("stat %s", shown);
+	fact("conn", "%u", minor(st.st_dev));
+	if (!f.n)
+		return place_or_fail(f.file, f.fd) ? EXIT_FAIL : 0;
+	e = pthread_create(&th, NULL, fuse_flip_main, &f);
+	if (e)
+		return fail(EXIT_FAIL, "pthread_create: %s", strerror(e));
+	return 0;
+}
+
+
 /* watch-open: reports every open of path (inotify IN_OPEN) by appending a
  * line to log, from a child, for a test that must prove nobody opened it. */
 static int watch_child(void *arg, unsigned long long v[4])
@@ -4519,6 +4717,10 @@ static const struct factory factories[] = {
 	  .facts = "pid mntns child_pid",
 	  .keys = { K_STR("path", KF_NONEMPTY), K_INT("opener", "0", 0, 1),
 		    K_INT("newns", "1", 0, 1) } },
+	{ .name = "fuse-flip", .run = run_fuse_flip,
+	  .facts = "pid conn",
+	  .keys = { K_STR("path", KF_NONEMPTY), K_INT("fd", "10", 3, 900),
+		    K_INT("n", "16", 0, 64), K_INT("pipes", "0", 0, 1) } },
 	{ .name = "listener-in-netns", .run = run_listener_in_netns,
 	  .facts = "pid fd ino path_ino",
 	  .keys = { K_STR("netns", KF_NONEMPTY), K_STR("path", KF_NONEMPTY) } },
