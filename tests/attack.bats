@@ -429,10 +429,25 @@ fusectl_or_skip() {
 
 # scan_ends OUT ARGS...: runs "$IPCSCOPE" ARGS in the background (a wait
 # on a FUSE FLUSH cannot be killed, not even by timeout), stdout to OUT,
-# stderr to OUT.err; fails when it has not ended in 20 s, or failed.
+# stderr to OUT.err; fails when it has not ended in 20 s, or failed. With
+# SCAN_PIPED=1 its stdout goes through a pipe, whose end must come too: a
+# child of its left waiting must not keep the pipe open.
 scan_ends() {
 	local out=$1 s j
 	shift
+	if [ "${SCAN_PIPED:-0}" = 1 ]; then
+		{ "$IPCSCOPE" "$@" 2>"$out.err" </dev/null; echo $? >"$out.rc"; } | cat >"$out" &
+		s=$!
+		ATTACK_PIDS+=("$s")
+		for ((j = 0; j < 200; j++)); do
+			kill -0 "$s" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -0 "$s" 2>/dev/null && fail "ipcscope $* | cat did not end in 20 s"
+		wait "$s"
+		[ "$(cat "$out.rc")" = 0 ] || fail "ipcscope $* failed: $(cat "$out.err")"
+		return 0
+	fi
 	"$IPCSCOPE" "$@" >"$out" 2>"$out.err" </dev/null &
 	s=$!
 	ATTACK_PIDS+=("$s")
@@ -464,7 +479,8 @@ scan_ends() {
 	FUSE_CONNS+=("$f_conn")
 	local i stopped=0 filled
 	for ((i = 0; i < 6; i++)); do
-		scan_ends "$T/out.$i" list --backend proc --json --type pipe --pid "$f_pid"
+		# every other one through a pipe, as `ipcscope | less` reads it
+		SCAN_PIPED=$((i % 2)) scan_ends "$T/out.$i" list --backend proc --json --type pipe --pid "$f_pid"
 		! grep -q "pipe fill levels\? or queue counts\? not read" "$T/out.$i.err" ||
 			stopped=$((stopped + 1))
 		# what was read before the stall is kept: the pipes P alone holds

@@ -593,11 +593,25 @@ struct mq_ask {
 	const char *name;
 };
 
+/* A child that may never end (a FUSE wait cannot be killed) must not keep
+ * our stdin, stdout or stderr open: whoever reads our output through a
+ * pipe would wait for its end for ever. */
+static void child_leave_stdio(int keep1, int keep2)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (fd != keep1 && fd != keep2)
+			close(fd);
+}
+
 static int mq_ask_run(void *arg, int out)
 {
 	const struct mq_ask *a = arg;
-	int pfd = openat(a->fdd, a->name, O_PATH | O_CLOEXEC);
-	char yes = pfd >= 0 && fd_on_mqueue_fs(pfd) ? '1' : '0';
+	int pfd;
+	char yes;
+
+	child_leave_stdio(a->fdd, out);
+	pfd = openat(a->fdd, a->name, O_PATH | O_CLOEXEC);
+	yes = pfd >= 0 && fd_on_mqueue_fs(pfd) ? '1' : '0';
 
 	return write(out, &yes, 1) == 1 ? 0 : -EIO;
 }
@@ -834,10 +848,15 @@ static bool probe_same_obj(const struct scan_probe *a, const struct scan_probe *
 	return a->what == b->what && a->dev == b->dev && a->ino == b->ino;
 }
 
-static void probe_send(int out, const struct probe_rec *r)
+/* Records go out in groups: a write each would cost as much as the probe.
+ * A stall loses at most the group's earlier answers, which count as not
+ * read. */
+#define PROBE_GROUP 64
+
+static void probe_send(int out, const struct probe_rec *r, size_t nr)
 {
 	const char *p = (const char *)r;
-	size_t left = sizeof(*r);
+	size_t left = nr * sizeof(*r);
 
 	while (left) {
 		ssize_t n = write(out, p, left);
@@ -888,19 +907,24 @@ static int probe_read(int fd, const struct scan_probe *q, struct probe_rec *r)
 	}
 }
 
-/* The child: each probe, told back as soon as it is read, so that what
- * was read before a stall is not lost. Each duplicate is closed only once
- * its answer is sent: a close can be the wait that never ends (FLUSH). */
+/* The child: each probe, told back in groups as they are read, so that
+ * what was read before a stall is not lost; a duplicate that is not the
+ * object any more has its group sent before it is closed, as a close can
+ * be the wait that never ends (FUSE FLUSH). */
 static int probes_child(void *arg, int out)
 {
 	const struct scan_probes *all = arg;
+	struct probe_rec group[PROBE_GROUP];
+	size_t ng = 0;
 	pid_t pid_of = 0;
 	bool thread_of = false, prev_ok = false;
 	int pidfd = -1, pidfd_err = 0;
 
+	child_leave_stdio(out, out);
 	for (size_t i = 0; i < all->n; i++) {
 		const struct scan_probe *q = &all->v[i];
 		struct probe_rec r = { .idx = (uint32_t)i };
+		bool other = false;
 		int fd = -1;
 
 		if (i && prev_ok && probe_same_obj(q, &all->v[i - 1]))
@@ -917,15 +941,21 @@ static int probes_child(void *arg, int out)
 			r.err = pidfd_err;
 		else if ((fd = (int)syscall(SYS_pidfd_getfd, pidfd, q->fd, 0)) < 0)
 			r.err = errno;
-		else if (!probe_is_obj(fd, q))
+		else if ((other = !probe_is_obj(fd, q)))
 			r.err = EBADF;	/* the holder put something else there */
 		else
 			r.err = probe_read(fd, q, &r);
 		prev_ok = r.err == 0;
-		probe_send(out, &r);
+		group[ng++] = r;
+		if (ng == PROBE_GROUP || other) {
+			probe_send(out, group, ng);
+			ng = 0;
+		}
 		if (fd >= 0)
 			close(fd);
 	}
+	if (ng)
+		probe_send(out, group, ng);
 	return 0;
 }
 
@@ -984,11 +1014,13 @@ void fd_probes_run(struct model *m, struct scan_ctx *c)
 	struct scan_probes *all = c->probes;
 	struct buf got = { 0 };
 	size_t upto = 0, left;
+	bool spent;
 	int rc;
 
 	if (!all || !all->n)
 		return;
 	qsort(all->v, all->n, sizeof(*all->v), probe_cmp);
+	spent = bounded_spent();
 	rc = bounded_fork(probes_child, all, PROBE_MS, &got);
 	for (size_t off = 0; off + sizeof(struct probe_rec) <= got.len;
 	     off += sizeof(struct probe_rec)) {
@@ -1005,6 +1037,7 @@ void fd_probes_run(struct model *m, struct scan_ctx *c)
 		model_warn(m, "the look at holders' fds stopped (%s) with %zu pipe fill level%s "
 			   "or queue count%s not read: a holder's fd may have become another "
 			   "user's file that never answers; those are unknown",
+			   spent ? "the scan's time for waits was spent before it began" :
 			   rc == -ETIMEDOUT ? "it did not end in time" : strerror(-rc), left,
 			   left == 1 ? "" : "s", left == 1 ? "" : "s");
 	free(all->v);
