@@ -473,6 +473,26 @@ clean_ours() {
 		((i % 2)) && cmd=(leaks)
 		# in the background: a close that waits for a FLUSH cannot be killed
 		"$IPCSCOPE" "${cmd[@]}" --type unix >"$T/out.$i" 2>"$T/err.$i" </dev/null &
+
+# fusectl, through which a test ends a FUSE server that hangs (the
+# kernel's, usually mounted)
+fusectl_or_skip() {
+	[ -c /dev/fuse ] || skip "no /dev/fuse here"
+	mountpoint -q /sys/fs/fuse/connections ||
+		mount -t fusectl fusectl /sys/fs/fuse/connections 2>/dev/null ||
+		skip "no fusectl to end the FUSE server's connection with"
+}
+
+# scan_ends OUT ARGS...: runs "$IPCSCOPE" ARGS in the background (a wait
+# on a FUSE FLUSH cannot be killed, not even by timeout), stdout to OUT,
+# stderr to OUT.err; fails when it has not ended in 20 s, or failed. With
+# SCAN_PIPED=1 its stdout goes through a pipe, whose end must come too: a
+# child of its left waiting must not keep the pipe open.
+scan_ends() {
+	local out=$1 s j
+	shift
+	if [ "${SCAN_PIPED:-0}" = 1 ]; then
+		{ "$IPCSCOPE" "$@" 2>"$out.err" </dev/null; echo $? >"$out.rc"; } | cat >"$out" &
 		s=$!
 		ATTACK_PIDS+=("$s")
 		for ((j = 0; j < 200; j++)); do
@@ -513,4 +533,52 @@ clean_ours() {
 		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "--path $T/watch-mark" && n=$((n + 1))
 	done
 	[ "$n" -le 1 ] || fail "$n children of watch are left waiting"
+
+		kill -0 "$s" 2>/dev/null && fail "ipcscope $* | cat did not end in 20 s"
+		wait "$s"
+		[ "$(cat "$out.rc")" = 0 ] || fail "ipcscope $* failed: $(cat "$out.err")"
+		return 0
+	fi
+	"$IPCSCOPE" "$@" >"$out" 2>"$out.err" </dev/null &
+	s=$!
+	ATTACK_PIDS+=("$s")
+	for ((j = 0; j < 200; j++)); do
+		kill -0 "$s" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$s" 2>/dev/null && fail "ipcscope $* did not end in 20 s: $(cat /proc/$s/wchan)"
+	wait "$s" || fail "ipcscope $* failed: $(cat "$out.err")"
+}
+
+@test "attack: a holder of a file of its own FUSE server, which answers no one else: root's proc walk asks that filesystem nothing (no statfs), and ends" {
+	fusectl_or_skip
+	mkdir "$T/fz"
+	# (mounted allow_other in our user namespace, as fusermount3 would:
+	# root's calls reach the server)
+	mk f fuse-flip path="$T/fz" n=0 fd=10
+	FUSE_CONNS+=("$f_conn")
+	[ "$(readlink "/proc/$f_pid/fd/10")" = "$T/fz/f" ] || fail "fd 10 is not the FUSE file"
+	scan_ends "$T/out.pid" list --backend proc --pid "$f_pid"
+	scan_ends "$T/out.all" list --backend proc
+	scan_ends "$T/out.leaks" leaks --backend proc
+}
+
+@test "attack: a holder that swaps its pipes' fds for a file of its own FUSE server between the walk and the look at their fill: every scan ends, saying which fill levels it did not read" {
+	fusectl_or_skip
+	mkdir "$T/fz"
+	mk f fuse-flip path="$T/fz" n=16 pipes=1
+	FUSE_CONNS+=("$f_conn")
+	local i stopped=0 filled
+	for ((i = 0; i < 6; i++)); do
+		# every other one through a pipe, as `ipcscope | less` reads it
+		SCAN_PIPED=$((i % 2)) scan_ends "$T/out.$i" list --backend proc --json --type pipe --pid "$f_pid"
+		! grep -q "pipe fill levels\? or queue counts\? not read" "$T/out.$i.err" ||
+			stopped=$((stopped + 1))
+		# what was read before the stall is kept: the pipes P alone holds
+		# (at fd+n+i) hold one byte each
+		filled=$(jq '[.objects[] | select(.pipe.queued == 1)] | length' "$T/out.$i")
+		[ "$filled" -le 16 ] || fail "more pipes than made: $filled"
+	done
+	# the swap was met, and said
+	[ "$stopped" -ge 1 ] || fail "no scan met a swapped fd: $(cat "$T"/out.*.err)"
 }

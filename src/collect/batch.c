@@ -101,6 +101,7 @@ void batch_free(struct scan_batch *b)
 	free(b->extras);
 	free(b->seen);
 	free(b->waits);
+	free(b->probes);
 	buf_free(&b->names);
 	memset(b, 0, sizeof(*b));
 }

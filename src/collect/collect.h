@@ -47,10 +47,8 @@ struct scan_ctx {
 	/* the thread whose fd table is walked when it is not the leader's
 	 * (a table of its own, or an exited leader's process); else 0 */
 	pid_t fd_tid;
-	/* pidfd of the process being scanned, opened on first need */
-	int pidfd;
-	pid_t pidfd_pid;
-	int pidfd_err;
+	/* the probes of the scan, which the walkers' batches hand over */
+	struct scan_probes *probes;
 
 	/* devices of regular files already asked whether they are an mqueue
 	 * filesystem (fd.c): a queue held where none is mounted is on its
@@ -150,6 +148,25 @@ struct scan_key {
 	uint64_t ino, ns;
 };
 
+/* A look through a duplicate of a holder's fd (pidfd_getfd), which a
+ * walker only records: they are all done after the walk, in one child the
+ * scan waits for only so long (fd_probes_run). */
+enum { PROBE_FILL = 1, PROBE_MQ };
+struct scan_probe {
+	dev_t dev;		/* the object the walk saw at fd */
+	uint64_t ino;
+	pid_t tid;		/* the pid, or the thread whose table it is */
+	int32_t fd;
+	uint8_t what;		/* PROBE_* */
+	bool thread;		/* tid's own table: a PIDFD_THREAD pidfd */
+};
+
+/* The probes of a whole scan, gathered from the walkers' batches. */
+struct scan_probes {
+	struct scan_probe *v;
+	size_t n, cap;
+};
+
 struct scan_batch {
 	struct scan_rec *recs;
 	size_t nrecs, caprecs;
@@ -161,6 +178,9 @@ struct scan_batch {
 	/* objects this walker has already described in an extra */
 	struct scan_key *seen;
 	size_t nseen, capseen;
+	/* kept until taken (fd_probes_take): merges do not clear them */
+	struct scan_probe *probes;
+	size_t nprobes, capprobes;
 };
 
 /* batch.c */
@@ -188,6 +208,12 @@ int fd_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int p
 int fd_scan_threads(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 		    int piddir);
 int fd_parse_fdinfo(const char *buf, size_t len, int *mode, uint64_t *ino);
+/* Moves a batch's probes into c->probes (on the scan's thread). */
+void fd_probes_take(struct scan_ctx *c, struct scan_batch *b);
+/* Runs the scan's probes in one bounded child and applies what they read
+ * to the model's pipes and queues; what was not read in time is unknown,
+ * with a warning. Nothing when there are none. */
+void fd_probes_run(struct model *m, struct scan_ctx *c);
 /* Names an object (dev, ino) first seen through a process into e: text is
  * the fd link or the decoded maps path; deletion is decided by identity,
  * not by the suffix. May refine *type (shm to sem). */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -14,7 +15,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "bounded.h"
 #include "collect.h"
+#include "mounts.h"
 #include "ns.h"
 #include "pathio.h"
 #include "proc.h"
@@ -275,95 +278,45 @@ static bool is_wanted(const struct model *m, dev_t dev, uint64_t ino)
 	return o && o->wanted;
 }
 
-static int pidfd_for(struct scan_ctx *c, const struct ipc_proc *p, int piddir)
+/* A look through a duplicate of a holder's fd, recorded for after the
+ * walk (fd_probes_run). The duplicate is made then, not now: by that time
+ * the holder may have put a file of its own FUSE server at that number,
+ * whose ioctl, and whose close (FLUSH, an uninterruptible wait), need
+ * never end; so it is made in a child the scan waits for only so long.
+ * pidfd_getfd reads the table of the pidfd's task: the thread's, when the
+ * walked table is not the leader's. */
+static void probe_add(struct scan_ctx *c, const struct ipc_proc *p, int fdnum,
+		      dev_t dev, uint64_t ino, uint8_t what)
 {
-	/* pidfd_getfd reads the table of the pidfd's task: the thread's,
-	 * when the walked table is not the leader's */
-	pid_t tid = c->fd_tid ? c->fd_tid : p->pid;
-	struct stat st;
+	struct scan_batch *b = c->batch;
+	struct scan_probe *q;
 
-	if (c->pidfd_pid == tid)
-		return c->pidfd;
-	if (c->pidfd >= 0)
-		close(c->pidfd);
-	c->pidfd_pid = tid;
-	if (!proc_pids_ours()) {
-		/* this /proc's numbers are not our namespace's */
-		c->pidfd = -1;
-		c->pidfd_err = ESRCH;
-		return -1;
+	/* this /proc's numbers are not our namespace's: no pidfd names them */
+	if (c->rooted || !proc_pids_ours())
+		return;
+	if (b->nprobes == b->capprobes) {
+		b->capprobes = b->capprobes ? b->capprobes * 2 : 64;
+		b->probes = xreallocarray(b->probes, b->capprobes, sizeof(*b->probes));
 	}
-	c->pidfd = (int)syscall(SYS_pidfd_open, tid, c->fd_tid ? PIDFD_THREAD : 0);
-	if (c->pidfd < 0) {
-		c->pidfd_err = errno;
-		return -1;
-	}
-	/* piddir still resolving means the process we scanned was alive when
-	 * the pidfd was made, so the pid had not been reused */
-	if (fstatat(piddir, "stat", &st, 0) < 0) {
-		close(c->pidfd);
-		c->pidfd = -1;
-		c->pidfd_err = ESRCH;
-	}
-	return c->pidfd;
+	q = &b->probes[b->nprobes++];
+	*q = (struct scan_probe){ .dev = dev, .ino = ino, .fd = fdnum, .what = what,
+				  .tid = c->fd_tid ? c->fd_tid : p->pid, .thread = c->fd_tid != 0 };
 }
 
-/* Reads how full a pipe or FIFO is through a duplicate of a holder's fd:
+/* How full a pipe or FIFO is, read through a duplicate of a holder's fd:
  * unlike reopening /proc/PID/fd/N, that adds no reader or writer. Needs
  * ptrace rights over the holder, so failures are only recorded. */
 static void pipe_probe(struct scan_ctx *c, struct scan_extra *e, const struct ipc_proc *p,
-		       int piddir, int fdnum)
+		       int fdnum, dev_t dev, uint64_t ino)
 {
-	int pidfd, fd, queued = 0, cap = -1, err = 0;
-
 	if (c->rooted || !c->want_fill)
 		return;
-	pidfd = pidfd_for(c, p, piddir);
-	if (pidfd < 0) {
-		err = c->pidfd_err;
-	} else if ((fd = (int)syscall(SYS_pidfd_getfd, pidfd, fdnum, 0)) < 0) {
-		err = errno;
-	} else {
-		if (ioctl(fd, FIONREAD, &queued) < 0 || (cap = fcntl(fd, F_GETPIPE_SZ)) < 0)
-			err = errno;
-		close(fd);
+	if (!proc_pids_ours()) {
+		e->fill_tried = true;
+		e->fill_err = ESRCH;
+		return;
 	}
-	e->fill_tried = true;
-	e->fill_err = err;
-	if (!err) {
-		e->has_fill = true;
-		e->queued = (uint32_t)queued;
-		e->capacity = (uint32_t)cap;
-	}
-}
-
-/* A queue's message counts, through a duplicate of a holder's fd: the
- * only way to a queue no mqueue mount shows, and one that changes no time
- * (mq_attr_of). They reach the kind as fdinfo-like text. */
-static void mq_probe(struct scan_ctx *c, struct scan_extra *e, const struct ipc_proc *p,
-		     int piddir, int fdnum)
-{
-	struct ipc_mq mq = { 0 };
-	char text[128];
-	int pidfd, fd, n;
-
-	if (c->rooted || (pidfd = pidfd_for(c, p, piddir)) < 0)
-		return;
-	fd = (int)syscall(SYS_pidfd_getfd, pidfd, fdnum, 0);
-	if (fd < 0)
-		return;
-	if (fd_on_mqueue_fs(fd))
-		mq_attr_of(fd, &mq);
-	close(fd);
-	if (!mq.has_attr)
-		return;
-	n = snprintf(text, sizeof(text), "mq-curmsgs: %llu\nmq-maxmsg: %llu\nmq-msgsize: %llu\n",
-		     (unsigned long long)mq.curmsgs, (unsigned long long)mq.maxmsg,
-		     (unsigned long long)mq.msgsize);
-	e->has_info = true;
-	e->info_off = (uint32_t)c->batch->names.len;
-	e->info_len = (uint32_t)n;
-	buf_add(&c->batch->names, text, (size_t)n);
+	probe_add(c, p, fdnum, dev, ino, PROBE_FILL);
 }
 
 static bool type_wanted(const struct scan_ctx *c, enum ipc_type type)
@@ -420,16 +373,18 @@ static bool fd_describe(struct scan_ctx *c, struct ipc_proc *p, int piddir, int 
 		else
 			return false;
 	}
-	/* a queue no listing described: what its holder's fd tells */
+	/* a queue no listing described: what its holder's fd tells (its
+	 * counts: the only way to a queue no mqueue mount shows, and one
+	 * that changes no time) */
 	if (!known && k->data == KD_MQUEUE)
-		mq_probe(c, e, p, piddir, fdnum);
+		probe_add(c, p, fdnum, s->f.dev, s->ino, PROBE_MQ);
 	if ((k->traits & KT_PIPELIKE) && s->given) {
 		e->fill_tried = c->want_fill;
 		e->has_fill = c->want_fill && s->given->has_fill;
 		e->queued = s->given->queued;
 		e->capacity = s->given->capacity;
 	} else if (k->traits & KT_PIPELIKE) {
-		pipe_probe(c, e, p, piddir, fdnum);
+		pipe_probe(c, e, p, fdnum, s->f.dev, s->ino);
 	}
 	return true;
 }
@@ -630,15 +585,52 @@ static void fd_one_rooted(const struct model *m, struct scan_ctx *c, struct ipc_
 		fd_record(m, c, p, piddir, fdd, name, fdnum, (enum ipc_type)t, &s, (uint8_t)mode);
 }
 
-/* Is the regular file at fd link name on an mqueue filesystem? Asked once
- * per device: an IPC namespace's queues live on its internal mqueue mount
- * even where none is mounted, on a device no listing learns. The question
- * is put to an O_PATH descriptor, which opens nothing: no queue's state or
- * times change. */
-static bool fd_on_mqueue(struct scan_ctx *c, int fdd, const char *name, dev_t dev)
+/* The bounded child's question: is the file at fd link name on an mqueue
+ * filesystem? Put to an O_PATH descriptor, which opens nothing: no
+ * queue's state or times change. */
+struct mq_ask {
+	int fdd;
+	const char *name;
+};
+
+/* A child that may never end (a FUSE wait cannot be killed) must not keep
+ * our stdin, stdout or stderr open: whoever reads our output through a
+ * pipe would wait for its end for ever. */
+static void child_leave_stdio(int keep1, int keep2)
 {
-	bool mq;
+	for (int fd = 0; fd <= 2; fd++)
+		if (fd != keep1 && fd != keep2)
+			close(fd);
+}
+
+static int mq_ask_run(void *arg, int out)
+{
+	const struct mq_ask *a = arg;
 	int pfd;
+	char yes;
+
+	child_leave_stdio(a->fdd, out);
+	pfd = openat(a->fdd, a->name, O_PATH | O_CLOEXEC);
+	yes = pfd >= 0 && fd_on_mqueue_fs(pfd) ? '1' : '0';
+
+	return write(out, &yes, 1) == 1 ? 0 : -EIO;
+}
+
+#define MQ_ASK_MS 1000
+
+/* Is the regular file at fd link name on an mqueue filesystem? Asked once
+ * per device: an IPC namespace's queues live on its internal mount even
+ * where none is mounted, on a device no listing learns. statfs would tell,
+ * but FUSE filesystems have anonymous devices too, and a FUSE server need
+ * never answer one (a user who merely holds a file of it open). So the
+ * holder's mountinfo tells first (the kernel names the type there); only
+ * a device it does not list (an internal mount, a lazily unmounted one)
+ * is asked to statfs, in a child the walk waits for only so long. */
+static bool fd_on_mqueue(struct scan_ctx *c, int piddir, int fdd, const char *name, dev_t dev)
+{
+	struct mq_ask ask = { fdd, name };
+	bool mq = false;
+	int rc;
 
 	/* mqueue filesystems have anonymous devices; the known ones are
 	 * told by the device already */
@@ -648,11 +640,12 @@ static bool fd_on_mqueue(struct scan_ctx *c, int fdd, const char *name, dev_t de
 	for (unsigned i = 0; i < c->nfstypes && i < ARRAY_SIZE(c->fstypes); i++)
 		if (c->fstypes[i].dev == dev)
 			return c->fstypes[i].mq;
-	pfd = openat(fdd, name, O_PATH | O_CLOEXEC);
-	if (pfd < 0)
-		return false;
-	mq = fd_on_mqueue_fs(pfd);
-	close(pfd);
+	rc = mounts_dev_is_mqueue(piddir, "mountinfo", dev, &mq);
+	if (rc <= 0) {
+		/* not listed, or no mountinfo to read: not an answer yet */
+		rc = bounded_fork(mq_ask_run, &ask, MQ_ASK_MS, &c->file);
+		mq = rc == 0 && c->file.len == 1 && c->file.data[0] == '1';
+	}
 	/* a host of many containers has more overlay devices than room: the
 	 * newest replaces the oldest, as files of one device come together */
 	c->fstypes[c->nfstypes % ARRAY_SIZE(c->fstypes)].dev = dev;
@@ -678,7 +671,7 @@ static int fd_one(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 	s.f.nlink = st.st_nlink;
 	s.ino = st.st_ino;
 	s.f.on_mqueue = s.f.fmt == S_IFREG && type_wanted(c, IPC_MQUEUE) &&
-			fd_on_mqueue(c, fdd, name, st.st_dev);
+			fd_on_mqueue(c, piddir, fdd, name, st.st_dev);
 	t = kind_classify_fd(&s.f, &c->devs);
 	if (t == -2 && fd_readlink(fdd, name, &c->text) == 0) {
 		s.f.text = c->text.data;
@@ -746,10 +739,6 @@ int fd_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int p
 			denied = true;
 	}
 	closedir(dir);
-	if (c->pidfd >= 0)
-		close(c->pidfd);
-	c->pidfd = -1;
-	c->pidfd_pid = 0;
 	return denied ? -EACCES : 0;
 }
 
@@ -804,4 +793,253 @@ int fd_scan_threads(const struct model *m, struct scan_ctx *c, struct ipc_proc *
 	c->fd_tid = p->via_tid;
 	closedir(dir);
 	return denied ? -EACCES : 0;
+}
+
+/* ------------------------------------------------------------ probes */
+
+/* The whole scan's probes wait at most this long, within the shared
+ * budget of bounded.c: a holder can make any one of them stall. */
+#define PROBE_MS 3000
+
+/* What one probe read, as the child sends it back. */
+struct probe_rec {
+	uint32_t idx;		/* in the sorted probes */
+	int32_t err;		/* 0: read */
+	uint32_t queued, capacity;
+	uint64_t curmsgs, maxmsg, msgsize;
+};
+
+void fd_probes_take(struct scan_ctx *c, struct scan_batch *b)
+{
+	struct scan_probes *all = c->probes;
+
+	if (!all || !b->nprobes) {
+		b->nprobes = 0;
+		return;
+	}
+	if (all->n + b->nprobes > all->cap) {
+		all->cap = all->n + b->nprobes + all->cap;
+		all->v = xreallocarray(all->v, all->cap, sizeof(*all->v));
+	}
+	memcpy(all->v + all->n, b->probes, b->nprobes * sizeof(*b->probes));
+	all->n += b->nprobes;
+	b->nprobes = 0;
+}
+
+/* By object, so that the child skips a second holder's fd of an object
+ * the first already told; then by holder, to reuse its pidfd. */
+static int probe_cmp(const void *pa, const void *pb)
+{
+	const struct scan_probe *a = pa, *b = pb;
+
+	if (a->what != b->what)
+		return a->what < b->what ? -1 : 1;
+	if (a->dev != b->dev)
+		return a->dev < b->dev ? -1 : 1;
+	if (a->ino != b->ino)
+		return a->ino < b->ino ? -1 : 1;
+	if (a->tid != b->tid)
+		return a->tid < b->tid ? -1 : 1;
+	return (a->fd > b->fd) - (a->fd < b->fd);
+}
+
+static bool probe_same_obj(const struct scan_probe *a, const struct scan_probe *b)
+{
+	return a->what == b->what && a->dev == b->dev && a->ino == b->ino;
+}
+
+/* Records go out in groups: a write each would cost as much as the probe.
+ * A stall loses at most the group's earlier answers, which count as not
+ * read. */
+#define PROBE_GROUP 64
+
+static void probe_send(int out, const struct probe_rec *r, size_t nr)
+{
+	const char *p = (const char *)r;
+	size_t left = nr * sizeof(*r);
+
+	while (left) {
+		ssize_t n = write(out, p, left);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(1);	/* the scan gave up on us */
+		p += n;
+		left -= (size_t)n;
+	}
+}
+
+/* Is fd still the object the walk saw? Cached attributes only: a FUSE
+ * server is not asked. */
+static bool probe_is_obj(int fd, const struct scan_probe *q)
+{
+	struct statx sx;
+
+	return statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC | AT_NO_AUTOMOUNT,
+		     STATX_TYPE | STATX_INO, &sx) == 0 &&
+	       makedev(sx.stx_dev_major, sx.stx_dev_minor) == q->dev && sx.stx_ino == q->ino;
+}
+
+/* One probe, through the duplicate fd: 0 or an errno. */
+static int probe_read(int fd, const struct scan_probe *q, struct probe_rec *r)
+{
+	int queued = 0, cap;
+
+	if (q->what == PROBE_FILL) {
+		if (ioctl(fd, FIONREAD, &queued) < 0 || (cap = fcntl(fd, F_GETPIPE_SZ)) < 0)
+			return errno;
+		r->queued = (uint32_t)queued;
+		r->capacity = (uint32_t)cap;
+		return 0;
+	}
+	{
+		struct ipc_mq mq = { 0 };
+
+		if (fd_on_mqueue_fs(fd))
+			mq_attr_of(fd, &mq);
+		if (!mq.has_attr)
+			return ENODATA;
+		r->curmsgs = mq.curmsgs;
+		r->maxmsg = mq.maxmsg;
+		r->msgsize = mq.msgsize;
+		return 0;
+	}
+}
+
+/* The child: each probe, told back in groups as they are read, so that
+ * what was read before a stall is not lost; a duplicate that is not the
+ * object any more has its group sent before it is closed, as a close can
+ * be the wait that never ends (FUSE FLUSH). */
+static int probes_child(void *arg, int out)
+{
+	const struct scan_probes *all = arg;
+	struct probe_rec group[PROBE_GROUP];
+	size_t ng = 0;
+	pid_t pid_of = 0;
+	bool thread_of = false, prev_ok = false;
+	int pidfd = -1, pidfd_err = 0;
+
+	child_leave_stdio(out, out);
+	for (size_t i = 0; i < all->n; i++) {
+		const struct scan_probe *q = &all->v[i];
+		struct probe_rec r = { .idx = (uint32_t)i };
+		bool other = false;
+		int fd = -1;
+
+		if (i && prev_ok && probe_same_obj(q, &all->v[i - 1]))
+			continue;	/* told already */
+		if (q->tid != pid_of || q->thread != thread_of) {
+			if (pidfd >= 0)
+				close(pidfd);
+			pid_of = q->tid;
+			thread_of = q->thread;
+			pidfd = (int)syscall(SYS_pidfd_open, q->tid, q->thread ? PIDFD_THREAD : 0);
+			pidfd_err = pidfd < 0 ? errno : 0;
+		}
+		if (pidfd < 0)
+			r.err = pidfd_err;
+		else if ((fd = (int)syscall(SYS_pidfd_getfd, pidfd, q->fd, 0)) < 0)
+			r.err = errno;
+		else if ((other = !probe_is_obj(fd, q)))
+			r.err = EBADF;	/* the holder put something else there */
+		else
+			r.err = probe_read(fd, q, &r);
+		prev_ok = r.err == 0;
+		group[ng++] = r;
+		if (ng == PROBE_GROUP || other) {
+			probe_send(out, group, ng);
+			ng = 0;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	if (ng)
+		probe_send(out, group, ng);
+	return 0;
+}
+
+static void probe_apply(struct model *m, const struct scan_probe *q, const struct probe_rec *r)
+{
+	struct ipc_obj *o = model_find(m, q->dev, q->ino);
+	char text[128];
+	int n;
+
+	if (!o)
+		return;
+	if (q->what == PROBE_FILL && obj_pipe(o) && !o->pipe.has_fill) {
+		o->pipe.err = r->err;
+		if (!r->err) {
+			o->pipe.has_fill = true;
+			o->pipe.queued = r->queued;
+			o->pipe.capacity = r->capacity;
+		}
+	} else if (q->what == PROBE_MQ && !r->err && o->type == IPC_MQUEUE && !o->mq.has_attr &&
+		   kind_of(o)->fdinfo) {
+		/* as fdinfo-like text, which the kind reads */
+		n = snprintf(text, sizeof(text), "mq-curmsgs: %llu\nmq-maxmsg: %llu\nmq-msgsize: %llu\n",
+			     (unsigned long long)r->curmsgs, (unsigned long long)r->maxmsg,
+			     (unsigned long long)r->msgsize);
+		kind_of(o)->fdinfo(o, text, (size_t)n);
+	}
+}
+
+/* Probes past upto were never done: their objects' facts are unknown,
+ * unless another holder's probe told them. The number of such objects. */
+static size_t probes_unread(struct model *m, const struct scan_probes *all, size_t upto)
+{
+	size_t left = 0;
+
+	for (size_t i = upto; i < all->n; i++) {
+		const struct scan_probe *q = &all->v[i];
+		struct ipc_obj *o;
+
+		if (i > upto && probe_same_obj(q, &all->v[i - 1]))
+			continue;
+		o = model_find(m, q->dev, q->ino);
+		if (!o)
+			continue;
+		if (q->what == PROBE_FILL && obj_pipe(o) && !o->pipe.has_fill) {
+			o->pipe.err = ETIMEDOUT;
+			left++;
+		} else if (q->what == PROBE_MQ && o->type == IPC_MQUEUE && !o->mq.has_attr) {
+			left++;
+		}
+	}
+	return left;
+}
+
+void fd_probes_run(struct model *m, struct scan_ctx *c)
+{
+	struct scan_probes *all = c->probes;
+	struct buf got = { 0 };
+	size_t upto = 0, left;
+	bool spent;
+	int rc;
+
+	if (!all || !all->n)
+		return;
+	qsort(all->v, all->n, sizeof(*all->v), probe_cmp);
+	spent = bounded_spent();
+	rc = bounded_fork(probes_child, all, PROBE_MS, &got);
+	for (size_t off = 0; off + sizeof(struct probe_rec) <= got.len;
+	     off += sizeof(struct probe_rec)) {
+		struct probe_rec r;
+
+		memcpy(&r, got.data + off, sizeof(r));
+		if (r.idx >= all->n || r.idx < upto)
+			break;
+		probe_apply(m, &all->v[r.idx], &r);
+		upto = (size_t)r.idx + 1;
+	}
+	buf_free(&got);
+	if (rc < 0 && (left = probes_unread(m, all, upto)))
+		model_warn(m, "the look at holders' fds stopped (%s) with %zu pipe fill level%s "
+			   "or queue count%s not read: a holder's fd may have become another "
+			   "user's file that never answers; those are unknown",
+			   spent ? "the scan's time for waits was spent before it began" :
+			   rc == -ETIMEDOUT ? "it did not end in time" : strerror(-rc), left,
+			   left == 1 ? "" : "s", left == 1 ? "" : "s");
+	free(all->v);
+	*all = (struct scan_probes){ 0 };
 }

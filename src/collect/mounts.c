@@ -185,6 +185,28 @@ int mounts_read_at(int dirfd, const char *name, struct ns_mounts *out)
 	return rc;
 }
 
+int mounts_dev_is_mqueue(int dirfd, const char *name, dev_t dev, bool *mq)
+{
+	struct pio_lines l;
+	struct mnt_line ml;
+	const char *line;
+	size_t len;
+	bool found = false;
+	int rc = pio_lines_open_at(&l, dirfd, name);
+
+	if (rc < 0)
+		return rc;
+	/* every mount of a device is of its one superblock: the first says */
+	while (!found && pio_lines_next(&l, &line, &len) == 1)
+		if (split_line(line, line + len, &ml) && ml.dev == dev) {
+			found = true;
+			*mq = field_is(ml.fs, ml.fslen, "mqueue");
+		}
+	rc = l.err;
+	pio_lines_close(&l);
+	return found ? 1 : rc;
+}
+
 void mounts_free(struct ns_mounts *mi)
 {
 	for (size_t i = 0; i < mi->nbinds && i < MNT_KEEP_MAX; i++)

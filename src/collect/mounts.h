@@ -68,6 +68,11 @@ int ns_parse_mountinfo(const char *buf, size_t len, struct ns_mounts *out);
  * time. 0 or -errno. */
 int mounts_read_at(int dirfd, const char *name, struct ns_mounts *out);
 void mounts_free(struct ns_mounts *mi);
+/* Does dirfd/name (a process's "mountinfo") list a mount of dev, and of
+ * which kind: *mq when it is an mqueue filesystem. 1 when listed, 0 when
+ * not (a kernel-internal mount, a lazily unmounted one), or -errno. The
+ * kernel writes the type; a FUSE server can only add ".SUBTYPE" to it. */
+int mounts_dev_is_mqueue(int dirfd, const char *name, dev_t dev, bool *mq);
 
 /* Our own namespace's tmpfs mounts, against which another namespace's
  * /dev/shm is judged. */

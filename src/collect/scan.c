@@ -241,6 +241,7 @@ static bool scan_bpf(struct model *m, struct scan_ctx *c, const struct scan_opts
 	c->batch = NULL;
 	if (rc == 0) {
 		/* merged process by process already: what is left, and its memory */
+		fd_probes_take(c, &one);
 		batch_merge(m, &one);
 		return true;
 	}
@@ -280,6 +281,7 @@ static void scan_procs_proc(struct model *m, struct scan_ctx *c, const struct sc
 			if (takes(opts, set, m->procs[i]->pid))
 				scan_one(m, c, m->procs[i], &m->stats);
 		c->batch = NULL;
+		fd_probes_take(c, &one);
 		batch_merge(m, &one);
 		return;
 	}
@@ -307,8 +309,10 @@ static void scan_procs_proc(struct model *m, struct scan_ctx *c, const struct sc
 	}
 	if (set != WALK_OTHERS)
 		unix_prefetch(c);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		fd_probes_take(c, &w[i].batch);
 		batch_merge(m, &w[i].batch);
+	}
 	free(w);
 }
 
@@ -361,13 +365,15 @@ static void scan_walk(struct model *m, struct scan_ctx *c, const struct scan_opt
 	if (sockets)
 		unix_collect(m, c);
 	link_listeners(m);
-	if (!opts->nfocus)
-		return;
-	c->skip_maps = !mark_wanted(m, opts);
-	c->only_wanted = true;
-	scan_procs(m, c, opts, WALK_OTHERS);
-	c->only_wanted = false;
-	c->skip_maps = false;
+	if (opts->nfocus) {
+		c->skip_maps = !mark_wanted(m, opts);
+		c->only_wanted = true;
+		scan_procs(m, c, opts, WALK_OTHERS);
+		c->only_wanted = false;
+		c->skip_maps = false;
+	}
+	/* the looks through holders' fds, all in one bounded child */
+	fd_probes_run(m, c);
 }
 
 static void scan_finish(struct model *m, struct scan_ctx *c, const struct scan_opts *opts)
@@ -429,7 +435,8 @@ static int pick_backend(struct model *m, struct scan_ctx *c, const struct scan_o
 
 int scan_run(struct model *m, const struct scan_opts *opts)
 {
-	struct scan_ctx c = { .types = opts->types, .pidfd = -1, .want_fill = opts->want_fill,
+	struct scan_probes probes = { 0 };
+	struct scan_ctx c = { .types = opts->types, .probes = &probes, .want_fill = opts->want_fill,
 			      .want_waits = opts->want_waits, .want_cgroup = opts->want_cgroup };
 	int rc;
 
@@ -473,6 +480,7 @@ int scan_run(struct model *m, const struct scan_opts *opts)
 		mounts_free(c.self_mounts);
 	free(c.self_mounts);
 	free(c.mqueue_found);
+	free(probes.v);
 	buf_free(&c.file);
 	buf_free(&c.text);
 	return rc;

@@ -3771,7 +3771,9 @@ static int run_fuse_hang(void)
  * own that it then leaves (no table lists them, so a scan looks at their
  * holders' fds), keeps each at fd+n+i, and a thread of P puts, again and
  * again, the FUSE file then the socket at fd+i: an fd that a walk saw as
- * a socket may be that file by the time it is duplicated. */
+ * a socket may be that file by the time it is duplicated. pipes=1: pipes
+ * instead of sockets (a byte queued in each), each in no namespace. n=0:
+ * P only holds the FUSE file, at fd, and nothing flips. */
 struct fuse_flip {
 	int dev, file, fd, n;
 	int *socks;
@@ -3896,8 +3898,8 @@ static int run_fuse_flip(void)
 	f.fd = (int)pnum("fd");
 	f.n = (int)pnum("n");
 	/* the flipped fds and the sockets' own are below every scratch fd */
-	if (g_fdbase < f.fd + 2 * f.n)
-		g_fdbase = f.fd + 2 * f.n;
+	if (g_fdbase <= f.fd + 2 * f.n)
+		g_fdbase = f.fd + 2 * f.n + 1;
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return fail(EXIT_UNSUPPORTED, "a mount namespace of its own: %s", strerror(errno));
 	f.dev = hold(open("/dev/fuse", O_RDWR | O_CLOEXEC));
@@ -3916,11 +3918,21 @@ static int run_fuse_flip(void)
 	free(file);
 	if (f.file < 0)
 		return sysfail("open %s/f", shown);
-	f.socks = calloc((size_t)f.n, sizeof(*f.socks));
+	f.socks = calloc((size_t)f.n + 1, sizeof(*f.socks));
 	self = hold(open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
 	if (!f.socks || self < 0)
 		return sysfail("ns/net");
-	for (int i = 0; i < f.n; i++) {
+	for (int i = 0; i < f.n && pnum("pipes"); i++) {
+		int pp[2];
+
+		if (pipe2(pp, O_CLOEXEC) < 0 || write(pp[1], "x", 1) != 1)
+			return sysfail("pipe");
+		hold(pp[1]);
+		f.socks[i] = f.fd + f.n + i;
+		if (place_or_fail(pp[0], f.socks[i]))
+			return EXIT_FAIL;
+	}
+	for (int i = 0; i < f.n && !pnum("pipes"); i++) {
 		int s;
 
 		if (unshare(CLONE_NEWNET) < 0)
@@ -3939,6 +3951,8 @@ static int run_fuse_flip(void)
 	if (stat(path, &st) < 0)
 		return sysfail("stat %s", shown);
 	fact("conn", "%u", minor(st.st_dev));
+	if (!f.n)
+		return place_or_fail(f.file, f.fd) ? EXIT_FAIL : 0;
 	e = pthread_create(&th, NULL, fuse_flip_main, &f);
 	if (e)
 		return fail(EXIT_FAIL, "pthread_create: %s", strerror(e));
@@ -4742,7 +4756,7 @@ static const struct factory factories[] = {
 	{ .name = "fuse-flip", .run = run_fuse_flip,
 	  .facts = "pid conn",
 	  .keys = { K_STR("path", KF_NONEMPTY), K_INT("fd", "10", 3, 900),
-		    K_INT("n", "16", 1, 64) } },
+		    K_INT("n", "16", 0, 64), K_INT("pipes", "0", 0, 1) } },
 	{ .name = "listener-in-netns", .run = run_listener_in_netns,
 	  .facts = "pid fd ino path_ino",
 	  .keys = { K_STR("netns", KF_NONEMPTY), K_STR("path", KF_NONEMPTY) } },
