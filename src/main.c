@@ -2,10 +2,12 @@
  * The pipeline is collect → link → filter → render; main only finds the
  * command in the table (src/cmd/cmds.c) and runs it. */
 #include <err.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bpfscan.h"
 #include "cmd/cmd.h"
@@ -62,11 +64,23 @@ static int run(int argc, char **argv)
 	return cmd_run(ce, argc - 1, argv + 1);
 }
 
+/* 0, 1 and 2 are always open: a file the scan opens then never lands on
+ * one, and a child left waiting (bounded.c) can close all three so that
+ * no reader of our output waits for it. A closed one reads and writes
+ * /dev/null, and a closed stdout stays no error. */
+static void main_open_stdio(void)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			_exit(1);
+}
+
 int main(int argc, char **argv)
 {
 	const char *root;
 	int rc, status;
 
+	main_open_stdio();
 	setlocale(LC_ALL, "");
 	esc_init();
 	json_prepare();

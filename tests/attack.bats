@@ -420,6 +420,17 @@ clean_ours() {
 	[ ! -e "$shmdir/$SHM_PREFIX-orphan" ]
 }
 
+# fusectl, through which a test ends a FUSE server that hangs (the
+# kernel's, usually mounted)
+fusectl_or_skip() {
+	[ -c /dev/fuse ] || skip "no /dev/fuse here"
+	mountpoint -q /sys/fs/fuse/connections && return 0
+	mount -t fusectl fusectl /sys/fs/fuse/connections 2>/dev/null ||
+		skip "no fusectl to end the FUSE server's connection with"
+	# teardown unmounts what the test mounted
+	FUSECTL_MOUNTED=1
+}
+
 @test "attack: 4,200 network namespaces of one user, a socket kept in each: root enters at most 4,096 a scan, says so, lists the rest from their fds, and keeps the listener's file" {
 	"${ATTACKER[@]}" unshare -Ur true 2>/dev/null ||
 		skip "an unprivileged user namespace cannot be made here (disabled, or in a chroot)"
@@ -456,13 +467,7 @@ clean_ours() {
 }
 
 @test "attack: a holder that swaps its sockets' fds for a file of its own FUSE server, which answers no one else: every list and leaks ends, saying what it could not look at" {
-	[ -c /dev/fuse ] || skip "no /dev/fuse here"
-	# (the kernel's, usually mounted: how a test ends a server that hangs)
-	if ! mountpoint -q /sys/fs/fuse/connections; then
-		mount -t fusectl fusectl /sys/fs/fuse/connections 2>/dev/null ||
-			skip "no fusectl to end the FUSE server's connection with"
-		FUSECTL_MOUNTED=1
-	fi
+	fusectl_or_skip
 	mkdir "$T/fz"
 	mk f fuse-flip path="$T/fz" n=16
 	FUSE_CONNS+=("$f_conn")
@@ -473,26 +478,6 @@ clean_ours() {
 		((i % 2)) && cmd=(leaks)
 		# in the background: a close that waits for a FLUSH cannot be killed
 		"$IPCSCOPE" "${cmd[@]}" --type unix >"$T/out.$i" 2>"$T/err.$i" </dev/null &
-
-# fusectl, through which a test ends a FUSE server that hangs (the
-# kernel's, usually mounted)
-fusectl_or_skip() {
-	[ -c /dev/fuse ] || skip "no /dev/fuse here"
-	mountpoint -q /sys/fs/fuse/connections ||
-		mount -t fusectl fusectl /sys/fs/fuse/connections 2>/dev/null ||
-		skip "no fusectl to end the FUSE server's connection with"
-}
-
-# scan_ends OUT ARGS...: runs "$IPCSCOPE" ARGS in the background (a wait
-# on a FUSE FLUSH cannot be killed, not even by timeout), stdout to OUT,
-# stderr to OUT.err; fails when it has not ended in 20 s, or failed. With
-# SCAN_PIPED=1 its stdout goes through a pipe, whose end must come too: a
-# child of its left waiting must not keep the pipe open.
-scan_ends() {
-	local out=$1 s j
-	shift
-	if [ "${SCAN_PIPED:-0}" = 1 ]; then
-		{ "$IPCSCOPE" "$@" 2>"$out.err" </dev/null; echo $? >"$out.rc"; } | cat >"$out" &
 		s=$!
 		ATTACK_PIDS+=("$s")
 		for ((j = 0; j < 200; j++)); do
@@ -508,12 +493,7 @@ scan_ends() {
 }
 
 @test "attack: watch beside a holder that swaps its sockets' fds for a FUSE file: one look at held fds is left waiting, not one a scan" {
-	[ -c /dev/fuse ] || skip "no /dev/fuse here"
-	if ! mountpoint -q /sys/fs/fuse/connections; then
-		mount -t fusectl fusectl /sys/fs/fuse/connections 2>/dev/null ||
-			skip "no fusectl to end the FUSE server's connection with"
-		FUSECTL_MOUNTED=1
-	fi
+	fusectl_or_skip
 	mkdir "$T/fz"
 	mk f fuse-flip path="$T/fz" n=16
 	FUSE_CONNS+=("$f_conn")
@@ -533,7 +513,24 @@ scan_ends() {
 		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "--path $T/watch-mark" && n=$((n + 1))
 	done
 	[ "$n" -le 1 ] || fail "$n children of watch are left waiting"
+}
 
+# scan_ends OUT ARGS...: runs "$IPCSCOPE" ARGS in the background (a wait
+# on a FUSE FLUSH cannot be killed, not even by timeout), stdout to OUT,
+# stderr to OUT.err; fails when it has not ended in 20 s, or failed. With
+# SCAN_PIPED=1 its stdout goes through a pipe, whose end must come too: a
+# child of its left waiting must not keep the pipe open.
+scan_ends() {
+	local out=$1 s j
+	shift
+	if [ "${SCAN_PIPED:-0}" = 1 ]; then
+		{ "$IPCSCOPE" "$@" 2>"$out.err" </dev/null; echo $? >"$out.rc"; } | cat >"$out" &
+		s=$!
+		ATTACK_PIDS+=("$s")
+		for ((j = 0; j < 200; j++)); do
+			kill -0 "$s" 2>/dev/null || break
+			sleep 0.1
+		done
 		kill -0 "$s" 2>/dev/null && fail "ipcscope $* | cat did not end in 20 s"
 		wait "$s"
 		[ "$(cat "$out.rc")" = 0 ] || fail "ipcscope $* failed: $(cat "$out.err")"

@@ -122,6 +122,13 @@ int bounded_fork(int (*fn)(void *arg, int fd), void *arg, int ms, struct buf *ou
 	}
 	if (pid == 0) {
 		close(p[0]);
+		/* a child may never end (a FUSE wait cannot be killed): it
+		 * keeps none of our stdin, stdout and stderr, or whoever reads
+		 * our output through a pipe would wait for ever (main keeps
+		 * 0 to 2 open, so no fd the job needs is among them) */
+		for (int fd = 0; fd <= 2; fd++)
+			if (fd != p[1])
+				close(fd);
 		rc = fn(arg, p[1]);
 		_exit(rc < 0 ? (-rc & 0xff) : 0);
 	}

@@ -593,23 +593,12 @@ struct mq_ask {
 	const char *name;
 };
 
-/* A child that may never end (a FUSE wait cannot be killed) must not keep
- * our stdin, stdout or stderr open: whoever reads our output through a
- * pipe would wait for its end for ever. */
-static void child_leave_stdio(int keep1, int keep2)
-{
-	for (int fd = 0; fd <= 2; fd++)
-		if (fd != keep1 && fd != keep2)
-			close(fd);
-}
-
 static int mq_ask_run(void *arg, int out)
 {
 	const struct mq_ask *a = arg;
 	int pfd;
 	char yes;
 
-	child_leave_stdio(a->fdd, out);
 	pfd = openat(a->fdd, a->name, O_PATH | O_CLOEXEC);
 	yes = pfd >= 0 && fd_on_mqueue_fs(pfd) ? '1' : '0';
 
@@ -920,7 +909,6 @@ static int probes_child(void *arg, int out)
 	bool thread_of = false, prev_ok = false;
 	int pidfd = -1, pidfd_err = 0;
 
-	child_leave_stdio(out, out);
 	for (size_t i = 0; i < all->n; i++) {
 		const struct scan_probe *q = &all->v[i];
 		struct probe_rec r = { .idx = (uint32_t)i };
