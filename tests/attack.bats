@@ -29,9 +29,22 @@ setup() {
 	chmod 755 "$A"
 }
 
+# The FUSE connections of the filesystems our mkipc processes mounted
+# below $T, from their mountinfo (the minor of a fuse mount's device is its
+# connection): a factory that failed before READY never said its conn=,
+# and its exit would wait on its own dead server for ever.
+our_fuse_conns() {
+	local p
+	for p in "${MK_PIDS[@]}"; do
+		awk -v t="$T/" '{ fs = ""; for (i = 7; i < NF; i++) if ($i == "-") { fs = $(i + 1); break } }
+			fs ~ /^fuse/ && index($5 "/", t) == 1 { split($3, d, ":"); print d[2] }' \
+			"/proc/$p/mountinfo" 2>/dev/null
+	done
+}
+
 teardown() {
 	local p m
-	for m in "${FUSE_CONNS[@]}"; do
+	for m in "${FUSE_CONNS[@]}" $(our_fuse_conns); do
 		echo 1 >"/sys/fs/fuse/connections/$m/abort" 2>/dev/null || true
 	done
 	[ -z "$FUSECTL_MOUNTED" ] || umount /sys/fs/fuse/connections 2>/dev/null || true

@@ -3787,7 +3787,8 @@ static void fuse_reply(int dev, uint64_t unique, int err, const void *data, size
 				     .unique = unique };
 
 	memcpy(out, &h, sizeof(h));
-	memcpy(out + sizeof(h), data, len);
+	if (len)	/* an error reply has no data, and data may be NULL */
+		memcpy(out + sizeof(h), data, len);
 	(void)!write(dev, out, sizeof(h) + len);
 }
 
