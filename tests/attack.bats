@@ -177,7 +177,7 @@ clean_ours() {
 	mk g fuse-hang path="$T/fz" opener=1
 	local c
 	for c in list leaks summary metrics waits graph "clean --force --path /dev/shm/$SHM_PREFIX-none"; do
-		run --separate-stderr timeout 30 "$IPCSCOPE" $c
+		run --separate-stderr timeout -k 5 30 "$IPCSCOPE" $c
 		[ "$status" -ne 124 ] || fail "ipcscope $c hung"
 		assert_success
 		[[ $stderr == *"mnt:[$f_mntns]"*"not a tmpfs"* ]] ||
@@ -187,7 +187,7 @@ clean_ours() {
 	# so no FIFO is certainly orphaned
 	mk o fifo-unopened path="$T/orphan.fifo"
 	unread_holds_nothing
-	run --separate-stderr timeout 30 "$IPCSCOPE_HOOKED" leaks --json --type fifo --path "$T/orphan.fifo"
+	run --separate-stderr timeout -k 5 30 "$IPCSCOPE_HOOKED" leaks --json --type fifo --path "$T/orphan.fifo"
 	assert_success
 	assert_equal "$(jq '.objects[0].certain' <<<"$output")" false
 	[[ $stderr == *"open() wait for could not be told"* ]] || fail "no word on the opener: $stderr"
@@ -212,7 +212,7 @@ clean_ours() {
 	local c start took
 	for c in waits leaks; do
 		start=$(date +%s)
-		run --separate-stderr timeout 60 "$IPCSCOPE" $c
+		run --separate-stderr timeout -k 5 60 "$IPCSCOPE" $c
 		took=$(($(date +%s) - start))
 		[ "$status" -ne 124 ] || fail "ipcscope $c hung"
 		[ "$took" -le 15 ] || fail "ipcscope $c took $took s: more than the budget"

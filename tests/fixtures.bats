@@ -102,7 +102,7 @@ fix_json() {
 @test "fixture: a FIFO planted in /dev/shm is never opened" {
 	cp -a "$FIX" "$T/tree"
 	mkfifo "$T/tree/dev/shm/planted-fifo"
-	run timeout 10 env IPCSCOPE_BACKEND=proc IPCSCOPE_ROOT="$T/tree" "$IPCSCOPE" list --json
+	run timeout -k 5 10 env IPCSCOPE_BACKEND=proc IPCSCOPE_ROOT="$T/tree" "$IPCSCOPE" list --json
 	assert_success
 	assert_equal "$(echo "$output" | jq '[.objects[] | select(.path == "/dev/shm/planted-fifo")] | length')" 0
 }

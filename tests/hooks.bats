@@ -31,7 +31,7 @@ HOOKS=(IPCSCOPE_TEST_PAUSE_AFTER_PROCS IPCSCOPE_TEST_PAUSE_BEFORE_RECHECK
 	# were a pause honoured, timeout would end the stopped clean (124)
 	run --separate-stderr env IPCSCOPE_TEST_PAUSE_AFTER_PROCS=1 \
 		IPCSCOPE_TEST_PAUSE_BEFORE_RECHECK=1 IPCSCOPE_TEST_PAUSE_BEFORE_UNLINK=1 \
-		IPCSCOPE_TEST_BPF_FAIL_AFTER=1 timeout 20 "$IPCSCOPE" clean --force --type shm \
+		IPCSCOPE_TEST_BPF_FAIL_AFTER=1 timeout -k 5 20 "$IPCSCOPE" clean --force --type shm \
 		--path "/dev/shm/$SHM_PREFIX-nohook"
 	[ "$status" -ne 124 ] || fail "the shipped binary stopped itself"
 	assert_success

@@ -202,9 +202,9 @@ assert_exposition() {
 
 @test "hostile outputs: watch reports a FIFO with a hostile name escaped, in text and in NDJSON" {
 	local i
-	timeout 20 "$IPCSCOPE" watch --interval 0.1 --type fifo >"$T/watch.out" 2>"$T/watch.err" 3>&- &
+	timeout -k 5 20 "$IPCSCOPE" watch --interval 0.1 --type fifo >"$T/watch.out" 2>"$T/watch.err" 3>&- &
 	local w1=$!
-	timeout 20 "$IPCSCOPE" watch --json --interval 0.1 --type fifo >"$T/watchj.out" 2>"$T/watchj.err" 3>&- &
+	timeout -k 5 20 "$IPCSCOPE" watch --json --interval 0.1 --type fifo >"$T/watchj.out" 2>"$T/watchj.err" 3>&- &
 	local w2=$!
 	MK_PIDS+=("$w1" "$w2")
 	sleep 0.5

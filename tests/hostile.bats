@@ -111,11 +111,11 @@ assert_terminal_safe() {
 	mk f fifo-unopened path="$T/lonely"
 	local cmd
 	for cmd in "list" "list --json" "leaks --path $T" "show $T/lonely" "summary" "graph"; do
-		run timeout 20 "$IPCSCOPE" $cmd
+		run timeout -k 5 20 "$IPCSCOPE" $cmd
 		[ "$status" -ne 124 ] || fail "ipcscope $cmd blocked on the FIFO"
 	done
 	# nobody opened it, ipcscope included
-	run timeout 20 "$IPCSCOPE" leaks --json --path "$T"
+	run timeout -k 5 20 "$IPCSCOPE" leaks --json --path "$T"
 	[[ $output == *'"reason":"orphaned-fifo"'* ]]
 }
 
@@ -124,10 +124,10 @@ assert_terminal_safe() {
 	mk s shm-orphan name="$SHM_PREFIX-real"
 	ln -s "$T/target-fifo" "/dev/shm/$SHM_PREFIX-link"
 	ln -s /etc/passwd "/dev/shm/$SHM_PREFIX-passwd"
-	run --separate-stderr timeout 20 "$IPCSCOPE" list --json --type shm,sem
+	run --separate-stderr timeout -k 5 20 "$IPCSCOPE" list --json --type shm,sem
 	assert_success
 	[ "$(echo "$output" | jq --arg p "/dev/shm/$SHM_PREFIX-" '[.objects[] | select(.path | startswith($p))] | length')" -eq 1 ]
-	run timeout 20 "$IPCSCOPE" clean --force --path "/dev/shm/$SHM_PREFIX-link"
+	run timeout -k 5 20 "$IPCSCOPE" clean --force --path "/dev/shm/$SHM_PREFIX-link"
 	assert_success
 	[ -L "/dev/shm/$SHM_PREFIX-link" ] && [ -p "$T/target-fifo" ]
 }

@@ -148,7 +148,7 @@ sysv() { jqr --argjson i "$1" ".objects[] | select(.inode == \$i and .type == \"
 @test "leaks: a FIFO nobody opened, never opened by ipcscope either" {
 	mk f fifo-unopened path="$T/lonely.fifo"
 	mk g fifo path="$T/busy.fifo"
-	run --separate-stderr timeout 20 "$IPCSCOPE" leaks --json --path "$T"
+	run --separate-stderr timeout -k 5 20 "$IPCSCOPE" leaks --json --path "$T"
 	assert_success
 	assert_equal "$(echo "$output" | jq -r '[.objects[] | "\(.type) \(.inode) \(.reason)"] | join(";")')" \
 		"fifo $f_ino orphaned-fifo"

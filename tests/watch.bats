@@ -107,17 +107,17 @@ wait-end $b_ino $b_reader cat read 0 null empty $b_reader:0:read"
 }
 
 @test "watch: --count stops after N scans; a closed stdout ends it quietly" {
-	run --separate-stderr timeout 20 "$IPCSCOPE" watch --interval 0.1 --count 3
+	run --separate-stderr timeout -k 5 20 "$IPCSCOPE" watch --interval 0.1 --count 3
 	assert_success
 	# a reader that is gone before anything is written: a watch with
 	# nothing to print (one quiet process's pipe) must see it too, and
 	# never wait for the timeout (124)
 	mk q pipe
-	run bash -c "timeout 10 '$IPCSCOPE' watch --interval 0.05 --pid $q_pid 2>'$T/err' | true; exit \${PIPESTATUS[0]}"
+	run bash -c "timeout -k 5 10 '$IPCSCOPE' watch --interval 0.05 --pid $q_pid 2>'$T/err' | true; exit \${PIPESTATUS[0]}"
 	[[ $status =~ ^(0|141)$ ]] || fail "a watch with a closed stdout and nothing to say: status $status"
 	# a reader gone after the first byte of a change: killed by SIGPIPE or
 	# ended by EPIPE, never a message
-	bash -c "timeout 20 '$IPCSCOPE' watch --interval 0.05 --type pipe 2>>'$T/err' | head -c 1 >'$T/byte'; echo \${PIPESTATUS[0]} >'$T/status'" &
+	bash -c "timeout -k 5 20 '$IPCSCOPE' watch --interval 0.05 --type pipe 2>>'$T/err' | head -c 1 >'$T/byte'; echo \${PIPESTATUS[0]} >'$T/status'" &
 	local w=$!
 	MK_PIDS+=("$w")
 	sleep 0.5
