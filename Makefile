@@ -42,8 +42,9 @@ BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 
 SRCS := $(wildcard src/*.c src/*/*.c)
 # The folders show the flow, collect → model (link, filter) → render, with
-# kinds/ and cmd/ beside it; each includes the others' headers by name.
-ALL_CFLAGS += -Isrc $(patsubst %/,-I%,$(wildcard src/*/))
+# kinds/ and cmd/ beside it. Only src/ is on the path: an include names
+# its folder ("collect/fd.h"), so it says which layer it reaches.
+ALL_CFLAGS += -Isrc
 OBJDIR := build$(if $(SANFLAGS),-san)
 OBJS := $(patsubst src/%.c,$(OBJDIR)/%.o,$(SRCS))
 # Only headers of libbpf are used (a light skeleton): nothing to link.
@@ -104,7 +105,7 @@ BPF_DEPS := $(BPF_SRC) src/collect/bpf/kernel.h src/collect/bpf/records.h
 $(OBJDIR)/collect/bpfscan.o: $(OBJDIR)/bpf/iter.skel.h
 $(OBJDIR)/bpf/iter.bpf.o: $(BPF_DEPS) | $(OBJDIR)/bpf
 	$(CLANG) $(CPPFLAGS) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall \
-		$(if $(filter 1,$(WERROR)),-Werror) -Isrc/collect -Isrc/collect/bpf \
+		$(if $(filter 1,$(WERROR)),-Werror) -Isrc \
 		$(shell $(PKG_CONFIG) --cflags libbpf) -c -o $@ $<
 $(OBJDIR)/bpf/iter.skel.h: $(OBJDIR)/bpf/iter.bpf.o
 	$(BPFTOOL) gen skeleton -L $< name ipcscope_iter > $@.tmp && mv $@.tmp $@

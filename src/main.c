@@ -9,11 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bpfscan.h"
+#include "collect/bpfscan.h"
 #include "cmd/cmd.h"
 #include "escape.h"
-#include "pathio.h"
-#include "proc.h"
+#include "collect/pathio.h"
 
 static void main_usage(void)
 {
@@ -90,7 +89,7 @@ int main(int argc, char **argv)
 		errx(1, "IPCSCOPE_ROOT '%s': %s", cmd_shown(root), strerror(-rc));
 
 	status = run(argc, argv);
-	proc_fini();
+	user_names_free();
 	pio_fini();
 	return status;
 }

@@ -2,6 +2,8 @@
 
 #include <err.h>
 #include <errno.h>
+#include <pthread.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,4 +269,51 @@ int write_all(int fd, const void *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+/* User names by uid, cached for the run: a table asks once per row. */
+struct uid_name {
+	uid_t uid;
+	char *name;
+};
+
+static struct uid_name *uid_cache;
+static size_t uid_cache_len;
+/* the JSON renderer asks from several threads */
+static pthread_mutex_t uid_lock = PTHREAD_MUTEX_INITIALIZER;
+
+const char *user_name(uid_t uid)
+{
+	struct passwd pwbuf, *pw = NULL;
+	char num[24], pwtext[4096];
+	const char *name = NULL;
+
+	pthread_mutex_lock(&uid_lock);
+	for (size_t i = 0; i < uid_cache_len; i++)
+		if (uid_cache[i].uid == uid) {
+			name = uid_cache[i].name;
+			break;
+		}
+	if (!name) {
+		if (getpwuid_r(uid, &pwbuf, pwtext, sizeof(pwtext), &pw) != 0)
+			pw = NULL;
+		if (!pw)
+			snprintf(num, sizeof(num), "%u", (unsigned)uid);
+		/* names live as long as the cache: the array holds pointers */
+		uid_cache = xreallocarray(uid_cache, uid_cache_len + 1, sizeof(*uid_cache));
+		uid_cache[uid_cache_len].uid = uid;
+		uid_cache[uid_cache_len].name = xstrdup(pw ? pw->pw_name : num);
+		name = uid_cache[uid_cache_len++].name;
+	}
+	pthread_mutex_unlock(&uid_lock);
+	return name;
+}
+
+void user_names_free(void)
+{
+	for (size_t i = 0; i < uid_cache_len; i++)
+		free(uid_cache[i].name);
+	free(uid_cache);
+	uid_cache = NULL;
+	uid_cache_len = 0;
 }

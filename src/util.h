@@ -62,6 +62,9 @@ int stat_nosync(int dfd, const char *name, int flags, struct stat *st, uint32_t 
 int reopen_fd(int pfd, int flags);
 /* write(2) all of it, through EINTR and short writes. 0 or -errno. */
 int write_all(int fd, const void *p, size_t n);
+/* The name of a uid, or its number; valid until user_names_free(). */
+const char *user_name(uid_t uid);
+void user_names_free(void);
 void format_size(char *out, size_t outsz, uint64_t bytes);
 
 #endif

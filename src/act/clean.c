@@ -2,7 +2,7 @@
  * what was planned, certainly leaked, still unheld in a scan made a moment
  * before, and still the same object when it is removed. How to remove it,
  * and what counts as used meanwhile, each kind says. */
-#include "clean.h"
+#include "act/clean.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -10,9 +10,8 @@
 #include <unistd.h>
 
 #include "escape.h"
-#include "kind.h"
-#include "leaks.h"
-#include "proc.h"
+#include "kinds/kind.h"
+#include "model/leaks.h"
 #include "util.h"
 
 static void describe(struct buf *b, const struct ipc_obj *o)
@@ -73,7 +72,7 @@ static const char *refusal(const struct ipc_obj *o, uid_t me, struct buf *why)
 	buf_reset(why);
 	if (me != 0 && (!o->has_owner || o->owner != me))
 		buf_printf(why, "owned by %s; only root may remove it",
-			   o->has_owner ? proc_user_name(o->owner) : "another user");
+			   o->has_owner ? user_name(o->owner) : "another user");
 	else if (o->uncertain)
 		buf_printf(why, "uncertain: %s", o->uncertain);
 	else if (!kind_of(o)->remove)

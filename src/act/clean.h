@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "model.h"
+#include "model/model.h"
 
 struct clean_counts {
 	size_t removed, skipped, failed, planned;

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "clean.h"
-#include "cmd.h"
-#include "pathio.h"
+#include "act/clean.h"
+#include "cmd/cmd.h"
+#include "collect/pathio.h"
 #include "testhooks.h"
 
 /* the values of this command's own options */

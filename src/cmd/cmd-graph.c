@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
-#include "collect.h"
-#include "graph.h"
+#include "cmd/cmd.h"
+#include "collect/collect.h"
+#include "render/graph.h"
 
 /* the values of this command's own options */
 static struct {

@@ -1,8 +1,8 @@
 /* ipcscope leaks: what nobody holds. */
 #include <stdio.h>
 
-#include "cmd.h"
-#include "leaks.h"
+#include "cmd/cmd.h"
+#include "model/leaks.h"
 
 /* the values of this command's own options, and what the scan found */
 static struct {

@@ -1,7 +1,7 @@
 /* ipcscope list: every object and its holders, the default command. */
 #include <stdio.h>
 
-#include "cmd.h"
+#include "cmd/cmd.h"
 
 static int cmd_list_print(struct cmd_ctx *ctx, struct model *m)
 {

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "cmd.h"
-#include "metrics.h"
+#include "cmd/cmd.h"
+#include "render/metrics.h"
 
 /* the values of this command's own options */
 static struct {

@@ -1,12 +1,24 @@
 /* ipcscope show OBJECT: one object in full. */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
-#include "cmd.h"
+#include "cmd/cmd.h"
+#include "collect/pathio.h"
+
+/* lstat only: a FIFO or a socket file is never opened */
+static const struct stat *show_lstat(const char *spec, struct stat *st)
+{
+	if (spec[0] == '@')
+		return NULL;
+	return (pio_rerooted() ? pio_lstat(spec, st) : lstat(spec, st)) == 0 ? st : NULL;
+}
 
 static int cmd_show_print(struct cmd_ctx *ctx, struct model *m)
 {
-	if (filter_select(m, ctx->operand) == 0) {
+	struct stat st;
+
+	if (filter_select(m, ctx->operand, show_lstat(ctx->operand, &st)) == 0) {
 		cmd_print_warnings(m);
 		fprintf(stderr, "%s: no IPC object matches %s\n", CMD_PROG,
 			cmd_shown(ctx->operand));

@@ -2,8 +2,8 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "cmd.h"
-#include "summary.h"
+#include "cmd/cmd.h"
+#include "render/summary.h"
 
 static int cmd_summary_print(struct cmd_ctx *ctx, struct model *m)
 {

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "cmd.h"
+#include "cmd/cmd.h"
 
 static struct {
 	bool exit_code;		/* --exit-code: 3 when there is a cycle */

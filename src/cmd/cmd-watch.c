@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "cmd.h"
-#include "watch.h"
+#include "cmd/cmd.h"
+#include "render/watch.h"
 
 /* the values of this command's own options */
 static struct {

@@ -8,11 +8,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cmd.h"
-#include "collect.h"
+#include "cmd/cmd.h"
+#include "collect/collect.h"
 #include "escape.h"
-#include "leaks.h"
-#include "pathio.h"
+#include "model/leaks.h"
+#include "collect/pathio.h"
 
 void cmd_usage_error(const char *fmt, ...)
 {

@@ -9,9 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "filter.h"
-#include "model.h"
-#include "render.h"
+#include "model/filter.h"
+#include "model/model.h"
+#include "render/render.h"
 
 #define CMD_PROG "ipcscope"
 #ifndef IPCSCOPE_VERSION

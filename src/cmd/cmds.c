@@ -1,7 +1,7 @@
 /* The command table: a new command is its cmd-NAME.c and a line here. */
 #include <stddef.h>
 
-#include "cmd.h"
+#include "cmd/cmd.h"
 
 extern const struct cmd_entry cmd_show_entry, cmd_leaks_entry, cmd_summary_entry,
 	cmd_graph_entry, cmd_metrics_entry, cmd_watch_entry, cmd_clean_entry, cmd_waits_entry;

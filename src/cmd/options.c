@@ -13,11 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd.h"
-#include "collect.h"
-#include "kind.h"
-#include "leaks.h"
-#include "pathio.h"
+#include "cmd/cmd.h"
+#include "collect/collect.h"
+#include "kinds/kind.h"
+#include "model/leaks.h"
+#include "collect/pathio.h"
 
 #define PID_LIMIT 4194304	/* PID_MAX_LIMIT on 64-bit kernels */
 /* getopt's value for the option at index i of a command's list: above

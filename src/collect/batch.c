@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collect.h"
-#include "kind.h"
+#include "collect/collect.h"
+#include "kinds/kind.h"
 
 static size_t key_slot(dev_t dev, uint64_t ino, uint64_t ns, size_t mask)
 {

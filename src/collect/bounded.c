@@ -1,4 +1,4 @@
-#include "bounded.h"
+#include "collect/bounded.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proc.h"
+#include "collect/proc.h"
 
 /* what is left of this scan's budget, shared by the walker threads */
 static int budget_ms = BOUNDED_BUDGET_MS;

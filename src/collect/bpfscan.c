@@ -1,6 +1,6 @@
 /* The bpf backend's user side: loads the iterators, reads their records
  * and hands each one to the recording code the /proc walk uses. */
-#include "bpfscan.h"
+#include "collect/bpfscan.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,8 +13,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "pathio.h"
-#include "proc.h"
+#include "collect/pathio.h"
+#include "collect/proc.h"
 #include "testhooks.h"
 
 #ifdef IPCSCOPE_HAVE_BPF
@@ -28,7 +28,7 @@
 #include <linux/bpf.h>
 #include "iter.skel.h"
 
-#include "bpf/records.h"
+#include "collect/bpf/records.h"
 
 struct bpfscan {
 	pthread_t loader;

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "collect.h"
+#include "collect/collect.h"
 
 struct bpfscan;
 

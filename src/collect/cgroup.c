@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "collect.h"
-#include "pathio.h"
-#include "proc.h"
+#include "collect/collect.h"
+#include "collect/pathio.h"
+#include "collect/proc.h"
 
 #define CG_ID_LEN 64		/* a container id: 64 hex digits */
 

@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "kind.h"
-#include "model.h"
-#include "mounts.h"
+#include "kinds/kind.h"
+#include "model/model.h"
+#include "collect/mounts.h"
 #include "util.h"
 
 struct scan_ctx {

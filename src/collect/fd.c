@@ -15,12 +15,12 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "bounded.h"
-#include "collect.h"
-#include "mounts.h"
-#include "ns.h"
-#include "pathio.h"
-#include "proc.h"
+#include "collect/bounded.h"
+#include "collect/collect.h"
+#include "collect/mounts.h"
+#include "collect/ns.h"
+#include "collect/pathio.h"
+#include "collect/proc.h"
 
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL	/* Linux 6.9 */

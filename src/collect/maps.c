@@ -9,10 +9,10 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "collect.h"
-#include "kind.h"
-#include "pathio.h"
-#include "proc.h"
+#include "collect/collect.h"
+#include "kinds/kind.h"
+#include "collect/pathio.h"
+#include "collect/proc.h"
 
 static bool scan_hex(const char **pp, const char *end, uint64_t *out)
 {

@@ -1,6 +1,6 @@
 /* mountinfo, read a line at a time, and the rules that decide which
  * IPC filesystems are trusted. See mounts.h for why. */
-#include "mounts.h"
+#include "collect/mounts.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 
-#include "pathio.h"
+#include "collect/pathio.h"
 
 static bool parse_devno(const char *f, size_t n, dev_t *dev)
 {

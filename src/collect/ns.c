@@ -5,7 +5,7 @@
  * directories through that process's root and reads the SysV table from a
  * thread that has entered its IPC namespace. That process is the
  * namespace's "home", which also names its container. */
-#include "ns.h"
+#include "collect/ns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,11 +21,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "bounded.h"
-#include "collect.h"
+#include "collect/bounded.h"
+#include "collect/collect.h"
 #include "escape.h"
-#include "pathio.h"
-#include "proc.h"
+#include "collect/pathio.h"
+#include "collect/proc.h"
 
 /* A filesystem of another mount namespace: its /dev/shm or its mqueue. */
 struct ns_fs {

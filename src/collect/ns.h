@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "model.h"
-#include "mounts.h"
+#include "model/model.h"
+#include "collect/mounts.h"
 #include "util.h"
 
 struct scan_ctx;

@@ -1,4 +1,4 @@
-#include "pathio.h"
+#include "collect/pathio.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,11 +1,9 @@
-#include "proc.h"
+#include "collect/proc.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libproc2/pids.h>
-#include <pthread.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "pathio.h"
+#include "collect/pathio.h"
 #include "util.h"
 
 #define PF_KTHREAD 0x00200000
@@ -25,52 +23,6 @@ static enum pids_item proc_items[] = {
 	PIDS_TICS_BEGAN, PIDS_FLAGS,
 };
 enum { I_PID, I_CMD, I_EUID, I_EUSER, I_BEGAN, I_FLAGS };
-
-struct uid_name {
-	uid_t uid;
-	char *name;
-};
-
-static struct uid_name *uid_cache;
-static size_t uid_cache_len;
-/* the JSON renderer asks from several threads */
-static pthread_mutex_t uid_lock = PTHREAD_MUTEX_INITIALIZER;
-
-const char *proc_user_name(uid_t uid)
-{
-	struct passwd pwbuf, *pw = NULL;
-	char num[24], pwtext[4096];
-	const char *name = NULL;
-
-	pthread_mutex_lock(&uid_lock);
-	for (size_t i = 0; i < uid_cache_len; i++)
-		if (uid_cache[i].uid == uid) {
-			name = uid_cache[i].name;
-			break;
-		}
-	if (!name) {
-		if (getpwuid_r(uid, &pwbuf, pwtext, sizeof(pwtext), &pw) != 0)
-			pw = NULL;
-		if (!pw)
-			snprintf(num, sizeof(num), "%u", (unsigned)uid);
-		/* names live as long as the cache: the array holds pointers */
-		uid_cache = xreallocarray(uid_cache, uid_cache_len + 1, sizeof(*uid_cache));
-		uid_cache[uid_cache_len].uid = uid;
-		uid_cache[uid_cache_len].name = xstrdup(pw ? pw->pw_name : num);
-		name = uid_cache[uid_cache_len++].name;
-	}
-	pthread_mutex_unlock(&uid_lock);
-	return name;
-}
-
-void proc_fini(void)
-{
-	for (size_t i = 0; i < uid_cache_len; i++)
-		free(uid_cache[i].name);
-	free(uid_cache);
-	uid_cache = NULL;
-	uid_cache_len = 0;
-}
 
 int proc_parse_stat(const char *buf, size_t len, struct proc_stat *st)
 {
@@ -152,7 +104,7 @@ static int proc_collect_rooted(struct model *m)
 			if (sscanf(uidl + 5, "%lu %lu", &ruid, &euid) == 2)
 				p->euid = (uid_t)euid;
 		}
-		p->user = xstrdup(proc_user_name(p->euid));
+		p->user = xstrdup(user_name(p->euid));
 	}
 	closedir(dir);
 	buf_free(&b);
@@ -188,7 +140,7 @@ int proc_collect(struct model *m)
 		p->comm = xstrdup(PIDS_VAL(I_CMD, str, s, info));
 		p->euid = PIDS_VAL(I_EUID, u_int, s, info);
 		user = PIDS_VAL(I_EUSER, str, s, info);
-		p->user = xstrdup(user && *user ? user : proc_user_name(p->euid));
+		p->user = xstrdup(user && *user ? user : user_name(p->euid));
 		p->start = PIDS_VAL(I_BEGAN, ull_int, s, info);
 	}
 	rc = 0;

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "model.h"
+#include "model/model.h"
 
 /* Adds every user-space process to the model. 0, or -errno when /proc
  * itself cannot be read. */
@@ -54,8 +54,5 @@ int proc_parse_stat(const char *buf, size_t len, struct proc_stat *st);
 /* Parses the start time (field 22) out of a /proc/PID/stat line. */
 int proc_parse_stat_start(const char *buf, size_t len, unsigned long long *start);
 
-/* user name for a uid, cached; "#UID" style fallback is the number. */
-const char *proc_user_name(uid_t uid);
-void proc_fini(void);
 
 #endif

@@ -6,16 +6,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bounded.h"
-#include "bpfscan.h"
-#include "collect.h"
+#include "collect/bounded.h"
+#include "collect/bpfscan.h"
+#include "collect/collect.h"
 #include "escape.h"
-#include "kind.h"
-#include "ns.h"
+#include "kinds/kind.h"
+#include "collect/ns.h"
 #include "testhooks.h"
-#include "waitgraph.h"
-#include "pathio.h"
-#include "proc.h"
+#include "model/waitgraph.h"
+#include "collect/pathio.h"
+#include "collect/proc.h"
 
 static bool keep_object(const struct ipc_obj *o)
 {

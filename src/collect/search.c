@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "collect.h"
-#include "pathio.h"
+#include "collect/collect.h"
+#include "collect/pathio.h"
 
 #define SEARCH_MAX_DEPTH 8
 #define SEARCH_MAX_ENTRIES 1000000

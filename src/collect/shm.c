@@ -15,10 +15,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "collect.h"
-#include "kind.h"
-#include "mounts.h"
-#include "pathio.h"
+#include "collect/collect.h"
+#include "kinds/kind.h"
+#include "collect/mounts.h"
+#include "collect/pathio.h"
 
 #define SHM_DIR "/dev/shm"
 

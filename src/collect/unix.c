@@ -29,11 +29,11 @@
 #define PIDFD_THREAD O_EXCL	/* Linux 6.9 */
 #endif
 
-#include "bounded.h"
-#include "collect.h"
-#include "ns.h"
-#include "pathio.h"
-#include "proc.h"
+#include "collect/bounded.h"
+#include "collect/collect.h"
+#include "collect/ns.h"
+#include "collect/pathio.h"
+#include "collect/proc.h"
 
 #define SO_ACCEPTCON_FLAG 0x10000	/* __SO_ACCEPTCON in net/unix Flags */
 

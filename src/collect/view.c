@@ -10,9 +10,9 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "collect.h"
-#include "pathio.h"
-#include "proc.h"
+#include "collect/collect.h"
+#include "collect/pathio.h"
+#include "collect/proc.h"
 #include "testhooks.h"
 
 /* The fixed inode numbers of the initial namespaces (linux/proc_ns.h). */

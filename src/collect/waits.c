@@ -22,10 +22,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "bounded.h"
-#include "collect.h"
-#include "pathio.h"
-#include "proc.h"
+#include "collect/bounded.h"
+#include "collect/collect.h"
+#include "collect/pathio.h"
+#include "collect/proc.h"
 
 /* How a call waits, and where its object is. */
 enum wait_how {

@@ -5,7 +5,7 @@
  * fd, and dies with its last mapping, so it never leaks. */
 #include <string.h>
 
-#include "kind.h"
+#include "kinds/kind.h"
 
 #define ANON_NAME "/dev/zero (deleted)"
 

@@ -10,10 +10,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "jw.h"
-#include "kind.h"
-#include "ns.h"
-#include "render.h"
+#include "render/jw.h"
+#include "kinds/kind.h"
+#include "collect/ns.h"
+#include "render/render.h"
 #include "testhooks.h"
 
 bool kind_pipe_queued(const struct ipc_obj *o, uint64_t *v)

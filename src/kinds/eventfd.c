@@ -3,8 +3,8 @@
  * identity is the "eventfd-id" fdinfo gives (Linux 6.8 and later); its
  * holders are every fd that has it, in every process, as lsfd and lsof +E
  * show the endpoints. */
-#include "jw.h"
-#include "kind.h"
+#include "render/jw.h"
+#include "kinds/kind.h"
 
 static enum kind_match efd_match_fd(const struct fd_facts *f, const struct kind_devs *d)
 {

@@ -1,7 +1,7 @@
 /* fifo: a named pipe, a FIFO file in some directory. */
 #include <sys/stat.h>
 
-#include "kind.h"
+#include "kinds/kind.h"
 
 static enum kind_match fifo_match_fd(const struct fd_facts *f, const struct kind_devs *d)
 {

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "model.h"
+#include "model/model.h"
 #include "util.h"
 
 struct render_opts;
@@ -136,6 +136,15 @@ struct ipc_kind {
 	const char *help;		/* a few words, for --type */
 	unsigned traits;
 	enum kind_data data;
+	/* State only this kind's objects carry (ipc_obj.kdata): its size,
+	 * zeroed with the object, and what frees what it owns (not itself),
+	 * NULL when it owns nothing. Read only by the kind's own files: its
+	 * kinds/NAME.c and the collector that fills it. */
+	size_t kdata_size;
+	void (*kfree)(void *kdata);
+	/* The link stage, once after every collector ran: resolve what its
+	 * objects name of each other (peers, listeners). NULL: nothing. */
+	void (*link)(struct model *m);
 	enum kind_naming naming;
 	/* "pipe:[" for kinds a fd link names by inode, also taken by show */
 	const char *anon_prefix;

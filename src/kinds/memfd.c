@@ -3,7 +3,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "kind.h"
+#include "kinds/kind.h"
 
 /* An unlinked file is a memfd only if its name says so: the memfd tmpfs
  * holds other never-linked files, and one made with MFD_HUGETLB lives on

@@ -1,8 +1,8 @@
 /* mqueue: a POSIX message queue, a file on the mqueue filesystem. */
 #include <sys/stat.h>
 
-#include "jw.h"
-#include "kind.h"
+#include "render/jw.h"
+#include "kinds/kind.h"
 
 static enum kind_match mq_match_fd(const struct fd_facts *f, const struct kind_devs *d)
 {

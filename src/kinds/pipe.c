@@ -1,7 +1,7 @@
 /* pipe: an anonymous pipe, known only by its inode on pipefs. */
 #include <sys/stat.h>
 
-#include "kind.h"
+#include "kinds/kind.h"
 
 static enum kind_match pipe_match_fd(const struct fd_facts *f, const struct kind_devs *d)
 {

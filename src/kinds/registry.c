@@ -3,17 +3,17 @@
  * or a mapping is. */
 #include <string.h>
 
-#include "kind.h"
+#include "kinds/kind.h"
 
 /* Both from kinds.def. Only ## touches `name`: gnu11 predefines `unix`
  * as 1, and an argument passed on to another macro would be expanded. */
 #define KIND(id, name) extern const struct ipc_kind kind_##name;
-#include "kinds.def"
+#include "kinds/kinds.def"
 #undef KIND
 
 const struct ipc_kind *const ipc_kinds[IPC_NTYPES] = {
 #define KIND(id, name) [IPC_##id] = &kind_##name,
-#include "kinds.def"
+#include "kinds/kinds.def"
 #undef KIND
 };
 

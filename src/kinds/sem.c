@@ -1,6 +1,6 @@
 /* sem: a POSIX named semaphore, /dev/shm/sem.NAME (sem_open). The /dev/shm
  * kind recognises its file and refines it here by name. */
-#include "kind.h"
+#include "kinds/kind.h"
 
 const struct ipc_kind kind_sem = {
 	.name = "sem",

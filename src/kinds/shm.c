@@ -2,7 +2,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "kind.h"
+#include "kinds/kind.h"
 
 static enum kind_match shm_match_fd(const struct fd_facts *f, const struct kind_devs *d)
 {

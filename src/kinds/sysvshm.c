@@ -7,10 +7,9 @@
 #include <string.h>
 
 #include "escape.h"
-#include "jw.h"
-#include "kind.h"
-#include "ns.h"
-#include "proc.h"
+#include "render/jw.h"
+#include "kinds/kind.h"
+#include "collect/ns.h"
 
 /* What PATH shows, as it has no path: "key 0x0000abcd", with " (removed)"
  * once IPC_RMID waits for the last detach. -P matches this too. */
@@ -86,7 +85,7 @@ static int sysv_remove(const struct ipc_obj *o)
 /* These names have no _base64 twin: one that is not UTF-8 is null. */
 static void sysv_user(struct jw *w, const char *key, bool known, uid_t uid)
 {
-	const char *u = known ? proc_user_name(uid) : NULL;
+	const char *u = known ? user_name(uid) : NULL;
 
 	jw_str(w, key, u && utf8_valid(u, strlen(u)) ? u : NULL);
 }

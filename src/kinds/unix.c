@@ -6,9 +6,9 @@
 #include <sys/stat.h>
 
 #include "escape.h"
-#include "jw.h"
-#include "kind.h"
-#include "render.h"
+#include "render/jw.h"
+#include "kinds/kind.h"
+#include "render/render.h"
 
 static const char *const unix_aliases[] = { "uds", "socket", NULL };
 

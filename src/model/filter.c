@@ -1,4 +1,4 @@
-#include "filter.h"
+#include "model/filter.h"
 
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -6,8 +6,7 @@
 #include <sys/stat.h>
 
 #include "escape.h"
-#include "kind.h"
-#include "pathio.h"
+#include "kinds/kind.h"
 #include "util.h"
 
 /* "/run/app" also selects what lies below the directory /run/app. */
@@ -240,11 +239,11 @@ static int id_spec(const char *spec, uint64_t *id)
 	return -1;
 }
 
-size_t filter_select(struct model *m, const char *spec)
+size_t filter_select(struct model *m, const char *spec, const struct stat *spec_st)
 {
 	enum { BY_INODE, BY_NAME, BY_ID, BY_SOCKFILE, BY_KIND_ID } how = BY_NAME;
 	int want_type = -1;
-	struct stat st;
+	struct stat st = { 0 };
 	uint64_t ino = 0;
 	size_t hits = 0;
 
@@ -255,9 +254,8 @@ size_t filter_select(struct model *m, const char *spec)
 		how = BY_KIND_ID;
 	} else if (parse_u64(spec, &ino)) {
 		how = BY_INODE;
-	} else if (spec[0] != '@' &&
-		   (pio_rerooted() ? pio_lstat(spec, &st) : lstat(spec, &st)) == 0) {
-		/* lstat only: a FIFO or a socket file is never opened */
+	} else if (spec[0] != '@' && spec_st) {
+		st = *spec_st;
 		how = S_ISSOCK(st.st_mode) ? BY_SOCKFILE : BY_ID;
 	}
 	bool *sel = xcalloc(m->nobjs, sizeof(*sel));

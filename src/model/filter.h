@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "model.h"
+#include "model/model.h"
 
 struct filter {
 	unsigned types;		/* IPC_TYPE_BIT mask */
@@ -38,6 +38,9 @@ bool filter_path_match(const char *glob, const struct ipc_obj *o);
 void filter_free(struct filter *f);
 /* Keeps only the objects OBJECT names: a path, @abstract, pipe:[INO],
  * socket:[INO] or a bare inode. Returns how many matched. */
-size_t filter_select(struct model *m, const char *spec);
+struct stat;
+/* spec_st: what lstat says of spec as a path, or NULL (the caller looks,
+ * through the collectors' reader, which honours IPCSCOPE_ROOT). */
+size_t filter_select(struct model *m, const char *spec, const struct stat *spec_st);
 
 #endif

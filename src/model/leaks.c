@@ -1,9 +1,9 @@
-#include "leaks.h"
+#include "model/leaks.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "kind.h"
+#include "kinds/kind.h"
 #include "util.h"
 
 /* How sure a verdict is: what the scan could not see, for what the kind

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "model.h"
+#include "model/model.h"
 
 struct leak_totals {
 	size_t objects;

@@ -4,8 +4,8 @@
  * processes the user asked about. Renderers then only follow pointers. */
 #include <string.h>
 
-#include "collect.h"
-#include "kind.h"
+#include "collect/collect.h"
+#include "kinds/kind.h"
 
 /* A client whose connection waits in a listener's backlog has no peer
  * socket yet: point it at the listener, whose process will accept it. */
@@ -113,4 +113,7 @@ void link_run(struct model *m, const pid_t *asked, size_t nasked)
 	for (size_t i = 0; i < m->nobjs; i++)
 		if (obj_unix(m->objs[i]) && !m->objs[i]->sockfile)
 			link_sender(m->objs[i]);
+	for (int t = 0; t < IPC_NTYPES; t++)
+		if (ipc_kinds[t]->link)
+			ipc_kinds[t]->link(m);
 }

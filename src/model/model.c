@@ -1,4 +1,4 @@
-#include "model.h"
+#include "model/model.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,8 +7,9 @@
 #include <sys/socket.h>
 #include <sys/sysmacros.h>
 
+#include "kinds/kind.h"
 #include "util.h"
-#include "waitgraph.h"
+#include "model/waitgraph.h"
 
 const char *leak_reason_name(enum leak_reason r)
 {
@@ -71,6 +72,30 @@ static struct ipc_obj *obj_alloc(struct model *m)
 	return &s->objs[s->used++];
 }
 
+static void kdata_make(struct ipc_obj *o)
+{
+	size_t n = ipc_kinds[o->type]->kdata_size;
+
+	o->kdata = n ? xcalloc(1, n) : NULL;
+}
+
+static void kdata_free(struct ipc_obj *o)
+{
+	if (o->kdata && ipc_kinds[o->type]->kfree)
+		ipc_kinds[o->type]->kfree(o->kdata);
+	free(o->kdata);
+	o->kdata = NULL;
+}
+
+void model_retype(struct ipc_obj *o, enum ipc_type type)
+{
+	if (o->type == type)
+		return;
+	kdata_free(o);
+	o->type = type;
+	kdata_make(o);
+}
+
 /* What an object owns; the object itself goes with its slab. */
 static void obj_free(struct ipc_obj *o)
 {
@@ -81,6 +106,7 @@ static void obj_free(struct ipc_obj *o)
 		free(o->un.pending);
 		free(o->un.senders);
 	}
+	kdata_free(o);
 }
 
 void model_free(struct model *m)
@@ -223,6 +249,7 @@ struct ipc_obj *model_get_ns(struct model *m, enum ipc_type type, dev_t dev,
 	o->dev = dev;
 	o->ino = ino;
 	o->ns = ns;
+	kdata_make(o);
 	if (m->nobjs == m->capobjs) {
 		m->capobjs = m->capobjs ? m->capobjs * 2 : 1024;
 		m->objs = xreallocarray(m->objs, m->capobjs, sizeof(*m->objs));

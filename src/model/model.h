@@ -11,7 +11,7 @@
 /* One value per line of kinds/kinds.def, in its order: IPC_FIFO, ... */
 enum ipc_type {
 #define KIND(id, name) IPC_##id,
-#include "kinds.def"
+#include "kinds/kinds.def"
 #undef KIND
 	IPC_NTYPES
 };
@@ -293,6 +293,10 @@ struct ipc_obj {
 	uint64_t size;
 	bool has_owner;
 	uid_t owner;
+	/* What only its kind knows: ipc_kind.kdata_size bytes, zeroed, made
+	 * with the object; only the kind's own files read it. NULL for a kind
+	 * that keeps nothing of its own. */
+	void *kdata;
 	/* What only one type has; read only after checking the type. A socket
 	 * file found on disk is IPC_UNIX with un all zero. */
 	union {
@@ -428,6 +432,10 @@ struct ipc_obj *model_get(struct model *m, enum ipc_type type, dev_t dev,
 struct ipc_obj *model_get_ns(struct model *m, enum ipc_type type, dev_t dev,
 			     uint64_t ino, uint64_t ns, bool *created);
 void model_set_path(struct ipc_obj *o, const char *p, size_t n);
+/* What a collector learnt later of an object's kind (a socket the walk
+ * could not tell, which a table names TCP): its kind's state goes, the
+ * new kind's comes, zeroed. */
+void model_retype(struct ipc_obj *o, enum ipc_type type);
 void model_add_holder(struct ipc_obj *o, struct ipc_proc *p, int fd,
 		      uint8_t mode, bool mapped);
 /* Remove objects for which keep() is false, e.g. non-AF_UNIX sockets. */

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kind.h"
-#include "waitgraph.h"
+#include "kinds/kind.h"
+#include "model/waitgraph.h"
 
 /* The processes that can end the waits on one object in one direction,
  * each once, and whether no one else can. */

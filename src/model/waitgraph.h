@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "model.h"
+#include "model/model.h"
 
 /* After collection and the other links: fills m->cycles and m->stalls. */
 void waits_link(struct model *m);

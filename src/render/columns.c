@@ -6,13 +6,12 @@
 #include <sys/sysmacros.h>
 
 #include "escape.h"
-#include "json.h"
-#include "jw.h"
-#include "filter.h"
-#include "kind.h"
-#include "leaks.h"
-#include "proc.h"
-#include "render.h"
+#include "render/json.h"
+#include "render/jw.h"
+#include "model/filter.h"
+#include "kinds/kind.h"
+#include "model/leaks.h"
+#include "render/render.h"
 
 static void esc_path(struct buf *out, const struct ipc_obj *o)
 {
@@ -90,7 +89,7 @@ static void fill_owner(struct buf *out, const struct model *m, const struct ipc_
 {
 	(void)m, (void)ro;
 	if (o->has_owner) {
-		const char *u = proc_user_name(o->owner);
+		const char *u = user_name(o->owner);
 
 		esc_table(out, u, strlen(u));
 	}

@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "escape.h"
-#include "kind.h"
-#include "graph.h"
-#include "summary.h"
+#include "kinds/kind.h"
+#include "render/graph.h"
+#include "render/summary.h"
 #include "util.h"
 
 struct gbuild {

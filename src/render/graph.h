@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "model.h"
+#include "model/model.h"
 #include "util.h"
 
 enum graph_format { GRAPH_DOT, GRAPH_JSON, GRAPH_MERMAID };

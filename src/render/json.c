@@ -12,14 +12,13 @@
 #include <sys/sysmacros.h>
 
 #include "escape.h"
-#include "jw.h"
-#include "kind.h"
-#include "leaks.h"
-#include "proc.h"
-#include "graph.h"
-#include "json.h"
-#include "summary.h"
-#include "render.h"
+#include "render/jw.h"
+#include "kinds/kind.h"
+#include "model/leaks.h"
+#include "render/graph.h"
+#include "render/json.h"
+#include "render/summary.h"
+#include "render/render.h"
 
 
 void json_prepare(void)
@@ -135,7 +134,7 @@ static void json_object_derived(struct jw *w, const struct ipc_obj *o,
 static void json_object_head(struct jw *w, const struct model *m, const struct ipc_obj *o,
 			     const struct render_opts *ro)
 {
-	const char *owner = o->has_owner ? proc_user_name(o->owner) : NULL;
+	const char *owner = o->has_owner ? user_name(o->owner) : NULL;
 	char dev[24], *d = dev + sizeof(dev) - 1;
 
 	/* "MAJOR:MINOR" by hand: snprintf, once per object, was about 2% of

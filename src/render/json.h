@@ -6,9 +6,9 @@
 
 #include <stdio.h>
 
-#include "jw.h"
-#include "model.h"
-#include "render.h"
+#include "render/jw.h"
+#include "model/model.h"
+#include "render/render.h"
 
 /* The members of one holder, into the object w has open. */
 void json_holder_fields(struct jw *w, const struct ipc_holder *h);

@@ -1,6 +1,6 @@
 /* The JSON writer of jw.h: a Jansson tree kept between documents, whose
  * keys are checked against the calls and whose leaves are overwritten. */
-#include "jw.h"
+#include "render/jw.h"
 
 #include <stdio.h>
 #include <stdlib.h>

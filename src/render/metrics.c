@@ -1,4 +1,4 @@
-#include "metrics.h"
+#include "render/metrics.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "escape.h"
-#include "kind.h"
+#include "kinds/kind.h"
 #include "util.h"
 
 #define TEXTFILE_NAME "ipcscope.prom"

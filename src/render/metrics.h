@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "model.h"
+#include "model/model.h"
 
 struct metrics_opts {
 	bool per_process;	/* add series per (comm, type) */

@@ -8,7 +8,7 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "model.h"
+#include "model/model.h"
 #include "util.h"
 
 #define MAX_COLUMNS 32

@@ -1,11 +1,11 @@
-#include "summary.h"
+#include "render/summary.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "escape.h"
-#include "filter.h"
-#include "render.h"
+#include "model/filter.h"
+#include "render/render.h"
 #include "util.h"
 
 static int count_cmp(const void *a, const void *b)

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "escape.h"
-#include "kind.h"
-#include "render.h"
+#include "kinds/kind.h"
+#include "render/render.h"
 
 /* 16 bytes: a table of 100k rows has 600k of them */
 struct cell {

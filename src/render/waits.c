@@ -5,10 +5,10 @@
 #include <sys/sysmacros.h>
 
 #include "escape.h"
-#include "json.h"
-#include "kind.h"
-#include "render.h"
-#include "waitgraph.h"
+#include "render/json.h"
+#include "kinds/kind.h"
+#include "render/render.h"
+#include "model/waitgraph.h"
 
 /* "pipe 1234", "fifo 1234 /tmp/f", "unix 99 @name" */
 static void object_text(struct buf *out, const struct ipc_obj *o)

@@ -1,16 +1,16 @@
 /* ipcscope watch: what changed between two scans, and each change as a
  * line for people or a JSON document for programs, its object and holder
  * written as the list writes them. */
-#include "watch.h"
+#include "render/watch.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "escape.h"
-#include "json.h"
-#include "jw.h"
-#include "kind.h"
-#include "render.h"
+#include "render/json.h"
+#include "render/jw.h"
+#include "kinds/kind.h"
+#include "render/render.h"
 
 const char *watch_event_name(enum watch_event ev)
 {

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "model.h"
+#include "model/model.h"
 
 enum watch_event {
 	EV_ADDED,

@@ -2,7 +2,7 @@
  * id in the text of /proc/PID/cgroup. */
 #include "fuzz_common.h"
 
-#include "collect.h"
+#include "collect/collect.h"
 
 static bool hex12(const char *s)
 {

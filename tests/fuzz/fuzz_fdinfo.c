@@ -1,7 +1,7 @@
 /* libFuzzer target: fd_parse_fdinfo(), the text of /proc/PID/fdinfo/N. */
 #include "fuzz_common.h"
 
-#include "collect.h"
+#include "collect/collect.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

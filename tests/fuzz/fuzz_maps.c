@@ -2,7 +2,7 @@
  * maps_scan() does with /proc/PID/maps (each line without its '\n'). */
 #include "fuzz_common.h"
 
-#include "collect.h"
+#include "collect/collect.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

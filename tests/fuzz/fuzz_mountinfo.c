@@ -3,7 +3,7 @@
  * /proc/PID/mountinfo, with \ooo escapes undone. */
 #include "fuzz_common.h"
 
-#include "mounts.h"
+#include "collect/mounts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -2,7 +2,7 @@
  * file: "QSIZE:5  NOTIFY:0  SIGNO:0  NOTIFY_PID:0". */
 #include "fuzz_common.h"
 
-#include "collect.h"
+#include "collect/collect.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

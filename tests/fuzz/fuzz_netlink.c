@@ -4,7 +4,7 @@
 
 #include "fuzz_common.h"
 
-#include "collect.h"
+#include "collect/collect.h"
 
 static void on_entry(void *arg, const struct unix_entry *e)
 {

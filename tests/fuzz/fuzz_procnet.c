@@ -1,7 +1,7 @@
 /* libFuzzer target: unix_parse_procnet(), the /proc/net/unix reader. */
 #include "fuzz_common.h"
 
-#include "collect.h"
+#include "collect/collect.h"
 
 struct ctx {
 	const char *buf;

@@ -1,7 +1,7 @@
 /* libFuzzer target: shm_parse_sysvipc(), the text of /proc/sysvipc/shm. */
 #include "fuzz_common.h"
 
-#include "collect.h"
+#include "collect/collect.h"
 
 static void on_entry(void *arg, const struct sysv_entry *e)
 {

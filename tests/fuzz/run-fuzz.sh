@@ -91,14 +91,10 @@ lib_sources() {
 	done
 }
 
-# The -I options for src/ and each of its folders, which include each
-# other's headers by name.
+# The -I option for src/: every include names its folder
+# ("collect/fd.h"), so that an include says which layer it reaches.
 src_includes() {
-	local d
 	printf -- '-I%s ' "$root/src"
-	for d in "$root"/src/*/; do
-		printf -- '-I%s ' "${d%/}"
-	done
 }
 
 # An object's name: its path below src/, so that kinds/unix.c and

@@ -6,11 +6,11 @@
  * walk has to stat one by one to skip. Dual-licensed, as the kernel wants
  * of a program that calls its GPL-only helpers (bpf_d_path,
  * bpf_probe_read_kernel), while it is embedded in ipcscope's binary. */
-#include "kernel.h"
+#include "collect/bpf/kernel.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 
-#include "records.h"
+#include "collect/bpf/records.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
