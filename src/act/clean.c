@@ -30,9 +30,9 @@ static void describe(struct buf *b, const struct ipc_obj *o)
 		char sz[32];
 
 		format_size(sz, sizeof(sz), o->size);
-		buf_printf(b, " (%s, %s)", sz, leak_reason_name(o->leak));
+		buf_printf(b, " (%s, %s)", sz, o->leak->name);
 	} else {
-		buf_printf(b, " (%s)", leak_reason_name(o->leak));
+		buf_printf(b, " (%s)", o->leak->name);
 	}
 }
 
@@ -116,7 +116,7 @@ void clean_run(FILE *out, const struct model *planned, const struct model *fresh
 		const struct ipc_obj *o = planned->objs[i];
 		const char *no;
 
-		if (o->hidden || o->leak == LEAK_NONE)
+		if (o->hidden || !o->leak)
 			continue;
 		n->planned++;
 		buf_reset(&d);

@@ -9,10 +9,12 @@ static enum kind_match fifo_match_fd(const struct fd_facts *f, const struct kind
 }
 
 /* found on disk by the leak search, and open nowhere */
-static enum leak_reason fifo_leak(const struct model *m, const struct ipc_obj *o)
+static const struct leak_reason fifo_orphaned = { "orphaned-fifo", 3 };
+
+static bool fifo_leak(const struct model *m, const struct ipc_obj *o)
 {
 	(void)m;
-	return o->on_disk ? LEAK_FIFO : LEAK_NONE;
+	return o->on_disk;
 }
 
 static int fifo_remove(const struct ipc_obj *o)
@@ -33,6 +35,7 @@ const struct ipc_kind kind_fifo = {
 	.json = kind_pipe_json,
 	.wait_state = kind_pipe_wait_state,
 	.wait_wakers = kind_pipe_wait_wakers,
+	.leak_reason = &fifo_orphaned,
 	.leak = fifo_leak,
 	.leak_needs_openers = true,
 	.remove = fifo_remove,

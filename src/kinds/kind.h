@@ -195,9 +195,12 @@ struct ipc_kind {
 	/* Does a scanned object stay in the model? NULL: yes. */
 	bool (*keep)(const struct ipc_obj *o);
 
-	/* leaks: why nobody holds it, or LEAK_NONE. Called only for objects
-	 * with no holder. */
-	enum leak_reason (*leak)(const struct model *m, const struct ipc_obj *o);
+	/* leaks: the reason its leak hook gives (shared by kinds whose
+	 * objects leak alike, as sem's and shm's), and the hook: whether
+	 * nobody holding it makes it that leak. Called only for objects with
+	 * no holder. NULL: it never leaks. */
+	const struct leak_reason *leak_reason;
+	bool (*leak)(const struct model *m, const struct ipc_obj *o);
 	/* A verdict that no unseen process can change (the kernel counts). */
 	bool leak_always_certain;
 	/* A verdict that also needs every network namespace's sockets. */
@@ -275,6 +278,11 @@ static inline unsigned kind_takes(enum ipc_type t)
 /* The types a listing finds or serves. */
 unsigned kind_listing_mask(unsigned listing);
 
+/* Every kind's leak reasons, each once, by rank; their number. */
+size_t kind_leak_reasons(const struct leak_reason *out[LEAK_REASONS_MAX]);
+/* A reason's place in that list. */
+size_t kind_leak_index(const struct leak_reason *r);
+
 /* --type's help text, from the registry. */
 const char *kind_type_help(void);
 
@@ -310,7 +318,8 @@ bool kind_field_x64(const char *buf, size_t len, const char *key, uint64_t *v);
 bool kind_cell_u64(bool has, uint64_t v, struct buf *out, int64_t *num);
 bool kind_cell_text(const char *s, struct buf *out);
 /* /dev/shm files: shm and sem share their leak rule and removal. */
-enum leak_reason kind_shm_leak(const struct model *m, const struct ipc_obj *o);
+extern const struct leak_reason kind_leak_orphaned_shm;
+bool kind_shm_leak(const struct model *m, const struct ipc_obj *o);
 int kind_shm_remove(const struct ipc_obj *o);
 
 #endif

@@ -22,10 +22,12 @@ static void mq_fdinfo(struct ipc_obj *o, const char *buf, size_t len)
 	o->has_size = mq_qsize(q, &o->size);
 }
 
-static enum leak_reason mq_leak(const struct model *m, const struct ipc_obj *o)
+static const struct leak_reason mq_orphaned = { "orphaned-mqueue", 4 };
+
+static bool mq_leak(const struct model *m, const struct ipc_obj *o)
 {
 	(void)m;
-	return o->in_dir ? LEAK_MQUEUE : LEAK_NONE;
+	return o->in_dir;
 }
 
 /* what mq_unlink does, and only where the directory is still an mqueue
@@ -67,6 +69,7 @@ const struct ipc_kind kind_mqueue = {
 	.naming = NAME_MQUEUE,
 	.fdinfo = mq_fdinfo,
 	.match_fd = mq_match_fd,
+	.leak_reason = &mq_orphaned,
 	.leak = mq_leak,
 	.remove = mq_remove,
 	.json = mqueue_json,

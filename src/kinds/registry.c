@@ -1,6 +1,7 @@
 /* The table of kinds, built from the one list (kinds.def), and what is
  * asked of all of them at once: names, type lists, and which kind an fd
  * or a mapping is. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "kinds/kind.h"
@@ -16,6 +17,39 @@ const struct ipc_kind *const ipc_kinds[IPC_NTYPES] = {
 #include "kinds/kinds.def"
 #undef KIND
 };
+
+/* Every kind's reason once, by rank; several kinds may share one. Built
+ * on first use, as kinds are const. */
+size_t kind_leak_reasons(const struct leak_reason *out[LEAK_REASONS_MAX])
+{
+	size_t n = 0;
+
+	for (int t = 0; t < IPC_NTYPES; t++) {
+		const struct leak_reason *r = ipc_kinds[t]->leak_reason;
+		size_t i = 0;
+
+		while (r && i < n && out[i] != r)
+			i++;
+		if (!r || i < n)
+			continue;
+		if (n == LEAK_REASONS_MAX)
+			abort();	/* raise LEAK_REASONS_MAX */
+		for (i = n++; i > 0 && out[i - 1]->rank > r->rank; i--)
+			out[i] = out[i - 1];
+		out[i] = r;
+	}
+	return n;
+}
+
+size_t kind_leak_index(const struct leak_reason *r)
+{
+	const struct leak_reason *all[LEAK_REASONS_MAX];
+	size_t n = kind_leak_reasons(all), i = 0;
+
+	while (i < n && all[i] != r)
+		i++;
+	return i;
+}
 
 const char *ipc_type_name(enum ipc_type t)
 {

@@ -8,6 +8,7 @@ const struct ipc_kind kind_sem = {
 	.traits = KT_MAPPABLE | KT_PATHNAMED | KT_MEMORY,
 	.listings = LIST_DEVSHM,
 	.naming = NAME_PATH,
+	.leak_reason = &kind_leak_orphaned_shm,
 	.leak = kind_shm_leak,
 	.remove = kind_shm_remove,
 };

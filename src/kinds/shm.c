@@ -34,10 +34,12 @@ static enum ipc_type shm_refine(const char *path, size_t len)
 }
 
 /* what the /dev/shm listing found, with no fd and no mapping anywhere */
-enum leak_reason kind_shm_leak(const struct model *m, const struct ipc_obj *o)
+const struct leak_reason kind_leak_orphaned_shm = { "orphaned-shm", 0 };
+
+bool kind_shm_leak(const struct model *m, const struct ipc_obj *o)
 {
 	(void)m;
-	return o->in_dir ? LEAK_SHM : LEAK_NONE;
+	return o->in_dir;
 }
 
 /* what shm_unlink and sem_unlink do, but on the very file checked, and
@@ -57,6 +59,7 @@ const struct ipc_kind kind_shm = {
 	.refine = shm_refine,
 	.refines = IPC_TYPE_BIT(IPC_SEM),
 	.listings = LIST_DEVSHM,
+	.leak_reason = &kind_leak_orphaned_shm,
 	.leak = kind_shm_leak,
 	.remove = kind_shm_remove,
 };

@@ -33,10 +33,12 @@ static bool sysv_column(enum kind_col col, const struct ipc_obj *o,
 }
 
 /* The kernel's own attach count: no process we cannot see changes it. */
-static enum leak_reason sysv_leak(const struct model *m, const struct ipc_obj *o)
+static const struct leak_reason sysv_orphaned = { "orphaned-sysvshm", 1 };
+
+static bool sysv_leak(const struct model *m, const struct ipc_obj *o)
 {
 	(void)m;
-	return o->sysv.known && o->sysv.nattch == 0 && !o->sysv.removed ? LEAK_SYSV : LEAK_NONE;
+	return o->sysv.known && o->sysv.nattch == 0 && !o->sysv.removed;
 }
 
 /* Any attach or detach since the scan moves one of these: it is in use. */
@@ -127,6 +129,7 @@ const struct ipc_kind kind_sysvshm = {
 	.data = KD_SYSV,
 	.naming = NAME_NONE,
 	.label = sysv_label,
+	.leak_reason = &sysv_orphaned,
 	.leak = sysv_leak,
 	.leak_always_certain = true,
 	.remove = sysv_remove,

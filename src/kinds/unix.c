@@ -34,9 +34,11 @@ static bool unix_keep(const struct ipc_obj *o)
 }
 
 /* Without sock_diag no socket file can be told apart from a live one. */
-static enum leak_reason unix_leak(const struct model *m, const struct ipc_obj *o)
+static const struct leak_reason unix_stale = { "stale-socket", 2 };
+
+static bool unix_leak(const struct model *m, const struct ipc_obj *o)
 {
-	return o->sockfile && !o->sockfile_live && m->diag_ok ? LEAK_STALE_SOCKET : LEAK_NONE;
+	return o->sockfile && !o->sockfile_live && m->diag_ok;
 }
 
 static int unix_remove(const struct ipc_obj *o)
@@ -344,6 +346,7 @@ const struct ipc_kind kind_unix = {
 	.keep = unix_keep,
 	.wait_state = unix_wait_state,
 	.wait_wakers = unix_wait_wakers,
+	.leak_reason = &unix_stale,
 	.leak = unix_leak,
 	.leak_needs_sockets = true,
 	.remove = unix_remove,

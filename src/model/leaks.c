@@ -28,13 +28,14 @@ void leaks_classify(struct model *m)
 		struct ipc_obj *o = m->objs[i];
 		const struct ipc_kind *k = kind_of(o);
 
-		o->leak = LEAK_NONE;
+		o->leak = NULL;
 		o->uncertain = NULL;
 		if (o->nholders || o->held_by || !k->leak)
 			continue;
-		o->leak = k->leak(m, o);
-		if (o->leak != LEAK_NONE)
-			o->uncertain = leak_doubt(m, k, o);
+		if (!k->leak(m, o))
+			continue;
+		o->leak = k->leak_reason;
+		o->uncertain = leak_doubt(m, k, o);
 	}
 }
 
@@ -91,7 +92,7 @@ void leaks_filter(struct model *m, int64_t older_than, time_t now)
 	for (size_t i = 0; i < m->nobjs; i++) {
 		struct ipc_obj *o = m->objs[i];
 
-		if (o->leak == LEAK_NONE)
+		if (!o->leak)
 			o->hidden = true;
 		else if (older_than > 0 && leak_age(o, now) < older_than)
 			o->hidden = true;
@@ -104,7 +105,7 @@ void leaks_totals(const struct model *m, struct leak_totals *t)
 	for (size_t i = 0; i < m->nobjs; i++) {
 		const struct ipc_obj *o = m->objs[i];
 
-		if (o->hidden || o->leak == LEAK_NONE)
+		if (o->hidden || !o->leak)
 			continue;
 		t->objects++;
 		if (o->uncertain)

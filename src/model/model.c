@@ -11,19 +11,6 @@
 #include "util.h"
 #include "model/waitgraph.h"
 
-const char *leak_reason_name(enum leak_reason r)
-{
-	switch (r) {
-	case LEAK_SHM: return "orphaned-shm";
-	case LEAK_SYSV: return "orphaned-sysvshm";
-	case LEAK_STALE_SOCKET: return "stale-socket";
-	case LEAK_FIFO: return "orphaned-fifo";
-	case LEAK_MQUEUE: return "orphaned-mqueue";
-	case LEAK_NONE: break;
-	}
-	return NULL;
-}
-
 const char *unix_state_name(uint8_t st)
 {
 	switch (st) {

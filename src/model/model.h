@@ -256,14 +256,16 @@ enum held_by {
 	HELD_OPENER = 1 << 1,	/* a thread asleep in open() of the FIFO */
 };
 
-enum leak_reason {
-	LEAK_NONE,
-	LEAK_SHM,		/* orphaned-shm */
-	LEAK_SYSV,		/* orphaned-sysvshm */
-	LEAK_STALE_SOCKET,	/* stale-socket */
-	LEAK_FIFO,		/* orphaned-fifo */
-	LEAK_MQUEUE,		/* orphaned-mqueue */
+/* Why an object nobody holds is a leak. The kinds that have leaks declare
+ * their reasons (ipc_kind.leak_reason); rank orders them wherever they are
+ * listed (summary, metrics, JSON), as they were first listed. */
+struct leak_reason {
+	const char *name;	/* "orphaned-shm", ... */
+	unsigned rank;
 };
+
+/* At most this many reasons, over every kind (kinds/registry.c checks). */
+#define LEAK_REASONS_MAX 16
 
 /* Fill level of a pipe or FIFO, read through a duplicate of a holder's fd. */
 struct ipc_pipe {
@@ -322,7 +324,7 @@ struct ipc_obj {
 	/* Why a leak verdict on this object alone could not be certain (a
 	 * namespace with more single-file mounts than are kept), or NULL. */
 	const char *doubt;
-	enum leak_reason leak;
+	const struct leak_reason *leak;	/* NULL: no leak */
 	/* Why a leak verdict cannot be trusted: what the scan could not see
 	 * that might hold the object (model.view's text); NULL when certain.
 	 * clean never removes an uncertain object. */
@@ -464,7 +466,6 @@ const char *ipc_type_name(enum ipc_type t);
 int ipc_type_parse(const char *s);
 const char *unix_state_name(uint8_t st);
 const char *unix_stype_name(uint8_t stype);
-const char *leak_reason_name(enum leak_reason r);
 /* The list of type names, for messages: "fifo, pipe, ..." */
 const char *ipc_type_list(void);
 

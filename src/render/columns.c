@@ -288,7 +288,7 @@ static void fill_backlog(struct buf *out, const struct model *m, const struct ip
 static void fill_reason(struct buf *out, const struct model *m, const struct ipc_obj *o,
 			const struct render_opts *ro)
 {
-	const char *r = leak_reason_name(o->leak);
+	const char *r = o->leak ? o->leak->name : NULL;
 
 	(void)m, (void)ro;
 	if (r)
@@ -300,7 +300,7 @@ static void fill_certain(struct buf *out, const struct model *m, const struct ip
 			 const struct render_opts *ro)
 {
 	(void)m, (void)ro;
-	if (o->leak != LEAK_NONE)
+	if (o->leak)
 		buf_adds(out, o->uncertain ? "no" : "yes");
 }
 
@@ -550,7 +550,7 @@ static const char *color_type(const struct ipc_obj *o)
 
 static const char *color_reason(const struct ipc_obj *o)
 {
-	return o->leak != LEAK_NONE ? "\033[31m" : NULL;
+	return o->leak ? "\033[31m" : NULL;
 }
 
 const struct column columns[] = {

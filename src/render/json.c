@@ -54,7 +54,7 @@ void json_holder_fields(struct jw *w, const struct ipc_holder *h)
 /* What leaks and clean add: why, since when, what it costs, how sure */
 static void leak_fields(struct jw *w, const struct ipc_obj *o)
 {
-	jw_str(w, "reason", leak_reason_name(o->leak));
+	jw_str(w, "reason", o->leak ? o->leak->name : NULL);
 	jw_bool(w, "certain", !o->uncertain);
 	jw_str(w, "uncertain", o->uncertain);
 }
@@ -641,10 +641,13 @@ static void summary_containers(struct jw *w, const struct summary *s)
 
 static void summary_leaks(struct jw *w, const struct summary *s)
 {
+	const struct leak_reason *all[LEAK_REASONS_MAX];
+	size_t n = kind_leak_reasons(all);
+
 	jw_arr_begin(w, "leaks");
-	for (int r = LEAK_SHM; r <= LEAK_MQUEUE; r++) {
+	for (size_t r = 0; r < n; r++) {
 		jw_obj_begin(w, NULL);
-		jw_str(w, "reason", leak_reason_name((enum leak_reason)r));
+		jw_str(w, "reason", all[r]->name);
 		jw_int(w, "objects", (int64_t)s->leaks[r].objects);
 		jw_u64(w, "size", s->leaks[r].size);
 		jw_u64(w, "resident", s->leaks[r].resident);

@@ -104,8 +104,9 @@ static void per_process(FILE *out, const struct model *m)
 struct tally {
 	size_t objects[IPC_NTYPES], holders[IPC_NTYPES];
 	uint64_t bytes[IPC_NTYPES], resident[IPC_NTYPES];
-	size_t leaked[LEAK_MQUEUE + 1], uncertain[LEAK_MQUEUE + 1];
-	uint64_t leaked_bytes[LEAK_MQUEUE + 1];
+	/* by kind_leak_index */
+	size_t leaked[LEAK_REASONS_MAX], uncertain[LEAK_REASONS_MAX];
+	uint64_t leaked_bytes[LEAK_REASONS_MAX];
 	uint64_t pipe_max, unix_max;
 };
 
@@ -113,11 +114,13 @@ static void tally_one(struct tally *t, const struct ipc_obj *o)
 {
 	uint64_t q;
 
-	if (o->leak != LEAK_NONE) {
-		t->leaked[o->leak]++;
-		t->uncertain[o->leak] += o->uncertain != NULL;
+	if (o->leak) {
+		size_t r = kind_leak_index(o->leak);
+
+		t->leaked[r]++;
+		t->uncertain[r] += o->uncertain != NULL;
 		if (o->has_size)
-			t->leaked_bytes[o->leak] += o->size;
+			t->leaked_bytes[r] += o->size;
 	}
 	/* files found on disk are leak candidates, not live objects */
 	if (o->sockfile || (o->on_disk && !o->nholders))
@@ -150,10 +153,13 @@ static void per_type(FILE *out, const char *name, const char *help, const uint64
 
 static void per_reason(FILE *out, const char *name, const char *help, const uint64_t *v)
 {
+	const struct leak_reason *all[LEAK_REASONS_MAX];
+	size_t n = kind_leak_reasons(all);
+
 	header(out, name, help);
-	for (int r = LEAK_SHM; r <= LEAK_MQUEUE; r++)
-		fprintf(out, "%s{reason=\"%s\"} %llu\n", name,
-			leak_reason_name((enum leak_reason)r), (unsigned long long)v[r]);
+	for (size_t r = 0; r < n; r++)
+		fprintf(out, "%s{reason=\"%s\"} %llu\n", name, all[r]->name,
+			(unsigned long long)v[r]);
 }
 
 static void gauge(FILE *out, const char *name, const char *help, unsigned long long v)
@@ -295,7 +301,7 @@ static void render_view(FILE *out, const struct model *m)
 int metrics_render(FILE *out, const struct model *m, const struct metrics_opts *mo)
 {
 	struct tally t = { 0 };
-	uint64_t v[IPC_NTYPES + LEAK_MQUEUE + 1];
+	uint64_t v[IPC_NTYPES + LEAK_REASONS_MAX];
 
 	for (size_t i = 0; i < m->nobjs; i++)
 		if (!m->objs[i]->hidden)
@@ -311,9 +317,9 @@ int metrics_render(FILE *out, const struct model *m, const struct metrics_opts *
 	per_type(out, "ipcscope_shm_resident_bytes",
 		 "Memory really used by shared memory objects in bytes, by type.", t.resident,
 		 true);
-	widen(v, t.leaked, LEAK_MQUEUE + 1);
+	widen(v, t.leaked, LEAK_REASONS_MAX);
 	per_reason(out, "ipcscope_leaked_objects", "Objects that nobody holds, by reason.", v);
-	widen(v, t.uncertain, LEAK_MQUEUE + 1);
+	widen(v, t.uncertain, LEAK_REASONS_MAX);
 	per_reason(out, "ipcscope_leaked_uncertain_objects",
 		   "Of the leaked objects, those a process or namespace the scan could not "
 		   "see may hold, by reason.", v);

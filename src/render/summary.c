@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "kinds/kind.h"
 #include "model/filter.h"
 #include "render/render.h"
 #include "util.h"
@@ -128,6 +129,16 @@ static void cstate_free(struct cstate *c)
 	free(c->last);
 }
 
+static void leak_count(struct summary_leak *l, const struct ipc_obj *o)
+{
+	l->objects++;
+	l->uncertain += o->uncertain != NULL;
+	if (o->has_size)
+		l->size += o->size;
+	if (o->has_resident)
+		l->resident += o->resident;
+}
+
 void summary_compute(const struct model *m, struct summary *s)
 {
 	struct cstate c;
@@ -162,14 +173,8 @@ void summary_compute(const struct model *m, struct summary *s)
 		}
 		cstate_count(&c, s, o, i);
 leak:
-		if (!o->hidden && o->leak != LEAK_NONE) {
-			s->leaks[o->leak].objects++;
-			s->leaks[o->leak].uncertain += o->uncertain != NULL;
-			if (o->has_size)
-				s->leaks[o->leak].size += o->size;
-			if (o->has_resident)
-				s->leaks[o->leak].resident += o->resident;
-		}
+		if (!o->hidden && o->leak)
+			leak_count(&s->leaks[kind_leak_index(o->leak)], o);
 	}
 	order = xcalloc(m->nprocs ? m->nprocs : 1, sizeof(*order));
 	for (size_t p = 0; p < m->nprocs; p++) {
@@ -261,13 +266,15 @@ static void leaks_text(FILE *out, const struct summary *s, bool bytes)
 	size_t lk_o = 0, lk_u = 0;
 	uint64_t lk_s = 0, lk_r = 0;
 	char a[32], b[32];
+	const struct leak_reason *all[LEAK_REASONS_MAX];
+	size_t n = kind_leak_reasons(all);
 
 	fprintf(out, "\n%-17s %8s %10s %10s %9s\n", "LEAKS", "OBJECTS", "SIZE", "RESIDENT",
 		"UNCERTAIN");
-	for (int r = LEAK_SHM; r <= LEAK_MQUEUE; r++) {
+	for (size_t r = 0; r < n; r++) {
 		size_cell(a, sizeof(a), s->leaks[r].size, bytes);
 		size_cell(b, sizeof(b), s->leaks[r].resident, bytes);
-		fprintf(out, "%-17s %8zu %10s %10s %9zu\n", leak_reason_name((enum leak_reason)r),
+		fprintf(out, "%-17s %8zu %10s %10s %9zu\n", all[r]->name,
 			s->leaks[r].objects, a, b, s->leaks[r].uncertain);
 		lk_u += s->leaks[r].uncertain;
 		lk_o += s->leaks[r].objects;

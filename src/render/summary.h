@@ -21,11 +21,11 @@ struct summary {
 		size_t objects;
 	} top[SUMMARY_TOP];
 	size_t ntop;
-	struct {
+	struct summary_leak {
 		size_t objects;
 		size_t uncertain;	/* of objects */
 		uint64_t size, resident;
-	} leaks[LEAK_MQUEUE + 1];
+	} leaks[LEAK_REASONS_MAX];	/* by kind_leak_index */
 	/* the containers whose processes hold the most objects: each object
 	 * counts once in every container that holds it (or, held by nobody,
 	 * in its home's), with its size */
