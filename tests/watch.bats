@@ -9,23 +9,39 @@ teardown() { common_teardown; }
 # waits for the watcher to have taken a few scans after a change
 settle() { sleep 0.7; }
 
+# waits until the watcher has reported what the jq filter (over all its
+# lines so far) finds: a loaded machine may take longer than any sleep
+await_event() {
+	local i
+	for i in $(seq 150); do
+		jq -e -s "$1" "$T/events" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	fail "watch did not report, in 30 s: $1 (events: $(cat "$T/events"))"
+}
+
 @test "watch --json: objects and holders come and go, in order" {
 	"$IPCSCOPE" watch --json --interval 0.2 --type shm,unix \
 		--path "/dev/shm/$SHM_PREFIX-*" --path "$T" >"$T/events" 2>"$T/err" 3>&- &
 	local w=$!
-	settle
+	# a file that goes is reported whether or not the first scan saw it:
+	# after that, every change is one the watcher sees come
+	: >"/dev/shm/$SHM_PREFIX-probe"
+	sleep 0.3
+	rm -f "/dev/shm/$SHM_PREFIX-probe"
+	await_event "any(.event == \"removed\" and .object.path == \"/dev/shm/$SHM_PREFIX-probe\")"
 	mk s shm-orphan name="$SHM_PREFIX-w"
-	settle
+	await_event "any(.event == \"added\" and .object.inode == $s_ino)"
 	mk l listener path="$T/w.sock"
-	settle
+	await_event "any(.event == \"added\" and .object.inode == $l_listen_ino)"
 	mk h shm-open name="$SHM_PREFIX-w" fd=6
-	settle
+	await_event "any(.event == \"holder-added\" and .holder.pid == $h_pid)"
 	mk_stop h
-	settle
+	await_event "any(.event == \"holder-removed\" and .holder.pid == $h_pid)"
 	mk_stop l
-	settle
+	await_event "any(.event == \"removed\" and .object.inode == $l_listen_ino)"
 	mk_stop s
-	settle
+	await_event "any(.event == \"removed\" and .object.inode == $s_ino)"
 	kill -INT "$w"
 	wait "$w" || fail "watch did not exit cleanly on SIGINT: $(cat "$T/err")"
 	# every line is one JSON object with time, event and the object

@@ -95,6 +95,7 @@ enum kind_data {
 /* The columns only some kinds have a cell in (render/columns.c): the
  * object's kind fills them, as only it reads its union member. */
 enum kind_col {
+	KC_NONE,		/* a column every object has (struct column.kcol) */
 	KC_SOCKTYPE,
 	KC_STATE,
 	KC_PEERINO,

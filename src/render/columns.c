@@ -106,27 +106,6 @@ static bool by_kind(enum kind_col col, const struct ipc_obj *o, const struct ren
 	return k->column && k->column(col, o, ro, out, num);
 }
 
-static void fill_socktype(struct buf *out, const struct model *m, const struct ipc_obj *o,
-			  const struct render_opts *ro)
-{
-	(void)m;
-	by_kind(KC_SOCKTYPE, o, ro, out, NULL);
-}
-
-static void fill_state(struct buf *out, const struct model *m, const struct ipc_obj *o,
-		       const struct render_opts *ro)
-{
-	(void)m;
-	by_kind(KC_STATE, o, ro, out, NULL);
-}
-
-static void fill_peerino(struct buf *out, const struct model *m, const struct ipc_obj *o,
-			 const struct render_opts *ro)
-{
-	(void)m;
-	by_kind(KC_PEERINO, o, ro, out, NULL);
-}
-
 void holder_proc_text(struct buf *out, const struct ipc_proc *p)
 {
 	buf_printf(out, "%d/", (int)p->pid);
@@ -278,13 +257,6 @@ static void fill_queued(struct buf *out, const struct model *m, const struct ipc
 	}
 }
 
-static void fill_backlog(struct buf *out, const struct model *m, const struct ipc_obj *o,
-			 const struct render_opts *ro)
-{
-	(void)m;
-	by_kind(KC_BACKLOG, o, ro, out, NULL);
-}
-
 static void fill_reason(struct buf *out, const struct model *m, const struct ipc_obj *o,
 			const struct render_opts *ro)
 {
@@ -331,34 +303,6 @@ static void fill_resident(struct buf *out, const struct model *m, const struct i
 		format_size(tmp, sizeof(tmp), o->resident);
 		buf_adds(out, tmp);
 	}
-}
-
-static void fill_nattch(struct buf *out, const struct model *m, const struct ipc_obj *o,
-			const struct render_opts *ro)
-{
-	(void)m;
-	by_kind(KC_NATTCH, o, ro, out, NULL);
-}
-
-static void fill_netns(struct buf *out, const struct model *m, const struct ipc_obj *o,
-		       const struct render_opts *ro)
-{
-	(void)m;
-	by_kind(KC_NETNS, o, ro, out, NULL);
-}
-
-static void fill_shutdown(struct buf *out, const struct model *m, const struct ipc_obj *o,
-			  const struct render_opts *ro)
-{
-	(void)m;
-	by_kind(KC_SHUTDOWN, o, ro, out, NULL);
-}
-
-static void fill_nonblock(struct buf *out, const struct model *m, const struct ipc_obj *o,
-			  const struct render_opts *ro)
-{
-	(void)m;
-	by_kind(KC_NONBLOCK, o, ro, out, NULL);
 }
 
 static void fill_nholders(struct buf *out, const struct model *m, const struct ipc_obj *o,
@@ -507,34 +451,6 @@ static bool num_queued(const struct model *m, const struct ipc_obj *o,
 	return true;
 }
 
-static bool num_backlog(const struct model *m, const struct ipc_obj *o,
-			const struct render_opts *ro, int64_t *v)
-{
-	(void)m;
-	return by_kind(KC_BACKLOG, o, ro, NULL, v);
-}
-
-static bool num_peerino(const struct model *m, const struct ipc_obj *o,
-			const struct render_opts *ro, int64_t *v)
-{
-	(void)m;
-	return by_kind(KC_PEERINO, o, ro, NULL, v);
-}
-
-static bool num_netns(const struct model *m, const struct ipc_obj *o,
-		      const struct render_opts *ro, int64_t *v)
-{
-	(void)m;
-	return by_kind(KC_NETNS, o, ro, NULL, v);
-}
-
-static bool num_nattch(const struct model *m, const struct ipc_obj *o,
-		       const struct render_opts *ro, int64_t *v)
-{
-	(void)m;
-	return by_kind(KC_NATTCH, o, ro, NULL, v);
-}
-
 static bool num_age(const struct model *m, const struct ipc_obj *o,
 		    const struct render_opts *ro, int64_t *v)
 {
@@ -580,13 +496,13 @@ const struct column columns[] = {
 	  .flags = COL_LEAKS, .fill = fill_owner },
 	{ .name = "SOCKTYPE", .json_type = "string", .json = ".unix.type",
 	  .help = "UNIX socket type: stream, dgram, seqpacket",
-	  .flags = 0, .fill = fill_socktype },
+	  .flags = 0, .kcol = KC_SOCKTYPE },
 	{ .name = "STATE", .json_type = "string", .json = ".unix.state",
 	  .help = "UNIX socket state: listen, connected, unconnected, ...",
-	  .flags = 0, .fill = fill_state },
+	  .flags = 0, .kcol = KC_STATE },
 	{ .name = "PEERINO", .json_type = "number", .json = ".unix.peer",
 	  .help = "inode of the connected peer socket",
-	  .flags = COL_RIGHT, .fill = fill_peerino, .num = num_peerino },
+	  .flags = COL_RIGHT, .kcol = KC_PEERINO },
 	{ .name = "HOLDERS", .json_type = "array", .json = ".holders",
 	  .help = "holding processes: PID/COMM[FD and mode, mem for mappings, * if waited on]",
 	  .flags = COL_TRUNC | COL_DEFAULT | COL_LAST, .fill = fill_holders },
@@ -598,19 +514,19 @@ const struct column columns[] = {
 	  .flags = COL_RIGHT, .fill = fill_queued, .num = num_queued },
 	{ .name = "BACKLOG", .json_type = "number", .json = ".unix.backlog",
 	  .help = "listening socket: connections waiting to be accepted/limit",
-	  .flags = COL_RIGHT, .fill = fill_backlog, .num = num_backlog },
+	  .flags = COL_RIGHT, .kcol = KC_BACKLOG },
 	{ .name = "NETNS", .json_type = "number", .json = ".unix.netns",
 	  .help = "network namespace inode of a UNIX socket",
-	  .flags = COL_RIGHT, .fill = fill_netns, .num = num_netns },
+	  .flags = COL_RIGHT, .kcol = KC_NETNS },
 	{ .name = "SHUTDOWN", .json_type = "string", .json = ".unix.shutdown",
 	  .help = "UNIX socket directions shut down: none, read, write or both",
-	  .flags = 0, .fill = fill_shutdown },
+	  .flags = 0, .kcol = KC_SHUTDOWN },
 	{ .name = "NONBLOCK", .json_type = "boolean", .json = ".unix.nonblock",
 	  .help = "UNIX socket's file is O_NONBLOCK: yes or no",
-	  .flags = 0, .fill = fill_nonblock },
+	  .flags = 0, .kcol = KC_NONBLOCK },
 	{ .name = "NATTCH", .json_type = "number", .json = ".sysv.nattch",
 	  .help = "attach count of a SysV segment",
-	  .flags = COL_RIGHT, .fill = fill_nattch, .num = num_nattch },
+	  .flags = COL_RIGHT, .kcol = KC_NATTCH },
 	{ .name = "AGE", .json_type = "number", .json = ".age",
 	  .help = "time since last modified or used",
 	  .flags = COL_RIGHT | COL_LEAKS, .fill = fill_age, .num = num_age },
@@ -634,6 +550,23 @@ const struct column columns[] = {
 	  .flags = 0, .fill = fill_container },
 };
 const size_t ncolumns = sizeof(columns) / sizeof(columns[0]);
+
+void column_fill(int id, struct buf *out, const struct model *m, const struct ipc_obj *o,
+		 const struct render_opts *ro)
+{
+	if (columns[id].kcol)
+		by_kind((enum kind_col)columns[id].kcol, o, ro, out, NULL);
+	else
+		columns[id].fill(out, m, o, ro);
+}
+
+bool column_num(int id, const struct model *m, const struct ipc_obj *o,
+		const struct render_opts *ro, int64_t *v)
+{
+	if (columns[id].kcol)
+		return by_kind((enum kind_col)columns[id].kcol, o, ro, NULL, v);
+	return columns[id].num && columns[id].num(m, o, ro, v);
+}
 
 int column_lookup(const char *name)
 {
@@ -743,17 +676,19 @@ static int sort_cmp(const void *pa, const void *pb)
 void columns_sort(struct model *m, int col, bool descending, const struct render_opts *ro)
 {
 	const struct column *c = &columns[col];
+	/* a kind's number sorts as one, as the column's own num does */
+	bool numeric = c->num || (c->kcol && strcmp(c->json_type, "number") == 0);
 	struct sort_key *k = xcalloc(m->nobjs ? m->nobjs : 1, sizeof(*k));
 	struct buf b = { 0 };
 
 	for (size_t i = 0; i < m->nobjs; i++) {
 		k[i].o = m->objs[i];
 		k[i].pos = i;
-		if (c->num) {
-			k[i].has = c->num(m, m->objs[i], ro, &k[i].num);
+		if (numeric) {
+			k[i].has = column_num(col, m, m->objs[i], ro, &k[i].num);
 		} else {
 			buf_reset(&b);
-			c->fill(&b, m, m->objs[i], ro);
+			column_fill(col, &b, m, m->objs[i], ro);
 			k[i].has = b.len > 0;
 			k[i].text = xstrdup(b.data ? b.data : "");
 		}

@@ -50,12 +50,22 @@ struct column {
 		    const struct render_opts *ro, int64_t *v);
 	/* ANSI color for the cell, or NULL */
 	const char *(*color)(const struct ipc_obj *o);
+	/* A column only some kinds have a cell in (enum kind_col): the
+	 * object's kind gives the text and the number, and fill and num are
+	 * NULL. KC_NONE for the others. */
+	int kcol;
 };
 
 extern const struct column columns[];
 extern const size_t ncolumns;
 
 int column_lookup(const char *name);
+/* A cell's text, and its number (false when the cell is empty or is no
+ * number), from the column's own functions or the object's kind. */
+void column_fill(int id, struct buf *out, const struct model *m, const struct ipc_obj *o,
+		 const struct render_opts *ro);
+bool column_num(int id, const struct model *m, const struct ipc_obj *o,
+		const struct render_opts *ro, int64_t *v);
 /* "A,B" replaces the default set, "+A,B" appends to it. On error returns -1
  * and points *bad at the offending name (caller frees). */
 int columns_parse(const char *spec, struct render_opts *ro, char **bad);

@@ -176,7 +176,7 @@ static void *part_fill(void *arg)
 			struct cell *c = &p->g->cells[r * ro->ncols + k];
 
 			buf_reset(&tmp);
-			columns[ro->cols[k]].fill(&tmp, p->m, o, ro);
+			column_fill(ro->cols[k], &tmp, p->m, o, ro);
 			c->part = p->part & 0xff;
 			c->off = arena->len;
 			c->len = (uint32_t)tmp.len;
@@ -297,7 +297,7 @@ void detail_field(FILE *out, const struct model *m, const struct ipc_obj *o,
 
 	buf_reset(tmp);
 	if (id >= 0)
-		columns[id].fill(tmp, m, o, ro);
+		column_fill(id, tmp, m, o, ro);
 	if (tmp->len)
 		fprintf(out, "  %-9s %s\n", label, tmp->data);
 }

@@ -326,7 +326,7 @@ int watch_render_text(FILE *out, const struct watch_change *ch, const char *when
 	int id = column_lookup("PATH");
 	struct render_opts ro = { 0 };
 
-	columns[id].fill(&b, ch->m, ch->o, &ro);
+	column_fill(id, &b, ch->m, ch->o, &ro);
 	fprintf(out, "%s  %-14s %-7s %8llu  %s", when, watch_event_name(ch->ev),
 		ipc_type_name(ch->o->type), (unsigned long long)ch->o->ino, b.len ? b.data : "-");
 	if (ch->w || ch->c) {
