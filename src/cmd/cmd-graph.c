@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "collect/collect.h"
+#include "model/link.h"
 #include "render/graph.h"
 
 /* the values of this command's own options */

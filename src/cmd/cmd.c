@@ -12,6 +12,7 @@
 #include "collect/collect.h"
 #include "escape.h"
 #include "model/leaks.h"
+#include "model/link.h"
 #include "collect/pathio.h"
 
 void cmd_usage_error(const char *fmt, ...)
@@ -107,8 +108,9 @@ static int scan_threads(void)
 	return s && parse_u64(s, &v) && v >= 1 && v <= 64 ? (int)v : 0;
 }
 
-/* The link stage's leak verdicts and the filters, as the command needs. */
-static void scan_refine(struct cmd_ctx *ctx, struct model *m)
+/* The filter step: leak verdicts, the filters and the order, as the
+ * command needs. */
+static void scan_filter(struct cmd_ctx *ctx, struct model *m)
 {
 	if (ctx->needs & NEED_LEAKS)
 		leaks_classify(m);
@@ -149,6 +151,7 @@ int cmd_scan(struct cmd_ctx *ctx, struct model *m)
 		so.nsearch_roots = search_roots(ctx, &roots);
 	so.search_roots = roots;
 	model_init(m);
+	/* 1. collect */
 	rc = scan_run(m, &so);
 	free(roots);
 	if (rc == -ENOTSUP) {
@@ -160,7 +163,9 @@ int cmd_scan(struct cmd_ctx *ctx, struct model *m)
 		      pio_rerooted() ? cmd_shown(pio_root()) : "", strerror(-rc));
 		return -1;
 	}
-	scan_refine(ctx, m);
+	/* 2. link, 3. filter; the command renders (cmd_scan_print) */
+	link_stage(m, so.focus, so.nfocus);
+	scan_filter(ctx, m);
 	return 0;
 }
 
@@ -169,6 +174,7 @@ int cmd_scan_print(struct cmd_ctx *ctx, cmd_print_fn *print)
 	struct model m;
 	int rc, status = 1;
 
+	/* collect → link → filter, then 4. render */
 	if (cmd_scan(ctx, &m) == 0) {
 		rc = print(ctx, &m);
 		if (rc >= 0) {

@@ -334,13 +334,6 @@ int mq_scan_dir(struct model *m, struct scan_ctx *c, const struct mnt_fact *want
 int search_files(struct model *m, struct scan_ctx *c, const char *const *roots,
 		 size_t nroots);
 
-/* link.c: resolves what objects say of each other, after collection;
- * asked: the --pid processes, whose "other end" PEER shows. */
-void link_listeners(struct model *m);
-void link_run(struct model *m, const pid_t *asked, size_t nasked);
-/* Warns of each pid of asked that no process read had: link_run does it
- * for --pid, graph for the pids it draws around. */
-void link_warn_unseen(struct model *m, const pid_t *asked, size_t nasked);
 
 /* view.c: what the scan could not see */
 void view_probe(struct model *m, struct scan_ctx *c);

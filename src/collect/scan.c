@@ -1,5 +1,5 @@
-/* collect → link: runs the collectors in order and leaves a consistent
- * model behind. */
+/* collect: runs the collectors in order and leaves the facts in the
+ * model, for the link step (model/link.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include "kinds/kind.h"
 #include "collect/ns.h"
 #include "testhooks.h"
+#include "model/link.h"
 #include "model/waitgraph.h"
 #include "collect/pathio.h"
 #include "collect/proc.h"
@@ -30,47 +31,43 @@ static bool in_focus(const struct scan_opts *o, pid_t pid)
 	return false;
 }
 
-static void want_socket(struct model *m, uint64_t ino)
+static void want_end(void *arg, struct ipc_obj *end)
 {
-	struct ipc_obj *o = model_find_socket(m, ino);
-
-	if (o)
-		o->wanted = true;
+	(void)arg;
+	end->wanted = true;
 }
 
-/* Marks what the --pid processes hold, and the sockets at the other ends.
- * Returns whether any of it can be mapped, which is when the others' maps
- * are worth reading. */
+/* Marks what the --pid processes hold, and what is at the other ends: the
+ * kinds say (focus_ends), after the links. Returns whether any of it can
+ * be mapped, which is when the others' maps are worth reading. */
 static bool mark_wanted(struct model *m, const struct scan_opts *opts)
 {
 	bool mappable = false;
+	size_t n = m->nobjs;
+	bool *held = xcalloc(n ? n : 1, sizeof(*held));
 
-	for (size_t i = 0; i < m->nobjs; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct ipc_obj *o = m->objs[i];
 
-		for (size_t k = 0; k < o->nholders && !o->wanted; k++)
-			o->wanted = in_focus(opts, o->holders[k].proc->pid);
-		if (!o->wanted)
-			continue;
-		if (obj_unix(o)) {
-			if (o->un.has_peer)
-				want_socket(m, o->un.peer);
-			if (o->un.has_listener)
-				want_socket(m, o->un.listener);
-			for (size_t k = 0; k < o->un.npending; k++)
-				want_socket(m, o->un.pending[k]);
-		}
-		if (kind_has(o->type, KT_MAPPABLE))
+		for (size_t k = 0; k < o->nholders && !held[i]; k++)
+			held[i] = in_focus(opts, o->holders[k].proc->pid);
+		o->wanted = held[i];
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct ipc_obj *o = m->objs[i];
+
+		if (held[i] && kind_of(o)->focus_ends)
+			kind_of(o)->focus_ends(m, o, true, want_end, NULL);
+		if (held[i] && kind_has(o->type, KT_MAPPABLE))
 			mappable = true;
 	}
-	/* a dgram server's senders are its other end (link_sender) */
-	for (size_t i = 0; i < m->nobjs; i++) {
-		struct ipc_obj *o = m->objs[i], *to;
+	for (size_t i = 0; i < n; i++) {
+		struct ipc_obj *o = m->objs[i];
 
-		if (!o->wanted && obj_unix(o) && o->un.has_peer &&
-		    (to = model_find_socket(m, o->un.peer)) && to->wanted)
-			o->wanted = true;
+		if (o->wanted && !held[i] && kind_of(o)->focus_ends)
+			kind_of(o)->focus_ends(m, o, false, want_end, NULL);
 	}
+	free(held);
 	/* a listener they connect to: its holders can end the wait */
 	waits_link_connects(m);
 	for (size_t i = 0; i < m->nwaits; i++)
@@ -364,8 +361,9 @@ static void scan_walk(struct model *m, struct scan_ctx *c, const struct scan_opt
 	scan_procs(m, c, opts, opts->nfocus ? WALK_FOCUS : WALK_ALL);
 	if (sockets)
 		unix_collect(m, c);
-	link_listeners(m);
 	if (opts->nfocus) {
+		/* which other ends to walk: the links, ahead of the link step */
+		link_kinds(m);
 		c->skip_maps = !mark_wanted(m, opts);
 		c->only_wanted = true;
 		scan_procs(m, c, opts, WALK_OTHERS);
@@ -388,15 +386,12 @@ static void scan_finish(struct model *m, struct scan_ctx *c, const struct scan_o
 	if (opts->search && (c->types & (IPC_TYPE_BIT(IPC_UNIX) | IPC_TYPE_BIT(IPC_FIFO))))
 		search_files(m, c, opts->search_roots, opts->nsearch_roots);
 	ns_link_mounts(m, c);
-	link_run(m, opts->focus, opts->nfocus);
 	cgroup_collect(m, opts->want_cgroup);
 	if (m->stats.denied)
 		model_warn(m, "%zu of %zu processes not readable: the objects they hold "
 			   "are not shown as theirs; %s", m->stats.denied, m->stats.procs,
 			   view_denied_advice());
 	view_finish(m, sockets);
-	if (m->waits_asked)
-		waits_link(m);
 	view_openers(m);
 	if (bounded_spent())
 		model_warn(m, "lookups in other users' filesystems and memory waited %d ms in all "

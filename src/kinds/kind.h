@@ -190,6 +190,13 @@ struct ipc_kind {
 	 * a pipe's, relative to --pid (obj_peer_each). */
 	bool (*peer_holders)(const struct ipc_obj *o,
 			     void (*fn)(void *arg, const struct ipc_holder *h), void *arg);
+	/* A focused walk (--pid): the objects at o's other ends, whose
+	 * holders that walk must also read, each given to fn. held: a process
+	 * asked about holds o, and its peers and listener count; else o is
+	 * only wanted, and only what talks to it does (a dgram server's
+	 * senders). Runs after the links (link_kinds). NULL: none. */
+	void (*focus_ends)(const struct model *m, const struct ipc_obj *o, bool held,
+			   void (*fn)(void *arg, struct ipc_obj *end), void *arg);
 	/* JSON: the members only this kind has, under its own key ("unix",
 	 * "pipe", ...), written through jw.h; NULL: none. */
 	void (*json)(struct jw *w, const struct model *m, const struct ipc_obj *o);

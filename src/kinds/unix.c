@@ -288,6 +288,105 @@ static void unix_json(struct jw *w, const struct model *m, const struct ipc_obj 
 	jw_obj_end(w);
 }
 
+/* A client whose connection waits in a listener's backlog has no peer
+ * socket yet: point it at the listener, whose process will accept it. */
+static void unix_link_listeners(struct model *m)
+{
+	for (size_t i = 0; i < m->nobjs; i++) {
+		const struct ipc_obj *l = m->objs[i];
+
+		if (!obj_unix(l))
+			continue;
+		for (size_t k = 0; k < l->un.npending; k++) {
+			struct ipc_obj *e = model_find_socket(m, l->un.pending[k]);
+
+			if (e) {
+				e->un.has_listener = true;
+				e->un.listener = l->ino;
+			}
+		}
+	}
+}
+
+/* A socket file is live when some socket is bound to it. sock_diag names
+ * the bound file by (dev, inode), which is exact; /proc/PID/net/unix only by
+ * path, which is used for the namespaces we could not enter. */
+static void unix_link_sockfile(struct model *m, const struct ipc_obj *s)
+{
+	struct ipc_obj *f;
+
+	if (s->un.has_vfs) {
+		f = model_find(m, s->un.vfs_dev, s->un.vfs_ino);
+		if (f && f->sockfile)
+			f->sockfile_live = true;
+		return;
+	}
+	if (!s->un.from_procfs || !s->path || s->path[0] != '/')
+		return;
+	for (size_t k = 0; k < m->nobjs; k++) {
+		f = m->objs[k];
+		if (f->sockfile && f->pathlen == s->pathlen &&
+		    memcmp(f->path, s->path, s->pathlen) == 0)
+			f->sockfile_live = true;
+	}
+}
+
+static void unix_link_socket(struct model *m, struct ipc_obj *o)
+{
+	if (o->sockfile)
+		return;
+	o->un.nsenders = 0;
+	o->un.peer_obj = o->un.has_peer ? model_find_socket(m, o->un.peer) : NULL;
+	o->un.listener_obj = o->un.has_listener ? model_find_socket(m, o->un.listener) : NULL;
+	unix_link_sockfile(m, o);
+}
+
+/* A socket connected to one that is not connected back to it (a dgram
+ * client of a bound server) is that one's sender: the server's other end,
+ * which its own peer, none, does not show. */
+static void unix_link_sender(struct ipc_obj *o)
+{
+	struct ipc_obj *to = o->un.peer_obj;
+
+	if (!to || to == o || to->sockfile || (to->un.peer_obj == o))
+		return;
+	to->un.senders = xreallocarray(to->un.senders, to->un.nsenders + 1,
+				       sizeof(*to->un.senders));
+	to->un.senders[to->un.nsenders++] = o;
+}
+
+/* The link hook: run again, it gives the same links (senders are made
+ * anew). */
+static void unix_link(struct model *m)
+{
+	unix_link_listeners(m);
+	for (size_t i = 0; i < m->nobjs; i++)
+		if (obj_unix(m->objs[i]))
+			unix_link_socket(m, m->objs[i]);
+	for (size_t i = 0; i < m->nobjs; i++)
+		if (obj_unix(m->objs[i]) && !m->objs[i]->sockfile)
+			unix_link_sender(m->objs[i]);
+}
+
+static void unix_focus_ends(const struct model *m, const struct ipc_obj *o, bool held,
+			    void (*fn)(void *arg, struct ipc_obj *end), void *arg)
+{
+	struct ipc_obj *e;
+
+	if (held) {
+		if (o->un.peer_obj)
+			fn(arg, o->un.peer_obj);
+		if (o->un.listener_obj)
+			fn(arg, o->un.listener_obj);
+		for (size_t k = 0; k < o->un.npending; k++)
+			if ((e = model_find_socket(m, o->un.pending[k])))
+				fn(arg, e);
+	}
+	/* a dgram server's senders are its other end (unix_link_sender) */
+	for (size_t k = 0; k < o->un.nsenders; k++)
+		fn(arg, o->un.senders[k]);
+}
+
 static const char *unix_wait_state(enum wait_dir d)
 {
 	switch (d) {
@@ -342,6 +441,8 @@ const struct ipc_kind kind_unix = {
 	.detail_peer = unix_detail_peer,
 	.column = unix_column,
 	.peer_holders = unix_peer_holders_each,
+	.link = unix_link,
+	.focus_ends = unix_focus_ends,
 	.json = unix_json,
 	.keep = unix_keep,
 	.wait_state = unix_wait_state,
