@@ -6,6 +6,9 @@
 
 #include "collect/collect.h"
 #include "kinds/kind.h"
+#include "kinds/pipe.h"
+#include "kinds/sysvshm.h"
+#include "kinds/unix.h"
 
 static size_t key_slot(dev_t dev, uint64_t ino, uint64_t ns, size_t mask)
 {
@@ -129,8 +132,8 @@ static void merge_new(struct ipc_obj *o, const struct scan_batch *b, const struc
 		kind_of(o)->fdinfo(o, b->names.data + e->info_off, e->info_len);
 	if (e->sysv) {
 		/* not in our /proc/sysvipc/shm: another IPC namespace */
-		o->sysv.shmid = (int32_t)o->ino;
-		o->sysv.key = e->sysv_key;
+		sysv_st(o)->shmid = (int32_t)o->ino;
+		sysv_st(o)->key = e->sysv_key;
 	}
 }
 
@@ -199,19 +202,19 @@ void batch_merge_keep(struct model *m, struct scan_batch *b)
 			merge_new(o, b, e);
 		else if (e && e->has_size && kind_has(o->type, KT_MAPSIZE) && e->size > o->size)
 			o->size = e->size;	/* sized by its largest mapping */
-		if (e && e->fill_tried && obj_pipe(o) && !o->pipe.has_fill) {
-			o->pipe.has_fill = e->has_fill;
-			o->pipe.err = e->fill_err;
-			o->pipe.queued = e->queued;
-			o->pipe.capacity = e->capacity;
+		if (e && e->fill_tried && pipe_of(o) && !pipe_st(o)->has_fill) {
+			pipe_st(o)->has_fill = e->has_fill;
+			pipe_st(o)->err = e->fill_err;
+			pipe_st(o)->queued = e->queued;
+			pipe_st(o)->capacity = e->capacity;
 		}
-		if (e && e->has_flags && o->type == IPC_UNIX && !o->un.has_nonblock) {
-			o->un.has_nonblock = true;
-			o->un.nonblock = e->nonblock;
+		if (e && e->has_flags && o->type == IPC_UNIX && !unix_st(o)->has_nonblock) {
+			unix_st(o)->has_nonblock = true;
+			unix_st(o)->nonblock = e->nonblock;
 		}
 		if (e && e->has_family && o->type == IPC_UNIX) {
-			o->un.has_family = true;
-			o->un.family = e->family;
+			unix_st(o)->has_family = true;
+			unix_st(o)->family = e->family;
 		}
 		model_add_holder(o, m->procs[r->proc], r->fd, r->mode, r->fd < 0);
 	}

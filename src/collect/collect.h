@@ -12,6 +12,7 @@
 #include "model/model.h"
 #include "collect/mounts.h"
 #include "util.h"
+#include "kinds/mqueue.h"
 
 struct scan_ctx {
 	unsigned types;		/* IPC_TYPE_BIT mask of what is wanted */

@@ -21,6 +21,8 @@
 #include "collect/ns.h"
 #include "collect/pathio.h"
 #include "collect/proc.h"
+#include "kinds/mqueue.h"
+#include "kinds/pipe.h"
 
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL	/* Linux 6.9 */
@@ -376,7 +378,7 @@ static bool fd_describe(struct scan_ctx *c, struct ipc_proc *p, int piddir, int 
 	/* a queue no listing described: what its holder's fd tells (its
 	 * counts: the only way to a queue no mqueue mount shows, and one
 	 * that changes no time) */
-	if (!known && k->data == KD_MQUEUE)
+	if (!known && (k->traits & KT_FDATTR))
 		probe_add(c, p, fdnum, s->f.dev, s->ino, PROBE_MQ);
 	if ((k->traits & KT_PIPELIKE) && s->given) {
 		e->fill_tried = c->want_fill;
@@ -455,7 +457,7 @@ static void fd_record(const struct model *m, struct scan_ctx *c, struct ipc_proc
 	}
 	o = model_find(m, s->f.dev, s->ino);
 
-	if ((!o || (obj_pipe(o) && !o->pipe.has_fill)) &&
+	if ((!o || (pipe_of(o) && !pipe_st(o)->has_fill)) &&
 	    !batch_seen(b, s->f.dev, s->ino, 0)) {
 		struct scan_extra *e = batch_extra(b, &xi);
 
@@ -955,14 +957,14 @@ static void probe_apply(struct model *m, const struct scan_probe *q, const struc
 
 	if (!o)
 		return;
-	if (q->what == PROBE_FILL && obj_pipe(o) && !o->pipe.has_fill) {
-		o->pipe.err = r->err;
+	if (q->what == PROBE_FILL && pipe_of(o) && !pipe_st(o)->has_fill) {
+		pipe_st(o)->err = r->err;
 		if (!r->err) {
-			o->pipe.has_fill = true;
-			o->pipe.queued = r->queued;
-			o->pipe.capacity = r->capacity;
+			pipe_st(o)->has_fill = true;
+			pipe_st(o)->queued = r->queued;
+			pipe_st(o)->capacity = r->capacity;
 		}
-	} else if (q->what == PROBE_MQ && !r->err && o->type == IPC_MQUEUE && !o->mq.has_attr &&
+	} else if (q->what == PROBE_MQ && !r->err && o->type == IPC_MQUEUE && !mq_st(o)->has_attr &&
 		   kind_of(o)->fdinfo) {
 		/* as fdinfo-like text, which the kind reads */
 		n = snprintf(text, sizeof(text), "mq-curmsgs: %llu\nmq-maxmsg: %llu\nmq-msgsize: %llu\n",
@@ -987,10 +989,10 @@ static size_t probes_unread(struct model *m, const struct scan_probes *all, size
 		o = model_find(m, q->dev, q->ino);
 		if (!o)
 			continue;
-		if (q->what == PROBE_FILL && obj_pipe(o) && !o->pipe.has_fill) {
-			o->pipe.err = ETIMEDOUT;
+		if (q->what == PROBE_FILL && pipe_of(o) && !pipe_st(o)->has_fill) {
+			pipe_st(o)->err = ETIMEDOUT;
 			left++;
-		} else if (q->what == PROBE_MQ && o->type == IPC_MQUEUE && !o->mq.has_attr) {
+		} else if (q->what == PROBE_MQ && o->type == IPC_MQUEUE && !mq_st(o)->has_attr) {
 			left++;
 		}
 	}

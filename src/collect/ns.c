@@ -26,6 +26,7 @@
 #include "escape.h"
 #include "collect/pathio.h"
 #include "collect/proc.h"
+#include "kinds/mqueue.h"
 
 /* A filesystem of another mount namespace: its /dev/shm or its mqueue. */
 struct ns_fs {

@@ -19,6 +19,8 @@
 #include "kinds/kind.h"
 #include "collect/mounts.h"
 #include "collect/pathio.h"
+#include "kinds/mqueue.h"
+#include "kinds/sysvshm.h"
 
 #define SHM_DIR "/dev/shm"
 
@@ -168,7 +170,7 @@ void ipcdir_add(struct model *m, struct scan_ctx *c, const char *prefix, struct 
 	set_file_times(o, st);
 	if (mq) {
 		o->has_resident = false;
-		o->mq = *mq;
+		*mq_st(o) = *mq;
 		o->has_size = mq_qsize(mq, &o->size);
 	} else {
 		o->deleted = false;
@@ -359,22 +361,22 @@ static void sysv_apply(void *arg, const struct sysv_entry *e)
 
 	o = model_get_ns(s->m, IPC_SYSVSHM, s->c->devs.memfd, (uint64_t)e->shmid, s->ns, NULL);
 	o->home = s->home;
-	o->sysv.known = true;
-	o->sysv.key = e->key;
-	o->sysv.shmid = e->shmid;
-	o->sysv.perms = e->perms;
-	o->sysv.nattch = e->nattch;
-	o->sysv.cpid = (pid_t)e->cpid;
-	o->sysv.lpid = (pid_t)e->lpid;
-	o->sysv.uid = e->uid;
-	o->sysv.cuid = e->cuid;
-	o->sysv.atime = e->atime;
-	o->sysv.dtime = e->dtime;
-	o->sysv.ctime = e->ctime;
-	o->sysv.rss = e->rss;
-	o->sysv.swap = e->swap;
-	o->sysv.removed = (e->perms & SHM_DEST) != 0;
-	o->deleted = o->sysv.removed;
+	sysv_st(o)->known = true;
+	sysv_st(o)->key = e->key;
+	sysv_st(o)->shmid = e->shmid;
+	sysv_st(o)->perms = e->perms;
+	sysv_st(o)->nattch = e->nattch;
+	sysv_st(o)->cpid = (pid_t)e->cpid;
+	sysv_st(o)->lpid = (pid_t)e->lpid;
+	sysv_st(o)->uid = e->uid;
+	sysv_st(o)->cuid = e->cuid;
+	sysv_st(o)->atime = e->atime;
+	sysv_st(o)->dtime = e->dtime;
+	sysv_st(o)->ctime = e->ctime;
+	sysv_st(o)->rss = e->rss;
+	sysv_st(o)->swap = e->swap;
+	sysv_st(o)->removed = (e->perms & SHM_DEST) != 0;
+	o->deleted = sysv_st(o)->removed;
 	o->has_size = true;
 	o->size = e->size;
 	o->has_owner = true;

@@ -34,6 +34,7 @@
 #include "collect/ns.h"
 #include "collect/pathio.h"
 #include "collect/proc.h"
+#include "kinds/unix.h"
 
 #define SO_ACCEPTCON_FLAG 0x10000	/* __SO_ACCEPTCON in net/unix Flags */
 
@@ -469,36 +470,37 @@ static void unix_apply(void *arg, const struct unix_entry *e)
 	if (!(s->c->types & IPC_TYPE_BIT(IPC_UNIX)))
 		return;
 	o = model_get(s->m, IPC_UNIX, s->c->devs.sockfs, e->ino, NULL);
-	if (o->un.known)
+	/* every socket is one; the walk may have told another kind */
+	model_retype(o, IPC_UNIX);
+	if (unix_st(o)->known)
 		return;		/* the same namespace read twice */
-	o->type = IPC_UNIX;
-	o->un.known = true;
-	o->un.stype = e->stype;
-	o->un.state = e->state;
-	o->un.netns = s->netns;
+	unix_st(o)->known = true;
+	unix_st(o)->stype = e->stype;
+	unix_st(o)->state = e->state;
+	unix_st(o)->netns = s->netns;
 	if (s->netns && s->netns != s->c->self_netns) {
 		o->netns = s->netns;
 		o->home = s->home;
 	}
-	o->un.from_procfs = s->procfs;
-	o->un.from_fd = false;
-	o->un.has_shutdown = e->has_shutdown;
-	o->un.shutdown = e->shutdown;
-	o->un.has_peer = e->has_peer;
-	o->un.peer = e->peer;
-	o->un.has_uid = e->has_uid;
-	o->un.uid = e->uid;
-	o->un.has_rq = e->has_rq;
-	o->un.rqueue = e->rqueue;
-	o->un.wqueue = e->wqueue;
-	o->un.has_vfs = e->has_vfs;
-	o->un.vfs_dev = e->vfs_dev;
-	o->un.vfs_ino = e->vfs_ino;
+	unix_st(o)->from_procfs = s->procfs;
+	unix_st(o)->from_fd = false;
+	unix_st(o)->has_shutdown = e->has_shutdown;
+	unix_st(o)->shutdown = e->shutdown;
+	unix_st(o)->has_peer = e->has_peer;
+	unix_st(o)->peer = e->peer;
+	unix_st(o)->has_uid = e->has_uid;
+	unix_st(o)->uid = e->uid;
+	unix_st(o)->has_rq = e->has_rq;
+	unix_st(o)->rqueue = e->rqueue;
+	unix_st(o)->wqueue = e->wqueue;
+	unix_st(o)->has_vfs = e->has_vfs;
+	unix_st(o)->vfs_dev = e->vfs_dev;
+	unix_st(o)->vfs_ino = e->vfs_ino;
 	if (e->nicons) {
-		o->un.pending = xreallocarray(NULL, e->nicons, sizeof(*o->un.pending));
+		unix_st(o)->pending = xreallocarray(NULL, e->nicons, sizeof(*unix_st(o)->pending));
 		for (size_t i = 0; i < e->nicons; i++)
-			o->un.pending[i] = get_u32((const char *)e->icons + 4 * i);
-		o->un.npending = e->nicons;
+			unix_st(o)->pending[i] = get_u32((const char *)e->icons + 4 * i);
+		unix_st(o)->npending = e->nicons;
 	}
 	if (e->namelen)
 		model_set_path(o, e->name, e->namelen);
@@ -937,11 +939,11 @@ static void held_from_fd(struct ipc_obj *o, int fd, uint64_t netns)
 {
 	int type = sock_opt(fd, SO_TYPE);
 
-	o->un.known = true;
-	o->un.from_fd = true;
-	o->un.stype = type > 0 ? (uint8_t)type : 0;
-	o->un.state = sock_opt(fd, SO_ACCEPTCONN) == 1 ? US_LISTEN : US_UNKNOWN;
-	o->un.netns = netns;
+	unix_st(o)->known = true;
+	unix_st(o)->from_fd = true;
+	unix_st(o)->stype = type > 0 ? (uint8_t)type : 0;
+	unix_st(o)->state = sock_opt(fd, SO_ACCEPTCONN) == 1 ? US_LISTEN : US_UNKNOWN;
+	unix_st(o)->netns = netns;
 	o->netns = netns;
 }
 
@@ -962,22 +964,22 @@ static bool held_protoname(struct ipc_obj *o, const struct ipc_holder *h)
 	if (n < 4 || memcmp(proto, "UNIX", 4) != 0 || (n > 4 && proto[4] != '-'))
 		return false;
 	proto[n] = '\0';
-	o->un.known = true;
-	o->un.from_fd = true;
-	o->un.stype = !strcmp(proto, "UNIX-STREAM") ? SOCK_STREAM :
+	unix_st(o)->known = true;
+	unix_st(o)->from_fd = true;
+	unix_st(o)->stype = !strcmp(proto, "UNIX-STREAM") ? SOCK_STREAM :
 		      !strcmp(proto, "UNIX-DGRAM") ? SOCK_DGRAM :
 		      !strcmp(proto, "UNIX-SEQPACKET") ? SOCK_SEQPACKET : 0;
-	o->un.state = US_UNKNOWN;
+	unix_st(o)->state = US_UNKNOWN;
 	return true;
 }
 
 /* Tells the scan what the fd said of objs[i], if that is all known of it. */
 static void held_send_sock(struct held_walk *w, size_t i, const struct ipc_obj *o)
 {
-	struct held_rec r = { .kind = HELD_SOCK, .a = i, .b = o->un.netns,
-			      .stype = o->un.stype, .state = o->un.state };
+	struct held_rec r = { .kind = HELD_SOCK, .a = i, .b = unix_st(o)->netns,
+			      .stype = unix_st(o)->stype, .state = unix_st(o)->state };
 
-	if (o->un.known && o->un.from_fd)
+	if (unix_st(o)->known && unix_st(o)->from_fd)
 		held_send(w->out, &r, NULL, 0);
 }
 
@@ -993,7 +995,7 @@ static void held_socket(struct held_walk *w, struct ipc_obj *o)
 		for (k = 0; k < o->nholders; k++)
 			if (!o->holders[k].mapped && held_protoname(o, &o->holders[k]))
 				break;
-		if (o->un.known) {
+		if (unix_st(o)->known) {
 			/* it may be bound to any socket file: stale verdicts wait */
 			w->m->stats.unix_unresolved++;
 			w->unseen++;
@@ -1006,7 +1008,7 @@ static void held_socket(struct held_walk *w, struct ipc_obj *o)
 
 		/* the dump of its namespace described it, or could not (counted
 		 * unread when named, unresolved when not) */
-		if (!o->un.known) {
+		if (!unix_st(o)->known) {
 			held_from_fd(o, fd, ns);
 			w->unentered++;
 			if (!ns)
@@ -1020,8 +1022,8 @@ static void held_socket(struct held_walk *w, struct ipc_obj *o)
  * another one's is no concern. */
 static bool held_wanted(const struct ipc_obj *o)
 {
-	return o->type == IPC_UNIX && !o->sockfile && !o->un.known && o->nholders &&
-	       !(o->un.has_family && o->un.family != AF_UNIX);
+	return o->type == IPC_UNIX && !o->sockfile && !unix_st(o)->known && o->nholders &&
+	       !(unix_st(o)->has_family && unix_st(o)->family != AF_UNIX);
 }
 
 /* The held walk's child that did not end in time, left waiting (pid), so
@@ -1110,12 +1112,12 @@ static size_t held_apply(struct held_walk *w, const struct buf *got, bool *ended
 			struct ipc_obj *o = w->m->objs[r.a];
 
 			upto = (size_t)r.a + 1;
-			if (o->type == IPC_UNIX && !o->un.known) {
-				o->un.known = true;
-				o->un.from_fd = true;
-				o->un.stype = r.stype;
-				o->un.state = r.state;
-				o->un.netns = r.b;
+			if (o->type == IPC_UNIX && !unix_st(o)->known) {
+				unix_st(o)->known = true;
+				unix_st(o)->from_fd = true;
+				unix_st(o)->stype = r.stype;
+				unix_st(o)->state = r.state;
+				unix_st(o)->netns = r.b;
 				o->netns = r.b;
 			}
 		} else if (r.kind == HELD_PID) {

@@ -15,12 +15,21 @@
 #include "collect/ns.h"
 #include "render/render.h"
 #include "testhooks.h"
+#include "kinds/pipe.h"
 
 bool kind_pipe_queued(const struct ipc_obj *o, uint64_t *v)
 {
-	if (!o->pipe.has_fill)
+	if (!pipe_st(o)->has_fill)
 		return false;
-	*v = o->pipe.queued;
+	*v = pipe_st(o)->queued;
+	return true;
+}
+
+bool kind_pipe_capacity(const struct ipc_obj *o, uint64_t *v)
+{
+	if (!pipe_st(o)->has_fill)
+		return false;
+	*v = pipe_st(o)->capacity;
 	return true;
 }
 
@@ -28,12 +37,12 @@ void kind_pipe_detail(FILE *out, const struct model *m, const struct ipc_obj *o,
 		      const struct render_opts *ro, struct buf *tmp)
 {
 	(void)m, (void)ro, (void)tmp;
-	if (o->pipe.has_fill)
-		fprintf(out, "  %-9s %u of %u bytes\n", "queued", o->pipe.queued,
-			o->pipe.capacity);
+	if (pipe_st(o)->has_fill)
+		fprintf(out, "  %-9s %u of %u bytes\n", "queued", pipe_st(o)->queued,
+			pipe_st(o)->capacity);
 	else
 		fprintf(out, "  %-9s unknown (%s)\n", "queued",
-			o->pipe.err ? strerror(o->pipe.err) : "no holder could be read");
+			pipe_st(o)->err ? strerror(pipe_st(o)->err) : "no holder could be read");
 }
 
 bool kind_cell_u64(bool has, uint64_t v, struct buf *out, int64_t *num)
@@ -118,7 +127,7 @@ bool kind_field_u64(const char *buf, size_t len, const char *key, uint64_t *v)
 
 void kind_pipe_json(struct jw *w, const struct model *m, const struct ipc_obj *o)
 {
-	const struct ipc_pipe *p = &o->pipe;
+	const struct ipc_pipe *p = pipe_st(o);
 	int64_t readers = 0, writers = 0;
 
 	(void)m;

@@ -5,6 +5,7 @@
  * show the endpoints. */
 #include "render/jw.h"
 #include "kinds/kind.h"
+#include "kinds/eventfd.h"
 
 static enum kind_match efd_match_fd(const struct fd_facts *f, const struct kind_devs *d)
 {
@@ -20,25 +21,25 @@ static void efd_fdinfo(struct ipc_obj *o, const char *buf, size_t len)
 	uint64_t sem = 0;
 
 	/* the kernel writes the counter in hex ("%16llx") */
-	o->efd.known = kind_field_x64(buf, len, "eventfd-count:", &o->efd.count);
-	o->efd.has_id = kind_field_u64(buf, len, "eventfd-id:", &o->efd.id);
+	efd_st(o)->known = kind_field_x64(buf, len, "eventfd-count:", &efd_st(o)->count);
+	efd_st(o)->has_id = kind_field_u64(buf, len, "eventfd-id:", &efd_st(o)->id);
 	if (kind_field_u64(buf, len, "eventfd-semaphore:", &sem))
-		o->efd.semaphore = sem != 0;
+		efd_st(o)->semaphore = sem != 0;
 }
 
 /* PATH: the name show takes it by, as one inode serves every eventfd */
 static void efd_label(struct buf *out, const struct ipc_obj *o)
 {
-	if (o->efd.has_id)
-		buf_printf(out, "eventfd:%llu", (unsigned long long)o->efd.id);
+	if (efd_st(o)->has_id)
+		buf_printf(out, "eventfd:%llu", (unsigned long long)efd_st(o)->id);
 }
 
 /* the counter is what a reader would take */
 static bool efd_queued(const struct ipc_obj *o, uint64_t *v)
 {
-	if (!o->efd.known)
+	if (!efd_st(o)->known)
 		return false;
-	*v = o->efd.count;
+	*v = efd_st(o)->count;
 	return true;
 }
 
@@ -46,20 +47,20 @@ static void efd_detail(FILE *out, const struct model *m, const struct ipc_obj *o
 		       const struct render_opts *ro, struct buf *tmp)
 {
 	(void)m, (void)ro, (void)tmp;
-	if (o->efd.has_id)
-		fprintf(out, "  %-9s %llu\n", "id", (unsigned long long)o->efd.id);
-	if (o->efd.known)
-		fprintf(out, "  %-9s %llu%s\n", "count", (unsigned long long)o->efd.count,
-			o->efd.semaphore ? " (semaphore)" : "");
+	if (efd_st(o)->has_id)
+		fprintf(out, "  %-9s %llu\n", "id", (unsigned long long)efd_st(o)->id);
+	if (efd_st(o)->known)
+		fprintf(out, "  %-9s %llu%s\n", "count", (unsigned long long)efd_st(o)->count,
+			efd_st(o)->semaphore ? " (semaphore)" : "");
 }
 
 static void efd_json(struct jw *w, const struct model *m, const struct ipc_obj *o)
 {
 	(void)m;
 	jw_obj_begin(w, "eventfd");
-	jw_u64_or_null(w, "id", o->efd.has_id, o->efd.id);
-	jw_u64_or_null(w, "count", o->efd.known, o->efd.count);
-	jw_bool(w, "semaphore", o->efd.semaphore);
+	jw_u64_or_null(w, "id", efd_st(o)->has_id, efd_st(o)->id);
+	jw_u64_or_null(w, "count", efd_st(o)->known, efd_st(o)->count);
+	jw_bool(w, "semaphore", efd_st(o)->semaphore);
 	jw_obj_end(w);
 }
 
@@ -83,7 +84,7 @@ const struct ipc_kind kind_eventfd = {
 	.name = "eventfd",
 	.color = "\033[1;35m",
 	.traits = 0,
-	.data = KD_EVENTFD,
+	.kdata_size = sizeof(struct ipc_eventfd),
 	.naming = NAME_NONE,
 	.fdinfo_id = "eventfd-id:",
 	.fdinfo = efd_fdinfo,

@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include "kinds/kind.h"
+#include "kinds/pipe.h"
 
 static enum kind_match fifo_match_fd(const struct fd_facts *f, const struct kind_devs *d)
 {
@@ -26,10 +27,11 @@ const struct ipc_kind kind_fifo = {
 	.name = "fifo",
 	.color = "\033[33m",
 	.traits = KT_PIPELIKE | KT_PATHNAMED,
-	.data = KD_PIPE,
+	.kdata_size = sizeof(struct ipc_pipe),
 	.naming = NAME_PATH,
 	.match_fd = fifo_match_fd,
 	.queued = kind_pipe_queued,
+	.capacity = kind_pipe_capacity,
 	.detail = kind_pipe_detail,
 	.detail_peer = kind_pipe_detail_peer,
 	.json = kind_pipe_json,

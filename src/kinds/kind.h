@@ -15,6 +15,7 @@
 #include "util.h"
 
 struct render_opts;
+struct stat;
 struct jw;
 
 enum kind_trait {
@@ -25,6 +26,7 @@ enum kind_trait {
 	KT_MEMORY = 1 << 4,	/* shared memory: sizes count as memory */
 	KT_SOCKET = 1 << 5,	/* a socket with a peer */
 	KT_MAPSIZE = 1 << 6,	/* its size is its largest mapping */
+	KT_FDATTR = 1 << 7,	/* its counts are asked through a holder's fd */
 };
 
 /* Identities of the pseudo filesystems objects live on, learnt once per
@@ -82,16 +84,6 @@ struct map_facts {
 	bool shared;
 };
 
-/* Which member of ipc_obj's union a kind's objects carry. */
-enum kind_data {
-	KD_NONE,
-	KD_UNIX,
-	KD_PIPE,
-	KD_SYSV,
-	KD_MQUEUE,
-	KD_EVENTFD,
-};
-
 /* The columns only some kinds have a cell in (render/columns.c): the
  * object's kind fills them, as only it reads its union member. */
 enum kind_col {
@@ -136,7 +128,6 @@ struct ipc_kind {
 	const char *color;		/* ANSI SGR for the TYPE cell */
 	const char *help;		/* a few words, for --type */
 	unsigned traits;
-	enum kind_data data;
 	/* State only this kind's objects carry (ipc_obj.kdata): its size,
 	 * zeroed with the object, and what frees what it owns (not itself),
 	 * NULL when it owns nothing. Read only by the kind's own files: its
@@ -174,6 +165,8 @@ struct ipc_kind {
 	void (*label)(struct buf *out, const struct ipc_obj *o);
 	/* Bytes waiting to be read; false when unknown or not a queue. */
 	bool (*queued)(const struct ipc_obj *o, uint64_t *v);
+	/* The most it holds before a writer waits; false when unknown. */
+	bool (*capacity)(const struct ipc_obj *o, uint64_t *v);
 	/* show: the lines only this kind has, before the holders (its state)
 	 * and after them (its other end). */
 	void (*detail)(FILE *out, const struct model *m, const struct ipc_obj *o,
@@ -190,6 +183,19 @@ struct ipc_kind {
 	 * a pipe's, relative to --pid (obj_peer_each). */
 	bool (*peer_holders)(const struct ipc_obj *o,
 			     void (*fn)(void *arg, const struct ipc_holder *h), void *arg);
+	/* graph: the object at its other end, to which an edge joins their
+	 * holders; NULL from one of a pair's two ends, so that the pair is
+	 * drawn once, and when it has none. NULL: no other end. */
+	const struct ipc_obj *(*graph_end)(const struct ipc_obj *o);
+	/* show FILE, where FILE is a socket file: is o the socket bound to
+	 * it? by_name: only by its name, for what the kernel gave no file
+	 * identity of (net/unix); tried when no socket matches by identity.
+	 * NULL: never. */
+	bool (*bound_to)(const struct ipc_obj *o, const struct stat *st, const char *name,
+			 bool by_name);
+	/* waits: it accepts clients, so a set that watches it waits for one
+	 * (WD_ACCEPT), as accept does. NULL: never. */
+	bool (*listening)(const struct ipc_obj *o);
 	/* A focused walk (--pid): the objects at o's other ends, whose
 	 * holders that walk must also read, each given to fn. held: a process
 	 * asked about holds o, and its peers and listener count; else o is
@@ -250,32 +256,6 @@ static inline bool kind_has(enum ipc_type t, unsigned trait)
 	return (ipc_kinds[t]->traits & trait) != 0;
 }
 
-/* The union member of an object, or NULL when its kind has another. */
-static inline const struct ipc_unix *obj_unix(const struct ipc_obj *o)
-{
-	return kind_of(o)->data == KD_UNIX ? &o->un : NULL;
-}
-
-static inline const struct ipc_pipe *obj_pipe(const struct ipc_obj *o)
-{
-	return kind_of(o)->data == KD_PIPE ? &o->pipe : NULL;
-}
-
-static inline const struct ipc_sysv *obj_sysv(const struct ipc_obj *o)
-{
-	return kind_of(o)->data == KD_SYSV ? &o->sysv : NULL;
-}
-
-static inline const struct ipc_eventfd *obj_eventfd(const struct ipc_obj *o)
-{
-	return kind_of(o)->data == KD_EVENTFD ? &o->efd : NULL;
-}
-
-static inline const struct ipc_mq *obj_mq(const struct ipc_obj *o)
-{
-	return kind_of(o)->data == KD_MQUEUE ? &o->mq : NULL;
-}
-
 /* The types whose wish makes the walk take an object it classifies as t:
  * t itself, and what t refines to. */
 static inline unsigned kind_takes(enum ipc_type t)
@@ -308,6 +288,7 @@ const char *kind_pipe_wait_state(enum wait_dir d);
 bool kind_pipe_wait_wakers(const struct model *m, const struct ipc_obj *o, enum wait_dir d,
 			   void (*fn)(void *arg, const struct ipc_holder *h), void *arg);
 bool kind_pipe_queued(const struct ipc_obj *o, uint64_t *v);
+bool kind_pipe_capacity(const struct ipc_obj *o, uint64_t *v);
 void kind_pipe_detail(FILE *out, const struct model *m, const struct ipc_obj *o,
 		      const struct render_opts *ro, struct buf *tmp);
 void kind_pipe_json(struct jw *w, const struct model *m, const struct ipc_obj *o);

@@ -3,6 +3,7 @@
 
 #include "render/jw.h"
 #include "kinds/kind.h"
+#include "kinds/mqueue.h"
 
 static enum kind_match mq_match_fd(const struct fd_facts *f, const struct kind_devs *d)
 {
@@ -14,7 +15,7 @@ static enum kind_match mq_match_fd(const struct fd_facts *f, const struct kind_d
  * for a queue that no listing described. */
 static void mq_fdinfo(struct ipc_obj *o, const char *buf, size_t len)
 {
-	struct ipc_mq *q = &o->mq;
+	struct ipc_mq *q = mq_st(o);
 
 	q->has_attr = kind_field_u64(buf, len, "mq-curmsgs:", &q->curmsgs) &&
 		      kind_field_u64(buf, len, "mq-maxmsg:", &q->maxmsg) &&
@@ -39,7 +40,7 @@ static int mq_remove(const struct ipc_obj *o)
 
 static void mqueue_json(struct jw *w, const struct model *m, const struct ipc_obj *o)
 {
-	const struct ipc_mq *q = &o->mq;
+	const struct ipc_mq *q = mq_st(o);
 	uint64_t qsize = 0;
 	bool has_qsize = mq_qsize(q, &qsize);
 
@@ -63,9 +64,9 @@ static const char *mq_wait_state(enum wait_dir d)
 const struct ipc_kind kind_mqueue = {
 	.name = "mqueue",
 	.color = "\033[1;36m",
-	.traits = KT_PATHNAMED,
+	.traits = KT_PATHNAMED | KT_FDATTR,
 	.listings = LIST_MQUEUE,
-	.data = KD_MQUEUE,
+	.kdata_size = sizeof(struct ipc_mq),
 	.naming = NAME_MQUEUE,
 	.fdinfo = mq_fdinfo,
 	.match_fd = mq_match_fd,

@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include "kinds/kind.h"
+#include "kinds/pipe.h"
 
 static enum kind_match pipe_match_fd(const struct fd_facts *f, const struct kind_devs *d)
 {
@@ -12,11 +13,12 @@ const struct ipc_kind kind_pipe = {
 	.name = "pipe",
 	.color = "\033[36m",
 	.traits = KT_PIPELIKE,
-	.data = KD_PIPE,
+	.kdata_size = sizeof(struct ipc_pipe),
 	.naming = NAME_NONE,
 	.anon_prefix = "pipe:[",
 	.match_fd = pipe_match_fd,
 	.queued = kind_pipe_queued,
+	.capacity = kind_pipe_capacity,
 	.detail = kind_pipe_detail,
 	.detail_peer = kind_pipe_detail_peer,
 	.json = kind_pipe_json,

@@ -10,26 +10,27 @@
 #include "render/jw.h"
 #include "kinds/kind.h"
 #include "collect/ns.h"
+#include "kinds/sysvshm.h"
 
 /* What PATH shows, as it has no path: "key 0x0000abcd", with " (removed)"
  * once IPC_RMID waits for the last detach. -P matches this too. */
 static void sysv_label(struct buf *out, const struct ipc_obj *o)
 {
-	buf_printf(out, "key 0x%08x", (unsigned)o->sysv.key);
-	if (o->sysv.removed)
+	buf_printf(out, "key 0x%08x", (unsigned)sysv_st(o)->key);
+	if (sysv_st(o)->removed)
 		buf_adds(out, " (removed)");
 }
 
 static void sysv_describe(struct buf *out, const struct ipc_obj *o)
 {
-	buf_printf(out, "shmid %d (key 0x%08x)", o->sysv.shmid, (unsigned)o->sysv.key);
+	buf_printf(out, "shmid %d (key 0x%08x)", sysv_st(o)->shmid, (unsigned)sysv_st(o)->key);
 }
 
 static bool sysv_column(enum kind_col col, const struct ipc_obj *o,
 			const struct render_opts *ro, struct buf *out, int64_t *num)
 {
 	(void)ro;
-	return col == KC_NATTCH && kind_cell_u64(o->sysv.known, o->sysv.nattch, out, num);
+	return col == KC_NATTCH && kind_cell_u64(sysv_st(o)->known, sysv_st(o)->nattch, out, num);
 }
 
 /* The kernel's own attach count: no process we cannot see changes it. */
@@ -38,7 +39,7 @@ static const struct leak_reason sysv_orphaned = { "orphaned-sysvshm", 1 };
 static bool sysv_leak(const struct model *m, const struct ipc_obj *o)
 {
 	(void)m;
-	return o->sysv.known && o->sysv.nattch == 0 && !o->sysv.removed;
+	return sysv_st(o)->known && sysv_st(o)->nattch == 0 && !sysv_st(o)->removed;
 }
 
 /* Any attach or detach since the scan moves one of these: it is in use. */
@@ -51,9 +52,9 @@ static bool sysv_moved(const struct ipc_sysv *a, int64_t atime, int64_t dtime, i
 
 static const char *sysv_used_since(const struct ipc_obj *o, const struct ipc_obj *f)
 {
-	const struct ipc_sysv *v = &f->sysv;
+	const struct ipc_sysv *v = sysv_st(f);
 
-	return sysv_moved(&o->sysv, v->atime, v->dtime, v->ctime, v->nattch, v->lpid)
+	return sysv_moved(sysv_st(o), v->atime, v->dtime, v->ctime, v->nattch, v->lpid)
 		       ? "it was attached or detached since the scan" : NULL;
 }
 
@@ -64,14 +65,14 @@ static int sysv_remove_here(void *arg)
 	const struct ipc_obj *o = arg;
 	struct shmid_ds ds;
 
-	if (shmctl(o->sysv.shmid, IPC_STAT, &ds) < 0)
+	if (shmctl(sysv_st(o)->shmid, IPC_STAT, &ds) < 0)
 		return -errno;
 	if (ds.shm_nattch != 0 || (ds.shm_perm.mode & SHM_DEST) ||
-	    ds.shm_perm.__key != o->sysv.key ||
-	    sysv_moved(&o->sysv, ds.shm_atime, ds.shm_dtime, ds.shm_ctime, ds.shm_nattch,
+	    ds.shm_perm.__key != sysv_st(o)->key ||
+	    sysv_moved(sysv_st(o), ds.shm_atime, ds.shm_dtime, ds.shm_ctime, ds.shm_nattch,
 		       ds.shm_lpid))
 		return -ESTALE;
-	if (shmctl(o->sysv.shmid, IPC_RMID, NULL) < 0)
+	if (shmctl(sysv_st(o)->shmid, IPC_RMID, NULL) < 0)
 		return -errno;
 	return 0;
 }
@@ -96,7 +97,7 @@ static void sysv_user(struct jw *w, const char *key, bool known, uid_t uid)
  * everything but its key, shmid and removal is then null. */
 static void sysv_json(struct jw *w, const struct model *m, const struct ipc_obj *o)
 {
-	const struct ipc_sysv *v = &o->sysv;
+	const struct ipc_sysv *v = sysv_st(o);
 	bool known = v->known;
 	char perms[8];
 
@@ -126,7 +127,7 @@ const struct ipc_kind kind_sysvshm = {
 	.color = "\033[1;32m",
 	.traits = KT_MAPPABLE | KT_NAMESPACED | KT_MEMORY,
 	.listings = LIST_SYSV,
-	.data = KD_SYSV,
+	.kdata_size = sizeof(struct ipc_sysv),
 	.naming = NAME_NONE,
 	.label = sysv_label,
 	.leak_reason = &sysv_orphaned,

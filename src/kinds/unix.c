@@ -1,6 +1,7 @@
 /* unix: an AF_UNIX socket (path, abstract or unnamed), as sock_diag or
  * net/unix describe it; or a socket file found on disk, which leaks
  * calls stale when no socket is bound to it. */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -9,6 +10,38 @@
 #include "render/jw.h"
 #include "kinds/kind.h"
 #include "render/render.h"
+#include "kinds/unix.h"
+
+const char *unix_state_name(uint8_t st)
+{
+	switch (st) {
+	case US_UNCONNECTED: return "unconnected";
+	case US_CONNECTING: return "connecting";
+	case US_CONNECTED: return "connected";
+	case US_DISCONNECTING: return "disconnecting";
+	case US_LISTEN: return "listen";
+	}
+	return NULL;
+}
+
+const char *unix_stype_name(uint8_t stype)
+{
+	switch (stype) {
+	case SOCK_STREAM: return "stream";
+	case SOCK_DGRAM: return "dgram";
+	case SOCK_SEQPACKET: return "seqpacket";
+	}
+	return NULL;
+}
+
+/* What a socket owns beyond itself. */
+static void unix_kfree(void *kdata)
+{
+	struct ipc_unix *u = kdata;
+
+	free(u->pending);
+	free(u->senders);
+}
 
 static const char *const unix_aliases[] = { "uds", "socket", NULL };
 
@@ -20,9 +53,9 @@ static enum kind_match unix_match_fd(const struct fd_facts *f, const struct kind
 
 static bool unix_queued(const struct ipc_obj *o, uint64_t *v)
 {
-	if (o->sockfile || !o->un.has_rq || o->un.state == US_LISTEN)
+	if (o->sockfile || !unix_st(o)->has_rq || unix_st(o)->state == US_LISTEN)
 		return false;
-	*v = o->un.rqueue;
+	*v = unix_st(o)->rqueue;
 	return true;
 }
 
@@ -30,7 +63,7 @@ static bool unix_queued(const struct ipc_obj *o, uint64_t *v)
  * live in a namespace whose table could not be read. */
 static bool unix_keep(const struct ipc_obj *o)
 {
-	return o->sockfile || o->un.known;
+	return o->sockfile || unix_st(o)->known;
 }
 
 /* Without sock_diag no socket file can be told apart from a live one. */
@@ -86,7 +119,7 @@ static void unix_each_holder(const struct ipc_obj *end,
 static bool unix_peer_holders_each(const struct ipc_obj *o,
 				   void (*fn)(void *arg, const struct ipc_holder *h), void *arg)
 {
-	const struct ipc_unix *u = &o->un;
+	const struct ipc_unix *u = unix_st(o);
 
 	if (o->sockfile || !(u->has_listener || u->has_peer || u->nsenders))
 		return false;
@@ -111,7 +144,7 @@ static const char *unix_shutdown_word(const struct ipc_unix *u)
 static bool unix_column(enum kind_col col, const struct ipc_obj *o,
 			const struct render_opts *ro, struct buf *out, int64_t *num)
 {
-	const struct ipc_unix *u = &o->un;
+	const struct ipc_unix *u = unix_st(o);
 
 	(void)ro;
 	switch (col) {
@@ -156,7 +189,7 @@ static void unix_pending(FILE *out, const struct ipc_unix *u)
 static void unix_detail(FILE *out, const struct model *m, const struct ipc_obj *o,
 			const struct render_opts *ro, struct buf *tmp)
 {
-	const struct ipc_unix *u = &o->un;
+	const struct ipc_unix *u = unix_st(o);
 	const struct ipc_obj *l;
 
 	detail_field(out, m, o, ro, "socket", "SOCKTYPE", tmp);
@@ -203,11 +236,11 @@ static void unix_detail_peer(FILE *out, const struct model *m, const struct ipc_
 	const struct ipc_obj *peer;
 
 	(void)m, (void)ro;
-	unix_detail_senders(out, &o->un, tmp);
-	if (!o->un.has_peer)
+	unix_detail_senders(out, unix_st(o), tmp);
+	if (!unix_st(o)->has_peer)
 		return;
-	peer = o->un.peer_obj;
-	fprintf(out, "  %-9s socket %llu", "peer", (unsigned long long)o->un.peer);
+	peer = unix_st(o)->peer_obj;
+	fprintf(out, "  %-9s socket %llu", "peer", (unsigned long long)unix_st(o)->peer);
 	if (peer && peer->path) {
 		buf_reset(tmp);
 		esc_table(tmp, peer->path, peer->pathlen);
@@ -238,21 +271,21 @@ static void unix_peer_holders(struct jw *w, const struct model *m, const struct 
 	(void)m;
 
 	jw_arr_begin(w, "peer_holders");
-	if (o->un.peer_obj)
-		unix_holders_json(w, o->un.peer_obj);
+	if (unix_st(o)->peer_obj)
+		unix_holders_json(w, unix_st(o)->peer_obj);
 	else
-		for (size_t k = 0; k < o->un.nsenders; k++)
-			unix_holders_json(w, o->un.senders[k]);
+		for (size_t k = 0; k < unix_st(o)->nsenders; k++)
+			unix_holders_json(w, unix_st(o)->senders[k]);
 	jw_arr_end(w);
 	jw_arr_begin(w, "senders");
-	for (size_t k = 0; k < o->un.nsenders; k++)
-		jw_u64(w, NULL, o->un.senders[k]->ino);
+	for (size_t k = 0; k < unix_st(o)->nsenders; k++)
+		jw_u64(w, NULL, unix_st(o)->senders[k]->ino);
 	jw_arr_end(w);
 }
 
 static void unix_json(struct jw *w, const struct model *m, const struct ipc_obj *o)
 {
-	const struct ipc_unix *u = &o->un;
+	const struct ipc_unix *u = unix_st(o);
 	bool listen = u->state == US_LISTEN;
 
 	if (o->sockfile) {
@@ -295,14 +328,14 @@ static void unix_link_listeners(struct model *m)
 	for (size_t i = 0; i < m->nobjs; i++) {
 		const struct ipc_obj *l = m->objs[i];
 
-		if (!obj_unix(l))
+		if (!unix_of(l))
 			continue;
-		for (size_t k = 0; k < l->un.npending; k++) {
-			struct ipc_obj *e = model_find_socket(m, l->un.pending[k]);
+		for (size_t k = 0; k < unix_st(l)->npending; k++) {
+			struct ipc_obj *e = model_find_socket(m, unix_st(l)->pending[k]);
 
 			if (e) {
-				e->un.has_listener = true;
-				e->un.listener = l->ino;
+				unix_st(e)->has_listener = true;
+				unix_st(e)->listener = l->ino;
 			}
 		}
 	}
@@ -315,13 +348,13 @@ static void unix_link_sockfile(struct model *m, const struct ipc_obj *s)
 {
 	struct ipc_obj *f;
 
-	if (s->un.has_vfs) {
-		f = model_find(m, s->un.vfs_dev, s->un.vfs_ino);
+	if (unix_st(s)->has_vfs) {
+		f = model_find(m, unix_st(s)->vfs_dev, unix_st(s)->vfs_ino);
 		if (f && f->sockfile)
 			f->sockfile_live = true;
 		return;
 	}
-	if (!s->un.from_procfs || !s->path || s->path[0] != '/')
+	if (!unix_st(s)->from_procfs || !s->path || s->path[0] != '/')
 		return;
 	for (size_t k = 0; k < m->nobjs; k++) {
 		f = m->objs[k];
@@ -335,9 +368,9 @@ static void unix_link_socket(struct model *m, struct ipc_obj *o)
 {
 	if (o->sockfile)
 		return;
-	o->un.nsenders = 0;
-	o->un.peer_obj = o->un.has_peer ? model_find_socket(m, o->un.peer) : NULL;
-	o->un.listener_obj = o->un.has_listener ? model_find_socket(m, o->un.listener) : NULL;
+	unix_st(o)->nsenders = 0;
+	unix_st(o)->peer_obj = unix_st(o)->has_peer ? model_find_socket(m, unix_st(o)->peer) : NULL;
+	unix_st(o)->listener_obj = unix_st(o)->has_listener ? model_find_socket(m, unix_st(o)->listener) : NULL;
 	unix_link_sockfile(m, o);
 }
 
@@ -346,13 +379,13 @@ static void unix_link_socket(struct model *m, struct ipc_obj *o)
  * which its own peer, none, does not show. */
 static void unix_link_sender(struct ipc_obj *o)
 {
-	struct ipc_obj *to = o->un.peer_obj;
+	struct ipc_obj *to = unix_st(o)->peer_obj;
 
-	if (!to || to == o || to->sockfile || (to->un.peer_obj == o))
+	if (!to || to == o || to->sockfile || (unix_st(to)->peer_obj == o))
 		return;
-	to->un.senders = xreallocarray(to->un.senders, to->un.nsenders + 1,
-				       sizeof(*to->un.senders));
-	to->un.senders[to->un.nsenders++] = o;
+	unix_st(to)->senders = xreallocarray(unix_st(to)->senders, unix_st(to)->nsenders + 1,
+				       sizeof(*unix_st(to)->senders));
+	unix_st(to)->senders[unix_st(to)->nsenders++] = o;
 }
 
 /* The link hook: run again, it gives the same links (senders are made
@@ -361,10 +394,10 @@ static void unix_link(struct model *m)
 {
 	unix_link_listeners(m);
 	for (size_t i = 0; i < m->nobjs; i++)
-		if (obj_unix(m->objs[i]))
+		if (unix_of(m->objs[i]))
 			unix_link_socket(m, m->objs[i]);
 	for (size_t i = 0; i < m->nobjs; i++)
-		if (obj_unix(m->objs[i]) && !m->objs[i]->sockfile)
+		if (unix_of(m->objs[i]) && !m->objs[i]->sockfile)
 			unix_link_sender(m->objs[i]);
 }
 
@@ -374,17 +407,48 @@ static void unix_focus_ends(const struct model *m, const struct ipc_obj *o, bool
 	struct ipc_obj *e;
 
 	if (held) {
-		if (o->un.peer_obj)
-			fn(arg, o->un.peer_obj);
-		if (o->un.listener_obj)
-			fn(arg, o->un.listener_obj);
-		for (size_t k = 0; k < o->un.npending; k++)
-			if ((e = model_find_socket(m, o->un.pending[k])))
+		if (unix_st(o)->peer_obj)
+			fn(arg, unix_st(o)->peer_obj);
+		if (unix_st(o)->listener_obj)
+			fn(arg, unix_st(o)->listener_obj);
+		for (size_t k = 0; k < unix_st(o)->npending; k++)
+			if ((e = model_find_socket(m, unix_st(o)->pending[k])))
 				fn(arg, e);
 	}
 	/* a dgram server's senders are its other end (unix_link_sender) */
-	for (size_t k = 0; k < o->un.nsenders; k++)
-		fn(arg, o->un.senders[k]);
+	for (size_t k = 0; k < unix_st(o)->nsenders; k++)
+		fn(arg, unix_st(o)->senders[k]);
+}
+
+/* The pair is seen from both ends: drawn from the lower inode, or from
+ * the client while it still waits in a backlog (its end is the listener). */
+static const struct ipc_obj *unix_graph_end(const struct ipc_obj *o)
+{
+	const struct ipc_unix *u = unix_st(o);
+	const struct ipc_obj *end = u->has_listener ? u->listener_obj : u->peer_obj;
+
+	if (!end || o->sockfile)
+		return NULL;
+	if (!u->has_listener && unix_st(end)->has_peer && unix_st(end)->peer == o->ino &&
+	    end->ino < o->ino)
+		return NULL;
+	return end;
+}
+
+static bool unix_bound_to(const struct ipc_obj *o, const struct stat *st, const char *name,
+			  bool by_name)
+{
+	const struct ipc_unix *u = unix_st(o);
+	size_t n = strlen(name);
+
+	if (!by_name)
+		return u->has_vfs && u->vfs_dev == st->st_dev && u->vfs_ino == st->st_ino;
+	return !u->has_vfs && o->path && o->pathlen == n && memcmp(o->path, name, n) == 0;
+}
+
+static bool unix_listening(const struct ipc_obj *o)
+{
+	return !o->sockfile && unix_st(o)->state == US_LISTEN;
 }
 
 static const char *unix_wait_state(enum wait_dir d)
@@ -412,7 +476,7 @@ static void holders_to(const struct ipc_obj *o, void (*fn)(void *arg, const stru
 static bool unix_wait_wakers(const struct model *m, const struct ipc_obj *o, enum wait_dir d,
 			     void (*fn)(void *arg, const struct ipc_holder *h), void *arg)
 {
-	const struct ipc_unix *u = &o->un;
+	const struct ipc_unix *u = unix_st(o);
 
 	if (d == WD_ACCEPT) {
 		for (size_t i = 0; i < u->npending; i++)
@@ -432,7 +496,8 @@ const struct ipc_kind kind_unix = {
 	.aliases = unix_aliases,
 	.color = "\033[35m",
 	.traits = KT_SOCKET | KT_PATHNAMED,
-	.data = KD_UNIX,
+	.kdata_size = sizeof(struct ipc_unix),
+	.kfree = unix_kfree,
 	.naming = NAME_NONE,
 	.anon_prefix = "socket:[",
 	.match_fd = unix_match_fd,
@@ -443,6 +508,9 @@ const struct ipc_kind kind_unix = {
 	.peer_holders = unix_peer_holders_each,
 	.link = unix_link,
 	.focus_ends = unix_focus_ends,
+	.graph_end = unix_graph_end,
+	.bound_to = unix_bound_to,
+	.listening = unix_listening,
 	.json = unix_json,
 	.keep = unix_keep,
 	.wait_state = unix_wait_state,

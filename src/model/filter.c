@@ -280,11 +280,8 @@ size_t filter_select(struct model *m, const char *spec, const struct stat *spec_
 			case BY_SOCKFILE:
 				/* the socket bound to this file, by identity; by name
 				 * only when the kernel gave no identity (net/unix) */
-				hit = pass == 0 ? obj_unix(o) && o->un.has_vfs &&
-							  o->un.vfs_dev == st.st_dev &&
-							  o->un.vfs_ino == st.st_ino
-						: obj_unix(o) && !o->un.has_vfs &&
-							  name_is(o, spec);
+				hit = kind_of(o)->bound_to &&
+				      kind_of(o)->bound_to(o, &st, spec, pass == 1);
 				break;
 			case BY_NAME:
 				hit = name_is(o, spec);

@@ -11,27 +11,6 @@
 #include "util.h"
 #include "model/waitgraph.h"
 
-const char *unix_state_name(uint8_t st)
-{
-	switch (st) {
-	case US_UNCONNECTED: return "unconnected";
-	case US_CONNECTING: return "connecting";
-	case US_CONNECTED: return "connected";
-	case US_DISCONNECTING: return "disconnecting";
-	case US_LISTEN: return "listen";
-	}
-	return NULL;
-}
-
-const char *unix_stype_name(uint8_t stype)
-{
-	switch (stype) {
-	case SOCK_STREAM: return "stream";
-	case SOCK_DGRAM: return "dgram";
-	case SOCK_SEQPACKET: return "seqpacket";
-	}
-	return NULL;
-}
 
 void model_init(struct model *m)
 {
@@ -89,10 +68,6 @@ static void obj_free(struct ipc_obj *o)
 	free(o->path);
 	if (o->holders != o->inl)
 		free(o->holders);
-	if (o->type == IPC_UNIX) {
-		free(o->un.pending);
-		free(o->un.senders);
-	}
 	kdata_free(o);
 }
 

@@ -24,21 +24,6 @@ enum ipc_mode {
 	MODE_W = 2,
 };
 
-/* ipc_unix.shutdown: what shutdown(2) closed on this socket (the
- * kernel's RCV_SHUTDOWN and SEND_SHUTDOWN) */
-#define UNIX_SHUT_RD 1
-#define UNIX_SHUT_WR 2
-
-/* Socket states, in /proc/net/unix's SS_* order where it has them. */
-enum unix_state {
-	US_UNKNOWN,
-	US_UNCONNECTED,
-	US_CONNECTING,
-	US_CONNECTED,
-	US_DISCONNECTING,
-	US_LISTEN,
-};
-
 struct ipc_proc {
 	size_t idx;			/* position in model.procs */
 	pid_t pid;
@@ -162,95 +147,6 @@ struct ipc_stall {
 	size_t nwaiting;
 };
 
-struct ipc_unix {
-	bool known;		/* AF_UNIX confirmed by sock_diag or net/unix */
-	uint8_t stype;		/* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
-	uint8_t state;		/* enum unix_state */
-	bool has_peer;
-	uint64_t peer;
-	bool has_uid;
-	uid_t uid;
-	bool has_rq;
-	uint32_t rqueue;	/* for a listener: its current backlog */
-	uint32_t wqueue;	/* for a listener: its backlog limit */
-	bool has_vfs;		/* the socket file a path socket is bound to */
-	dev_t vfs_dev;
-	uint64_t vfs_ino;
-	uint64_t *pending;	/* listener: clients not yet accepted */
-	size_t npending;
-	uint64_t netns;
-	bool from_procfs;	/* learnt from net/unix, which has no peers */
-	/* learnt only from a holder's fd (no table listed it): its network
-	 * namespace could not be dumped, so name, peer and queues are unknown */
-	bool from_fd;
-	bool has_shutdown;	/* sock_diag's UNIX_DIAG_SHUTDOWN */
-	uint8_t shutdown;	/* UNIX_SHUT_RD | UNIX_SHUT_WR */
-	bool has_nonblock;	/* O_NONBLOCK of its file, from a holder's fdinfo */
-	bool nonblock;
-	/* its address family, when the bpf iterator read it: a socket no
-	 * table listed needs no duplicate of its fd to be told not AF_UNIX */
-	bool has_family;
-	uint16_t family;
-	/* the sockets whose peer this one is while its own peer is not them:
-	 * a bound dgram socket's senders (the link stage) */
-	struct ipc_obj **senders;
-	size_t nsenders;
-	bool has_listener;	/* a client not yet accepted: the listener */
-	uint64_t listener;
-	/* the objects those inodes name, resolved by the link stage */
-	struct ipc_obj *peer_obj, *listener_obj;
-};
-
-/* A SysV shared memory segment, from /proc/sysvipc/shm. */
-struct ipc_sysv {
-	bool known;		/* listed in /proc/sysvipc/shm */
-	int32_t key;
-	int32_t shmid;
-	uint32_t perms;		/* mode bits, with SHM_DEST and SHM_LOCKED */
-	uint64_t nattch;
-	pid_t cpid, lpid;
-	uid_t uid, cuid;
-	int64_t atime, dtime, ctime;
-	uint64_t rss, swap;
-	bool removed;		/* IPC_RMID pending until the last detach */
-};
-
-/* An eventfd, from its holders' fdinfo. Every eventfd shares one anonymous
- * inode: its id is the third part of its identity. */
-struct ipc_eventfd {
-	bool known;
-	bool has_id;		/* Linux 6.8+; before, each fd stands alone */
-	bool semaphore;
-	uint64_t id;
-	uint64_t count;
-};
-
-/* A POSIX message queue. known: the queue file's text (a fixture tree's;
- * a live queue's file is never read, since the kernel stamps its atime and
- * ctime at every read). has_attr: what mq_getattr says, which changes no
- * time; its byte count is known only when no message waits. */
-struct ipc_mq {
-	bool known;
-	uint64_t qsize;
-	int32_t notify;
-	int32_t signo;
-	pid_t notify_pid;
-	bool has_attr;
-	uint64_t curmsgs, maxmsg, msgsize;
-};
-
-/* Bytes queued, when they are known. */
-static inline bool mq_qsize(const struct ipc_mq *q, uint64_t *v)
-{
-	if (q->known)
-		*v = q->qsize;
-	else if (q->has_attr && q->curmsgs == 0)
-		*v = 0;
-	else
-		return false;
-	return true;
-}
-
 enum held_by {
 	HELD_MOUNT = 1 << 0,	/* a bind mount of the file, in some namespace */
 	HELD_OPENER = 1 << 1,	/* a thread asleep in open() of the FIFO */
@@ -266,15 +162,6 @@ struct leak_reason {
 
 /* At most this many reasons, over every kind (kinds/registry.c checks). */
 #define LEAK_REASONS_MAX 16
-
-/* Fill level of a pipe or FIFO, read through a duplicate of a holder's fd. */
-struct ipc_pipe {
-	bool probing;		/* a thread is reading it */
-	bool has_fill;
-	uint32_t queued;
-	uint32_t capacity;
-	int err;		/* why has_fill is false: errno of the last try */
-};
 
 struct ipc_obj {
 	enum ipc_type type;
@@ -299,15 +186,6 @@ struct ipc_obj {
 	 * with the object; only the kind's own files read it. NULL for a kind
 	 * that keeps nothing of its own. */
 	void *kdata;
-	/* What only one type has; read only after checking the type. A socket
-	 * file found on disk is IPC_UNIX with un all zero. */
-	union {
-		struct ipc_unix un;	/* IPC_UNIX */
-		struct ipc_pipe pipe;	/* IPC_PIPE, IPC_FIFO */
-		struct ipc_sysv sysv;	/* IPC_SYSVSHM */
-		struct ipc_mq mq;	/* IPC_MQUEUE */
-		struct ipc_eventfd efd;	/* IPC_EVENTFD */
-	};
 	/* times and real memory use, for leak hunting */
 	bool has_times;
 	int64_t mtime, atime;
@@ -464,8 +342,6 @@ void model_home_text(struct buf *out, const struct ipc_obj *o);
 const char *ipc_type_name(enum ipc_type t);
 /* Accepts names and aliases ("uds", "socket"); -1 if unknown. */
 int ipc_type_parse(const char *s);
-const char *unix_state_name(uint8_t st);
-const char *unix_stype_name(uint8_t stype);
 /* The list of type names, for messages: "fifo, pipe, ..." */
 const char *ipc_type_list(void);
 

@@ -19,6 +19,7 @@
 
 #include "kinds/kind.h"
 #include "model/waitgraph.h"
+#include "kinds/unix.h"
 
 /* The processes that can end the waits on one object in one direction,
  * each once, and whether no one else can. */
@@ -221,7 +222,9 @@ static void make_lists(struct wg *g)
  * client: it is never writable, and readable once one comes. */
 static void polled_listener(struct ipc_wait *w)
 {
-	if (w->polled && obj_unix(w->obj) && !w->obj->sockfile && w->obj->un.state == US_LISTEN &&
+	const struct ipc_kind *k = kind_of(w->obj);
+
+	if (w->polled && k->listening && k->listening(w->obj) &&
 	    (w->dir == WD_READ || w->dir == WD_WRITE)) {
 		w->dir = WD_ACCEPT;
 		w->cond = WC_DATA;
@@ -245,14 +248,14 @@ static const char *wait_state(const struct ipc_wait *w)
  * abstract name, in the connecting socket's network namespace. */
 static bool listener_of(const struct ipc_wait *w, const struct ipc_obj *l)
 {
-	const struct ipc_unix *u = &l->un;
+	const struct ipc_unix *u = unix_st(l);
 
 	if (w->has_target)
 		return u->has_vfs && u->vfs_dev == w->tdev &&
 		       u->vfs_ino == (uint32_t)w->tino;	/* sock_diag gives 32 bits */
 	return w->tname && l->pathlen == w->tnamelen && memcmp(l->path, w->tname, w->tnamelen) == 0 &&
-	       (!u->netns || !w->obj || !obj_unix(w->obj) || !w->obj->un.netns ||
-		u->netns == w->obj->un.netns);
+	       (!u->netns || !w->obj || !unix_of(w->obj) || !unix_st(w->obj)->netns ||
+		u->netns == unix_st(w->obj)->netns);
 }
 
 static int conn_key_cmp(const struct ipc_wait *a, const struct ipc_wait *b)
@@ -292,11 +295,11 @@ void waits_link_connects(struct model *m)
 		qsort(v, n, sizeof(*v), conn_cmp);
 	for (size_t k = 0; n && k < m->nobjs; k++) {
 		struct ipc_obj *l = m->objs[k];
-		const struct ipc_unix *u = &l->un;
+		const struct ipc_unix *u = unix_st(l);
 		struct ipc_wait probe = { 0 };
 		size_t lo = 0, hi = n;
 
-		if (!obj_unix(l) || l->sockfile || u->state != US_LISTEN)
+		if (!unix_of(l) || l->sockfile || u->state != US_LISTEN)
 			continue;
 		if (u->has_vfs) {
 			probe.has_target = true;

@@ -84,14 +84,11 @@ static void pipe_edges(struct gbuild *b, const struct ipc_obj *o)
 /* sockets: the holders of each end, once per connected pair */
 static void socket_edges(struct gbuild *b, const struct model *m, const struct ipc_obj *o)
 {
-	const struct ipc_obj *peer = o->un.has_listener ? o->un.listener_obj : o->un.peer_obj;
+	const struct ipc_kind *kd = kind_of(o);
+	const struct ipc_obj *peer = kd->graph_end ? kd->graph_end(o) : NULL;
 
 	(void)m;
 	if (!peer || peer->hidden)
-		return;
-	/* the pair is seen from both ends; draw it from the lower inode, or
-	 * from the client when it still waits in a backlog */
-	if (!o->un.has_listener && peer->un.has_peer && peer->un.peer == o->ino && peer->ino < o->ino)
 		return;
 	for (size_t i = 0; i < o->nholders; i++)
 		for (size_t k = 0; k < peer->nholders; k++)

@@ -203,9 +203,10 @@ static void waits_object_name(struct jw *w, const struct ipc_obj *o)
  * level and capacity, a socket's or a queue's bytes */
 static void object_json(struct jw *w, const struct ipc_obj *o)
 {
-	const struct ipc_pipe *p = obj_pipe(o);
-	uint64_t q = 0;
-	bool has_q = kind_of(o)->queued && kind_of(o)->queued(o, &q);
+	const struct ipc_kind *k = kind_of(o);
+	uint64_t q = 0, cap = 0;
+	bool has_q = k->queued && k->queued(o, &q);
+	bool has_cap = k->capacity && k->capacity(o, &cap);
 
 	jw_obj_begin(w, "object");
 	jw_str(w, "type", ipc_type_name(o->type));
@@ -213,7 +214,7 @@ static void object_json(struct jw *w, const struct ipc_obj *o)
 	jw_bytes(w, "path", o->path, o->pathlen);
 	waits_object_name(w, o);
 	jw_u64_or_null(w, "queued", has_q, q);
-	jw_u64_or_null(w, "capacity", p && p->has_fill, p ? p->capacity : 0);
+	jw_u64_or_null(w, "capacity", has_cap, cap);
 	jw_obj_end(w);
 }
 

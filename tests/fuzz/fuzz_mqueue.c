@@ -3,6 +3,7 @@
 #include "fuzz_common.h"
 
 #include "collect/collect.h"
+#include "kinds/mqueue.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
