@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "collect/collect.h"
+#include "collect/ns.h"
 #include "collect/pathio.h"
 #include "collect/proc.h"
 
@@ -148,25 +149,31 @@ static void read_one(struct ipc_proc *p, struct buf *b)
 	close(dfd);
 }
 
-void cgroup_collect(struct model *m, bool holders)
+static void need_home(void *arg, struct ipc_proc *home)
 {
-	bool *need = NULL;
+	bool *need = arg;
+
+	need[home->idx] = true;
+}
+
+/* The cgroups of every namespace's home, which the link step gives the
+ * objects of that namespace (and of the processes that listed some), and,
+ * when asked, of every holder. */
+void cgroup_collect(struct model *m, const struct scan_ctx *c, bool holders)
+{
+	bool *need = xcalloc(m->nprocs ? m->nprocs : 1, sizeof(*need));
 	struct buf b = { 0 };
 
-	/* the homes of the objects still in the model, and their holders */
+	ns_each_home(c, need_home, need);
 	for (size_t i = 0; i < m->nobjs; i++) {
 		const struct ipc_obj *o = m->objs[i];
 
-		if (!o->home && !holders)
-			continue;
-		if (!need)
-			need = xcalloc(m->nprocs ? m->nprocs : 1, sizeof(*need));
 		for (size_t k = 0; holders && k < o->nholders; k++)
 			need[o->holders[k].proc->idx] = true;
 		if (o->home)
 			need[o->home->idx] = true;
 	}
-	for (size_t i = 0; need && i < m->nprocs; i++)
+	for (size_t i = 0; i < m->nprocs; i++)
 		if (need[i] && !m->procs[i]->cgroup_read)
 			read_one(m->procs[i], &b);
 	buf_free(&b);

@@ -361,7 +361,7 @@ int cgroup_parse(const char *buf, size_t len, struct cgroup_info *ci);
 /* Reads the cgroup of every process that is an object's home (few: one a
  * namespace, and what names a container's objects), and with holders of
  * every process that holds an object; unreadable ones keep a NULL cgroup. */
-void cgroup_collect(struct model *m, bool holders);
+void cgroup_collect(struct model *m, const struct scan_ctx *c, bool holders);
 /* The walk's way: through the process's verified /proc directory. */
 void cgroup_read(struct ipc_proc *p, int piddir, struct buf *b);
 

@@ -587,87 +587,48 @@ const char *ns_mq_dir(const struct scan_ctx *c, dev_t dev)
 	return f && f->mqueue ? f->dir : NULL;
 }
 
-static struct ipc_proc *ipc_home(const struct scan_ctx *c, uint64_t ns)
+/* What the link step needs of the namespaces found: each filesystem's and
+ * IPC namespace's home, and the mounts of single files. The binds move
+ * to the model, whose they are from now. */
+void ns_publish(struct model *m, struct scan_ctx *c)
 {
-	for (size_t i = 0; c->ns && i < c->ns->nipc; i++)
-		if (c->ns->ipc[i].ns == ns)
-			return c->ns->ipc[i].home;
-	return NULL;
-}
+	struct model_places *pl = &m->places;
+	const struct ns_table *t = c->ns;
 
-/* Does a mount of a part of dev end in "/NAME" (base is "/NAME")? A mount
- * of a single file is held by the mount, whichever namespace shows it; its
- * root is the file's path inside the filesystem, which the object's name
- * (a path in our namespace, or below another namespace's /dev/shm) need
- * not spell the same way, but whose last part it shares. */
-static bool mounted_as(const struct ns_table *t, dev_t dev, const char *base, size_t n,
-		       bool *any)
-{
-	for (size_t i = 0; i < t->nbinds; i++) {
-		const char *r = t->binds[i].root;
-		size_t rl = strlen(r);
-
-		if (t->binds[i].dev != dev)
-			continue;
-		*any = true;
-		if (rl >= n && memcmp(r + rl - n, base, n) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* A file found by a listing or the leak search that a mount shows
- * somewhere is held by that mount; one with other names (hard links) may
- * be mounted by one of them, which is not known. */
-static void link_mounted(const struct scan_ctx *c, struct ipc_obj *o)
-{
-	const char *base = o->path ? memrchr(o->path, '/', o->pathlen) : NULL;
-	bool any = false;
-
-	if (!base || !c->ns)
+	pl->self_ipcns = c->self_ipcns;
+	pl->self_mntns = c->self_mntns;
+	pl->have_devshm = c->devs.have_devshm;
+	pl->devshm = c->devs.devshm;
+	pl->have_mqueue = c->devs.have_mqueue;
+	pl->mqueue = c->devs.mqueue;
+	if (!t)
 		return;
-	if (mounted_as(c->ns, o->dev, base, o->pathlen - (size_t)(base - o->path), &any))
-		o->held_by |= HELD_MOUNT;
-	else if (o->other_names && any)
-		o->doubt = "it has other names (hard links), and a mount of a file of its "
-			   "filesystem may be one of them";
-	if (!o->doubt)
-		o->doubt = c->ns->binds_doubt;
-}
-
-void ns_link_mounts(struct model *m, const struct scan_ctx *c)
-{
-	for (size_t i = 0; i < m->nobjs; i++)
-		if (m->objs[i]->in_dir || m->objs[i]->on_disk)
-			link_mounted(c, m->objs[i]);
-}
-
-/* The namespaces each object lives in, by its device or its SysV
- * namespace: nothing here needs to know the kinds. */
-void ns_link(struct model *m, const struct scan_ctx *c)
-{
-	for (size_t i = 0; i < m->nobjs; i++) {
-		struct ipc_obj *o = m->objs[i];
-		const struct ns_fs *f = fs_of(c, o->dev);
-
-		/* an fdinfo id (eventfd-id) completes an identity too, and
-		 * names no namespace */
-		if (o->ns && !ipc_kinds[o->type]->fdinfo_id) {
-			o->ipcns = o->ns;
-			if (o->ns != c->self_ipcns)
-				o->home = ipc_home(c, o->ns);
-		} else if (f) {
-			o->home = f->home;
-			if (f->mqueue)
-				o->ipcns = f->ipcns;
-			else
-				o->mntns = f->home->mntns;
-		} else if (c->devs.have_devshm && o->dev == c->devs.devshm) {
-			o->mntns = c->self_mntns;
-		} else if (c->devs.have_mqueue && o->dev == c->devs.mqueue) {
-			o->ipcns = c->self_ipcns;
-		}
+	pl->fs = xcalloc(t->nfs ? t->nfs : 1, sizeof(*pl->fs));
+	for (size_t i = 0; i < t->nfs; i++)
+		pl->fs[pl->nfs++] = (struct place_fs){ t->fs[i].dev, t->fs[i].mqueue,
+						       t->fs[i].ipcns, t->fs[i].home };
+	pl->ipc = xcalloc(t->nipc ? t->nipc : 1, sizeof(*pl->ipc));
+	for (size_t i = 0; i < t->nipc; i++)
+		pl->ipc[pl->nipc++] = (struct place_ipc){ t->ipc[i].ns, t->ipc[i].home };
+	pl->binds = xcalloc(t->nbinds ? t->nbinds : 1, sizeof(*pl->binds));
+	for (size_t i = 0; i < t->nbinds; i++) {
+		pl->binds[pl->nbinds++] = (struct place_bind){ t->binds[i].dev, t->binds[i].root };
+		t->binds[i].root = NULL;
 	}
+	pl->binds_doubt = t->binds_doubt;
+}
+
+/* The homes of every namespace found, whose cgroups name the containers
+ * of the objects the link step gives them. */
+void ns_each_home(const struct scan_ctx *c, void (*fn)(void *arg, struct ipc_proc *home),
+		  void *arg)
+{
+	for (size_t i = 0; c->ns && i < c->ns->nfs; i++)
+		if (c->ns->fs[i].home)
+			fn(arg, c->ns->fs[i].home);
+	for (size_t i = 0; c->ns && i < c->ns->nipc; i++)
+		if (c->ns->ipc[i].home)
+			fn(arg, c->ns->ipc[i].home);
 }
 
 void ns_free(struct scan_ctx *c)

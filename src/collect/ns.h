@@ -18,11 +18,13 @@ struct scan_ctx;
  * namespaces' SysV segments, and tells the classifier their devices.
  * Runs after the process list and before the walk. */
 void ns_discover(struct model *m, struct scan_ctx *c);
-/* After the walk: every object of another namespace gets its home. */
-void ns_link(struct model *m, const struct scan_ctx *c);
 void ns_free(struct scan_ctx *c);
-/* After the leak search: files a mount holds (held_by), or may hold. */
-void ns_link_mounts(struct model *m, const struct scan_ctx *c);
+/* Hands the link step what it needs of the namespaces found
+ * (model.places). */
+void ns_publish(struct model *m, struct scan_ctx *c);
+/* Each namespace's home, given to fn (a process may come more than once). */
+void ns_each_home(const struct scan_ctx *c, void (*fn)(void *arg, struct ipc_proc *home),
+		  void *arg);
 /* The network namespaces that a bind mount keeps (ip netns add), each
  * with the process through whose root its mount is reached: fn is called
  * for each one not in skip. */

@@ -382,11 +382,10 @@ static void scan_finish(struct model *m, struct scan_ctx *c, const struct scan_o
 	 * child: its fd may be a FUSE file by now, whose getxattr need never
 	 * end, so nothing here follows it again */
 	model_prune(m, keep_object);
-	ns_link(m, c);
 	if (opts->search && (c->types & (IPC_TYPE_BIT(IPC_UNIX) | IPC_TYPE_BIT(IPC_FIFO))))
 		search_files(m, c, opts->search_roots, opts->nsearch_roots);
-	ns_link_mounts(m, c);
-	cgroup_collect(m, opts->want_cgroup);
+	ns_publish(m, c);
+	cgroup_collect(m, c, opts->want_cgroup);
 	if (m->stats.denied)
 		model_warn(m, "%zu of %zu processes not readable: the objects they hold "
 			   "are not shown as theirs; %s", m->stats.denied, m->stats.procs,

@@ -90,6 +90,11 @@ void model_free(struct model *m)
 	for (size_t i = 0; i < m->nwarnings; i++)
 		free(m->warnings[i]);
 	free(m->warnings);
+	for (size_t i = 0; i < m->places.nbinds; i++)
+		free(m->places.binds[i].root);
+	free(m->places.binds);
+	free(m->places.fs);
+	free(m->places.ipc);
 	free(m->warn_quiet);
 	waits_free(m);
 	free(m->view.procs);

@@ -252,6 +252,41 @@ struct model_view {
 	char *openers;		/* sleeping opens of FIFOs not told for sure */
 };
 
+/* Where objects of other namespaces live, as the collectors found them
+ * (collect/ns.c): the link step gives each object its namespaces and its
+ * home from here, and what a mount holds. */
+struct place_fs {		/* another mount namespace's /dev/shm or mqueue fs */
+	dev_t dev;
+	bool mqueue;
+	uint64_t ipcns;		/* an mqueue fs's: its home's */
+	struct ipc_proc *home;
+};
+
+struct place_ipc {		/* another IPC namespace */
+	uint64_t ns;
+	struct ipc_proc *home;
+};
+
+struct place_bind {		/* a mount of part of a filesystem, in some namespace */
+	dev_t dev;
+	char *root;
+};
+
+struct model_places {
+	struct place_fs *fs;
+	size_t nfs;
+	struct place_ipc *ipc;
+	size_t nipc;
+	struct place_bind *binds;
+	size_t nbinds;
+	/* why a mount of a single file may be missing: NULL when none can be */
+	const char *binds_doubt;
+	/* our own namespaces and filesystems */
+	uint64_t self_ipcns, self_mntns;
+	bool have_devshm, have_mqueue;
+	dev_t devshm, mqueue;
+};
+
 struct model {
 	struct ipc_proc **procs;
 	size_t nprocs;
@@ -280,6 +315,7 @@ struct model {
 
 	struct model_stats stats;
 	struct model_view view;
+	struct model_places places;
 
 	/* waits, when asked for */
 	bool waits_asked;
