@@ -362,6 +362,9 @@ static void scan_walk(struct model *m, struct scan_ctx *c, const struct scan_opt
 	bool sockets = c->types & IPC_TYPE_BIT(IPC_UNIX);
 
 	scan_procs(m, c, opts, opts->nfocus ? WALK_FOCUS : WALK_ALL);
+	for (int t = 0; t < IPC_NTYPES; t++)
+		if ((c->types & IPC_TYPE_BIT(t)) && ipc_kinds[t]->collect)
+			ipc_kinds[t]->collect(m, c);
 	if (sockets)
 		unix_collect(m, c);
 	link_listeners(m);

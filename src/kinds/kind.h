@@ -16,6 +16,7 @@
 
 struct render_opts;
 struct jw;
+struct scan_ctx;
 
 enum kind_trait {
 	KT_PIPELIKE = 1 << 0,	/* readers and writers, a fill level */
@@ -145,6 +146,14 @@ struct ipc_kind {
 	/* The link stage, once after every collector ran: resolve what its
 	 * objects name of each other (peers, listeners). NULL: nothing. */
 	void (*link)(struct model *m);
+	/* Its collector, run once the processes are walked when the kind is
+	 * wanted, before the sockets' tables and the prune: it may retype
+	 * what the walk classified (model_retype). NULL: none. */
+	void (*collect)(struct model *m, struct scan_ctx *c);
+	/* The types the walk classifies its objects as until its collector
+	 * retypes them (IPC_TYPE_BIT mask): wanting this kind makes the walk
+	 * take those. 0: its own only. */
+	unsigned found_as;
 	enum kind_naming naming;
 	/* "pipe:[" for kinds a fd link names by inode, also taken by show */
 	const char *anon_prefix;
@@ -192,6 +201,10 @@ struct ipc_kind {
 	/* JSON: the members only this kind has, under its own key ("unix",
 	 * "pipe", ...), written through jw.h; NULL: none. */
 	void (*json)(struct jw *w, const struct model *m, const struct ipc_obj *o);
+	/* graph: the object at its other end, whose holders an edge joins to
+	 * its own (once per pair: the end whose other_end is o draws it when
+	 * its inode is the lower). NULL: the kind's traits decide. */
+	const struct ipc_obj *(*other_end)(const struct ipc_obj *o);
 	/* Does a scanned object stay in the model? NULL: yes. */
 	bool (*keep)(const struct ipc_obj *o);
 
@@ -266,10 +279,15 @@ static inline const struct ipc_mq *obj_mq(const struct ipc_obj *o)
 }
 
 /* The types whose wish makes the walk take an object it classifies as t:
- * t itself, and what t refines to. */
+ * t itself, what t refines to, and the kinds found as t (found_as). */
 static inline unsigned kind_takes(enum ipc_type t)
 {
-	return IPC_TYPE_BIT(t) | ipc_kinds[t]->refines;
+	unsigned mask = IPC_TYPE_BIT(t) | ipc_kinds[t]->refines;
+
+	for (int k = 0; k < IPC_NTYPES; k++)
+		if (ipc_kinds[k]->found_as & IPC_TYPE_BIT(t))
+			mask |= IPC_TYPE_BIT(k);
+	return mask;
 }
 
 /* The types a listing finds or serves. */

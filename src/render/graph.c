@@ -102,6 +102,23 @@ static void socket_edges(struct gbuild *b, const struct model *m, const struct i
 					 o->holders[i].wait || peer->holders[k].wait);
 }
 
+/* a kind that names its other end (ipc_kind.other_end): its holders to
+ * that end's, drawn once per pair */
+static void end_edges(struct gbuild *b, const struct ipc_obj *o)
+{
+	const struct ipc_obj *peer = kind_of(o)->other_end(o);
+
+	if (!peer || peer->hidden)
+		return;
+	if (kind_of(peer)->other_end && kind_of(peer)->other_end(peer) == o && peer->ino < o->ino)
+		return;
+	for (size_t i = 0; i < o->nholders; i++)
+		for (size_t k = 0; k < peer->nholders; k++)
+			add_edge(b, add_node(b, o->holders[i].proc, NULL),
+				 add_node(b, peer->holders[k].proc, NULL), o, false,
+				 o->holders[i].wait || peer->holders[k].wait);
+}
+
 /* Keeps the processes at most depth hops from the given ones. A hop is a
  * step onto a process: passing through an object node costs nothing, so
  * processes sharing a segment are one hop apart, like the ends of a pipe. */
@@ -154,7 +171,9 @@ void graph_build(const struct model *m, struct graph *g, const pid_t *pids, size
 			continue;
 		/* a pipe joins its writers to its readers, a socket its peers;
 		 * anything else shared becomes a node of its own */
-		if (kind_has(o->type, KT_PIPELIKE)) {
+		if (kind_of(o)->other_end) {
+			end_edges(&b, o);
+		} else if (kind_has(o->type, KT_PIPELIKE)) {
 			pipe_edges(&b, o);
 		} else if (kind_has(o->type, KT_SOCKET)) {
 			socket_edges(&b, m, o);
