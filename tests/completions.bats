@@ -149,7 +149,7 @@ help_options() {
 	assert_line "pipe,shm,mqueue"
 	assert_equal "${#lines[@]}" 11
 	complete_bash "ipcscope graph --type "
-	assert_output "$(printf '%s\n' fifo pipe unix uds socket shm memfd sem sysvshm mqueue eventfd anonshm all | LC_ALL=C sort)"
+	assert_output "$(printf '%s\n' fifo pipe unix uds socket shm memfd sem sysvshm mqueue eventfd anonshm inet all | LC_ALL=C sort)"
 }
 
 @test "bash: column names come from --list-columns, after -o, --output= and --sort" {

@@ -16,8 +16,6 @@
 #include "render/jw.h"
 #include "render/render.h"
 
-static const char *const inet_aliases[] = { "tcp", "udp", NULL };
-
 static const struct inet_state *st(const struct ipc_obj *o)
 {
 	return o->kdata;
@@ -400,7 +398,6 @@ static void inet_link(struct model *m)
 
 const struct ipc_kind kind_inet = {
 	.name = "inet",
-	.aliases = inet_aliases,
 	.color = "\033[36m",
 	.help = "local TCP and UDP sockets",
 	.traits = 0,
