@@ -408,12 +408,31 @@ static void fill(struct ipc_obj *o, const struct inet_ent *e, const struct verdi
 	}
 }
 
+/* The object of a socket the dump names: the walk's, else a new one for
+ * the other end of a held socket, which a --pid scan did not walk (its
+ * holders are added by the walk of the other processes, as it is
+ * wanted); NULL when the inode is something else's. */
+static struct ipc_obj *materialize(struct inet_walk *w, uint64_t ino)
+{
+	struct ipc_obj *o = held(w, ino);
+	bool created;
+
+	if (o || !ino)
+		return o;
+	o = model_get(w->m, IPC_INET, w->c->devs.sockfs, ino, &created);
+	if (created)
+		o->wanted = true;
+	return o->type == IPC_INET || (o->type == IPC_UNIX && !o->sockfile && !o->un.known) ? o
+													 : NULL;
+}
+
 /* A listener or bound UDP socket is local when its address is loopback,
  * or when a local socket connects to it. */
 static void apply(struct inet_walk *w, struct inet_dump *d, uint64_t netns, struct ipc_proc *home)
 {
-	struct verdict *vs = xcalloc(d->n ? d->n : 1, sizeof(*vs));
-	bool *used = xcalloc(d->n ? d->n : 1, sizeof(*used));
+	size_t n = d->n ? d->n : 1;
+	struct verdict *vs = xcalloc(n, sizeof(*vs));
+	bool *used = xcalloc(n, sizeof(*used)), *mat = xcalloc(n, sizeof(*mat));
 
 	qsort(d->v, d->n, sizeof(*d->v), ent_cmp);
 	for (size_t i = 0; i < d->n; i++)
@@ -434,9 +453,24 @@ static void apply(struct inet_walk *w, struct inet_dump *d, uint64_t netns, stru
 		if (l)
 			used[l - d->v] = true;
 	}
+	/* the held sockets, and the other ends of the local ones: their peer,
+	 * the listener they wait on, a listener's waiting clients */
+	for (size_t i = 0; i < d->n; i++)
+		mat[i] = held(w, d->v[i].ino) != NULL;
+	for (size_t i = 0; i < d->n; i++) {
+		if (!mat[i] || !(vs[i].local || used[i]))
+			continue;
+		if (vs[i].peer)
+			mat[vs[i].peer - d->v] = true;
+		if (vs[i].listener)
+			mat[vs[i].listener - d->v] = true;
+	}
+	for (size_t i = 0; i < d->n; i++)
+		if (vs[i].listener && held(w, vs[i].listener->ino))
+			mat[i] = true;
 	for (size_t i = 0; i < d->n; i++) {
 		const struct inet_ent *e = &d->v[i];
-		struct ipc_obj *o = held(w, e->ino);
+		struct ipc_obj *o = mat[i] ? materialize(w, e->ino) : NULL;
 
 		if (!o)
 			continue;
@@ -460,6 +494,7 @@ static void apply(struct inet_walk *w, struct inet_dump *d, uint64_t netns, stru
 	}
 	free(vs);
 	free(used);
+	free(mat);
 }
 
 static long long mono_ms(void)

@@ -362,6 +362,13 @@ static const struct ipc_obj *inet_other_end(const struct ipc_obj *o)
 	return st(o)->has_listener ? st(o)->listener_obj : st(o)->peer_obj;
 }
 
+/* A socket made for the other end of a held one (a --pid scan) that no
+ * process turned out to hold: an fd in flight, or one just closed. */
+static bool inet_keep(const struct ipc_obj *o)
+{
+	return o->nholders > 0;
+}
+
 static void inet_kfree(void *kdata)
 {
 	struct inet_state *s = kdata;
@@ -416,6 +423,7 @@ const struct ipc_kind kind_inet = {
 	.peer_holders = inet_peer_holders,
 	.json = inet_json,
 	.other_end = inet_other_end,
+	.keep = inet_keep,
 	.wait_state = inet_wait_state,
 	.wait_wakers = inet_wait_wakers,
 };
