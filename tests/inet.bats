@@ -154,6 +154,8 @@ our_users() {
 	ip -n "$NS" link set lo up
 	MK_PREFIX=(ip netns exec "$NS")
 	mk srv tcp-listen addr="$net.2"
+	# a local pair inside that namespace: dumped there, and local there
+	mk in tcp
 	MK_PREFIX=()
 	mk cli tcp-connect addr="$net.2" port="$srv_lport"
 	mk t tcp
@@ -163,6 +165,12 @@ our_users() {
 	assert_equal "$(n "$t_client_ino" peer)" "$t_accepted_ino"
 	assert_equal "$(obj "$cli_ino")" ""
 	assert_equal "$(obj "$srv_listen_ino")" ""
+	assert_equal "$(n "$in_client_ino" peer)" "$in_accepted_ino"
+	assert_equal "$(n "$in_client_ino" netns)" "$(stat -L -c %i "/run/netns/$NS")"
+	# its home: a process of that namespace
+	local home
+	home=$(jqr --argjson i "$in_client_ino" '.objects[] | select(.inode == $i) | .home_pid')
+	assert_equal "$(stat -L -c %i "/proc/$home/ns/net")" "$(stat -L -c %i "/run/netns/$NS")"
 	# nor as a UNIX socket, in the list of every type
 	ipc_json
 	assert_equal "$(obj "$cli_ino")" ""
