@@ -274,6 +274,9 @@ static void inet_json(struct jw *w, const struct model *m, const struct ipc_obj 
 
 	(void)m;
 	jw_obj_begin(w, "inet");
+	/* "type", "state", "peer", "backlog", "netns", "nonblock": the
+	 * members of the socket columns, named as unix's are */
+	jw_str(w, "type", inet_proto_name(s));
 	jw_str(w, "proto", inet_proto_name(s));
 	jw_str(w, "family", s->family == AF_INET6 ? "ipv6" : "ipv4");
 	jw_str(w, "state", inet_state_name(s));
