@@ -147,7 +147,7 @@ help_options() {
 	refute_line "pipe,shm,shm"
 	assert_line "pipe,shm,fifo"
 	assert_line "pipe,shm,mqueue"
-	assert_equal "${#lines[@]}" 11
+	assert_equal "${#lines[@]}" 12
 	complete_bash "ipcscope graph --type "
 	assert_output "$(printf '%s\n' fifo pipe unix uds socket shm memfd sem sysvshm mqueue eventfd anonshm inet all | LC_ALL=C sort)"
 }
