@@ -409,7 +409,6 @@ static void inet_link(struct model *m)
 const struct ipc_kind kind_inet = {
 	.name = "inet",
 	.color = "\033[36m",
-	.help = "local TCP and UDP sockets",
 	.traits = 0,
 	.data = KD_NONE,
 	.kdata_size = sizeof(struct inet_state),
