@@ -155,7 +155,7 @@ _ipcscope_values() {
 	local opt=$1 cur=$2 sign= columns p pids=()
 	case $opt in
 	--type)
-		_ipcscope_list "$cur" fifo pipe unix uds socket shm memfd sem sysvshm mqueue eventfd anonshm all ;;
+		_ipcscope_list "$cur" fifo pipe unix uds socket shm memfd sem sysvshm mqueue eventfd anonshm inet all ;;
 	--output)
 		# +COLS appends to the default columns
 		[[ $cur == +* ]] && sign=+ && cur=${cur#+}

@@ -50,7 +50,7 @@ function __ipcscope_types
     printf '%s\n' fifo\t'named pipes' pipe\t'anonymous pipes' unix\t'UNIX sockets' \
         uds\t'UNIX sockets' socket\t'UNIX sockets' shm\t'POSIX shared memory' \
         memfd\t'memfd_create files' sem\t'POSIX semaphores' \
-        sysvshm\t'SysV shared memory' mqueue\t'POSIX message queues' eventfd\t'eventfd counters' anonshm\t'anonymous shared memory' all\t'every type'
+        sysvshm\t'SysV shared memory' mqueue\t'POSIX message queues' eventfd\t'eventfd counters' anonshm\t'anonymous shared memory' inet\t'local TCP and UDP sockets' all\t'every type'
 end
 
 # every live pid with its command name (__fish_complete_pids has no comma

@@ -95,7 +95,7 @@ teardown() { common_teardown; }
 	local j=$output
 	[ "$(jq '[.types[] | select(.type == "pipe")][0].objects' <<<"$j")" -ge 300 ]
 	[ "$(jq '[.types[] | select(.type == "pipe")][0].holders' <<<"$j")" -ge 600 ]
-	assert_equal "$(jq -r '[.types[].type] | join(",")' <<<"$j")" "fifo,pipe,unix,shm,memfd,sem,sysvshm,mqueue,eventfd,anonshm"
+	assert_equal "$(jq -r '[.types[].type] | join(",")' <<<"$j")" "fifo,pipe,unix,shm,memfd,sem,sysvshm,mqueue,eventfd,anonshm,inet"
 	# the helper with 300 pipes (600 fds) holds 300 objects, and the list
 	# is in descending order
 	assert_equal "$(jq --argjson p "$m_pid" '[.top_processes[] | select(.pid == $p)][0].objects' <<<"$j")" 300

@@ -44,7 +44,7 @@ table_cell() {
 # walk CMD ARGS...: for every column, ipcscope CMD -o TYPE,INODE,DEV,COL
 # against ipcscope CMD --json ARGS; adds the columns seen filled to $FILLED
 walk() {
-	local cmd=$1 name member type line t i d cell want got n json
+	local cmd=$1 name member type line t i d cell want got n json m
 	shift
 	json="$T/walk.json"
 	"$IPCSCOPE" "$cmd" --json "$@" >"$json" 2>"$T/walk.err" || fail "$cmd --json failed: $(cat "$T/walk.err")"
@@ -58,8 +58,12 @@ walk() {
 			n=$(jq --arg t "$t" --argjson i "$i" --arg d "$d" \
 				'[.objects[] | select(.type == $t and .inode == $i and .dev == $d)] | length' "$json")
 			[ "$n" -eq 1 ] || continue
+			# a socket column's member is unix's; another socket kind
+			# has it under its own key (.inet.state)
+			m=$member
+			[[ $m != .unix.* || $t == unix ]] || m=".$t.${m#.unix.}"
 			got=$(jq -r --arg t "$t" --argjson i "$i" --arg d "$d" --arg c "$name" "$JQ_CELL"'
-				.objects[] | select(.type == $t and .inode == $i and .dev == $d) | '"$member"' | cell($c)' "$json")
+				.objects[] | select(.type == $t and .inode == $i and .dev == $d) | '"$m"' | cell($c)' "$json")
 			want=$(table_cell "$name" "$cell")
 			if [ "$name" = PATH ]; then
 				# a pathless object's PATH is its kind's label
@@ -103,8 +107,9 @@ walk() {
 	mk del shm-deleted name="$SHM_PREFIX-del"
 	mk orph shm-orphan name="$SHM_PREFIX-orph"
 	mk sd sock-shutdown how=wr nonblock=1
+	mk tcp tcp fill=10
 	FILLED=""
-	local pids="$p_pid,$p_child_pid,$sp_pid,$l_pid,$m_pid,$sv_pid,$sh_pid,$del_pid,$sd_pid"
+	local pids="$p_pid,$p_child_pid,$sp_pid,$l_pid,$m_pid,$sv_pid,$sh_pid,$del_pid,$sd_pid,$tcp_pid"
 	# --pid: a pipe's PEER is its other end relative to the pids asked
 	walk list --pid "$pids"
 	walk list --pid "$p_pid"

@@ -147,9 +147,9 @@ help_options() {
 	refute_line "pipe,shm,shm"
 	assert_line "pipe,shm,fifo"
 	assert_line "pipe,shm,mqueue"
-	assert_equal "${#lines[@]}" 11
+	assert_equal "${#lines[@]}" 12
 	complete_bash "ipcscope graph --type "
-	assert_output "$(printf '%s\n' fifo pipe unix uds socket shm memfd sem sysvshm mqueue eventfd anonshm all | LC_ALL=C sort)"
+	assert_output "$(printf '%s\n' fifo pipe unix uds socket shm memfd sem sysvshm mqueue eventfd anonshm inet all | LC_ALL=C sort)"
 }
 
 @test "bash: column names come from --list-columns, after -o, --output= and --sort" {

@@ -72,7 +72,7 @@ bad_usage() {
 
 @test "usage errors: exit 2, one line naming the bad value, nothing on stdout" {
 	bad_usage list --type bogus
-	assert_equal "$stderr" "ipcscope: unknown type 'bogus' (choose from fifo, pipe, unix, shm, memfd, sem, sysvshm, mqueue, eventfd, anonshm, all)"
+	assert_equal "$stderr" "ipcscope: unknown type 'bogus' (choose from fifo, pipe, unix, shm, memfd, sem, sysvshm, mqueue, eventfd, anonshm, inet, all)"
 	bad_usage list --type pipe,nope
 	[[ $stderr == *"'nope'"* ]]
 	bad_usage list --pid abc

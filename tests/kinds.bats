@@ -81,5 +81,5 @@ efd_of() { jqr --argjson p "$1" '[.objects[] | select(.type == "eventfd" and any
 	assert_success
 	run --separate-stderr "$IPCSCOPE" list --type bogus
 	assert_failure 2
-	assert_equal "$stderr" "ipcscope: unknown type 'bogus' (choose from fifo, pipe, unix, shm, memfd, sem, sysvshm, mqueue, eventfd, anonshm, all)"
+	assert_equal "$stderr" "ipcscope: unknown type 'bogus' (choose from fifo, pipe, unix, shm, memfd, sem, sysvshm, mqueue, eventfd, anonshm, inet, all)"
 }

@@ -51,7 +51,8 @@ static bool mark_wanted(struct model *m, const struct scan_opts *opts)
 
 		for (size_t k = 0; k < o->nholders && !held[i]; k++)
 			held[i] = in_focus(opts, o->holders[k].proc->pid);
-		o->wanted = held[i];
+		/* a collector may have wanted it already (an other end it made) */
+		o->wanted |= held[i];
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct ipc_obj *o = m->objs[i];
@@ -359,6 +360,9 @@ static void scan_walk(struct model *m, struct scan_ctx *c, const struct scan_opt
 	bool sockets = c->types & IPC_TYPE_BIT(IPC_UNIX);
 
 	scan_procs(m, c, opts, opts->nfocus ? WALK_FOCUS : WALK_ALL);
+	for (int t = 0; t < IPC_NTYPES; t++)
+		if ((c->types & IPC_TYPE_BIT(t)) && ipc_kinds[t]->collect)
+			ipc_kinds[t]->collect(m, c);
 	if (sockets)
 		unix_collect(m, c);
 	if (opts->nfocus) {

@@ -17,6 +17,7 @@
 struct render_opts;
 struct stat;
 struct jw;
+struct scan_ctx;
 
 enum kind_trait {
 	KT_PIPELIKE = 1 << 0,	/* readers and writers, a fill level */
@@ -137,6 +138,14 @@ struct ipc_kind {
 	/* The link stage, once after every collector ran: resolve what its
 	 * objects name of each other (peers, listeners). NULL: nothing. */
 	void (*link)(struct model *m);
+	/* Its collector, run once the processes are walked when the kind is
+	 * wanted, before the sockets' tables and the prune: it may retype
+	 * what the walk classified (model_retype). NULL: none. */
+	void (*collect)(struct model *m, struct scan_ctx *c);
+	/* The types the walk classifies its objects as until its collector
+	 * retypes them (IPC_TYPE_BIT mask): wanting this kind makes the walk
+	 * take those. 0: its own only. */
+	unsigned found_as;
 	enum kind_naming naming;
 	/* "pipe:[" for kinds a fd link names by inode, also taken by show */
 	const char *anon_prefix;
@@ -257,10 +266,15 @@ static inline bool kind_has(enum ipc_type t, unsigned trait)
 }
 
 /* The types whose wish makes the walk take an object it classifies as t:
- * t itself, and what t refines to. */
+ * t itself, what t refines to, and the kinds found as t (found_as). */
 static inline unsigned kind_takes(enum ipc_type t)
 {
-	return IPC_TYPE_BIT(t) | ipc_kinds[t]->refines;
+	unsigned mask = IPC_TYPE_BIT(t) | ipc_kinds[t]->refines;
+
+	for (int k = 0; k < IPC_NTYPES; k++)
+		if (ipc_kinds[k]->found_as & IPC_TYPE_BIT(t))
+			mask |= IPC_TYPE_BIT(k);
+	return mask;
 }
 
 /* The types a listing finds or serves. */

@@ -269,7 +269,9 @@ size_t filter_select(struct model *m, const char *spec, const struct stat *spec_
 				continue;
 			switch (how) {
 			case BY_INODE:
-				hit = o->ino == ino && (want_type < 0 || (int)o->type == want_type);
+				/* "socket:[INO]" names a socket a collector re-typed too */
+				hit = o->ino == ino && (want_type < 0 || (int)o->type == want_type ||
+							(kind_of(o)->found_as & IPC_TYPE_BIT(want_type)));
 				break;
 			case BY_ID:
 				hit = o->dev == st.st_dev && o->ino == st.st_ino;

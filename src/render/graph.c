@@ -81,7 +81,8 @@ static void pipe_edges(struct gbuild *b, const struct ipc_obj *o)
 	}
 }
 
-/* sockets: the holders of each end, once per connected pair */
+/* sockets, and any kind with an other end (graph_end): the holders of
+ * each end, once per connected pair */
 static void socket_edges(struct gbuild *b, const struct model *m, const struct ipc_obj *o)
 {
 	const struct ipc_kind *kd = kind_of(o);
@@ -153,7 +154,7 @@ void graph_build(const struct model *m, struct graph *g, const pid_t *pids, size
 		 * anything else shared becomes a node of its own */
 		if (kind_has(o->type, KT_PIPELIKE)) {
 			pipe_edges(&b, o);
-		} else if (kind_has(o->type, KT_SOCKET)) {
+		} else if (kind_of(o)->graph_end) {
 			socket_edges(&b, m, o);
 		} else if (distinct_procs(o) >= 2) {
 			size_t on = add_node(&b, NULL, o);

@@ -51,6 +51,8 @@
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/un.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/wait.h>
 
 #define EXIT_FAIL 1
@@ -4634,6 +4636,257 @@ static int run_thread_files(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* inet: local TCP and UDP sockets                                     */
+
+static const char *const inet_families[] = { "v4", "v6", NULL };
+
+/* A loopback or given address, port: the sockaddr and its length. */
+static int mk_inet_addr(const char *text, int port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, text, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*a4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, text, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*a6);
+		return 0;
+	}
+	return fail(EXIT_USAGE, "not an IPv4 or IPv6 address: %s", text);
+}
+
+static int inet_port_of(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return -1;
+	return ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+					     : ((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+/* A socket of type bound to addr:port (0: any port), at a scratch fd. */
+static int inet_bound(int type, const char *addr, int port, int *fdp)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, one = 1, rc = mk_inet_addr(addr, port, &ss, &len);
+
+	if (rc)
+		return rc;
+	fd = hold(socket(ss.ss_family, type | SOCK_CLOEXEC, 0));
+	if (fd < 0)
+		return sysfail("socket(%s)", addr);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+		rc = sysfail("bind %s:%d", addr, port);
+		close(fd);
+		return rc;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+/* Child: a socket of type connected to addr:port at target, which then
+ * sends fill bytes; v[0] = inode, v[1] = its port. */
+struct inet_connect_arg {
+	int type;
+	const char *addr;
+	int port;
+	long long fill;
+	int target;
+};
+
+static int inet_connect_fd(const struct inet_connect_arg *a, unsigned long long v[4])
+{
+	struct sockaddr_storage ss;
+	struct stat st;
+	socklen_t len;
+	int fd, rc = mk_inet_addr(a->addr, a->port, &ss, &len);
+
+	if (rc)
+		return rc;
+	fd = hold(socket(ss.ss_family, a->type | SOCK_CLOEXEC, 0));
+	if (fd < 0)
+		return sysfail("socket(%s)", a->addr);
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0) {
+		rc = sysfail("connect %s:%d", a->addr, a->port);
+		close(fd);
+		return rc;
+	}
+	if (fstat(fd, &st) < 0) {
+		rc = sysfail("fstat socket");
+		close(fd);
+		return rc;
+	}
+	v[0] = (unsigned long long)st.st_ino;
+	v[1] = (unsigned long long)inet_port_of(fd);
+	rc = place_or_fail(fd, a->target);
+	if (rc == 0 && a->fill > 0)
+		rc = fill_fd(a->target, a->fill, a->type == SOCK_STREAM);
+	return rc;
+}
+
+static int inet_connect_child(void *arg, unsigned long long v[4])
+{
+	return inet_connect_fd(arg, v);
+}
+
+/* Until fd has n bytes to read: what the peer sent is on its way. */
+static int await_readable(int fd, long long n)
+{
+	long long end = now_ms() + AWAIT_MS;
+	int q = 0;
+
+	for (;;) {
+		if (ioctl(fd, FIONREAD, &q) < 0)
+			return sysfail("ioctl(FIONREAD)");
+		if (q >= n)
+			return 0;
+		if (now_ms() >= end)
+			return fail(EXIT_FAIL, "only %d of %lld bytes arrived", q, n);
+		sleep_ms(5);
+	}
+}
+
+/* tcp: a listener on loopback (lfd), a child's client connected to it
+ * (cfd) that sends fill bytes nobody reads, and its server end accepted
+ * (afd) unless pending=1; wait=recv: a thread of P sleeps in recv on afd,
+ * wait=accept: one sleeps in accept on lfd */
+static int run_tcp(void)
+{
+	static const char *const waits[] = { "none", "recv", "accept", NULL };
+	static struct wthread w;
+	int fam = pick("tcp", "family", inet_families), wait = pick("tcp", "wait", waits);
+	const char *lo = fam == 1 ? "::1" : "127.0.0.1";
+	struct inet_connect_arg a;
+	unsigned long long v[4];
+	int fd = -1, rc;
+	pid_t child;
+
+	if (fam < 0 || wait < 0)
+		return EXIT_USAGE;
+	if (pnum("pending") && wait != 0)
+		return fail(EXIT_USAGE, "tcp: pending=1 goes with wait=none");
+	rc = inet_bound(SOCK_STREAM, lo, 0, &fd);
+	if (rc)
+		return rc;
+	if (listen(fd, 8) < 0)
+		return sysfail("listen");
+	rc = place_or_fail(fd, pfd("lfd"));
+	if (rc)
+		return rc;
+	a = (struct inet_connect_arg){ SOCK_STREAM, lo, inet_port_of(pfd("lfd")), pnum("fill"),
+				       pfd("cfd") };
+	rc = spawn(inet_connect_child, &a, NULL, 0, &child, v);
+	if (rc)
+		return rc;
+	fact("child_pid", "%d", (int)child);
+	fact("family", "%s", inet_families[fam]);
+	fact("lfd", "%d", pfd("lfd"));
+	fact("cfd", "%d", pfd("cfd"));
+	fact("lport", "%d", a.port);
+	fact("cport", "%llu", v[1]);
+	fact("client_ino", "%llu", v[0]);
+	fact("fill", "%lld", pnum("fill"));
+	if (!pnum("pending")) {
+		int afd = hold(accept4(pfd("lfd"), NULL, NULL, SOCK_CLOEXEC));
+
+		if (afd < 0)
+			return sysfail("accept");
+		rc = place_or_fail(afd, pfd("afd"));
+		if (rc == 0)
+			rc = await_readable(pfd("afd"), pnum("fill"));
+		if (rc)
+			return rc;
+		fact("afd", "%d", pfd("afd"));
+		rc = fact_fstat(pfd("afd"), "accepted_ino", NULL);
+		if (rc)
+			return rc;
+	}
+	if (wait == 1) {
+		w.b.fn = block_recv;
+		return thread_waits_on(&w, want_recv, "afd", "wait_ino");
+	}
+	if (wait == 2) {
+		w.b.fn = block_accept;
+		return thread_waits_on(&w, want_accept, "lfd", "wait_ino");
+	}
+	return fact_fstat(pfd("lfd"), "listen_ino", NULL);
+}
+
+/* udp: a socket bound to loopback (sfd), and a child's socket connected
+ * to it (cfd) that sends fill datagrams of 100 bytes nobody reads */
+static int run_udp(void)
+{
+	int fam = pick("udp", "family", inet_families), fd = -1, rc;
+	const char *lo = fam == 1 ? "::1" : "127.0.0.1";
+	struct inet_connect_arg a;
+	unsigned long long v[4];
+	pid_t child;
+
+	if (fam < 0)
+		return EXIT_USAGE;
+	rc = inet_bound(SOCK_DGRAM, lo, 0, &fd);
+	if (rc == 0)
+		rc = place_or_fail(fd, pfd("sfd"));
+	if (rc)
+		return rc;
+	a = (struct inet_connect_arg){ SOCK_DGRAM, lo, inet_port_of(pfd("sfd")), 0, pfd("cfd") };
+	rc = spawn(inet_connect_child, &a, NULL, 0, &child, v);
+	if (rc)
+		return rc;
+	fact("child_pid", "%d", (int)child);
+	fact("family", "%s", inet_families[fam]);
+	fact("sfd", "%d", pfd("sfd"));
+	fact("cfd", "%d", pfd("cfd"));
+	fact("sport", "%d", a.port);
+	fact("cport", "%llu", v[1]);
+	fact("client_ino", "%llu", v[0]);
+	return fact_fstat(pfd("sfd"), "server_ino", NULL);
+}
+
+/* tcp-listen: a listener bound to addr:port (0: any), held by P */
+static int run_tcp_listen(void)
+{
+	int fd = -1, rc = inet_bound(SOCK_STREAM, pstr("addr"), (int)pnum("port"), &fd);
+
+	if (rc)
+		return rc;
+	if (listen(fd, 8) < 0)
+		return sysfail("listen");
+	rc = place_or_fail(fd, pfd("lfd"));
+	if (rc)
+		return rc;
+	fact("lfd", "%d", pfd("lfd"));
+	fact("lport", "%d", inet_port_of(pfd("lfd")));
+	return fact_fstat(pfd("lfd"), "listen_ino", NULL);
+}
+
+/* tcp-connect: P's socket connected to addr:port (fd) */
+static int run_tcp_connect(void)
+{
+	struct inet_connect_arg a = { SOCK_STREAM, pstr("addr"), (int)pnum("port"), 0, pfd("fd") };
+	unsigned long long v[4];
+	int rc = inet_connect_fd(&a, v);
+
+	if (rc)
+		return rc;
+	fact("fd", "%d", pfd("fd"));
+	fact("cport", "%llu", v[1]);
+	fact("ino", "%llu", v[0]);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* factory table                                                       */
 
 struct factory {
@@ -4740,6 +4993,22 @@ static const struct factory factories[] = {
 	{ .name = "mqueue", .run = run_mqueue,
 	  .facts = "pid fd ino dev",
 	  .keys = { K_STR("name", KF_POSIX), K_FD("fd", "3", P) } },
+	{ .name = "tcp", .run = run_tcp,
+	  .facts = "pid child_pid family lfd cfd lport cport client_ino fill afd accepted_ino tid syscall syscall_nr wait_ino listen_ino",
+	  .keys = { K_WORD("family", "v4"), K_INT("fill", "0", 0, 65536),
+		    K_INT("pending", "0", 0, 1), K_WORD("wait", "none"),
+		    K_FD("lfd", "3", P), K_FD("cfd", "4", C), K_FD("afd", "5", P) } },
+	{ .name = "udp", .run = run_udp,
+	  .facts = "pid child_pid family sfd cfd sport cport client_ino server_ino",
+	  .keys = { K_WORD("family", "v4"), K_FD("sfd", "3", P), K_FD("cfd", "4", C) } },
+	{ .name = "tcp-listen", .run = run_tcp_listen,
+	  .facts = "pid lfd lport listen_ino",
+	  .keys = { K_STR("addr", KF_NONEMPTY), K_INT("port", "0", 0, 65535),
+		    K_FD("lfd", "3", P) } },
+	{ .name = "tcp-connect", .run = run_tcp_connect,
+	  .facts = "pid fd cport ino",
+	  .keys = { K_STR("addr", KF_NONEMPTY), K_INT("port", NULL, 1, 65535),
+		    K_FD("fd", "3", P) } },
 	{ .name = "eventfd", .run = run_eventfd,
 	  .facts = "pid child_pid fd count ino dev",
 	  .keys = { K_FD("fd", "3", P), K_INT("count", "0", 0, 1000000),
