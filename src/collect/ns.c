@@ -649,9 +649,9 @@ void ns_link(struct model *m, const struct scan_ctx *c)
 		struct ipc_obj *o = m->objs[i];
 		const struct ns_fs *f = fs_of(c, o->dev);
 
-		/* an fdinfo id (eventfd-id) completes an identity too, and
-		 * names no namespace */
-		if (o->ns && !ipc_kinds[o->type]->fdinfo_id) {
+		/* an anonymous inode's id (eventfd-id) completes an identity
+		 * too, and names no namespace */
+		if (o->ns && !ipc_kinds[o->type]->anon_id) {
 			o->ipcns = o->ns;
 			if (o->ns != c->self_ipcns)
 				o->home = ipc_home(c, o->ns);

@@ -8,6 +8,12 @@ static enum kind_match fifo_match_fd(const struct fd_facts *f, const struct kind
 	return f->fmt == S_IFIFO && !(d->have_pipefs && f->dev == d->pipefs) ? KM_YES : KM_NO;
 }
 
+/* a FIFO file in a directory: the leak search's, a sleeping open's */
+static bool fifo_match_disk(const struct fd_facts *f)
+{
+	return f->fmt == S_IFIFO;
+}
+
 /* found on disk by the leak search, and open nowhere */
 static enum leak_reason fifo_leak(const struct model *m, const struct ipc_obj *o)
 {
@@ -27,6 +33,7 @@ const struct ipc_kind kind_fifo = {
 	.data = KD_PIPE,
 	.naming = NAME_PATH,
 	.match_fd = fifo_match_fd,
+	.match_disk = fifo_match_disk,
 	.queued = kind_pipe_queued,
 	.detail = kind_pipe_detail,
 	.detail_peer = kind_pipe_detail_peer,
