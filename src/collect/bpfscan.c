@@ -629,8 +629,7 @@ static void fd_facts_of(struct walk *w, const struct isc_fd *r, const unsigned c
 	f->on_mqueue = r->h.flags & ISC_F_MQUEUE;
 	/* the path the kernel side resolved; an anonymous inode's name */
 	if ((r->h.flags & ISC_F_PATH) && sizeof(*r) + r->pathlen <= r->h.len) {
-		f->text = (const char *)raw + sizeof(*r);
-		f->len = r->pathlen;
+		kind_fd_text(f, (const char *)raw + sizeof(*r), r->pathlen);
 	} else if ((r->h.flags & ISC_F_DNAME) && w->c->devs.have_anon &&
 		   f->dev == w->c->devs.anon) {
 		f->anon = r->dname;

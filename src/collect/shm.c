@@ -358,7 +358,8 @@ static void sysv_apply(void *arg, const struct sysv_entry *e)
 	struct sysv_sink *s = arg;
 	struct ipc_obj *o;
 
-	o = model_get_ns(s->m, IPC_SYSVSHM, s->c->devs.memfd, (uint64_t)e->shmid, s->ns, NULL);
+	o = model_get_ns(s->m, (enum ipc_type)kind_classify_listed(LIST_SYSV, NULL, 0),
+			 s->c->devs.memfd, (uint64_t)e->shmid, s->ns, NULL);
 	o->home = s->home;
 	o->sysv.known = true;
 	o->sysv.key = e->key;
