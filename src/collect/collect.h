@@ -208,6 +208,9 @@ int fd_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int p
 int fd_scan_threads(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 		    int piddir);
 int fd_parse_fdinfo(const char *buf, size_t len, int *mode, uint64_t *ino);
+/* What fdinfo tells of an fd's object (eventfd-count, -id, -semaphore),
+ * parsed once into f->kf; exposed for the fuzzers. */
+void fd_fdinfo_facts(const char *buf, size_t len, struct fd_facts *f);
 /* Moves a batch's probes into c->probes (on the scan's thread). */
 void fd_probes_take(struct scan_ctx *c, struct scan_batch *b);
 /* Runs the scan's probes in one bounded child and applies what they read

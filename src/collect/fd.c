@@ -370,7 +370,7 @@ static bool fd_describe(struct scan_ctx *c, struct ipc_proc *p, int piddir, int 
 
 /* What fdinfo says of the file and its object, into f: the /proc walk's
  * parse, done once, of what the iterator gives as numbers. */
-static void fd_fdinfo_facts(const char *buf, size_t len, struct fd_facts *f)
+void fd_fdinfo_facts(const char *buf, size_t len, struct fd_facts *f)
 {
 	struct kind_facts *kf = &f->kf;
 	uint64_t sem = 0;

@@ -192,7 +192,7 @@ enum kind_listing {
 enum kind_match {
 	KM_NO,
 	KM_YES,
-	KM_TEXT,		/* maybe: the link text decides */
+	KM_TEXT,		/* maybe: the link decides (its text or anon name) */
 };
 
 /* How the name a process shows (fd link or maps path) becomes the
