@@ -128,8 +128,8 @@ static void merge_new(struct ipc_obj *o, const struct scan_batch *b, const struc
 		o->has_resident = true;
 		o->resident = e->resident;
 	}
-	if (e->has_info && kind_of(o)->fdinfo)
-		kind_of(o)->fdinfo(o, b->names.data + e->info_off, e->info_len);
+	if (e->has_kf && kind_of(o)->facts)
+		kind_of(o)->facts(o, &e->kf);
 	if (e->sysv) {
 		/* not in our /proc/sysvipc/shm: another IPC namespace */
 		sysv_st(o)->shmid = (int32_t)o->ino;

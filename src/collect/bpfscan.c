@@ -482,7 +482,6 @@ struct walk {
 	/* a test hook (testhooks.h): fail after this many fd records, for
 	 * the test of the fallback; 0: never */
 	uint64_t fail_after, nrecs;
-	struct buf text;
 	/* the tables (fd tables, address spaces) that a thread other than
 	 * the leader reported, and which thread: every thread sharing one
 	 * reports it, and only the first one's records are kept */
@@ -606,22 +605,49 @@ static uint8_t fmode_bits(unsigned int fmode)
 	return (uint8_t)((fmode & 1 ? MODE_R : 0) | (fmode & 2 ? MODE_W : 0));
 }
 
-/* The fd link's text, when the record has what makes it: the path the
- * kernel side resolved, or an anonymous inode's name. */
-static void fd_text(struct walk *w, const struct isc_fd *r, const unsigned char *raw,
-		    struct fd_given *g)
+/* The record, copied into the facts both backends fill: numbers as
+ * numbers, and the names as the kernel gave them, with no text made. */
+static void fd_facts_of(struct walk *w, const struct isc_fd *r, const unsigned char *raw,
+			struct fd_facts *f)
 {
+	f->fmt = r->mode & S_IFMT;
+	f->dev = udev(r->dev);
+	f->ino = r->ino;
+	f->nlink = r->nlink;
+	f->has_stat = true;
+	f->size = r->size;
+	f->blocks = r->blocks;
+	f->uid = r->uid;
+	f->has_mode = true;
+	f->mode = fmode_bits(r->fmode);
+	f->has_netns = true;
+	f->netns = r->h.netns;
+	f->has_flags = true;
+	f->flags = r->fflags;
+	f->has_sock = r->h.flags & ISC_F_SOCK;
+	f->sk_family = r->sk_family;
+	f->on_mqueue = r->h.flags & ISC_F_MQUEUE;
+	/* the path the kernel side resolved; an anonymous inode's name */
 	if ((r->h.flags & ISC_F_PATH) && sizeof(*r) + r->pathlen <= r->h.len) {
-		g->text = (const char *)raw + sizeof(*r);
-		g->len = r->pathlen;
+		kind_fd_text(f, (const char *)raw + sizeof(*r), r->pathlen);
 	} else if ((r->h.flags & ISC_F_DNAME) && w->c->devs.have_anon &&
-		   g->st.st_dev == w->c->devs.anon) {
-		/* "anon_inode:" and its name */
-		buf_reset(&w->text);
-		buf_adds(&w->text, "anon_inode:");
-		buf_add(&w->text, r->dname, strnlen(r->dname, sizeof(r->dname)));
-		g->text = w->text.data;
-		g->len = w->text.len;
+		   f->dev == w->c->devs.anon) {
+		f->anon = r->dname;
+		f->anonlen = strnlen(r->dname, sizeof(r->dname));
+	}
+	f->fill_looked = true;
+	f->has_fill = r->h.flags & ISC_F_FILL;
+	f->queued = r->queued;
+	f->capacity = r->capacity;
+	if (r->h.flags & ISC_F_EVENTFD) {
+		/* what fdinfo would say: its id is an int the kernel writes
+		 * with %d, which a negative one fails to parse as */
+		f->has_kf = true;
+		f->kf.has_efd_count = true;
+		f->kf.efd_count = r->count;
+		f->kf.has_efd_id = r->efd_id >= 0;
+		f->kf.efd_id = r->efd_id >= 0 ? (uint64_t)r->efd_id : 0;
+		f->kf.efd_semaphore = r->efd_semaphore != 0;
 	}
 }
 
@@ -629,8 +655,7 @@ static int fd_rec(void *arg, const struct isc_hdr *h, const unsigned char *raw)
 {
 	struct walk *w = arg;
 	struct isc_fd r;
-	struct fd_given g = { 0 };
-	char info[128];
+	struct fd_facts f = { 0 };
 
 	if (h->type != ISC_REC_FD || h->len < sizeof(r))
 		return -EPROTO;
@@ -641,34 +666,8 @@ static int fd_rec(void *arg, const struct isc_hdr *h, const unsigned char *raw)
 	if (w->skip || !claimed_here(w, h))
 		return 0;
 	memcpy(&r, raw, sizeof(r));
-	g.st.st_mode = r.mode;
-	g.st.st_dev = udev(r.dev);
-	g.st.st_ino = r.ino;
-	g.st.st_nlink = r.nlink;
-	g.st.st_uid = r.uid;
-	g.st.st_size = (off_t)r.size;
-	g.st.st_blocks = (blkcnt_t)r.blocks;
-	g.mode = fmode_bits(r.fmode);
-	g.netns = h->netns;
-	g.has_flags = true;
-	g.flags = r.fflags;
-	g.has_sock = r.h.flags & ISC_F_SOCK;
-	g.sk_family = r.sk_family;
-	g.on_mqueue = r.h.flags & ISC_F_MQUEUE;
-	fd_text(w, &r, raw, &g);
-	g.has_fill = r.h.flags & ISC_F_FILL;
-	g.queued = r.queued;
-	g.capacity = r.capacity;
-	if (r.h.flags & ISC_F_EVENTFD) {
-		/* as fdinfo writes it */
-		int n = snprintf(info, sizeof(info),
-				 "eventfd-count: %16llx\neventfd-id: %d\neventfd-semaphore: %u\n",
-				 r.count, r.efd_id, r.efd_semaphore);
-
-		g.info = info;
-		g.infolen = (size_t)n;
-	}
-	fd_take(w->m, w->c, w->p, w->piddir, (int)r.fd, &g);
+	fd_facts_of(w, &r, raw, &f);
+	fd_take(w->m, w->c, w->p, w->piddir, (int)r.fd, &f);
 	return 0;
 }
 
@@ -676,7 +675,7 @@ static int vma_rec(void *arg, const struct isc_hdr *h, const unsigned char *raw)
 {
 	struct walk *w = arg;
 	struct isc_vma r;
-	struct map_given g = { 0 };
+	struct map_facts f = { 0 };
 
 	if (h->type != ISC_REC_VMA || h->len < sizeof(r))
 		return -EPROTO;
@@ -686,25 +685,23 @@ static int vma_rec(void *arg, const struct isc_hdr *h, const unsigned char *raw)
 	if (w->skip || !claimed_here(w, h))
 		return 0;
 	memcpy(&r, raw, sizeof(r));
-	g.start = r.start;
-	g.end = r.end;
-	g.read = r.flags & ISC_VM_READ;
-	g.write = r.flags & ISC_VM_WRITE;
-	g.shared = r.flags & ISC_VM_MAYSHARE;
-	g.dev = udev(r.dev);
-	g.ino = r.ino;
-	g.ipcns = h->ipcns;
-	g.st.st_uid = r.uid;
-	g.st.st_size = (off_t)r.size;
-	g.st.st_blocks = (blkcnt_t)r.blocks;
+	f.start = r.start;
+	f.end = r.end;
+	f.read = r.flags & ISC_VM_READ;
+	f.write = r.flags & ISC_VM_WRITE;
+	f.shared = r.flags & ISC_VM_MAYSHARE;
+	f.dev = udev(r.dev);
+	f.ino = r.ino;
+	f.ipcns = h->ipcns;
+	f.has_stat = true;
+	f.uid = r.uid;
+	f.size = r.size;
+	f.blocks = r.blocks;
 	if ((r.h.flags & ISC_F_PSEUDO) && sizeof(r) + r.namelen <= h->len) {
-		/* what the kernel's d_path makes of a pseudo file */
-		buf_reset(&w->text);
-		buf_addc(&w->text, '/');
-		buf_add(&w->text, raw + sizeof(r), r.namelen);
-		buf_adds(&w->text, " (deleted)");
-		g.path = w->text.data;
-		g.pathlen = w->text.len;
+		/* a pseudo file: its name, which maps shows as "/NAME (deleted)" */
+		f.name = (const char *)raw + sizeof(r);
+		f.len = r.namelen;
+		f.deleted = true;
 	} else if (w->piddir < 0) {
 		/* a /dev/shm file: named from /proc, if it is new to us; a
 		 * live thread's directory once the leader exited */
@@ -712,7 +709,7 @@ static int vma_rec(void *arg, const struct isc_hdr *h, const unsigned char *raw)
 		if (w->piddir < 0)
 			w->piddir = -1;
 	}
-	maps_take(w->m, w->c, w->p, w->piddir, &g);
+	maps_take(w->m, w->c, w->p, w->piddir, &f);
 	return 0;
 }
 
@@ -807,7 +804,6 @@ int bpfscan_walk(struct bpfscan *b, struct model *m, struct scan_ctx *c,
 		b->broken = true;
 		model_rollback(m, nobjs, takes, arg);
 	}
-	buf_free(&w.text);
 	free(w.claims);
 	free(done);
 	free(ix.pids);

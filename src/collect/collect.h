@@ -120,9 +120,9 @@ struct scan_extra {
 	/* a socket's family, when the iterator read it */
 	bool has_family;
 	uint16_t family;
-	/* fdinfo text a kind reads facts from (eventfd), in the names */
-	uint32_t info_off, info_len;
-	bool has_info;
+	/* what the fd told of the object, which its kind takes (eventfd) */
+	bool has_kf;
+	struct kind_facts kf;
 };
 
 /* A thread's wait, before the merge: its object by identity. */
@@ -209,6 +209,9 @@ int fd_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int p
 int fd_scan_threads(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 		    int piddir);
 int fd_parse_fdinfo(const char *buf, size_t len, int *mode, uint64_t *ino);
+/* What fdinfo tells of an fd's object (eventfd-count, -id, -semaphore),
+ * parsed once into f->kf; exposed for the fuzzers. */
+void fd_fdinfo_facts(const char *buf, size_t len, struct fd_facts *f);
 /* Moves a batch's probes into c->probes (on the scan's thread). */
 void fd_probes_take(struct scan_ctx *c, struct scan_batch *b);
 /* Runs the scan's probes in one bounded child and applies what they read
@@ -221,29 +224,12 @@ void fd_probes_run(struct model *m, struct scan_ctx *c);
 void fd_name(struct scan_ctx *c, int piddir, enum ipc_type *type, dev_t dev,
 	     uint64_t ino, const char *text, size_t len, struct scan_extra *e);
 
-/* One fd as the bpf backend saw it in the kernel: what a stat, the link,
- * fdinfo, a duplicate of the fd and ns/net would tell the walk. */
-struct fd_given {
-	/* what fstatat would give: mode, dev, ino, nlink, size, blocks, uid */
-	struct stat st;
-	const char *text;	/* the link's text, NULL when not known */
-	size_t len;
-	uint8_t mode;		/* MODE_R | MODE_W */
-	bool has_fill;
-	uint32_t queued, capacity;
-	const char *info;	/* fdinfo-like text a kind reads (eventfd) */
-	size_t infolen;
-	uint64_t netns;		/* the process's network namespace */
-	bool has_flags;		/* flags holds the file's f_flags */
-	unsigned int flags;
-	bool has_sock;		/* a socket's family, as SO_DOMAIN gives it */
-	unsigned short sk_family;
-	bool on_mqueue;		/* on an mqueue filesystem (s_magic) */
-};
-/* Records one such fd of p, as fd_scan would; piddir (or -1) is read only
- * for what the kernel side did not give. */
+/* Records one fd of p, as fd_scan would, from what the bpf backend read
+ * in the kernel: the facts a stat, the link, fdinfo, a duplicate of the fd
+ * and ns/net would give. piddir (or -1) is read only for what the kernel
+ * side did not give. */
 void fd_take(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir,
-	     int fdnum, const struct fd_given *g);
+	     int fdnum, const struct fd_facts *g);
 
 /* waits.c: the threads of p, after its fds were walked (their records
  * start at first_rec in the batch). */
@@ -255,32 +241,21 @@ int waits_parse_syscall(const char *buf, size_t len, long *nr, uint64_t args[6])
 struct maps_line {
 	const char *range;	/* "start-end", for map_files */
 	size_t rangelen;
+	uint64_t start, end;
 	bool read, write, shared;
 	dev_t dev;
 	uint64_t ino;
 	const char *path;	/* decoded into the caller's buffer */
 	size_t pathlen;
-	const struct stat *st;	/* the file's, when already known (bpf) */
 };
 int maps_parse_line(const char *line, size_t len, struct maps_line *ml,
 		    struct buf *pathbuf);
 int maps_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir);
-/* One mapping as the bpf backend saw it: path is its maps path when the
- * kernel side could make it (a pseudo file), else NULL. */
-struct map_given {
-	uint64_t start, end;
-	bool read, write, shared;
-	dev_t dev;
-	uint64_t ino;
-	const char *path;
-	size_t pathlen;
-	struct stat st;		/* size, blocks, uid; its dev and ino are not set */
-	uint64_t ipcns;		/* the process's IPC namespace */
-};
-/* Records it as maps_scan would; piddir (or -1) only to name a file the
- * kernel side could not. */
+/* Records one mapping as maps_scan would, from what the bpf backend read
+ * in the kernel (its name only for a pseudo file); piddir (or -1) only to
+ * name a file the kernel side could not. */
 void maps_take(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir,
-	       const struct map_given *g);
+	       const struct map_facts *g);
 
 /* shm.c */
 /* Our own /dev/shm, when our mountinfo vouches for it. */

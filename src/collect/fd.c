@@ -261,16 +261,6 @@ static uint8_t link_mode(mode_t m)
 	return (uint8_t)(((m & S_IRUSR) ? MODE_R : 0) | ((m & S_IWUSR) ? MODE_W : 0));
 }
 
-static bool parse_anon(const char *s, size_t len, const char *prefix, uint64_t *ino)
-{
-	size_t pl = strlen(prefix);
-	const char *p = s + pl;
-
-	if (len < pl + 2 || memcmp(s, prefix, pl) != 0 || s[len - 1] != ']')
-		return false;
-	return scan_u64(&p, s + len - 1, ino) && p == s + len - 1;
-}
-
 /* --pid, second pass: is this an object the first pass marked? The model
  * is not written while processes are walked, so no lock is needed. */
 static bool is_wanted(const struct model *m, dev_t dev, uint64_t ino)
@@ -326,52 +316,41 @@ static bool type_wanted(const struct scan_ctx *c, enum ipc_type type)
 	return (c->types & kind_takes(type)) != 0;
 }
 
-/* One fd, however it was read: what the classifier saw and what the
- * record needs. */
-struct fd_seen {
-	struct fd_facts f;
-	uint64_t ino;
-	const struct stat *st;	/* the file's stat, live only */
-	/* what the bpf backend read in the kernel: the walk learns these
-	 * through a duplicate of the fd, fdinfo and ns/net */
-	const struct fd_given *given;
-};
-
 /* Is an fd of this kind and identity worth a record in this walk? */
 static bool fd_wanted(const struct model *m, const struct scan_ctx *c, enum ipc_type type,
 		      dev_t dev, uint64_t ino)
 {
 	/* an anonymous inode's identity needs fdinfo: checked when it is read */
 	return type_wanted(c, type) &&
-	       (!c->only_wanted || ipc_kinds[type]->fdinfo_id || is_wanted(m, dev, ino));
+	       (!c->only_wanted || ipc_kinds[type]->anon_id || is_wanted(m, dev, ino));
 }
 
 /* What a walker learns of an object the first time it meets it. */
 static bool fd_describe(struct scan_ctx *c, struct ipc_proc *p, int piddir, int fdd,
 			const char *name, int fdnum, enum ipc_type *type,
-			const struct fd_seen *s, struct scan_extra *e, bool known)
+			const struct fd_facts *s, struct scan_extra *e, bool known)
 {
 	const struct ipc_kind *k = ipc_kinds[*type];
 
-	if (!known && s->st) {
+	if (!known && s->has_stat) {
 		if (k->traits & KT_MEMORY) {
 			/* tmpfs blocks are the memory really used, as for the
 			 * files the directory scan sees */
 			e->has_size = e->has_resident = true;
-			e->size = (uint64_t)s->st->st_size;
-			e->resident = (uint64_t)s->st->st_blocks * 512;
+			e->size = s->size;
+			e->resident = s->blocks * 512;
 		}
 		if (k->naming != NAME_NONE) {
 			e->has_owner = true;
-			e->owner = s->st->st_uid;
+			e->owner = s->uid;
 		}
 	}
 	if (!known && k->naming != NAME_NONE) {
 		/* the fd may have gone away since it was looked at */
-		if (s->f.text)
-			fd_name(c, piddir, type, s->f.dev, s->ino, s->f.text, s->f.len, e);
+		if (s->text)
+			fd_name(c, piddir, type, s->dev, s->ino, s->text, s->len, e);
 		else if (fd_readlink_n(fdd, name, fdnum, &c->text) == 0)
-			fd_name(c, piddir, type, s->f.dev, s->ino, c->text.data, c->text.len, e);
+			fd_name(c, piddir, type, s->dev, s->ino, c->text.data, c->text.len, e);
 		else
 			return false;
 	}
@@ -379,65 +358,79 @@ static bool fd_describe(struct scan_ctx *c, struct ipc_proc *p, int piddir, int 
 	 * counts: the only way to a queue no mqueue mount shows, and one
 	 * that changes no time) */
 	if (!known && (k->traits & KT_FDATTR))
-		probe_add(c, p, fdnum, s->f.dev, s->ino, PROBE_MQ);
-	if ((k->traits & KT_PIPELIKE) && s->given) {
+		probe_add(c, p, fdnum, s->dev, s->ino, PROBE_MQ);
+	if ((k->traits & KT_PIPELIKE) && s->fill_looked) {
 		e->fill_tried = c->want_fill;
-		e->has_fill = c->want_fill && s->given->has_fill;
-		e->queued = s->given->queued;
-		e->capacity = s->given->capacity;
+		e->has_fill = c->want_fill && s->has_fill;
+		e->queued = s->queued;
+		e->capacity = s->capacity;
 	} else if (k->traits & KT_PIPELIKE) {
-		pipe_probe(c, e, p, fdnum, s->f.dev, s->ino);
+		pipe_probe(c, e, p, fdnum, s->dev, s->ino);
 	}
 	return true;
 }
 
-/* Anonymous inodes all share one inode; fdinfo's id line tells them
- * apart. Without one (an older kernel) each fd stands alone. */
-static uint64_t fd_anon_id(const struct ipc_kind *k, const struct scan_ctx *c,
+/* What fdinfo says of the file and its object, into f: the /proc walk's
+ * parse, done once, of what the iterator gives as numbers. */
+void fd_fdinfo_facts(const char *buf, size_t len, struct fd_facts *f)
+{
+	struct kind_facts *kf = &f->kf;
+	uint64_t sem = 0;
+
+	f->has_kf = true;
+	/* the kernel writes the counter in hex ("%16llx") */
+	kf->has_efd_count = kind_field_x64(buf, len, "eventfd-count:", &kf->efd_count);
+	kf->has_efd_id = kind_field_u64(buf, len, "eventfd-id:", &kf->efd_id);
+	if (kind_field_u64(buf, len, "eventfd-semaphore:", &sem))
+		kf->efd_semaphore = sem != 0;
+}
+
+/* Anonymous inodes all share one inode; the kind finds the number that
+ * tells them apart (eventfd's id) in the facts. Without one (an older
+ * kernel) each fd stands alone. */
+static uint64_t fd_anon_id(const struct ipc_kind *k, const struct fd_facts *f,
 			   const struct ipc_proc *p, int fdnum)
 {
 	uint64_t id;
 
-	if (kind_field_u64(c->file.data, c->file.len, k->fdinfo_id, &id))
+	if (k->anon_id(f, &id))
 		return id;
 	return 1ull << 63 | (uint64_t)(uint32_t)p->pid << 32 | (uint32_t)fdnum;
 }
 
 /* An object whose identity needs fdinfo: every record carries the id in
- * an extra; the first also the fdinfo text, for the kind to read. */
+ * an extra; the first also what the fd told of the object, for its kind. */
 static void fd_record_anon(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
-			   int piddir, int fdnum, enum ipc_type type, const struct fd_seen *s,
+			   int piddir, int fdnum, enum ipc_type type, const struct fd_facts *s,
 			   uint8_t mode)
 {
 	const struct ipc_obj *o;
 	const struct ipc_kind *k = ipc_kinds[type];
 	struct scan_batch *b = c->batch;
+	struct fd_facts f = *s;
 	struct scan_extra *e;
 	char info[32];
 	uint32_t xi;
 	uint64_t id;
 
-	snprintf(info, sizeof(info), "fdinfo/%d", fdnum);
-	if (s->given && s->given->info) {
-		buf_reset(&c->file);
-		buf_add(&c->file, s->given->info, s->given->infolen);
-	} else if (pio_read_at(piddir, info, &c->file) < 0) {
-		return;
+	if (!f.has_kf) {
+		snprintf(info, sizeof(info), "fdinfo/%d", fdnum);
+		if (pio_read_at(piddir, info, &c->file) < 0)
+			return;
+		fd_fdinfo_facts(c->file.data, c->file.len, &f);
 	}
-	id = fd_anon_id(k, c, p, fdnum);
-	o = c->only_wanted ? model_find_ns(m, s->f.dev, s->ino, id) : NULL;
+	id = fd_anon_id(k, &f, p, fdnum);
+	o = c->only_wanted ? model_find_ns(m, f.dev, f.ino, id) : NULL;
 	if (c->only_wanted && !(o && o->wanted))
 		return;
 	e = batch_extra(b, &xi);
 	e->ns = id;
-	if (!batch_seen(b, s->f.dev, s->ino, id)) {
-		e->has_info = true;
-		e->info_off = (uint32_t)b->names.len;
-		e->info_len = (uint32_t)c->file.len;
-		buf_add(&b->names, c->file.data, c->file.len);
-		batch_mark(b, s->f.dev, s->ino, id);
+	if (!batch_seen(b, f.dev, f.ino, id)) {
+		e->has_kf = true;
+		e->kf = f.kf;
+		batch_mark(b, f.dev, f.ino, id);
 	}
-	batch_add(b, type, s->f.dev, s->ino, p, fdnum, mode, xi);
+	batch_add(b, type, f.dev, f.ino, p, fdnum, mode, xi);
 }
 
 /* The record of one fd, and the object's description when this walker
@@ -445,29 +438,29 @@ static void fd_record_anon(const struct model *m, struct scan_ctx *c, struct ipc
  * name, and a pipe whose fill level is known needs no probe. */
 static void fd_record(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 		      int piddir, int fdd, const char *name, int fdnum, enum ipc_type type,
-		      const struct fd_seen *s, uint8_t mode)
+		      const struct fd_facts *s, uint8_t mode)
 {
 	struct scan_batch *b = c->batch;
 	const struct ipc_obj *o;
 	uint32_t xi = SCAN_NO_EXTRA;
 
-	if (ipc_kinds[type]->fdinfo_id) {
+	if (ipc_kinds[type]->anon_id) {
 		fd_record_anon(m, c, p, piddir, fdnum, type, s, mode);
 		return;
 	}
-	o = model_find(m, s->f.dev, s->ino);
+	o = model_find(m, s->dev, s->ino);
 
 	if ((!o || (pipe_of(o) && !pipe_st(o)->has_fill)) &&
-	    !batch_seen(b, s->f.dev, s->ino, 0)) {
+	    !batch_seen(b, s->dev, s->ino, 0)) {
 		struct scan_extra *e = batch_extra(b, &xi);
 
 		if (!fd_describe(c, p, piddir, fdd, name, fdnum, &type, s, e, o != NULL)) {
 			b->nextras--;
 			return;
 		}
-		batch_mark(b, s->f.dev, s->ino, 0);
+		batch_mark(b, s->dev, s->ino, 0);
 	}
-	batch_add(b, type, s->f.dev, s->ino, p, fdnum, mode, xi);
+	batch_add(b, type, s->dev, s->ino, p, fdnum, mode, xi);
 }
 
 /* The file flags of an fd, from fdinfo's "flags:" line (octal). */
@@ -500,7 +493,7 @@ static bool fdinfo_flags(const char *buf, size_t len, unsigned long long *flags)
  * one read of fdinfo (its file's O_NONBLOCK: a socket has one file, so
  * any holder's fd tells): sock_diag describes the rest. */
 static void fd_socket(struct scan_ctx *c, struct ipc_proc *p, int piddir, int fdnum,
-		      enum ipc_type type, const struct fd_seen *s)
+		      enum ipc_type type, const struct fd_facts *s)
 {
 	struct scan_batch *b = c->batch;
 	uint32_t xi = SCAN_NO_EXTRA;
@@ -509,67 +502,55 @@ static void fd_socket(struct scan_ctx *c, struct ipc_proc *p, int piddir, int fd
 	char info[32];
 
 	if (!p->netns)
-		p->netns = s->given ? s->given->netns : proc_netns(piddir);
-	if (!batch_seen(b, s->f.dev, s->ino, 0)) {
-		if (s->given && s->given->has_flags) {
-			flags = s->given->flags;
+		p->netns = s->has_netns ? s->netns : proc_netns(piddir);
+	if (!batch_seen(b, s->dev, s->ino, 0)) {
+		if (s->has_flags) {
+			flags = s->flags;
 			has = true;
 		} else if (piddir >= 0) {
 			snprintf(info, sizeof(info), "fdinfo/%d", fdnum);
 			has = pio_read_at(piddir, info, &c->file) == 0 &&
 			      fdinfo_flags(c->file.data, c->file.len, &flags);
 		}
-		if (has || (s->given && s->given->has_sock)) {
+		if (has || s->has_sock) {
 			struct scan_extra *e = batch_extra(b, &xi);
 
 			e->has_flags = has;
 			e->nonblock = (flags & O_NONBLOCK) != 0;
-			e->has_family = s->given && s->given->has_sock;
-			e->family = e->has_family ? s->given->sk_family : 0;
+			e->has_family = s->has_sock;
+			e->family = e->has_family ? s->sk_family : 0;
 		}
-		batch_mark(b, s->f.dev, s->ino, 0);
+		batch_mark(b, s->dev, s->ino, 0);
 	}
 	/* sockets are always opened read-write */
-	batch_add(b, type, s->f.dev, s->ino, p, fdnum, MODE_R | MODE_W, xi);
+	batch_add(b, type, s->dev, s->ino, p, fdnum, MODE_R | MODE_W, xi);
 }
 
 /* Fixture trees hold fd links as plain text: what a live stat would say
- * is made from that text, fdinfo and an lstat below the fixture root. */
-static bool fixture_facts(struct scan_ctx *c, struct fd_seen *s)
+ * is what the kind whose text it is says (kinds' fixture hook), else an
+ * lstat below the fixture root; the inode, when the text has none, is
+ * fdinfo's. */
+static bool fixture_facts(struct scan_ctx *c, struct fd_facts *s)
 {
 	const char *t = c->text.data;
-	size_t n = c->text.len;
 	struct stat st;
 
-	if (parse_anon(t, n, "pipe:[", &s->ino)) {
-		s->f.fmt = S_IFIFO;
-		s->f.dev = c->devs.pipefs;
-	} else if (parse_anon(t, n, "socket:[", &s->ino)) {
-		s->f.fmt = S_IFSOCK;
-		s->f.dev = c->devs.sockfs;
-	} else if (n > 11 && memcmp(t, "anon_inode:", 11) == 0) {
-		s->f.fmt = 0;
-		s->f.dev = c->devs.anon;
-	} else if (n > 7 && memcmp(t, "/memfd:", 7) == 0) {
-		s->f.fmt = S_IFREG;
-		s->f.dev = c->devs.memfd;
-	} else if (t[0] == '/' && pio_lstat(t, &st) == 0) {
-		s->f.fmt = st.st_mode & S_IFMT;
-		s->f.dev = st.st_dev;
-		s->f.nlink = st.st_nlink;
+	kind_fd_text(s, t, c->text.len);
+	if (!kind_fixture_facts(s, &c->devs)) {
+		if (t[0] != '/' || pio_lstat(t, &st) != 0)
+			return false;
+		s->fmt = st.st_mode & S_IFMT;
+		s->dev = st.st_dev;
+		s->nlink = st.st_nlink;
 		s->ino = st.st_ino;
-	} else {
-		return false;
 	}
-	s->f.text = t;
-	s->f.len = n;
 	return s->ino != 0;
 }
 
 static void fd_one_rooted(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 			  int piddir, int fdd, const char *name, int fdnum)
 {
-	struct fd_seen s = { 0 };
+	struct fd_facts s = { 0 };
 	int mode = 0, t;
 	char info[300];
 
@@ -578,8 +559,8 @@ static void fd_one_rooted(const struct model *m, struct scan_ctx *c, struct ipc_
 	snprintf(info, sizeof(info), "fdinfo/%s", name);
 	if (pio_read_at(piddir, info, &c->file) == 0)
 		fd_parse_fdinfo(c->file.data, c->file.len, &mode, &s.ino);
-	if (!fixture_facts(c, &s) || (t = kind_classify_fd(&s.f, &c->devs)) < 0 ||
-	    !fd_wanted(m, c, (enum ipc_type)t, s.f.dev, s.ino))
+	if (!fixture_facts(c, &s) || (t = kind_classify_fd(&s, &c->devs)) < 0 ||
+	    !fd_wanted(m, c, (enum ipc_type)t, s.dev, s.ino))
 		return;
 	if (kind_has((enum ipc_type)t, KT_SOCKET))
 		fd_socket(c, p, piddir, fdnum, (enum ipc_type)t, &s);
@@ -652,22 +633,25 @@ static int fd_one(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 		  int piddir, int fdd, const char *name, int fdnum)
 {
 	struct stat st, lst;
-	struct fd_seen s = { .st = &st };
+	struct fd_facts s = { 0 };
 	int t;
 
 	if (stat_nosync(fdd, name, 0, &st, NULL) < 0)
 		return errno == EACCES || errno == EPERM ? -EACCES : 0;
-	s.f.fmt = st.st_mode & S_IFMT;
-	s.f.dev = st.st_dev;
-	s.f.nlink = st.st_nlink;
+	s.fmt = st.st_mode & S_IFMT;
+	s.dev = st.st_dev;
+	s.nlink = st.st_nlink;
 	s.ino = st.st_ino;
-	s.f.on_mqueue = s.f.fmt == S_IFREG && type_wanted(c, IPC_MQUEUE) &&
+	s.has_stat = true;
+	s.size = (uint64_t)st.st_size;
+	s.blocks = (uint64_t)st.st_blocks;
+	s.uid = st.st_uid;
+	s.on_mqueue = s.fmt == S_IFREG && type_wanted(c, IPC_MQUEUE) &&
 			fd_on_mqueue(c, piddir, fdd, name, st.st_dev);
-	t = kind_classify_fd(&s.f, &c->devs);
+	t = kind_classify_fd(&s, &c->devs);
 	if (t == -2 && fd_readlink(fdd, name, &c->text) == 0) {
-		s.f.text = c->text.data;
-		s.f.len = c->text.len;
-		t = kind_classify_fd(&s.f, &c->devs);
+		kind_fd_text(&s, c->text.data, c->text.len);
+		t = kind_classify_fd(&s, &c->devs);
 	}
 	if (t < 0 || !fd_wanted(m, c, (enum ipc_type)t, st.st_dev, st.st_ino))
 		return 0;
@@ -682,26 +666,23 @@ static int fd_one(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
 }
 
 void fd_take(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir,
-	     int fdnum, const struct fd_given *g)
+	     int fdnum, const struct fd_facts *g)
 {
-	struct fd_seen s = { .f = { g->st.st_mode & S_IFMT, g->st.st_dev, g->st.st_nlink,
-				    g->text, g->len, g->on_mqueue },
-			     .ino = g->st.st_ino, .st = &g->st, .given = g };
+	struct fd_facts s = *g;
 	int t;
 
-	t = kind_classify_fd(&s.f, &c->devs);
+	t = kind_classify_fd(&s, &c->devs);
 	/* a name the kernel side did not give: as the walk reads it */
 	if (t == -2 && piddir >= 0 && fd_readlink_n(piddir, NULL, fdnum, &c->text) == 0) {
-		s.f.text = c->text.data;
-		s.f.len = c->text.len;
-		t = kind_classify_fd(&s.f, &c->devs);
+		kind_fd_text(&s, c->text.data, c->text.len);
+		t = kind_classify_fd(&s, &c->devs);
 	}
-	if (t < 0 || !fd_wanted(m, c, (enum ipc_type)t, s.f.dev, s.ino))
+	if (t < 0 || !fd_wanted(m, c, (enum ipc_type)t, s.dev, s.ino))
 		return;
 	if (kind_has((enum ipc_type)t, KT_SOCKET))
 		fd_socket(c, p, piddir, fdnum, (enum ipc_type)t, &s);
 	else
-		fd_record(m, c, p, piddir, piddir, NULL, fdnum, (enum ipc_type)t, &s, g->mode);
+		fd_record(m, c, p, piddir, piddir, NULL, fdnum, (enum ipc_type)t, &s, s.mode);
 }
 
 int fd_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir)
@@ -952,8 +933,6 @@ static int probes_child(void *arg, int out)
 static void probe_apply(struct model *m, const struct scan_probe *q, const struct probe_rec *r)
 {
 	struct ipc_obj *o = model_find(m, q->dev, q->ino);
-	char text[128];
-	int n;
 
 	if (!o)
 		return;
@@ -965,12 +944,11 @@ static void probe_apply(struct model *m, const struct scan_probe *q, const struc
 			pipe_st(o)->capacity = r->capacity;
 		}
 	} else if (q->what == PROBE_MQ && !r->err && o->type == IPC_MQUEUE && !mq_st(o)->has_attr &&
-		   kind_of(o)->fdinfo) {
-		/* as fdinfo-like text, which the kind reads */
-		n = snprintf(text, sizeof(text), "mq-curmsgs: %llu\nmq-maxmsg: %llu\nmq-msgsize: %llu\n",
-			     (unsigned long long)r->curmsgs, (unsigned long long)r->maxmsg,
-			     (unsigned long long)r->msgsize);
-		kind_of(o)->fdinfo(o, text, (size_t)n);
+		   kind_of(o)->facts) {
+		struct kind_facts kf = { .has_mq_attr = true, .mq_curmsgs = r->curmsgs,
+					 .mq_maxmsg = r->maxmsg, .mq_msgsize = r->msgsize };
+
+		kind_of(o)->facts(o, &kf);
 	}
 }
 

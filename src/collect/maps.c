@@ -59,7 +59,8 @@ static int maps_parse_head(const char *line, size_t len, struct maps_line *ml,
 
 	memset(ml, 0, sizeof(*ml));
 	ml->range = p;
-	if (!scan_hex(&p, end, &v) || !expect(&p, end, '-') || !scan_hex(&p, end, &v))
+	if (!scan_hex(&p, end, &ml->start) || !expect(&p, end, '-') ||
+	    !scan_hex(&p, end, &ml->end))
 		return -1;
 	ml->rangelen = (size_t)(p - line);
 	if (!expect(&p, end, ' ') || end - p < 5)
@@ -118,88 +119,50 @@ int maps_parse_line(const char *line, size_t len, struct maps_line *ml,
 	return 0;
 }
 
-static bool starts(const char *s, size_t len, const char *pre)
-{
-	size_t n = strlen(pre);
-
-	return len > n && memcmp(s, pre, n) == 0;
-}
-
-/* The last device a walker asked about, and whether it is a /dev/shm: a
- * process's lines name few devices, and with many mount namespaces the
- * question is a walk of all their /dev/shm devices. */
-struct maps_devcache {
-	dev_t dev;
-	bool known, shm;
+/* One mapping being recorded: its facts, and what the maps line said
+ * when it was read from /proc. */
+struct map_rec {
+	struct map_facts f;
+	/* "start-end" as maps writes it, for map_files; NULL: from f */
+	const char *range;
+	size_t rangelen;
+	/* the decoded maps path; NULL: made from f's name when needed */
+	const char *path;
+	size_t pathlen;
 };
 
-/* Is the line worth its path's decoding? A /dev/shm file is known by its
- * device, whatever path it was mapped through (a chroot's, a bind mount's
- * elsewhere), and a fixture tree's, whose devices are made up, by its
- * name; memfds, SysV segments and anonymous shared memory by the name the
- * kernel gives them. Kept to a few compares: it runs for every line. */
-static bool line_interesting(const struct scan_ctx *c, struct maps_devcache *dc,
-			     const struct maps_line *ml, const char *path, size_t len)
+/* The facts of a parsed maps line, named by its path (decoded or not). */
+static void rec_of_line(struct map_rec *r, const struct maps_line *ml, const char *path,
+			size_t len)
 {
-	if (len && path[0] == '/' &&
-	    (starts(path, len, "/memfd:") || starts(path, len, "/SYSV") ||
-	     starts(path, len, "/dev/zero") || (c->rooted && starts(path, len, "/dev/shm/"))))
-		return true;
-	if (ml->ino == 0 || c->rooted)
-		return false;
-	if (!dc->known || dc->dev != ml->dev) {
-		dc->dev = ml->dev;
-		dc->shm = kind_devs_shm(&c->devs, ml->dev);
-		dc->known = true;
-	}
-	return dc->shm;
+	*r = (struct map_rec){ .f = { .start = ml->start, .end = ml->end, .dev = ml->dev,
+				      .ino = ml->ino, .read = ml->read, .write = ml->write,
+				      .shared = ml->shared },
+			       .range = ml->range, .rangelen = ml->rangelen };
+	kind_map_path(&r->f, path, len);
 }
 
-/* "/SYSV%08x (deleted)": the segment's key, as it was at shmget() */
-static bool sysv_name(const char *path, size_t len, int32_t *key)
+static uint8_t maps_mode(const struct map_facts *f)
 {
-	uint32_t v = 0;
-
-	if (len != 13 + 10 || memcmp(path, "/SYSV", 5) != 0 ||
-	    memcmp(path + 13, " (deleted)", 10) != 0)
-		return false;
-	for (int i = 5; i < 13; i++) {
-		char ch = path[i];
-		unsigned d;
-
-		if (ch >= '0' && ch <= '9')
-			d = (unsigned)(ch - '0');
-		else if (ch >= 'a' && ch <= 'f')
-			d = (unsigned)(ch - 'a' + 10);
-		else
-			return false;
-		v = v * 16 + d;
-	}
-	*key = (int32_t)v;
-	return true;
+	return (uint8_t)((f->read ? MODE_R : 0) | (f->write ? MODE_W : 0));
 }
 
-static uint8_t maps_mode(const struct maps_line *ml)
-{
-	return (uint8_t)((ml->read ? MODE_R : 0) | (ml->write ? MODE_W : 0));
-}
-
-/* An attached SysV segment: its maps inode is the shmid, unique only
- * within the process's IPC namespace. */
+/* An attached segment of a namespaced kind (SysV): its maps inode is the
+ * shmid, unique only within the process's IPC namespace. */
 static void maps_sysv(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
-		      int piddir, const struct maps_line *ml, int32_t key)
+		      int piddir, const struct map_facts *f, enum ipc_type type, int32_t key)
 {
 	const struct ipc_obj *o;
 	struct scan_extra *e;
 	uint32_t xi;
 	uint64_t ns;
 
-	if (!(c->types & IPC_TYPE_BIT(IPC_SYSVSHM)) || ml->ino > INT32_MAX)
+	if (!(c->types & kind_takes(type)) || f->ino > INT32_MAX)
 		return;
 	if (!p->ipcns)
 		p->ipcns = c->rooted ? c->self_ipcns : proc_ipcns(piddir);
 	ns = p->ipcns ? p->ipcns : c->self_ipcns;
-	o = model_find_ns(m, c->devs.memfd, ml->ino, ns);
+	o = model_find_ns(m, c->devs.memfd, f->ino, ns);
 	if (c->only_wanted && !(o && o->wanted))
 		return;
 	/* the namespace is part of the key, so every record carries it; a
@@ -208,30 +171,34 @@ static void maps_sysv(const struct model *m, struct scan_ctx *c, struct ipc_proc
 	e->ns = ns;
 	e->sysv = true;
 	e->sysv_key = key;
-	batch_add(c->batch, IPC_SYSVSHM, c->devs.memfd, ml->ino, p, -1, maps_mode(ml), xi);
+	batch_add(c->batch, type, c->devs.memfd, f->ino, p, -1, maps_mode(f), xi);
 }
 
 static void maps_size(struct scan_extra *e, struct scan_ctx *c, int piddir,
-		      const struct maps_line *ml)
+		      const struct map_rec *r)
 {
 	char name[96];
 	struct stat st;
 
-	if (ml->st) {
+	if (r->f.has_stat) {
 		/* the bpf backend read the file's inode in the kernel */
-		st = *ml->st;
-		goto known;
+		e->has_size = true;
+		e->size = r->f.size;
+		e->has_owner = true;
+		e->owner = r->f.uid;
+		e->has_resident = true;
+		e->resident = r->f.blocks * 512;
+		return;
 	}
-	if (c->rooted || ml->rangelen >= sizeof(name) - 10)
+	if (c->rooted || !r->range || r->rangelen >= sizeof(name) - 10)
 		return;
 	memcpy(name, "map_files/", 10);
-	memcpy(name + 10, ml->range, ml->rangelen);
-	name[10 + ml->rangelen] = '\0';
+	memcpy(name + 10, r->range, r->rangelen);
+	name[10 + r->rangelen] = '\0';
 	/* needs CAP_SYS_ADMIN; without it the size and the memory used stay
 	 * unknown: no file in /proc tells them for a mapping alone */
-	if (stat_nosync(piddir, name, 0, &st, NULL) == 0 && st.st_dev == ml->dev &&
-	    st.st_ino == ml->ino) {
-known:
+	if (stat_nosync(piddir, name, 0, &st, NULL) == 0 && st.st_dev == r->f.dev &&
+	    st.st_ino == r->f.ino) {
 		e->has_size = true;
 		e->size = (uint64_t)st.st_size;
 		e->has_owner = true;
@@ -241,83 +208,96 @@ known:
 	}
 }
 
-/* "start-end" in hex: the length of the range */
-static uint64_t range_len(const struct maps_line *ml)
+/* The maps path of a mapping the iterator named (a pseudo file): what
+ * the kernel's d_path makes of it. Only to name a new object. */
+static void rec_path(struct scan_ctx *c, struct map_rec *r)
 {
-	const char *p = ml->range, *end = ml->range + ml->rangelen;
-	uint64_t lo = 0, hi = 0, *v = &lo;
-
-	for (; p < end; p++) {
-		if (*p == '-') {
-			v = &hi;
-			continue;
-		}
-		*v = *v * 16 + (uint64_t)(*p <= '9' ? *p - '0' : (*p | 0x20) - 'a' + 10);
+	if (r->path)
+		return;
+	buf_reset(&c->text);
+	if (r->f.name) {
+		buf_addc(&c->text, '/');
+		buf_add(&c->text, r->f.name, r->f.len);
+		if (r->f.deleted)
+			buf_adds(&c->text, KIND_DELETED);
 	}
-	return hi > lo ? hi - lo : 0;
+	r->path = c->text.data ? c->text.data : "";
+	r->pathlen = c->text.len;
 }
 
 /* A mapping of a file-backed or anonymous shared object: the first time a
  * walker meets the object it names it; an object sized by its mappings
  * gets every range's length, the largest winning at the merge. */
 static void maps_object(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
-			int piddir, const struct maps_line *ml, enum ipc_type type)
+			int piddir, struct map_rec *r, enum ipc_type type)
 {
 	struct scan_batch *b = c->batch;
-	const struct ipc_obj *o = model_find(m, ml->dev, ml->ino);
+	const struct map_facts *f = &r->f;
+	const struct ipc_obj *o = model_find(m, f->dev, f->ino);
 	uint32_t xi = SCAN_NO_EXTRA;
 	struct scan_extra *e = NULL;
 
 	if (c->only_wanted && !(o && o->wanted))
 		return;
-	if (!o && !batch_seen(b, ml->dev, ml->ino, 0)) {
+	if (!o && !batch_seen(b, f->dev, f->ino, 0)) {
 		e = batch_extra(b, &xi);
-		fd_name(c, piddir, &type, ml->dev, ml->ino, ml->path, ml->pathlen, e);
-		maps_size(e, c, piddir, ml);
-		batch_mark(b, ml->dev, ml->ino, 0);
+		rec_path(c, r);
+		fd_name(c, piddir, &type, f->dev, f->ino, r->path, r->pathlen, e);
+		maps_size(e, c, piddir, r);
+		batch_mark(b, f->dev, f->ino, 0);
 	}
 	if (kind_has(type, KT_MAPSIZE)) {
 		if (!e)
 			e = batch_extra(b, &xi);
 		e->has_size = true;
-		e->size = range_len(ml);
+		e->size = f->end > f->start ? f->end - f->start : 0;
 	}
 	/* each range is a record; the merge makes one mapping holder per
 	 * process of them, with the modes of all */
-	batch_add(b, type, ml->dev, ml->ino, p, -1, maps_mode(ml), xi);
+	batch_add(b, type, f->dev, f->ino, p, -1, maps_mode(f), xi);
 }
 
-/* Which kind a line is, if it is one the scan wants. */
-static int maps_kind(const struct scan_ctx *c, const struct maps_line *ml)
+/* Records a classified mapping: a namespaced kind's by its key (a SysV
+ * "inode" is its shmid, and a new IPC namespace's first segment is shmid
+ * 0); any other inode 0 is private. */
+static void maps_record(const struct model *m, struct scan_ctx *c, struct ipc_proc *p,
+			int piddir, struct map_rec *r, enum ipc_type type)
 {
-	struct map_facts mf = { ml->dev, ml->path, ml->pathlen, ml->shared };
-	int t = kind_classify_map(&mf, &c->devs);
+	const struct ipc_kind *k = ipc_kinds[type];
+	int32_t key;
 
-	/* shm is refined to sem by name later */
-	if (t < 0 || !(c->types & kind_takes((enum ipc_type)t)))
-		return -1;
-	return t;
+	if (k->map_key) {
+		if (k->map_key(&r->f, &key))
+			maps_sysv(m, c, p, piddir, &r->f, type, key);
+		return;
+	}
+	if (r->f.ino != 0 && (c->types & kind_takes(type)))
+		maps_object(m, c, p, piddir, r, type);
 }
 
-/* One line of maps_scan's. */
+/* One line of maps_scan's. The classifier sees the path undecoded
+ * first, so that only the lines of a kind pay for the decoding: no name
+ * a kind knows has a backslash, so its verdict is the decoded path's. */
 static void maps_one(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir,
-		     struct maps_devcache *dc, const char *line, size_t len)
+		     const char *line, size_t len)
 {
 	struct maps_line ml;
+	struct map_rec r;
 	const char *path;
-	int32_t key;
 	int t;
 
-	if (maps_parse_head(line, len, &ml, &path) < 0 ||
-	    !line_interesting(c, dc, &ml, path, (size_t)(line + len - path)))
+	if (maps_parse_head(line, len, &ml, &path) < 0)
+		return;
+	rec_of_line(&r, &ml, path, (size_t)(line + len - path));
+	if (kind_classify_map(&r.f, &c->devs) < 0)
 		return;
 	maps_decode_path(path, line + len, &ml, &c->text);
-	/* a SysV "inode" is its shmid, and a new IPC namespace's first
-	 * segment is shmid 0; any other inode 0 is private */
-	if (sysv_name(ml.path, ml.pathlen, &key))
-		maps_sysv(m, c, p, piddir, &ml, key);
-	else if (ml.ino != 0 && (t = maps_kind(c, &ml)) >= 0)
-		maps_object(m, c, p, piddir, &ml, (enum ipc_type)t);
+	rec_of_line(&r, &ml, ml.path, ml.pathlen);
+	r.path = ml.path;
+	r.pathlen = ml.pathlen;
+	t = kind_classify_map(&r.f, &c->devs);
+	if (t >= 0)
+		maps_record(m, c, p, piddir, &r, (enum ipc_type)t);
 }
 
 /* A line at a time: a process makes its maps file as large as it likes
@@ -325,7 +305,6 @@ static void maps_one(const struct model *m, struct scan_ctx *c, struct ipc_proc 
  * walker would be that large too. */
 int maps_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir)
 {
-	struct maps_devcache dc = { 0 };
 	struct pio_lines l;
 	const char *line;
 	size_t len;
@@ -335,14 +314,14 @@ int maps_scan(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int
 	if (rc < 0)
 		return rc;
 	while (pio_lines_next(&l, &line, &len))
-		maps_one(m, c, p, piddir, &dc, line, len);
+		maps_one(m, c, p, piddir, line, len);
 	rc = l.err;
 	pio_lines_close(&l);
 	return rc;
 }
 
-/* The path of ml's range from the maps file, read a line at a time. */
-static bool maps_path_in_file(struct scan_ctx *c, int piddir, const struct maps_line *ml)
+/* The path of r's range from the maps file, read a line at a time. */
+static bool maps_path_in_file(struct scan_ctx *c, int piddir, const struct map_rec *r)
 {
 	struct pio_lines l;
 	const char *s;
@@ -354,9 +333,9 @@ static bool maps_path_in_file(struct scan_ctx *c, int piddir, const struct maps_
 	while (pio_lines_next(&l, &s, &len)) {
 		struct maps_line ln;
 
-		if (len > ml->rangelen && memcmp(s, ml->range, ml->rangelen) == 0 &&
-		    s[ml->rangelen] == ' ' && maps_parse_line(s, len, &ln, &c->text) == 0) {
-			found = ln.dev == ml->dev && ln.ino == ml->ino;
+		if (len > r->rangelen && memcmp(s, r->range, r->rangelen) == 0 &&
+		    s[r->rangelen] == ' ' && maps_parse_line(s, len, &ln, &c->text) == 0) {
+			found = ln.dev == r->f.dev && ln.ino == r->f.ino;
 			break;
 		}
 	}
@@ -364,16 +343,16 @@ static bool maps_path_in_file(struct scan_ctx *c, int piddir, const struct maps_
 	return found;
 }
 
-/* The maps path of the range in g, for a mapping the kernel side could
- * not name: map_files' link (CAP_SYS_ADMIN), else the maps line itself. */
-static bool maps_path_of(struct scan_ctx *c, int piddir, const struct maps_line *ml)
+/* The maps path of r's range, for a mapping the kernel side could not
+ * name: map_files' link (CAP_SYS_ADMIN), else the maps line itself. */
+static bool maps_path_of(struct scan_ctx *c, int piddir, const struct map_rec *r)
 {
 	char name[96];
 	ssize_t n;
 
 	if (piddir < 0)
 		return false;
-	snprintf(name, sizeof(name), "map_files/%.*s", (int)ml->rangelen, ml->range);
+	snprintf(name, sizeof(name), "map_files/%.*s", (int)r->rangelen, r->range);
 	buf_reset(&c->text);
 	buf_reserve(&c->text, PATH_MAX);
 	n = readlinkat(piddir, name, c->text.data, c->text.cap - 1);
@@ -382,37 +361,36 @@ static bool maps_path_of(struct scan_ctx *c, int piddir, const struct maps_line 
 		c->text.data[n] = '\0';
 		return true;
 	}
-	return maps_path_in_file(c, piddir, ml);
+	return maps_path_in_file(c, piddir, r);
 }
 
 void maps_take(const struct model *m, struct scan_ctx *c, struct ipc_proc *p, int piddir,
-	       const struct map_given *g)
+	       const struct map_facts *g)
 {
+	struct map_rec r = { .f = *g };
 	char range[64];
-	struct maps_line ml = { .range = range, .read = g->read, .write = g->write,
-				.shared = g->shared, .dev = g->dev, .ino = g->ino,
-				.path = g->path ? g->path : "", .pathlen = g->pathlen,
-				.st = &g->st };
-	int32_t key;
-	int t;
+	int t = kind_classify_map(g, &c->devs);
 
-	ml.rangelen = (size_t)snprintf(range, sizeof(range), "%llx-%llx",
-				       (unsigned long long)g->start, (unsigned long long)g->end);
-	if (g->path && sysv_name(ml.path, ml.pathlen, &key)) {
+	if (t < 0)
+		return;
+	if (ipc_kinds[t]->map_key) {
 		if (!p->ipcns)
 			p->ipcns = g->ipcns;
-		maps_sysv(m, c, p, piddir, &ml, key);
+		maps_record(m, c, p, piddir, &r, (enum ipc_type)t);
 		return;
 	}
-	if (ml.ino == 0 || (t = maps_kind(c, &ml)) < 0)
+	if (g->ino == 0 || !(c->types & kind_takes((enum ipc_type)t)))
 		return;
 	/* a file of some /dev/shm: its name is needed only the first time */
-	if (!g->path && !model_find(m, ml.dev, ml.ino) &&
-	    !batch_seen(c->batch, ml.dev, ml.ino, 0)) {
-		if (!maps_path_of(c, piddir, &ml))
+	if (!g->name && !model_find(m, g->dev, g->ino) && !batch_seen(c->batch, g->dev, g->ino, 0)) {
+		r.range = range;
+		r.rangelen = (size_t)snprintf(range, sizeof(range), "%llx-%llx",
+					      (unsigned long long)g->start,
+					      (unsigned long long)g->end);
+		if (!maps_path_of(c, piddir, &r))
 			return;
-		ml.path = c->text.data;
-		ml.pathlen = c->text.len;
+		r.path = c->text.data;
+		r.pathlen = c->text.len;
 	}
-	maps_object(m, c, p, piddir, &ml, (enum ipc_type)t);
+	maps_record(m, c, p, piddir, &r, (enum ipc_type)t);
 }

@@ -27,24 +27,22 @@ struct search {
 	bool truncated;
 };
 
-static void found(struct search *s, const struct stat *st)
+static void found(struct search *s, const struct stat *st, enum ipc_type type)
 {
 	struct ipc_obj *o;
 	bool created;
 
 	/* only the kinds asked for: a FIFO is not worth a look for -t unix */
-	if (!(s->c->types & IPC_TYPE_BIT(S_ISFIFO(st->st_mode) ? IPC_FIFO : IPC_UNIX)))
+	if (!(s->c->types & IPC_TYPE_BIT(type)))
 		return;
 	if (s->found >= SEARCH_MAX_FOUND && !model_find(s->m, st->st_dev, st->st_ino)) {
 		s->truncated = true;
 		return;
 	}
-	if (S_ISFIFO(st->st_mode)) {
-		o = model_get(s->m, IPC_FIFO, st->st_dev, st->st_ino, &created);
-	} else {
-		o = model_get(s->m, IPC_UNIX, st->st_dev, st->st_ino, &created);
+	o = model_get(s->m, type, st->st_dev, st->st_ino, &created);
+	/* a socket's file, not the socket: what it is bound to */
+	if (kind_has(type, KT_SOCKET))
 		o->sockfile = true;
-	}
 	o->on_disk = true;
 	o->other_names = st->st_nlink > 1;
 	s->found += created;
@@ -69,6 +67,7 @@ static void walk(struct search *s, int dfd, dev_t dev, int depth)
 	}
 	while ((de = readdir(dir))) {
 		struct stat st;
+		int t;
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
@@ -85,8 +84,12 @@ static void walk(struct search *s, int dfd, dev_t dev, int depth)
 		if (base && s->path.data[base - 1] != '/')
 			buf_addc(&s->path, '/');
 		buf_adds(&s->path, de->d_name);
-		if (S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode)) {
-			found(s, &st);
+		t = kind_classify_disk(&(struct fd_facts){ .fmt = st.st_mode & S_IFMT,
+							   .dev = st.st_dev,
+							   .ino = st.st_ino,
+							   .nlink = st.st_nlink });
+		if (t >= 0) {
+			found(s, &st, (enum ipc_type)t);
 		} else if (S_ISDIR(st.st_mode) && st.st_dev == dev) {
 			int sub;
 

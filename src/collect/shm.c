@@ -150,10 +150,11 @@ int ipcdir_list(const struct ipc_dir *d, ipcdir_fn fn, void *arg)
 void ipcdir_add(struct model *m, struct scan_ctx *c, const char *prefix, struct ipc_proc *home,
 		const char *name, const struct stat *st, const struct ipc_mq *mq)
 {
-	enum ipc_type type = mq ? IPC_MQUEUE : ipc_kinds[IPC_SHM]->refine(name, strlen(name));
+	int t = kind_classify_listed(mq ? LIST_MQUEUE : LIST_DEVSHM, name, strlen(name));
+	enum ipc_type type = (enum ipc_type)t;
 	struct ipc_obj *o;
 
-	if (!(c->types & IPC_TYPE_BIT(type)))
+	if (t < 0 || !(c->types & IPC_TYPE_BIT(type)))
 		return;
 	o = model_get(m, type, st->st_dev, st->st_ino, NULL);
 	buf_reset(&c->text);
@@ -359,7 +360,8 @@ static void sysv_apply(void *arg, const struct sysv_entry *e)
 	struct sysv_sink *s = arg;
 	struct ipc_obj *o;
 
-	o = model_get_ns(s->m, IPC_SYSVSHM, s->c->devs.memfd, (uint64_t)e->shmid, s->ns, NULL);
+	o = model_get_ns(s->m, (enum ipc_type)kind_classify_listed(LIST_SYSV, NULL, 0),
+			 s->c->devs.memfd, (uint64_t)e->shmid, s->ns, NULL);
 	o->home = s->home;
 	sysv_st(o)->known = true;
 	sysv_st(o)->key = e->key;

@@ -462,8 +462,20 @@ struct open_job {
 
 struct open_res {
 	struct stat st;
-	bool fifo;
+	bool stat_ok;
 };
+
+/* The kind of the file an open or a connect names, as the classifier
+ * tells a file met on disk; -1 when it is none, or was not stat'ed. */
+static int open_res_kind(const struct open_res *r)
+{
+	if (!r->stat_ok)
+		return -1;
+	return kind_classify_disk(&(struct fd_facts){ .fmt = r->st.st_mode & S_IFMT,
+						      .dev = r->st.st_dev,
+						      .ino = (uint64_t)r->st.st_ino,
+						      .nlink = r->st.st_nlink });
+}
 
 static int open_in_root(int rootfd, const char *path, uint64_t flags, uint64_t resolve)
 {
@@ -500,7 +512,7 @@ static int open_job_run(void *arg, int out)
 	fd = open_in_root(j->rootfd, j->path, 0, 0);
 	if (fd < 0)
 		return fd;
-	r.fifo = fstat(fd, &r.st) == 0 && S_ISFIFO(r.st.st_mode);
+	r.stat_ok = fstat(fd, &r.st) == 0;
 	close(fd);
 	return write_all(out, &r, sizeof(r));
 }
@@ -609,6 +621,7 @@ static void wait_open(struct wait_thread *t, long dirfd, uint64_t path, uint64_t
 	struct open_res r;
 	char rel[4096];
 	size_t len;
+	int k;
 
 	if (!in_fifo_wait(t))
 		goto unsure;
@@ -620,9 +633,11 @@ static void wait_open(struct wait_thread *t, long dirfd, uint64_t path, uint64_t
 		return;
 	if (!open_target(t, dirfd, rel, &r))
 		goto unsure;
-	if (r.fifo) {
+	/* an open sleeps only on a file with readers and writers: a FIFO */
+	k = open_res_kind(&r);
+	if (k >= 0 && kind_has((enum ipc_type)k, KT_PIPELIKE)) {
 		add_wait(t, -1, -1, (flags & O_ACCMODE) == O_RDONLY ? WD_OPEN_READ : WD_OPEN_WRITE,
-			 WC_DATA, false, r.st.st_dev, (uint64_t)r.st.st_ino, 0, IPC_FIFO);
+			 WC_DATA, false, r.st.st_dev, (uint64_t)r.st.st_ino, 0, (uint8_t)k);
 		if (!t->cut) {	/* else nothing was added */
 			struct scan_wait *w = &t->c->batch->waits[t->c->batch->nwaits - 1];
 
@@ -652,6 +667,7 @@ static void wait_connect(struct wait_thread *t, const uint64_t a[6])
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
 	struct sockaddr_un sa;
 	struct open_res r;
+	int k;
 
 	wait_on_fd(t, (long)a[0], -1, WD_CONNECT, WC_DATA, false);
 	if (b->nwaits == before || b->waits[before].type != IPC_UNIX)
@@ -671,7 +687,7 @@ static void wait_connect(struct wait_thread *t, const uint64_t a[6])
 	memcpy(path, sa.sun_path, len);
 	path[len] = '\0';	/* the kernel ends the path there too */
 	if (!wchan_in(t, backlog_waits) || !open_target(t, AT_FDCWD, path, &r) ||
-	    !S_ISSOCK(r.st.st_mode))
+	    (k = open_res_kind(&r)) < 0 || !kind_has((enum ipc_type)k, KT_SOCKET))
 		return;
 	b->waits[before].has_target = true;
 	b->waits[before].tdev = r.st.st_dev;

@@ -7,12 +7,12 @@
 
 #include "kinds/kind.h"
 
-#define ANON_NAME "/dev/zero (deleted)"
+#define ANON_NAME "dev/zero"	/* "/dev/zero (deleted)" */
 
 static bool anon_match_map(const struct map_facts *f, const struct kind_devs *d)
 {
-	return f->shared && f->len == strlen(ANON_NAME) &&
-	       memcmp(f->path, ANON_NAME, f->len) == 0 &&
+	return f->shared && f->deleted && f->len == strlen(ANON_NAME) &&
+	       memcmp(f->name, ANON_NAME, f->len) == 0 &&
 	       (d->rooted || (d->have_memfd && f->dev == d->memfd));
 }
 

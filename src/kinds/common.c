@@ -152,6 +152,50 @@ bool kind_text_starts(const struct fd_facts *f, const char *prefix)
 	return f->text && f->len >= n && memcmp(f->text, prefix, n) == 0;
 }
 
+bool kind_text_bracket(const struct fd_facts *f, const char *prefix, uint64_t *ino)
+{
+	size_t pl = strlen(prefix);
+	const char *s = f->text, *p;
+
+	if (!s || f->len < pl + 2 || memcmp(s, prefix, pl) != 0 || s[f->len - 1] != ']')
+		return false;
+	p = s + pl;
+	return scan_u64(&p, s + f->len - 1, ino) && p == s + f->len - 1;
+}
+
+void kind_fd_text(struct fd_facts *f, const char *text, size_t len)
+{
+	f->text = text;
+	f->len = len;
+	if (len >= 11 && memcmp(text, "anon_inode:", 11) == 0) {
+		f->anon = text + 11;
+		f->anonlen = len - 11;
+	}
+}
+
+void kind_map_path(struct map_facts *f, const char *path, size_t len)
+{
+	f->name = NULL;
+	f->len = 0;
+	f->deleted = false;
+	if (len == 0 || path[0] != '/')
+		return;
+	f->name = path + 1;
+	f->len = len - 1;
+	if (f->len >= KIND_DELETED_LEN &&
+	    memcmp(f->name + f->len - KIND_DELETED_LEN, KIND_DELETED, KIND_DELETED_LEN) == 0) {
+		f->len -= KIND_DELETED_LEN;
+		f->deleted = true;
+	}
+}
+
+bool kind_map_starts(const struct map_facts *f, const char *pre)
+{
+	size_t n = strlen(pre);
+
+	return kind_map_pathlen(f) > n + 1 && f->len >= n && memcmp(f->name, pre, n) == 0;
+}
+
 /* Opens the directory part of path without following any symlink on the
  * way, so a swapped directory cannot redirect the unlink. The path of an
  * object of another mount namespace is resolved inside that namespace's

@@ -3,6 +3,8 @@
  * identity is the "eventfd-id" fdinfo gives (Linux 6.8 and later); its
  * holders are every fd that has it, in every process, as lsfd and lsof +E
  * show the endpoints. */
+#include <string.h>
+
 #include "render/jw.h"
 #include "kinds/kind.h"
 #include "kinds/eventfd.h"
@@ -11,20 +13,38 @@ static enum kind_match efd_match_fd(const struct fd_facts *f, const struct kind_
 {
 	if (f->fmt != 0 || (d->have_anon && f->dev != d->anon))
 		return KM_NO;
-	if (!f->text)
-		return KM_TEXT;
-	return kind_text_starts(f, "anon_inode:[eventfd]") ? KM_YES : KM_NO;
+	/* the name is in the link's text, or the iterator's dentry */
+	if (!f->anon)
+		return f->text ? KM_NO : KM_TEXT;
+	return f->anonlen >= 9 && memcmp(f->anon, "[eventfd]", 9) == 0 ? KM_YES : KM_NO;
 }
 
-static void efd_fdinfo(struct ipc_obj *o, const char *buf, size_t len)
+/* any anonymous inode's link ("anon_inode:NAME"): on the anonymous
+ * inodes' filesystem, which match_fd then tells by its name */
+static bool efd_fixture(struct fd_facts *f, const struct kind_devs *d)
 {
-	uint64_t sem = 0;
+	if (!f->anon || f->anonlen == 0)
+		return false;
+	f->fmt = 0;
+	f->dev = d->anon;
+	return true;
+}
 
-	/* the kernel writes the counter in hex ("%16llx") */
-	efd_st(o)->known = kind_field_x64(buf, len, "eventfd-count:", &efd_st(o)->count);
-	efd_st(o)->has_id = kind_field_u64(buf, len, "eventfd-id:", &efd_st(o)->id);
-	if (kind_field_u64(buf, len, "eventfd-semaphore:", &sem))
-		efd_st(o)->semaphore = sem != 0;
+static bool efd_anon_id(const struct fd_facts *f, uint64_t *id)
+{
+	if (!f->has_kf || !f->kf.has_efd_id)
+		return false;
+	*id = f->kf.efd_id;
+	return true;
+}
+
+static void efd_facts(struct ipc_obj *o, const struct kind_facts *kf)
+{
+	efd_st(o)->known = kf->has_efd_count;
+	efd_st(o)->count = kf->has_efd_count ? kf->efd_count : 0;
+	efd_st(o)->has_id = kf->has_efd_id;
+	efd_st(o)->id = kf->has_efd_id ? kf->efd_id : 0;
+	efd_st(o)->semaphore = kf->efd_semaphore;
 }
 
 /* PATH: the name show takes it by, as one inode serves every eventfd */
@@ -86,10 +106,11 @@ const struct ipc_kind kind_eventfd = {
 	.traits = 0,
 	.kdata_size = sizeof(struct ipc_eventfd),
 	.naming = NAME_NONE,
-	.fdinfo_id = "eventfd-id:",
-	.fdinfo = efd_fdinfo,
+	.anon_id = efd_anon_id,
+	.facts = efd_facts,
 	.id_prefix = "eventfd:",
 	.match_fd = efd_match_fd,
+	.fixture = efd_fixture,
 	.queued = efd_queued,
 	.label = efd_label,
 	.detail = efd_detail,

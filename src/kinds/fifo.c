@@ -9,6 +9,12 @@ static enum kind_match fifo_match_fd(const struct fd_facts *f, const struct kind
 	return f->fmt == S_IFIFO && !(d->have_pipefs && f->dev == d->pipefs) ? KM_YES : KM_NO;
 }
 
+/* a FIFO file in a directory: the leak search's, a sleeping open's */
+static bool fifo_match_disk(const struct fd_facts *f)
+{
+	return f->fmt == S_IFIFO;
+}
+
 /* found on disk by the leak search, and open nowhere */
 static const struct leak_reason fifo_orphaned = { "orphaned-fifo", 3 };
 
@@ -30,6 +36,7 @@ const struct ipc_kind kind_fifo = {
 	.kdata_size = sizeof(struct ipc_pipe),
 	.naming = NAME_PATH,
 	.match_fd = fifo_match_fd,
+	.match_disk = fifo_match_disk,
 	.queued = kind_pipe_queued,
 	.capacity = kind_pipe_capacity,
 	.detail = kind_pipe_detail,

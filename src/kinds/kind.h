@@ -62,31 +62,106 @@ static inline bool kind_devs_mqueue(const struct kind_devs *d, dev_t dev)
 	return kind_dev_in(dev, d->have_mqueue, d->mqueue, d->more_mq, d->nmore_mq);
 }
 
-/* What the classifier knows of one fd: its stat, and the link text once
- * it was read. The live walk fills this from fstatat (and readlink when a
- * kind asks); the fixture walk from the link text, fdinfo and lstat. */
+/* What an fd or a mapping tells of its object beyond what it is: the
+ * facts a kind takes onto a new object (ipc_kind.facts). */
+struct kind_facts {
+	/* an eventfd's: fdinfo's eventfd-count, eventfd-id (Linux 6.8),
+	 * eventfd-semaphore, or the iterator's copy of them */
+	bool has_efd_count, has_efd_id, efd_semaphore;
+	uint64_t efd_count, efd_id;
+	/* a queue's counts, from mq_getattr through a holder's fd */
+	bool has_mq_attr;
+	uint64_t mq_curmsgs, mq_maxmsg, mq_msgsize;
+};
+
+/* One fd, the one record both backends fill: the /proc walk from a stat,
+ * and the link's text and fdinfo, each parsed once when read; the bpf walk
+ * copies its binary record in. The classifier reads it (match_fd), and
+ * the object's kind takes its facts (facts): nothing else decides what
+ * kind a file is. */
 struct fd_facts {
+	/* identity, as a stat gives it */
 	mode_t fmt;		/* st_mode & S_IFMT */
 	dev_t dev;
+	uint64_t ino;
 	nlink_t nlink;
-	const char *text;	/* NULL until read */
+	/* the file's size, blocks (512 bytes) and owner, when has_stat */
+	bool has_stat;
+	uint64_t size, blocks;
+	uid_t uid;
+	/* the link's text (a path, "pipe:[N]"); NULL until read */
+	const char *text;
 	size_t len;
+	/* an anonymous inode's name ("[eventfd]"): the link's text after
+	 * "anon_inode:", or the iterator's dentry name; NULL until known */
+	const char *anon;
+	size_t anonlen;
 	/* the file is on an mqueue filesystem (its statfs type), whatever its
 	 * device: a queue made where none is mounted lives on the IPC
 	 * namespace's internal mount, whose device no listing learns */
 	bool on_mqueue;
+	/* MODE_R | MODE_W, when has_mode */
+	bool has_mode;
+	uint8_t mode;
+	/* a pipe's fill: fill_looked when the backend looked (the iterator),
+	 * has_fill when it could read it */
+	bool fill_looked, has_fill;
+	uint32_t queued, capacity;
+	/* the file's f_flags (fdinfo's "flags:") */
+	bool has_flags;
+	unsigned int flags;
+	/* a socket's family, as SO_DOMAIN gives it */
+	bool has_sock;
+	unsigned short sk_family;
+	/* the holder's network namespace */
+	bool has_netns;
+	uint64_t netns;
+	/* what fdinfo (or the iterator) tells of the object, once read */
+	bool has_kf;
+	struct kind_facts kf;
 };
 
-/* One maps line, as the classifier sees it. */
+/* Sets the link's text, and what it says of an anonymous inode. */
+void kind_fd_text(struct fd_facts *f, const char *text, size_t len);
+
+#define KIND_DELETED " (deleted)"
+#define KIND_DELETED_LEN (sizeof(KIND_DELETED) - 1)
+
+/* One mapping, the one record both backends fill: the /proc walk from a
+ * maps line, the bpf walk from its record. */
 struct map_facts {
+	uint64_t start, end;
 	dev_t dev;
-	const char *path;
+	uint64_t ino;
+	bool read, write, shared;
+	/* the maps path less its leading '/' and a " (deleted)" suffix
+	 * (deleted): "memfd:NAME", "SYSV0000abcd", "dev/shm/x"; NULL when
+	 * the path does not start with '/' or is not known (a /dev/shm
+	 * file the iterator could not name) */
+	const char *name;
 	size_t len;
-	bool shared;
+	bool deleted;
+	/* the file's size, blocks (512 bytes) and owner, when has_stat */
+	bool has_stat;
+	uint64_t size, blocks;
+	uid_t uid;
+	uint64_t ipcns;		/* the holder's IPC namespace; 0: unknown */
 };
+
+/* Fills f's name from a maps path (undecoded or decoded). */
+void kind_map_path(struct map_facts *f, const char *path, size_t len);
+
+/* The length of the maps path f's name came from. */
+static inline size_t kind_map_pathlen(const struct map_facts *f)
+{
+	return f->name ? 1 + f->len + (f->deleted ? KIND_DELETED_LEN : 0) : 0;
+}
+
+/* f's name starts with pre, and its maps path has more than "/" and pre. */
+bool kind_map_starts(const struct map_facts *f, const char *pre);
 
 /* The columns only some kinds have a cell in (render/columns.c): the
- * object's kind fills them, as only it reads its union member. */
+ * object's kind fills them, as only it reads its own state. */
 enum kind_col {
 	KC_NONE,		/* a column every object has (struct column.kcol) */
 	KC_SOCKTYPE,
@@ -111,7 +186,7 @@ enum kind_listing {
 enum kind_match {
 	KM_NO,
 	KM_YES,
-	KM_TEXT,		/* maybe: the link text decides */
+	KM_TEXT,		/* maybe: the link decides (its text or anon name) */
 };
 
 /* How the name a process shows (fd link or maps path) becomes the
@@ -150,18 +225,33 @@ struct ipc_kind {
 	/* "pipe:[" for kinds a fd link names by inode, also taken by show */
 	const char *anon_prefix;
 
-	/* An fdinfo line whose number completes the identity: anonymous
-	 * inodes ("eventfd-id:") all share one inode. NULL: none. */
-	const char *fdinfo_id;
-	/* What only fdinfo tells of a new object, onto it. */
-	void (*fdinfo)(struct ipc_obj *o, const char *buf, size_t len);
+	/* The number that completes the identity, false when the facts lack
+	 * it: anonymous inodes (eventfd's id) all share one inode. NULL: the
+	 * inode alone is the identity. */
+	bool (*anon_id)(const struct fd_facts *f, uint64_t *id);
+	/* What only the fd's facts tell of a new object, onto it. */
+	void (*facts)(struct ipc_obj *o, const struct kind_facts *kf);
 	/* "eventfd:" for kinds show takes by that id ("eventfd:ID"): their
 	 * inode alone names no one object. NULL: none. */
 	const char *id_prefix;
 
-	/* Recognition: an fd, a maps line (NULL: never through maps). */
+	/* Recognition: an fd, a maps line (NULL: never through maps), a
+	 * file met on disk (the leak search, a sleeping open's target; NULL:
+	 * never so). */
 	enum kind_match (*match_fd)(const struct fd_facts *f, const struct kind_devs *d);
 	bool (*match_map)(const struct map_facts *f, const struct kind_devs *d);
+	/* its maps name is the kernel's own, which no device check overrides */
+	bool map_first;
+	/* a mapping's key, from its name (a SysV segment's); NULL: none */
+	bool (*map_key)(const struct map_facts *f, int32_t *key);
+	bool (*match_disk)(const struct fd_facts *f);
+	/* A fixture tree's fd link, which is plain text (f->text): what a
+	 * live stat would say of the file, into f, when the text is this
+	 * kind's. NULL: its files are stat'ed below the fixture root. */
+	bool (*fixture)(struct fd_facts *f, const struct kind_devs *d);
+	/* The listings whose files are of this kind, before refine() (a
+	 * listing may serve more kinds than it finds: see listings). */
+	unsigned finds;
 	/* A name may say more than the device: /dev/shm/sem.X is a semaphore.
 	 * refines: the types refine() may give, wanted along with this one. */
 	enum ipc_type (*refine)(const char *name, size_t len);
@@ -296,6 +386,14 @@ unsigned kind_mask(unsigned trait);
 int kind_classify_fd(const struct fd_facts *f, const struct kind_devs *d);
 /* The kind of a maps line, or -1. */
 int kind_classify_map(const struct map_facts *f, const struct kind_devs *d);
+/* What a fixture's fd link says, as its kind reads it (the fixture
+ * hook): false when no kind knows the text. */
+bool kind_fixture_facts(struct fd_facts *f, const struct kind_devs *d);
+/* The kind of a file met on disk, by its stat, or -1. */
+int kind_classify_disk(const struct fd_facts *f);
+/* The kind of a file a listing (enum kind_listing) found, by its name
+ * (NULL for none), or -1. */
+int kind_classify_listed(unsigned listing, const char *name, size_t len);
 
 /* Shared pieces of several kinds (kinds/common.c). */
 const char *kind_pipe_wait_state(enum wait_dir d);
@@ -312,6 +410,8 @@ void kind_pipe_detail_peer(FILE *out, const struct model *m, const struct ipc_ob
  * following symlinks, its identity checked just before. */
 int kind_unlink_checked(const struct ipc_obj *o, mode_t fmt, bool (*dir_ok)(int dfd));
 bool kind_text_starts(const struct fd_facts *f, const char *prefix);
+/* The link's text is prefix, a number and "]" ("pipe:[123]"): the number. */
+bool kind_text_bracket(const struct fd_facts *f, const char *prefix, uint64_t *ino);
 /* The number after "key:" on a line of fdinfo-like text. */
 bool kind_field_u64(const char *buf, size_t len, const char *key, uint64_t *v);
 /* The same, for a number written in hex (eventfd-count's "%16llx"). */

@@ -18,10 +18,20 @@ static enum kind_match memfd_match_fd(const struct fd_facts *f, const struct kin
 	return kind_text_starts(f, "/memfd:") ? KM_YES : KM_NO;
 }
 
+/* "/memfd:NAME (deleted)": on the memfd tmpfs, never linked */
+static bool memfd_fixture(struct fd_facts *f, const struct kind_devs *d)
+{
+	if (!(f->text && f->len > 7 && memcmp(f->text, "/memfd:", 7) == 0))
+		return false;
+	f->fmt = S_IFREG;
+	f->dev = d->memfd;
+	return true;
+}
+
 static bool memfd_match_map(const struct map_facts *f, const struct kind_devs *d)
 {
 	(void)d;
-	return f->len > 7 && memcmp(f->path, "/memfd:", 7) == 0;
+	return kind_map_starts(f, "memfd:");
 }
 
 const struct ipc_kind kind_memfd = {
@@ -33,4 +43,5 @@ const struct ipc_kind kind_memfd = {
 	.naming = NAME_MEMFD,
 	.match_fd = memfd_match_fd,
 	.match_map = memfd_match_map,
+	.fixture = memfd_fixture,
 };

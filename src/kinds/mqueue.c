@@ -11,15 +11,18 @@ static enum kind_match mq_match_fd(const struct fd_facts *f, const struct kind_d
 										  : KM_NO;
 }
 
-/* The counts mq_getattr gave through a holder's fd (fd.c's mq_probe),
- * for a queue that no listing described. */
-static void mq_fdinfo(struct ipc_obj *o, const char *buf, size_t len)
+/* The counts mq_getattr gave through a holder's fd (fd.c's probes), for
+ * a queue that no listing described. */
+static void mq_facts(struct ipc_obj *o, const struct kind_facts *kf)
 {
 	struct ipc_mq *q = mq_st(o);
 
-	q->has_attr = kind_field_u64(buf, len, "mq-curmsgs:", &q->curmsgs) &&
-		      kind_field_u64(buf, len, "mq-maxmsg:", &q->maxmsg) &&
-		      kind_field_u64(buf, len, "mq-msgsize:", &q->msgsize);
+	if (!kf->has_mq_attr)
+		return;
+	q->has_attr = true;
+	q->curmsgs = kf->mq_curmsgs;
+	q->maxmsg = kf->mq_maxmsg;
+	q->msgsize = kf->mq_msgsize;
 	o->has_size = mq_qsize(q, &o->size);
 }
 
@@ -68,7 +71,8 @@ const struct ipc_kind kind_mqueue = {
 	.listings = LIST_MQUEUE,
 	.kdata_size = sizeof(struct ipc_mq),
 	.naming = NAME_MQUEUE,
-	.fdinfo = mq_fdinfo,
+	.finds = LIST_MQUEUE,
+	.facts = mq_facts,
 	.match_fd = mq_match_fd,
 	.leak_reason = &mq_orphaned,
 	.leak = mq_leak,

@@ -9,6 +9,15 @@ static enum kind_match pipe_match_fd(const struct fd_facts *f, const struct kind
 	return f->fmt == S_IFIFO && d->have_pipefs && f->dev == d->pipefs ? KM_YES : KM_NO;
 }
 
+static bool pipe_fixture(struct fd_facts *f, const struct kind_devs *d)
+{
+	if (!kind_text_bracket(f, "pipe:[", &f->ino))
+		return false;
+	f->fmt = S_IFIFO;
+	f->dev = d->pipefs;
+	return true;
+}
+
 const struct ipc_kind kind_pipe = {
 	.name = "pipe",
 	.color = "\033[36m",
@@ -17,6 +26,7 @@ const struct ipc_kind kind_pipe = {
 	.naming = NAME_NONE,
 	.anon_prefix = "pipe:[",
 	.match_fd = pipe_match_fd,
+	.fixture = pipe_fixture,
 	.queued = kind_pipe_queued,
 	.capacity = kind_pipe_capacity,
 	.detail = kind_pipe_detail,

@@ -154,10 +154,38 @@ int kind_classify_fd(const struct fd_facts *f, const struct kind_devs *d)
 	return -1;
 }
 
+/* A kind whose maps name is the kernel's own (a SysV segment's) is asked
+ * first: a name no file could have wins over any device. */
 int kind_classify_map(const struct map_facts *f, const struct kind_devs *d)
 {
+	for (int pass = 0; pass < 2; pass++)
+		for (int t = 0; t < IPC_NTYPES; t++)
+			if (ipc_kinds[t]->match_map && ipc_kinds[t]->map_first == !pass &&
+			    ipc_kinds[t]->match_map(f, d))
+				return t;
+	return -1;
+}
+
+bool kind_fixture_facts(struct fd_facts *f, const struct kind_devs *d)
+{
 	for (int t = 0; t < IPC_NTYPES; t++)
-		if (ipc_kinds[t]->match_map && ipc_kinds[t]->match_map(f, d))
+		if (ipc_kinds[t]->fixture && ipc_kinds[t]->fixture(f, d))
+			return true;
+	return false;
+}
+
+int kind_classify_disk(const struct fd_facts *f)
+{
+	for (int t = 0; t < IPC_NTYPES; t++)
+		if (ipc_kinds[t]->match_disk && ipc_kinds[t]->match_disk(f))
 			return t;
+	return -1;
+}
+
+int kind_classify_listed(unsigned listing, const char *name, size_t len)
+{
+	for (int t = 0; t < IPC_NTYPES; t++)
+		if (ipc_kinds[t]->finds & listing)
+			return name && ipc_kinds[t]->refine ? (int)ipc_kinds[t]->refine(name, len) : t;
 	return -1;
 }

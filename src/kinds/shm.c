@@ -17,7 +17,7 @@ static enum kind_match shm_match_fd(const struct fd_facts *f, const struct kind_
 static bool shm_match_map(const struct map_facts *f, const struct kind_devs *d)
 {
 	if (d->rooted)
-		return f->len > 9 && memcmp(f->path, "/dev/shm/", 9) == 0;
+		return kind_map_starts(f, "dev/shm/");
 	return kind_devs_shm(d, f->dev);
 }
 
@@ -60,6 +60,7 @@ const struct ipc_kind kind_shm = {
 	.refines = IPC_TYPE_BIT(IPC_SEM),
 	.listings = LIST_DEVSHM,
 	.leak_reason = &kind_leak_orphaned_shm,
+	.finds = LIST_DEVSHM,
 	.leak = kind_shm_leak,
 	.remove = kind_shm_remove,
 };

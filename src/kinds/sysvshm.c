@@ -122,12 +122,48 @@ static void sysv_json(struct jw *w, const struct model *m, const struct ipc_obj 
 	jw_obj_end(w);
 }
 
+/* "/SYSV%08x (deleted)": the segment's key, as it was at shmget() */
+static bool sysv_map_key(const struct map_facts *f, int32_t *key)
+{
+	uint32_t v = 0;
+
+	if (f->len != 12 || !f->deleted || memcmp(f->name, "SYSV", 4) != 0)
+		return false;
+	for (int i = 4; i < 12; i++) {
+		char ch = f->name[i];
+		unsigned d;
+
+		if (ch >= '0' && ch <= '9')
+			d = (unsigned)(ch - '0');
+		else if (ch >= 'a' && ch <= 'f')
+			d = (unsigned)(ch - 'a' + 10);
+		else
+			return false;
+		v = v * 16 + d;
+	}
+	*key = (int32_t)v;
+	return true;
+}
+
+/* by the name the kernel gives every segment's mapping */
+static bool sysv_match_map(const struct map_facts *f, const struct kind_devs *d)
+{
+	int32_t key;
+
+	(void)d;
+	return sysv_map_key(f, &key);
+}
+
 const struct ipc_kind kind_sysvshm = {
 	.name = "sysvshm",
 	.color = "\033[1;32m",
 	.traits = KT_MAPPABLE | KT_NAMESPACED | KT_MEMORY,
 	.listings = LIST_SYSV,
 	.kdata_size = sizeof(struct ipc_sysv),
+	.finds = LIST_SYSV,
+	.match_map = sysv_match_map,
+	.map_first = true,
+	.map_key = sysv_map_key,
 	.naming = NAME_NONE,
 	.label = sysv_label,
 	.leak_reason = &sysv_orphaned,

@@ -51,6 +51,21 @@ static enum kind_match unix_match_fd(const struct fd_facts *f, const struct kind
 	return f->fmt == S_IFSOCK && !(d->have_sockfs && f->dev != d->sockfs) ? KM_YES : KM_NO;
 }
 
+/* a socket file, which a listener is bound to */
+static bool unix_match_disk(const struct fd_facts *f)
+{
+	return f->fmt == S_IFSOCK;
+}
+
+static bool unix_fixture(struct fd_facts *f, const struct kind_devs *d)
+{
+	if (!kind_text_bracket(f, "socket:[", &f->ino))
+		return false;
+	f->fmt = S_IFSOCK;
+	f->dev = d->sockfs;
+	return true;
+}
+
 static bool unix_queued(const struct ipc_obj *o, uint64_t *v)
 {
 	if (o->sockfile || !unix_st(o)->has_rq || unix_st(o)->state == US_LISTEN)
@@ -501,6 +516,8 @@ const struct ipc_kind kind_unix = {
 	.naming = NAME_NONE,
 	.anon_prefix = "socket:[",
 	.match_fd = unix_match_fd,
+	.match_disk = unix_match_disk,
+	.fixture = unix_fixture,
 	.queued = unix_queued,
 	.detail = unix_detail,
 	.detail_peer = unix_detail_peer,

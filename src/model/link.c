@@ -63,7 +63,7 @@ static void link_homes(struct model *m)
 
 		/* an fdinfo id (eventfd-id) completes an identity too, and
 		 * names no namespace */
-		if (o->ns && !ipc_kinds[o->type]->fdinfo_id) {
+		if (o->ns && !ipc_kinds[o->type]->anon_id) {
 			o->ipcns = o->ns;
 			if (o->ns != pl->self_ipcns)
 				o->home = place_ipc_home(pl, o->ns);
