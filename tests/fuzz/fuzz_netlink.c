@@ -5,6 +5,7 @@
 #include "fuzz_common.h"
 
 #include "collect/collect.h"
+#include "kinds/unix.h"
 
 static void on_entry(void *arg, const struct unix_entry *e)
 {

@@ -2,6 +2,7 @@
 #include "fuzz_common.h"
 
 #include "collect/collect.h"
+#include "kinds/unix.h"
 
 struct ctx {
 	const char *buf;
