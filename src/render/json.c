@@ -206,25 +206,6 @@ static void jout_del(struct buf *b, size_t at)
 	free(copy);
 }
 
-/* Called for every quote, key, colon, comma and value: kept to a bounds
- * check and a copy (the DEL check is one scan of the whole dump, after).
- * Most pieces are one byte, for which a call to memcpy costs more than
- * the copy. */
-static int jout_cb(const char *buffer, size_t size, void *data)
-{
-	struct buf *b = data;
-
-	if (b->cap - b->len <= size)
-		buf_reserve(b, size);
-	if (size == 1)
-		b->data[b->len] = *buffer;
-	else
-		memcpy(b->data + b->len, buffer, size);
-	b->len += size;
-	/* no NUL: the buffer is only ever written out by length */
-	return 0;
-}
-
 static void jout_flush(struct jout *o, bool all)
 {
 	if (o->b.len && (all || o->b.len >= 1 << 16)) {
@@ -234,11 +215,14 @@ static void jout_flush(struct jout *o, bool all)
 	}
 }
 
-static int jdump(json_t *j, struct buf *b)
+/* Ends w's document and appends it, compact and ASCII-only, as Jansson
+ * writes it (jw_dump). */
+static int jdump(struct jw *w, struct buf *b)
 {
 	size_t at = b->len;
 
-	if (json_dump_callback(j, jout_cb, b, JSON_COMPACT | JSON_ENSURE_ASCII) < 0)
+	jw_end(w);
+	if (jw_dump(w, b) < 0)
 		return -1;
 	if (b->len > at && memchr(b->data + at, 0x7f, b->len - at))
 		jout_del(b, at);
@@ -246,11 +230,11 @@ static int jdump(json_t *j, struct buf *b)
 }
 
 /* A compact dump of an object without its opening '{'. */
-static int jdump_after_brace(json_t *j, struct buf *b)
+static int jdump_after_brace(struct jw *w, struct buf *b)
 {
 	size_t at = b->len;
 
-	if (jdump(j, b) < 0)
+	if (jdump(w, b) < 0)
 		return -1;
 	memmove(b->data + at, b->data + at + 1, b->len - at - 1);
 	b->len--;
@@ -268,7 +252,7 @@ int json_print_doc(struct jw *w, FILE *out)
 {
 	struct jout o = { .out = out };
 
-	if (jdump(jw_end(w), &o.b) < 0)
+	if (jdump(w, &o.b) < 0)
 		o.failed = true;
 	buf_addc(&o.b, '\n');
 	jw_free(w);
@@ -305,7 +289,7 @@ int json_object_dump(struct jw *t, const struct model *m, const struct ipc_obj *
 		sep = ",";
 		jw_begin(t, JSON_SHAPE_HOLDER);
 		json_holder_fields(t, &o->holders[i]);
-		if (jdump(jw_end(t), b) < 0)
+		if (jdump(t, b) < 0)
 			return -1;
 	}
 	buf_addc(b, ']');
@@ -317,12 +301,12 @@ int json_object_dump(struct jw *t, const struct model *m, const struct ipc_obj *
 
 int json_doc_dump(struct jw *w, struct buf *b)
 {
-	return jdump(jw_end(w), b);
+	return jdump(w, b);
 }
 
 int json_doc_open(struct jw *w, struct buf *b)
 {
-	if (jdump(jw_end(w), b) < 0)
+	if (jdump(w, b) < 0)
 		return -1;
 	b->len--;
 	return 0;
@@ -330,7 +314,7 @@ int json_doc_open(struct jw *w, struct buf *b)
 
 int json_doc_rest(struct jw *w, struct buf *b)
 {
-	return jdump_after_brace(jw_end(w), b);
+	return jdump_after_brace(w, b);
 }
 
 /* ---- The list ---- */
@@ -454,7 +438,7 @@ static void json_tail(struct jout *o, const struct model *m, const struct render
 	}
 	buf_adds(&o->b, "\n]");
 	brace = o->b.len;
-	if (jdump(jw_end(w), &o->b) < 0)
+	if (jdump(w, &o->b) < 0)
 		o->failed = true;
 	else
 		o->b.data[brace] = ',';
