@@ -23,11 +23,12 @@ struct jw_slot {
 	const char *text;	/* str's bytes and length, compared without */
 	size_t len;		/* a call into Jansson */
 	struct jw_node *sub;	/* owned: the object or array last written there */
-	/* jw_dump's text of a leaf value, Jansson's, kept while the value
-	 * stays the same: most leaves of a list's objects do */
+	/* jw_dump's text of the member: "KEY": (klen bytes, made once), then
+	 * a leaf value's, Jansson's, kept while the value stays the same:
+	 * most leaves of a list's objects do */
 	struct buf dump;
+	size_t klen;
 	bool dumped;
-	struct buf ktext;	/* "KEY": as Jansson writes it, made once */
 };
 
 /* An object or array of the tree, with its slots in output order. */
@@ -74,7 +75,6 @@ static void node_free(struct jw_node *n);
 static void slot_free(struct jw_slot *s)
 {
 	buf_free(&s->dump);
-	buf_free(&s->ktext);
 	json_decref(s->num);
 	json_decref(s->str);
 	if (s->sub) {
@@ -392,15 +392,26 @@ void jw_bytes(struct jw *w, const char *key, const char *p, size_t len)
 
 /* ---- jw_dump ---- */
 
-/* Jansson's output, piece by piece: a bounds check and a copy */
+/* Appends to b: inline, since a document is mostly pieces of a few bytes */
+static inline void put(struct buf *b, const char *p, size_t n)
+{
+	if (b->cap - b->len <= n)
+		buf_reserve(b, n);
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+static inline void putc1(struct buf *b, char c)
+{
+	if (b->cap - b->len <= 1)
+		buf_reserve(b, 1);
+	b->data[b->len++] = c;
+}
+
+/* Jansson's output, piece by piece */
 static int dump_cb(const char *p, size_t size, void *data)
 {
-	struct buf *b = data;
-
-	if (b->cap - b->len <= size)
-		buf_reserve(b, size);
-	memcpy(b->data + b->len, p, size);
-	b->len += size;
+	put(data, p, size);
 	return 0;
 }
 
@@ -409,40 +420,42 @@ static int dump_leaf(json_t *v, struct buf *b)
 	return json_dump_callback(v, dump_cb, b, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
 }
 
-/* A slot's key as Jansson writes a key, then the colon of JSON_COMPACT */
+/* A member's key as Jansson writes a key, then the colon of JSON_COMPACT,
+ * made once: the slot's text starts with it. */
 static int slot_key(struct jw_slot *s)
 {
-	json_t *k;
-	int rc;
+	json_t *k = json_string(s->key);
+	int rc = k ? dump_leaf(k, &s->dump) : -1;
 
-	if (s->ktext.len)
-		return 0;
-	k = json_string(s->key);
-	rc = k ? dump_leaf(k, &s->ktext) : -1;
 	json_decref(k);
 	if (rc < 0) {
-		buf_reset(&s->ktext);
+		buf_reset(&s->dump);
 		return -1;
 	}
-	buf_addc(&s->ktext, ':');
+	putc1(&s->dump, ':');
+	s->klen = s->dump.len;
 	return 0;
 }
 
 static int node_dump(const struct jw_node *n, struct buf *b);
 
-/* The value at s: its container's text, or the leaf's, dumped again only
- * when it changed. */
+/* The member or element at s: its key, kept, then its container's text or
+ * its leaf's, dumped again only when the leaf changed. */
 static int slot_dump(struct jw_slot *s, struct buf *b)
 {
-	if (s->sub && s->val == s->sub->j)
+	if (s->key && !s->klen && slot_key(s) < 0)
+		return -1;
+	if (s->sub && s->val == s->sub->j) {
+		put(b, s->dump.data, s->klen);
 		return node_dump(s->sub, b);
+	}
 	if (!s->dumped) {
-		buf_reset(&s->dump);
+		s->dump.len = s->klen;
 		if (dump_leaf(s->val, &s->dump) < 0)
 			return -1;
 		s->dumped = true;
 	}
-	buf_add(b, s->dump.data, s->dump.len);
+	put(b, s->dump.data, s->dump.len);
 	return 0;
 }
 
@@ -452,21 +465,14 @@ static int node_dump(const struct jw_node *n, struct buf *b)
 {
 	size_t count = n->array ? json_array_size(n->j) : n->n;
 
-	buf_addc(b, n->array ? '[' : '{');
+	putc1(b, n->array ? '[' : '{');
 	for (size_t i = 0; i < count; i++) {
-		struct jw_slot *s = &n->slot[i];
-
 		if (i)
-			buf_addc(b, ',');
-		if (!n->array) {
-			if (slot_key(s) < 0)
-				return -1;
-			buf_add(b, s->ktext.data, s->ktext.len);
-		}
-		if (slot_dump(s, b) < 0)
+			putc1(b, ',');
+		if (slot_dump(&n->slot[i], b) < 0)
 			return -1;
 	}
-	buf_addc(b, n->array ? ']' : '}');
+	putc1(b, n->array ? ']' : '}');
 	return 0;
 }
 
