@@ -95,6 +95,18 @@ static void skip_outliers(size_t *w, const struct cell *cells, size_t nrows,
 	free(tmp);
 }
 
+/* n spaces, without printf: once per cell of a long table */
+static void put_blanks(FILE *out, size_t n)
+{
+	static const char blanks[] = "                                "
+				     "                                ";
+	const size_t max = sizeof(blanks) - 1;	/* not its NUL */
+
+	for (; n > max; n -= max)
+		fwrite(blanks, 1, max, out);
+	fwrite(blanks, 1, n, out);
+}
+
 /* Writes one cell. Padding is not written out but returned, and the caller
  * emits it only before a later non-empty cell, so lines end without blanks. */
 static size_t put_cell(FILE *out, const char *s, size_t len, size_t width,
@@ -106,7 +118,7 @@ static size_t put_cell(FILE *out, const char *s, size_t len, size_t width,
 		*pending += colw - width;
 		width = colw;
 	}
-	fprintf(out, "%*s", (int)*pending, "");
+	put_blanks(out, *pending);
 	*pending = 0;
 	if (color)
 		fputs(color, out);
