@@ -163,22 +163,14 @@ struct ipc_stall {
 };
 
 struct ipc_unix {
+	/* the flags and small numbers first, packed: a list has 100k objects */
 	bool known;		/* AF_UNIX confirmed by sock_diag or net/unix */
 	uint8_t stype;		/* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
 	uint8_t state;		/* enum unix_state */
 	bool has_peer;
-	uint64_t peer;
 	bool has_uid;
-	uid_t uid;
 	bool has_rq;
-	uint32_t rqueue;	/* for a listener: its current backlog */
-	uint32_t wqueue;	/* for a listener: its backlog limit */
 	bool has_vfs;		/* the socket file a path socket is bound to */
-	dev_t vfs_dev;
-	uint64_t vfs_ino;
-	uint64_t *pending;	/* listener: clients not yet accepted */
-	size_t npending;
-	uint64_t netns;
 	bool from_procfs;	/* learnt from net/unix, which has no peers */
 	/* learnt only from a holder's fd (no table listed it): its network
 	 * namespace could not be dumped, so name, peer and queues are unknown */
@@ -187,16 +179,25 @@ struct ipc_unix {
 	uint8_t shutdown;	/* UNIX_SHUT_RD | UNIX_SHUT_WR */
 	bool has_nonblock;	/* O_NONBLOCK of its file, from a holder's fdinfo */
 	bool nonblock;
+	bool has_listener;	/* a client not yet accepted: the listener */
 	/* its address family, when the bpf iterator read it: a socket no
 	 * table listed needs no duplicate of its fd to be told not AF_UNIX */
 	bool has_family;
 	uint16_t family;
+	uid_t uid;
+	uint32_t rqueue;	/* for a listener: its current backlog */
+	uint32_t wqueue;	/* for a listener: its backlog limit */
+	uint64_t peer;
+	dev_t vfs_dev;
+	uint64_t vfs_ino;
+	uint64_t *pending;	/* listener: clients not yet accepted */
+	size_t npending;
+	uint64_t netns;
 	/* the sockets whose peer this one is while its own peer is not them:
 	 * a bound dgram socket's senders (the link stage) */
 	struct ipc_obj **senders;
 	size_t nsenders;
-	bool has_listener;	/* a client not yet accepted: the listener */
-	uint64_t listener;
+	uint64_t listener;	/* has_listener */
 	/* the objects those inodes name, resolved by the link stage */
 	struct ipc_obj *peer_obj, *listener_obj;
 };
@@ -275,7 +276,15 @@ struct ipc_pipe {
 };
 
 struct ipc_obj {
+	/* the fields of 4 bytes and less come in groups of 8 bytes: a list
+	 * has 100k objects, whose size is most of ipcscope's memory */
 	enum ipc_type type;
+	uid_t owner;		/* has_owner */
+	enum leak_reason leak;
+	bool deleted;
+	bool in_dir;		/* seen by the /dev/shm directory scan */
+	bool has_size;
+	bool has_owner;
 	dev_t dev;
 	uint64_t ino;
 	/* The third part of the identity: the IPC namespace of a SysV segment,
@@ -287,12 +296,7 @@ struct ipc_obj {
 	 * (may contain NUL), "memfd:NAME"; NULL when it has none. */
 	char *path;
 	size_t pathlen;
-	bool deleted;
-	bool in_dir;		/* seen by the /dev/shm directory scan */
-	bool has_size;
-	uint64_t size;
-	bool has_owner;
-	uid_t owner;
+	uint64_t size;		/* has_size */
 	/* What only its kind knows: ipc_kind.kdata_size bytes, zeroed, made
 	 * with the object; only the kind's own files read it. NULL for a kind
 	 * that keeps nothing of its own. */
@@ -308,9 +312,7 @@ struct ipc_obj {
 	};
 	/* times and real memory use, for leak hunting */
 	bool has_times;
-	int64_t mtime, atime;
 	bool has_resident;
-	uint64_t resident;	/* bytes of memory really used */
 	bool sockfile;		/* a socket FILE found on disk, not a socket */
 	bool sockfile_live;	/* some socket is bound to it */
 	bool on_disk;		/* found by the leak search of directories */
@@ -319,10 +321,12 @@ struct ipc_obj {
 	 * opening the FIFO. An object so held is no leak. */
 	uint8_t held_by;
 	bool other_names;	/* st_nlink > 1: hard links, which a mount may use */
+	bool hidden;		/* filtered out */
+	int64_t mtime, atime;	/* has_times */
+	uint64_t resident;	/* bytes of memory really used (has_resident) */
 	/* Why a leak verdict on this object alone could not be certain (a
 	 * namespace with more single-file mounts than are kept), or NULL. */
 	const char *doubt;
-	enum leak_reason leak;
 	/* Why a leak verdict cannot be trusted: what the scan could not see
 	 * that might hold the object (model.view's text); NULL when certain.
 	 * clean never removes an uncertain object. */
@@ -341,10 +345,10 @@ struct ipc_obj {
 	 * none applies or unknown */
 	uint64_t ipcns, mntns;
 	uint64_t netns;		/* a socket's, when it is not ours */
-	bool hidden;		/* filtered out */
 	bool drop;		/* turned out not to be an IPC object */
 	bool wanted;		/* --pid: held by, or the peer of, those processes */
 };
+
 
 struct model_slot {
 	uint32_t obj;		/* index in objs, plus one; 0: empty */
