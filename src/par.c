@@ -28,6 +28,50 @@ size_t par_threads(size_t work, size_t min_work, size_t max)
 	return work < min_work ? 1 : n;
 }
 
+struct par_part {
+	pthread_t tid;
+	bool started;
+	void (*fn)(void *arg, size_t from, size_t to);
+	void *arg;
+	size_t from, to;
+};
+
+static void *par_part_main(void *arg)
+{
+	struct par_part *p = arg;
+
+	p->fn(p->arg, p->from, p->to);
+	return NULL;
+}
+
+void par_for(size_t n, size_t threads, void (*fn)(void *arg, size_t from, size_t to), void *arg)
+{
+	struct par_part part[PAR_THREADS];
+
+	if (threads > PAR_THREADS)
+		threads = PAR_THREADS;
+	if (threads > n)
+		threads = n;
+	if (threads <= 1) {
+		if (n)
+			fn(arg, 0, n);
+		return;
+	}
+	for (size_t k = 0; k < threads; k++) {
+		part[k] = (struct par_part){ .fn = fn, .arg = arg,
+					     .from = n * k / threads, .to = n * (k + 1) / threads };
+		if (k && pthread_create(&part[k].tid, NULL, par_part_main, &part[k]) == 0)
+			part[k].started = true;
+	}
+	/* this thread does the first part, and any a thread could not take */
+	for (size_t k = 0; k < threads; k++)
+		if (!part[k].started)
+			fn(arg, part[k].from, part[k].to);
+	for (size_t k = 1; k < threads; k++)
+		if (part[k].started)
+			pthread_join(part[k].tid, NULL);
+}
+
 struct par_slot {
 	struct buf b;
 	bool ready;
