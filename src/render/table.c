@@ -95,21 +95,21 @@ static void skip_outliers(size_t *w, const struct cell *cells, size_t nrows,
 	free(tmp);
 }
 
-/* n spaces, without printf: once per cell of a long table */
-static void put_blanks(FILE *out, size_t n)
+/* n spaces: once per cell of a long table */
+static void put_blanks(struct buf *out, size_t n)
 {
 	static const char blanks[] = "                                "
 				     "                                ";
 	const size_t max = sizeof(blanks) - 1;	/* not its NUL */
 
 	for (; n > max; n -= max)
-		fwrite(blanks, 1, max, out);
-	fwrite(blanks, 1, n, out);
+		buf_add(out, blanks, max);
+	buf_add(out, blanks, n);
 }
 
 /* Writes one cell. Padding is not written out but returned, and the caller
  * emits it only before a later non-empty cell, so lines end without blanks. */
-static size_t put_cell(FILE *out, const char *s, size_t len, size_t width,
+static size_t put_cell(struct buf *out, const char *s, size_t len, size_t width,
 		       size_t colw, unsigned flags, const char *color, size_t *pending)
 {
 	if (len == 0)
@@ -121,33 +121,33 @@ static size_t put_cell(FILE *out, const char *s, size_t len, size_t width,
 	put_blanks(out, *pending);
 	*pending = 0;
 	if (color)
-		fputs(color, out);
+		buf_adds(out, color);
 	if (width > colw) {
 		/* keep one column for the ellipsis */
 		size_t keep = esc_fit(s, len, colw ? colw - 1 : 0);
 
-		fwrite(s, 1, keep, out);
+		buf_add(out, s, keep);
 		if (colw)
-			fputs(esc_utf8() ? "\u2026" : "~", out);
+			buf_adds(out, esc_utf8() ? "\u2026" : "~");
 		width = esc_width(s, keep) + (colw ? 1 : 0);
 	} else {
-		fwrite(s, 1, len, out);
+		buf_add(out, s, len);
 	}
 	if (color)
-		fputs("\033[0m", out);
+		buf_adds(out, "\033[0m");
 	return colw > width ? colw - width : 0;
 }
 
 /* --raw: cells separated by one space, so a space inside one is escaped. */
-static void put_raw(FILE *out, const char *s, size_t len, bool first)
+static void put_raw(struct buf *out, const char *s, size_t len, bool first)
 {
 	if (!first)
-		fputc(' ', out);
+		buf_addc(out, ' ');
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == ' ')
-			fputs("\\x20", out);
+			buf_adds(out, "\\x20");
 		else
-			fputc(s[i], out);
+			buf_addc(out, s[i]);
 	}
 }
 
@@ -240,7 +240,7 @@ static void grid_fill(struct grid *g, const struct model *m, const struct render
 	free(vis);
 }
 
-static void put_header(FILE *out, const size_t *w, const struct render_opts *ro)
+static void put_header(struct buf *out, const size_t *w, const struct render_opts *ro)
 {
 	size_t pending = 0;
 
@@ -254,10 +254,10 @@ static void put_header(FILE *out, const size_t *w, const struct render_opts *ro)
 			pending = put_cell(out, col->name, n, n, w[k], col->flags & COL_RIGHT, NULL,
 					   &pending) + COL_GAP;
 	}
-	fputc('\n', out);
+	buf_addc(out, '\n');
 }
 
-static int put_row(FILE *out, const struct grid *g, size_t row, const struct ipc_obj *o,
+static void put_row(struct buf *out, const struct grid *g, size_t row, const struct ipc_obj *o,
 		   const struct render_opts *ro)
 {
 	size_t pending = 0;
@@ -276,12 +276,25 @@ static int put_row(FILE *out, const struct grid *g, size_t row, const struct ipc
 			pending = put_cell(out, text, c->len, c->width, colw,
 					   col->flags, color, &pending) + COL_GAP;
 	}
-	return fputc('\n', out) == EOF ? -1 : 0;
+	buf_addc(out, '\n');
+}
+
+/* The rows go out through a buffer, in blocks: a call to stdio per cell,
+ * each taking its lock, was most of the time the rows took to print. */
+#define TABLE_BLOCK (1 << 16)
+
+static int table_flush(FILE *out, struct buf *b)
+{
+	int rc = b->len && fwrite(b->data, 1, b->len, out) != b->len ? -1 : 0;
+
+	buf_reset(b);
+	return rc;
 }
 
 int table_render(FILE *out, const struct model *m, const struct render_opts *ro)
 {
 	struct grid g = { 0 };
+	struct buf b = { 0 };
 	size_t row = 0;
 	int rc = 0;
 
@@ -291,10 +304,17 @@ int table_render(FILE *out, const struct model *m, const struct render_opts *ro)
 	else if (!ro->raw)
 		skip_outliers(g.w, g.cells, g.nrows, ro);
 	if (!ro->noheadings)
-		put_header(out, g.w, ro);
-	for (size_t i = 0; i < m->nobjs && rc == 0; i++)
-		if (!m->objs[i]->hidden)
-			rc = put_row(out, &g, row++, m->objs[i], ro);
+		put_header(&b, g.w, ro);
+	for (size_t i = 0; i < m->nobjs && rc == 0; i++) {
+		if (m->objs[i]->hidden)
+			continue;
+		put_row(&b, &g, row++, m->objs[i], ro);
+		if (b.len >= TABLE_BLOCK)
+			rc = table_flush(out, &b);
+	}
+	if (rc == 0)
+		rc = table_flush(out, &b);
+	buf_free(&b);
 	free(g.cells);
 	for (size_t i = 0; i < GRID_PARTS; i++)
 		buf_free(&g.arena[i]);
