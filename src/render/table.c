@@ -279,8 +279,8 @@ static void put_row(struct buf *out, const struct grid *g, size_t row, const str
 	buf_addc(out, '\n');
 }
 
-/* The rows go out through a buffer, in blocks: a call to stdio per cell,
- * each taking its lock, was most of the time the rows took to print. */
+/* The rows go out through a buffer, one stdio call per block rather than
+ * several per cell, each of which takes the stream's lock. */
 #define TABLE_BLOCK (1 << 16)
 
 static int table_flush(FILE *out, struct buf *b)
