@@ -31,20 +31,20 @@ size_t par_threads(size_t work, size_t min_work, size_t max)
 struct par_part {
 	pthread_t tid;
 	bool started;
-	void (*fn)(void *arg, size_t from, size_t to);
+	par_part_fn *fn;
 	void *arg;
-	size_t from, to;
+	size_t part, from, to;
 };
 
 static void *par_part_main(void *arg)
 {
 	struct par_part *p = arg;
 
-	p->fn(p->arg, p->from, p->to);
+	p->fn(p->arg, p->part, p->from, p->to);
 	return NULL;
 }
 
-void par_for(size_t n, size_t threads, void (*fn)(void *arg, size_t from, size_t to), void *arg)
+void par_for(size_t n, size_t threads, par_part_fn *fn, void *arg)
 {
 	struct par_part part[PAR_THREADS];
 
@@ -54,11 +54,11 @@ void par_for(size_t n, size_t threads, void (*fn)(void *arg, size_t from, size_t
 		threads = n;
 	if (threads <= 1) {
 		if (n)
-			fn(arg, 0, n);
+			fn(arg, 0, 0, n);
 		return;
 	}
 	for (size_t k = 0; k < threads; k++) {
-		part[k] = (struct par_part){ .fn = fn, .arg = arg,
+		part[k] = (struct par_part){ .fn = fn, .arg = arg, .part = k,
 					     .from = n * k / threads, .to = n * (k + 1) / threads };
 		if (k && pthread_create(&part[k].tid, NULL, par_part_main, &part[k]) == 0)
 			part[k].started = true;
@@ -66,7 +66,7 @@ void par_for(size_t n, size_t threads, void (*fn)(void *arg, size_t from, size_t
 	/* this thread does the first part, and any a thread could not take */
 	for (size_t k = 0; k < threads; k++)
 		if (!part[k].started)
-			fn(arg, part[k].from, part[k].to);
+			fn(arg, k, part[k].from, part[k].to);
 	for (size_t k = 1; k < threads; k++)
 		if (part[k].started)
 			pthread_join(part[k].tid, NULL);

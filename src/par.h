@@ -16,10 +16,11 @@
  * amount below which a second thread costs more than it saves. */
 size_t par_threads(size_t work, size_t min_work, size_t max);
 
-/* fn(arg, from, to) over [0, n) split in threads contiguous parts, the
- * first on the calling thread; returns when all are done. For calls that
- * wait in the kernel as much as they compute (a directory's stats). */
-void par_for(size_t n, size_t threads, void (*fn)(void *arg, size_t from, size_t to), void *arg);
+/* fn(arg, part, from, to) over [0, n) split in threads contiguous parts
+ * (part 0 first, on the calling thread); returns when all are done. A
+ * part may keep what it writes apart by its number (a table's arenas). */
+typedef void par_part_fn(void *arg, size_t part, size_t from, size_t to);
+void par_for(size_t n, size_t threads, par_part_fn *fn, void *arg);
 
 struct par_ordered {
 	size_t nchunks;

@@ -132,10 +132,11 @@ struct dir_batch {
 	struct buf names;	/* NUL-terminated, one after the other */
 };
 
-static void batch_stat(void *arg, size_t from, size_t to)
+static void batch_stat(void *arg, size_t part, size_t from, size_t to)
 {
 	struct dir_batch *b = arg;
 
+	(void)part;
 	for (size_t i = from; i < to; i++) {
 		struct dir_ent *e = &b->e[i];
 

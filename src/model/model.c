@@ -451,17 +451,19 @@ static int holder_cmp(const void *pa, const void *pb)
  * inode and ns), so the result is qsort's, whatever the split. */
 #define SORT_PAR_MIN 8192
 
-static void sort_objs(void *arg, size_t from, size_t to)
+static void sort_objs(void *arg, size_t part, size_t from, size_t to)
 {
 	struct model *m = arg;
 
+	(void)part;
 	qsort(m->objs + from, to - from, sizeof(*m->objs), obj_cmp);
 }
 
-static void sort_holders(void *arg, size_t from, size_t to)
+static void sort_holders(void *arg, size_t part, size_t from, size_t to)
 {
 	struct model *m = arg;
 
+	(void)part;
 	for (size_t i = from; i < to; i++) {
 		struct ipc_obj *o = m->objs[i];
 

@@ -1,12 +1,11 @@
 /* The aligned table for people: one line per object, every cell already
  * terminal-safe, cut to the terminal's width only when there is one. */
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "escape.h"
+#include "par.h"
 #include "kinds/kind.h"
 #include "render/render.h"
 
@@ -155,59 +154,51 @@ static void put_raw(struct buf *out, const char *s, size_t len, bool first)
 #define GRID_PARTS 2		/* the machine this runs on has 2 CPUs, or more */
 #define GRID_SERIAL 4096	/* fewer rows than this: one thread is enough */
 
+/* Each part of the rows, filled on a CPU of its own (par_for), has its own
+ * arena and widths, so that the parts share nothing they write. */
 struct grid {
 	struct cell *cells;
 	size_t nrows;
 	size_t w[MAX_COLUMNS];
 	struct buf arena[GRID_PARTS];
-};
-
-/* One part of the rows, filled on a thread of its own: its own arena and
- * widths, so that the parts share nothing they write. */
-struct grid_part {
-	pthread_t tid;
-	struct grid *g;
+	size_t pw[GRID_PARTS][MAX_COLUMNS];
 	const struct model *m;
 	const struct render_opts *ro;
 	const size_t *vis;	/* the visible objects' indexes */
-	size_t from, to;	/* rows */
-	unsigned part;
-	size_t w[MAX_COLUMNS];
 };
 
-static void *part_fill(void *arg)
+static void part_fill(void *arg, size_t part, size_t from, size_t to)
 {
-	struct grid_part *p = arg;
-	const struct render_opts *ro = p->ro;
-	struct buf tmp = { 0 }, *arena = &p->g->arena[p->part];
+	struct grid *g = arg;
+	const struct render_opts *ro = g->ro;
+	struct buf tmp = { 0 }, *arena = &g->arena[part];
+	size_t *w = g->pw[part];
 
-	for (size_t r = p->from; r < p->to; r++) {
-		const struct ipc_obj *o = p->m->objs[p->vis[r]];
+	for (size_t r = from; r < to; r++) {
+		const struct ipc_obj *o = g->m->objs[g->vis[r]];
 
 		for (size_t k = 0; k < ro->ncols; k++) {
-			struct cell *c = &p->g->cells[r * ro->ncols + k];
+			struct cell *c = &g->cells[r * ro->ncols + k];
 
 			buf_reset(&tmp);
-			columns[ro->cols[k]].fill(&tmp, p->m, o, ro);
-			c->part = p->part & 0xff;
+			columns[ro->cols[k]].fill(&tmp, g->m, o, ro);
+			c->part = part & 0xff;
 			c->off = arena->len;
 			c->len = (uint32_t)tmp.len;
 			c->width = (uint32_t)esc_width(tmp.data ? tmp.data : "", tmp.len);
 			buf_add(arena, tmp.data ? tmp.data : "", tmp.len);
-			if (c->width > p->w[k])
-				p->w[k] = c->width;
+			if (c->width > w[k])
+				w[k] = c->width;
 		}
 	}
 	buf_free(&tmp);
-	return NULL;
 }
 
 /* Every cell's text and width: a table of 100k rows takes most of the
  * time of a table listing to fill, so the rows are split between two
- * threads when there are that many and two CPUs. */
+ * CPUs when there are that many. */
 static void grid_fill(struct grid *g, const struct model *m, const struct render_opts *ro)
 {
-	struct grid_part parts[GRID_PARTS] = { 0 };
 	size_t n = 0, nparts;
 	size_t *vis = xcalloc(m->nobjs + 1, sizeof(*vis));
 
@@ -216,27 +207,18 @@ static void grid_fill(struct grid *g, const struct model *m, const struct render
 			vis[n++] = i;
 	g->nrows = n;
 	g->cells = xcalloc(n ? n * ro->ncols : 1, sizeof(*g->cells));
+	g->m = m;
+	g->ro = ro;
+	g->vis = vis;
 	for (size_t k = 0; k < ro->ncols; k++)
 		g->w[k] = strlen(columns[ro->cols[k]].name);
-	nparts = n >= GRID_SERIAL && sysconf(_SC_NPROCESSORS_ONLN) > 1 ? GRID_PARTS : 1;
-	for (size_t i = 0; i < nparts; i++) {
-		parts[i] = (struct grid_part){ .g = g, .m = m, .ro = ro, .vis = vis,
-					       .from = n * i / nparts, .to = n * (i + 1) / nparts,
-					       .part = (unsigned)i };
-		if (i == 0 || pthread_create(&parts[i].tid, NULL, part_fill, &parts[i]) != 0)
-			parts[i].tid = 0;
-	}
-	/* this thread fills the first part, and any a thread could not take */
-	for (size_t i = 0; i < nparts; i++)
-		if (!parts[i].tid)
-			part_fill(&parts[i]);
-	for (size_t i = 0; i < nparts; i++) {
-		if (parts[i].tid)
-			pthread_join(parts[i].tid, NULL);
+	nparts = par_threads(n, GRID_SERIAL, GRID_PARTS);
+	par_for(n, nparts, part_fill, g);
+	for (size_t i = 0; i < GRID_PARTS; i++)
 		for (size_t k = 0; k < ro->ncols; k++)
-			if (parts[i].w[k] > g->w[k])
-				g->w[k] = parts[i].w[k];
-	}
+			if (g->pw[i][k] > g->w[k])
+				g->w[k] = g->pw[i][k];
+	g->vis = NULL;
 	free(vis);
 }
 
