@@ -1,8 +1,8 @@
-/* Worker threads and their buffers (par.h). The threads take chunks in
- * turn, each into a slot of a ring; the calling thread writes the slots
- * out in order, and renders too when it has nothing to write, so memory
- * stays at a few chunks and the threads stay busy whatever the mix of
- * chunks. */
+/* Worker threads and their buffers (par.h): par_for splits a range in
+ * parts, one per thread; par_ordered_run's threads take chunks in turn,
+ * each into a slot of a ring, and the calling thread writes the slots out
+ * in order, rendering too when it has nothing to write, so memory stays at
+ * a few chunks and the threads stay busy whatever the mix of chunks. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
