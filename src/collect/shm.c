@@ -8,6 +8,7 @@
 #include <linux/magic.h>
 #include <mqueue.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
@@ -21,6 +22,7 @@
 #include "collect/pathio.h"
 #include "kinds/mqueue.h"
 #include "kinds/sysvshm.h"
+#include "par.h"
 
 #define SHM_DIR "/dev/shm"
 
@@ -111,13 +113,77 @@ static void mq_read_rooted(int dfd, const char *name, struct ipc_mq *mq)
 	close(fd);
 }
 
+/* A directory's entries are read a batch at a time and their stats taken
+ * on every CPU: /dev/shm can hold 20k files, and a stat each was a tenth
+ * of a long list's time. The entries are then taken in directory order,
+ * checked exactly as one stat at a time would be. */
+#define DIR_BATCH 1024
+#define DIR_PAR_MIN 256		/* fewer stats are not worth a thread */
+
+struct dir_ent {
+	struct stat st;
+	uint32_t mnt;
+	int rc;
+	size_t name;		/* offset in the batch's names */
+};
+
+struct dir_batch {
+	const struct ipc_dir *d;
+	struct dir_ent e[DIR_BATCH];
+	size_t n;
+	struct buf names;	/* NUL-terminated, one after the other */
+};
+
+static void batch_stat(void *arg, size_t part, size_t from, size_t to)
+{
+	struct dir_batch *b = arg;
+
+	(void)part;
+	for (size_t i = from; i < to; i++) {
+		struct dir_ent *e = &b->e[i];
+
+		e->rc = stat_nosync(b->d->dfd, b->names.data + e->name, AT_SYMLINK_NOFOLLOW,
+				    &e->st, &e->mnt);
+	}
+}
+
+/* One entry, stat taken: a regular file of the directory's own mount
+ * (none with another mount on top, a bind of any file, from any
+ * filesystem), with a queue's state read only once it is known to be one. */
+static void dir_take(const struct ipc_dir *d, const char *name, const struct dir_ent *e,
+		     ipcdir_fn fn, void *arg)
+{
+	struct ipc_mq mq = { 0 };
+
+	if (e->rc < 0 || !S_ISREG(e->st.st_mode))
+		return;
+	if (!d->rooted && (e->st.st_dev != d->dev || (d->mnt_id && e->mnt != d->mnt_id)))
+		return;
+	if (d->mqueue && d->rooted)
+		mq_read_rooted(d->dfd, name, &mq);
+	else if (d->mqueue)
+		mq_read_checked(d, name, &e->st, &mq);
+	fn(arg, name, &e->st, d->mqueue ? &mq : NULL);
+}
+
+static void batch_run(struct dir_batch *b, size_t threads, ipcdir_fn fn, void *arg)
+{
+	par_for(b->n, b->n >= DIR_PAR_MIN ? threads : 1, batch_stat, b);
+	for (size_t i = 0; i < b->n; i++)
+		dir_take(b->d, b->names.data + b->e[i].name, &b->e[i], fn, arg);
+	b->n = 0;
+	buf_reset(&b->names);
+}
+
 /* The regular files of the directory that live on its own mount: an entry
  * with a mount on top (a bind of any file, from any filesystem) is not
- * one of its objects and is neither listed nor opened. */
-int ipcdir_list(const struct ipc_dir *d, ipcdir_fn fn, void *arg)
+ * one of its objects and is neither listed nor opened. Queues are read
+ * one by one; threads: how many may take the stats. */
+static int ipcdir_list_on(const struct ipc_dir *d, ipcdir_fn fn, void *arg, size_t threads)
 {
 	int dup = fcntl(d->dfd, F_DUPFD_CLOEXEC, 0);
 	DIR *dir = dup < 0 ? NULL : fdopendir(dup);
+	struct dir_batch *b;
 	struct dirent *de;
 
 	if (!dir) {
@@ -125,26 +191,26 @@ int ipcdir_list(const struct ipc_dir *d, ipcdir_fn fn, void *arg)
 			close(dup);
 		return -errno;
 	}
+	b = xcalloc(1, sizeof(*b));
+	b->d = d;
 	while ((de = readdir(dir))) {
-		struct ipc_mq mq = { 0 };
-		struct stat st;
-		uint32_t mnt;
-
 		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
 			continue;
-		if (stat_nosync(d->dfd, de->d_name, AT_SYMLINK_NOFOLLOW, &st, &mnt) < 0 ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		if (!d->rooted && (st.st_dev != d->dev || (d->mnt_id && mnt != d->mnt_id)))
-			continue;
-		if (d->mqueue && d->rooted)
-			mq_read_rooted(d->dfd, de->d_name, &mq);
-		else if (d->mqueue)
-			mq_read_checked(d, de->d_name, &st, &mq);
-		fn(arg, de->d_name, &st, d->mqueue ? &mq : NULL);
+		b->e[b->n++].name = b->names.len;
+		buf_add(&b->names, de->d_name, strlen(de->d_name) + 1);
+		if (b->n == DIR_BATCH)
+			batch_run(b, threads, fn, arg);
 	}
+	batch_run(b, threads, fn, arg);
+	buf_free(&b->names);
+	free(b);
 	closedir(dir);
 	return 0;
+}
+
+int ipcdir_list(const struct ipc_dir *d, ipcdir_fn fn, void *arg)
+{
+	return ipcdir_list_on(d, fn, arg, 1);
 }
 
 void ipcdir_add(struct model *m, struct scan_ctx *c, const char *prefix, struct ipc_proc *home,
@@ -216,7 +282,10 @@ static int list_ours(struct model *m, struct scan_ctx *c, const char *path, bool
 	if (rc == 0) {
 		*dev = d.dev;
 		*have_dev = true;
-		rc = ipcdir_list(&d, add_ours, &a);
+		/* our own /dev/shm: its stats on every CPU (not a queue's,
+		 * each of which is opened) */
+		rc = ipcdir_list_on(&d, add_ours, &a,
+				    mqueue ? 1 : par_threads(DIR_PAR_MIN, DIR_PAR_MIN, 0));
 	}
 	close(dfd);
 	return rc;

@@ -26,22 +26,14 @@ enum unix_state {
 };
 
 struct ipc_unix {
+	/* the flags and small numbers first, packed: a list has 100k objects */
 	bool known;		/* AF_UNIX confirmed by sock_diag or net/unix */
 	uint8_t stype;		/* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
 	uint8_t state;		/* enum unix_state */
 	bool has_peer;
-	uint64_t peer;
 	bool has_uid;
-	uid_t uid;
 	bool has_rq;
-	uint32_t rqueue;	/* for a listener: its current backlog */
-	uint32_t wqueue;	/* for a listener: its backlog limit */
 	bool has_vfs;		/* the socket file a path socket is bound to */
-	dev_t vfs_dev;
-	uint64_t vfs_ino;
-	uint64_t *pending;	/* listener: clients not yet accepted */
-	size_t npending;
-	uint64_t netns;
 	bool from_procfs;	/* learnt from net/unix, which has no peers */
 	/* learnt only from a holder's fd (no table listed it): its network
 	 * namespace could not be dumped, so name, peer and queues are unknown */
@@ -50,16 +42,25 @@ struct ipc_unix {
 	uint8_t shutdown;	/* UNIX_SHUT_RD | UNIX_SHUT_WR */
 	bool has_nonblock;	/* O_NONBLOCK of its file, from a holder's fdinfo */
 	bool nonblock;
+	bool has_listener;	/* a client not yet accepted: the listener */
 	/* its address family, when the bpf iterator read it: a socket no
 	 * table listed needs no duplicate of its fd to be told not AF_UNIX */
 	bool has_family;
 	uint16_t family;
+	uid_t uid;
+	uint32_t rqueue;	/* for a listener: its current backlog */
+	uint32_t wqueue;	/* for a listener: its backlog limit */
+	uint64_t peer;
+	dev_t vfs_dev;
+	uint64_t vfs_ino;
+	uint64_t *pending;	/* listener: clients not yet accepted */
+	size_t npending;
+	uint64_t netns;
 	/* the sockets whose peer this one is while its own peer is not them:
 	 * a bound dgram socket's senders (the link stage) */
 	struct ipc_obj **senders;
 	size_t nsenders;
-	bool has_listener;	/* a client not yet accepted: the listener */
-	uint64_t listener;
+	uint64_t listener;	/* has_listener */
 	/* the objects those inodes name, resolved by the link stage */
 	struct ipc_obj *peer_obj, *listener_obj;
 };

@@ -8,6 +8,7 @@
 #include <sys/sysmacros.h>
 
 #include "kinds/kind.h"
+#include "par.h"
 #include "util.h"
 #include "model/waitgraph.h"
 
@@ -411,16 +412,59 @@ static int holder_cmp(const void *pa, const void *pb)
 	return (a->fd > b->fd) - (a->fd < b->fd);
 }
 
-void model_sort(struct model *m)
+/* Sorting a list of 100k objects, each compare two reads of objects far
+ * apart in memory, took a tenth of its time: the halves are sorted on two
+ * CPUs and merged. obj_cmp is a total order (no two objects share dev,
+ * inode and ns), so the result is qsort's, whatever the split. */
+#define SORT_PAR_MIN 8192
+
+static void sort_objs(void *arg, size_t part, size_t from, size_t to)
 {
-	if (m->nobjs > 1)
-		qsort(m->objs, m->nobjs, sizeof(*m->objs), obj_cmp);
-	for (size_t i = 0; i < m->nobjs; i++) {
+	struct model *m = arg;
+
+	(void)part;
+	qsort(m->objs + from, to - from, sizeof(*m->objs), obj_cmp);
+}
+
+static void sort_holders(void *arg, size_t part, size_t from, size_t to)
+{
+	struct model *m = arg;
+
+	(void)part;
+	for (size_t i = from; i < to; i++) {
 		struct ipc_obj *o = m->objs[i];
 
 		if (o->nholders > 1)
 			qsort(o->holders, o->nholders, sizeof(*o->holders), holder_cmp);
 	}
+}
+
+/* Merges the sorted runs [0, mid) and [mid, n) of objs. */
+static void merge_objs(struct model *m, size_t mid)
+{
+	struct ipc_obj **v = m->objs, **t = xreallocarray(NULL, m->nobjs, sizeof(*t));
+	size_t i = 0, j = mid, k = 0;
+
+	while (i < mid && j < m->nobjs)
+		t[k++] = obj_cmp(&v[j], &v[i]) < 0 ? v[j++] : v[i++];
+	while (i < mid)
+		t[k++] = v[i++];
+	while (j < m->nobjs)
+		t[k++] = v[j++];
+	memcpy(v, t, m->nobjs * sizeof(*v));
+	free(t);
+}
+
+void model_sort(struct model *m)
+{
+	size_t threads = par_threads(m->nobjs, SORT_PAR_MIN, 2);
+
+	if (m->nobjs > 1) {
+		par_for(m->nobjs, threads, sort_objs, m);
+		if (threads > 1)
+			merge_objs(m, m->nobjs / 2);
+	}
+	par_for(m->nobjs, threads, sort_holders, m);
 	index_rebuild(m, m->indexcap ? m->indexcap : 4096);
 }
 

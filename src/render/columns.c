@@ -19,6 +19,28 @@ static void esc_path(struct buf *out, const struct ipc_obj *o)
 		esc_table(out, o->path, o->pathlen);
 }
 
+/* Decimal digits without printf, whose parsing of the format was a tenth
+ * of a long table's time: a table of 100k rows prints ~400k numbers */
+static void put_u64(struct buf *out, uint64_t v)
+{
+	char d[24], *e = d + sizeof(d), *p = e;
+
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	buf_add(out, p, (size_t)(e - p));
+}
+
+static void put_i64(struct buf *out, int64_t v)
+{
+	if (v < 0) {
+		buf_addc(out, '-');
+		put_u64(out, -(uint64_t)v);
+	} else {
+		put_u64(out, (uint64_t)v);
+	}
+}
+
 static void fill_type(struct buf *out, const struct model *m, const struct ipc_obj *o,
 		      const struct render_opts *ro)
 {
@@ -30,14 +52,16 @@ static void fill_inode(struct buf *out, const struct model *m, const struct ipc_
 		       const struct render_opts *ro)
 {
 	(void)m, (void)ro;
-	buf_printf(out, "%llu", (unsigned long long)o->ino);
+	put_u64(out, o->ino);
 }
 
 static void fill_dev(struct buf *out, const struct model *m, const struct ipc_obj *o,
 		     const struct render_opts *ro)
 {
 	(void)m, (void)ro;
-	buf_printf(out, "%u:%u", major(o->dev), minor(o->dev));
+	put_u64(out, major(o->dev));
+	buf_addc(out, ':');
+	put_u64(out, minor(o->dev));
 }
 
 static void fill_path(struct buf *out, const struct model *m, const struct ipc_obj *o,
@@ -77,7 +101,7 @@ static void fill_size(struct buf *out, const struct model *m, const struct ipc_o
 	if (!o->has_size)
 		return;
 	if (ro->bytes)
-		buf_printf(out, "%llu", (unsigned long long)o->size);
+		put_u64(out, o->size);
 	else {
 		format_size(tmp, sizeof(tmp), o->size);
 		buf_adds(out, tmp);
@@ -108,7 +132,8 @@ static bool by_kind(enum kind_col col, const struct ipc_obj *o, const struct ren
 
 void holder_proc_text(struct buf *out, const struct ipc_proc *p)
 {
-	buf_printf(out, "%d/", (int)p->pid);
+	put_i64(out, p->pid);
+	buf_addc(out, '/');
 	esc_table(out, p->comm, strlen(p->comm));
 }
 
@@ -117,7 +142,7 @@ void holder_entry_text(struct buf *out, const struct ipc_holder *h)
 	if (h->mapped)
 		buf_adds(out, "mem");
 	else
-		buf_printf(out, "%d", h->fd);
+		put_i64(out, h->fd);
 	if (h->mode & MODE_R)
 		buf_addc(out, 'r');
 	if (h->mode & MODE_W)
@@ -250,7 +275,7 @@ static void fill_queued(struct buf *out, const struct model *m, const struct ipc
 	if (!kind_of(o)->queued || !kind_of(o)->queued(o, &v))
 		return;
 	if (ro->bytes) {
-		buf_printf(out, "%llu", (unsigned long long)v);
+		put_u64(out, v);
 	} else {
 		format_size(tmp, sizeof(tmp), v);
 		buf_adds(out, tmp);
@@ -298,7 +323,7 @@ static void fill_resident(struct buf *out, const struct model *m, const struct i
 	if (!o->has_resident)
 		return;
 	if (ro->bytes) {
-		buf_printf(out, "%llu", (unsigned long long)o->resident);
+		put_u64(out, o->resident);
 	} else {
 		format_size(tmp, sizeof(tmp), o->resident);
 		buf_adds(out, tmp);
@@ -309,7 +334,7 @@ static void fill_nholders(struct buf *out, const struct model *m, const struct i
 			  const struct render_opts *ro)
 {
 	(void)m, (void)ro;
-	buf_printf(out, "%zu", o->nholders);
+	put_u64(out, o->nholders);
 }
 
 static void fill_pids(struct buf *out, const struct model *m, const struct ipc_obj *o,
@@ -321,7 +346,7 @@ static void fill_pids(struct buf *out, const struct model *m, const struct ipc_o
 			continue;
 		if (out->len)
 			buf_addc(out, ',');
-		buf_printf(out, "%d", (int)o->holders[i].proc->pid);
+		put_i64(out, o->holders[i].proc->pid);
 	}
 }
 

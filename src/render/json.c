@@ -5,13 +5,13 @@
  * events watch.c writes). */
 #include <errno.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
 #include <sys/sysmacros.h>
 
 #include "escape.h"
+#include "par.h"
 #include "render/jw.h"
 #include "kinds/kind.h"
 #include "model/leaks.h"
@@ -188,36 +188,22 @@ struct jout {
 /* Jansson escapes every control byte but DEL, which JSON allows raw but
  * a terminal need not ignore. With JSON_ENSURE_ASCII nothing else is
  * above 0x7e, and a DEL can only be in a string's text: it is written
- * \u007f, so that no control byte leaves ipcscope raw. */
-static int jout_del(struct buf *b, const char *s, size_t size)
+ * \u007f, so that no control byte leaves ipcscope raw. Rare: the dump
+ * from at on is rewritten only when one is found. */
+static void jout_del(struct buf *b, size_t at)
 {
-	for (size_t i = 0; i < size; i++) {
-		if (s[i] == 0x7f)
+	size_t n = b->len - at;
+	char *copy = xmalloc(n);
+
+	memcpy(copy, b->data + at, n);
+	b->len = at;
+	for (size_t i = 0; i < n; i++) {
+		if (copy[i] == 0x7f)
 			buf_adds(b, "\\u007f");
 		else
-			buf_addc(b, s[i]);
+			buf_addc(b, copy[i]);
 	}
-	return 0;
-}
-
-/* Called for every quote, key, colon, comma and value: kept to a bounds
- * check and a copy. Most pieces are one byte, for which a call to memcpy
- * costs more than the copy. */
-static int jout_cb(const char *buffer, size_t size, void *data)
-{
-	struct buf *b = data;
-
-	if (size == 1 ? *buffer == 0x7f : memchr(buffer, 0x7f, size) != NULL)
-		return jout_del(b, buffer, size);
-	if (b->cap - b->len <= size)
-		buf_reserve(b, size);
-	if (size == 1)
-		b->data[b->len] = *buffer;
-	else
-		memcpy(b->data + b->len, buffer, size);
-	b->len += size;
-	/* no NUL: the buffer is only ever written out by length */
-	return 0;
+	free(copy);
 }
 
 static void jout_flush(struct jout *o, bool all)
@@ -229,17 +215,26 @@ static void jout_flush(struct jout *o, bool all)
 	}
 }
 
-static int jdump(json_t *j, struct buf *b)
-{
-	return json_dump_callback(j, jout_cb, b, JSON_COMPACT | JSON_ENSURE_ASCII);
-}
-
-/* A compact dump of an object without its opening '{'. */
-static int jdump_after_brace(json_t *j, struct buf *b)
+/* Ends w's document and appends it, compact and ASCII-only, as Jansson
+ * writes it (jw_dump). */
+static int jdump(struct jw *w, struct buf *b)
 {
 	size_t at = b->len;
 
-	if (jdump(j, b) < 0)
+	jw_end(w);
+	if (jw_dump(w, b) < 0)
+		return -1;
+	if (b->len > at && memchr(b->data + at, 0x7f, b->len - at))
+		jout_del(b, at);
+	return 0;
+}
+
+/* A compact dump of an object without its opening '{'. */
+static int jdump_after_brace(struct jw *w, struct buf *b)
+{
+	size_t at = b->len;
+
+	if (jdump(w, b) < 0)
 		return -1;
 	memmove(b->data + at, b->data + at + 1, b->len - at - 1);
 	b->len--;
@@ -257,7 +252,7 @@ int json_print_doc(struct jw *w, FILE *out)
 {
 	struct jout o = { .out = out };
 
-	if (jdump(jw_end(w), &o.b) < 0)
+	if (jdump(w, &o.b) < 0)
 		o.failed = true;
 	buf_addc(&o.b, '\n');
 	jw_free(w);
@@ -294,7 +289,7 @@ int json_object_dump(struct jw *t, const struct model *m, const struct ipc_obj *
 		sep = ",";
 		jw_begin(t, JSON_SHAPE_HOLDER);
 		json_holder_fields(t, &o->holders[i]);
-		if (jdump(jw_end(t), b) < 0)
+		if (jdump(t, b) < 0)
 			return -1;
 	}
 	buf_addc(b, ']');
@@ -306,12 +301,12 @@ int json_object_dump(struct jw *t, const struct model *m, const struct ipc_obj *
 
 int json_doc_dump(struct jw *w, struct buf *b)
 {
-	return jdump(jw_end(w), b);
+	return jdump(w, b);
 }
 
 int json_doc_open(struct jw *w, struct buf *b)
 {
-	if (jdump(jw_end(w), b) < 0)
+	if (jdump(w, b) < 0)
 		return -1;
 	b->len--;
 	return 0;
@@ -319,211 +314,90 @@ int json_doc_open(struct jw *w, struct buf *b)
 
 int json_doc_rest(struct jw *w, struct buf *b)
 {
-	return jdump_after_brace(jw_end(w), b);
+	return jdump_after_brace(w, b);
 }
 
 /* ---- The list ---- */
 
-/* Rendering threads take chunks of the list in turn, each into a buffer
- * of a ring; the calling thread writes the buffers out in order (and
- * renders too when it has nothing to write), so memory stays flat and the
- * threads stay busy whatever the mix of objects. Each thread has its own
- * writer, whose trees the objects of one type reuse. */
+/* The list is rendered in chunks by the speed machinery (par.h), each
+ * thread with a writer of its own, whose trees the objects of one type
+ * reuse. */
 #define JSON_SLICE_MIN 4096	/* fewer objects per thread are not worth one */
 #define JSON_CHUNK 512		/* objects */
-#define JSON_RING 16		/* chunks rendered ahead of the writer, at most */
-#define JSON_THREADS 8		/* rendering threads at most, the caller's too */
 
-struct jchunk {
-	struct buf b;
-	bool ready;
-	bool failed;
-};
-
-struct jwork {
+struct jlist {
 	const struct model *m;
 	const struct render_opts *ro;
-	size_t first_visible;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	size_t nchunks;
-	size_t next;		/* the next chunk to render */
-	size_t written;		/* chunks handed to the output */
-	bool stop;
-	struct jchunk ring[JSON_RING];
+	size_t first_visible;	/* which no comma precedes */
+	FILE *out;
 };
 
-/* Into a buffer of the thread's own, handed to the chunk when done: the
- * ring's chunks share cache lines, and the callback updates its buffer's
- * length for every piece, which two threads would fight over. */
-static void jchunk_render(struct jwork *w, struct jw *t, size_t c)
+static void *jlist_state_new(void *arg)
 {
-	struct jchunk *ch = &w->ring[c % JSON_RING];
-	size_t from = c * JSON_CHUNK, to = from + JSON_CHUNK;
-	struct buf b = ch->b;
-	bool failed = false;
+	(void)arg;
+	return jw_new();
+}
 
-	if (to > w->m->nobjs)
-		to = w->m->nobjs;
-	buf_reset(&b);
-	for (size_t i = from; i < to && !failed; i++) {
-		const struct ipc_obj *obj = w->m->objs[i];
+static void jlist_state_free(void *state)
+{
+	jw_free(state);
+}
+
+static int jlist_render(void *arg, void *state, size_t c, struct buf *b)
+{
+	const struct jlist *l = arg;
+	size_t from = c * JSON_CHUNK, to = from + JSON_CHUNK;
+
+	if (to > l->m->nobjs)
+		to = l->m->nobjs;
+	for (size_t i = from; i < to; i++) {
+		const struct ipc_obj *obj = l->m->objs[i];
 
 		if (obj->hidden)
 			continue;
-		if (!w->ro->json_lines)
-			buf_adds(&b, i == w->first_visible ? "\n" : ",\n");
-		if (json_object_dump(t, w->m, obj, w->ro, &b) < 0)
-			failed = true;
-		if (w->ro->json_lines)
-			buf_addc(&b, '\n');
+		if (!l->ro->json_lines)
+			buf_adds(b, i == l->first_visible ? "\n" : ",\n");
+		if (json_object_dump(state, l->m, obj, l->ro, b) < 0)
+			return -1;
+		if (l->ro->json_lines)
+			buf_addc(b, '\n');
 	}
-	ch->b = b;
-	ch->failed = failed;
+	return 0;
 }
 
-/* With the lock held: a chunk to render, unless none is left or the ring
- * is full. */
-static bool jwork_take(struct jwork *w, size_t *c)
+static int jlist_write(void *arg, const char *p, size_t n)
 {
-	if (w->stop || w->next >= w->nchunks || w->next >= w->written + JSON_RING)
-		return false;
-	*c = w->next++;
-	return true;
-}
+	const struct jlist *l = arg;
 
-static void jwork_render(struct jwork *w, struct jw *t, size_t c)
-{
-	pthread_mutex_unlock(&w->lock);
-	jchunk_render(w, t, c);
-	pthread_mutex_lock(&w->lock);
-	w->ring[c % JSON_RING].ready = true;
-	pthread_cond_broadcast(&w->cond);
-}
-
-static void *jwork_thread(void *arg)
-{
-	struct jwork *w = arg;
-	struct jw *t = jw_new();
-	size_t c;
-
-	pthread_mutex_lock(&w->lock);
-	while (!w->stop && w->next < w->nchunks) {
-		if (jwork_take(w, &c))
-			jwork_render(w, t, c);
-		else
-			pthread_cond_wait(&w->cond, &w->lock);
-	}
-	pthread_mutex_unlock(&w->lock);
-	jw_free(t);
-	return NULL;
-}
-
-/* The work of one list: its chunks, and the first visible object, which
- * no comma precedes. */
-static struct jwork *jwork_new(const struct model *m, const struct render_opts *ro)
-{
-	struct jwork *w = xcalloc(1, sizeof(*w));
-
-	w->m = m;
-	w->ro = ro;
-	w->first_visible = m->nobjs;
-	for (size_t i = 0; i < m->nobjs; i++)
-		if (!m->objs[i]->hidden) {
-			w->first_visible = i;
-			break;
-		}
-	w->nchunks = (m->nobjs + JSON_CHUNK - 1) / JSON_CHUNK;
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->cond, NULL);
-	return w;
-}
-
-/* Rendering threads beside the caller's, one per CPU up to JSON_THREADS
- * in all, for a list long enough to be worth them; how many started. */
-static size_t jwork_start(struct jwork *w, pthread_t tid[JSON_THREADS])
-{
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t n = ncpu > 1 ? (size_t)(ncpu > JSON_THREADS ? JSON_THREADS : ncpu) : 1;
-	size_t nthreads = 0;
-
-	if (w->m->nobjs < 2 * JSON_SLICE_MIN)
-		n = 1;
-	for (size_t k = 1; k < n; k++)
-		if (pthread_create(&tid[nthreads], NULL, jwork_thread, w) == 0)
-			nthreads++;
-	return nthreads;
-}
-
-/* With the lock held: writes out the next chunk, which is ready, without
- * the lock; the errno of a failed write, or 0. */
-static int jwork_put(struct jwork *w, struct jout *o)
-{
-	struct jchunk *ch = &w->ring[w->written % JSON_RING];
-	int err = 0;
-
-	pthread_mutex_unlock(&w->lock);
-	if (ch->failed) {
-		o->failed = true;
-	} else if (ch->b.len && fwrite(ch->b.data, 1, ch->b.len, o->out) != ch->b.len) {
-		err = errno;
-		o->failed = true;
-	}
-	pthread_mutex_lock(&w->lock);
-	ch->ready = false;
-	w->written++;
-	pthread_cond_broadcast(&w->cond);
-	return err;
-}
-
-/* The calling thread: writes the chunks out in order, renders one when
- * none is ready, and stops the others at the end or on a failure. */
-static int jwork_write(struct jwork *w, struct jout *o)
-{
-	struct jw *t = jw_new();
-	int err = 0;
-	size_t c;
-
-	pthread_mutex_lock(&w->lock);
-	while (w->written < w->nchunks && !o->failed) {
-		if (w->ring[w->written % JSON_RING].ready)
-			err = jwork_put(w, o);
-		else if (jwork_take(w, &c))
-			jwork_render(w, t, c);
-		else
-			pthread_cond_wait(&w->cond, &w->lock);
-	}
-	w->stop = true;
-	pthread_cond_broadcast(&w->cond);
-	pthread_mutex_unlock(&w->lock);
-	jw_free(t);
-	return err;
-}
-
-/* Joins the threads jwork_write stopped, and frees the work. */
-static void jwork_end(struct jwork *w, const pthread_t *tid, size_t nthreads)
-{
-	for (size_t k = 0; k < nthreads; k++)
-		pthread_join(tid[k], NULL);
-	for (size_t k = 0; k < JSON_RING; k++)
-		buf_free(&w->ring[k].b);
-	pthread_cond_destroy(&w->cond);
-	pthread_mutex_destroy(&w->lock);
-	free(w);
+	return fwrite(p, 1, n, l->out) == n ? 0 : errno ? errno : EIO;
 }
 
 static int render_objects(struct jout *o, const struct model *m, const struct render_opts *ro)
 {
-	struct jwork *w = jwork_new(m, ro);
-	pthread_t tid[JSON_THREADS];
-	size_t nthreads = jwork_start(w, tid);
-	int err;
+	struct jlist l = { .m = m, .ro = ro, .first_visible = m->nobjs, .out = o->out };
+	struct par_ordered p = {
+		.nchunks = (m->nobjs + JSON_CHUNK - 1) / JSON_CHUNK,
+		.threads = par_threads(m->nobjs, 2 * JSON_SLICE_MIN, 0),
+		.arg = &l,
+		.state_new = jlist_state_new,
+		.state_free = jlist_state_free,
+		.render = jlist_render,
+		.write = jlist_write,
+	};
+	int rc;
 
+	for (size_t i = 0; i < m->nobjs; i++)
+		if (!m->objs[i]->hidden) {
+			l.first_visible = i;
+			break;
+		}
 	jout_flush(o, true);
-	err = jwork_write(w, o);
-	jwork_end(w, tid, nthreads);
-	if (err)
-		errno = err;
+	rc = par_ordered_run(&p);
+	if (rc) {
+		o->failed = true;
+		if (rc > 0)
+			errno = rc;
+	}
 	return o->failed ? -1 : 0;
 }
 
@@ -564,7 +438,7 @@ static void json_tail(struct jout *o, const struct model *m, const struct render
 	}
 	buf_adds(&o->b, "\n]");
 	brace = o->b.len;
-	if (jdump(jw_end(w), &o->b) < 0)
+	if (jdump(w, &o->b) < 0)
 		o->failed = true;
 	else
 		o->b.data[brace] = ',';

@@ -23,6 +23,12 @@ struct jw_slot {
 	const char *text;	/* str's bytes and length, compared without */
 	size_t len;		/* a call into Jansson */
 	struct jw_node *sub;	/* owned: the object or array last written there */
+	/* jw_dump's text of the member: "KEY": (klen bytes, made once), then
+	 * a leaf value's, Jansson's, kept while the value stays the same:
+	 * most leaves of a list's objects do */
+	struct buf dump;
+	size_t klen;
+	bool dumped;
 };
 
 /* An object or array of the tree, with its slots in output order. */
@@ -68,6 +74,7 @@ static void node_free(struct jw_node *n);
 
 static void slot_free(struct jw_slot *s)
 {
+	buf_free(&s->dump);
 	json_decref(s->num);
 	json_decref(s->str);
 	if (s->sub) {
@@ -157,6 +164,7 @@ static inline void jw_put(struct jw *w, struct jw_slot *s, json_t *v)
 	if (s->val == v)
 		return;
 	s->val = v;
+	s->dumped = false;
 	if (s->key) {
 		json_object_iter_set(n->j, s->iter, v);
 		return;
@@ -266,10 +274,12 @@ void jw_int(struct jw *w, const char *key, int64_t v)
 {
 	struct jw_slot *s = jw_next(w, key);
 
-	if (s->num)
-		json_integer_set(s->num, (json_int_t)v);
-	else
+	if (!s->num) {
 		s->num = json_integer((json_int_t)v);
+	} else if (json_integer_value(s->num) != (json_int_t)v) {
+		json_integer_set(s->num, (json_int_t)v);
+		s->dumped = false;
+	}
 	jw_put(w, s, s->num);
 }
 
@@ -298,6 +308,7 @@ static void slot_text(struct jw *w, struct jw_slot *s, const char *p, size_t len
 		s->str = json_stringn_nocheck(p, len);
 	else
 		json_string_setn_nocheck(s->str, p, len);
+	s->dumped = false;
 	s->text = json_string_value(s->str);
 	s->len = json_string_length(s->str);	/* unchanged if Jansson ran out */
 	jw_put(w, s, s->str);
@@ -377,4 +388,97 @@ void jw_bytes(struct jw *w, const char *key, const char *p, size_t len)
 	buf_reset(&w->tmp);
 	base64_encode(&w->tmp, (const unsigned char *)p, len);
 	slot_text(w, jw_next(w, k64), w->tmp.data ? w->tmp.data : "", w->tmp.len);
+}
+
+/* ---- jw_dump ---- */
+
+/* Appends to b: inline, since a document is mostly pieces of a few bytes */
+static inline void put(struct buf *b, const char *p, size_t n)
+{
+	if (b->cap - b->len <= n)
+		buf_reserve(b, n);
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+static inline void putc1(struct buf *b, char c)
+{
+	if (b->cap - b->len <= 1)
+		buf_reserve(b, 1);
+	b->data[b->len++] = c;
+}
+
+/* Jansson's output, piece by piece */
+static int dump_cb(const char *p, size_t size, void *data)
+{
+	put(data, p, size);
+	return 0;
+}
+
+static int dump_leaf(json_t *v, struct buf *b)
+{
+	return json_dump_callback(v, dump_cb, b, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
+}
+
+/* A member's key as Jansson writes a key, then the colon of JSON_COMPACT,
+ * made once: the slot's text starts with it. */
+static int slot_key(struct jw_slot *s)
+{
+	json_t *k = json_string(s->key);
+	int rc = k ? dump_leaf(k, &s->dump) : -1;
+
+	json_decref(k);
+	if (rc < 0) {
+		buf_reset(&s->dump);
+		return -1;
+	}
+	putc1(&s->dump, ':');
+	s->klen = s->dump.len;
+	return 0;
+}
+
+static int node_dump(const struct jw_node *n, struct buf *b);
+
+/* The member or element at s: its key, kept, then its container's text or
+ * its leaf's, dumped again only when the leaf changed. */
+static int slot_dump(struct jw_slot *s, struct buf *b)
+{
+	if (s->key && !s->klen && slot_key(s) < 0)
+		return -1;
+	if (s->sub && s->val == s->sub->j) {
+		put(b, s->dump.data, s->klen);
+		return node_dump(s->sub, b);
+	}
+	if (!s->dumped) {
+		s->dump.len = s->klen;
+		if (dump_leaf(s->val, &s->dump) < 0)
+			return -1;
+		s->dumped = true;
+	}
+	put(b, s->dump.data, s->dump.len);
+	return 0;
+}
+
+/* Jansson's JSON_COMPACT layout: no space, members in the object's order
+ * (which is the slots'), "," between and ":" after a key. */
+static int node_dump(const struct jw_node *n, struct buf *b)
+{
+	size_t count = n->array ? json_array_size(n->j) : n->n;
+
+	putc1(b, n->array ? '[' : '{');
+	for (size_t i = 0; i < count; i++) {
+		if (i)
+			putc1(b, ',');
+		if (slot_dump(&n->slot[i], b) < 0)
+			return -1;
+	}
+	putc1(b, n->array ? ']' : '}');
+	return 0;
+}
+
+int jw_dump(struct jw *w, struct buf *b)
+{
+	if (w->depth != -1 || !w->stack[0])
+		jw_bug("a dump of no ended document");
+	return node_dump(w->stack[0], b);
 }

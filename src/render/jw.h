@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 struct jw;
 
 struct jw *jw_new(void);
@@ -32,6 +34,13 @@ void jw_free(struct jw *w);
 void jw_begin(struct jw *w, unsigned shape);
 /* Ends the document: the tree, owned by w and valid until jw_begin. */
 json_t *jw_end(struct jw *w);
+
+/* Appends the document jw_end ended to b, as json_dump_callback() would
+ * with JSON_COMPACT | JSON_ENSURE_ASCII, byte for byte: every key and
+ * every value is Jansson's text, but a leaf is dumped again only when it
+ * changed since the last document of its shape, which in a list few do.
+ * 0, or -1 when Jansson fails. */
+int jw_dump(struct jw *w, struct buf *b);
 
 void jw_obj_begin(struct jw *w, const char *key);
 void jw_obj_end(struct jw *w);

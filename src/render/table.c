@@ -1,12 +1,11 @@
 /* The aligned table for people: one line per object, every cell already
  * terminal-safe, cut to the terminal's width only when there is one. */
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "escape.h"
+#include "par.h"
 #include "kinds/kind.h"
 #include "render/render.h"
 
@@ -95,9 +94,21 @@ static void skip_outliers(size_t *w, const struct cell *cells, size_t nrows,
 	free(tmp);
 }
 
+/* n spaces: once per cell of a long table */
+static void put_blanks(struct buf *out, size_t n)
+{
+	static const char blanks[] = "                                "
+				     "                                ";
+	const size_t max = sizeof(blanks) - 1;	/* not its NUL */
+
+	for (; n > max; n -= max)
+		buf_add(out, blanks, max);
+	buf_add(out, blanks, n);
+}
+
 /* Writes one cell. Padding is not written out but returned, and the caller
  * emits it only before a later non-empty cell, so lines end without blanks. */
-static size_t put_cell(FILE *out, const char *s, size_t len, size_t width,
+static size_t put_cell(struct buf *out, const char *s, size_t len, size_t width,
 		       size_t colw, unsigned flags, const char *color, size_t *pending)
 {
 	if (len == 0)
@@ -106,36 +117,36 @@ static size_t put_cell(FILE *out, const char *s, size_t len, size_t width,
 		*pending += colw - width;
 		width = colw;
 	}
-	fprintf(out, "%*s", (int)*pending, "");
+	put_blanks(out, *pending);
 	*pending = 0;
 	if (color)
-		fputs(color, out);
+		buf_adds(out, color);
 	if (width > colw) {
 		/* keep one column for the ellipsis */
 		size_t keep = esc_fit(s, len, colw ? colw - 1 : 0);
 
-		fwrite(s, 1, keep, out);
+		buf_add(out, s, keep);
 		if (colw)
-			fputs(esc_utf8() ? "\u2026" : "~", out);
+			buf_adds(out, esc_utf8() ? "\u2026" : "~");
 		width = esc_width(s, keep) + (colw ? 1 : 0);
 	} else {
-		fwrite(s, 1, len, out);
+		buf_add(out, s, len);
 	}
 	if (color)
-		fputs("\033[0m", out);
+		buf_adds(out, "\033[0m");
 	return colw > width ? colw - width : 0;
 }
 
 /* --raw: cells separated by one space, so a space inside one is escaped. */
-static void put_raw(FILE *out, const char *s, size_t len, bool first)
+static void put_raw(struct buf *out, const char *s, size_t len, bool first)
 {
 	if (!first)
-		fputc(' ', out);
+		buf_addc(out, ' ');
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == ' ')
-			fputs("\\x20", out);
+			buf_adds(out, "\\x20");
 		else
-			fputc(s[i], out);
+			buf_addc(out, s[i]);
 	}
 }
 
@@ -143,59 +154,51 @@ static void put_raw(FILE *out, const char *s, size_t len, bool first)
 #define GRID_PARTS 2		/* the machine this runs on has 2 CPUs, or more */
 #define GRID_SERIAL 4096	/* fewer rows than this: one thread is enough */
 
+/* Each part of the rows, filled on a CPU of its own (par_for), has its own
+ * arena and widths, so that the parts share nothing they write. */
 struct grid {
 	struct cell *cells;
 	size_t nrows;
 	size_t w[MAX_COLUMNS];
 	struct buf arena[GRID_PARTS];
-};
-
-/* One part of the rows, filled on a thread of its own: its own arena and
- * widths, so that the parts share nothing they write. */
-struct grid_part {
-	pthread_t tid;
-	struct grid *g;
+	size_t pw[GRID_PARTS][MAX_COLUMNS];
 	const struct model *m;
 	const struct render_opts *ro;
 	const size_t *vis;	/* the visible objects' indexes */
-	size_t from, to;	/* rows */
-	unsigned part;
-	size_t w[MAX_COLUMNS];
 };
 
-static void *part_fill(void *arg)
+static void part_fill(void *arg, size_t part, size_t from, size_t to)
 {
-	struct grid_part *p = arg;
-	const struct render_opts *ro = p->ro;
-	struct buf tmp = { 0 }, *arena = &p->g->arena[p->part];
+	struct grid *g = arg;
+	const struct render_opts *ro = g->ro;
+	struct buf tmp = { 0 }, *arena = &g->arena[part];
+	size_t *w = g->pw[part];
 
-	for (size_t r = p->from; r < p->to; r++) {
-		const struct ipc_obj *o = p->m->objs[p->vis[r]];
+	for (size_t r = from; r < to; r++) {
+		const struct ipc_obj *o = g->m->objs[g->vis[r]];
 
 		for (size_t k = 0; k < ro->ncols; k++) {
-			struct cell *c = &p->g->cells[r * ro->ncols + k];
+			struct cell *c = &g->cells[r * ro->ncols + k];
 
 			buf_reset(&tmp);
-			column_fill(ro->cols[k], &tmp, p->m, o, ro);
-			c->part = p->part & 0xff;
+			column_fill(ro->cols[k], &tmp, g->m, o, ro);
+			c->part = part & 0xff;
 			c->off = arena->len;
 			c->len = (uint32_t)tmp.len;
 			c->width = (uint32_t)esc_width(tmp.data ? tmp.data : "", tmp.len);
 			buf_add(arena, tmp.data ? tmp.data : "", tmp.len);
-			if (c->width > p->w[k])
-				p->w[k] = c->width;
+			if (c->width > w[k])
+				w[k] = c->width;
 		}
 	}
 	buf_free(&tmp);
-	return NULL;
 }
 
 /* Every cell's text and width: a table of 100k rows takes most of the
  * time of a table listing to fill, so the rows are split between two
- * threads when there are that many and two CPUs. */
+ * CPUs when there are that many. */
 static void grid_fill(struct grid *g, const struct model *m, const struct render_opts *ro)
 {
-	struct grid_part parts[GRID_PARTS] = { 0 };
 	size_t n = 0, nparts;
 	size_t *vis = xcalloc(m->nobjs + 1, sizeof(*vis));
 
@@ -204,31 +207,22 @@ static void grid_fill(struct grid *g, const struct model *m, const struct render
 			vis[n++] = i;
 	g->nrows = n;
 	g->cells = xcalloc(n ? n * ro->ncols : 1, sizeof(*g->cells));
+	g->m = m;
+	g->ro = ro;
+	g->vis = vis;
 	for (size_t k = 0; k < ro->ncols; k++)
 		g->w[k] = strlen(columns[ro->cols[k]].name);
-	nparts = n >= GRID_SERIAL && sysconf(_SC_NPROCESSORS_ONLN) > 1 ? GRID_PARTS : 1;
-	for (size_t i = 0; i < nparts; i++) {
-		parts[i] = (struct grid_part){ .g = g, .m = m, .ro = ro, .vis = vis,
-					       .from = n * i / nparts, .to = n * (i + 1) / nparts,
-					       .part = (unsigned)i };
-		if (i == 0 || pthread_create(&parts[i].tid, NULL, part_fill, &parts[i]) != 0)
-			parts[i].tid = 0;
-	}
-	/* this thread fills the first part, and any a thread could not take */
-	for (size_t i = 0; i < nparts; i++)
-		if (!parts[i].tid)
-			part_fill(&parts[i]);
-	for (size_t i = 0; i < nparts; i++) {
-		if (parts[i].tid)
-			pthread_join(parts[i].tid, NULL);
+	nparts = par_threads(n, GRID_SERIAL, GRID_PARTS);
+	par_for(n, nparts, part_fill, g);
+	for (size_t i = 0; i < GRID_PARTS; i++)
 		for (size_t k = 0; k < ro->ncols; k++)
-			if (parts[i].w[k] > g->w[k])
-				g->w[k] = parts[i].w[k];
-	}
+			if (g->pw[i][k] > g->w[k])
+				g->w[k] = g->pw[i][k];
+	g->vis = NULL;
 	free(vis);
 }
 
-static void put_header(FILE *out, const size_t *w, const struct render_opts *ro)
+static void put_header(struct buf *out, const size_t *w, const struct render_opts *ro)
 {
 	size_t pending = 0;
 
@@ -242,10 +236,10 @@ static void put_header(FILE *out, const size_t *w, const struct render_opts *ro)
 			pending = put_cell(out, col->name, n, n, w[k], col->flags & COL_RIGHT, NULL,
 					   &pending) + COL_GAP;
 	}
-	fputc('\n', out);
+	buf_addc(out, '\n');
 }
 
-static int put_row(FILE *out, const struct grid *g, size_t row, const struct ipc_obj *o,
+static void put_row(struct buf *out, const struct grid *g, size_t row, const struct ipc_obj *o,
 		   const struct render_opts *ro)
 {
 	size_t pending = 0;
@@ -264,12 +258,25 @@ static int put_row(FILE *out, const struct grid *g, size_t row, const struct ipc
 			pending = put_cell(out, text, c->len, c->width, colw,
 					   col->flags, color, &pending) + COL_GAP;
 	}
-	return fputc('\n', out) == EOF ? -1 : 0;
+	buf_addc(out, '\n');
+}
+
+/* The rows go out through a buffer, one stdio call per block rather than
+ * several per cell, each of which takes the stream's lock. */
+#define TABLE_BLOCK (1 << 16)
+
+static int table_flush(FILE *out, struct buf *b)
+{
+	int rc = b->len && fwrite(b->data, 1, b->len, out) != b->len ? -1 : 0;
+
+	buf_reset(b);
+	return rc;
 }
 
 int table_render(FILE *out, const struct model *m, const struct render_opts *ro)
 {
 	struct grid g = { 0 };
+	struct buf b = { 0 };
 	size_t row = 0;
 	int rc = 0;
 
@@ -279,10 +286,17 @@ int table_render(FILE *out, const struct model *m, const struct render_opts *ro)
 	else if (!ro->raw)
 		skip_outliers(g.w, g.cells, g.nrows, ro);
 	if (!ro->noheadings)
-		put_header(out, g.w, ro);
-	for (size_t i = 0; i < m->nobjs && rc == 0; i++)
-		if (!m->objs[i]->hidden)
-			rc = put_row(out, &g, row++, m->objs[i], ro);
+		put_header(&b, g.w, ro);
+	for (size_t i = 0; i < m->nobjs && rc == 0; i++) {
+		if (m->objs[i]->hidden)
+			continue;
+		put_row(&b, &g, row++, m->objs[i], ro);
+		if (b.len >= TABLE_BLOCK)
+			rc = table_flush(out, &b);
+	}
+	if (rc == 0)
+		rc = table_flush(out, &b);
+	buf_free(&b);
 	free(g.cells);
 	for (size_t i = 0; i < GRID_PARTS; i++)
 		buf_free(&g.arena[i]);
