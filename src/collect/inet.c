@@ -275,25 +275,60 @@ static bool is_listening(const struct inet_ent *e)
 	return e->state == TCP_CLOSE && e->local.port != 0;
 }
 
+static bool is_v4mapped(const uint8_t a[16])
+{
+	static const uint8_t v4map[12] = { [10] = 0xff, [11] = 0xff };
+
+	return memcmp(a, v4map, 12) == 0;
+}
+
+/* How well a listener of this family fits what is sent to an address: 0
+ * not at all, as a v4 socket takes no v6 address (and the wildcards of
+ * both families map to the same all-zero address, so the family is what
+ * tells a user's 0.0.0.0:P from root's v6-only [::]:P); a v4 address
+ * goes to a v4 socket before a v6 one, as the kernel scores them; one
+ * with a file before one without. */
+static int listener_rank(const struct inet_ent *l, const uint8_t to[16])
+{
+	bool v4 = is_v4mapped(to);
+
+	if (!is_listening(l) || (l->family == AF_INET && !v4))
+		return 0;
+	return 1 + 2 * (v4 && l->family == AF_INET) + !!l->ino;
+}
+
+/* The best fitting listener bound to bound, for what is sent to to. */
+static const struct inet_ent *listener_at(const struct inet_dump *d, uint8_t proto,
+					  const struct inet_end *bound, const uint8_t to[16])
+{
+	struct inet_ent key = { .proto = proto, .local = *bound };
+	const struct inet_ent *e = bsearch(&key, d->v, d->n, sizeof(*d->v), ent_cmp), *best = NULL;
+
+	if (!e)
+		return NULL;
+	while (e > d->v && ent_cmp(e - 1, &key) == 0)
+		e--;
+	for (; e < d->v + d->n && ent_cmp(e, &key) == 0; e++)
+		if (listener_rank(e, to) > (best ? listener_rank(best, to) : 0))
+			best = e;
+	return best;
+}
+
 /* What listens at an address: bound to it, else to the wildcard. */
 static const struct inet_ent *find_listener(const struct inet_dump *d, uint8_t proto,
 					    const struct inet_end *at)
 {
-	static const struct inet_end none;
 	struct inet_end any = { .port = at->port };
-	const struct inet_ent *l = find(d, proto, at, &none);
+	const struct inet_ent *l = listener_at(d, proto, at, at->addr);
 
-	if (!l || !is_listening(l))
-		l = find(d, proto, &any, &none);
-	return l && is_listening(l) ? l : NULL;
+	return l ? l : listener_at(d, proto, &any, at->addr);
 }
 
 static bool is_loopback(const uint8_t a[16])
 {
 	static const uint8_t v6lo[16] = { [15] = 1 };
-	static const uint8_t v4map[12] = { [10] = 0xff, [11] = 0xff };
 
-	return memcmp(a, v6lo, 16) == 0 || (memcmp(a, v4map, 12) == 0 && a[12] == 127);
+	return memcmp(a, v6lo, 16) == 0 || (is_v4mapped(a) && a[12] == 127);
 }
 
 /* What the dump says of one socket, before it is applied. */
