@@ -615,12 +615,16 @@ void inet_collect(struct model *m, struct scan_ctx *c)
 	collect_ns(&w, c->self_netns, NULL);
 	for (size_t i = 0; i < l.n; i++)
 		collect_ns(&w, l.ns[i], l.proc[i]);
+	/* with --type inet asked, a quiet note would leave a list that lacks
+	 * thousands of a user's local connections without a word */
 	if (w.unread || w.refused)
-		model_note(m, "%zu network namespace%s not dumped for TCP and UDP sockets (%s): "
+		(c->types != IPC_ALL_TYPES && (c->types & IPC_TYPE_BIT(IPC_INET)) ? model_warn :
+										 model_note)(
+			m, "%zu network namespace%s not dumped for TCP and UDP sockets (%s): "
 			   "their sockets are not told local or not", w.unread + w.refused,
 			   w.unread + w.refused == 1 ? " was" : "s were",
 			   w.refused ? "past the scan's budget for namespaces" :
-			   "entering them needs root");
+			   "entering them needs root, or their process left");
 	free(l.ns);
 	free(l.proc);
 }
