@@ -61,6 +61,26 @@ own_netns() {
 	done
 }
 
+@test "attack-inet: a v4 UDP socket connected to 127.0.0.1:P, where only a v6-only [::]:P is bound, sends to no one there" {
+	own_netns
+	MK_PREFIX=(nsenter --net="/run/netns/$NS")
+	mk s udp-bind addr=:: fd=10
+	# the user's: it names root's port, which takes no v4 datagram
+	MK_PREFIX=(nsenter --net="/run/netns/$NS" "${ATTACKER[@]}")
+	mk u udp-connect addr=127.0.0.1 port="$s_port" fd=10
+	# a v6 one that does reach it
+	mk v udp-connect addr=::1 port="$s_port" fd=11
+	MK_PREFIX=()
+	local b
+	for b in proc bpf; do
+		ipc_json --backend "$b" --type inet
+		assert_equal "$(jqr --argjson i "$s_ino" '.objects[] | select(.inode == $i) |
+			.inet.senders | map(tostring) | join(",")')" "$v_ino"
+		assert_equal "$(jqr --argjson i "$u_ino" '[.objects[] | select(.inode == $i)] | length')" 0
+		assert_equal "$(jqr --argjson i "$v_ino" '.objects[] | select(.inode == $i) | .inet.peer')" "$s_ino"
+	done
+}
+
 # A file of the attacker's own tmpfs, named as the kernel names a memfd
 # or an attached SysV segment, and mapped: mkipc makes it on a tmpfs on
 # the namespace's /dev/shm, which then moves onto its root, so that the

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -37,6 +38,7 @@
 struct inet_ent {
 	uint64_t ino;		/* 0: no file (in a backlog, orphaned, TIME-WAIT) */
 	uint8_t family, proto, state;
+	bool v6only;		/* a v6 socket that takes no v4 address */
 	struct inet_end local, remote;
 	uint32_t rqueue, wqueue;
 	uid_t uid;
@@ -63,7 +65,8 @@ static void map_addr(uint8_t out[16], uint8_t family, const __be32 src[4])
 	memcpy(out + 12, &src[0], 4);
 }
 
-static void dump_add(struct inet_dump *d, uint8_t proto, const struct inet_diag_msg *msg)
+static void dump_add(struct inet_dump *d, uint8_t proto, const struct inet_diag_msg *msg,
+		     bool v6only)
 {
 	struct inet_ent *e;
 
@@ -84,6 +87,27 @@ static void dump_add(struct inet_dump *d, uint8_t proto, const struct inet_diag_
 	e->rqueue = msg->idiag_rqueue;
 	e->wqueue = msg->idiag_wqueue;
 	e->uid = msg->idiag_uid;
+	e->v6only = v6only;
+}
+
+/* INET_DIAG_SKV6ONLY among a message's attributes: every v6 socket's
+ * carries it. */
+static bool attr_v6only(const char *p, size_t len)
+{
+	while (len >= sizeof(struct rtattr)) {
+		struct rtattr a;
+
+		memcpy(&a, p, sizeof(a));
+		if (a.rta_len < sizeof(a) || a.rta_len > len)
+			break;
+		if (a.rta_type == INET_DIAG_SKV6ONLY && a.rta_len > RTA_LENGTH(0))
+			return p[RTA_LENGTH(0)] != 0;
+		if (RTA_ALIGN(a.rta_len) >= len)
+			break;
+		p += RTA_ALIGN(a.rta_len);
+		len -= RTA_ALIGN(a.rta_len);
+	}
+	return false;
 }
 
 /* The datagrams of one answer: false once it ended (done or error). */
@@ -110,8 +134,11 @@ static bool dump_parse(struct inet_dump *d, uint8_t proto, const char *p, size_t
 			return false;
 		}
 		if (h.nlmsg_type == SOCK_DIAG_BY_FAMILY && h.nlmsg_len >= NLMSG_LENGTH(sizeof(msg))) {
+			size_t at = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(msg));
+
 			memcpy(&msg, p + NLMSG_HDRLEN, sizeof(msg));
-			dump_add(d, proto, &msg);
+			dump_add(d, proto, &msg,
+				 h.nlmsg_len > at && attr_v6only(p + at, h.nlmsg_len - at));
 		}
 		p += NLMSG_ALIGN(h.nlmsg_len);
 	}
@@ -292,7 +319,7 @@ static int listener_rank(const struct inet_ent *l, const uint8_t to[16])
 {
 	bool v4 = is_v4mapped(to);
 
-	if (!is_listening(l) || (l->family == AF_INET && !v4))
+	if (!is_listening(l) || (l->family == AF_INET && !v4) || (l->v6only && v4))
 		return 0;
 	return 1 + 2 * (v4 && l->family == AF_INET) + !!l->ino;
 }
