@@ -31,6 +31,41 @@
 #define DELETED_SUFFIX " (deleted)"
 #define DELETED_SUFFIX_LEN (sizeof(DELETED_SUFFIX) - 1)
 
+#ifndef MFD_HUGE_SHIFT
+#define MFD_HUGE_SHIFT 26	/* linux/memfd.h, whose MFD_ clash with glibc's */
+#endif
+
+/* The internal hugetlbfs mount of each huge page size, from a memfd of
+ * our own on it: creating one reserves no page. */
+static void fd_probe_huge(struct scan_ctx *c)
+{
+	DIR *dir = opendir("/sys/kernel/mm/hugepages");
+	struct dirent *de;
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir)) && c->devs.nhuge < ARRAY_SIZE(c->devs.huge)) {
+		unsigned long long kb;
+		unsigned shift = 10;
+		struct stat st;
+		int fd;
+
+		if (sscanf(de->d_name, "hugepages-%llukB", &kb) != 1 || !kb || (kb & (kb - 1)))
+			continue;
+		while (kb > 1 && shift < 63) {
+			kb >>= 1;
+			shift++;
+		}
+		fd = memfd_create("ipcscope-probe", MFD_CLOEXEC | MFD_HUGETLB | (shift << MFD_HUGE_SHIFT));
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) == 0)
+			c->devs.huge[c->devs.nhuge++] = st.st_dev;
+		close(fd);
+	}
+	closedir(dir);
+}
+
 void fd_probe(struct scan_ctx *c)
 {
 	struct stat st;
@@ -70,6 +105,7 @@ void fd_probe(struct scan_ctx *c)
 		}
 		close(fd);
 	}
+	fd_probe_huge(c);
 	if (fstatat(AT_FDCWD, "/proc/self/ns/net", &st, 0) == 0)
 		c->self_netns = st.st_ino;
 	if (fstatat(AT_FDCWD, "/proc/self/ns/ipc", &st, 0) == 0)

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -37,6 +38,7 @@
 struct inet_ent {
 	uint64_t ino;		/* 0: no file (in a backlog, orphaned, TIME-WAIT) */
 	uint8_t family, proto, state;
+	bool v6only;		/* a v6 socket that takes no v4 address */
 	struct inet_end local, remote;
 	uint32_t rqueue, wqueue;
 	uid_t uid;
@@ -63,7 +65,8 @@ static void map_addr(uint8_t out[16], uint8_t family, const __be32 src[4])
 	memcpy(out + 12, &src[0], 4);
 }
 
-static void dump_add(struct inet_dump *d, uint8_t proto, const struct inet_diag_msg *msg)
+static void dump_add(struct inet_dump *d, uint8_t proto, const struct inet_diag_msg *msg,
+		     bool v6only)
 {
 	struct inet_ent *e;
 
@@ -84,6 +87,27 @@ static void dump_add(struct inet_dump *d, uint8_t proto, const struct inet_diag_
 	e->rqueue = msg->idiag_rqueue;
 	e->wqueue = msg->idiag_wqueue;
 	e->uid = msg->idiag_uid;
+	e->v6only = v6only;
+}
+
+/* INET_DIAG_SKV6ONLY among a message's attributes: every v6 socket's
+ * carries it. */
+static bool attr_v6only(const char *p, size_t len)
+{
+	while (len >= sizeof(struct rtattr)) {
+		struct rtattr a;
+
+		memcpy(&a, p, sizeof(a));
+		if (a.rta_len < sizeof(a) || a.rta_len > len)
+			break;
+		if (a.rta_type == INET_DIAG_SKV6ONLY && a.rta_len > RTA_LENGTH(0))
+			return p[RTA_LENGTH(0)] != 0;
+		if (RTA_ALIGN(a.rta_len) >= len)
+			break;
+		p += RTA_ALIGN(a.rta_len);
+		len -= RTA_ALIGN(a.rta_len);
+	}
+	return false;
 }
 
 /* The datagrams of one answer: false once it ended (done or error). */
@@ -110,8 +134,11 @@ static bool dump_parse(struct inet_dump *d, uint8_t proto, const char *p, size_t
 			return false;
 		}
 		if (h.nlmsg_type == SOCK_DIAG_BY_FAMILY && h.nlmsg_len >= NLMSG_LENGTH(sizeof(msg))) {
+			size_t at = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(msg));
+
 			memcpy(&msg, p + NLMSG_HDRLEN, sizeof(msg));
-			dump_add(d, proto, &msg);
+			dump_add(d, proto, &msg,
+				 h.nlmsg_len > at && attr_v6only(p + at, h.nlmsg_len - at));
 		}
 		p += NLMSG_ALIGN(h.nlmsg_len);
 	}
@@ -275,25 +302,60 @@ static bool is_listening(const struct inet_ent *e)
 	return e->state == TCP_CLOSE && e->local.port != 0;
 }
 
+static bool is_v4mapped(const uint8_t a[16])
+{
+	static const uint8_t v4map[12] = { [10] = 0xff, [11] = 0xff };
+
+	return memcmp(a, v4map, 12) == 0;
+}
+
+/* How well a listener of this family fits what is sent to an address: 0
+ * not at all, as a v4 socket takes no v6 address (and the wildcards of
+ * both families map to the same all-zero address, so the family is what
+ * tells a user's 0.0.0.0:P from root's v6-only [::]:P); a v4 address
+ * goes to a v4 socket before a v6 one, as the kernel scores them; one
+ * with a file before one without. */
+static int listener_rank(const struct inet_ent *l, const uint8_t to[16])
+{
+	bool v4 = is_v4mapped(to);
+
+	if (!is_listening(l) || (l->family == AF_INET && !v4) || (l->v6only && v4))
+		return 0;
+	return 1 + 2 * (v4 && l->family == AF_INET) + !!l->ino;
+}
+
+/* The best fitting listener bound to bound, for what is sent to to. */
+static const struct inet_ent *listener_at(const struct inet_dump *d, uint8_t proto,
+					  const struct inet_end *bound, const uint8_t to[16])
+{
+	struct inet_ent key = { .proto = proto, .local = *bound };
+	const struct inet_ent *e = bsearch(&key, d->v, d->n, sizeof(*d->v), ent_cmp), *best = NULL;
+
+	if (!e)
+		return NULL;
+	while (e > d->v && ent_cmp(e - 1, &key) == 0)
+		e--;
+	for (; e < d->v + d->n && ent_cmp(e, &key) == 0; e++)
+		if (listener_rank(e, to) > (best ? listener_rank(best, to) : 0))
+			best = e;
+	return best;
+}
+
 /* What listens at an address: bound to it, else to the wildcard. */
 static const struct inet_ent *find_listener(const struct inet_dump *d, uint8_t proto,
 					    const struct inet_end *at)
 {
-	static const struct inet_end none;
 	struct inet_end any = { .port = at->port };
-	const struct inet_ent *l = find(d, proto, at, &none);
+	const struct inet_ent *l = listener_at(d, proto, at, at->addr);
 
-	if (!l || !is_listening(l))
-		l = find(d, proto, &any, &none);
-	return l && is_listening(l) ? l : NULL;
+	return l ? l : listener_at(d, proto, &any, at->addr);
 }
 
 static bool is_loopback(const uint8_t a[16])
 {
 	static const uint8_t v6lo[16] = { [15] = 1 };
-	static const uint8_t v4map[12] = { [10] = 0xff, [11] = 0xff };
 
-	return memcmp(a, v6lo, 16) == 0 || (memcmp(a, v4map, 12) == 0 && a[12] == 127);
+	return memcmp(a, v6lo, 16) == 0 || (is_v4mapped(a) && a[12] == 127);
 }
 
 /* What the dump says of one socket, before it is applied. */
@@ -580,12 +642,16 @@ void inet_collect(struct model *m, struct scan_ctx *c)
 	collect_ns(&w, c->self_netns, NULL);
 	for (size_t i = 0; i < l.n; i++)
 		collect_ns(&w, l.ns[i], l.proc[i]);
+	/* with --type inet asked, a quiet note would leave a list that lacks
+	 * thousands of a user's local connections without a word */
 	if (w.unread || w.refused)
-		model_note(m, "%zu network namespace%s not dumped for TCP and UDP sockets (%s): "
+		(c->types != IPC_ALL_TYPES && (c->types & IPC_TYPE_BIT(IPC_INET)) ? model_warn :
+										 model_note)(
+			m, "%zu network namespace%s not dumped for TCP and UDP sockets (%s): "
 			   "their sockets are not told local or not", w.unread + w.refused,
 			   w.unread + w.refused == 1 ? " was" : "s were",
 			   w.refused ? "past the scan's budget for namespaces" :
-			   "entering them needs root");
+			   "entering them needs root, or their process left");
 	free(l.ns);
 	free(l.proc);
 }

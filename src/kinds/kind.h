@@ -36,6 +36,10 @@ struct kind_devs {
 	dev_t pipefs, sockfs, memfd, devshm, mqueue, anon;
 	bool have_pipefs, have_sockfs, have_memfd, have_devshm, have_mqueue, have_anon;
 	bool rooted;		/* a fixture tree: trust names over devices */
+	/* hugetlbfs's kernel-internal mounts, one a page size: where
+	 * MFD_HUGETLB memfds and SHM_HUGETLB segments live */
+	dev_t huge[4];
+	size_t nhuge;
 	/* other mount namespaces' /dev/shm and mqueue filesystems */
 	const dev_t *more_shm, *more_mq;
 	size_t nmore_shm, nmore_mq;
@@ -60,6 +64,21 @@ static inline bool kind_devs_shm(const struct kind_devs *d, dev_t dev)
 static inline bool kind_devs_mqueue(const struct kind_devs *d, dev_t dev)
 {
 	return kind_dev_in(dev, d->have_mqueue, d->mqueue, d->more_mq, d->nmore_mq);
+}
+
+/* Is dev a kernel-internal shmem or hugetlbfs mount, where memfds and
+ * SysV segments live? No one can mount those, so "/memfd:x (deleted)" and
+ * "/SYSV0000abcd (deleted)" are the kernel's names there, and any user's
+ * elsewhere (a deleted file of their own tmpfs, pivoted to be their root).
+ * Not known (no probe, or a fixture tree): yes. */
+static inline bool kind_devs_internal(const struct kind_devs *d, dev_t dev)
+{
+	if (d->rooted || !d->have_memfd || dev == d->memfd)
+		return true;
+	for (size_t i = 0; i < d->nhuge; i++)
+		if (d->huge[i] == dev)
+			return true;
+	return false;
 }
 
 /* What an fd or a mapping tells of its object beyond what it is: the

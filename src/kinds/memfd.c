@@ -10,8 +10,7 @@
  * hugetlbfs instead, so the device alone cannot tell. */
 static enum kind_match memfd_match_fd(const struct fd_facts *f, const struct kind_devs *d)
 {
-	(void)d;
-	if (f->fmt != S_IFREG || f->nlink != 0)
+	if (f->fmt != S_IFREG || f->nlink != 0 || !kind_devs_internal(d, f->dev))
 		return KM_NO;
 	if (!f->text)
 		return KM_TEXT;
@@ -30,8 +29,7 @@ static bool memfd_fixture(struct fd_facts *f, const struct kind_devs *d)
 
 static bool memfd_match_map(const struct map_facts *f, const struct kind_devs *d)
 {
-	(void)d;
-	return kind_map_starts(f, "memfd:");
+	return kind_devs_internal(d, f->dev) && kind_map_starts(f, "memfd:");
 }
 
 const struct ipc_kind kind_memfd = {

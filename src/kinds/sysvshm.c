@@ -150,8 +150,7 @@ static bool sysv_match_map(const struct map_facts *f, const struct kind_devs *d)
 {
 	int32_t key;
 
-	(void)d;
-	return sysv_map_key(f, &key);
+	return kind_devs_internal(d, f->dev) && sysv_map_key(f, &key);
 }
 
 const struct ipc_kind kind_sysvshm = {

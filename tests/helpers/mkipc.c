@@ -4886,6 +4886,36 @@ static int run_tcp_connect(void)
 	return 0;
 }
 
+/* udp-bind: P's UDP socket bound to addr:port (0: any), unconnected */
+static int run_udp_bind(void)
+{
+	int fd = -1, rc = inet_bound(SOCK_DGRAM, pstr("addr"), (int)pnum("port"), &fd);
+
+	if (rc)
+		return rc;
+	rc = place_or_fail(fd, pfd("fd"));
+	if (rc)
+		return rc;
+	fact("fd", "%d", pfd("fd"));
+	fact("port", "%d", inet_port_of(pfd("fd")));
+	return fact_fstat(pfd("fd"), "ino", NULL);
+}
+
+/* udp-connect: P's UDP socket connected to addr:port (fd) */
+static int run_udp_connect(void)
+{
+	struct inet_connect_arg a = { SOCK_DGRAM, pstr("addr"), (int)pnum("port"), 0, pfd("fd") };
+	unsigned long long v[4];
+	int rc = inet_connect_fd(&a, v);
+
+	if (rc)
+		return rc;
+	fact("fd", "%d", pfd("fd"));
+	fact("cport", "%llu", v[1]);
+	fact("ino", "%llu", v[0]);
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* factory table                                                       */
 
@@ -5006,6 +5036,14 @@ static const struct factory factories[] = {
 	  .keys = { K_STR("addr", KF_NONEMPTY), K_INT("port", "0", 0, 65535),
 		    K_FD("lfd", "3", P) } },
 	{ .name = "tcp-connect", .run = run_tcp_connect,
+	  .facts = "pid fd cport ino",
+	  .keys = { K_STR("addr", KF_NONEMPTY), K_INT("port", NULL, 1, 65535),
+		    K_FD("fd", "3", P) } },
+	{ .name = "udp-bind", .run = run_udp_bind,
+	  .facts = "pid fd port ino",
+	  .keys = { K_STR("addr", KF_NONEMPTY), K_INT("port", "0", 0, 65535),
+		    K_FD("fd", "3", P) } },
+	{ .name = "udp-connect", .run = run_udp_connect,
 	  .facts = "pid fd cport ino",
 	  .keys = { K_STR("addr", KF_NONEMPTY), K_INT("port", NULL, 1, 65535),
 		    K_FD("fd", "3", P) } },
