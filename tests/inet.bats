@@ -177,6 +177,23 @@ our_users() {
 	assert_equal "$(obj "$t_client_ino" | jq -r .type)" inet
 }
 
+@test "inet: a TCP pair passed from a namespace none of its holders is in is said, not listed" {
+	requires_root "it makes a network namespace"
+	# the child makes a loopback listener, client and accepted end in a
+	# namespace of its own, hands the three over and exits
+	mk p netns-pass-tcp
+	[ "$p_netns" != "$(stat -L -c %i /proc/self/ns/net)" ] || fail "the sockets are in our namespace"
+	ipc_json --type inet
+	assert_equal "$(obj "$p_ino")" ""
+	assert_equal "$(obj "$p_listen_ino")" ""
+	run jq -r '.warnings[]' "$BATS_TEST_TMPDIR/ipc.json"
+	assert_line "3 TCP or UDP sockets live in a network namespace none of their holders is in, which was not read: whether their other end is local is not known, and they are not shown"
+	# and on stderr, in the table, and for the list of every type
+	run "$IPCSCOPE" list
+	assert_success
+	assert_line --partial "ipcscope: 3 TCP or UDP sockets live in a network namespace none of their holders is in"
+}
+
 @test "inet: waits: recv on a local connection, accept on a listener" {
 	mk r tcp wait=recv
 	run --separate-stderr "$IPCSCOPE" waits --pid "$r_pid"

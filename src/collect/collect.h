@@ -17,6 +17,10 @@
 struct scan_ctx {
 	unsigned types;		/* IPC_TYPE_BIT mask of what is wanted */
 	bool rooted;		/* fixture tree: classify fds by link text */
+	/* a collector dumped the other socket families (TCP, UDP) of every
+	 * holder's network namespace: a socket of theirs that no dump
+	 * described lives in a namespace none of its holders is in */
+	bool families_dumped;
 
 	/* Identities of the pseudo filesystems, learnt once per run; what
 	 * the kinds recognise objects by. */

@@ -627,6 +627,7 @@ void inet_collect(struct model *m, struct scan_ctx *c)
 
 	if (c->rooted || !c->devs.have_sockfs)
 		return;
+	c->families_dumped = true;
 	for (size_t i = 0; i < m->nobjs; i++) {
 		const struct ipc_obj *o = m->objs[i];
 

@@ -357,7 +357,9 @@ static const struct {
  * they hold, and of its peers. */
 static void scan_walk(struct model *m, struct scan_ctx *c, const struct scan_opts *opts)
 {
-	bool sockets = c->types & IPC_TYPE_BIT(IPC_UNIX);
+	/* also for a kind the walk finds as a UNIX socket (inet): the look at
+	 * held sockets no dump described tells their family */
+	bool sockets = c->types & kind_takes(IPC_UNIX);
 
 	scan_procs(m, c, opts, opts->nfocus ? WALK_FOCUS : WALK_ALL);
 	for (int t = 0; t < IPC_NTYPES; t++)

@@ -821,13 +821,13 @@ static void collect_netns_mounts(struct model *m, struct scan_ctx *c, struct ns_
  * only, then its counts. */
 #define HELD_MS 4000
 
-enum { HELD_DUMP = 1, HELD_SOCK, HELD_END, HELD_PID };
+enum { HELD_DUMP = 1, HELD_SOCK, HELD_END, HELD_PID, HELD_FAMILY };
 
 struct held_rec {
 	uint32_t kind;
 	uint32_t len;		/* HELD_DUMP: bytes of the dump that follow */
-	uint64_t a;		/* DUMP: netns; SOCK: index in objs; END: dumps */
-	uint64_t b;		/* SOCK: netns; END: refused */
+	uint64_t a;		/* DUMP: netns; SOCK, FAMILY: index in objs; END: dumps */
+	uint64_t b;		/* SOCK: netns; FAMILY: its family; END: refused */
 	int32_t err;		/* DUMP: the dump's result; END: ms spent */
 	uint8_t stype, state;
 	uint8_t pad[2];
@@ -1010,9 +1010,9 @@ static void held_send_sock(struct held_walk *w, size_t i, const struct ipc_obj *
 		held_send(w->out, &r, NULL, 0);
 }
 
-static void held_socket(struct held_walk *w, struct ipc_obj *o)
+static void held_socket(struct held_walk *w, size_t i, struct ipc_obj *o)
 {
-	int fd = -ENOENT;
+	int fd = -ENOENT, family;
 	size_t k;
 
 	for (k = 0; k < o->nholders && fd < 0; k++)
@@ -1030,7 +1030,13 @@ static void held_socket(struct held_walk *w, struct ipc_obj *o)
 		}
 		return;
 	}
-	if (sock_opt(fd, SO_DOMAIN) == AF_UNIX) {
+	family = sock_opt(fd, SO_DOMAIN);
+	if (family == AF_INET || family == AF_INET6) {
+		/* another family's, which its dump would have named */
+		struct held_rec r = { .kind = HELD_FAMILY, .a = i, .b = (uint64_t)family };
+
+		held_send(w->out, &r, NULL, 0);
+	} else if (family == AF_UNIX) {
 		uint64_t ns = held_netns(w, fd);
 
 		/* the dump of its namespace described it, or could not (counted
@@ -1095,7 +1101,7 @@ static int held_job_run(void *arg, int out)
 
 		if (!held_wanted(o))
 			continue;
-		held_socket(w, o);
+		held_socket(w, i, o);
 		held_send_sock(w, i, o);
 	}
 	end.a = w->seen->dumps;
@@ -1147,6 +1153,13 @@ static size_t held_apply(struct held_walk *w, const struct buf *got, bool *ended
 				unix_st(o)->netns = r.b;
 				o->netns = r.b;
 			}
+		} else if (r.kind == HELD_FAMILY && r.a < w->m->nobjs) {
+			struct ipc_obj *o = w->m->objs[r.a];
+
+			if (o->type == IPC_UNIX && !unix_st(o)->known) {
+				unix_st(o)->has_family = true;
+				unix_st(o)->family = (uint16_t)r.b;
+			}
 		} else if (r.kind == HELD_PID) {
 			*child = (pid_t)r.a;
 		} else if (r.kind == HELD_END) {
@@ -1165,6 +1178,31 @@ static size_t held_apply(struct held_walk *w, const struct buf *got, bool *ended
 		p += r.len;
 	}
 	return upto;
+}
+
+/* TCP and UDP sockets that the dump of their holders' namespaces did not
+ * name live in a namespace none of their holders is in (passed by
+ * SCM_RIGHTS, or kept across unshare): said, as their other ends are not
+ * known. */
+static void held_other_families(struct model *m, const struct scan_ctx *c)
+{
+	size_t n = 0;
+
+	if (!c->families_dumped)
+		return;
+	for (size_t i = 0; i < m->nobjs; i++) {
+		const struct ipc_obj *o = m->objs[i];
+		const struct ipc_unix *u = unix_of(o);
+
+		n += u && !o->sockfile && !u->known && o->nholders && u->has_family &&
+		     (u->family == AF_INET || u->family == AF_INET6);
+	}
+	if (n)
+		model_warn(m, "%zu TCP or UDP socket%s live%s in a network namespace none of "
+			   "%s holders is in, which was not read: whether %s other end is "
+			   "local is not known, and %s not shown", n, n == 1 ? "" : "s",
+			   n == 1 ? "s" : "", n == 1 ? "its" : "their", n == 1 ? "its" : "their",
+			   n == 1 ? "it is" : "they are");
 }
 
 static void collect_held(struct model *m, struct scan_ctx *c, struct ns_set *seen,
@@ -1252,6 +1290,7 @@ int unix_collect(struct model *m, struct scan_ctx *c)
 	}
 	collect_netns_mounts(m, c, &seen, &stuck);
 	collect_held(m, c, &seen, &stuck);
+	held_other_families(m, c);
 	/* a namespace whose processes all vanished or refused is unread, and
 	 * one read from net/unix knows bound files only by path */
 	for (size_t i = 0; i < m->nprocs; i++) {

@@ -52,6 +52,7 @@
 #include <sys/types.h>
 #include <sys/un.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sys/wait.h>
 
@@ -4208,6 +4209,108 @@ static int run_netns_pass(void)
 	return rc;
 }
 
+/* netns-pass-tcp: a loopback TCP listener, a client and the accepted end,
+ * made in a network namespace of its own by a child that then exits and
+ * hands the three to this process (in its own namespace) with SCM_RIGHTS.
+ * No holder is in the sockets' namespace, which lives on only through
+ * them. */
+static int netns_tcp_lo_up(void)
+{
+	struct ifreq ifr = { 0 };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int rc = -1;
+
+	if (s < 0)
+		return -1;
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		rc = ioctl(s, SIOCSIFFLAGS, &ifr);
+	}
+	close(s);
+	return rc;
+}
+
+static void netns_tcp_child(int sock)
+{
+	struct netns_msg msg = { 0 };
+	char cbuf[CMSG_SPACE(3 * sizeof(int))];
+	struct iovec iov = { &msg, sizeof(msg) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t salen = sizeof(sa);
+	struct cmsghdr *cm;
+	struct stat st;
+	int fds[3] = { -1, -1, -1 };
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (unshare(CLONE_NEWNET) < 0 || netns_tcp_lo_up() < 0 ||
+	    (fds[0] = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
+	    bind(fds[0], (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fds[0], 4) < 0 ||
+	    getsockname(fds[0], (struct sockaddr *)&sa, &salen) < 0 ||
+	    (fds[1] = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
+	    connect(fds[1], (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    (fds[2] = accept(fds[0], NULL, NULL)) < 0 || stat("/proc/self/ns/net", &st) < 0)
+		msg.err = errno;
+	if (msg.err) {
+		msg.status = code_for_errno(msg.err);
+		write_full(sock, &msg, sizeof(msg));
+		_exit(0);
+	}
+	msg.netns = (unsigned long long)st.st_ino;
+	memset(cbuf, 0, sizeof(cbuf));
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
+	_exit(sendmsg(sock, &mh, 0) == (ssize_t)sizeof(msg) ? 0 : 1);
+}
+
+static int run_netns_pass_tcp(void)
+{
+	static const char *const keys[] = { "lfd", "fd", "peerfd" };
+	unsigned long long netns = 0;
+	int sv[2], fds[3], rc, status;
+	pid_t child;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return sysfail("socketpair (transport)");
+	fflush(stdout);
+	child = fork();
+	if (child < 0)
+		return sysfail("fork");
+	if (child == 0) {
+		close(sv[0]);
+		netns_tcp_child(sv[1]);
+	}
+	close(sv[1]);
+	rc = netns_pass_receive(sv[0], fds, &netns);
+	close(sv[0]);
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	for (int i = 0; i < 3 && !rc; i++) {
+		int fd = hold(fds[i]);
+
+		rc = fd < 0 ? sysfail("fcntl(F_DUPFD)") : place_or_fail(fd, pfd(keys[i]));
+	}
+	if (rc)
+		return rc;
+	fact("child_pid", "%d", (int)child);
+	fact("lfd", "%d", pfd("lfd"));
+	fact("fd", "%d", pfd("fd"));
+	fact("peerfd", "%d", pfd("peerfd"));
+	fact("netns", "%llu", netns);
+	rc = fact_fstat(pfd("lfd"), "listen_ino", NULL);
+	if (!rc)
+		rc = fact_fstat(pfd("fd"), "ino", NULL);
+	if (!rc)
+		rc = fact_fstat(pfd("peerfd"), "peer_ino", NULL);
+	return rc;
+}
+
 /* sock-shutdown: a stream socketpair, both ends held by this process; the
  * one at fd is shut down with how= (the peer sees the other direction
  * closed) and made O_NONBLOCK with nonblock=1. */
@@ -5077,6 +5180,9 @@ static const struct factory factories[] = {
 		    { .key = "netns", .type = PT_STR, .def = "" },
 		    K_TYPE("stream", T_ALL), K_FD("fd", "3", P), K_FD("peerfd", "4", P),
 		    K_FD("lfd", "5", P) } },
+	{ .name = "netns-pass-tcp", .run = run_netns_pass_tcp,
+	  .facts = "pid child_pid lfd fd peerfd netns listen_ino ino peer_ino",
+	  .keys = { K_FD("lfd", "3", P), K_FD("fd", "4", P), K_FD("peerfd", "5", P) } },
 	{ .name = "sock-shutdown", .run = run_sock_shutdown,
 	  .facts = "pid fd peerfd how ino peer_ino",
 	  .keys = { K_WORD("how", "wr"), K_FD("fd", "3", P), K_FD("peerfd", "4", P),
