@@ -602,21 +602,77 @@ static void collect_ns(struct inet_walk *w, uint64_t netns, struct ipc_proc *p)
 
 /* The network namespaces of the held sockets, each with one process in
  * it, in the order met. */
+/* The network namespaces to dump, each with one holder to enter it
+ * through; a hash set of their inodes, as a host may have thousands. */
 struct ns_list {
 	uint64_t *ns;
 	struct ipc_proc **proc;
-	size_t n;
+	size_t n, cap;
+	uint32_t *slot;		/* index + 1 into ns; 0: empty */
+	size_t nslots;
 };
+
+static size_t ns_slot(const struct ns_list *l, uint64_t ns)
+{
+	size_t i = (size_t)((ns * 0x9E3779B97F4A7C15ull) >> 32) & (l->nslots - 1);
+
+	while (l->slot[i] && l->ns[l->slot[i] - 1] != ns)
+		i = (i + 1) & (l->nslots - 1);
+	return i;
+}
+
+static void ns_grow(struct ns_list *l)
+{
+	l->cap = l->cap ? l->cap * 2 : 64;
+	l->ns = xreallocarray(l->ns, l->cap, sizeof(*l->ns));
+	l->proc = xreallocarray(l->proc, l->cap, sizeof(*l->proc));
+	free(l->slot);
+	l->nslots = l->cap * 2;
+	l->slot = xcalloc(l->nslots, sizeof(*l->slot));
+	for (size_t i = 0; i < l->n; i++)
+		l->slot[ns_slot(l, l->ns[i])] = (uint32_t)(i + 1);
+}
 
 static void ns_note(struct ns_list *l, struct ipc_proc *p)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (l->ns[i] == p->netns)
-			return;
-	l->ns = xreallocarray(l->ns, l->n + 1, sizeof(*l->ns));
-	l->proc = xreallocarray(l->proc, l->n + 1, sizeof(*l->proc));
+	size_t i;
+
+	if (l->n == l->cap)
+		ns_grow(l);
+	i = ns_slot(l, p->netns);
+	if (l->slot[i]) {
+		/* a root holder enters it as well, and ranks it first */
+		if (p->euid == 0 && l->proc[l->slot[i] - 1]->euid != 0)
+			l->proc[l->slot[i] - 1] = p;
+		return;
+	}
 	l->ns[l->n] = p->netns;
-	l->proc[l->n++] = p;
+	l->proc[l->n] = p;
+	l->slot[i] = (uint32_t)++l->n;
+}
+
+/* The namespaces where root holds sockets first: the budget for
+ * namespaces is not for a user to spend on thousands of their own before
+ * root's containers are dumped. Stable, so the order is otherwise the
+ * walk's. */
+static void ns_root_first(struct ns_list *l)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->proc[i]->euid != 0)
+			continue;
+		for (size_t j = i; j > k; j--) {
+			uint64_t ns = l->ns[j];
+			struct ipc_proc *p = l->proc[j];
+
+			l->ns[j] = l->ns[j - 1];
+			l->proc[j] = l->proc[j - 1];
+			l->ns[j - 1] = ns;
+			l->proc[j - 1] = p;
+		}
+		k++;
+	}
 }
 
 void inet_collect(struct model *m, struct scan_ctx *c)
@@ -641,6 +697,7 @@ void inet_collect(struct model *m, struct scan_ctx *c)
 	if (!any)
 		return;
 	collect_ns(&w, c->self_netns, NULL);
+	ns_root_first(&l);
 	for (size_t i = 0; i < l.n; i++)
 		collect_ns(&w, l.ns[i], l.proc[i]);
 	/* with --type inet asked, a quiet note would leave a list that lacks
@@ -655,4 +712,5 @@ void inet_collect(struct model *m, struct scan_ctx *c)
 			   "entering them needs root, or their process left");
 	free(l.ns);
 	free(l.proc);
+	free(l.slot);
 }
