@@ -44,11 +44,11 @@ table_cell() {
 # walk CMD ARGS...: for every column, ipcscope CMD -o TYPE,INODE,DEV,COL
 # against ipcscope CMD --json ARGS; adds the columns seen filled to $FILLED
 walk() {
-	local cmd=$1 name member type line t i d cell want got n json m
+	local cmd=$1 name member type members line t i d cell want got n json m
 	shift
 	json="$T/walk.json"
 	"$IPCSCOPE" "$cmd" --json "$@" >"$json" 2>"$T/walk.err" || fail "$cmd --json failed: $(cat "$T/walk.err")"
-	while read -r name member type; do
+	while read -r name member type members; do
 		[[ $member =~ ^(\.[a-z_]+)+$ ]] || fail "column $name names no JSON member: '$member'"
 		while IFS= read -r line; do
 			read -r t i d cell <<<"$line"
@@ -58,12 +58,16 @@ walk() {
 			n=$(jq --arg t "$t" --argjson i "$i" --arg d "$d" \
 				'[.objects[] | select(.type == $t and .inode == $i and .dev == $d)] | length' "$json")
 			[ "$n" -eq 1 ] || continue
-			# a socket column's member is unix's; another socket kind
-			# has it under its own key (.inet.state)
+			# a column only some kinds fill names each one's member
+			# (.unix.state, .inet.state); another kind's cell is empty
 			m=$member
-			[[ $m != .unix.* || $t == unix ]] || m=".$t.${m#.unix.}"
-			got=$(jq -r --arg t "$t" --argjson i "$i" --arg d "$d" --arg c "$name" "$JQ_CELL"'
-				.objects[] | select(.type == $t and .inode == $i and .dev == $d) | '"$m"' | cell($c)' "$json")
+			[ "$members" = null ] || m=$(jq -r --arg t "$t" '.[$t] // ""' <<<"$members")
+			if [ -z "$m" ]; then
+				got=
+			else
+				got=$(jq -r --arg t "$t" --argjson i "$i" --arg d "$d" --arg c "$name" "$JQ_CELL"'
+					.objects[] | select(.type == $t and .inode == $i and .dev == $d) | '"$m"' | cell($c)' "$json")
+			fi
 			want=$(table_cell "$name" "$cell")
 			if [ "$name" = PATH ]; then
 				# a pathless object's PATH is its kind's label
@@ -79,7 +83,8 @@ walk() {
 			fi
 			[ -z "$want" ] || FILLED+=" $name"
 		done < <("$IPCSCOPE" "$cmd" -n --raw --bytes -o "TYPE,INODE,DEV,$name" "$@" 2>/dev/null)
-	done < <("$IPCSCOPE" list --list-columns --json | jq -r '.columns[] | "\(.name) \(.member) \(.type)"')
+	done < <("$IPCSCOPE" list --list-columns --json |
+		jq -r '.columns[] | "\(.name) \(.member) \(.type) \(.members | tojson)"')
 }
 
 @test "--list-columns --json names each column's JSON member and type" {
@@ -89,6 +94,10 @@ walk() {
 	assert_equal "$(jq -r '.columns | length' <<<"$output")" \
 		"$("$IPCSCOPE" list --list-columns | wc -l)"
 	assert_equal "$(jq -r '.columns[] | select(.name == "STATE") | .member' <<<"$output")" ".unix.state"
+	# a column only some kinds fill names each one's member
+	assert_equal "$(jq -c '.columns[] | select(.name == "STATE") | .members' <<<"$output")" \
+		'{"unix":".unix.state","inet":".inet.state"}'
+	assert_equal "$(jq -c '.columns[] | select(.name == "TYPE") | .members' <<<"$output")" null
 	assert_equal "$(jq -r '.columns[] | select(.name == "RESIDENT") | "\(.member) \(.type)"' <<<"$output")" \
 		".resident number"
 	# the text list and the JSON list agree, column for column

@@ -416,6 +416,12 @@ static void inet_link(struct model *m)
 	}
 }
 
+static const char *const inet_col_members[KC_COUNT] = {
+	[KC_SOCKTYPE] = ".inet.type", [KC_STATE] = ".inet.state", [KC_PEERINO] = ".inet.peer",
+	[KC_BACKLOG] = ".inet.backlog", [KC_NETNS] = ".inet.netns",
+	[KC_NONBLOCK] = ".inet.nonblock",
+};
+
 const struct ipc_kind kind_inet = {
 	.name = "inet",
 	.color = "\033[36m",
@@ -431,6 +437,7 @@ const struct ipc_kind kind_inet = {
 	.detail = inet_detail,
 	.detail_peer = inet_detail_peer,
 	.column = inet_column,
+	.col_members = inet_col_members,
 	.peer_holders = inet_peer_holders,
 	.json = inet_json,
 	.graph_end = inet_graph_end,

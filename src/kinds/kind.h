@@ -192,6 +192,7 @@ enum kind_col {
 	KC_NATTCH,
 	KC_SHUTDOWN,		/* a socket's, as lsfd's SOCK.SHUTDOWN: rw, -w, r-, -- */
 	KC_NONBLOCK,		/* its file's O_NONBLOCK */
+	KC_COUNT
 };
 
 /* The listings of objects that exist without a process (collect/scan.c,
@@ -296,6 +297,10 @@ struct ipc_kind {
 	 * when the cell is empty. NULL: every such cell is empty. */
 	bool (*column)(enum kind_col col, const struct ipc_obj *o,
 		       const struct render_opts *ro, struct buf *out, int64_t *num);
+	/* The JSON member of each enum kind_col cell it fills, as jq names
+	 * it from a listed object (".unix.state"), for --list-columns; NULL
+	 * where none. */
+	const char *const *col_members;
 	/* PEER, for JSON's "peer": each holder at the other end, given to
 	 * fn; false when the object has no other end to tell. NULL: only
 	 * a pipe's, relative to --pid (obj_peer_each). */

@@ -153,6 +153,10 @@ static bool sysv_match_map(const struct map_facts *f, const struct kind_devs *d)
 	return kind_devs_internal(d, f->dev) && sysv_map_key(f, &key);
 }
 
+static const char *const sysv_col_members[KC_COUNT] = {
+	[KC_NATTCH] = ".sysv.nattch",
+};
+
 const struct ipc_kind kind_sysvshm = {
 	.name = "sysvshm",
 	.color = "\033[1;32m",
@@ -172,5 +176,6 @@ const struct ipc_kind kind_sysvshm = {
 	.used_since = sysv_used_since,
 	.describe = sysv_describe,
 	.column = sysv_column,
+	.col_members = sysv_col_members,
 	.json = sysv_json,
 };

@@ -43,6 +43,12 @@ static void unix_kfree(void *kdata)
 	free(u->senders);
 }
 
+static const char *const unix_col_members[KC_COUNT] = {
+	[KC_SOCKTYPE] = ".unix.type", [KC_STATE] = ".unix.state", [KC_PEERINO] = ".unix.peer",
+	[KC_BACKLOG] = ".unix.backlog", [KC_NETNS] = ".unix.netns",
+	[KC_SHUTDOWN] = ".unix.shutdown", [KC_NONBLOCK] = ".unix.nonblock",
+};
+
 static const char *const unix_aliases[] = { "uds", "socket", NULL };
 
 /* An O_PATH fd on a socket file is not a socket: it is not on sockfs. */
@@ -522,6 +528,7 @@ const struct ipc_kind kind_unix = {
 	.detail = unix_detail,
 	.detail_peer = unix_detail_peer,
 	.column = unix_column,
+	.col_members = unix_col_members,
 	.peer_holders = unix_peer_holders_each,
 	.link = unix_link,
 	.focus_ends = unix_focus_ends,

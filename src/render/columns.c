@@ -641,6 +641,20 @@ int columns_parse(const char *spec, struct render_opts *ro, char **bad)
 	return rc;
 }
 
+/* A column only some kinds fill: each such kind's member for it, by the
+ * kind's name ({"unix": ".unix.state", "inet": ".inet.state"}). */
+static void kind_members(struct jw *w, int kcol)
+{
+	jw_obj_begin(w, "members");
+	for (int t = 0; t < IPC_NTYPES; t++) {
+		const char *const *cm = ipc_kinds[t]->col_members;
+
+		if (cm && cm[kcol])
+			jw_str(w, ipc_kinds[t]->name, cm[kcol]);
+	}
+	jw_obj_end(w);
+}
+
 int columns_print_list(FILE *out, bool json)
 {
 	struct jw *w;
@@ -661,6 +675,8 @@ int columns_print_list(FILE *out, bool json)
 		jw_str(w, "type", columns[i].json_type);
 		jw_str(w, "member", columns[i].json);
 		jw_str(w, "help", columns[i].help);
+		if (columns[i].kcol)
+			kind_members(w, columns[i].kcol);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
