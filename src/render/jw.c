@@ -395,6 +395,9 @@ void jw_bytes(struct jw *w, const char *key, const char *p, size_t len)
 /* Appends to b: inline, since a document is mostly pieces of a few bytes */
 static inline void put(struct buf *b, const char *p, size_t n)
 {
+	/* an element has no key: nothing, from a buffer never made */
+	if (!n)
+		return;
 	if (b->cap - b->len <= n)
 		buf_reserve(b, n);
 	memcpy(b->data + b->len, p, n);
