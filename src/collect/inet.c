@@ -501,7 +501,8 @@ static void apply(struct inet_walk *w, struct inet_dump *d, uint64_t netns, stru
 	struct verdict *vs = xcalloc(n, sizeof(*vs));
 	bool *used = xcalloc(n, sizeof(*used)), *mat = xcalloc(n, sizeof(*mat));
 
-	qsort(d->v, d->n, sizeof(*d->v), ent_cmp);
+	if (d->n)
+		qsort(d->v, d->n, sizeof(*d->v), ent_cmp);
 	for (size_t i = 0; i < d->n; i++)
 		judge(d, &d->v[i], &vs[i]);
 	/* the listeners local sockets reach: through a connection accepted

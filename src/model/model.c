@@ -423,7 +423,8 @@ static void sort_objs(void *arg, size_t part, size_t from, size_t to)
 	struct model *m = arg;
 
 	(void)part;
-	qsort(m->objs + from, to - from, sizeof(*m->objs), obj_cmp);
+	if (to > from)
+		qsort(m->objs + from, to - from, sizeof(*m->objs), obj_cmp);
 }
 
 static void sort_holders(void *arg, size_t part, size_t from, size_t to)
