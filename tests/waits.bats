@@ -341,7 +341,8 @@ others_of() {
 	run --separate-stderr "$IPCSCOPE" waits -t pipe
 	assert_success
 	assert_line --regexp "^STALLED: $p_bottleneck_pid/mkipc \(clock_nanosleep\) holds up $s0/mkipc, ($s2/mkipc, $s3/mkipc|$s3/mkipc, $s2/mkipc)\$"
-	refute_line --partial "DEADLOCK"
+	# no deadlock of ours: a busy host may have one of its own
+	refute_line --regexp "^DEADLOCK: (.*[ ,])?($p_bottleneck_pid|$s0|$s2|$s3)/"
 }
 
 @test "waits: message queues: a receiver on an empty queue, a sender on a full one" {
