@@ -335,3 +335,78 @@ bool kind_pipe_wait_wakers(const struct model *m, const struct ipc_obj *o, enum 
 			fn(arg, &o->holders[i]);
 	return !kind_has(o->type, KT_PATHNAMED);
 }
+
+void kind_each_holder(const struct ipc_obj *o,
+		      void (*fn)(void *arg, const struct ipc_holder *h), void *arg)
+{
+	for (size_t i = 0; o && i < o->nholders; i++)
+		fn(arg, &o->holders[i]);
+}
+
+/* A client not accepted yet has no peer: the listener's process is the
+ * one that will take it. */
+bool kind_sock_peer_cell(const struct kind_sock_end *e, struct buf *out)
+{
+	size_t start = out->len;
+
+	if (e->has_listener) {
+		if (e->listener)
+			holders_text(out, e->listener);
+		buf_adds(out, out->len > start ? " (backlog)" : "(backlog)");
+	} else if (e->peer) {
+		holders_text(out, e->peer);
+	} else {
+		for (size_t k = 0; k < e->nsenders; k++) {
+			size_t before = out->len;
+
+			if (out->len > start)
+				buf_adds(out, " ");
+			holders_text(out, e->senders[k]);
+			if (out->len == before + 1)
+				out->len = before;	/* a sender held by no one */
+		}
+	}
+	return out->len > start;
+}
+
+bool kind_sock_peer_holders(const struct kind_sock_end *e,
+			    void (*fn)(void *arg, const struct ipc_holder *h), void *arg)
+{
+	if (!(e->has_listener || e->has_peer || e->nsenders))
+		return false;
+	if (e->has_listener || e->has_peer) {
+		kind_each_holder(e->has_listener ? e->listener : e->peer, fn, arg);
+		return true;
+	}
+	for (size_t k = 0; k < e->nsenders; k++)
+		kind_each_holder(e->senders[k], fn, arg);
+	return true;
+}
+
+static void sock_holders_json(struct jw *w, const struct ipc_obj *o)
+{
+	for (size_t i = 0; o && i < o->nholders; i++) {
+		const struct ipc_holder *h = &o->holders[i];
+
+		jw_obj_begin(w, NULL);
+		jw_int(w, "pid", h->proc->pid);
+		jw_bytes(w, "comm", h->proc->comm, strlen(h->proc->comm));
+		jw_int_or_null(w, "fd", !h->mapped, h->fd);
+		jw_obj_end(w);
+	}
+}
+
+void kind_sock_peer_json(struct jw *w, const struct kind_sock_end *e)
+{
+	jw_arr_begin(w, "peer_holders");
+	if (e->peer)
+		sock_holders_json(w, e->peer);
+	else
+		for (size_t k = 0; k < e->nsenders; k++)
+			sock_holders_json(w, e->senders[k]);
+	jw_arr_end(w);
+	jw_arr_begin(w, "senders");
+	for (size_t k = 0; k < e->nsenders; k++)
+		jw_u64(w, NULL, e->senders[k]->ino);
+	jw_arr_end(w);
+}

@@ -95,11 +95,10 @@ static bool inet_queued(const struct ipc_obj *o, uint64_t *v)
 	return true;
 }
 
-static void each_holder(const struct ipc_obj *end, void (*fn)(void *arg, const struct ipc_holder *h),
-			void *arg)
+static struct kind_sock_end inet_end(const struct inet_state *s)
 {
-	for (size_t i = 0; end && i < end->nholders; i++)
-		fn(arg, &end->holders[i]);
+	return (struct kind_sock_end){ s->has_listener, s->has_peer, s->listener_obj,
+				       s->peer_obj, s->clients, s->nclients };
 }
 
 /* The PEER cell's holders: a client not accepted yet faces its
@@ -108,41 +107,9 @@ static void each_holder(const struct ipc_obj *end, void (*fn)(void *arg, const s
 static bool inet_peer_holders(const struct ipc_obj *o,
 			      void (*fn)(void *arg, const struct ipc_holder *h), void *arg)
 {
-	const struct inet_state *s = st(o);
+	struct kind_sock_end e = inet_end(st(o));
 
-	if (!(s->has_listener || s->has_peer || s->nclients))
-		return false;
-	if (s->has_listener || s->has_peer) {
-		each_holder(s->has_listener ? s->listener_obj : s->peer_obj, fn, arg);
-		return true;
-	}
-	for (size_t k = 0; k < s->nclients; k++)
-		each_holder(s->clients[k], fn, arg);
-	return true;
-}
-
-static bool inet_peer_cell(const struct inet_state *s, struct buf *out)
-{
-	size_t start = out->len;
-
-	if (s->has_listener) {
-		if (s->listener_obj)
-			holders_text(out, s->listener_obj);
-		buf_adds(out, out->len > start ? " (backlog)" : "(backlog)");
-	} else if (s->peer_obj) {
-		holders_text(out, s->peer_obj);
-	} else {
-		for (size_t k = 0; k < s->nclients; k++) {
-			size_t before = out->len;
-
-			if (out->len > start)
-				buf_adds(out, " ");
-			holders_text(out, s->clients[k]);
-			if (out->len == before + 1)
-				out->len = before;
-		}
-	}
-	return out->len > start;
+	return kind_sock_peer_holders(&e, fn, arg);
 }
 
 static bool inet_column(enum kind_col col, const struct ipc_obj *o,
@@ -169,8 +136,11 @@ static bool inet_column(enum kind_col col, const struct ipc_obj *o,
 		if (num)
 			*num = s->rqueue;
 		return true;
-	case KC_PEER:
-		return out && inet_peer_cell(s, out);
+	case KC_PEER: {
+		struct kind_sock_end e = inet_end(s);
+
+		return out && kind_sock_peer_cell(&e, out);
+	}
 	case KC_NONBLOCK:
 		return kind_cell_text(!s->has_nonblock ? NULL : s->nonblock ? "yes" : "no", out);
 	default:
@@ -253,22 +223,10 @@ static void inet_end_json(struct jw *w, const char *key, const struct inet_state
 	jw_obj_end(w);
 }
 
-static void holders_json(struct jw *w, const struct ipc_obj *peer)
-{
-	for (size_t i = 0; peer && i < peer->nholders; i++) {
-		const struct ipc_holder *h = &peer->holders[i];
-
-		jw_obj_begin(w, NULL);
-		jw_int(w, "pid", h->proc->pid);
-		jw_bytes(w, "comm", h->proc->comm, strlen(h->proc->comm));
-		jw_int_or_null(w, "fd", !h->mapped, h->fd);
-		jw_obj_end(w);
-	}
-}
-
 static void inet_json(struct jw *w, const struct model *m, const struct ipc_obj *o)
 {
 	const struct inet_state *s = st(o);
+	struct kind_sock_end e = inet_end(s);
 	bool listen = inet_is_listener(s);
 	struct buf tmp = { 0 };
 
@@ -299,17 +257,7 @@ static void inet_json(struct jw *w, const struct model *m, const struct ipc_obj 
 	} else {
 		jw_null(w, "pending");
 	}
-	jw_arr_begin(w, "peer_holders");
-	if (s->peer_obj)
-		holders_json(w, s->peer_obj);
-	else
-		for (size_t k = 0; k < s->nclients; k++)
-			holders_json(w, s->clients[k]);
-	jw_arr_end(w);
-	jw_arr_begin(w, "senders");
-	for (size_t k = 0; k < s->nclients; k++)
-		jw_u64(w, NULL, s->clients[k]->ino);
-	jw_arr_end(w);
+	kind_sock_peer_json(w, &e);
 	jw_u64(w, "uid", s->uid);
 	jw_u64_or_null(w, "netns", s->netns, s->netns);
 	if (s->has_nonblock)
@@ -349,14 +297,14 @@ static bool inet_wait_wakers(const struct model *m, const struct ipc_obj *o, enu
 
 	if (d == WD_ACCEPT) {
 		for (size_t i = 0; i < s->npending; i++)
-			each_holder(inet_find(m, s->pending[i]), fn, arg);
+			kind_each_holder(inet_find(m, s->pending[i]), fn, arg);
 		return false;
 	}
 	if (d == WD_CONNECT) {
-		each_holder(s->listener_obj, fn, arg);
+		kind_each_holder(s->listener_obj, fn, arg);
 		return false;
 	}
-	each_holder(s->peer_obj, fn, arg);
+	kind_each_holder(s->peer_obj, fn, arg);
 	return s->peer_obj && s->proto == IPPROTO_TCP && s->state == TCP_ESTABLISHED;
 }
 

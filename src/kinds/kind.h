@@ -430,6 +430,26 @@ void kind_pipe_detail(FILE *out, const struct model *m, const struct ipc_obj *o,
 void kind_pipe_json(struct jw *w, const struct model *m, const struct ipc_obj *o);
 void kind_pipe_detail_peer(FILE *out, const struct model *m, const struct ipc_obj *o,
 			   const struct render_opts *ro, struct buf *tmp);
+/* A socket's other end, as both socket kinds keep it: the listener
+ * whose backlog holds a client not accepted yet, the connected peer, or
+ * else the clients that send to a bound socket. */
+struct kind_sock_end {
+	bool has_listener, has_peer;
+	const struct ipc_obj *listener, *peer;
+	struct ipc_obj *const *senders;
+	size_t nsenders;
+};
+/* Each holder of o (none when o is NULL), given to fn. */
+void kind_each_holder(const struct ipc_obj *o,
+		      void (*fn)(void *arg, const struct ipc_holder *h), void *arg);
+/* PEER: the holders at the other end, or "(backlog)"; false when none. */
+bool kind_sock_peer_cell(const struct kind_sock_end *e, struct buf *out);
+/* The same holders, one by one; false when it has no other end. */
+bool kind_sock_peer_holders(const struct kind_sock_end *e,
+			    void (*fn)(void *arg, const struct ipc_holder *h), void *arg);
+/* JSON: "peer_holders" (the peer's holders, or the senders'), so that no
+ * join is needed, and "senders" (their inodes). */
+void kind_sock_peer_json(struct jw *w, const struct kind_sock_end *e);
 /* unlink(2) of the object's own file, its directory opened without
  * following symlinks, its identity checked just before. */
 int kind_unlink_checked(const struct ipc_obj *o, mode_t fmt, bool (*dir_ok)(int dfd));

@@ -100,38 +100,10 @@ static int unix_remove(const struct ipc_obj *o)
 	return kind_unlink_checked(o, S_IFSOCK, NULL);
 }
 
-/* PEER: who holds the other end. A client not accepted yet has none:
- * the listener's process is the one that will take it. */
-static bool unix_peer_cell(const struct ipc_unix *u, struct buf *out)
+static struct kind_sock_end unix_end(const struct ipc_unix *u)
 {
-	size_t start = out->len;
-
-	if (u->has_listener) {
-		if (u->listener_obj)
-			holders_text(out, u->listener_obj);
-		buf_adds(out, out->len > start ? " (backlog)" : "(backlog)");
-	} else if (u->peer_obj) {
-		holders_text(out, u->peer_obj);
-	} else {
-		/* a bound dgram socket: the clients connected to it */
-		for (size_t k = 0; k < u->nsenders; k++) {
-			size_t before = out->len;
-
-			if (out->len > start)
-				buf_adds(out, " ");
-			holders_text(out, u->senders[k]);
-			if (out->len == before + 1)
-				out->len = before;	/* a sender held by no one */
-		}
-	}
-	return out->len > start;
-}
-
-static void unix_each_holder(const struct ipc_obj *end,
-			     void (*fn)(void *arg, const struct ipc_holder *h), void *arg)
-{
-	for (size_t i = 0; end && i < end->nholders; i++)
-		fn(arg, &end->holders[i]);
+	return (struct kind_sock_end){ u->has_listener, u->has_peer, u->listener_obj,
+				       u->peer_obj, u->senders, u->nsenders };
 }
 
 /* The PEER cell's holders, one by one: a client not accepted yet faces
@@ -140,17 +112,9 @@ static void unix_each_holder(const struct ipc_obj *end,
 static bool unix_peer_holders_each(const struct ipc_obj *o,
 				   void (*fn)(void *arg, const struct ipc_holder *h), void *arg)
 {
-	const struct ipc_unix *u = unix_st(o);
+	struct kind_sock_end e = unix_end(unix_st(o));
 
-	if (o->sockfile || !(u->has_listener || u->has_peer || u->nsenders))
-		return false;
-	if (u->has_listener || u->has_peer) {
-		unix_each_holder(u->has_listener ? u->listener_obj : u->peer_obj, fn, arg);
-		return true;
-	}
-	for (size_t k = 0; k < u->nsenders; k++)
-		unix_each_holder(u->senders[k], fn, arg);
-	return true;
+	return !o->sockfile && kind_sock_peer_holders(&e, fn, arg);
 }
 
 /* What shutdown(2) closed: lsfd's SOCK.SHUTDOWN rw, -w, r- and -- */
@@ -186,8 +150,11 @@ static bool unix_column(enum kind_col col, const struct ipc_obj *o,
 		if (num)
 			*num = u->rqueue;
 		return true;
-	case KC_PEER:
-		return out && unix_peer_cell(u, out);
+	case KC_PEER: {
+		struct kind_sock_end e = unix_end(u);
+
+		return out && kind_sock_peer_cell(&e, out);
+	}
 	case KC_SHUTDOWN:
 		return kind_cell_text(unix_shutdown_word(u), out);
 	case KC_NONBLOCK:
@@ -272,36 +239,14 @@ static void unix_detail_peer(FILE *out, const struct model *m, const struct ipc_
 		detail_holder(out, &peer->holders[k], tmp);
 }
 
-static void unix_holders_json(struct jw *w, const struct ipc_obj *peer)
-{
-	for (size_t i = 0; peer && i < peer->nholders; i++) {
-		const struct ipc_holder *h = &peer->holders[i];
-
-		jw_obj_begin(w, NULL);
-		jw_int(w, "pid", h->proc->pid);
-		jw_bytes(w, "comm", h->proc->comm, strlen(h->proc->comm));
-		jw_int_or_null(w, "fd", !h->mapped, h->fd);
-		jw_obj_end(w);
-	}
-}
-
 /* Who holds the other end, so that no join is needed: the peer's
  * holders, or a bound dgram socket's senders' */
 static void unix_peer_holders(struct jw *w, const struct model *m, const struct ipc_obj *o)
 {
-	(void)m;
+	struct kind_sock_end e = unix_end(unix_st(o));
 
-	jw_arr_begin(w, "peer_holders");
-	if (unix_st(o)->peer_obj)
-		unix_holders_json(w, unix_st(o)->peer_obj);
-	else
-		for (size_t k = 0; k < unix_st(o)->nsenders; k++)
-			unix_holders_json(w, unix_st(o)->senders[k]);
-	jw_arr_end(w);
-	jw_arr_begin(w, "senders");
-	for (size_t k = 0; k < unix_st(o)->nsenders; k++)
-		jw_u64(w, NULL, unix_st(o)->senders[k]->ino);
-	jw_arr_end(w);
+	(void)m;
+	kind_sock_peer_json(w, &e);
 }
 
 static void unix_json(struct jw *w, const struct model *m, const struct ipc_obj *o)
@@ -483,13 +428,6 @@ static const char *unix_wait_state(enum wait_dir d)
 	}
 }
 
-static void holders_to(const struct ipc_obj *o, void (*fn)(void *arg, const struct ipc_holder *h),
-		       void *arg)
-{
-	for (size_t i = 0; o && i < o->nholders; i++)
-		fn(arg, &o->holders[i]);
-}
-
 /* A connected socket's other end is its peer's holders, and no one else
  * can send to it or drain it: a socketpair or an accepted connection. A
  * listener waits for clients, any of which may still come; those queued
@@ -501,14 +439,14 @@ static bool unix_wait_wakers(const struct model *m, const struct ipc_obj *o, enu
 
 	if (d == WD_ACCEPT) {
 		for (size_t i = 0; i < u->npending; i++)
-			holders_to(model_find_socket(m, u->pending[i]), fn, arg);
+			kind_each_holder(model_find_socket(m, u->pending[i]), fn, arg);
 		return false;
 	}
 	if (d == WD_CONNECT) {
-		holders_to(u->listener_obj, fn, arg);
+		kind_each_holder(u->listener_obj, fn, arg);
 		return false;
 	}
-	holders_to(u->peer_obj, fn, arg);
+	kind_each_holder(u->peer_obj, fn, arg);
 	return u->peer_obj && u->stype != SOCK_DGRAM && u->state == US_CONNECTED;
 }
 

@@ -4085,14 +4085,36 @@ struct netns_msg {
 	unsigned long long netns;
 };
 
+/* The child's end: its error, or the three sockets and their namespace;
+ * then it exits. */
+static void netns_send(int sock, struct netns_msg *msg, ino_t netns, const int fds[3])
+{
+	char cbuf[CMSG_SPACE(3 * sizeof(int))];
+	struct iovec iov = { msg, sizeof(*msg) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+
+	if (msg->err) {
+		msg->status = code_for_errno(msg->err);
+		write_full(sock, msg, sizeof(*msg));
+		_exit(0);
+	}
+	msg->netns = (unsigned long long)netns;
+	memset(cbuf, 0, sizeof(cbuf));
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(3 * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, 3 * sizeof(int));
+	_exit(sendmsg(sock, &mh, 0) == (ssize_t)sizeof(*msg) ? 0 : 1);
+}
+
 static void netns_pass_child(int sock, int type, const char *nspath)
 {
 	struct netns_msg msg = { 0 };
-	char cbuf[CMSG_SPACE(3 * sizeof(int))];
-	struct iovec iov = { &msg, sizeof(msg) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
-	struct stat st;
+	struct stat st = { 0 };
 	int fds[3] = { -1, -1, -1 }, target;
 
 	if (nspath[0]) {
@@ -4106,21 +4128,7 @@ static void netns_pass_child(int sock, int type, const char *nspath)
 			 (fds[2] = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
 			 stat("/proc/self/ns/net", &st) < 0))
 		msg.err = errno;
-	if (msg.err) {
-		msg.status = code_for_errno(msg.err);
-		write_full(sock, &msg, sizeof(msg));
-		_exit(0);
-	}
-	msg.netns = (unsigned long long)st.st_ino;
-	memset(cbuf, 0, sizeof(cbuf));
-	mh.msg_control = cbuf;
-	mh.msg_controllen = sizeof(cbuf);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
-	_exit(sendmsg(sock, &mh, 0) == (ssize_t)sizeof(msg) ? 0 : 1);
+	netns_send(sock, &msg, st.st_ino, fds);
 }
 
 /* The three sockets from the child, and its namespace's inode. */
@@ -4234,13 +4242,9 @@ static int netns_tcp_lo_up(void)
 static void netns_tcp_child(int sock)
 {
 	struct netns_msg msg = { 0 };
-	char cbuf[CMSG_SPACE(3 * sizeof(int))];
-	struct iovec iov = { &msg, sizeof(msg) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t salen = sizeof(sa);
-	struct cmsghdr *cm;
-	struct stat st;
+	struct stat st = { 0 };
 	int fds[3] = { -1, -1, -1 };
 
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -4252,21 +4256,7 @@ static void netns_tcp_child(int sock)
 	    connect(fds[1], (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    (fds[2] = accept(fds[0], NULL, NULL)) < 0 || stat("/proc/self/ns/net", &st) < 0)
 		msg.err = errno;
-	if (msg.err) {
-		msg.status = code_for_errno(msg.err);
-		write_full(sock, &msg, sizeof(msg));
-		_exit(0);
-	}
-	msg.netns = (unsigned long long)st.st_ino;
-	memset(cbuf, 0, sizeof(cbuf));
-	mh.msg_control = cbuf;
-	mh.msg_controllen = sizeof(cbuf);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
-	_exit(sendmsg(sock, &mh, 0) == (ssize_t)sizeof(msg) ? 0 : 1);
+	netns_send(sock, &msg, st.st_ino, fds);
 }
 
 static int run_netns_pass_tcp(void)
